@@ -1,0 +1,17 @@
+"""allauth hooks: how Stepwise validates usernames."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
+
+from accounts.models import username_validator
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def clean_username(self, username, shallow=False):
+        try:
+            username_validator(username)
+        except forms.ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
+        if len(username) > 30:
+            raise forms.ValidationError("Usernames are at most 30 characters long.")
+        return super().clean_username(username, shallow=shallow)

@@ -1,0 +1,90 @@
+from allauth.account.models import EmailAddress
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from accounts.models import MENTORS_GROUP, User
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = "role"
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [("learner", "Learner"), ("mentor", "Mentor"), ("admin", "Admin")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "admin":
+            return queryset.filter(is_staff=True)
+        if self.value() == "mentor":
+            return queryset.filter(is_staff=False, groups__name=MENTORS_GROUP)
+        if self.value() == "learner":
+            return queryset.filter(is_staff=False).exclude(groups__name=MENTORS_GROUP)
+        return queryset
+
+
+class VerifiedFilter(admin.SimpleListFilter):
+    title = "verified email"
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Verified"), ("no", "Not verified")]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"yes", "no"}:
+            return queryset.filter(has_verified_email=self.value() == "yes")
+        return queryset
+
+
+class SuspendedFilter(admin.SimpleListFilter):
+    title = "suspended"
+    parameter_name = "suspended"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Suspended now"), ("no", "Not suspended")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.filter(suspended_until__gt=now)
+        if self.value() == "no":
+            return queryset.exclude(suspended_until__gt=now)
+        return queryset
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["-date_joined"]
+    list_display = [
+        "username",
+        "email",
+        "display_name",
+        "is_verified",
+        "is_staff",
+        "suspended_until",
+        "date_joined",
+    ]
+    list_filter = [RoleFilter, VerifiedFilter, SuspendedFilter, "is_active", "digest_frequency"]
+    search_fields = ["email", "username", "display_name"]
+    show_full_result_count = False
+    readonly_fields = ["date_joined", "last_login", "last_seen"]
+    filter_horizontal = ["groups", "user_permissions"]
+    fieldsets = [
+        (None, {"fields": ["email", "username", "password"]}),
+        ("Profile", {"fields": ["display_name", "bio", "timezone", "is_progress_public"]}),
+        ("Digest", {"fields": ["digest_frequency", "digest_hour"]}),
+        ("Moderation", {"fields": ["suspended_until", "suspension_reason"]}),
+        ("Roles", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
+                   "description": f"Add a user to the “{MENTORS_GROUP}” group to make them a mentor."}),
+        ("Dates", {"fields": ["date_joined", "last_login", "last_seen"]}),
+    ]  # fmt: skip
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "username", "password1", "password2"]})]
+
+    def get_queryset(self, request):
+        verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
+        return super().get_queryset(request).annotate(has_verified_email=Exists(verified))
+
+    @admin.display(boolean=True, description="verified", ordering="has_verified_email")
+    def is_verified(self, user):
+        return user.has_verified_email

@@ -1,0 +1,47 @@
+from django import forms
+
+from accounts.models import TIMEZONE_CHOICES, User
+
+
+class SettingsForm(forms.ModelForm):
+    timezone = forms.ChoiceField(
+        choices=TIMEZONE_CHOICES,
+        help_text="Dates and your digest hour follow this timezone.",
+    )
+    digest_hour = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(hour, f"{hour:02d}:00") for hour in range(24)],
+        help_text="Local time at which your digest is sent.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["display_name", "bio", "timezone", "digest_frequency", "digest_hour", "is_progress_public"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 500})}
+        help_texts = {
+            "display_name": "Shown beside your username. Up to 60 characters.",
+            "bio": "A few words about you and what you are learning. Up to 500 characters.",
+        }
+
+    def clean_display_name(self):
+        name = self.cleaned_data["display_name"].strip()
+        if any(ch in name for ch in "<>"):
+            raise forms.ValidationError("Display names cannot contain < or >.")
+        return name
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Type your password to confirm.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That password is not right. Your account was not deleted.")
+        return password

@@ -1,0 +1,51 @@
+"""Creates the demo accounts (and, through the other apps' hooks, demo content). Idempotent."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts import demo
+from accounts.models import MENTORS_GROUP, User
+
+DEMO_USERS = [
+    # username, email, password (development only), role, display name
+    ("ada", "learner@stepwise.localhost", "learn-backend-2026", "learner", "Ada Learner"),
+    ("grace", "mentor@stepwise.localhost", "mentor-backend-2026", "mentor", "Grace Mentor"),
+    ("admin", "admin@stepwise.localhost", "admin-backend-2026", "admin", "Site Admin"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts (learner, mentor, admin) and demo content. Safe to run again."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        mentors = Group.objects.get(name=MENTORS_GROUP)
+        users = {}
+        for username, email, password, role, display_name in DEMO_USERS:
+            user = User.objects.filter(email__iexact=email).first()
+            created = user is None
+            if created:
+                user = User.objects.create_user(
+                    email=email,
+                    username=username,
+                    password=password,
+                    display_name=display_name,
+                    is_staff=role == "admin",
+                    is_superuser=role == "admin",
+                )
+            EmailAddress.objects.update_or_create(
+                user=user, email=email, defaults={"verified": True, "primary": True}
+            )
+            if role == "mentor":
+                user.groups.add(mentors)
+            users[role] = user
+            state = "created" if created else "exists"
+            self.stdout.write(f"  {role:<8} {email:<30} password: {password}  ({state})")
+        for name, step in demo.steps():
+            self.stdout.write(f"  demo content: {name}")
+            step(users=users, stdout=self.stdout)
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. These passwords are for local development only.")
+        )

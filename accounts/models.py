@@ -1,0 +1,133 @@
+"""The Stepwise user: logs in by email, shows a public username, owns digest preferences."""
+
+import secrets
+import zoneinfo
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.timezone import now
+
+MENTORS_GROUP = "Mentors"
+
+TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+username_validator = RegexValidator(
+    r"^[A-Za-z0-9_-]+\Z",
+    "Use letters, digits, hyphens and underscores only.",
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, username, password, **extra_fields):
+        if not email:
+            raise ValueError("Users need an email address.")
+        if not username:
+            raise ValueError("Users need a username.")
+        user = self.model(email=self.normalize_email(email), username=username, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, username, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, username, password, **extra_fields)
+
+    def create_superuser(self, email, username, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, username, password, **extra_fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class DigestFrequency(models.TextChoices):
+        OFF = "off", "Off"
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+
+    email = models.EmailField("email address", max_length=254, unique=True)
+    username = models.CharField(
+        max_length=30,
+        validators=[username_validator],
+        help_text="Your public handle: 3 to 30 letters, digits, hyphens or underscores.",
+    )
+    display_name = models.CharField(max_length=60, blank=True)
+    bio = models.TextField(max_length=500, blank=True)
+    timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
+    digest_frequency = models.CharField(
+        max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MinValueValidator(0), MaxValueValidator(23)],
+        help_text="Local hour (0-23) at which your digest is sent.",
+    )
+    is_progress_public = models.BooleanField("show my progress on my profile", default=True)
+    unsubscribe_salt = models.CharField(max_length=16, default="", blank=True, editable=False)
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=500, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=now)
+    last_seen = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["username"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(digest_hour__gte=0, digest_hour__lte=23),
+                name="accounts_user_digest_hour_range",
+            ),
+        ]
+        permissions = [
+            ("moderate_community", "Can moderate threads, comments and flags"),
+            ("suspend_learner", "Can warn and suspend learners"),
+        ]
+
+    def __str__(self):
+        return self.username
+
+    def save(self, *args, **kwargs):
+        if not self.unsubscribe_salt:
+            self.unsubscribe_salt = secrets.token_hex(8)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("accounts:profile", kwargs={"username": self.username})
+
+    @property
+    def public_name(self):
+        return self.display_name or self.username
+
+    @property
+    def is_suspended(self):
+        return self.suspended_until is not None and self.suspended_until > now()
+
+    @cached_property
+    def is_mentor(self):
+        return self.groups.filter(name=MENTORS_GROUP).exists()
+
+    @property
+    def role(self):
+        if self.is_staff:
+            return "admin"
+        if self.is_mentor:
+            return "mentor"
+        return "learner"

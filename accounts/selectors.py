@@ -1,0 +1,21 @@
+"""Reads about users, for views and for the other apps."""
+
+from allauth.account.models import EmailAddress
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+
+
+def public_profile(*, username: str) -> User:
+    """The active user with this username (any case), or 404."""
+    return get_object_or_404(User, username__iexact=username, is_active=True)
+
+
+def has_verified_email(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_has_verified_email", None)
+    if cached is None:
+        cached = EmailAddress.objects.filter(user=user, verified=True).exists()
+        user._has_verified_email = cached
+    return cached

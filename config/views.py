@@ -1,0 +1,74 @@
+"""Site-wide views: the health check and the error pages."""
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.exception("health check: database unreachable")
+        return False
+
+
+def _cache_ok() -> bool:
+    key = f"healthz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "ok", 5)
+        answered = cache.get(key) == "ok"
+        cache.delete(key)
+        return answered
+    except Exception:
+        logger.exception("health check: cache unreachable")
+        return False
+
+
+@never_cache
+def healthz(request):
+    """Liveness and readiness: 200 while the database answers; the cache only degrades us."""
+    database = _database_ok()
+    cache_answers = _cache_ok()
+    if not database:
+        status = "unavailable"
+    elif not cache_answers:
+        status = "degraded"
+    else:
+        status = "ok"
+    return JsonResponse(
+        {
+            "status": status,
+            "database": "ok" if database else "error",
+            "cache": "ok" if cache_answers else "error",
+        },
+        status=200 if database else 503,
+    )
+
+
+def bad_request(request, exception=None):
+    return render(request, "errors/400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    message = str(exception) if exception and str(exception) else ""
+    return render(request, "errors/403.html", {"message": message}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    """Rendered without a request context: whatever broke the page may break that too."""
+    return HttpResponseServerError(loader.get_template("errors/500.html").render())

@@ -1,0 +1,37 @@
+// Small progressive enhancements: theme toggle, closing menus. Pages work without it.
+(function () {
+  "use strict";
+
+  function currentTheme() {
+    var explicit = document.documentElement.getAttribute("data-theme");
+    if (explicit) return explicit;
+    return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-theme-toggle]");
+    if (toggle) {
+      var next = currentTheme() === "dark" ? "light" : "dark";
+      document.documentElement.setAttribute("data-theme", next);
+      document.cookie = "theme=" + next + "; path=/; max-age=31536000; SameSite=Lax";
+      return;
+    }
+    document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
+        menu.removeAttribute("open");
+      });
+    }
+  });
+
+  // htmx: send the CSRF token with every request it makes.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = document.querySelector("meta[name=csrf-token]");
+    if (token) event.detail.headers["X-CSRFToken"] = token.content;
+  });
+})();

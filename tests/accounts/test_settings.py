@@ -1,0 +1,61 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+VALID = {
+    "display_name": "Ada L.",
+    "bio": "Learning databases.",
+    "timezone": "Europe/Paris",
+    "digest_frequency": "daily",
+    "digest_hour": "7",
+    "is_progress_public": "on",
+}
+
+
+def test_settings_need_login(client):
+    response = client.get(reverse("accounts:settings"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_settings_are_saved(learner_client, learner):
+    response = learner_client.post(reverse("accounts:settings"), VALID)
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert (learner.display_name, learner.timezone, learner.digest_frequency, learner.digest_hour) == (
+        "Ada L.",
+        "Europe/Paris",
+        "daily",
+        7,
+    )
+    assert learner.is_progress_public
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("timezone", "Mars/Olympus_Mons", "Select a valid choice"),
+        ("digest_hour", "25", "Select a valid choice"),
+        ("digest_hour", "seven", "Select a valid choice"),
+        ("digest_frequency", "hourly", "Select a valid choice"),
+        ("display_name", "x" * 61, "at most 60 characters"),
+        ("bio", "y" * 501, "at most 500 characters"),
+    ],
+)
+def test_bad_settings_are_refused_with_a_clear_message_and_the_typed_text_kept(
+    learner_client, learner, field, value, message
+):
+    response = learner_client.post(reverse("accounts:settings"), {**VALID, field: value})
+    assert response.status_code == 400
+    assert message in response.text
+    other_text = "Ada L." if field == "bio" else "Learning databases."
+    assert other_text in response.text  # what the user typed in the other fields stays
+    learner.refresh_from_db()
+    assert learner.timezone == "UTC"
+
+
+def test_timezone_is_a_real_choice_list(learner_client):
+    response = learner_client.get(reverse("accounts:settings"))
+    assert '<option value="America/New_York"' in response.text
+    assert '<option value="Asia/Kolkata"' in response.text

@@ -1,0 +1,81 @@
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = {
+    "email": "newcomer@example.com",
+    "username": "newcomer",
+    "password1": "a-long-enough-passphrase",
+    "password2": "a-long-enough-passphrase",
+}
+
+
+def confirmation_link(message):
+    return re.search(r"http://testserver(/accounts/confirm-email/[^/\s]+/)", message.body).group(1)
+
+
+def test_signup_sends_a_verification_email_and_confirming_it_allows_login(client):
+    response = client.post(reverse("account_signup"), SIGNUP)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    user = User.objects.get(email="newcomer@example.com")
+    assert user.username == "newcomer"
+    assert not EmailAddress.objects.get(user=user).verified
+
+    assert len(mail.outbox) == 1
+    link = confirmation_link(mail.outbox[0])
+    assert client.get(link).status_code == 200  # shows a confirm button; GET changes nothing
+    assert not EmailAddress.objects.get(user=user).verified
+    client.post(link)
+    assert EmailAddress.objects.get(user=user).verified
+
+    client.logout()
+    response = client.post(
+        reverse("account_login"), {"login": "NEWCOMER@example.com", "password": SIGNUP["password1"]}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("home")).context["user"] == user
+
+
+def test_login_is_refused_until_the_email_is_verified(client):
+    client.post(reverse("account_signup"), SIGNUP)
+    client.logout()
+    response = client.post(
+        reverse("account_login"), {"login": SIGNUP["email"], "password": SIGNUP["password1"]}
+    )
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_signup_with_a_bad_username_explains_and_keeps_what_was_typed(client):
+    response = client.post(reverse("account_signup"), {**SIGNUP, "username": "no spaces!"})
+    assert response.status_code == 200
+    assert "letters, digits, hyphens and underscores" in response.text
+    assert 'value="newcomer@example.com"' in response.text
+    assert not User.objects.exists()
+
+
+def test_signup_refuses_a_weak_password(client):
+    response = client.post(reverse("account_signup"), {**SIGNUP, "password1": "short", "password2": "short"})
+    assert "too short" in response.text
+    assert not User.objects.exists()
+
+
+def test_usernames_are_unique_whatever_their_case(client, learner):
+    response = client.post(reverse("account_signup"), {**SIGNUP, "username": learner.username.upper()})
+    assert "already" in response.text
+    assert User.objects.count() == 1
+
+
+def test_logout_needs_a_post(learner_client):
+    learner_client.get(reverse("account_logout"))
+    assert learner_client.get(reverse("home")).context["user"].is_authenticated
+    learner_client.post(reverse("account_logout"))
+    assert not learner_client.get(reverse("home")).context["user"].is_authenticated
