@@ -21,7 +21,10 @@ def test_healthz_is_503_when_the_database_does_not_answer(client):
 
 
 def test_healthz_stays_200_but_degraded_without_a_cache(client, settings):
-    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
     response = client.get("/healthz")
     assert response.status_code == 200
     assert json.loads(response.content) == {"status": "degraded", "database": "ok", "cache": "error"}
