@@ -7,7 +7,7 @@ from allauth.usersessions.models import UserSession
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import exports
+from accounts import hooks
 from accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def export_user_data(*, user: User) -> dict:
             for address in EmailAddress.objects.filter(user=user).order_by("email")
         ],
     }
-    for name, build in exports.sections().items():
+    for name, build in hooks.export_sections().items():
         data[name] = build(user)
     return data
 

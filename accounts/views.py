@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from accounts import selectors, services
+from accounts import hooks, selectors, services
 from accounts.forms import DeleteAccountForm, SettingsForm
 
 
@@ -17,7 +17,11 @@ def profile(request, username):
     return render(
         request,
         "accounts/profile.html",
-        {"profile_user": user, "is_own_profile": request.user == user},
+        {
+            "profile_user": user,
+            "is_own_profile": request.user == user,
+            "sections": hooks.profile_sections(profile_user=user, viewer=request.user),
+        },
     )
 
 

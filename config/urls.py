@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", site_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("roadmaps/", include("roadmap.urls")),
     path("admin/", admin.site.urls),
 ]
 

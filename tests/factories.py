@@ -39,3 +39,74 @@ class MentorFactory(UserFactory):
 class AdminFactory(UserFactory):
     is_staff = True
     is_superuser = True
+
+
+class RoadmapFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roadmap.Roadmap"
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"roadmap-{n}")
+    title = factory.Sequence(lambda n: f"Roadmap {n}")
+    summary = "A path through the essentials."
+    description = "Learn **step by step**."
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roadmap.Section"
+
+    roadmap = factory.SubFactory(RoadmapFactory)
+    title = factory.Sequence(lambda n: f"Section {n}")
+    position = factory.Sequence(int)
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roadmap.Topic"
+
+    section = factory.SubFactory(SectionFactory)
+    roadmap = factory.SelfAttribute("section.roadmap")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    title = factory.Sequence(lambda n: f"Topic {n}")
+    body = "What it is and **why** a backend developer needs it."
+    position = factory.Sequence(int)
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roadmap.Resource"
+
+    topic = factory.SubFactory(TopicFactory)
+    title = factory.Sequence(lambda n: f"Resource {n}")
+    url = factory.Sequence(lambda n: f"https://docs.example.com/{n}")
+    kind = "docs"
+
+
+class ProgressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roadmap.Progress"
+
+    user = factory.SubFactory(UserFactory)
+    topic = factory.SubFactory(TopicFactory)
+    status = "done"
+
+
+def build_roadmap(*, topics: int, sections: int = 5, slug: str = "backend", with_resources: bool = True):
+    """A published roadmap of `topics` topics spread over `sections` sections, each topic after the previous one."""
+    roadmap = RoadmapFactory(slug=slug, title=slug.title())
+    section_list = [SectionFactory(roadmap=roadmap, position=index) for index in range(sections)]
+    previous = None
+    created = []
+    for index in range(topics):
+        topic = TopicFactory(
+            section=section_list[index * sections // topics], slug=f"{slug}-topic-{index}", position=index
+        )
+        if with_resources:
+            ResourceFactory(topic=topic)
+            ResourceFactory(topic=topic, kind="article")
+        if previous is not None:
+            topic.prerequisites.add(previous)
+        previous = topic
+        created.append(topic)
+    return roadmap, created

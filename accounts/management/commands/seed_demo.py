@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts import demo
+from accounts import hooks
 from accounts.models import MENTORS_GROUP, User
 
 DEMO_USERS = [
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             users[role] = user
             state = "created" if created else "exists"
             self.stdout.write(f"  {role:<8} {email:<30} password: {password}  ({state})")
-        for name, step in demo.steps():
+        for name, step in hooks.demo_steps():
             self.stdout.write(f"  demo content: {name}")
             step(users=users, stdout=self.stdout)
         self.stdout.write(

@@ -1,0 +1,20 @@
+"""The roadmap part of a user's account export."""
+
+from roadmap.models import Note, Progress
+
+
+def progress_and_notes(user) -> dict:
+    return {
+        "progress": [
+            {"roadmap": roadmap, "topic": topic, "status": status, "updated_at": updated.isoformat()}
+            for roadmap, topic, status, updated in Progress.objects.filter(user=user)
+            .order_by("topic__roadmap__slug", "topic__position")
+            .values_list("topic__roadmap__slug", "topic__slug", "status", "updated_at")
+        ],
+        "notes": [
+            {"roadmap": roadmap, "topic": topic, "body": body, "updated_at": updated.isoformat()}
+            for roadmap, topic, body, updated in Note.objects.filter(user=user)
+            .order_by("topic__roadmap__slug", "topic__position")
+            .values_list("topic__roadmap__slug", "topic__slug", "body", "updated_at")
+        ],
+    }

@@ -1,0 +1,168 @@
+"""Roadmaps: the learning paths, their sections and topics, and each learner's progress and notes."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from roadmap.markdown import render_markdown
+
+
+class Roadmap(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=120)
+    summary = models.CharField(max_length=300)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    description_html = models.TextField(blank=True, editable=False)
+    is_published = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.description_html = render_markdown(self.description)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("roadmap:roadmap-detail", kwargs={"slug": self.slug})
+
+
+class Section(models.Model):
+    roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["roadmap", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["roadmap", "title"], name="roadmap_section_title_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.roadmap.title}: {self.title}" if self.roadmap_id else self.title
+
+
+class TopicQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True, roadmap__is_published=True)
+
+
+class Topic(models.Model):
+    class Kind(models.TextChoices):
+        CORE = "core", "Core"
+        OPTIONAL = "optional", "Optional"
+        ALTERNATIVE = "alternative", "Alternative"
+
+    roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="topics")
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="topics")
+    slug = models.SlugField(max_length=80, help_text="Stable identity: progress and notes hang on it.")
+    title = models.CharField(max_length=160)
+    body = models.TextField(help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CORE)
+    is_any_order = models.BooleanField(
+        "any order", default=False, help_text="Topics of this kind can be learned in any order."
+    )
+    is_published = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    prerequisites = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="unlocks")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["roadmap", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["roadmap", "slug"], name="roadmap_topic_slug_unique"),
+        ]
+        indexes = [models.Index(fields=["roadmap", "is_published", "position"])]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("roadmap:topic-detail", kwargs={"slug": self.roadmap.slug, "topic": self.slug})
+
+
+class Resource(models.Model):
+    class Kind(models.TextChoices):
+        DOCS = "docs", "Official docs"
+        ARTICLE = "article", "Article"
+        VIDEO = "video", "Video"
+        COURSE = "course", "Course"
+        BOOK = "book", "Book"
+        PODCAST = "podcast", "Podcast"
+        TOOL = "tool", "Tool"
+        OPENSOURCE = "opensource", "Open source"
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="resources")
+    title = models.CharField(max_length=200)
+    url = models.URLField(max_length=500)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.ARTICLE)
+    is_free = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["topic", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "url"], name="roadmap_resource_url_unique"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Progress(models.Model):
+    class Status(models.TextChoices):
+        LEARNING = "learning", "Learning"
+        DONE = "done", "Done"
+        SKIPPED = "skipped", "Skipped"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="progress")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "progress"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="roadmap_progress_user_topic_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "status"]),
+            models.Index(fields=["topic", "status"]),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.topic}: {self.status}"
+
+
+class Note(models.Model):
+    MAX_LENGTH = 10_000
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="notes")
+    body = models.TextField(max_length=MAX_LENGTH)
+    body_html = models.TextField(blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="roadmap_note_user_topic_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.topic}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)

@@ -1,0 +1,342 @@
+"""Reads for roadmap pages: cached structures plus the viewer's own progress, merged.
+
+The structure of a roadmap (sections, topics, prerequisites) and each topic's content are the
+same for everyone and change rarely, so they are cached under the roadmap's version token. A
+viewer's statuses are read with one query per page and merged in; they are never cached under
+a shared key.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.http import Http404
+
+from roadmap.cache import STRUCTURE_TIMEOUT, structure_key
+from roadmap.models import Note, Progress, Resource, Roadmap, Topic
+
+FINISHED = {Progress.Status.DONE, Progress.Status.SKIPPED}
+
+
+@dataclass
+class TopicNode:
+    id: int
+    slug: str
+    title: str
+    kind: str
+    is_any_order: bool
+    section_id: int
+    prerequisite_ids: list[int]
+    status: str = ""
+    prerequisites: list["TopicNode"] = field(default_factory=list)
+    is_next_up: bool = False
+    is_blocked: bool = False
+    discussion_count: int = 0
+
+    @property
+    def status_label(self):
+        return Progress.Status(self.status).label if self.status else "Not started"
+
+    @property
+    def kind_label(self):
+        return Topic.Kind(self.kind).label
+
+
+@dataclass
+class SectionNode:
+    id: int
+    title: str
+    description: str
+    topics: list[TopicNode] = field(default_factory=list)
+
+
+@dataclass
+class RoadmapMap:
+    roadmap: Roadmap
+    sections: list[SectionNode]
+    topics_by_id: dict[int, TopicNode]
+    total: int
+    finished: int
+    counts: dict[str, int]
+    next_up: TopicNode | None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.finished / self.total) if self.total else 0
+
+
+def published_roadmap(*, slug: str) -> Roadmap:
+    roadmap = Roadmap.objects.filter(slug=slug, is_published=True).first()
+    if roadmap is None:
+        raise Http404("No such roadmap.")
+    return roadmap
+
+
+def roadmap_id_for_slug(slug: str) -> int | None:
+    """The id of the roadmap with this slug, published or not (cached: slugs rarely change)."""
+    key = f"roadmap:slug:{slug}"
+    roadmap_id = cache.get(key)
+    if roadmap_id is None:
+        roadmap_id = Roadmap.objects.filter(slug=slug).values_list("pk", flat=True).first() or 0
+        cache.set(key, roadmap_id, STRUCTURE_TIMEOUT)
+    return roadmap_id or None
+
+
+def _build_structure(roadmap: Roadmap) -> list[dict]:
+    topics = list(
+        Topic.objects.filter(roadmap=roadmap, is_published=True)
+        .select_related("section")
+        .order_by("section__position", "section_id", "position", "pk")
+    )
+    prerequisites: dict[int, list[int]] = {}
+    published_ids = {topic.pk for topic in topics}
+    for from_id, to_id in Topic.prerequisites.through.objects.filter(from_topic__roadmap=roadmap).values_list(
+        "from_topic_id", "to_topic_id"
+    ):
+        if to_id in published_ids:
+            prerequisites.setdefault(from_id, []).append(to_id)
+    sections: dict[int, dict] = {}
+    for topic in topics:
+        section = sections.setdefault(
+            topic.section_id,
+            {
+                "id": topic.section_id,
+                "title": topic.section.title,
+                "description": topic.section.description,
+                "topics": [],
+            },
+        )
+        section["topics"].append(
+            {
+                "id": topic.pk,
+                "slug": topic.slug,
+                "title": topic.title,
+                "kind": topic.kind,
+                "is_any_order": topic.is_any_order,
+                "section_id": topic.section_id,
+                "prerequisite_ids": prerequisites.get(topic.pk, []),
+            }
+        )
+    return list(sections.values())
+
+
+def roadmap_structure(roadmap: Roadmap) -> list[dict]:
+    """Sections with their published topics, in order; cached until the content changes."""
+    return cache.get_or_set(structure_key(roadmap.pk), lambda: _build_structure(roadmap), STRUCTURE_TIMEOUT)
+
+
+def statuses(*, user, roadmap_id: int) -> dict[int, str]:
+    if not user.is_authenticated:
+        return {}
+    return dict(
+        Progress.objects.filter(user=user, topic__roadmap_id=roadmap_id).values_list("topic_id", "status")
+    )
+
+
+def roadmap_map(*, roadmap: Roadmap, viewer, discussion_counts: dict[int, int] | None = None) -> RoadmapMap:
+    """The map of one roadmap with the viewer's statuses merged in (one query for them)."""
+    my_statuses = statuses(user=viewer, roadmap_id=roadmap.pk)
+    discussion_counts = discussion_counts or {}
+    sections = []
+    topics_by_id: dict[int, TopicNode] = {}
+    for section in roadmap_structure(roadmap):
+        node = SectionNode(id=section["id"], title=section["title"], description=section["description"])
+        for data in section["topics"]:
+            topic = TopicNode(**data, status=my_statuses.get(data["id"], ""))
+            topic.discussion_count = discussion_counts.get(topic.id, 0)
+            node.topics.append(topic)
+            topics_by_id[topic.id] = topic
+        sections.append(node)
+
+    counts = {status: 0 for status in Progress.Status.values}
+    for topic in topics_by_id.values():
+        if topic.status:
+            counts[topic.status] += 1
+        topic.prerequisites = [topics_by_id[pk] for pk in topic.prerequisite_ids if pk in topics_by_id]
+        topic.is_blocked = any(prerequisite.status not in FINISHED for prerequisite in topic.prerequisites)
+    next_up = next_topic(topics_by_id.values()) if viewer.is_authenticated else None
+    if next_up:
+        next_up.is_next_up = True
+    return RoadmapMap(
+        roadmap=roadmap,
+        sections=sections,
+        topics_by_id=topics_by_id,
+        total=len(topics_by_id),
+        finished=counts[Progress.Status.DONE] + counts[Progress.Status.SKIPPED],
+        counts=counts,
+        next_up=next_up,
+    )
+
+
+def next_topic(topics) -> TopicNode | None:
+    """The first topic, in roadmap order, not yet finished whose prerequisites are all finished."""
+    for topic in topics:
+        if topic.status not in FINISHED and not topic.is_blocked:
+            return topic
+    return None
+
+
+@dataclass
+class TopicContent:
+    id: int
+    slug: str
+    title: str
+    body_html: str
+    kind: str
+    section_title: str
+    resources: list[dict]
+
+
+def topic_content(*, roadmap: Roadmap, slug: str) -> TopicContent:
+    """A published topic's rendered body and resources; cached until the content changes."""
+
+    def build():
+        topic = (
+            Topic.objects.filter(roadmap=roadmap, slug=slug, is_published=True)
+            .select_related("section")
+            .first()
+        )
+        if topic is None:
+            return None
+        resources = [
+            {
+                "title": r.title,
+                "url": r.url,
+                "kind": r.kind,
+                "kind_label": r.get_kind_display(),
+                "is_free": r.is_free,
+            }
+            for r in topic.resources.order_by("position", "pk")
+        ]
+        return TopicContent(
+            id=topic.pk,
+            slug=topic.slug,
+            title=topic.title,
+            body_html=topic.body_html,
+            kind=topic.kind,
+            section_title=topic.section.title,
+            resources=resources,
+        )
+
+    content = cache.get_or_set(structure_key(roadmap.pk, f"topic:{slug}"), build, STRUCTURE_TIMEOUT)
+    if content is None:
+        raise Http404("No such topic.")
+    return content
+
+
+def resources_by_kind(resources: list[dict]) -> list[tuple[str, list[dict]]]:
+    order = [kind for kind, _ in Resource.Kind.choices]
+    groups: dict[str, list[dict]] = {}
+    for resource in resources:
+        groups.setdefault(resource["kind"], []).append(resource)
+    return [(Resource.Kind(kind).label, groups[kind]) for kind in sorted(groups, key=order.index)]
+
+
+def note_for(*, user, topic_id: int) -> Note | None:
+    if not user.is_authenticated:
+        return None
+    return Note.objects.filter(user=user, topic_id=topic_id).first()
+
+
+@dataclass
+class RoadmapCard:
+    roadmap: Roadmap
+    topic_count: int
+    finished: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.finished / self.topic_count) if self.topic_count else 0
+
+
+def roadmap_cards(*, viewer) -> list[RoadmapCard]:
+    """Published roadmaps with their topic counts and, signed in, the viewer's finished counts."""
+    roadmaps = Roadmap.objects.filter(is_published=True).annotate(
+        topic_count=Count("topics", filter=Q(topics__is_published=True))
+    )
+    cards = [RoadmapCard(roadmap=roadmap, topic_count=roadmap.topic_count) for roadmap in roadmaps]
+    if viewer.is_authenticated and cards:
+        finished = dict(
+            Progress.objects.filter(user=viewer, status__in=FINISHED, topic__is_published=True)
+            .values("topic__roadmap_id")
+            .annotate(count=Count("pk"))
+            .values_list("topic__roadmap_id", "count")
+        )
+        for card in cards:
+            card.finished = finished.get(card.roadmap.pk, 0)
+    return cards
+
+
+def learning_now(*, user, limit: int = 5) -> list[Topic]:
+    """Topics the user marked as learning, most recently touched first (for the home page)."""
+    return [
+        progress.topic
+        for progress in Progress.objects.filter(
+            user=user,
+            status=Progress.Status.LEARNING,
+            topic__is_published=True,
+            topic__roadmap__is_published=True,
+        )
+        .select_related("topic__roadmap")
+        .order_by("-updated_at")[:limit]
+    ]
+
+
+def progress_rows(*, user, roadmap: Roadmap) -> list[dict]:
+    """The user's progress on one roadmap, for CSV and JSON downloads."""
+    return [
+        {
+            "section": row["topic__section__title"],
+            "topic": row["topic__slug"],
+            "title": row["topic__title"],
+            "status": row["status"],
+            "updated_at": row["updated_at"].isoformat(),
+        }
+        for row in Progress.objects.filter(user=user, topic__roadmap=roadmap)
+        .order_by("topic__position")
+        .values("topic__section__title", "topic__slug", "topic__title", "status", "updated_at")
+    ]
+
+
+def profile_progress_section(*, profile_user, viewer) -> dict | None:
+    """The profile's progress per roadmap: shown to its owner always, to others if public."""
+    is_owner = viewer.is_authenticated and viewer.pk == profile_user.pk
+    if not (profile_user.is_progress_public or is_owner):
+        return None
+    started = set(
+        Progress.objects.filter(user=profile_user, topic__is_published=True)
+        .values_list("topic__roadmap_id", flat=True)
+        .distinct()
+    )
+    cards = [card for card in roadmap_cards(viewer=profile_user) if card.roadmap.pk in started]
+    return {
+        "template": "roadmap/profile_progress.html",
+        "cards": cards,
+        "is_private": not profile_user.is_progress_public,
+    }
+
+
+@dataclass
+class ContinueLearning:
+    learning: list[Topic]
+    roadmap: Roadmap | None
+    next_up: TopicNode | None
+
+
+def continue_learning(*, user) -> ContinueLearning | None:
+    """For the home page: what the user is learning and the next topic on their latest roadmap."""
+    if not user.is_authenticated:
+        return None
+    learning = learning_now(user=user)
+    latest = (
+        Progress.objects.filter(user=user, topic__is_published=True, topic__roadmap__is_published=True)
+        .select_related("topic__roadmap")
+        .order_by("-updated_at")
+        .first()
+    )
+    if latest is None:
+        return ContinueLearning(learning=learning, roadmap=None, next_up=None)
+    roadmap = latest.topic.roadmap
+    return ContinueLearning(
+        learning=learning, roadmap=roadmap, next_up=roadmap_map(roadmap=roadmap, viewer=user).next_up
+    )

@@ -1,0 +1,172 @@
+import csv
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from config.page_cache import anonymous_page
+from roadmap import hooks, selectors, services
+from roadmap.cache import structure_version
+from roadmap.forms import NoteForm, ProgressForm
+from roadmap.models import Note, Topic
+
+
+def _roadmap_version(request, slug, **kwargs):
+    roadmap_id = selectors.roadmap_id_for_slug(slug)
+    if roadmap_id is None:
+        return f"roadmap:{slug}:missing"
+    return f"roadmap:{roadmap_id}:{structure_version(roadmap_id)}:{hooks.version(roadmap_id=roadmap_id)}"
+
+
+@require_GET
+def roadmap_list(request):
+    cards = selectors.roadmap_cards(viewer=request.user)
+    return render(request, "roadmap/roadmap_list.html", {"cards": cards})
+
+
+@require_GET
+@anonymous_page(_roadmap_version)
+def roadmap_detail(request, slug):
+    roadmap = selectors.published_roadmap(slug=slug)
+    roadmap_map = selectors.roadmap_map(
+        roadmap=roadmap, viewer=request.user, discussion_counts=hooks.discussion_counts(roadmap_id=roadmap.pk)
+    )
+    return render(request, "roadmap/roadmap_detail.html", {"roadmap": roadmap, "map": roadmap_map})
+
+
+def _topic_context(request, roadmap, topic_slug):
+    content = selectors.topic_content(roadmap=roadmap, slug=topic_slug)
+    roadmap_map = selectors.roadmap_map(roadmap=roadmap, viewer=request.user)
+    ordered = list(roadmap_map.topics_by_id.values())
+    node = roadmap_map.topics_by_id[content.id]
+    index = ordered.index(node)
+    return {
+        "roadmap": roadmap,
+        "topic": content,
+        "node": node,
+        "map": roadmap_map,
+        "resource_groups": selectors.resources_by_kind(content.resources),
+        "prerequisites": [roadmap_map.topics_by_id[pk] for pk in node.prerequisite_ids],
+        "unlocks": [t for t in ordered if content.id in t.prerequisite_ids],
+        "previous_topic": ordered[index - 1] if index > 0 else None,
+        "next_topic": ordered[index + 1] if index + 1 < len(ordered) else None,
+        "statuses": ProgressForm.base_fields["status"].choices,
+    }
+
+
+@require_GET
+def topic_detail(request, slug, topic):
+    roadmap = selectors.published_roadmap(slug=slug)
+    context = _topic_context(request, roadmap, topic)
+    context["discussion"] = hooks.topic_discussion(topic_id=context["topic"].id, viewer=request.user)
+    if request.user.is_authenticated:
+        note = selectors.note_for(user=request.user, topic_id=context["topic"].id)
+        context["note"] = note
+        context["note_form"] = NoteForm(initial={"body": note.body if note else ""})
+    if request.htmx and request.GET.get("panel"):
+        context["in_panel"] = True
+        return render(request, "roadmap/topic_detail.html#topic-panel", context)
+    return render(request, "roadmap/topic_detail.html", context)
+
+
+def _published_topic(slug, topic_slug):
+    return get_object_or_404(
+        Topic.objects.select_related("roadmap"),
+        roadmap__slug=slug,
+        roadmap__is_published=True,
+        slug=topic_slug,
+        is_published=True,
+    )
+
+
+def _redirect_back(request, fallback):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@require_POST
+@login_required
+def topic_progress(request, slug, topic):
+    topic_obj = _published_topic(slug, topic)
+    form = ProgressForm(request.POST)
+    if not form.is_valid():
+        message = form.errors["status"][0]
+        if request.htmx:
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        messages.error(request, message)
+        return render(request, "errors/400.html", {"message": message}, status=400)
+    services.set_progress(user=request.user, topic=topic_obj, status=form.cleaned_data["status"])
+    if request.htmx:
+        context = _topic_context(request, topic_obj.roadmap, topic_obj.slug)
+        from_map = request.POST.get("from") == "map"
+        context.update(in_panel=from_map, oob_map=from_map)
+        return render(request, "roadmap/topic_detail.html#status-panel", context)
+    return _redirect_back(request, topic_obj.get_absolute_url())
+
+
+@require_POST
+@login_required
+def topic_note(request, slug, topic):
+    topic_obj = _published_topic(slug, topic)
+    form = NoteForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            services.save_note(user=request.user, topic=topic_obj, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            form.add_error("body", error)
+            status = 413 if error.code == "too_long" else 400
+    else:
+        status = 400
+    if status == 200 and not request.htmx:
+        messages.success(request, "Your note is saved.")
+        return redirect(topic_obj.get_absolute_url() + "#note")
+    context = _topic_context(request, topic_obj.roadmap, topic_obj.slug)
+    context["note_form"] = form
+    context["note"] = Note.objects.filter(user=request.user, topic=topic_obj).first()
+    context["note_saved"] = status == 200
+    if request.htmx:
+        return render(request, "roadmap/topic_detail.html#note-panel", context, status=status)
+    context["discussion"] = hooks.topic_discussion(topic_id=topic_obj.pk, viewer=request.user)
+    return render(request, "roadmap/topic_detail.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roadmap_reset(request, slug):
+    roadmap = selectors.published_roadmap(slug=slug)
+    if request.method == "POST":
+        deleted = services.reset_progress(user=request.user, roadmap=roadmap)
+        messages.success(request, f"Your progress on {roadmap.title} is reset ({deleted} topics cleared).")
+        return redirect(roadmap.get_absolute_url())
+    roadmap_map = selectors.roadmap_map(roadmap=roadmap, viewer=request.user)
+    return render(request, "roadmap/roadmap_reset.html", {"roadmap": roadmap, "map": roadmap_map})
+
+
+@login_required
+@require_GET
+def progress_download(request, slug, fmt):
+    if fmt not in {"csv", "json"}:
+        raise Http404("Progress downloads come as .csv or .json.")
+    roadmap = selectors.published_roadmap(slug=slug)
+    rows = selectors.progress_rows(user=request.user, roadmap=roadmap)
+    filename = f"stepwise-{roadmap.slug}-progress.{fmt}"
+    if fmt == "json":
+        response = HttpResponse(
+            json.dumps({"roadmap": roadmap.slug, "progress": rows}, indent=2), content_type="application/json"
+        )
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        writer = csv.DictWriter(response, fieldnames=["section", "topic", "title", "status", "updated_at"])
+        writer.writeheader()
+        writer.writerows(rows)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
