@@ -31,6 +31,7 @@ migrate: install var
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
+	$(PY) manage.py import_roadmap roadmap/content/backend.yaml
 	$(PY) manage.py seed_demo
 
 run: seed

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,125 +14,261 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Roadmap',
+            name="Roadmap",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('title', models.CharField(max_length=120)),
-                ('summary', models.CharField(max_length=300)),
-                ('description', models.TextField(blank=True, help_text='Markdown.')),
-                ('description_html', models.TextField(blank=True, editable=False)),
-                ('is_published', models.BooleanField(default=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("title", models.CharField(max_length=120)),
+                ("summary", models.CharField(max_length=300)),
+                ("description", models.TextField(blank=True, help_text="Markdown.")),
+                ("description_html", models.TextField(blank=True, editable=False)),
+                ("is_published", models.BooleanField(default=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['position', 'title'],
+                "ordering": ["position", "title"],
             },
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('roadmap', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='roadmap.roadmap')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "roadmap",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="roadmap.roadmap",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['roadmap', 'position', 'pk'],
+                "ordering": ["roadmap", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='Stable identity: progress and notes hang on it.', max_length=80)),
-                ('title', models.CharField(max_length=160)),
-                ('body', models.TextField(help_text='Markdown.')),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('kind', models.CharField(choices=[('core', 'Core'), ('optional', 'Optional'), ('alternative', 'Alternative')], default='core', max_length=12)),
-                ('is_any_order', models.BooleanField(default=False, help_text='Topics of this kind can be learned in any order.', verbose_name='any order')),
-                ('is_published', models.BooleanField(default=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('prerequisites', models.ManyToManyField(blank=True, related_name='unlocks', to='roadmap.topic')),
-                ('roadmap', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='topics', to='roadmap.roadmap')),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='topics', to='roadmap.section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Stable identity: progress and notes hang on it.", max_length=80
+                    ),
+                ),
+                ("title", models.CharField(max_length=160)),
+                ("body", models.TextField(help_text="Markdown.")),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("core", "Core"), ("optional", "Optional"), ("alternative", "Alternative")],
+                        default="core",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "is_any_order",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Topics of this kind can be learned in any order.",
+                        verbose_name="any order",
+                    ),
+                ),
+                ("is_published", models.BooleanField(default=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "prerequisites",
+                    models.ManyToManyField(blank=True, related_name="unlocks", to="roadmap.topic"),
+                ),
+                (
+                    "roadmap",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="topics",
+                        to="roadmap.roadmap",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="topics",
+                        to="roadmap.section",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['roadmap', 'position', 'pk'],
+                "ordering": ["roadmap", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Resource',
+            name="Resource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('url', models.URLField(max_length=500)),
-                ('kind', models.CharField(choices=[('docs', 'Official docs'), ('article', 'Article'), ('video', 'Video'), ('course', 'Course'), ('book', 'Book'), ('podcast', 'Podcast'), ('tool', 'Tool'), ('opensource', 'Open source')], default='article', max_length=12)),
-                ('is_free', models.BooleanField(default=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='resources', to='roadmap.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("url", models.URLField(max_length=500)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("docs", "Official docs"),
+                            ("article", "Article"),
+                            ("video", "Video"),
+                            ("course", "Course"),
+                            ("book", "Book"),
+                            ("podcast", "Podcast"),
+                            ("tool", "Tool"),
+                            ("opensource", "Open source"),
+                        ],
+                        default="article",
+                        max_length=12,
+                    ),
+                ),
+                ("is_free", models.BooleanField(default=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="resources",
+                        to="roadmap.topic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['topic', 'position', 'pk'],
+                "ordering": ["topic", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Progress',
+            name="Progress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('learning', 'Learning'), ('done', 'Done'), ('skipped', 'Skipped')], max_length=10)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progress', to=settings.AUTH_USER_MODEL)),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progress', to='roadmap.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("learning", "Learning"), ("done", "Done"), ("skipped", "Skipped")],
+                        max_length=10,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="progress",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="progress",
+                        to="roadmap.topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'progress',
+                "verbose_name_plural": "progress",
             },
         ),
         migrations.CreateModel(
-            name='Note',
+            name="Note",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(max_length=10000)),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to=settings.AUTH_USER_MODEL)),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='roadmap.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField(max_length=10000)),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="notes", to="roadmap.topic"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.UniqueConstraint(fields=('roadmap', 'title'), name='roadmap_section_title_unique'),
+            model_name="section",
+            constraint=models.UniqueConstraint(
+                fields=("roadmap", "title"), name="roadmap_section_title_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='topic',
-            index=models.Index(fields=['roadmap', 'is_published', 'position'], name='roadmap_top_roadmap_44d22b_idx'),
+            model_name="topic",
+            index=models.Index(
+                fields=["roadmap", "is_published", "position"], name="roadmap_top_roadmap_44d22b_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='topic',
-            constraint=models.UniqueConstraint(fields=('roadmap', 'slug'), name='roadmap_topic_slug_unique'),
+            model_name="topic",
+            constraint=models.UniqueConstraint(fields=("roadmap", "slug"), name="roadmap_topic_slug_unique"),
         ),
         migrations.AddConstraint(
-            model_name='resource',
-            constraint=models.UniqueConstraint(fields=('topic', 'url'), name='roadmap_resource_url_unique'),
+            model_name="resource",
+            constraint=models.UniqueConstraint(fields=("topic", "url"), name="roadmap_resource_url_unique"),
         ),
         migrations.AddIndex(
-            model_name='progress',
-            index=models.Index(fields=['user', 'status'], name='roadmap_pro_user_id_9e6fd6_idx'),
+            model_name="progress",
+            index=models.Index(fields=["user", "status"], name="roadmap_pro_user_id_9e6fd6_idx"),
         ),
         migrations.AddIndex(
-            model_name='progress',
-            index=models.Index(fields=['topic', 'status'], name='roadmap_pro_topic_i_318021_idx'),
+            model_name="progress",
+            index=models.Index(fields=["topic", "status"], name="roadmap_pro_topic_i_318021_idx"),
         ),
         migrations.AddConstraint(
-            model_name='progress',
-            constraint=models.UniqueConstraint(fields=('user', 'topic'), name='roadmap_progress_user_topic_unique'),
+            model_name="progress",
+            constraint=models.UniqueConstraint(
+                fields=("user", "topic"), name="roadmap_progress_user_topic_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='note',
-            constraint=models.UniqueConstraint(fields=('user', 'topic'), name='roadmap_note_user_topic_unique'),
+            model_name="note",
+            constraint=models.UniqueConstraint(
+                fields=("user", "topic"), name="roadmap_note_user_topic_unique"
+            ),
         ),
     ]

@@ -62,3 +62,17 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+@pytest.fixture
+def log_in(page):
+    """Log a user in through the real login form."""
+
+    def log_in_as(user, password):
+        page.goto("/accounts/login/")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+    return log_in_as

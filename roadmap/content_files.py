@@ -1,0 +1,758 @@
+"""Roadmap content as YAML files: load and validate, import (upsert) into the database, export.
+
+A content file is the source of truth for a roadmap's text, but the database also holds what
+learners hang on its topics (progress, notes, threads). So an import never deletes a topic: a
+topic missing from the file is unpublished and comes back, with everything attached to it, when
+the file lists it again. Identity is the slug for roadmaps and topics, the title for sections and
+the URL for a topic's resources.
+
+The format, with defaults for optional keys (see roadmap/content/backend.yaml):
+
+    slug: backend                      # required
+    title: Backend Developer           # required
+    summary: One sentence.             # required
+    description: |                     # markdown, default ""
+      ...
+    position: 1                        # default 0
+    sections:                          # required, at least one
+      - title: Internet fundamentals   # required, unique in the file
+        description: ...               # default ""
+        topics:                        # required, at least one
+          - slug: http                 # required, unique in the file
+            title: HTTP                # required
+            kind: core                 # core | optional | alternative, default core
+            any_order: false           # default false
+            prerequisites: [dns]       # slugs of topics in this file, default []
+            body: |                    # markdown, required
+              ...
+            resources:                 # default []
+              - title: MDN: HTTP       # required
+                url: https://...       # required, https, unique in the topic
+                kind: docs             # docs | article | ... (Resource.Kind), default article
+                free: true             # default true
+"""
+
+import difflib
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from roadmap.cache import bump_structure_version
+from roadmap.models import Resource, Roadmap, Section, Topic
+
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+MAX_PROBLEMS_SHOWN = 50
+
+ROADMAP_KEYS = ("slug", "title", "summary", "description", "position", "sections")
+SECTION_KEYS = ("title", "description", "topics")
+TOPIC_KEYS = ("slug", "title", "kind", "any_order", "prerequisites", "body", "resources")
+RESOURCE_KEYS = ("title", "url", "kind", "free")
+
+KeyPath = tuple[str | int, ...]
+
+
+class ContentError(ValueError):
+    """A content file that cannot be imported; the message names the line or the key path."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+# Loading and validation
+
+
+def load_roadmap_file(path: str | Path) -> dict:
+    """Read, parse and validate a content file; return the roadmap with every default filled in."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise ContentError(f"{path}: cannot read the file ({reason}).") from error
+    return parse_roadmap(text, source=str(path))
+
+
+def parse_roadmap(text: str, *, source: str = "<text>") -> dict:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        message = f"{source}: {where}invalid YAML: {error.problem or error.context}"
+        if error.problem and error.context and error.context_mark:
+            message += f" ({error.context} started on line {error.context_mark.line + 1})"
+        raise ContentError(message) from error
+    except yaml.YAMLError as error:
+        raise ContentError(f"{source}: invalid YAML: {error}") from error
+    finally:
+        loader.dispose()
+    lines: dict[KeyPath, int] = {}
+    duplicate_keys: list[tuple[int, str]] = []
+    if node is not None:
+        _collect_lines(node, (), lines, duplicate_keys)
+    return validate_roadmap(data, source=source, lines=lines, extra_problems=duplicate_keys)
+
+
+def _collect_lines(node, path: KeyPath, lines: dict, problems: list, seen=None) -> None:
+    """Map each key path to its line number, and report keys written twice in one mapping."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        keys = set()
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key = key_node.value
+            if key in keys:
+                where = _format_path(path + (key,))
+                line = key_node.start_mark.line + 1
+                problems.append((line, f"line {line}: {where}: key written twice"))
+            keys.add(key)
+            _collect_lines(value_node, path + (key,), lines, problems, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _collect_lines(item, path + (index,), lines, problems, seen)
+
+
+def _format_path(path: KeyPath) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "top level"
+
+
+def validate_roadmap(
+    data, *, source: str = "<data>", lines: dict | None = None, extra_problems: list | None = None
+) -> dict:
+    """Check the whole structure and return it normalised; raise ContentError listing every problem."""
+    checker = _Checker(lines or {})
+    checker.problems.extend(extra_problems or [])
+    roadmap = checker.roadmap(data)
+    if checker.problems:
+        problems = [message for _, message in sorted(checker.problems, key=lambda problem: problem[0])]
+        count = len(problems)
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        if count == 1:
+            message = f"{source}: {shown[0]}"
+        else:
+            message = f"{source}: {count} problems:\n" + "\n".join(f"  {problem}" for problem in shown)
+            if count > len(shown):
+                message += f"\n  ... and {count - len(shown)} more"
+        raise ContentError(message, problems)
+    return roadmap
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+class _Checker:
+    def __init__(self, lines: dict):
+        self.lines = lines
+        self.problems: list[tuple[int, str]] = []
+        self.url_validator = URLValidator(schemes=["https"])
+
+    def problem(self, path: KeyPath, message: str) -> None:
+        line = None
+        for length in range(len(path), -1, -1):
+            line = self.lines.get(path[:length])
+            if line is not None:
+                break
+        prefix = f"line {line}: " if line is not None else ""
+        self.problems.append((line or 0, f"{prefix}{_format_path(path)}: {message}"))
+
+    def mapping(self, value, path: KeyPath, allowed: tuple, required: tuple) -> dict | None:
+        if not isinstance(value, dict):
+            self.problem(path, f"must be a mapping with the keys {', '.join(required)}")
+            return None
+        for key in value:
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), allowed, n=1)
+                suggestion = f"did you mean {hint[0]!r}?" if hint else f"expected one of {', '.join(allowed)}"
+                self.problem(path + (key,), f"unknown key ({suggestion})")
+        for key in required:
+            if key not in value or value[key] is None:
+                self.problem(path, f"missing required key {key!r}")
+        return value
+
+    def text(self, mapping, key, path, *, max_length=None, required=False, default="") -> str:
+        value = mapping.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            self.problem(path + (key,), f"must be a string, not {type(value).__name__}")
+            return default
+        if required and not value.strip():
+            self.problem(path + (key,), "must not be blank")
+        if max_length is not None and len(value) > max_length:
+            self.problem(path + (key,), f"is {len(value)} characters long; at most {max_length}")
+        return value
+
+    def slug(self, mapping, key, path, *, max_length) -> str:
+        value = self.text(mapping, key, path, max_length=max_length, required=True)
+        if value and not SLUG_PATTERN.fullmatch(value):
+            self.problem(path + (key,), f"{value!r} is not a slug (lowercase letters, digits and dashes)")
+        return value
+
+    def boolean(self, mapping, key, path, *, default: bool) -> bool:
+        value = mapping.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.problem(path + (key,), f"must be true or false, not {value!r}")
+            return default
+        return value
+
+    def choice(self, mapping, key, path, *, choices, default: str) -> str:
+        value = mapping.get(key)
+        if value is None:
+            return default
+        if value not in choices:
+            self.problem(path + (key,), f"{value!r} is not one of {', '.join(choices)}")
+            return default
+        return value
+
+    def sequence(self, mapping, key, path, *, required=False) -> list:
+        value = mapping.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(path + (key,), f"must be a list, not {type(value).__name__}")
+            return []
+        if required and not value:
+            self.problem(path + (key,), "must not be empty")
+        return value
+
+    def roadmap(self, data) -> dict:
+        required = ("slug", "title", "summary", "sections")
+        if self.mapping(data, (), ROADMAP_KEYS, required) is None:
+            return {}
+        position = data.get("position", 0)
+        if position is None:
+            position = 0
+        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
+            self.problem(("position",), f"must be a whole number, 0 or more, not {position!r}")
+            position = 0
+        roadmap = {
+            "slug": self.slug(data, "slug", (), max_length=_max_length(Roadmap, "slug")),
+            "title": self.text(data, "title", (), max_length=_max_length(Roadmap, "title"), required=True),
+            "summary": self.text(
+                data, "summary", (), max_length=_max_length(Roadmap, "summary"), required=True
+            ),
+            "description": self.text(data, "description", ()),
+            "position": position,
+            "sections": [],
+        }
+        section_titles: dict[str, KeyPath] = {}
+        topic_paths: dict[str, KeyPath] = {}
+        for index, section_data in enumerate(self.sequence(data, "sections", (), required=True)):
+            path = ("sections", index)
+            section = self.section(section_data, path, topic_paths)
+            if section is None:
+                continue
+            if section["title"] in section_titles:
+                first = _format_path(section_titles[section["title"]])
+                self.problem(path + ("title",), f"section {section['title']!r} already at {first}")
+            section_titles.setdefault(section["title"], path)
+            roadmap["sections"].append(section)
+        self.prerequisites(roadmap, topic_paths)
+        return roadmap
+
+    def section(self, data, path: KeyPath, topic_paths: dict) -> dict | None:
+        if self.mapping(data, path, SECTION_KEYS, ("title", "topics")) is None:
+            return None
+        section = {
+            "title": self.text(data, "title", path, max_length=_max_length(Section, "title"), required=True),
+            "description": self.text(data, "description", path),
+            "topics": [],
+        }
+        for index, topic_data in enumerate(self.sequence(data, "topics", path, required=True)):
+            topic_path = path + ("topics", index)
+            topic = self.topic(topic_data, topic_path)
+            if topic is None:
+                continue
+            slug = topic["slug"]
+            if slug in topic_paths:
+                first = _format_path(topic_paths[slug])
+                self.problem(topic_path + ("slug",), f"topic {slug!r} already at {first}")
+            elif slug:
+                topic_paths[slug] = topic_path
+            section["topics"].append(topic)
+        return section
+
+    def topic(self, data, path: KeyPath) -> dict | None:
+        if self.mapping(data, path, TOPIC_KEYS, ("slug", "title", "body")) is None:
+            return None
+        topic = {
+            "slug": self.slug(data, "slug", path, max_length=_max_length(Topic, "slug")),
+            "title": self.text(data, "title", path, max_length=_max_length(Topic, "title"), required=True),
+            "kind": self.choice(data, "kind", path, choices=Topic.Kind.values, default=Topic.Kind.CORE),
+            "any_order": self.boolean(data, "any_order", path, default=False),
+            "prerequisites": [],
+            "body": self.text(data, "body", path, required=True),
+            "resources": [],
+        }
+        for index, slug in enumerate(self.sequence(data, "prerequisites", path)):
+            if not isinstance(slug, str):
+                self.problem(path + ("prerequisites", index), f"must be a topic slug, not {slug!r}")
+            elif slug in topic["prerequisites"]:
+                self.problem(path + ("prerequisites", index), f"{slug!r} is listed twice")
+            else:
+                topic["prerequisites"].append(slug)
+        urls: set[str] = set()
+        for index, resource_data in enumerate(self.sequence(data, "resources", path)):
+            resource_path = path + ("resources", index)
+            resource = self.resource(resource_data, resource_path)
+            if resource is None:
+                continue
+            if resource["url"] in urls:
+                self.problem(resource_path + ("url",), "the same URL is already listed for this topic")
+            urls.add(resource["url"])
+            topic["resources"].append(resource)
+        return topic
+
+    def resource(self, data, path: KeyPath) -> dict | None:
+        if self.mapping(data, path, RESOURCE_KEYS, ("title", "url")) is None:
+            return None
+        url = self.text(data, "url", path, max_length=_max_length(Resource, "url"), required=True)
+        if url and not url.startswith("https://"):
+            self.problem(path + ("url",), "must be an https URL")
+        elif url:
+            try:
+                self.url_validator(url)
+            except ValidationError:
+                self.problem(path + ("url",), f"{url!r} is not a valid URL")
+        return {
+            "title": self.text(data, "title", path, max_length=_max_length(Resource, "title"), required=True),
+            "url": url,
+            "kind": self.choice(
+                data, "kind", path, choices=Resource.Kind.values, default=Resource.Kind.ARTICLE
+            ),
+            "free": self.boolean(data, "free", path, default=True),
+        }
+
+    def prerequisites(self, roadmap: dict, topic_paths: dict) -> None:
+        """Every prerequisite names another topic of the file, and they form no cycle."""
+        graph: dict[str, list[str]] = {}
+        for section in roadmap["sections"]:
+            for topic in section["topics"]:
+                path = topic_paths.get(topic["slug"], ())
+                known = []
+                for index, slug in enumerate(topic["prerequisites"]):
+                    if slug == topic["slug"]:
+                        self.problem(path + ("prerequisites", index), "a topic cannot require itself")
+                    elif slug not in topic_paths:
+                        self.problem(path + ("prerequisites", index), f"unknown topic {slug!r}")
+                    else:
+                        known.append(slug)
+                graph.setdefault(topic["slug"], known)
+        for cycle in _cycles(graph):
+            self.problem(
+                topic_paths[cycle[0]] + ("prerequisites",),
+                "prerequisites form a cycle: " + " -> ".join(cycle + [cycle[0]]),
+            )
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """One cycle per strongly connected knot, found by an iterative depth-first search."""
+    state: dict[str, str] = {}
+    cycles = []
+    for start in graph:
+        if start in state:
+            continue
+        stack = [(start, iter(graph[start]))]
+        trail = [start]
+        state[start] = "open"
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = "done"
+                stack.pop()
+                trail.pop()
+            elif state.get(child) == "open":
+                cycles.append(trail[trail.index(child) :])
+            elif child not in state:
+                state[child] = "open"
+                stack.append((child, iter(graph.get(child, []))))
+                trail.append(child)
+    return cycles
+
+
+# Import
+
+
+KINDS = ("roadmap", "section", "topic", "resource")
+
+
+@dataclass
+class ImportReport:
+    """What an import changed (or, in a dry run, would change)."""
+
+    slug: str
+    dry_run: bool = False
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unpublished: Counter = field(default_factory=Counter)
+    deleted: Counter = field(default_factory=Counter)
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def summary(self) -> str:
+        """One line of counts, e.g. "topics: 2 created, 1 updated; resources: 6 created"."""
+        parts = []
+        for kind in KINDS:
+            counts = [
+                f"{counter[kind]} {verb}"
+                for verb, counter in (
+                    ("created", self.created),
+                    ("updated", self.updated),
+                    ("unpublished", self.unpublished),
+                    ("deleted", self.deleted),
+                )
+                if counter[kind]
+            ]
+            if counts:
+                parts.append(f"{kind}s: {', '.join(counts)}")
+        return "; ".join(parts) or "no changes"
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def import_roadmap(
+    data: dict, *, dry_run: bool = False, progress: Callable[[int, int], None] | None = None
+) -> ImportReport:
+    """Create or update a roadmap to match `data` (from load_roadmap_file), all in one transaction.
+
+    Unchanged rows are not saved, so importing the same file twice changes nothing (not even
+    updated_at). A dry run does all the work and reports it, then rolls it back.
+    """
+    data = validate_roadmap(data)
+    report = ImportReport(slug=data["slug"], dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            roadmap = _Importer(data, report, progress).run()
+            if dry_run:
+                raise _DryRunRollback
+            if report.has_changes:
+                bump_structure_version(roadmap.pk)
+    except _DryRunRollback:
+        pass
+    return report
+
+
+class _Importer:
+    def __init__(self, data: dict, report: ImportReport, progress):
+        self.data = data
+        self.report = report
+        self.progress = progress
+        self.resource_lines: dict[str, list[str]] = {}
+
+    def run(self) -> Roadmap:
+        roadmap = self.upsert_roadmap()
+        sections = self.upsert_sections(roadmap)
+        self.upsert_topics(roadmap, sections)
+        is_roadmap_saved = self.report.created["roadmap"] or self.report.updated["roadmap"]
+        if self.report.has_changes and not is_roadmap_saved:
+            # The roadmap's updated_at says when its content last changed, topics included.
+            Roadmap.objects.filter(pk=roadmap.pk).update(updated_at=timezone.now())
+        return roadmap
+
+    def upsert_roadmap(self) -> Roadmap:
+        data = self.data
+        wanted = {
+            "title": data["title"],
+            "summary": data["summary"],
+            "description": data["description"],
+            "position": data["position"],
+        }
+        roadmap = Roadmap.objects.select_for_update().filter(slug=data["slug"]).first()
+        if roadmap is None:
+            roadmap = Roadmap(slug=data["slug"], **wanted)
+            roadmap.save()
+            self.created("roadmap", f"+ roadmap {roadmap.slug}")
+            return roadmap
+        changed = _assign(roadmap, wanted)
+        if changed:
+            roadmap.save()
+            self.updated("roadmap", f"~ roadmap {roadmap.slug}: {', '.join(changed)}")
+        return roadmap
+
+    def upsert_sections(self, roadmap: Roadmap) -> dict[str, Section]:
+        existing = {section.title: section for section in roadmap.sections.all()}
+        sections = {}
+        for position, data in enumerate(self.data["sections"]):
+            wanted = {"description": data["description"], "position": position}
+            section = existing.get(data["title"])
+            if section is None:
+                section = Section.objects.create(roadmap=roadmap, title=data["title"], **wanted)
+                self.created("section", f"+ section {section.title}")
+            else:
+                changed = _assign(section, wanted)
+                if changed:
+                    section.save(update_fields=changed)
+                    self.updated("section", f"~ section {section.title}: {', '.join(changed)}")
+            sections[section.title] = section
+        return sections
+
+    def upsert_topics(self, roadmap: Roadmap, sections: dict[str, Section]) -> None:
+        existing = {topic.slug: topic for topic in roadmap.topics.all()}
+        file_topics = [
+            (sections[section_data["title"]], topic_data)
+            for section_data in self.data["sections"]
+            for topic_data in section_data["topics"]
+        ]
+        topics, new_slugs, changes = self.save_topics(roadmap, file_topics, existing)
+        self.save_prerequisites(roadmap, file_topics, topics, new_slugs, changes)
+        for _, data in file_topics:
+            slug = data["slug"]
+            if slug in new_slugs:
+                self.created("topic", f"+ topic {slug}")
+            elif changes[slug]:
+                self.updated("topic", f"~ topic {slug}: {', '.join(sorted(changes[slug]))}")
+                self.report.changes.extend(self.resource_lines.get(slug, []))
+        in_file = {data["slug"] for _, data in file_topics}
+        self.unpublish(
+            [topic for slug, topic in existing.items() if slug not in in_file and topic.is_published]
+        )
+
+    def save_topics(self, roadmap, file_topics, existing):
+        """Create or update each topic of the file and plan its resources; saved rows render markdown."""
+        resources_by_topic: dict[int, dict[str, Resource]] = {}
+        for resource in Resource.objects.filter(topic__roadmap=roadmap):
+            resources_by_topic.setdefault(resource.topic_id, {})[resource.url] = resource
+        resource_work = _ResourceWork()
+        topics: dict[str, Topic] = dict(existing)
+        new_slugs: set[str] = set()
+        changes: dict[str, list[str]] = {}
+        for position, (section, data) in enumerate(file_topics):
+            wanted = {
+                "section_id": section.pk,
+                "title": data["title"],
+                "body": data["body"],
+                "kind": data["kind"],
+                "is_any_order": data["any_order"],
+                "position": position,
+                "is_published": True,
+            }
+            topic = existing.get(data["slug"])
+            if topic is None:
+                topic = Topic(roadmap=roadmap, slug=data["slug"], **wanted)
+                topic.save()
+                topics[topic.slug] = topic
+                new_slugs.add(topic.slug)
+            else:
+                changed = _assign(topic, wanted)
+                if changed:
+                    topic.save()
+                changes[topic.slug] = [_TOPIC_FIELD_NAMES.get(name, name) for name in changed]
+            lines = resource_work.plan(topic, data["resources"], resources_by_topic.get(topic.pk, {}))
+            if lines and topic.slug not in new_slugs:
+                changes[topic.slug].append("resources")
+                self.resource_lines[topic.slug] = lines
+            if self.progress is not None:
+                self.progress(position + 1, len(file_topics))
+        resource_work.save(self.report)
+        return topics, new_slugs, changes
+
+    def save_prerequisites(self, roadmap, file_topics, topics, new_slugs, changes) -> None:
+        Prerequisite = Topic.prerequisites.through
+        current: dict[int, set[int]] = {}
+        for from_id, to_id in Prerequisite.objects.filter(from_topic__roadmap=roadmap).values_list(
+            "from_topic_id", "to_topic_id"
+        ):
+            current.setdefault(from_id, set()).add(to_id)
+        additions = []
+        for _, data in file_topics:
+            topic = topics[data["slug"]]
+            wanted_ids = {topics[slug].pk for slug in data["prerequisites"]}
+            current_ids = current.get(topic.pk, set())
+            if wanted_ids == current_ids:
+                continue
+            additions += [
+                Prerequisite(from_topic_id=topic.pk, to_topic_id=pk) for pk in wanted_ids - current_ids
+            ]
+            if current_ids - wanted_ids:
+                Prerequisite.objects.filter(
+                    from_topic_id=topic.pk, to_topic_id__in=current_ids - wanted_ids
+                ).delete()
+            if topic.slug not in new_slugs:
+                changes[topic.slug].append("prerequisites")
+        Prerequisite.objects.bulk_create(additions)
+
+    def unpublish(self, topics: list[Topic]) -> None:
+        """Topics gone from the file are hidden, never deleted: learners' progress and notes hang on them."""
+        if not topics:
+            return
+        Topic.objects.filter(pk__in=[topic.pk for topic in topics]).update(
+            is_published=False, updated_at=timezone.now()
+        )
+        for topic in sorted(topics, key=lambda topic: topic.position):
+            self.report.unpublished["topic"] += 1
+            self.report.changes.append(f"- topic {topic.slug} (unpublished)")
+
+    def created(self, kind: str, line: str) -> None:
+        self.report.created[kind] += 1
+        self.report.changes.append(line)
+
+    def updated(self, kind: str, line: str) -> None:
+        self.report.updated[kind] += 1
+        self.report.changes.append(line)
+
+
+_TOPIC_FIELD_NAMES = {"section_id": "section", "is_any_order": "any_order", "is_published": "republished"}
+
+
+class _ResourceWork:
+    """Collects resource inserts, updates and deletes across topics, then runs them in bulk."""
+
+    FIELDS = ("title", "kind", "is_free", "position")
+
+    def __init__(self):
+        self.to_create: list[Resource] = []
+        self.to_update: list[Resource] = []
+        self.to_delete: list[Resource] = []
+
+    def plan(self, topic: Topic, wanted: list[dict], existing: dict[str, Resource]) -> list[str]:
+        lines = []
+        for position, data in enumerate(wanted):
+            values = {
+                "title": data["title"],
+                "kind": data["kind"],
+                "is_free": data["free"],
+                "position": position,
+            }
+            resource = existing.get(data["url"])
+            if resource is None:
+                self.to_create.append(Resource(topic=topic, url=data["url"], **values))
+                lines.append(f"    + resource {data['url']}")
+            else:
+                changed = _assign(resource, values)
+                if changed:
+                    self.to_update.append(resource)
+                    names = ", ".join("free" if name == "is_free" else name for name in changed)
+                    lines.append(f"    ~ resource {data['url']}: {names}")
+        urls = {data["url"] for data in wanted}
+        for url, resource in existing.items():
+            if url not in urls:
+                self.to_delete.append(resource)
+                lines.append(f"    - resource {url}")
+        return lines
+
+    def save(self, report: ImportReport) -> None:
+        if self.to_delete:
+            Resource.objects.filter(pk__in=[resource.pk for resource in self.to_delete]).delete()
+        if self.to_update:
+            Resource.objects.bulk_update(self.to_update, self.FIELDS, batch_size=500)
+        if self.to_create:
+            Resource.objects.bulk_create(self.to_create, batch_size=500)
+        report.created["resource"] += len(self.to_create)
+        report.updated["resource"] += len(self.to_update)
+        report.deleted["resource"] += len(self.to_delete)
+
+
+def _assign(instance, values: dict) -> list[str]:
+    """Set the values that differ on `instance`; return the names of the fields that changed."""
+    changed = []
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    return changed
+
+
+# Export
+
+
+class _FlowList(list):
+    """A list written inline, `[a, b]`, as prerequisites are in the content files."""
+
+
+class _ContentDumper(yaml.SafeDumper):
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
+def _represent_str(dumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _represent_flow_list(dumper, value: _FlowList):
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+
+
+_ContentDumper.add_representer(str, _represent_str)
+_ContentDumper.add_representer(_FlowList, _represent_flow_list)
+
+
+def export_roadmap(roadmap: Roadmap) -> str:
+    """The roadmap's published content as a content file; importing it back changes nothing."""
+    published = Topic.objects.filter(roadmap=roadmap, is_published=True)
+    topics = list(
+        published.order_by("position", "pk").prefetch_related(
+            Prefetch("resources", queryset=Resource.objects.order_by("position", "pk")),
+            Prefetch("prerequisites", queryset=Topic.objects.filter(is_published=True).order_by("position")),
+        )
+    )
+    topics_by_section: dict[int, list[Topic]] = {}
+    for topic in topics:
+        topics_by_section.setdefault(topic.section_id, []).append(topic)
+
+    document = {"slug": roadmap.slug, "title": roadmap.title, "summary": roadmap.summary}
+    if roadmap.description:
+        document["description"] = roadmap.description
+    document["position"] = roadmap.position
+    document["sections"] = []
+    for section in roadmap.sections.order_by("position", "pk"):
+        if section.pk not in topics_by_section:
+            continue
+        section_document = {"title": section.title}
+        if section.description:
+            section_document["description"] = section.description
+        section_document["topics"] = [_topic_document(topic) for topic in topics_by_section[section.pk]]
+        document["sections"].append(section_document)
+    return yaml.dump(
+        document,
+        Dumper=_ContentDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=math.inf,
+    )
+
+
+def _topic_document(topic: Topic) -> dict:
+    return {
+        "slug": topic.slug,
+        "title": topic.title,
+        "kind": topic.kind,
+        "any_order": topic.is_any_order,
+        "prerequisites": _FlowList(prerequisite.slug for prerequisite in topic.prerequisites.all()),
+        "body": topic.body,
+        "resources": [
+            {"title": resource.title, "url": resource.url, "kind": resource.kind, "free": resource.is_free}
+            for resource in topic.resources.all()
+        ],
+    }

@@ -1,0 +1,31 @@
+"""manage.py export_roadmap SLUG [--output PATH]: write a roadmap's published content as YAML."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from roadmap.content_files import export_roadmap
+from roadmap.models import Roadmap
+
+
+class Command(BaseCommand):
+    help = "Write a roadmap's published content as a YAML content file that import_roadmap reads back."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="the roadmap's slug, e.g. backend")
+        parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    def handle(self, *args, slug, output, **options):
+        roadmap = Roadmap.objects.filter(slug=slug).first()
+        if roadmap is None:
+            known = ", ".join(Roadmap.objects.values_list("slug", flat=True)) or "none"
+            raise CommandError(f"No roadmap with the slug {slug!r} (known: {known}).")
+        text = export_roadmap(roadmap)
+        if not output:
+            self.stdout.write(text, ending="")
+            return
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise CommandError(f"Cannot write {output}: {error.strerror}") from error
+        self.stdout.write(f"Wrote roadmap {slug!r} to {output}")

@@ -1,0 +1,47 @@
+"""manage.py import_roadmap PATH [--dry-run]: create or update a roadmap from its content file."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from roadmap.content_files import ContentError, import_roadmap, load_roadmap_file
+
+PROGRESS_EVERY = 10
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update a roadmap from a YAML content file (e.g. roadmap/content/backend.yaml). "
+        "Topics missing from the file are unpublished, never deleted."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="the roadmap's YAML content file")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="report what would change, then roll everything back"
+        )
+
+    def handle(self, *args, path, dry_run, verbosity, **options):
+        try:
+            data = load_roadmap_file(path)
+            self.stdout.write(f"Importing roadmap {data['slug']!r} from {path}")
+            report = import_roadmap(
+                data, dry_run=dry_run, progress=self.show_progress if verbosity >= 1 else None
+            )
+        except ContentError as error:
+            raise CommandError(str(error)) from error
+
+        if report.has_changes:
+            for line in report.changes:
+                self.stdout.write(line)
+            self.stdout.write(self.style.SUCCESS(report.summary()))
+        else:
+            self.stdout.write("No changes.")
+        if dry_run:
+            self.stdout.write(self.style.WARNING("(dry run: nothing saved)"))
+
+    def show_progress(self, done: int, total: int) -> None:
+        """A line rewritten in place on a terminal; one line every few topics otherwise."""
+        if self.stdout.isatty():
+            self.stdout.write(f"\r  topics {done}/{total}", ending="\n" if done == total else "")
+            self.stdout.flush()
+        elif done % PROGRESS_EVERY == 0 or done == total:
+            self.stdout.write(f"  topics {done}/{total}")

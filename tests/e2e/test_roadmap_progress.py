@@ -1,0 +1,64 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from roadmap.models import Progress
+from tests.factories import UserFactory, build_roadmap
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def roadmap_topics():
+    return build_roadmap(topics=8, sections=2)
+
+
+def test_learner_marks_topics_on_the_map_and_the_progress_survives_a_reload(
+    page, log_in, roadmap_topics, screenshot
+):
+    roadmap, topics = roadmap_topics
+    learner = UserFactory()
+    log_in(learner, "correct-horse-battery-staple")
+    page.goto(f"/roadmaps/{roadmap.slug}/")
+
+    for topic, button in [(topics[0], "Done"), (topics[1], "Done"), (topics[2], "Done"), (topics[3], "Skip")]:
+        page.locator(f"#topic-{topic.slug} a.node-title").click()
+        panel = page.locator("#topic-panel")
+        expect(panel.get_by_role("heading", name=topic.title)).to_be_visible()
+        panel.get_by_role("button", name=re.compile(f"^{button}")).click()
+        expected = "status-done" if button == "Done" else "status-skipped"
+        expect(page.locator(f"#topic-{topic.slug}")).to_have_class(re.compile(expected))
+
+    expect(page.locator("#map-progress")).to_contain_text("50%")
+    page.reload()
+    expect(page.locator("#map-progress")).to_contain_text("Your progress: 50%")
+    expect(page.locator("#roadmap-progress")).to_have_attribute("value", "4")
+    expect(page.locator(f"#topic-{topics[0].slug} .status-text")).to_have_text("Done")
+    expect(page.locator(f"#topic-{topics[3].slug} .status-text")).to_have_text("Skipped")
+    screenshot("map")
+    assert Progress.objects.filter(user=learner).count() == 4
+    assert page.console_errors == []
+
+
+def test_shortcut_keys_set_the_status_on_the_topic_page(page, log_in, roadmap_topics, screenshot):
+    _, topics = roadmap_topics
+    learner = UserFactory()
+    log_in(learner, "correct-horse-battery-staple")
+    page.goto(topics[5].get_absolute_url())
+    status = page.locator("#status-panel .status-current strong")
+
+    page.keyboard.press("d")
+    expect(status).to_have_text("Done")
+    page.keyboard.press("l")
+    expect(status).to_have_text("Learning")
+    page.keyboard.press("s")
+    expect(status).to_have_text("Skipped")
+    screenshot("topic")
+    page.keyboard.press("r")
+    expect(status).to_have_text("Not started")
+    assert not Progress.objects.filter(user=learner).exists()
+
+    page.locator("#id_body").click()
+    page.keyboard.type("d")  # typing in the note does not trigger shortcuts
+    expect(status).to_have_text("Not started")
