@@ -1,6 +1,7 @@
 """Reads about users, for views and for the other apps."""
 
 from allauth.account.models import EmailAddress
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
@@ -19,3 +20,11 @@ def has_verified_email(user) -> bool:
         cached = EmailAddress.objects.filter(user=user, verified=True).exists()
         user._has_verified_email = cached
     return cached
+
+
+def active_users_by_username(*, usernames: list[str]) -> dict[str, User]:
+    """Active users whose username matches one of `usernames` in any case, keyed by lower-case name."""
+    matches = User.objects.annotate(username_lower=Lower("username")).filter(
+        username_lower__in=[name.lower() for name in usernames], is_active=True
+    )
+    return {user.username_lower: user for user in matches}

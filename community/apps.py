@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class CommunityConfig(AppConfig):
     name = "community"
     verbose_name = "Community"
+
+    def ready(self):
+        from accounts import hooks as account_hooks
+        from community import demo, exports, selectors
+        from roadmap import hooks as roadmap_hooks
+
+        account_hooks.register_export("community", exports.community_data)
+        account_hooks.register_demo("discussions", demo.seed)
+        account_hooks.register_profile_section("posts", exports.profile_posts_section)
+        roadmap_hooks.register("discussion_counts", selectors.topic_thread_counts)
+        roadmap_hooks.register("topic_discussion", selectors.topic_discussion)
+        roadmap_hooks.register("version", selectors.topic_counts_version)

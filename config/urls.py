@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("roadmaps/", include("roadmap.urls")),
+    path("", include("community.urls")),
     path("admin/", admin.site.urls),
 ]
 

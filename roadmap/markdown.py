@@ -6,6 +6,9 @@ or javascript:/data: URL survives whatever the input. Code blocks are highlighte
 Pygments with CSS classes (the themes live in app.css), never inline styles.
 """
 
+import re
+import unicodedata
+
 import nh3
 from markdown_it import MarkdownIt
 from pygments import highlight
@@ -19,7 +22,7 @@ ALLOWED_TAGS = {
     "sub", "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    "a": {"href", "title", "class"},
     "img": {"src", "alt", "title"},
     "code": {"class"},
     "div": {"class"},
@@ -31,6 +34,14 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow ugc noopener"
+
+# Besides absolute http(s)/mailto URLs, only site-relative paths and fragments are kept: a bare
+# relative value ("foo", "jav%09ascript:x") is useless in a post and is dropped rather than trusted.
+SAFE_URL_PREFIXES = ("http:", "https:", "mailto:", "/", "#")
+URL_ATTRIBUTES = {"href", "src"}
+LINK_CLASSES = {"mention"}
+CODE_CLASS = re.compile(r"(hl-[A-Za-z0-9_-]+|language-[A-Za-z0-9_+#.-]+|highlight)\Z")
+TABLE_ALIGNMENT = re.compile(r"text-align:(left|center|right)\Z")
 
 _formatter = HtmlFormatter(nowrap=True, classprefix="hl-")
 
@@ -45,32 +56,59 @@ def _highlight(code: str, language: str, attrs: str) -> str:
     return highlight(code, lexer, _formatter)
 
 
+def _table_alignment_as_attribute(state) -> None:
+    """markdown-it aligns table cells with a `style`, which the sanitiser strips: use `align`."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open") and "style" in token.attrs:
+            match = TABLE_ALIGNMENT.match(str(token.attrs.pop("style")))
+            if match:
+                token.attrs["align"] = match.group(1)
+
+
 def _parser() -> MarkdownIt:
     parser = MarkdownIt(
         "commonmark", {"html": False, "linkify": True, "typographer": False, "highlight": _highlight}
     )
-    return parser.enable(["table", "strikethrough", "linkify"])
+    parser.enable(["table", "strikethrough", "linkify"])
+    parser.core.ruler.push("table_alignment", _table_alignment_as_attribute)
+    return parser
 
 
 _markdown = _parser()
 
 
-def sanitise(html: str) -> str:
-    def keep_class(tag, attribute, value):
-        if attribute == "class":
-            return " ".join(
-                part for part in value.split() if part.startswith(("hl-", "language-", "highlight"))
-            )
-        return value
+def normalise_url(value: str) -> str:
+    """The URL as a browser reads its scheme: no whitespace or control characters, lower case."""
+    return "".join(
+        character
+        for character in value
+        if not character.isspace() and unicodedata.category(character) not in ("Cc", "Cf")
+    ).lower()
 
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Second line behind nh3's own checks: returning None drops the attribute."""
+    if attribute in URL_ATTRIBUTES:
+        return value if normalise_url(value).startswith(SAFE_URL_PREFIXES) else None
+    if attribute == "class":
+        if tag == "a":
+            kept = [part for part in value.split() if part in LINK_CLASSES]
+        else:
+            kept = [part for part in value.split() if CODE_CLASS.match(part)]
+        return " ".join(kept) or None
+    return value
+
+
+def sanitise(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style"},
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
-        attribute_filter=keep_class,
+        attribute_filter=_filter_attribute,
     )
 
 

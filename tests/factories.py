@@ -110,3 +110,40 @@ def build_roadmap(*, topics: int, sections: int = 5, slug: str = "backend", with
         previous = topic
         created.append(topic)
     return roadmap, created
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "community.Tag"
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"tag-{n}")
+    name = factory.Sequence(lambda n: f"Tag {n}")
+
+
+class ThreadFactory(factory.django.DjangoModelFactory):
+    """A published thread. Use community.services.create_thread when the rules matter."""
+
+    class Meta:
+        model = "community.Thread"
+        skip_postgeneration_save = True
+
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"How do I get started with thing number {n}?")
+    body = "I have read the docs but I still wonder how this works in practice."
+    body_html = factory.LazyAttribute(lambda thread: f"<p>{thread.body}</p>")
+
+    @factory.post_generation
+    def tags(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tags.set(extracted)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "community.Comment"
+
+    thread = factory.SubFactory(ThreadFactory)
+    author = factory.SubFactory(UserFactory)
+    body = "Here is what worked for me."
+    body_html = factory.LazyAttribute(lambda comment: f"<p>{comment.body}</p>")

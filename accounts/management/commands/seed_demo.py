@@ -1,9 +1,12 @@
 """Creates the demo accounts (and, through the other apps' hooks, demo content). Idempotent."""
 
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import hooks
 from accounts.models import MENTORS_GROUP, User
@@ -34,6 +37,7 @@ class Command(BaseCommand):
                     display_name=display_name,
                     is_staff=role == "admin",
                     is_superuser=role == "admin",
+                    date_joined=timezone.now() - timedelta(days=30),
                 )
             EmailAddress.objects.update_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}

@@ -1,0 +1,61 @@
+"""The community's part of the account export and of the public profile."""
+
+from community.models import Bookmark, Comment, Follow, Reaction, Status, Thread
+
+
+def community_data(user) -> dict:
+    return {
+        "threads": [
+            {
+                "id": thread.pk,
+                "title": thread.title,
+                "body": thread.body,
+                "status": thread.status,
+                "topic": thread.topic.slug if thread.topic else None,
+                "tags": [tag.slug for tag in thread.tags.all()],
+                "created_at": thread.created_at.isoformat(),
+                "edited_at": thread.edited_at.isoformat() if thread.edited_at else None,
+            }
+            for thread in Thread.objects.filter(author=user)
+            .select_related("topic")
+            .prefetch_related("tags")
+            .order_by("created_at")
+        ],
+        "comments": [
+            {
+                "id": comment["pk"],
+                "thread": comment["thread_id"],
+                "body": comment["body"],
+                "status": comment["status"],
+                "created_at": comment["created_at"].isoformat(),
+            }
+            for comment in Comment.objects.filter(author=user)
+            .order_by("created_at")
+            .values("pk", "thread_id", "body", "status", "created_at")
+        ],
+        "reactions": [
+            {"kind": kind, "thread": thread_id, "comment": comment_id, "created_at": created.isoformat()}
+            for kind, thread_id, comment_id, created in Reaction.objects.filter(user=user)
+            .order_by("created_at")
+            .values_list("kind", "thread_id", "comment_id", "created_at")
+        ],
+        "follows": [
+            {"thread": thread_id, "tag": tag_slug, "topic": topic_slug}
+            for thread_id, tag_slug, topic_slug in Follow.objects.filter(user=user)
+            .order_by("created_at")
+            .values_list("thread_id", "tag__slug", "topic__slug")
+        ],
+        "bookmarks": list(
+            Bookmark.objects.filter(user=user).order_by("created_at").values_list("thread_id", flat=True)
+        ),
+    }
+
+
+def profile_posts_section(*, profile_user, viewer) -> dict:
+    threads = list(Thread.objects.published().filter(author=profile_user).order_by("-created_at")[:10])
+    answers = list(
+        Thread.objects.published()
+        .filter(accepted_comment__author=profile_user, accepted_comment__status=Status.PUBLISHED)
+        .order_by("-created_at")[:10]
+    )
+    return {"template": "community/components/profile_posts.html", "threads": threads, "answers": answers}

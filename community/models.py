@@ -1,0 +1,375 @@
+"""Discussions: threads (often anchored to a roadmap topic), comments, reactions, tags,
+follows, bookmarks and notifications, plus the moderation records (flags and the audit log)."""
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from roadmap.markdown import render_markdown
+
+
+class Tag(models.Model):
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=40, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    thread_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("community:tag-detail", kwargs={"slug": self.slug})
+
+
+class Status(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    HIDDEN = "hidden", "Hidden by a mentor"
+    REMOVED = "removed", "Deleted"
+
+
+class ThreadQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Published threads, plus the user's own hidden ones (authors still see them), plus
+        every hidden one for moderators."""
+        if user.is_authenticated and (user.is_staff or user.has_perm("accounts.moderate_community")):
+            return self.exclude(status=Status.REMOVED)
+        if user.is_authenticated:
+            return self.filter(Q(status=Status.PUBLISHED) | Q(status=Status.HIDDEN, author=user))
+        return self.published()
+
+
+class Thread(models.Model):
+    TITLE_MIN, TITLE_MAX = 10, 150
+    BODY_MIN, BODY_MAX = 20, 20_000
+    MAX_TAGS = 4
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+    )
+    title = models.CharField(max_length=TITLE_MAX)
+    slug = models.SlugField(max_length=80, allow_unicode=False, blank=True)
+    body = models.TextField(max_length=BODY_MAX)
+    body_html = models.TextField(blank=True, editable=False)
+    topic = models.ForeignKey(
+        "roadmap.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="threads")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    is_pinned = models.BooleanField(default=False)
+    is_locked = models.BooleanField(default=False)
+    accepted_comment = models.ForeignKey(
+        "Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment_count = models.PositiveIntegerField(default=0)
+    reaction_count = models.PositiveIntegerField(default=0)
+    like_count = models.PositiveIntegerField(default=0)
+    helpful_count = models.PositiveIntegerField(default=0)
+    insightful_count = models.PositiveIntegerField(default=0)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "-is_pinned", "-last_activity_at"], name="thread_latest_idx"),
+            models.Index(fields=["status", "-reaction_count"], name="thread_top_idx"),
+            models.Index(fields=["topic", "status", "-reaction_count"], name="thread_topic_idx"),
+            models.Index(fields=["author", "-created_at"], name="thread_author_idx"),
+            models.Index(fields=["status", "accepted_comment", "-created_at"], name="thread_unanswered_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(comment_count__gte=0) & Q(reaction_count__gte=0),
+                name="thread_counts_non_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.slug = slugify(self.title)[:80] or "thread"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("community:thread-detail", kwargs={"pk": self.pk, "slug": self.slug or "thread"})
+
+    @property
+    def has_answer(self):
+        return self.accepted_comment_id is not None
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+
+class Comment(models.Model):
+    BODY_MAX = 10_000
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    reply_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Whom a reply answers, when it answered a reply (replies nest one level).",
+    )
+    body = models.TextField(max_length=BODY_MAX)
+    body_html = models.TextField(blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    reaction_count = models.PositiveIntegerField(default=0)
+    like_count = models.PositiveIntegerField(default=0)
+    helpful_count = models.PositiveIntegerField(default=0)
+    insightful_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["thread", "parent", "created_at"], name="comment_thread_idx"),
+            models.Index(fields=["author", "-created_at"], name="comment_author_idx"),
+        ]
+
+    def __str__(self):
+        return f"Comment {self.pk} on {self.thread_id}"
+
+    def get_absolute_url(self):
+        return reverse("community:comment-link", kwargs={"pk": self.pk})
+
+    def render(self, **kwargs):
+        self.body_html = render_markdown(self.body, **kwargs)
+
+
+class Reaction(models.Model):
+    class Kind(models.TextChoices):
+        LIKE = "like", "Like"
+        HELPFUL = "helpful", "Helpful"
+        INSIGHTFUL = "insightful", "Insightful"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions")
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="reactions"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reactions"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(thread__isnull=False, comment__isnull=True)
+                | Q(thread__isnull=True, comment__isnull=False),
+                name="reaction_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "thread", "kind"],
+                condition=Q(thread__isnull=False),
+                name="reaction_thread_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "comment", "kind"],
+                condition=Q(comment__isnull=False),
+                name="reaction_comment_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind}"
+
+
+class Follow(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="follows"
+    )
+    tag = models.ForeignKey(Tag, null=True, blank=True, on_delete=models.CASCADE, related_name="follows")
+    topic = models.ForeignKey(
+        "roadmap.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="follows"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(thread__isnull=False, tag__isnull=True, topic__isnull=True)
+                    | Q(thread__isnull=True, tag__isnull=False, topic__isnull=True)
+                    | Q(thread__isnull=True, tag__isnull=True, topic__isnull=False)
+                ),
+                name="follow_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "thread"], condition=Q(thread__isnull=False), name="follow_thread_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "tag"], condition=Q(tag__isnull=False), name="follow_tag_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "topic"], condition=Q(topic__isnull=False), name="follow_topic_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} follows {self.thread_id or self.tag_id or self.topic_id}"
+
+
+class Bookmark(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="bookmarks")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="bookmark_unique")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="bookmark_user_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} saved {self.thread_id}"
+
+
+class Notification(models.Model):
+    class Verb(models.TextChoices):
+        REPLY = "reply", "replied"
+        MENTION = "mention", "mentioned you"
+        ANSWER_ACCEPTED = "answer_accepted", "accepted your answer"
+        MODERATION = "moderation", "moderation notice"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=20, choices=Verb.choices)
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(max_length=500, blank=True)
+    event_key = models.CharField(max_length=80, help_text="One notification per recipient and event.")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "event_key"], name="notification_once_per_event"),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_recipient_idx"),
+            models.Index(
+                fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.verb} for {self.recipient_id}"
+
+
+class Flag(models.Model):
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        ABUSE = "abuse", "Abuse or harassment"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        OTHER = "other", "Something else"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved (action taken)"
+        DISMISSED = "dismissed", "Dismissed"
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="flags_raised"
+    )
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    note = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(thread__isnull=False, comment__isnull=True)
+                | Q(thread__isnull=True, comment__isnull=False),
+                name="flag_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "thread"], condition=Q(thread__isnull=False), name="flag_thread_once"
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "comment"], condition=Q(comment__isnull=False), name="flag_comment_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="flag_queue_idx")]
+
+    def __str__(self):
+        return f"Flag {self.pk} ({self.reason})"
+
+
+class ModerationAction(models.Model):
+    """The append-only audit log of every moderation act."""
+
+    class Action(models.TextChoices):
+        HIDE = "hide", "Hid"
+        RESTORE = "restore", "Restored"
+        LOCK = "lock", "Locked"
+        UNLOCK = "unlock", "Unlocked"
+        PIN = "pin", "Pinned"
+        UNPIN = "unpin", "Unpinned"
+        MOVE = "move", "Moved"
+        RETAG = "retag", "Retagged"
+        ACCEPT = "accept", "Accepted an answer"
+        RESOLVE_FLAGS = "resolve_flags", "Resolved flags"
+        DISMISS_FLAGS = "dismiss_flags", "Dismissed flags"
+        AUTO_HIDE = "auto_hide", "Hid after flags"
+        WARN = "warn", "Warned"
+        SUSPEND = "suspend", "Suspended"
+        UNSUSPEND = "unsuspend", "Lifted a suspension"
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.moderator_id}"

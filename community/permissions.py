@@ -1,0 +1,82 @@
+"""Who may do what in the community: the one policy that views, templates and the API call.
+
+Each rule is a plain function of the acting user and the target. Functions named `can_*`
+answer a boolean; `posting_block` explains, in words for the user, why they cannot write.
+"""
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from accounts.selectors import has_verified_email
+from community.models import Comment, Status, Thread
+
+
+def is_moderator(user) -> bool:
+    """Mentors (the Mentors group's permission) and admins (staff)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_staff or user.has_perm("accounts.moderate_community")
+
+
+def posting_block(user) -> str:
+    """Why this user cannot post right now, or "" when they can."""
+    if not user.is_authenticated:
+        return "Log in to take part in discussions."
+    if not user.is_active:
+        return "This account is not active."
+    if user.is_suspended:
+        until = date_format(timezone.localtime(user.suspended_until), "DATETIME_FORMAT")
+        reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
+        return f"Your account is suspended until {until}. You can read, but not post.{reason}"
+    if not has_verified_email(user):
+        return "Verify your email address to post: we sent you a link when you signed up."
+    return ""
+
+
+def can_post(user) -> bool:
+    return not posting_block(user)
+
+
+def can_view_thread(user, thread: Thread) -> bool:
+    if thread.status == Status.PUBLISHED:
+        return True
+    if thread.status == Status.REMOVED:
+        return False
+    return is_moderator(user) or (user.is_authenticated and thread.author_id == user.pk)
+
+
+def can_comment(user, thread: Thread) -> bool:
+    if not can_post(user) or thread.status != Status.PUBLISHED:
+        return False
+    return not thread.is_locked or is_moderator(user)
+
+
+def is_author(user, post: Thread | Comment) -> bool:
+    return user.is_authenticated and post.author_id is not None and post.author_id == user.pk
+
+
+def can_edit(user, post: Thread | Comment) -> bool:
+    """Authors edit their own posts while they may post at all; a removed post is gone."""
+    return is_author(user, post) and can_post(user) and post.status != Status.REMOVED
+
+
+def can_delete(user, post: Thread | Comment) -> bool:
+    return is_author(user, post) and user.is_active and post.status != Status.REMOVED
+
+
+def can_react(user, post: Thread | Comment) -> bool:
+    return can_post(user) and post.status == Status.PUBLISHED and not is_author(user, post)
+
+
+def can_accept_answer(user, thread: Thread) -> bool:
+    if thread.status != Status.PUBLISHED:
+        return False
+    return is_moderator(user) or (is_author(user, thread) and can_post(user))
+
+
+def can_follow(user) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+def can_manage_tags(user) -> bool:
+    return is_moderator(user)

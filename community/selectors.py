@@ -1,0 +1,226 @@
+"""Reads for discussion pages, each with its joins and prefetches done, so that a page runs
+the same number of queries however many threads, comments and reactions there are."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from community import permissions
+from community.models import Bookmark, Comment, Follow, Notification, Reaction, Status, Tag, Thread
+
+THREADS_PER_PAGE = 30
+COMMENTS_PER_PAGE = 100
+TABS = {"latest", "top", "unanswered"}
+PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30), "all": None}
+
+
+def _thread_list_queryset():
+    return (
+        Thread.objects.published()
+        .select_related("author", "topic__roadmap")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    )
+
+
+@dataclass
+class ThreadListing:
+    page: Page
+    tab: str
+    period: str
+    tag: Tag | None = None
+    topic: object = None
+
+
+def thread_listing(*, tab="latest", period="week", tag=None, topic=None, page_number=1) -> ThreadListing:
+    """Threads for /discussions/ and /tags/<slug>/: pinned first, then by the tab's order."""
+    tab = tab if tab in TABS else "latest"
+    period = period if period in PERIODS else "week"
+    threads = _thread_list_queryset()
+    if tag is not None:
+        threads = threads.filter(tags=tag)
+    if topic is not None:
+        threads = threads.filter(topic=topic)
+    if tab == "top":
+        if PERIODS[period] is not None:
+            threads = threads.filter(created_at__gte=timezone.now() - PERIODS[period])
+        threads = threads.order_by("-is_pinned", "-reaction_count", "-last_activity_at", "-pk")
+    elif tab == "unanswered":
+        threads = threads.filter(accepted_comment__isnull=True).order_by("-is_pinned", "-created_at", "-pk")
+    else:
+        threads = threads.order_by("-is_pinned", "-last_activity_at", "-pk")
+    paginator = Paginator(threads, THREADS_PER_PAGE)
+    return ThreadListing(page=paginator.get_page(page_number), tab=tab, period=period, tag=tag, topic=topic)
+
+
+@dataclass
+class ViewerState:
+    """What the signed-in viewer has done on one thread page, read in a fixed number of queries."""
+
+    reactions: set = field(default_factory=set)  # ("thread"|"comment", id, kind)
+    follows_thread: bool = False
+    bookmarked: bool = False
+
+
+@dataclass
+class ThreadPage:
+    thread: Thread
+    comments: Page
+    viewer: ViewerState
+    can_comment: bool
+    can_edit: bool
+    can_delete: bool
+    can_accept: bool
+    can_react: bool
+    is_moderator: bool
+    posting_block: str
+
+
+def visible_thread(*, pk: int, viewer) -> Thread:
+    thread = (
+        Thread.objects.select_related("author", "topic__roadmap", "accepted_comment__author")
+        .prefetch_related("tags")
+        .filter(pk=pk)
+        .first()
+    )
+    if thread is None or not permissions.can_view_thread(viewer, thread):
+        raise Http404("No such discussion.")
+    return thread
+
+
+def _visible_comments(thread: Thread, viewer):
+    comments = Comment.objects.filter(thread=thread)
+    if permissions.is_moderator(viewer):
+        return comments
+    if viewer.is_authenticated:
+        return comments.filter(Q(status__in=[Status.PUBLISHED, Status.REMOVED]) | Q(author=viewer))
+    return comments.filter(status__in=[Status.PUBLISHED, Status.REMOVED])
+
+
+def thread_page(*, thread: Thread, viewer, page_number=1) -> ThreadPage:
+    """Top-level comments (100 a page) with their replies, authors and the viewer's state."""
+    visible = _visible_comments(thread, viewer)
+    replies = visible.exclude(parent=None).select_related("author", "reply_to").order_by("created_at", "pk")
+    top_level = (
+        visible.filter(parent=None)
+        .select_related("author")
+        .prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
+        .order_by("created_at", "pk")
+    )
+    comments = Paginator(top_level, COMMENTS_PER_PAGE).get_page(page_number)
+    # A removed comment is a placeholder only while it still has visible replies.
+    for comment in comments:
+        comment.is_placeholder = comment.status == Status.REMOVED
+    state = ViewerState()
+    if viewer.is_authenticated:
+        comment_ids = [comment.pk for comment in comments]
+        comment_ids += [reply.pk for comment in comments for reply in comment.visible_replies]
+        rows = Reaction.objects.filter(user=viewer).filter(Q(thread=thread) | Q(comment_id__in=comment_ids))
+        for thread_id, comment_id, kind in rows.values_list("thread_id", "comment_id", "kind"):
+            state.reactions.add(("thread", thread_id, kind) if thread_id else ("comment", comment_id, kind))
+        state.follows_thread = Follow.objects.filter(user=viewer, thread=thread).exists()
+        state.bookmarked = Bookmark.objects.filter(user=viewer, thread=thread).exists()
+    return ThreadPage(
+        thread=thread,
+        comments=comments,
+        viewer=state,
+        can_comment=permissions.can_comment(viewer, thread),
+        can_edit=permissions.can_edit(viewer, thread),
+        can_delete=permissions.can_delete(viewer, thread),
+        can_accept=permissions.can_accept_answer(viewer, thread),
+        can_react=permissions.can_post(viewer) and thread.status == Status.PUBLISHED,
+        is_moderator=permissions.is_moderator(viewer),
+        posting_block=permissions.posting_block(viewer),
+    )
+
+
+def comment_page_number(*, comment: Comment) -> int:
+    """The page of its thread on which a comment (or its top-level parent) is shown."""
+    root_id = comment.parent_id or comment.pk
+    root = Comment.objects.filter(pk=root_id).values("created_at", "pk").first()
+    before = Comment.objects.filter(thread_id=comment.thread_id, parent=None).filter(
+        Q(created_at__lt=root["created_at"]) | Q(created_at=root["created_at"], pk__lt=root["pk"])
+    )
+    return before.count() // COMMENTS_PER_PAGE + 1
+
+
+def topic_thread_counts(*, roadmap_id: int) -> dict[int, int]:
+    """{topic id: published threads} for one roadmap; cached until a thread there changes."""
+    key = f"community:topic-threads:{roadmap_id}:{topic_counts_version(roadmap_id)}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = dict(
+            Thread.objects.published()
+            .filter(topic__roadmap_id=roadmap_id)
+            .values("topic_id")
+            .annotate(count=Count("pk"))
+            .values_list("topic_id", "count")
+        )
+        cache.set(key, counts, 60 * 60)
+    return counts
+
+
+def topic_counts_version_key(roadmap_id: int) -> str:
+    return f"community:topic-threads:{roadmap_id}:version"
+
+
+def topic_counts_version(roadmap_id: int) -> str:
+    key = topic_counts_version_key(roadmap_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        version = cache.get(key) or "uncached"
+    return str(version)
+
+
+def topic_threads(*, topic_id: int, limit: int = 10) -> list[Thread]:
+    """A topic's threads, best first: pinned, answered, most reactions, most recent activity."""
+    return list(
+        _thread_list_queryset()
+        .filter(topic_id=topic_id)
+        .order_by("-is_pinned", "-reaction_count", "-comment_count", "-last_activity_at")[:limit]
+    )
+
+
+def topic_discussion(*, topic_id: int, viewer) -> dict:
+    """The discussion block of a roadmap topic page."""
+    follows = viewer.is_authenticated and Follow.objects.filter(user=viewer, topic_id=topic_id).exists()
+    return {
+        "template": "community/components/topic_discussion.html",
+        "topic_id": topic_id,
+        "threads": topic_threads(topic_id=topic_id),
+        "thread_count": Thread.objects.published().filter(topic_id=topic_id).count(),
+        "follows": follows,
+        "can_post": permissions.can_post(viewer),
+    }
+
+
+def notifications(*, user, page_number=1) -> Page:
+    rows = Notification.objects.filter(recipient=user).select_related("actor", "thread", "comment")
+    return Paginator(rows, 30).get_page(page_number)
+
+
+def unread_count(*, user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def bookmarks(*, user, page_number=1) -> Page:
+    threads = _thread_list_queryset().filter(bookmarks__user=user).order_by("-bookmarks__created_at")
+    return Paginator(threads, THREADS_PER_PAGE).get_page(page_number)
+
+
+def followed_tag_ids(*, user) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(Follow.objects.filter(user=user, tag__isnull=False).values_list("tag_id", flat=True))
+
+
+def curated_tags():
+    return Tag.objects.order_by("name")

@@ -1,0 +1,439 @@
+"""Writes in the community: threads, comments, reactions, answers, follows, bookmarks and
+notifications. Each function checks its rule (community.permissions), validates, and runs in
+a transaction; views only translate the exceptions into pages."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from community import permissions
+from community.markdown import render_post
+from community.models import (
+    Bookmark,
+    Comment,
+    Follow,
+    ModerationAction,
+    Notification,
+    Reaction,
+    Status,
+    Tag,
+    Thread,
+)
+from community.selectors import topic_counts_version_key
+
+
+class RateLimited(Exception):
+    """Too many posts in a short time; the message says when to try again."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    threads_per_hour: int
+    comments_per_hour: int
+
+
+LIMITS = Limit(threads_per_hour=5, comments_per_hour=30)
+NEW_ACCOUNT_LIMITS = Limit(threads_per_hour=2, comments_per_hour=10)
+NEW_ACCOUNT_AGE = timedelta(days=1)
+
+
+def _limits_for(user) -> Limit:
+    return NEW_ACCOUNT_LIMITS if timezone.now() - user.date_joined < NEW_ACCOUNT_AGE else LIMITS
+
+
+def check_rate_limit(*, user, kind: str) -> None:
+    """Raise RateLimited when the user has posted too much of `kind` (thread/comment) lately."""
+    limits = _limits_for(user)
+    since = timezone.now() - timedelta(hours=1)
+    if kind == "thread":
+        allowed = limits.threads_per_hour
+        recent = Thread.objects.filter(author=user, created_at__gte=since).count()
+        noun = "threads"
+    else:
+        allowed = limits.comments_per_hour
+        recent = Comment.objects.filter(author=user, created_at__gte=since).count()
+        noun = "comments"
+    if recent >= allowed:
+        newcomer = (
+            " New accounts have lower limits for their first day." if limits is NEW_ACCOUNT_LIMITS else ""
+        )
+        raise RateLimited(
+            f"You have posted {recent} {noun} in the last hour, the most we allow.{newcomer} "
+            "Please wait a while; your text is kept below."
+        )
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _require_posting(user) -> None:
+    block = permissions.posting_block(user)
+    if block:
+        raise PermissionDenied(block)
+
+
+# --- Versions that page caches and counts key on ---------------------------------------
+
+
+def _bump_topic_counts(*topics) -> None:
+    """Thread counts per topic changed for these topics' roadmaps (after commit)."""
+    roadmap_ids = {topic.roadmap_id for topic in topics if topic is not None}
+
+    def bump():
+        for roadmap_id in roadmap_ids:
+            cache.set(topic_counts_version_key(roadmap_id), uuid.uuid4().hex, None)
+
+    if roadmap_ids:
+        transaction.on_commit(bump)
+
+
+# --- Notifications ---------------------------------------------------------------------
+
+
+def _notify(*, recipients, actor, verb, event_key, thread=None, comment=None, message="") -> None:
+    """One notification per recipient and event, never to the actor themself."""
+    rows = [
+        Notification(
+            recipient_id=recipient_id,
+            actor=actor,
+            verb=verb,
+            thread=thread,
+            comment=comment,
+            message=message,
+            event_key=event_key,
+        )
+        for recipient_id in dict.fromkeys(recipients)
+        if recipient_id and (actor is None or recipient_id != actor.pk)
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def notify_moderation(*, recipient_id, actor, event_key, message, thread=None, comment=None) -> None:
+    _notify(
+        recipients=[recipient_id],
+        actor=actor,
+        verb=Notification.Verb.MODERATION,
+        event_key=event_key,
+        thread=thread,
+        comment=comment,
+        message=message,
+    )
+
+
+def _follow_thread(user, thread: Thread) -> None:
+    Follow.objects.get_or_create(user=user, thread=thread)
+
+
+# --- Threads ---------------------------------------------------------------------------
+
+
+def _validate_tags(tags) -> list[Tag]:
+    tags = list(dict.fromkeys(tags))
+    if len(tags) > Thread.MAX_TAGS:
+        raise ValidationError({"tags": f"Choose at most {Thread.MAX_TAGS} tags."})
+    return tags
+
+
+@transaction.atomic
+def create_thread(*, author, title: str, body: str, topic=None, tags=()) -> Thread:
+    _require_posting(author)
+    check_rate_limit(user=author, kind="thread")
+    tags = _validate_tags(tags)
+    rendered = render_post(body)
+    now = timezone.now()
+    thread = Thread.objects.create(
+        author=author,
+        title=title.strip(),
+        body=body,
+        body_html=rendered.html,
+        topic=topic,
+        created_at=now,
+        last_activity_at=now,
+    )
+    if tags:
+        thread.tags.set(tags)
+        Tag.objects.filter(pk__in=[tag.pk for tag in tags]).update(thread_count=F("thread_count") + 1)
+    _follow_thread(author, thread)
+    _notify(
+        recipients=[user.pk for user in rendered.mentions],
+        actor=author,
+        verb=Notification.Verb.MENTION,
+        event_key=f"thread:{thread.pk}",
+        thread=thread,
+    )
+    _bump_topic_counts(topic)
+    return thread
+
+
+@transaction.atomic
+def edit_thread(*, thread: Thread, editor, title: str, body: str, topic=None, tags=()) -> Thread:
+    _require(permissions.can_edit(editor, thread), "You can only edit your own threads.")
+    tags = _validate_tags(tags)
+    old_tags = set(thread.tags.values_list("pk", flat=True))
+    old_topic = thread.topic
+    rendered = render_post(body)
+    thread.title = title.strip()
+    thread.body = body
+    thread.body_html = rendered.html
+    thread.topic = topic
+    thread.edited_at = timezone.now()
+    thread.save()
+    new_tags = {tag.pk for tag in tags}
+    if new_tags != old_tags:
+        thread.tags.set(tags)
+        Tag.objects.filter(pk__in=new_tags - old_tags).update(thread_count=F("thread_count") + 1)
+        Tag.objects.filter(pk__in=old_tags - new_tags).update(thread_count=Greatest(F("thread_count") - 1, 0))
+    _notify(
+        recipients=[user.pk for user in rendered.mentions],
+        actor=editor,
+        verb=Notification.Verb.MENTION,
+        event_key=f"thread:{thread.pk}",
+        thread=thread,
+    )
+    if old_topic != topic:
+        _bump_topic_counts(old_topic, topic)
+    return thread
+
+
+@transaction.atomic
+def delete_thread(*, thread: Thread, user) -> None:
+    """The author deletes their thread: it disappears from every list and page."""
+    _require(permissions.can_delete(user, thread), "You can only delete your own threads.")
+    thread.status = Status.REMOVED
+    thread.is_pinned = False
+    thread.save(update_fields=["status", "is_pinned"])
+    Tag.objects.filter(threads=thread).update(thread_count=Greatest(F("thread_count") - 1, 0))
+    _bump_topic_counts(thread.topic)
+
+
+# --- Comments --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_comment(*, thread: Thread, author, body: str, parent: Comment | None = None) -> Comment:
+    _require_posting(author)
+    if thread.status != Status.PUBLISHED:
+        raise PermissionDenied("This thread is not open for replies.")
+    if thread.is_locked and not permissions.is_moderator(author):
+        raise PermissionDenied("This thread is locked: a mentor closed it to new replies.")
+    check_rate_limit(user=author, kind="comment")
+    reply_to = None
+    if parent is not None:
+        if parent.thread_id != thread.pk:
+            raise ValidationError({"parent": "That comment belongs to another thread."})
+        if parent.parent_id is not None:  # replies nest one level: answer under the top comment
+            reply_to = parent.author
+            parent = parent.parent
+        elif parent.status == Status.REMOVED:
+            raise ValidationError({"parent": "That comment was deleted."})
+    rendered = render_post(body)
+    now = timezone.now()
+    comment = Comment.objects.create(
+        thread=thread,
+        author=author,
+        parent=parent,
+        reply_to=reply_to,
+        body=body,
+        body_html=rendered.html,
+        created_at=now,
+    )
+    Thread.objects.filter(pk=thread.pk).update(comment_count=F("comment_count") + 1, last_activity_at=now)
+    _follow_thread(author, thread)
+
+    event = f"comment:{comment.pk}"
+    mentioned = [user.pk for user in rendered.mentions]
+    _notify(
+        recipients=mentioned,
+        actor=author,
+        verb=Notification.Verb.MENTION,
+        event_key=event,
+        thread=thread,
+        comment=comment,
+    )
+    followers = list(Follow.objects.filter(thread=thread).values_list("user_id", flat=True))
+    direct = [parent.author_id if parent else None, reply_to.pk if reply_to else None]
+    _notify(
+        recipients=[user_id for user_id in [*direct, *followers] if user_id not in mentioned],
+        actor=author,
+        verb=Notification.Verb.REPLY,
+        event_key=event,
+        thread=thread,
+        comment=comment,
+    )
+    return comment
+
+
+@transaction.atomic
+def edit_comment(*, comment: Comment, editor, body: str) -> Comment:
+    _require(permissions.can_edit(editor, comment), "You can only edit your own comments.")
+    rendered = render_post(body)
+    comment.body = body
+    comment.body_html = rendered.html
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    _notify(
+        recipients=[user.pk for user in rendered.mentions],
+        actor=editor,
+        verb=Notification.Verb.MENTION,
+        event_key=f"comment:{comment.pk}",
+        thread=comment.thread,
+        comment=comment,
+    )
+    return comment
+
+
+@transaction.atomic
+def delete_comment(*, comment: Comment, user) -> None:
+    """Delete the author's comment; one with replies leaves a "deleted" placeholder."""
+    _require(permissions.can_delete(user, comment), "You can only delete your own comments.")
+    thread_id = comment.thread_id
+    was_counted = comment.status == Status.PUBLISHED
+    Thread.objects.filter(pk=thread_id, accepted_comment=comment).update(accepted_comment=None)
+    if comment.replies.exists():
+        comment.status = Status.REMOVED
+        comment.body = ""
+        comment.body_html = ""
+        comment.save(update_fields=["status", "body", "body_html"])
+    else:
+        comment.delete()
+    if was_counted:
+        Thread.objects.filter(pk=thread_id).update(comment_count=Greatest(F("comment_count") - 1, 0))
+
+
+# --- Reactions -------------------------------------------------------------------------
+
+
+def toggle_reaction(*, user, target: Thread | Comment, kind: str) -> bool:
+    """Add the reaction, or take it back if the user already gave it. Returns whether it is on.
+
+    Counts stay exact under concurrent toggles: the unique constraint decides who created
+    the row, and only the request that changed a row moves the counters, with F().
+    """
+    if kind not in Reaction.Kind.values:
+        raise ValidationError({"kind": f"Unknown reaction “{kind}”. Use like, helpful or insightful."})
+    _require(permissions.can_react(user, target), _reaction_refusal(user, target))
+    model = type(target)
+    field = "thread" if model is Thread else "comment"
+    counter = f"{kind}_count"
+    with transaction.atomic():
+        deleted, _ = Reaction.objects.filter(user=user, kind=kind, **{field: target}).delete()
+        if deleted:
+            model.objects.filter(pk=target.pk).update(
+                **{
+                    counter: Greatest(F(counter) - 1, 0),
+                    "reaction_count": Greatest(F("reaction_count") - 1, 0),
+                }
+            )
+            return False
+        try:
+            with transaction.atomic():
+                Reaction.objects.create(user=user, kind=kind, **{field: target})
+        except IntegrityError:
+            return True  # the same toggle raced in another request, which counted it
+        model.objects.filter(pk=target.pk).update(
+            **{counter: F(counter) + 1, "reaction_count": F("reaction_count") + 1}
+        )
+        return True
+
+
+def _reaction_refusal(user, target) -> str:
+    if permissions.is_author(user, target):
+        return "You cannot react to your own post."
+    return permissions.posting_block(user) or "This post cannot take reactions."
+
+
+# --- Answers ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def accept_answer(*, thread: Thread, comment: Comment, user, reason: str = "") -> bool:
+    """Mark (or, if it is already marked, unmark) a comment as the thread's accepted answer."""
+    _require(
+        permissions.can_accept_answer(user, thread),
+        "Only the thread's author or a mentor can accept an answer.",
+    )
+    if comment.thread_id != thread.pk or comment.status != Status.PUBLISHED:
+        raise ValidationError("Only a published comment of this thread can be the answer.")
+    accepting = thread.accepted_comment_id != comment.pk
+    thread.accepted_comment = comment if accepting else None
+    thread.save(update_fields=["accepted_comment"])
+    if not permissions.is_author(user, thread):
+        ModerationAction.objects.create(
+            moderator=user,
+            action=ModerationAction.Action.ACCEPT,
+            thread=thread,
+            comment=comment,
+            target_user=comment.author,
+            reason=reason or ("Accepted as the answer" if accepting else "Answer unmarked"),
+        )
+    if accepting:
+        _notify(
+            recipients=[comment.author_id],
+            actor=user,
+            verb=Notification.Verb.ANSWER_ACCEPTED,
+            event_key=f"accepted:{comment.pk}",
+            thread=thread,
+            comment=comment,
+        )
+    return accepting
+
+
+# --- Follows and bookmarks -------------------------------------------------------------
+
+
+def toggle_follow(*, user, thread=None, tag=None, topic=None) -> bool:
+    """Follow the target, or unfollow it if followed. Returns whether the user now follows it."""
+    _require(permissions.can_follow(user), "Log in to follow.")
+    target = {"thread": thread, "tag": tag, "topic": topic}
+    target = {key: value for key, value in target.items() if value is not None}
+    if len(target) != 1:
+        raise ValueError("Follow exactly one of thread, tag or topic.")
+    deleted, _ = Follow.objects.filter(user=user, **target).delete()
+    if deleted:
+        return False
+    try:
+        with transaction.atomic():
+            Follow.objects.create(user=user, **target)
+    except IntegrityError:
+        pass
+    return True
+
+
+def toggle_bookmark(*, user, thread: Thread) -> bool:
+    _require(user.is_authenticated, "Log in to save threads.")
+    deleted, _ = Bookmark.objects.filter(user=user, thread=thread).delete()
+    if deleted:
+        return False
+    try:
+        with transaction.atomic():
+            Bookmark.objects.create(user=user, thread=thread)
+    except IntegrityError:
+        pass
+    return True
+
+
+# --- Notifications ---------------------------------------------------------------------
+
+
+def mark_notifications_read(*, user, ids=None) -> int:
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
+
+
+# --- Tags ------------------------------------------------------------------------------
+
+
+def create_tag(*, user, name: str, slug: str, description: str = "") -> Tag:
+    _require(permissions.can_manage_tags(user), "Only mentors and admins create tags.")
+    return Tag.objects.create(name=name.strip(), slug=slug, description=description.strip())

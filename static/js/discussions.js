@@ -1,0 +1,26 @@
+// Thread page: "Reply" links fill in which comment the reply answers, without a reload.
+(function () {
+  "use strict";
+  var form = document.getElementById("reply-form");
+  if (!form) return;
+  var parentInput = form.querySelector("[data-parent-input]");
+  var note = form.querySelector("[data-replying-to]");
+  var textarea = form.querySelector("textarea");
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-reply-to]");
+    if (link && parentInput) {
+      event.preventDefault();
+      parentInput.value = link.getAttribute("data-reply-to");
+      note.hidden = false;
+      note.firstChild.textContent = "Replying to @" + link.getAttribute("data-reply-name") + ". ";
+      form.scrollIntoView({ behavior: "smooth", block: "start" });
+      if (textarea) textarea.focus({ preventScroll: true });
+      return;
+    }
+    if (event.target.closest("[data-cancel-reply]") && parentInput) {
+      parentInput.value = "";
+      note.hidden = true;
+    }
+  });
+})();
