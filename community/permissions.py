@@ -80,3 +80,38 @@ def can_follow(user) -> bool:
 
 def can_manage_tags(user) -> bool:
     return is_moderator(user)
+
+
+def _is_protected(user) -> bool:
+    """Mentors and admins: only admins may act against them."""
+    return user is not None and (user.is_staff or user.has_perm("accounts.moderate_community"))
+
+
+def can_moderate_user(actor, user) -> bool:
+    """Warn or suspend: mentors act on learners only; admins on anyone but themselves."""
+    if not is_moderator(actor) or user is None or actor.pk == user.pk:
+        return False
+    return actor.is_staff or not _is_protected(user)
+
+
+def can_moderate_content(actor, post: Thread | Comment) -> bool:
+    """Hide, restore, lock, pin, move, retag, decide flags: mentors on learners' posts,
+    admins on anyone's. Posts of former members can be moderated by any moderator."""
+    if not is_moderator(actor):
+        return False
+    author = post.author
+    if author is None or author.pk == actor.pk:
+        return True
+    return actor.is_staff or not _is_protected(author)
+
+
+def moderation_refusal(actor, user) -> str:
+    if not is_moderator(actor):
+        return "Only mentors and admins can moderate."
+    if user is not None and actor.pk == user.pk:
+        return "You cannot take this action on your own account."
+    return "Mentors cannot act against other mentors or admins; ask an admin."
+
+
+def can_flag(user, post: Thread | Comment) -> bool:
+    return can_post(user) and post.status == Status.PUBLISHED and not is_author(user, post)

@@ -1,0 +1,344 @@
+"""Moderation: flags and every act a mentor or admin can take, each one written to the
+append-only audit log (ModerationAction) with its reason, and told to the author concerned.
+
+Rules come from community.permissions; functions raise PermissionDenied or ValidationError
+and know nothing about HTTP, so the web views and the API share them.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from community import permissions
+from community.models import Comment, Flag, ModerationAction, Status, Tag, Thread
+from community.services import _bump_topic_counts, notify_moderation
+
+AUTO_HIDE_FLAGS = 3
+REASON_MAX = 500
+
+Action = ModerationAction.Action
+
+
+def _target_fields(target: Thread | Comment) -> dict:
+    if isinstance(target, Thread):
+        return {"thread": target}
+    return {"thread": target.thread, "comment": target}
+
+
+def _describe(target: Thread | Comment) -> str:
+    if isinstance(target, Thread):
+        return f"your thread “{target.title}”"
+    return f"your comment in “{target.thread.title}”"
+
+
+def _clean_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason: it goes into the audit log and to the author."})
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": f"Keep the reason under {REASON_MAX} characters."})
+    return reason
+
+
+def _log(*, moderator, action, reason, target=None, target_user=None, **details) -> ModerationAction:
+    fields = _target_fields(target) if target is not None else {}
+    if target_user is None and target is not None:
+        target_user = target.author
+    return ModerationAction.objects.create(
+        moderator=moderator, action=action, reason=reason, target_user=target_user, details=details, **fields
+    )
+
+
+def _require_content_power(moderator, target) -> None:
+    if not permissions.can_moderate_content(moderator, target):
+        raise PermissionDenied(permissions.moderation_refusal(moderator, target.author))
+
+
+def _tell_author(*, target, actor, action: str, reason: str, key: str) -> None:
+    if target.author_id:
+        notify_moderation(
+            recipient_id=target.author_id,
+            actor=actor,
+            event_key=key,
+            message=f"A mentor {action} {_describe(target)}. Reason: {reason}",
+            **_target_fields(target),
+        )
+
+
+def _set_status(target: Thread | Comment, status: str) -> None:
+    """Move a post between published and hidden, keeping the thread's comment count right."""
+    previous = target.status
+    if previous == status:
+        return
+    target.status = status
+    target.save(update_fields=["status"])
+    if isinstance(target, Comment):
+        if previous == Status.PUBLISHED:
+            Thread.objects.filter(pk=target.thread_id).update(
+                comment_count=Greatest(F("comment_count") - 1, 0)
+            )
+        elif status == Status.PUBLISHED:
+            Thread.objects.filter(pk=target.thread_id).update(comment_count=F("comment_count") + 1)
+    else:
+        _bump_topic_counts(target.topic)
+
+
+def _close_flags(target, *, moderator, state) -> int:
+    field = "thread" if isinstance(target, Thread) else "comment"
+    return Flag.objects.filter(status=Flag.State.OPEN, **{field: target}).update(
+        status=state, resolved_by=moderator, resolved_at=timezone.now()
+    )
+
+
+# --- Flags -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def flag(*, reporter, target: Thread | Comment, reason: str, note: str = "") -> Flag:
+    """A learner reports a post. The third open flag from different people hides it until a
+    mentor decides; the author is told."""
+    if not permissions.can_flag(reporter, target):
+        if permissions.is_author(reporter, target):
+            raise PermissionDenied("You cannot flag your own post.")
+        raise PermissionDenied(permissions.posting_block(reporter) or "This post cannot be flagged.")
+    if reason not in Flag.Reason.values:
+        raise ValidationError({"reason": "Choose why: spam, abuse, off-topic or something else."})
+    if reason == Flag.Reason.OTHER and not note.strip():
+        raise ValidationError({"note": "Tell the mentors what is wrong."})
+    field = "thread" if isinstance(target, Thread) else "comment"
+    try:
+        with transaction.atomic():
+            created = Flag.objects.create(
+                reporter=reporter, reason=reason, note=note.strip(), **{field: target}
+            )
+    except IntegrityError:
+        raise ValidationError("You have already flagged this post; mentors will look at it.") from None
+    open_flags = Flag.objects.filter(status=Flag.State.OPEN, **{field: target}).values("reporter").distinct()
+    if target.status == Status.PUBLISHED and open_flags.count() >= AUTO_HIDE_FLAGS:
+        _set_status(target, Status.HIDDEN)
+        reason_text = f"Hidden automatically after {AUTO_HIDE_FLAGS} flags, until a mentor reviews it."
+        _log(moderator=None, action=Action.AUTO_HIDE, reason=reason_text, target=target)
+        _tell_author(
+            target=target,
+            actor=None,
+            action="will review",
+            reason=reason_text,
+            key=f"autohide:{field}:{target.pk}",
+        )
+    return created
+
+
+# --- Content ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def hide(*, moderator, target: Thread | Comment, reason: str) -> ModerationAction:
+    _require_content_power(moderator, target)
+    reason = _clean_reason(reason)
+    if target.status != Status.PUBLISHED:
+        raise ValidationError("Only published posts can be hidden.")
+    _set_status(target, Status.HIDDEN)
+    _close_flags(target, moderator=moderator, state=Flag.State.RESOLVED)
+    entry = _log(moderator=moderator, action=Action.HIDE, reason=reason, target=target)
+    _tell_author(target=target, actor=moderator, action="hid", reason=reason, key=f"mod:{entry.pk}")
+    return entry
+
+
+@transaction.atomic
+def restore(*, moderator, target: Thread | Comment, reason: str) -> ModerationAction:
+    _require_content_power(moderator, target)
+    reason = _clean_reason(reason)
+    if target.status != Status.HIDDEN:
+        raise ValidationError("Only hidden posts can be restored.")
+    _set_status(target, Status.PUBLISHED)
+    _close_flags(target, moderator=moderator, state=Flag.State.DISMISSED)
+    entry = _log(moderator=moderator, action=Action.RESTORE, reason=reason, target=target)
+    _tell_author(target=target, actor=moderator, action="restored", reason=reason, key=f"mod:{entry.pk}")
+    return entry
+
+
+@transaction.atomic
+def resolve_flags(*, moderator, target: Thread | Comment, decision: str, reason: str) -> ModerationAction:
+    """Close every open flag on the target. Resolving keeps (or puts) the post hidden;
+    dismissing restores a post that flags had hidden."""
+    _require_content_power(moderator, target)
+    reason = _clean_reason(reason)
+    if decision == "resolve":
+        closed = _close_flags(target, moderator=moderator, state=Flag.State.RESOLVED)
+        if target.status == Status.PUBLISHED:
+            _set_status(target, Status.HIDDEN)
+        action = Action.RESOLVE_FLAGS
+        told = "hid"
+    elif decision == "dismiss":
+        closed = _close_flags(target, moderator=moderator, state=Flag.State.DISMISSED)
+        if target.status == Status.HIDDEN:
+            _set_status(target, Status.PUBLISHED)
+        action = Action.DISMISS_FLAGS
+        told = "reviewed the reports on"
+    else:
+        raise ValidationError({"decision": "Decide “resolve” or “dismiss”."})
+    if not closed:
+        raise ValidationError("There are no open flags on this post.")
+    entry = _log(moderator=moderator, action=action, reason=reason, target=target, flags_closed=closed)
+    _tell_author(target=target, actor=moderator, action=told, reason=reason, key=f"mod:{entry.pk}")
+    return entry
+
+
+def _thread_switch(
+    *, moderator, thread: Thread, field: str, value: bool, action, reason: str
+) -> ModerationAction:
+    _require_content_power(moderator, thread)
+    reason = _clean_reason(reason)
+    if getattr(thread, field) == value:
+        raise ValidationError(f"The thread is already {'' if value else 'un'}{field.removeprefix('is_')}ed.")
+    setattr(thread, field, value)
+    thread.save(update_fields=[field])
+    return _log(moderator=moderator, action=action, reason=reason, target=thread)
+
+
+@transaction.atomic
+def lock(*, moderator, thread: Thread, reason: str) -> ModerationAction:
+    entry = _thread_switch(
+        moderator=moderator, thread=thread, field="is_locked", value=True, action=Action.LOCK, reason=reason
+    )
+    _tell_author(target=thread, actor=moderator, action="locked", reason=entry.reason, key=f"mod:{entry.pk}")
+    return entry
+
+
+@transaction.atomic
+def unlock(*, moderator, thread: Thread, reason: str) -> ModerationAction:
+    return _thread_switch(
+        moderator=moderator,
+        thread=thread,
+        field="is_locked",
+        value=False,
+        action=Action.UNLOCK,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def pin(*, moderator, thread: Thread, reason: str) -> ModerationAction:
+    return _thread_switch(
+        moderator=moderator, thread=thread, field="is_pinned", value=True, action=Action.PIN, reason=reason
+    )
+
+
+@transaction.atomic
+def unpin(*, moderator, thread: Thread, reason: str) -> ModerationAction:
+    return _thread_switch(
+        moderator=moderator, thread=thread, field="is_pinned", value=False, action=Action.UNPIN, reason=reason
+    )
+
+
+@transaction.atomic
+def move(*, moderator, thread: Thread, topic, reason: str) -> ModerationAction:
+    """Anchor the thread to another roadmap topic (or to none)."""
+    _require_content_power(moderator, thread)
+    reason = _clean_reason(reason)
+    old_topic = thread.topic
+    if old_topic == topic:
+        raise ValidationError("The thread is already on that topic.")
+    thread.topic = topic
+    thread.save(update_fields=["topic"])
+    _bump_topic_counts(old_topic, topic)
+    entry = _log(
+        moderator=moderator,
+        action=Action.MOVE,
+        reason=reason,
+        target=thread,
+        from_topic=old_topic.slug if old_topic else None,
+        to_topic=topic.slug if topic else None,
+    )
+    _tell_author(target=thread, actor=moderator, action="moved", reason=reason, key=f"mod:{entry.pk}")
+    return entry
+
+
+@transaction.atomic
+def retag(*, moderator, thread: Thread, tags, reason: str) -> ModerationAction:
+    _require_content_power(moderator, thread)
+    reason = _clean_reason(reason)
+    tags = list(dict.fromkeys(tags))
+    if len(tags) > Thread.MAX_TAGS:
+        raise ValidationError({"tags": f"Choose at most {Thread.MAX_TAGS} tags."})
+    old = set(thread.tags.values_list("pk", flat=True))
+    new = {tag.pk for tag in tags}
+    thread.tags.set(tags)
+    Tag.objects.filter(pk__in=new - old).update(thread_count=F("thread_count") + 1)
+    Tag.objects.filter(pk__in=old - new).update(thread_count=Greatest(F("thread_count") - 1, 0))
+    return _log(
+        moderator=moderator,
+        action=Action.RETAG,
+        reason=reason,
+        target=thread,
+        tags=sorted(tag.slug for tag in tags),
+    )
+
+
+# --- People ----------------------------------------------------------------------------
+
+
+def _require_user_power(moderator, user) -> None:
+    if not permissions.can_moderate_user(moderator, user):
+        raise PermissionDenied(permissions.moderation_refusal(moderator, user))
+
+
+@transaction.atomic
+def warn(*, moderator, user, reason: str) -> ModerationAction:
+    _require_user_power(moderator, user)
+    reason = _clean_reason(reason)
+    entry = _log(moderator=moderator, action=Action.WARN, reason=reason, target_user=user)
+    notify_moderation(
+        recipient_id=user.pk,
+        actor=moderator,
+        event_key=f"mod:{entry.pk}",
+        message=f"A mentor warned you: {reason}",
+    )
+    return entry
+
+
+@transaction.atomic
+def suspend(*, moderator, user, until: datetime, reason: str) -> ModerationAction:
+    """Suspended users can read but not write, and see until when and why."""
+    _require_user_power(moderator, user)
+    reason = _clean_reason(reason)
+    if until <= timezone.now():
+        raise ValidationError({"until": "A suspension has to end in the future."})
+    user.suspended_until = until
+    user.suspension_reason = reason
+    user.save(update_fields=["suspended_until", "suspension_reason"])
+    entry = _log(
+        moderator=moderator, action=Action.SUSPEND, reason=reason, target_user=user, until=until.isoformat()
+    )
+    when = date_format(timezone.localtime(until), "DATETIME_FORMAT")
+    notify_moderation(
+        recipient_id=user.pk,
+        actor=moderator,
+        event_key=f"mod:{entry.pk}",
+        message=f"Your account is suspended until {when}: you can read but not post. Reason: {reason}",
+    )
+    return entry
+
+
+@transaction.atomic
+def unsuspend(*, moderator, user, reason: str) -> ModerationAction:
+    _require_user_power(moderator, user)
+    reason = _clean_reason(reason)
+    if not user.is_suspended:
+        raise ValidationError("This account is not suspended.")
+    user.suspended_until = None
+    user.suspension_reason = ""
+    user.save(update_fields=["suspended_until", "suspension_reason"])
+    entry = _log(moderator=moderator, action=Action.UNSUSPEND, reason=reason, target_user=user)
+    notify_moderation(
+        recipient_id=user.pk,
+        actor=moderator,
+        event_key=f"mod:{entry.pk}",
+        message=f"Your suspension was lifted. {reason}",
+    )
+    return entry

@@ -1,0 +1,112 @@
+"""Discussion pages run the same number of queries at two data sizes."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from community import services
+from community.models import Comment, Reaction, Thread
+from tests.factories import TagFactory, ThreadFactory, UserFactory, build_roadmap
+
+pytestmark = pytest.mark.django_db
+
+
+def count(client, url, **params):
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def thread_with_comments(size, viewer):
+    thread = ThreadFactory(tags=[TagFactory(slug="perf")])
+    people = [UserFactory() for _ in range(5)]
+    top_level = Comment.objects.bulk_create(
+        [
+            Comment(thread=thread, author=people[n % 5], body="b", body_html="<p>b</p>")
+            for n in range(size // 2)
+        ]
+    )
+    replies = Comment.objects.bulk_create(
+        [
+            Comment(
+                thread=thread,
+                author=people[n % 5],
+                parent=top_level[n % len(top_level)],
+                body="r",
+                body_html="<p>r</p>",
+            )
+            for n in range(size - size // 2)
+        ]
+    )
+    Reaction.objects.bulk_create(
+        [Reaction(user=viewer, comment=comment, kind="like") for comment in (top_level + replies)[::3]]
+        + [Reaction(user=people[0], comment=comment, kind="helpful") for comment in top_level[::2]]
+    )
+    return thread
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_thread_page_queries_do_not_grow_with_comments(client, learner, signed_in):
+    if signed_in:
+        client.force_login(learner)
+    small = thread_with_comments(20, learner)
+    large = thread_with_comments(200, learner)
+    assert count(client, small.get_absolute_url()) == count(client, large.get_absolute_url())
+
+
+def many_threads(size, topic=None):
+    tag = TagFactory(slug="perf")
+    authors = [UserFactory() for _ in range(3)]
+    for number in range(size):
+        ThreadFactory(
+            author=authors[number % 3], tags=[tag], topic=topic, title=f"Searchable perf thread {number}"
+        )
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/discussions/", {}),
+        ("/discussions/", {"tab": "top", "period": "all"}),
+        ("/discussions/", {"tab": "unanswered"}),
+        ("/tags/perf/", {}),
+        ("/search/", {"q": "perf thread"}),
+        ("/", {}),
+    ],
+)
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_list_pages_do_not_grow_with_threads(client, learner, url, params, signed_in):
+    if signed_in:
+        client.force_login(learner)
+    many_threads(3)
+    small = count(client, url, **params)
+    many_threads(40)
+    assert count(client, url, **params) == small
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_topic_page_and_map_do_not_grow_with_threads(client, learner, signed_in):
+    if signed_in:
+        client.force_login(learner)
+    roadmap, topics = build_roadmap(topics=5, sections=1)
+    many_threads(2, topic=topics[0])
+    small = (count(client, topics[0].get_absolute_url()), count(client, roadmap.get_absolute_url()))
+    many_threads(25, topic=topics[0])
+    assert (count(client, topics[0].get_absolute_url()), count(client, roadmap.get_absolute_url())) == small
+
+
+def test_notifications_page_does_not_grow(client, learner):
+    client.force_login(learner)
+    thread = ThreadFactory(author=learner)
+    services.toggle_follow(user=learner, thread=thread)
+    for _ in range(3):
+        services.create_comment(thread=thread, author=UserFactory(), body="hi")
+    small = count(client, reverse("community:notification-list"))
+    for _ in range(25):
+        services.create_comment(thread=thread, author=UserFactory(), body="hi")
+    assert count(client, reverse("community:notification-list")) == small
+    assert Thread.objects.count() == 1

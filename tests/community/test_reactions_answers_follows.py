@@ -1,0 +1,206 @@
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from community import services
+from community.models import Bookmark, Follow, Notification, Reaction, Thread
+from tests.factories import CommentFactory, TagFactory, ThreadFactory, UserFactory, build_roadmap
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def react_url(thread):
+    return reverse("community:thread-react", args=[thread.pk, thread.slug])
+
+
+def test_reacting_toggles_and_counts(learner_client, learner):
+    thread = ThreadFactory()
+    learner_client.post(react_url(thread), {"kind": "helpful"})
+    thread.refresh_from_db()
+    assert (thread.helpful_count, thread.reaction_count) == (1, 1)
+    learner_client.post(react_url(thread), {"kind": "helpful"})
+    thread.refresh_from_db()
+    assert (thread.helpful_count, thread.reaction_count) == (0, 0)
+    assert not Reaction.objects.exists()
+
+
+def test_htmx_reaction_returns_the_buttons_with_my_state(learner_client):
+    comment = CommentFactory()
+    response = learner_client.post(
+        reverse("community:comment-react", args=[comment.pk]),
+        {"kind": "like"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert f'id="reactions-comment-{comment.pk}"' in response.text
+    assert 'class="reaction is-mine" aria-pressed="true"' in response.text
+
+
+def test_unknown_reaction_is_400_and_own_post_is_403(learner_client, learner):
+    thread = ThreadFactory()
+    assert learner_client.post(react_url(thread), {"kind": "angry"}).status_code == 400
+    own = ThreadFactory(author=learner)
+    assert learner_client.post(react_url(own), {"kind": "like"}).status_code == 403
+    assert not Reaction.objects.exists()
+
+
+def test_anonymous_and_unverified_cannot_react(client, unverified):
+    thread = ThreadFactory()
+    assert client.post(react_url(thread), {"kind": "like"}).status_code == 302
+    assert client_for(unverified).post(react_url(thread), {"kind": "like"}).status_code == 403
+    assert not Reaction.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_reaction_counts_stay_exact_when_20_toggles_race():
+    thread = ThreadFactory()
+    users = [UserFactory() for _ in range(20)]
+    repeat = UserFactory()
+    barrier = threading.Barrier(24)
+    errors = []
+
+    def toggle(user):
+        try:
+            barrier.wait()
+            services.toggle_reaction(user=user, target=thread, kind="like")
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=toggle, args=(user,)) for user in users]
+    workers += [
+        threading.Thread(target=toggle, args=(repeat,)) for _ in range(4)
+    ]  # one user, 4 racing clicks
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    thread.refresh_from_db()
+    rows = Reaction.objects.filter(thread=thread, kind="like").count()
+    assert thread.like_count == rows == thread.reaction_count
+    assert 20 <= rows <= 21
+
+
+def test_author_accepts_an_answer_and_the_answerer_is_told(learner):
+    thread = ThreadFactory(author=learner)
+    answer = CommentFactory(thread=thread)
+    response = client_for(learner).post(reverse("community:comment-accept", args=[answer.pk]))
+    assert response.status_code == 302
+    thread.refresh_from_db()
+    assert thread.accepted_comment == answer
+    assert Notification.objects.get(recipient=answer.author).verb == "answer_accepted"
+    page = Client().get(thread.get_absolute_url()).text
+    assert "Accepted answer" in page and "Answered" in page
+
+
+def test_accepting_again_unmarks_and_does_not_notify_twice(learner):
+    thread = ThreadFactory(author=learner)
+    answer = CommentFactory(thread=thread)
+    client = client_for(learner)
+    client.post(reverse("community:comment-accept", args=[answer.pk]))
+    client.post(reverse("community:comment-accept", args=[answer.pk]))
+    thread.refresh_from_db()
+    assert thread.accepted_comment is None
+    client.post(reverse("community:comment-accept", args=[answer.pk]))
+    assert Notification.objects.filter(recipient=answer.author, verb="answer_accepted").count() == 1
+
+
+def test_mentor_can_accept_an_answer_and_it_is_logged(mentor):
+    from community.models import ModerationAction
+
+    thread = ThreadFactory()
+    answer = CommentFactory(thread=thread)
+    client_for(mentor).post(reverse("community:comment-accept", args=[answer.pk]))
+    thread.refresh_from_db()
+    assert thread.accepted_comment == answer
+    assert ModerationAction.objects.get().action == "accept"
+
+
+def test_other_learners_cannot_accept(other_learner):
+    thread = ThreadFactory()
+    answer = CommentFactory(thread=thread)
+    assert (
+        client_for(other_learner).post(reverse("community:comment-accept", args=[answer.pk])).status_code
+        == 403
+    )
+    thread.refresh_from_db()
+    assert thread.accepted_comment is None
+
+
+def test_follow_and_unfollow_threads_tags_and_topics(learner_client, learner):
+    thread = ThreadFactory()
+    tag = TagFactory()
+    _, topics = build_roadmap(topics=1, sections=1)
+    learner_client.post(reverse("community:thread-follow", args=[thread.pk, thread.slug]))
+    learner_client.post(reverse("community:tag-follow", args=[tag.slug]))
+    learner_client.post(reverse("community:topic-follow", args=[topics[0].pk]))
+    assert Follow.objects.filter(user=learner).count() == 3
+    learner_client.post(reverse("community:tag-follow", args=[tag.slug]))
+    assert not Follow.objects.filter(user=learner, tag=tag).exists()
+    response = learner_client.post(
+        reverse("community:thread-follow", args=[thread.pk, thread.slug]), headers={"HX-Request": "true"}
+    )
+    assert 'aria-pressed="false"' in response.text and "Follow" in response.text
+
+
+def test_bookmarks_show_on_the_saved_list(learner_client, learner):
+    thread = ThreadFactory()
+    learner_client.post(reverse("community:thread-bookmark", args=[thread.pk, thread.slug]))
+    assert Bookmark.objects.filter(user=learner, thread=thread).exists()
+    assert thread.title in learner_client.get(reverse("community:bookmark-list")).text
+
+
+def test_notifications_page_marks_one_and_all_read(learner_client, learner):
+    thread = ThreadFactory(author=learner)
+    Follow.objects.create(user=learner, thread=thread)
+    for _ in range(3):
+        services.create_comment(thread=thread, author=UserFactory(), body="a reply")
+    page = learner_client.get(reverse("community:notification-list"))
+    assert page.text.count("replied in") == 3
+    assert '<span class="count" data-unread-count>3' in learner_client.get(reverse("home")).text
+    first = Notification.objects.filter(recipient=learner).first()
+    learner_client.post(reverse("community:notification-read"), {"id": first.pk})
+    assert Notification.objects.filter(recipient=learner, read_at__isnull=True).count() == 2
+    learner_client.post(reverse("community:notification-read"))
+    assert not Notification.objects.filter(recipient=learner, read_at__isnull=True).exists()
+    assert learner_client.post(reverse("community:notification-read"), {"id": "abc"}).status_code == 400
+
+
+def test_nobody_marks_another_users_notifications(learner, other_learner):
+    thread = ThreadFactory(author=learner)
+    Follow.objects.create(user=learner, thread=thread)
+    services.create_comment(thread=thread, author=UserFactory(), body="a reply")
+    notification = Notification.objects.get(recipient=learner)
+    client_for(other_learner).post(reverse("community:notification-read"), {"id": notification.pk})
+    notification.refresh_from_db()
+    assert notification.read_at is None
+
+
+def test_export_includes_threads_comments_reactions_follows_and_bookmarks(learner_client, learner):
+    import json
+
+    thread = ThreadFactory(author=learner)
+    other = ThreadFactory()
+    comment = CommentFactory(thread=other, author=learner)
+    services.toggle_reaction(user=learner, target=other, kind="like")
+    services.toggle_follow(user=learner, thread=other)
+    services.toggle_bookmark(user=learner, thread=other)
+    data = json.loads(learner_client.get(reverse("accounts:export")).content)["community"]
+    assert [row["id"] for row in data["threads"]] == [thread.pk]
+    assert [row["id"] for row in data["comments"]] == [comment.pk]
+    assert data["reactions"][0]["kind"] == "like"
+    assert data["follows"][0]["thread"] == other.pk
+    assert data["bookmarks"] == [other.pk]
+    assert Thread.objects.count() == 2

@@ -1,0 +1,73 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from community.models import Thread
+from tests.e2e.conftest import ARTIFACTS
+from tests.factories import UserFactory, build_roadmap
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def test_question_from_a_topic_gets_a_mention_reply_and_an_accepted_answer(browser, live_server, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    _, topics = build_roadmap(topics=4, sections=1)
+    asker = UserFactory(username="asker", display_name="Asker")
+    helper = UserFactory(username="helper", display_name="Helper")
+
+    def session_for(user):
+        context = browser.new_context(base_url=live_server.url)
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto("/accounts/login/")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return context, page, errors
+
+    asker_context, asker_page, asker_errors = session_for(asker)
+    asker_page.goto(topics[2].get_absolute_url())
+    asker_page.get_by_role("link", name="Ask about this topic").click()
+    asker_page.get_by_label("Title").fill("Which status code for a duplicate email?")
+    asker_page.get_by_label("Body").fill("Should my signup API answer 400 or 409 when the email is taken?")
+    asker_page.get_by_role("button", name="Post thread").click()
+    expect(asker_page.get_by_role("heading", level=1)).to_have_text(
+        "Which status code for a duplicate email?"
+    )
+    thread = Thread.objects.get()
+    assert thread.topic == topics[2]
+
+    helper_context, helper_page, helper_errors = session_for(helper)
+    helper_page.goto(topics[2].get_absolute_url())
+    helper_page.get_by_role("link", name="Which status code for a duplicate email?").click()
+    helper_page.get_by_role("textbox", name="Your reply").fill(
+        "@asker use **409 Conflict**: the request is fine, the state conflicts."
+    )
+    helper_page.get_by_role("button", name="Post reply").click()
+    expect(helper_page.locator(".comment-body strong")).to_have_text("409 Conflict")
+    expect(helper_page.locator(".comment-body a.mention")).to_have_text("@asker")
+
+    asker_page.goto("/")
+    expect(asker_page.locator("[data-unread-count]")).to_contain_text("1")
+    asker_page.locator(".nav-icon").click()
+    expect(asker_page.locator(".notification").first).to_contain_text("Helper mentioned you in")
+    asker_page.get_by_role("link", name="Which status code for a duplicate email?").click()
+    asker_page.get_by_role("button", name="Accept as answer").click()
+    expect(asker_page.locator(".accepted-answer")).to_contain_text("409 Conflict")
+    expect(asker_page.locator(".thread-meta .badge-answered")).to_have_text("Answered")
+    ARTIFACTS.mkdir(exist_ok=True)
+    asker_page.screenshot(path=str(ARTIFACTS / "discussion-answered.png"), full_page=True)
+
+    helper_page.goto("/notifications/")
+    expect(helper_page.locator(".notification").first).to_contain_text("accepted your answer")
+    helper_page.goto("/discussions/?tab=unanswered")
+    expect(helper_page.get_by_text("Which status code for a duplicate email?")).to_have_count(0)
+    assert asker_errors == [] and helper_errors == []
+    asker_context.close()
+    helper_context.close()
+    assert re.search(r"/discussions/\d+/", thread.get_absolute_url())
