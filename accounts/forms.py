@@ -1,6 +1,6 @@
 from django import forms
 
-from accounts.models import TIMEZONE_CHOICES, User
+from accounts.models import TIMEZONE_CHOICES, ApiToken, User
 
 
 class SettingsForm(forms.ModelForm):
@@ -45,3 +45,10 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That password is not right. Your account was not deleted.")
         return password
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=ApiToken.NAME_MAX,
+        help_text="What the token is for, e.g. the tool or script that will use it.",
+    )

@@ -1,5 +1,8 @@
-"""The Stepwise user: logs in by email, shows a public username, owns digest preferences."""
+"""The Stepwise user: logs in by email, shows a public username, owns digest preferences;
+and the personal API tokens a user creates in their settings."""
 
+import hashlib
+import hmac
 import secrets
 import zoneinfo
 
@@ -131,3 +134,39 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.is_mentor:
             return "mentor"
         return "learner"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only the SHA-256 of its key is stored: keys are 43 random
+    characters, so a fast hash is safe, and the key itself is shown once, when created.
+    A request names its token by the key's first characters, then the hashes are compared."""
+
+    PREFIX_LENGTH = 8
+    NAME_MAX = 60
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=NAME_MAX, help_text="What the token is for, e.g. “my CLI”.")
+    key_prefix = models.CharField(max_length=PREFIX_LENGTH, db_index=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="accounts_apitoken_user_name_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @staticmethod
+    def generate_key() -> str:
+        return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def matches(self, key: str) -> bool:
+        return hmac.compare_digest(self.key_hash, self.hash_key(key))

@@ -1,14 +1,16 @@
-"""Writes about users: settings, export and deletion."""
+"""Writes about users: settings, export and deletion, personal API tokens."""
 
 import logging
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import hooks
-from accounts.models import User
+from accounts.models import ApiToken, User
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,14 @@ def export_user_data(*, user: User) -> dict:
         "email_addresses": [
             {"email": address.email, "verified": address.verified, "primary": address.primary}
             for address in EmailAddress.objects.filter(user=user).order_by("email")
+        ],
+        "api_tokens": [
+            {
+                "name": token.name,
+                "created_at": token.created_at.isoformat(),
+                "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+            }
+            for token in ApiToken.objects.filter(user=user).order_by("created_at")
         ],
     }
     for name, build in hooks.export_sections().items():
@@ -60,3 +70,57 @@ def delete_account(*, user: User) -> None:
     end_all_sessions(user=user)
     user.delete()
     logger.info("account deleted", extra={"user_id": user_id})
+
+
+# --- Personal API tokens ----------------------------------------------------------------
+
+MAX_API_TOKENS = 20
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token and its key. The key is returned only here: the database keeps its hash."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "Name the token, e.g. after the tool that will use it."})
+    if len(name) > ApiToken.NAME_MAX:
+        raise ValidationError({"name": f"Keep the name to {ApiToken.NAME_MAX} characters."})
+    if ApiToken.objects.filter(user=user).count() >= MAX_API_TOKENS:
+        raise ValidationError(f"You have {MAX_API_TOKENS} tokens, the most we allow: revoke one first.")
+    key = ApiToken.generate_key()
+    try:
+        with transaction.atomic():
+            token = ApiToken.objects.create(
+                user=user,
+                name=name,
+                key_prefix=key[: ApiToken.PREFIX_LENGTH],
+                key_hash=ApiToken.hash_key(key),
+            )
+    except IntegrityError:
+        raise ValidationError({"name": "You already have a token with this name."}) from None
+    logger.info("api token created", extra={"user_id": user.pk, "token_id": token.pk})
+    return token, key
+
+
+def revoke_api_token(*, user: User, token_id: int) -> bool:
+    """Delete one of the user's tokens; False when they have no token with that id."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if deleted:
+        logger.info("api token revoked", extra={"user_id": user.pk, "token_id": token_id})
+    return bool(deleted)
+
+
+def authenticate_api_token(*, key: str) -> ApiToken | None:
+    """The token whose key this is, with its user, or None. Its last use is written at most
+    once a minute, so that a busy client does not cost a write per request."""
+    if len(key) <= ApiToken.PREFIX_LENGTH:
+        return None
+    candidates = ApiToken.objects.select_related("user").filter(key_prefix=key[: ApiToken.PREFIX_LENGTH])
+    token = next((candidate for candidate in candidates if candidate.matches(key)), None)
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

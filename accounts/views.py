@@ -3,13 +3,14 @@ import json
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import hooks, selectors, services
-from accounts.forms import DeleteAccountForm, SettingsForm
+from accounts.forms import ApiTokenForm, DeleteAccountForm, SettingsForm
 
 
 def profile(request, username):
@@ -64,3 +65,40 @@ def delete_account(request):
             return redirect("home")
         return render(request, "accounts/delete.html", {"form": form}, status=400)
     return render(request, "accounts/delete.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def token_list(request):
+    """My API tokens. A new token's key is shown in the answer to the POST that made it, once:
+    it is not stored, so it cannot be shown again."""
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                _, new_key = services.create_api_token(user=request.user, name=form.cleaned_data["name"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                status = 201
+                form = ApiTokenForm()
+    response = render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "tokens": request.user.api_tokens.all(), "new_key": new_key},
+        status=status,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk):
+    if not services.revoke_api_token(user=request.user, token_id=pk):
+        raise Http404("You have no token with this id.")
+    messages.success(request, "The token is revoked: requests that use it are refused from now on.")
+    return redirect("accounts:token-list")

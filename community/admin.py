@@ -1,6 +1,28 @@
-from django.contrib import admin
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
-from community.models import Bookmark, Comment, Follow, ModerationAction, Notification, Reaction, Tag, Thread
+from accounts.models import User
+from community import digest
+from community.models import (
+    Bookmark,
+    Comment,
+    DigestDelivery,
+    Flag,
+    Follow,
+    ModerationAction,
+    Notification,
+    Reaction,
+    Tag,
+    Thread,
+)
 
 
 @admin.register(Tag)
@@ -138,3 +160,146 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(admin.ModelAdmin):
+    """What was sent to whom: read-only. Any user's digest can be previewed as it would go out now."""
+
+    list_display = [
+        "created_at",
+        "user",
+        "period_key",
+        "status",
+        "attempts",
+        "sent_at",
+        "reason",
+        "preview_link",
+    ]
+    list_filter = ["status", "will_retry", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "user__username", "period_key"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    change_list_template = "admin/community/digestdelivery/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_lookup_view),
+                name="community_digestdelivery_preview_lookup",
+            ),
+            path(
+                "preview/<int:user_id>/",
+                self.admin_site.admin_view(self.preview_view),
+                name="community_digestdelivery_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="preview")
+    def preview_link(self, obj):
+        url = reverse("admin:community_digestdelivery_preview", args=[obj.user_id])
+        return format_html('<a href="{}">Preview</a>', url)
+
+    def preview_lookup_view(self, request):
+        """?user=<id, email or username> -> that user's preview."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        query = request.GET.get("user", "").strip()
+        match = Q(email__iexact=query) | Q(username__iexact=query)
+        if query.isdigit():
+            match |= Q(pk=int(query))
+        user = User.objects.filter(match).first() if query else None
+        if user is None:
+            messages.error(request, f"No user matches “{query}”.")
+            return redirect("admin:community_digestdelivery_changelist")
+        return redirect("admin:community_digestdelivery_preview", user_id=user.pk)
+
+    def preview_view(self, request, user_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return _digest_preview(
+            request, get_object_or_404(User, pk=user_id), admin_context=self.admin_site.each_context(request)
+        )
+
+
+@csp_replace({"style-src": [SELF, UNSAFE_INLINE], "img-src": [SELF, "https:", "data:"]})
+def _digest_preview(request, user, *, admin_context):
+    """The digest the user would get now (nothing is claimed or sent); the email's inline
+    styles need 'unsafe-inline' on this page only."""
+    now = timezone.now()
+    since = digest.digest_since(user=user, now=now)
+    built = digest.build_digest(user, since=since, now=now)
+    text, html = built.render() if built else ("", "")
+    return TemplateResponse(
+        request,
+        "admin/community/digestdelivery/preview.html",
+        {
+            **admin_context,
+            "title": f"Digest preview for {user.username}",
+            "subject_user": user,
+            "is_due": digest.is_due(user, now),
+            "since": since,
+            "digest": built,
+            "text": text,
+            "html": html,
+            "opts": DigestDelivery._meta,
+        },
+    )
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "reason", "status", "reporter", "thread", "comment", "resolved_by"]
+    list_filter = ["status", "reason", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["reporter", "thread", "comment", "resolved_by"]
+    search_fields = ["note", "reporter__username", "thread__title"]
+    raw_id_fields = ["reporter", "thread", "comment", "resolved_by"]
+    readonly_fields = ["resolved_by", "resolved_at", "created_at"]
+    show_full_result_count = False
+    actions = ["resolve", "dismiss"]
+
+    def _decide(self, request, queryset, decision):
+        """Decide through the moderation service, so the audit log and the author hear of it."""
+        from community import moderation
+
+        done, refused = 0, []
+        targets = {
+            (flag.thread_id, flag.comment_id): flag for flag in queryset.filter(status=Flag.State.OPEN)
+        }
+        for flag in targets.values():
+            target = flag.comment or flag.thread
+            try:
+                moderation.resolve_flags(
+                    moderator=request.user,
+                    target=target,
+                    decision=decision,
+                    reason=f"Decided in the admin ({decision})",
+                )
+                done += 1
+            except (PermissionDenied, ValidationError) as error:
+                refused.append(str(error))
+        if done:
+            self.message_user(request, f"Decided {done} flagged post(s).", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
+
+    @admin.action(description="Resolve: hide the posts and close their flags")
+    def resolve(self, request, queryset):
+        self._decide(request, queryset, "resolve")
+
+    @admin.action(description="Dismiss: keep the posts and close their flags")
+    def dismiss(self, request, queryset):
+        self._decide(request, queryset, "dismiss")

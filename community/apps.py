@@ -7,12 +7,14 @@ class CommunityConfig(AppConfig):
 
     def ready(self):
         from accounts import hooks as account_hooks
-        from community import demo, exports, selectors
+        from community import demo, digest, exports, selectors, versions
         from roadmap import hooks as roadmap_hooks
 
         account_hooks.register_export("community", exports.community_data)
+        account_hooks.register_export("digests", digest.export_deliveries)
         account_hooks.register_demo("discussions", demo.seed)
         account_hooks.register_profile_section("posts", exports.profile_posts_section)
         roadmap_hooks.register("discussion_counts", selectors.topic_thread_counts)
         roadmap_hooks.register("topic_discussion", selectors.topic_discussion)
         roadmap_hooks.register("version", selectors.topic_counts_version)
+        roadmap_hooks.register("lists_version", versions.lists_version)

@@ -1,6 +1,9 @@
 """Demo discussions for `seed_demo`: tags, threads on roadmap topics, replies and reactions."""
 
+from datetime import timedelta
+
 from community import services
+from community.markdown import render_post
 from community.models import Tag, Thread
 from roadmap.models import Topic
 
@@ -89,4 +92,35 @@ def seed(*, users, stdout):
             services.toggle_reaction(user=learner, target=comments[0], kind="helpful")
         if spec["accept"] is not None:
             services.accept_answer(thread=thread, comment=comments[spec["accept"]], user=learner)
+    _flagged_comment(users, stdout)
     stdout.write(f"    {Thread.objects.count()} threads, {Tag.objects.count()} tags")
+
+
+SPAM = "Great question! Get certified in one weekend at https://cheap-certs.example and https://cheap-certs.example/deal"
+
+
+def _flagged_comment(users, stdout):
+    """A spam reply flagged by the demo learner, for the demo mentor to handle at /mod/."""
+    from accounts.models import User
+    from community import moderation
+    from community.models import Comment, Flag
+
+    if Flag.objects.exists():
+        return
+    thread = Thread.objects.filter(title=THREADS[2]["title"]).first()
+    if thread is None:
+        return
+    spammer, created = User.objects.get_or_create(
+        email="spammer@stepwise.localhost",
+        defaults={"username": "quick-certs", "display_name": "Quick Certs"},
+    )
+    if created:
+        spammer.set_unusable_password()
+        spammer.date_joined = spammer.date_joined - timedelta(days=10)
+        spammer.save()
+    comment = Comment.objects.create(
+        thread=thread, author=spammer, body=SPAM, body_html=render_post(SPAM).html
+    )
+    Thread.objects.filter(pk=thread.pk).update(comment_count=thread.comment_count + 1)
+    moderation.flag(reporter=users["learner"], target=comment, reason=Flag.Reason.SPAM, note="Advertising")
+    stdout.write("    a flagged spam comment is waiting at /mod/ for the mentor")

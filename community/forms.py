@@ -1,6 +1,6 @@
 from django import forms
 
-from community.models import Comment, Tag, Thread
+from community.models import Comment, Flag, ModerationAction, Tag, Thread
 from roadmap.models import Topic
 
 
@@ -84,3 +84,64 @@ class ReactionForm(forms.Form):
 
 class PreviewForm(forms.Form):
     body = forms.CharField(required=False, strip=False, max_length=Thread.BODY_MAX)
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=Flag.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why you are flagging this post."},
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional, unless you chose “something else”. Only mentors see it.",
+    )
+
+
+class ModerationForm(forms.Form):
+    """A moderation act: always a reason (it is logged and sent to the author)."""
+
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Give a reason: it goes into the audit log and to the author."},
+    )
+
+
+class MoveForm(ModerationForm):
+    topic = TopicChoiceField(
+        queryset=Topic.objects.published()
+        .select_related("roadmap")
+        .order_by("roadmap__position", "position"),
+        required=False,
+        empty_label="No roadmap topic",
+    )
+
+
+class RetagForm(ModerationForm):
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class SuspendForm(ModerationForm):
+    days = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(1, "1 day"), (3, "3 days"), (7, "1 week"), (30, "30 days"), (365, "1 year")],
+        label="For",
+    )
+
+
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name", "slug", "description"]
+        help_texts = {"slug": "Lowercase letters, digits and hyphens: the tag's URL and #name."}
+
+
+class ModerationLogFilter(forms.Form):
+    action = forms.ChoiceField(choices=[("", "Any action"), *ModerationAction.Action.choices], required=False)
+    moderator = forms.CharField(required=False, max_length=30)
+    target = forms.CharField(required=False, max_length=30, label="About user")

@@ -84,12 +84,27 @@ class Thread(models.Model):
     objects = ThreadQuerySet.as_manager()
 
     class Meta:
+        # The thread lists put pinned threads first, so their indexes lead with is_pinned.
         indexes = [
             models.Index(fields=["status", "-is_pinned", "-last_activity_at"], name="thread_latest_idx"),
-            models.Index(fields=["status", "-reaction_count"], name="thread_top_idx"),
+            models.Index(
+                fields=["status", "-is_pinned", "-reaction_count", "-last_activity_at"], name="thread_top_idx"
+            ),
+            models.Index(
+                fields=["status", "-is_pinned", "-created_at"],
+                condition=Q(accepted_comment__isnull=True),
+                name="thread_unanswered_idx",
+            ),
+            # Feeds and the API (newest first), and the "top" tab over a period.
+            models.Index(fields=["status", "-created_at"], name="thread_created_idx"),
             models.Index(fields=["topic", "status", "-reaction_count"], name="thread_topic_idx"),
             models.Index(fields=["author", "-created_at"], name="thread_author_idx"),
-            models.Index(fields=["status", "accepted_comment", "-created_at"], name="thread_unanswered_idx"),
+            # Mentors' queue of topic questions still waiting for an answer, least helped first.
+            models.Index(
+                fields=["comment_count", "created_at"],
+                condition=Q(status=Status.PUBLISHED, topic__isnull=False, accepted_comment__isnull=True),
+                name="thread_topic_unanswered_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -150,6 +165,10 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["thread", "parent", "created_at"], name="comment_thread_idx"),
             models.Index(fields=["author", "-created_at"], name="comment_author_idx"),
+            # Hidden comments are few; mentors list them newest first.
+            models.Index(
+                fields=["-created_at"], condition=Q(status=Status.HIDDEN), name="comment_hidden_idx"
+            ),
         ]
 
     def __str__(self):
@@ -373,3 +392,46 @@ class ModerationAction(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} by {self.moderator_id}"
+
+
+class DigestDelivery(models.Model):
+    """One learner's digest for one period: the record that makes it go out at most once.
+
+    A worker claims the row (the unique constraint settles races) before building the email,
+    sets `sending_at` just before handing it to the SMTP server and marks it sent after. A row
+    left pending with `sending_at` set belongs to a worker that died mid-send: the email may or
+    may not have gone out, so it is never resent automatically (see community.digest).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries"
+    )
+    period_key = models.CharField(max_length=32, help_text="daily:YYYY-MM-DD or weekly:YYYY-Www, local.")
+    status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    reason = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    will_retry = models.BooleanField(default=False, help_text="A failed delivery that will be tried again.")
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sending_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name_plural = "digest deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period_key"], name="digest_once_per_period"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "claimed_at"], name="digest_sweep_idx"),
+            models.Index(fields=["user", "-created_at"], name="digest_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.period_key} for {self.user_id}: {self.status}"

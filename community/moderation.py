@@ -14,7 +14,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from community import permissions
+from community import permissions, versions
 from community.models import Comment, Flag, ModerationAction, Status, Tag, Thread
 from community.services import _bump_topic_counts, notify_moderation
 
@@ -77,6 +77,7 @@ def _set_status(target: Thread | Comment, status: str) -> None:
         return
     target.status = status
     target.save(update_fields=["status"])
+    versions.thread_changed(target.pk if isinstance(target, Thread) else target.thread_id)
     if isinstance(target, Comment):
         if previous == Status.PUBLISHED:
             Thread.objects.filter(pk=target.thread_id).update(
@@ -198,6 +199,7 @@ def _thread_switch(
         raise ValidationError(f"The thread is already {'' if value else 'un'}{field.removeprefix('is_')}ed.")
     setattr(thread, field, value)
     thread.save(update_fields=[field])
+    versions.thread_changed(thread.pk)
     return _log(moderator=moderator, action=action, reason=reason, target=thread)
 
 
@@ -246,6 +248,7 @@ def move(*, moderator, thread: Thread, topic, reason: str) -> ModerationAction:
         raise ValidationError("The thread is already on that topic.")
     thread.topic = topic
     thread.save(update_fields=["topic"])
+    versions.thread_changed(thread.pk)
     _bump_topic_counts(old_topic, topic)
     entry = _log(
         moderator=moderator,
@@ -269,6 +272,7 @@ def retag(*, moderator, thread: Thread, tags, reason: str) -> ModerationAction:
     old = set(thread.tags.values_list("pk", flat=True))
     new = {tag.pk for tag in tags}
     thread.tags.set(tags)
+    versions.thread_changed(thread.pk)
     Tag.objects.filter(pk__in=new - old).update(thread_count=F("thread_count") + 1)
     Tag.objects.filter(pk__in=old - new).update(thread_count=Greatest(F("thread_count") - 1, 0))
     return _log(

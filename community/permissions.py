@@ -69,9 +69,12 @@ def can_react(user, post: Thread | Comment) -> bool:
 
 
 def can_accept_answer(user, thread: Thread) -> bool:
+    """The thread's author, or a moderator who may act on that author's content."""
     if thread.status != Status.PUBLISHED:
         return False
-    return is_moderator(user) or (is_author(user, thread) and can_post(user))
+    if is_author(user, thread):
+        return can_post(user)
+    return can_moderate_content(user, thread)
 
 
 def can_follow(user) -> bool:

@@ -12,7 +12,18 @@ from django.http import Http404
 from django.utils import timezone
 
 from community import permissions
-from community.models import Bookmark, Comment, Follow, Notification, Reaction, Status, Tag, Thread
+from community.models import (
+    Bookmark,
+    Comment,
+    Flag,
+    Follow,
+    ModerationAction,
+    Notification,
+    Reaction,
+    Status,
+    Tag,
+    Thread,
+)
 
 THREADS_PER_PAGE = 30
 COMMENTS_PER_PAGE = 100
@@ -58,6 +69,10 @@ def thread_listing(*, tab="latest", period="week", tag=None, topic=None, page_nu
     return ThreadListing(page=paginator.get_page(page_number), tab=tab, period=period, tag=tag, topic=topic)
 
 
+def latest_threads(*, limit: int = 8) -> list[Thread]:
+    return list(_thread_list_queryset().order_by("-is_pinned", "-last_activity_at", "-pk")[:limit])
+
+
 @dataclass
 class ViewerState:
     """What the signed-in viewer has done on one thread page, read in a fixed number of queries."""
@@ -70,7 +85,6 @@ class ViewerState:
 @dataclass
 class ThreadPage:
     thread: Thread
-    comments: Page
     viewer: ViewerState
     can_comment: bool
     can_edit: bool
@@ -102,8 +116,8 @@ def _visible_comments(thread: Thread, viewer):
     return comments.filter(status__in=[Status.PUBLISHED, Status.REMOVED])
 
 
-def thread_page(*, thread: Thread, viewer, page_number=1) -> ThreadPage:
-    """Top-level comments (100 a page) with their replies, authors and the viewer's state."""
+def comment_page(*, thread: Thread, viewer, page_number=1) -> Page:
+    """One page of top-level comments (100), each with its visible replies, authors joined."""
     visible = _visible_comments(thread, viewer)
     replies = visible.exclude(parent=None).select_related("author", "reply_to").order_by("created_at", "pk")
     top_level = (
@@ -112,22 +126,24 @@ def thread_page(*, thread: Thread, viewer, page_number=1) -> ThreadPage:
         .prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
         .order_by("created_at", "pk")
     )
-    comments = Paginator(top_level, COMMENTS_PER_PAGE).get_page(page_number)
-    # A removed comment is a placeholder only while it still has visible replies.
-    for comment in comments:
-        comment.is_placeholder = comment.status == Status.REMOVED
+    return Paginator(top_level, COMMENTS_PER_PAGE).get_page(page_number)
+
+
+def thread_page(*, thread: Thread, viewer) -> ThreadPage:
+    """What the viewer may do on a thread page and what they already did there.
+
+    The comments themselves come from comment_page, and are usually served from a cached
+    fragment (community.rendering); this runs a fixed handful of queries either way.
+    """
     state = ViewerState()
     if viewer.is_authenticated:
-        comment_ids = [comment.pk for comment in comments]
-        comment_ids += [reply.pk for comment in comments for reply in comment.visible_replies]
-        rows = Reaction.objects.filter(user=viewer).filter(Q(thread=thread) | Q(comment_id__in=comment_ids))
+        rows = Reaction.objects.filter(user=viewer).filter(Q(thread=thread) | Q(comment__thread=thread))
         for thread_id, comment_id, kind in rows.values_list("thread_id", "comment_id", "kind"):
             state.reactions.add(("thread", thread_id, kind) if thread_id else ("comment", comment_id, kind))
         state.follows_thread = Follow.objects.filter(user=viewer, thread=thread).exists()
         state.bookmarked = Bookmark.objects.filter(user=viewer, thread=thread).exists()
     return ThreadPage(
         thread=thread,
-        comments=comments,
         viewer=state,
         can_comment=permissions.can_comment(viewer, thread),
         can_edit=permissions.can_edit(viewer, thread),
@@ -224,3 +240,133 @@ def followed_tag_ids(*, user) -> set[int]:
 
 def curated_tags():
     return Tag.objects.order_by("name")
+
+
+# --- Moderation ------------------------------------------------------------------------
+
+
+@dataclass
+class FlaggedPost:
+    kind: str  # "thread" or "comment"
+    post: object
+    thread: Thread
+    flags: list = field(default_factory=list)
+    author_threads: int = 0
+    author_comments: int = 0
+    author_actions: int = 0
+
+    @property
+    def oldest(self):
+        return self.flags[0].created_at
+
+    @property
+    def reasons(self):
+        counts: dict[str, int] = {}
+        for flag in self.flags:
+            label = flag.get_reason_display()
+            counts[label] = counts.get(label, 0) + 1
+        return sorted(counts.items(), key=lambda item: -item[1])
+
+
+def open_flag_count() -> int:
+    """How many posts wait for a decision (for the mentors' header badge)."""
+    return Flag.objects.filter(status=Flag.State.OPEN).values("thread_id", "comment_id").distinct().count()
+
+
+def moderation_queue(*, limit: int = 50) -> list[FlaggedPost]:
+    """Posts with open flags, grouped by post, oldest flag first, with their author's history."""
+    flags = (
+        Flag.objects.filter(status=Flag.State.OPEN)
+        .select_related("reporter", "thread__author", "comment__author", "comment__thread")
+        .order_by("created_at", "pk")
+    )
+    groups: dict[tuple, FlaggedPost] = {}
+    for flag in flags[: limit * 10]:
+        if flag.comment_id:
+            key, post, thread = ("comment", flag.comment_id), flag.comment, flag.comment.thread
+        else:
+            key, post, thread = ("thread", flag.thread_id), flag.thread, flag.thread
+        if key not in groups:
+            if len(groups) >= limit:
+                continue
+            groups[key] = FlaggedPost(kind=key[0], post=post, thread=thread)
+        groups[key].flags.append(flag)
+    posts = list(groups.values())
+    author_ids = {item.post.author_id for item in posts if item.post.author_id}
+    if author_ids:
+        threads = dict(
+            Thread.objects.filter(author_id__in=author_ids, status=Status.PUBLISHED)
+            .values("author_id")
+            .annotate(total=Count("pk"))
+            .values_list("author_id", "total")
+        )
+        comments = dict(
+            Comment.objects.filter(author_id__in=author_ids, status=Status.PUBLISHED)
+            .values("author_id")
+            .annotate(total=Count("pk"))
+            .values_list("author_id", "total")
+        )
+        actions = dict(
+            ModerationAction.objects.filter(target_user_id__in=author_ids)
+            .values("target_user_id")
+            .annotate(total=Count("pk"))
+            .values_list("target_user_id", "total")
+        )
+        for item in posts:
+            author_id = item.post.author_id
+            item.author_threads = threads.get(author_id, 0)
+            item.author_comments = comments.get(author_id, 0)
+            item.author_actions = actions.get(author_id, 0)
+    return posts
+
+
+def hidden_posts(*, limit: int = 30) -> dict:
+    return {
+        "threads": list(
+            Thread.objects.filter(status=Status.HIDDEN)
+            .select_related("author")
+            .order_by("-last_activity_at")[:limit]
+        ),
+        "comments": list(
+            Comment.objects.filter(status=Status.HIDDEN)
+            .select_related("author", "thread")
+            .order_by("-created_at")[:limit]
+        ),
+    }
+
+
+def unanswered_topic_threads(*, limit: int = 20) -> list[Thread]:
+    """Questions on roadmap topics still waiting for an answer, least helped first."""
+    return list(
+        _thread_list_queryset()
+        .filter(topic__isnull=False, accepted_comment__isnull=True)
+        .order_by("comment_count", "created_at")[:limit]
+    )
+
+
+def moderation_log(*, action="", moderator="", target="", page_number=1) -> Page:
+    entries = ModerationAction.objects.select_related(
+        "moderator", "target_user", "thread", "comment__thread"
+    ).order_by("-created_at", "-pk")
+    if action:
+        entries = entries.filter(action=action)
+    if moderator:
+        entries = entries.filter(moderator__username__iexact=moderator)
+    if target:
+        entries = entries.filter(target_user__username__iexact=target)
+    return Paginator(entries, 50).get_page(page_number)
+
+
+def user_moderation_history(*, user) -> dict:
+    return {
+        "actions": list(
+            ModerationAction.objects.filter(target_user=user)
+            .select_related("moderator", "thread")
+            .order_by("-created_at")[:50]
+        ),
+        "threads": list(Thread.objects.filter(author=user).order_by("-created_at")[:10]),
+        "comments": list(
+            Comment.objects.filter(author=user).select_related("thread").order_by("-created_at")[:10]
+        ),
+        "flags_against": Flag.objects.filter(Q(thread__author=user) | Q(comment__author=user)).count(),
+    }

@@ -2,6 +2,7 @@
 notifications. Each function checks its rule (community.permissions), validates, and runs in
 a transaction; views only translate the exceptions into pages."""
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,7 +14,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from community import permissions
+from community import permissions, versions
 from community.markdown import render_post
 from community.models import (
     Bookmark,
@@ -42,31 +43,67 @@ class Limit:
 LIMITS = Limit(threads_per_hour=5, comments_per_hour=30)
 NEW_ACCOUNT_LIMITS = Limit(threads_per_hour=2, comments_per_hour=10)
 NEW_ACCOUNT_AGE = timedelta(days=1)
+# Newcomers (younger than a day, or fewer than 3 published posts) have daily caps too.
+NEWCOMER_POSTS = 3
+NEWCOMER_THREADS_PER_DAY = 3
+NEWCOMER_COMMENTS_PER_DAY = 10
+NEWCOMER_LINKS_PER_POST = 2
+
+_LINK = re.compile(r'<a href="(?!/u/)[^"]*"')
 
 
-def _limits_for(user) -> Limit:
-    return NEW_ACCOUNT_LIMITS if timezone.now() - user.date_joined < NEW_ACCOUNT_AGE else LIMITS
+def is_newcomer(user) -> bool:
+    """New-user limits apply until an account is a day old and has 3 published posts;
+    mentors and admins never have them."""
+    if permissions.is_moderator(user):
+        return False
+    if timezone.now() - user.date_joined < NEW_ACCOUNT_AGE:
+        return True
+    published = Thread.objects.filter(author=user, status=Status.PUBLISHED)[:NEWCOMER_POSTS].count()
+    if published >= NEWCOMER_POSTS:
+        return False
+    comments = Comment.objects.filter(author=user, status=Status.PUBLISHED)[
+        : NEWCOMER_POSTS - published
+    ].count()
+    return published + comments < NEWCOMER_POSTS
+
+
+def _recent(model, user, hours: int) -> int:
+    return model.objects.filter(author=user, created_at__gte=timezone.now() - timedelta(hours=hours)).count()
 
 
 def check_rate_limit(*, user, kind: str) -> None:
     """Raise RateLimited when the user has posted too much of `kind` (thread/comment) lately."""
-    limits = _limits_for(user)
-    since = timezone.now() - timedelta(hours=1)
-    if kind == "thread":
-        allowed = limits.threads_per_hour
-        recent = Thread.objects.filter(author=user, created_at__gte=since).count()
-        noun = "threads"
-    else:
-        allowed = limits.comments_per_hour
-        recent = Comment.objects.filter(author=user, created_at__gte=since).count()
-        noun = "comments"
+    model, noun = (Thread, "threads") if kind == "thread" else (Comment, "comments")
+    young = timezone.now() - user.date_joined < NEW_ACCOUNT_AGE
+    limits = NEW_ACCOUNT_LIMITS if young else LIMITS
+    allowed = limits.threads_per_hour if kind == "thread" else limits.comments_per_hour
+    recent = _recent(model, user, hours=1)
     if recent >= allowed:
-        newcomer = (
-            " New accounts have lower limits for their first day." if limits is NEW_ACCOUNT_LIMITS else ""
-        )
+        newcomer = " New accounts have lower limits for their first day." if young else ""
         raise RateLimited(
             f"You have posted {recent} {noun} in the last hour, the most we allow.{newcomer} "
             "Please wait a while; your text is kept below."
+        )
+    if is_newcomer(user):
+        daily = NEWCOMER_THREADS_PER_DAY if kind == "thread" else NEWCOMER_COMMENTS_PER_DAY
+        today = _recent(model, user, hours=24)
+        if today >= daily:
+            raise RateLimited(
+                f"New members can post {daily} {noun} a day, and you have reached that. The limit lifts once "
+                f"your account is a day old and has {NEWCOMER_POSTS} published posts. Your text is kept below."
+            )
+
+
+def check_links(*, user, html: str) -> None:
+    """Newcomers may put at most two links in a post (a common spam pattern otherwise)."""
+    links = len(_LINK.findall(html))
+    if links > NEWCOMER_LINKS_PER_POST and is_newcomer(user):
+        raise ValidationError(
+            {
+                "body": f"New members can include at most {NEWCOMER_LINKS_PER_POST} links in a post; this one "
+                f"has {links}. Remove some, or post them once your account is established."
+            }
         )
 
 
@@ -149,6 +186,7 @@ def create_thread(*, author, title: str, body: str, topic=None, tags=()) -> Thre
     check_rate_limit(user=author, kind="thread")
     tags = _validate_tags(tags)
     rendered = render_post(body)
+    check_links(user=author, html=rendered.html)
     now = timezone.now()
     thread = Thread.objects.create(
         author=author,
@@ -171,6 +209,7 @@ def create_thread(*, author, title: str, body: str, topic=None, tags=()) -> Thre
         thread=thread,
     )
     _bump_topic_counts(topic)
+    versions.thread_changed(thread.pk)
     return thread
 
 
@@ -181,6 +220,7 @@ def edit_thread(*, thread: Thread, editor, title: str, body: str, topic=None, ta
     old_tags = set(thread.tags.values_list("pk", flat=True))
     old_topic = thread.topic
     rendered = render_post(body)
+    check_links(user=editor, html=rendered.html)
     thread.title = title.strip()
     thread.body = body
     thread.body_html = rendered.html
@@ -201,6 +241,7 @@ def edit_thread(*, thread: Thread, editor, title: str, body: str, topic=None, ta
     )
     if old_topic != topic:
         _bump_topic_counts(old_topic, topic)
+    versions.thread_changed(thread.pk)
     return thread
 
 
@@ -213,6 +254,7 @@ def delete_thread(*, thread: Thread, user) -> None:
     thread.save(update_fields=["status", "is_pinned"])
     Tag.objects.filter(threads=thread).update(thread_count=Greatest(F("thread_count") - 1, 0))
     _bump_topic_counts(thread.topic)
+    versions.thread_changed(thread.pk)
 
 
 # --- Comments --------------------------------------------------------------------------
@@ -236,6 +278,7 @@ def create_comment(*, thread: Thread, author, body: str, parent: Comment | None 
         elif parent.status == Status.REMOVED:
             raise ValidationError({"parent": "That comment was deleted."})
     rendered = render_post(body)
+    check_links(user=author, html=rendered.html)
     now = timezone.now()
     comment = Comment.objects.create(
         thread=thread,
@@ -248,6 +291,7 @@ def create_comment(*, thread: Thread, author, body: str, parent: Comment | None 
     )
     Thread.objects.filter(pk=thread.pk).update(comment_count=F("comment_count") + 1, last_activity_at=now)
     _follow_thread(author, thread)
+    versions.thread_changed(thread.pk)
 
     event = f"comment:{comment.pk}"
     mentioned = [user.pk for user in rendered.mentions]
@@ -276,10 +320,12 @@ def create_comment(*, thread: Thread, author, body: str, parent: Comment | None 
 def edit_comment(*, comment: Comment, editor, body: str) -> Comment:
     _require(permissions.can_edit(editor, comment), "You can only edit your own comments.")
     rendered = render_post(body)
+    check_links(user=editor, html=rendered.html)
     comment.body = body
     comment.body_html = rendered.html
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
+    versions.thread_changed(comment.thread_id)
     _notify(
         recipients=[user.pk for user in rendered.mentions],
         actor=editor,
@@ -307,6 +353,7 @@ def delete_comment(*, comment: Comment, user) -> None:
         comment.delete()
     if was_counted:
         Thread.objects.filter(pk=thread_id).update(comment_count=Greatest(F("comment_count") - 1, 0))
+    versions.thread_changed(thread_id)
 
 
 # --- Reactions -------------------------------------------------------------------------
@@ -324,6 +371,7 @@ def toggle_reaction(*, user, target: Thread | Comment, kind: str) -> bool:
     model = type(target)
     field = "thread" if model is Thread else "comment"
     counter = f"{kind}_count"
+    versions.thread_changed(target.pk if model is Thread else target.thread_id)
     with transaction.atomic():
         deleted, _ = Reaction.objects.filter(user=user, kind=kind, **{field: target}).delete()
         if deleted:
@@ -366,6 +414,7 @@ def accept_answer(*, thread: Thread, comment: Comment, user, reason: str = "") -
     accepting = thread.accepted_comment_id != comment.pk
     thread.accepted_comment = comment if accepting else None
     thread.save(update_fields=["accepted_comment"])
+    versions.thread_changed(thread.pk)
     if not permissions.is_author(user, thread):
         ModerationAction.objects.create(
             moderator=user,

@@ -1,20 +1,51 @@
+import functools
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from community import permissions, selectors, services
+from accounts.models import User
+from community import digest, moderation, permissions, rendering, selectors, services, versions
 from community import search as search_selectors
-from community.forms import CommentForm, PreviewForm, ReactionForm, ThreadForm
+from community.forms import (
+    CommentForm,
+    FlagForm,
+    ModerationForm,
+    ModerationLogFilter,
+    MoveForm,
+    PreviewForm,
+    ReactionForm,
+    RetagForm,
+    SuspendForm,
+    TagForm,
+    ThreadForm,
+)
 from community.markdown import render_post
 from community.models import Comment, Reaction, Status, Tag, Thread
+from config.page_cache import anonymous_page
 from roadmap import selectors as roadmap_selectors
+from roadmap.cache import catalogue_version
 from roadmap.models import Topic
 
 
+def _lists_version(request, **kwargs):
+    return f"lists:{versions.lists_version()}:{catalogue_version()}"
+
+
+def _thread_version(request, pk, **kwargs):
+    return f"thread:{pk}:{versions.thread_version(pk)}"
+
+
+@require_GET
+@anonymous_page(_lists_version)
 def home(request):
     return render(
         request,
@@ -22,7 +53,7 @@ def home(request):
         {
             "cards": roadmap_selectors.roadmap_cards(viewer=request.user),
             "continue_learning": roadmap_selectors.continue_learning(user=request.user),
-            "latest": selectors.thread_listing(tab="latest").page.object_list[:8],
+            "latest": selectors.latest_threads(),
         },
     )
 
@@ -44,6 +75,7 @@ def _topic_filter(request):
 
 
 @require_GET
+@anonymous_page(_lists_version)
 def thread_list(request):
     tag_slug = request.GET.get("tag", "")
     tag = Tag.objects.filter(slug=tag_slug).first() if tag_slug else None
@@ -66,6 +98,7 @@ def thread_list(request):
 
 
 @require_GET
+@anonymous_page(_lists_version)
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     listing = selectors.thread_listing(
@@ -127,20 +160,28 @@ def thread_redirect(request, pk):
 
 
 @require_GET
+@anonymous_page(_thread_version)
 def thread_detail(request, pk, slug):
     thread = selectors.visible_thread(pk=pk, viewer=request.user)
     if slug != thread.slug:
         return redirect(thread, permanent=True)
-    page = selectors.thread_page(thread=thread, viewer=request.user, page_number=request.GET.get("page", 1))
+    return _render_thread(request, thread, CommentForm())
+
+
+def _page_number(request) -> int:
+    value = request.GET.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+def _render_thread(request, thread, comment_form, status=200):
+    page = selectors.thread_page(thread=thread, viewer=request.user)
+    page_number = _page_number(request)
+    comments = rendering.comments_html(thread=thread, page=page, viewer=request.user, page_number=page_number)
     return render(
         request,
         "community/thread_detail.html",
-        {
-            "page": page,
-            "thread": thread,
-            "comment_form": CommentForm(),
-            "reaction_kinds": Reaction.Kind.choices,
-        },
+        {"page": page, "thread": thread, "comment_form": comment_form, "comments_html": comments},
+        status=status,
     )
 
 
@@ -215,13 +256,7 @@ def comment_create(request, pk, slug):
             form.add_error(None, error)
         else:
             return redirect(comment.get_absolute_url())
-    page = selectors.thread_page(thread=thread, viewer=request.user, page_number=request.GET.get("page", 1))
-    return render(
-        request,
-        "community/thread_detail.html",
-        {"page": page, "thread": thread, "comment_form": form, "reaction_kinds": Reaction.Kind.choices},
-        status=status,
-    )
+    return _render_thread(request, thread, form, status=status)
 
 
 @require_GET
@@ -255,8 +290,12 @@ def comment_edit(request, pk):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            services.edit_comment(comment=comment, editor=request.user, body=form.cleaned_data["body"])
-            return redirect(comment.get_absolute_url())
+            try:
+                services.edit_comment(comment=comment, editor=request.user, body=form.cleaned_data["body"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect(comment.get_absolute_url())
     return render(request, "community/comment_form.html", {"form": form, "comment": comment}, status=status)
 
 
@@ -449,3 +488,275 @@ def markdown_preview(request):
         return HttpResponse("The text is too long to preview.", status=413)
     html = render_post(form.cleaned_data["body"]).html
     return render(request, "community/components/preview.html", {"html": html})
+
+
+# --- Flags -----------------------------------------------------------------------------
+
+
+def _flag(request, target, thread):
+    form = FlagForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                moderation.flag(reporter=request.user, target=target, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 409 if "already flagged" in " ".join(error.messages) else 400
+            else:
+                messages.success(request, "Thank you. Mentors will look at this post.")
+                return redirect(
+                    target.get_absolute_url() if isinstance(target, Comment) else thread.get_absolute_url()
+                )
+    elif not permissions.can_flag(request.user, target):
+        status = 403
+    return render(
+        request,
+        "community/flag.html",
+        {
+            "form": form,
+            "target": target,
+            "thread": thread,
+            "can_flag": permissions.can_flag(request.user, target),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_flag(request, pk, slug):
+    thread = selectors.visible_thread(pk=pk, viewer=request.user)
+    return _flag(request, thread, thread)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_flag(request, pk):
+    comment = get_object_or_404(Comment.objects.select_related("thread", "author"), pk=pk)
+    thread = selectors.visible_thread(pk=comment.thread_id, viewer=request.user)
+    return _flag(request, comment, thread)
+
+
+# --- Moderation ------------------------------------------------------------------------
+
+
+def moderator_required(view):
+    """Anonymous visitors go to the login page; signed-in non-moderators get 403."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not permissions.is_moderator(request.user):
+            raise PermissionDenied("Only mentors and admins can moderate.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@moderator_required
+@require_GET
+def mod_queue(request):
+    return render(
+        request,
+        "community/mod/queue.html",
+        {
+            "queue": selectors.moderation_queue(),
+            "hidden": selectors.hidden_posts(),
+            "unanswered": selectors.unanswered_topic_threads(),
+        },
+    )
+
+
+@moderator_required
+@require_GET
+def mod_log(request):
+    filters = ModerationLogFilter(request.GET or None)
+    values = filters.cleaned_data if filters.is_valid() else {}
+    page = selectors.moderation_log(
+        action=values.get("action", ""),
+        moderator=values.get("moderator", ""),
+        target=values.get("target", ""),
+        page_number=request.GET.get("page", 1),
+    )
+    return render(request, "community/mod/log.html", {"page": page, "filters": filters})
+
+
+CONTENT_ACTIONS = {
+    "hide": (
+        ModerationForm,
+        "Hide",
+        "The post stays in the database and can be restored; its author still sees it.",
+    ),
+    "restore": (ModerationForm, "Restore", "The post is shown to everyone again."),
+    "resolve": (
+        ModerationForm,
+        "Resolve the flags",
+        "Agree with the reports: the post is hidden and its flags closed.",
+    ),
+    "dismiss": (
+        ModerationForm,
+        "Dismiss the flags",
+        "Disagree with the reports: the flags are closed and the post shown.",
+    ),
+    "lock": (ModerationForm, "Lock", "No new replies, except from mentors."),
+    "unlock": (ModerationForm, "Unlock", "Replies are open again."),
+    "pin": (ModerationForm, "Pin", "The thread stays at the top of the lists."),
+    "unpin": (ModerationForm, "Unpin", "The thread sorts like any other."),
+    "move": (MoveForm, "Move to another topic", "Anchor the thread to the roadmap topic it is really about."),
+    "retag": (RetagForm, "Retag", "Replace the thread's tags."),
+}
+THREAD_ONLY = {"lock", "unlock", "pin", "unpin", "move", "retag"}
+
+
+def _apply_content_action(action, *, moderator, target, data):
+    reason = data["reason"]
+    if action in {"resolve", "dismiss"}:
+        return moderation.resolve_flags(moderator=moderator, target=target, decision=action, reason=reason)
+    if action == "move":
+        return moderation.move(moderator=moderator, thread=target, topic=data["topic"], reason=reason)
+    if action == "retag":
+        return moderation.retag(moderator=moderator, thread=target, tags=data["tags"], reason=reason)
+    if action in THREAD_ONLY:
+        return getattr(moderation, action)(moderator=moderator, thread=target, reason=reason)
+    return getattr(moderation, action)(moderator=moderator, target=target, reason=reason)
+
+
+@moderator_required
+@require_http_methods(["GET", "POST"])
+def mod_content_action(request, kind, pk, action):
+    if (
+        kind not in {"thread", "comment"}
+        or action not in CONTENT_ACTIONS
+        or (kind == "comment" and action in THREAD_ONLY)
+    ):
+        raise Http404("No such moderation action.")
+    if kind == "thread":
+        target = get_object_or_404(Thread.objects.select_related("author", "topic"), pk=pk)
+        thread = target
+    else:
+        target = get_object_or_404(Comment.objects.select_related("author", "thread"), pk=pk)
+        thread = target.thread
+    if target.status == Status.REMOVED:
+        raise Http404("The author deleted this post.")
+    if not permissions.can_moderate_content(request.user, target):
+        raise PermissionDenied(permissions.moderation_refusal(request.user, target.author))
+    form_class, title, explanation = CONTENT_ACTIONS[action]
+    initial = {"topic": thread.topic, "tags": thread.tags.all()} if kind == "thread" else {}
+    form = form_class(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                _apply_content_action(action, moderator=request.user, target=target, data=form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 409
+            else:
+                messages.success(request, f"{title}: done, and written to the moderation log.")
+                next_url = request.POST.get("next", "")
+                if next_url.startswith("/") and not next_url.startswith("//"):
+                    return redirect(next_url)
+                return redirect(target.get_absolute_url() if kind == "comment" else thread.get_absolute_url())
+    return render(
+        request,
+        "community/mod/action.html",
+        {
+            "form": form,
+            "target": target,
+            "thread": thread,
+            "kind": kind,
+            "title": title,
+            "explanation": explanation,
+        },
+        status=status,
+    )
+
+
+USER_ACTIONS = {"warn": ModerationForm, "suspend": SuspendForm, "unsuspend": ModerationForm}
+
+
+@moderator_required
+@require_http_methods(["GET", "POST"])
+def mod_user(request, username, action=None):
+    person = get_object_or_404(User, username__iexact=username)
+    if action is not None and action not in USER_ACTIONS:
+        raise Http404("No such moderation action.")
+    can_act = permissions.can_moderate_user(request.user, person)
+    forms_by_action = {name: form_class(prefix=name) for name, form_class in USER_ACTIONS.items()}
+    status = 200
+    if request.method == "POST":
+        if action is None:
+            return HttpResponse("Choose an action.", status=400)
+        if not can_act:
+            raise PermissionDenied(permissions.moderation_refusal(request.user, person))
+        form = USER_ACTIONS[action](request.POST, prefix=action)
+        forms_by_action[action] = form
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if action == "suspend":
+                    until = timezone.now() + timedelta(days=data["days"])
+                    moderation.suspend(
+                        moderator=request.user, user=person, until=until, reason=data["reason"]
+                    )
+                else:
+                    getattr(moderation, action)(moderator=request.user, user=person, reason=data["reason"])
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 409
+            else:
+                messages.success(request, f"Done: {action} {person.username}, written to the moderation log.")
+                return redirect("community:mod-user", username=person.username)
+    return render(
+        request,
+        "community/mod/user.html",
+        {
+            "person": person,
+            "can_act": can_act,
+            "refusal": "" if can_act else permissions.moderation_refusal(request.user, person),
+            "forms": forms_by_action,
+            "history": selectors.user_moderation_history(user=person),
+        },
+        status=status,
+    )
+
+
+@moderator_required
+@require_http_methods(["GET", "POST"])
+def mod_tags(request):
+    form = TagForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            tag = services.create_tag(user=request.user, **form.cleaned_data)
+            messages.success(request, f"Tag #{tag.slug} created.")
+            return redirect("community:mod-tags")
+    return render(
+        request, "community/mod/tags.html", {"form": form, "tags": selectors.curated_tags()}, status=status
+    )
+
+
+# --- Digest unsubscribe ----------------------------------------------------------------
+
+
+@csrf_exempt  # RFC 8058: the one-click POST comes from a mail client, with no cookie or token
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def digest_unsubscribe(request, token):
+    """GET shows a confirmation and changes nothing; POST, from the page's form or a mail
+    client's one-click request (body `List-Unsubscribe=One-Click`), turns digests off."""
+    user = digest.user_for_unsubscribe_token(token)
+    if user is None:
+        return render(request, "community/unsubscribe.html", {"is_invalid": True}, status=400)
+    context = {"email": digest.masked_email(user.email)}
+    if request.method == "POST":
+        digest.turn_off_digests(user=user)
+        return render(request, "community/unsubscribed.html", context)
+    context["is_off"] = user.digest_frequency == digest.Frequency.OFF
+    context["frequency"] = user.get_digest_frequency_display().lower()
+    return render(request, "community/unsubscribe.html", context)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -289,27 +290,87 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# An unacknowledged task (its worker died) is redelivered after this many seconds (Redis).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "schedule-digests": {
+        "task": "community.tasks.schedule_digests",
+        "schedule": crontab(minute="*/15"),
+    },
+    "sweep-digest-claims": {
+        "task": "community.tasks.sweep_digest_claims",
+        "schedule": crontab(minute="*/10"),
+    },
+}
+
+# --- Digest emails ----------------------------------------------------------------------
+
+DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=50)
+# A claim pending longer than this belongs to a worker that died; keep it above the task time limit.
+DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=900)
+DIGEST_MAX_ATTEMPTS = 5
+DIGEST_SMTP_TIMEOUT = 30
 
 # --- REST framework ---------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.ApiAutoSchema",
+    # The token class comes first: its challenge makes "not signed in" a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.api.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": None,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.api.AnonymousRateThrottle",
+        "config.api.UserRequestRateThrottle",
+        "config.api.WriteRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_RATE_ANONYMOUS", default="120/minute"),
+        "user": env("API_RATE_USER", default="600/minute"),
+        "write": env("API_RATE_WRITE", default="60/minute"),
+    },
+    # Proxies in front of the site that append to X-Forwarded-For; 0 trusts only the peer address.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Stepwise API",
-    "DESCRIPTION": "Roadmaps, progress and discussions of Stepwise.",
+    "DESCRIPTION": (
+        "Roadmaps, progress and discussions of Stepwise. Sign in with a personal API token from "
+        "/settings/tokens/ (`Authorization: Bearer <key>`) or, in the browser, with your session. "
+        'Errors are `{"error": {"code": ..., "message": ..., "fields": {...}}}`.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProgressStatusEnum": "roadmap.models.Progress.Status",
+        "TopicKindEnum": "roadmap.models.Topic.Kind",
+        "ResourceKindEnum": "roadmap.models.Resource.Kind",
+        "PostStatusEnum": "community.models.Status",
+        "FlagStatusEnum": "community.models.Flag.State",
+        "ReactionKindEnum": "community.models.Reaction.Kind",
+        "FollowKindEnum": ["thread", "tag", "topic"],
+        "FlaggedPostKindEnum": ["thread", "comment"],
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Benchmarks -------------------------------------------------------------------------
+
+# Mounts /bench/hello, the baseline view of bench/run. Never on in production.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 
 # --- Logging ----------------------------------------------------------------------------
 

@@ -1,8 +1,18 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from community import views as community_views
+from config import api
 from config import views as site_views
+
+api_v1 = [
+    path("", include("accounts.api")),
+    path("", include("roadmap.api")),
+    path("", include("community.api")),
+    re_path(r"", api.not_found),
+]
 
 urlpatterns = [
     path("", community_views.home, name="home"),
@@ -12,7 +22,19 @@ urlpatterns = [
     path("roadmaps/", include("roadmap.urls")),
     path("", include("community.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html", title="Stepwise API"
+        ),
+        name="api-docs",
+    ),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    urlpatterns.append(path("bench/hello", site_views.bench_hello, name="bench-hello"))
 
 handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"

@@ -1,11 +1,11 @@
-"""Site-wide views: the health check and the error pages."""
+"""Site-wide views: the health check, the error pages and the benchmark baseline."""
 
 import logging
 import uuid
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
@@ -54,6 +54,12 @@ def healthz(request):
         },
         status=200 if database else 503,
     )
+
+
+def bench_hello(request):
+    """The baseline of bench/run: a response through the whole middleware stack, touching
+    neither the database nor the cache. Mounted only when settings.BENCH_ENDPOINTS is true."""
+    return HttpResponse("hello\n", content_type="text/plain; charset=utf-8")
 
 
 def bad_request(request, exception=None):

@@ -33,4 +33,20 @@ def structure_key(roadmap_id: int, name: str = "structure") -> str:
 
 def bump_structure_version(roadmap_id: int) -> None:
     """Invalidate everything cached about this roadmap once the current transaction commits."""
-    transaction.on_commit(lambda: cache.set(_version_key(roadmap_id), uuid.uuid4().hex, None))
+    transaction.on_commit(
+        lambda: cache.set_many(
+            {_version_key(roadmap_id): uuid.uuid4().hex, CATALOGUE_KEY: uuid.uuid4().hex}, None
+        )
+    )
+
+
+CATALOGUE_KEY = "roadmap:catalogue:version"
+
+
+def catalogue_version() -> str:
+    """Changes whenever any roadmap's content does (for lists of roadmaps)."""
+    version = cache.get(CATALOGUE_KEY)
+    if version is None:
+        cache.add(CATALOGUE_KEY, uuid.uuid4().hex, None)
+        version = cache.get(CATALOGUE_KEY) or "uncached"
+    return version

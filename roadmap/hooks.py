@@ -29,3 +29,9 @@ def version(*, roadmap_id: int) -> str:
     """A token that changes whenever what the providers show for a roadmap changes (page caches)."""
     provider = _providers.get("version")
     return provider(roadmap_id=roadmap_id) if provider else "0"
+
+
+def lists_version() -> str:
+    """A token that changes whenever thread lists change (for topic pages' discussion block)."""
+    provider = _providers.get("lists_version")
+    return provider() if provider else "0"

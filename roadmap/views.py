@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.page_cache import anonymous_page
 from roadmap import hooks, selectors, services
-from roadmap.cache import structure_version
+from roadmap.cache import catalogue_version, structure_version
 from roadmap.forms import NoteForm, ProgressForm
 from roadmap.models import Note, Topic
 
@@ -23,7 +23,16 @@ def _roadmap_version(request, slug, **kwargs):
     return f"roadmap:{roadmap_id}:{structure_version(roadmap_id)}:{hooks.version(roadmap_id=roadmap_id)}"
 
 
+def _catalogue_version(request, **kwargs):
+    return f"catalogue:{catalogue_version()}"
+
+
+def _topic_version(request, slug, topic, **kwargs):
+    return f"{_roadmap_version(request, slug)}:{hooks.lists_version()}"
+
+
 @require_GET
+@anonymous_page(_catalogue_version)
 def roadmap_list(request):
     cards = selectors.roadmap_cards(viewer=request.user)
     return render(request, "roadmap/roadmap_list.html", {"cards": cards})
@@ -60,6 +69,7 @@ def _topic_context(request, roadmap, topic_slug):
 
 
 @require_GET
+@anonymous_page(_topic_version)
 def topic_detail(request, slug, topic):
     roadmap = selectors.published_roadmap(slug=slug)
     context = _topic_context(request, roadmap, topic)

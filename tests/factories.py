@@ -2,7 +2,7 @@
 
 import factory
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from accounts.models import MENTORS_GROUP, User
 
@@ -32,8 +32,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 class MentorFactory(UserFactory):
     @factory.post_generation
     def mentor(self, create, extracted, **kwargs):
+        """Join the Mentors group (recreated here when a transactional test flushed it)."""
         if create:
-            self.groups.add(Group.objects.get(name=MENTORS_GROUP))
+            group, created = Group.objects.get_or_create(name=MENTORS_GROUP)
+            if created:
+                group.permissions.set(
+                    Permission.objects.filter(
+                        content_type__app_label="accounts",
+                        codename__in=["moderate_community", "suspend_learner"],
+                    )
+                )
+            self.groups.add(group)
 
 
 class AdminFactory(UserFactory):
@@ -147,3 +156,37 @@ class CommentFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(UserFactory)
     body = "Here is what worked for me."
     body_html = factory.LazyAttribute(lambda comment: f"<p>{comment.body}</p>")
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """A reply notification by default: someone commented in a thread the recipient is in."""
+
+    class Meta:
+        model = "community.Notification"
+
+    recipient = factory.SubFactory(UserFactory)
+    actor = factory.SubFactory(UserFactory)
+    verb = "reply"
+    thread = factory.SubFactory(ThreadFactory)
+    comment = factory.SubFactory(
+        CommentFactory, thread=factory.SelfAttribute("..thread"), author=factory.SelfAttribute("..actor")
+    )
+    event_key = factory.Sequence(lambda n: f"comment:{n}")
+
+
+class FollowFactory(factory.django.DjangoModelFactory):
+    """Pass exactly one of thread, tag or topic."""
+
+    class Meta:
+        model = "community.Follow"
+
+    user = factory.SubFactory(UserFactory)
+
+
+class DigestDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "community.DigestDelivery"
+
+    user = factory.SubFactory(UserFactory)
+    period_key = factory.Sequence(lambda n: f"daily:2020-01-{n % 28 + 1:02d}")
+    status = "sent"

@@ -1,6 +1,20 @@
-// Thread page: "Reply" links fill in which comment the reply answers, without a reload.
+// Thread page: reactions toggle in place, and "Reply" links fill in which comment the reply
+// answers, without a reload. Without JavaScript both still work as plain form posts.
 (function () {
   "use strict";
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button.reaction[formaction]");
+    if (!button || !window.htmx || button.disabled) return;
+    event.preventDefault();
+    window.htmx.ajax("POST", button.getAttribute("formaction"), {
+      source: button,
+      target: button.closest(".reactions"),
+      swap: "outerHTML",
+      values: { kind: button.value },
+    });
+  });
+
   var form = document.getElementById("reply-form");
   if (!form) return;
   var parentInput = form.querySelector("[data-parent-input]");

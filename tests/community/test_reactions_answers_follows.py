@@ -42,7 +42,8 @@ def test_htmx_reaction_returns_the_buttons_with_my_state(learner_client):
     )
     assert response.status_code == 200
     assert f'id="reactions-comment-{comment.pk}"' in response.text
-    assert 'class="reaction is-mine" aria-pressed="true"' in response.text
+    assert f'data-r="c{comment.pk}-like" aria-pressed="true"' in response.text
+    assert f'data-r="c{comment.pk}-helpful" aria-pressed="false"' in response.text
 
 
 def test_unknown_reaction_is_400_and_own_post_is_403(learner_client, learner):

@@ -1,0 +1,492 @@
+"""Threads, comments, reactions, flags, follows, bookmarks and tags.
+
+Threads and comments are looked up through the same visibility rules as the pages: a thread
+someone may not see answers 404, exactly like one that does not exist. Reactions, follows and
+bookmarks are toggles in the services; here POST makes sure they are on and DELETE that they
+are off, so that a client can repeat a request safely.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import active_users_by_username
+from community import moderation, permissions, selectors, services
+from community import search as search_selectors
+from community.api.permissions import CanChangePost, CanFollow, CanPost
+from community.api.serializers import (
+    AcceptedAnswerSerializer,
+    BookmarkStateSerializer,
+    CommentCreateSerializer,
+    CommentSerializer,
+    CommentWriteSerializer,
+    FlagCreateSerializer,
+    FlagSerializer,
+    FollowStateSerializer,
+    ReactionStateSerializer,
+    TagSerializer,
+    ThreadDetailSerializer,
+    ThreadFilterSerializer,
+    ThreadSerializer,
+    ThreadWriteSerializer,
+)
+from community.models import Bookmark, Comment, Follow, Reaction, Tag, Thread
+from config.api import NewestFirstCursorPagination, OldestFirstCursorPagination
+from roadmap.models import Topic
+
+SEARCH_LIMIT = 50
+
+
+def thread_queryset(viewer):
+    """The threads `viewer` may see, with what a list shows joined in."""
+    return (
+        Thread.objects.visible_to(viewer)
+        .select_related("author", "topic__roadmap")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    )
+
+
+def visible_comment(*, pk: int, viewer) -> Comment:
+    """A comment `viewer` may see, in a thread they may see, or 404."""
+    thread_id = Comment.objects.filter(pk=pk).values_list("thread_id", flat=True).first()
+    if thread_id is None:
+        raise Http404("No such comment.")
+    thread = selectors.visible_thread(pk=thread_id, viewer=viewer)
+    comment = (
+        selectors._visible_comments(thread, viewer).select_related("author", "reply_to").filter(pk=pk).first()
+    )
+    if comment is None:
+        raise Http404("No such comment.")
+    comment.thread = thread
+    return comment
+
+
+def viewer_state(thread: Thread, viewer) -> dict:
+    state = {
+        "reactions": [],
+        "is_following": False,
+        "is_bookmarked": False,
+        "can_comment": permissions.can_comment(viewer, thread),
+        "can_edit": permissions.can_edit(viewer, thread),
+        "can_delete": permissions.can_delete(viewer, thread),
+        "can_react": permissions.can_react(viewer, thread),
+        "can_flag": permissions.can_flag(viewer, thread),
+        "can_accept_answer": permissions.can_accept_answer(viewer, thread),
+        "can_moderate": permissions.can_moderate_content(viewer, thread),
+    }
+    if viewer.is_authenticated:
+        state["reactions"] = sorted(
+            Reaction.objects.filter(user=viewer, thread=thread).values_list("kind", flat=True)
+        )
+        state["is_following"] = Follow.objects.filter(user=viewer, thread=thread).exists()
+        state["is_bookmarked"] = Bookmark.objects.filter(user=viewer, thread=thread).exists()
+    return state
+
+
+def _thread_detail(thread: Thread, viewer) -> dict:
+    thread.viewer_state = viewer_state(thread, viewer)
+    return ThreadDetailSerializer(thread).data
+
+
+# --- Threads ----------------------------------------------------------------------------
+
+
+class ThreadList(generics.ListAPIView):
+    """Threads, newest first; mentors also see hidden ones, authors their own hidden ones."""
+
+    serializer_class = ThreadSerializer
+    pagination_class = NewestFirstCursorPagination
+    permission_classes = [IsAuthenticatedOrReadOnly, CanPost]
+
+    def filters(self) -> dict:
+        filters = ThreadFilterSerializer(data=self.request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        return filters.validated_data
+
+    def get_queryset(self):
+        given = self.filters()
+        threads = thread_queryset(self.request.user)
+        if "tag" in given:
+            threads = threads.filter(tags__slug=given["tag"])
+        if "topic" in given:
+            threads = threads.filter(topic_id=given["topic"])
+        if "author" in given:
+            author = active_users_by_username(usernames=[given["author"]]).get(given["author"].lower())
+            threads = threads.filter(author=author) if author else threads.none()
+        if given.get("answered") is not None:
+            threads = threads.filter(accepted_comment__isnull=not given["answered"])
+        return threads
+
+    @extend_schema(parameters=[ThreadFilterSerializer], summary="Threads (filter, search)")
+    def get(self, request):
+        threads = self.get_queryset()
+        query = self.filters().get("q")
+        if query is None:
+            page = self.paginate_queryset(threads)
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        results = search_selectors.search(query=query, viewer=request.user, limit=SEARCH_LIMIT)
+        if not results.searched:
+            raise serializers.ValidationError({"q": [results.message]})
+        rank = {thread.pk: index for index, thread in enumerate(results.threads)}
+        matches = sorted(threads.filter(pk__in=rank), key=lambda thread: rank[thread.pk])
+        return Response(
+            {"next": None, "previous": None, "results": self.get_serializer(matches, many=True).data}
+        )
+
+    @extend_schema(
+        request=ThreadWriteSerializer, responses={201: ThreadDetailSerializer}, summary="Start a thread"
+    )
+    def post(self, request):
+        given = ThreadWriteSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        thread = services.create_thread(
+            author=request.user,
+            title=given.validated_data["title"],
+            body=given.validated_data["body"],
+            topic=given.validated_data.get("topic"),
+            tags=given.validated_data.get("tags", []),
+        )
+        thread = selectors.visible_thread(pk=thread.pk, viewer=request.user)
+        return Response(_thread_detail(thread, request.user), status=status.HTTP_201_CREATED)
+
+
+class ThreadDetail(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly, CanChangePost]
+
+    def get_object(self, pk) -> Thread:
+        thread = selectors.visible_thread(pk=pk, viewer=self.request.user)
+        self.check_object_permissions(self.request, thread)
+        return thread
+
+    @extend_schema(responses=ThreadDetailSerializer, summary="A thread, with what I did and may do on it")
+    def get(self, request, pk):
+        return Response(_thread_detail(self.get_object(pk), request.user))
+
+    @extend_schema(
+        request=ThreadWriteSerializer(partial=True),
+        responses=ThreadDetailSerializer,
+        summary="Edit my thread (only the fields sent change)",
+    )
+    def patch(self, request, pk):
+        thread = self.get_object(pk)
+        given = ThreadWriteSerializer(data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        changes = given.validated_data
+        services.edit_thread(
+            thread=thread,
+            editor=request.user,
+            title=changes.get("title", thread.title),
+            body=changes.get("body", thread.body),
+            topic=changes["topic"] if "topic" in changes else thread.topic,
+            tags=changes["tags"] if "tags" in changes else list(thread.tags.all()),
+        )
+        thread = selectors.visible_thread(pk=thread.pk, viewer=request.user)
+        return Response(_thread_detail(thread, request.user))
+
+    @extend_schema(responses={204: None}, summary="Delete my thread")
+    def delete(self, request, pk):
+        services.delete_thread(thread=self.get_object(pk), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Comments ---------------------------------------------------------------------------
+
+
+class CommentList(generics.ListAPIView):
+    """A thread's comments, oldest first; replies carry their parent's id."""
+
+    serializer_class = CommentSerializer
+    pagination_class = OldestFirstCursorPagination
+    permission_classes = [IsAuthenticatedOrReadOnly, CanPost]
+
+    def get_queryset(self):
+        self.thread = selectors.visible_thread(pk=self.kwargs["pk"], viewer=self.request.user)
+        return selectors._visible_comments(self.thread, self.request.user).select_related(
+            "author", "reply_to"
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if hasattr(self, "thread"):
+            context["accepted_comment_id"] = self.thread.accepted_comment_id
+        return context
+
+    @extend_schema(summary="A thread's comments")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer}, summary="Reply")
+    def post(self, request, pk):
+        thread = selectors.visible_thread(pk=pk, viewer=request.user)
+        given = CommentCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        parent = None
+        if given.validated_data.get("parent"):
+            parent = (
+                selectors._visible_comments(thread, request.user)
+                .filter(pk=given.validated_data["parent"])
+                .first()
+            )
+            if parent is None:
+                raise serializers.ValidationError({"parent": ["There is no such comment in this thread."]})
+        comment = services.create_comment(
+            thread=thread, author=request.user, body=given.validated_data["body"], parent=parent
+        )
+        comment = visible_comment(pk=comment.pk, viewer=request.user)
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+class CommentDetail(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly, CanChangePost]
+
+    def get_object(self, pk) -> Comment:
+        comment = visible_comment(pk=pk, viewer=self.request.user)
+        self.check_object_permissions(self.request, comment)
+        return comment
+
+    @extend_schema(responses=CommentSerializer, summary="A comment")
+    def get(self, request, pk):
+        return Response(CommentSerializer(self.get_object(pk)).data)
+
+    @extend_schema(request=CommentWriteSerializer, responses=CommentSerializer, summary="Edit my comment")
+    def patch(self, request, pk):
+        comment = self.get_object(pk)
+        given = CommentWriteSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.edit_comment(comment=comment, editor=request.user, body=given.validated_data["body"])
+        return Response(CommentSerializer(visible_comment(pk=pk, viewer=request.user)).data)
+
+    @extend_schema(responses={204: None}, summary="Delete my comment")
+    def delete(self, request, pk):
+        services.delete_comment(comment=self.get_object(pk), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AcceptedAnswer(APIView):
+    """The thread's author or a mentor marks a comment as the accepted answer (or unmarks it)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _answer(self, request, pk, *, accept: bool):
+        comment = visible_comment(pk=pk, viewer=request.user)
+        thread = comment.thread
+        if not permissions.can_accept_answer(request.user, thread):
+            raise PermissionDenied("Only the thread's author or a mentor can accept an answer.")
+        if (thread.accepted_comment_id == comment.pk) != accept:
+            services.accept_answer(thread=thread, comment=comment, user=request.user)
+        return Response({"thread_id": thread.pk, "accepted_comment_id": thread.accepted_comment_id})
+
+    @extend_schema(
+        request=None, responses=AcceptedAnswerSerializer, summary="Accept this comment as the answer"
+    )
+    def post(self, request, pk):
+        return self._answer(request, pk, accept=True)
+
+    @extend_schema(responses={200: AcceptedAnswerSerializer}, summary="Unmark this comment as the answer")
+    def delete(self, request, pk):
+        return self._answer(request, pk, accept=False)
+
+
+# --- Reactions --------------------------------------------------------------------------
+
+KIND_PARAMETER = OpenApiParameter(
+    "kind", str, location=OpenApiParameter.PATH, enum=Reaction.Kind.values, description="The reaction."
+)
+
+
+class ReactionView(APIView):
+    """POST gives the reaction, DELETE takes it back; repeating either changes nothing."""
+
+    permission_classes = [IsAuthenticated]
+    target_kind = "thread"
+
+    def get_target(self, request, pk):
+        if self.target_kind == "thread":
+            return selectors.visible_thread(pk=pk, viewer=request.user)
+        return visible_comment(pk=pk, viewer=request.user)
+
+    def _set(self, request, pk, kind, *, on: bool):
+        if kind not in Reaction.Kind.values:
+            raise Http404("Unknown reaction: use like, helpful or insightful.")
+        target = self.get_target(request, pk)
+        given = Reaction.objects.filter(user=request.user, kind=kind, **{self.target_kind: target}).exists()
+        if given != on:
+            services.toggle_reaction(user=request.user, target=target, kind=kind)
+        elif not permissions.can_react(request.user, target):
+            raise PermissionDenied(
+                permissions.posting_block(request.user) or "You cannot react to this post."
+            )
+        target.refresh_from_db(fields=["reaction_count", "like_count", "helpful_count", "insightful_count"])
+        return Response(
+            {
+                "kind": kind,
+                "reacted": on,
+                "reaction_count": target.reaction_count,
+                "like_count": target.like_count,
+                "helpful_count": target.helpful_count,
+                "insightful_count": target.insightful_count,
+            }
+        )
+
+    @extend_schema(
+        request=None,
+        parameters=[KIND_PARAMETER],
+        responses=ReactionStateSerializer,
+        summary="Give a reaction",
+    )
+    def post(self, request, pk, kind):
+        return self._set(request, pk, kind, on=True)
+
+    @extend_schema(
+        parameters=[KIND_PARAMETER], responses={200: ReactionStateSerializer}, summary="Take a reaction back"
+    )
+    def delete(self, request, pk, kind):
+        return self._set(request, pk, kind, on=False)
+
+
+class CommentReactionView(ReactionView):
+    target_kind = "comment"
+
+
+# --- Flags ------------------------------------------------------------------------------
+
+
+class FlagView(APIView):
+    """Report a post to the mentors; the third open flag hides it until a mentor decides."""
+
+    permission_classes = [IsAuthenticated, CanPost]
+    target_kind = "thread"
+
+    @extend_schema(request=FlagCreateSerializer, responses={201: FlagSerializer}, summary="Flag a post")
+    def post(self, request, pk):
+        if self.target_kind == "thread":
+            target = selectors.visible_thread(pk=pk, viewer=request.user)
+        else:
+            target = visible_comment(pk=pk, viewer=request.user)
+        given = FlagCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        flag = moderation.flag(reporter=request.user, target=target, **given.validated_data)
+        return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
+
+
+class CommentFlagView(FlagView):
+    target_kind = "comment"
+
+
+# --- Follows and bookmarks --------------------------------------------------------------
+
+
+class _EnsureView(APIView):
+    """POST turns something on, DELETE turns it off, through the service's toggle."""
+
+    permission_classes = [CanFollow]
+
+    def target(self, request, **kwargs) -> dict:
+        raise NotImplementedError
+
+    def is_on(self, request, target: dict) -> bool:
+        return Follow.objects.filter(user=request.user, **target).exists()
+
+    def toggle(self, request, target: dict) -> bool:
+        return services.toggle_follow(user=request.user, **target)
+
+    def body(self, is_on: bool) -> dict:
+        return {"is_following": is_on}
+
+    def _set(self, request, on: bool, **kwargs):
+        target = self.target(request, **kwargs)
+        if self.is_on(request, target) != on:
+            self.toggle(request, target)
+        return Response(self.body(on))
+
+
+class ThreadFollow(_EnsureView):
+    """Follow a thread: a notification for every reply."""
+
+    def target(self, request, pk):
+        return {"thread": selectors.visible_thread(pk=pk, viewer=request.user)}
+
+    @extend_schema(request=None, responses=FollowStateSerializer, summary="Follow a thread")
+    def post(self, request, pk):
+        return self._set(request, True, pk=pk)
+
+    @extend_schema(responses={200: FollowStateSerializer}, summary="Unfollow a thread")
+    def delete(self, request, pk):
+        return self._set(request, False, pk=pk)
+
+
+class TagFollow(_EnsureView):
+    """Follow a tag: its new threads come in my digest."""
+
+    def target(self, request, slug):
+        return {"tag": get_object_or_404(Tag, slug=slug)}
+
+    @extend_schema(request=None, responses=FollowStateSerializer, summary="Follow a tag")
+    def post(self, request, slug):
+        return self._set(request, True, slug=slug)
+
+    @extend_schema(responses={200: FollowStateSerializer}, summary="Unfollow a tag")
+    def delete(self, request, slug):
+        return self._set(request, False, slug=slug)
+
+
+class TopicFollow(_EnsureView):
+    """Follow a roadmap topic: its new threads come in my digest."""
+
+    def target(self, request, slug, topic):
+        return {
+            "topic": get_object_or_404(
+                Topic.objects.published().select_related("roadmap"), roadmap__slug=slug, slug=topic
+            )
+        }
+
+    @extend_schema(request=None, responses=FollowStateSerializer, summary="Follow a roadmap topic")
+    def post(self, request, slug, topic):
+        return self._set(request, True, slug=slug, topic=topic)
+
+    @extend_schema(responses={200: FollowStateSerializer}, summary="Unfollow a roadmap topic")
+    def delete(self, request, slug, topic):
+        return self._set(request, False, slug=slug, topic=topic)
+
+
+class ThreadBookmark(_EnsureView):
+    """Save a thread for later (my bookmarks)."""
+
+    def target(self, request, pk):
+        return {"thread": selectors.visible_thread(pk=pk, viewer=request.user)}
+
+    def is_on(self, request, target):
+        return Bookmark.objects.filter(user=request.user, **target).exists()
+
+    def toggle(self, request, target):
+        return services.toggle_bookmark(user=request.user, **target)
+
+    def body(self, is_on):
+        return {"is_bookmarked": is_on}
+
+    @extend_schema(request=None, responses=BookmarkStateSerializer, summary="Save a thread for later")
+    def post(self, request, pk):
+        return self._set(request, True, pk=pk)
+
+    @extend_schema(responses={200: BookmarkStateSerializer}, summary="Unsave a thread")
+    def delete(self, request, pk):
+        return self._set(request, False, pk=pk)
+
+
+# --- Tags -------------------------------------------------------------------------------
+
+
+class TagList(generics.ListAPIView):
+    """The curated tags a thread can carry."""
+
+    serializer_class = TagSerializer
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        return selectors.curated_tags()

@@ -1,0 +1,709 @@
+"""Digest emails: who is due, what goes into each learner's digest, and sending it exactly once.
+
+A digest covers one period in the learner's own timezone (`daily:2026-11-24`,
+`weekly:2026-W48`). Before building it, the sender claims a `DigestDelivery` row for that
+period; the unique constraint on (user, period_key) settles races between workers, retries
+and redelivered messages, so a second claim for the same period finds the row taken and
+sends nothing.
+
+A claimed row moves pending -> sent, skipped (nothing new) or failed. `sending_at` is set, in
+its own commit, just before the message is handed to the SMTP server: a row still pending
+with `sending_at` set was being sent when its worker died. Whether the server accepted that
+message is unknowable here, so the sweep records it as failed ("ambiguous"), logs it and does
+not resend it; every other failure is retried until DIGEST_MAX_ATTEMPTS.
+"""
+
+import logging
+import smtplib
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache, reduce
+from operator import or_
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from community.models import DigestDelivery, Follow, Notification, Status, Thread
+from roadmap import selectors as roadmap_selectors
+from roadmap.models import Progress, Roadmap
+
+logger = logging.getLogger(__name__)
+
+Frequency = User.DigestFrequency
+State = DigestDelivery.State
+
+UNSUBSCRIBE_SALT = "community.digest.unsubscribe"
+PERIOD_LENGTH = {Frequency.DAILY: timedelta(days=1), Frequency.WEEKLY: timedelta(days=7)}
+REPLY_VERBS = [Notification.Verb.REPLY, Notification.Verb.MENTION, Notification.Verb.ANSWER_ACCEPTED]
+MAX_REPLIES = 8
+MAX_THREADS = 5
+MAX_HELP = 3
+MAX_NEXT_TOPICS = 3
+
+
+class DigestSendError(Exception):
+    """The SMTP server could not take a digest right now; the batch is retried later."""
+
+
+# --- Periods and who is due ------------------------------------------------------------
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    """The user's timezone; an unknown name (tzdata dropped it) counts as UTC."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def local_time(user, now: datetime) -> datetime:
+    return now.astimezone(_zone(user.timezone))
+
+
+def _period_keys(local: datetime) -> dict[str, str]:
+    year, week, _ = local.isocalendar()
+    return {
+        Frequency.DAILY: f"daily:{local.date().isoformat()}",
+        Frequency.WEEKLY: f"weekly:{year}-W{week:02d}",
+    }
+
+
+def period_key(user, now: datetime) -> str:
+    """The user's current period: their local date for daily digests, ISO week for weekly."""
+    if user.digest_frequency not in PERIOD_LENGTH:
+        raise ValueError(f"{user} has digests turned off: no period.")
+    return _period_keys(local_time(user, now))[user.digest_frequency]
+
+
+def eligible_users(now: datetime):
+    """Active users with digests on, not suspended, whose login address is verified."""
+    verified = EmailAddress.objects.filter(
+        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
+    )
+    return (
+        User.objects.filter(is_active=True, digest_frequency__in=list(PERIOD_LENGTH))
+        .filter(Q(suspended_until__isnull=True) | Q(suspended_until__lte=now))
+        .filter(Exists(verified))
+    )
+
+
+def is_due(user, now: datetime) -> bool:
+    """Eligible, their local digest hour has come, and nothing is recorded for this period."""
+    if not eligible_users(now).filter(pk=user.pk).exists():
+        return False
+    if local_time(user, now).hour < user.digest_hour:
+        return False
+    return not DigestDelivery.objects.filter(user=user, period_key=period_key(user, now)).exists()
+
+
+def due_user_ids(*, now: datetime, ignore_hour: bool = False, user_ids=None) -> list[int]:
+    """Ids of the users `is_due` at `now`, in two queries whatever the number of users.
+
+    Timezones that share the same local hour, date and ISO week right now are grouped, so
+    the query holds one condition per distinct local clock (a few dozen), not per user.
+    """
+    users = eligible_users(now)
+    if user_ids is not None:
+        users = users.filter(pk__in=user_ids)
+    groups: dict[tuple[int, str, str], list[str]] = {}
+    for name in users.order_by().values_list("timezone", flat=True).distinct():
+        local = now.astimezone(_zone(name))
+        keys = _period_keys(local)
+        groups.setdefault((local.hour, keys[Frequency.DAILY], keys[Frequency.WEEKLY]), []).append(name)
+    if not groups:
+        return []
+    conditions = []
+    for (hour, daily_key, weekly_key), names in groups.items():
+        undelivered = Q()
+        for frequency, key in ((Frequency.DAILY, daily_key), (Frequency.WEEKLY, weekly_key)):
+            delivered = DigestDelivery.objects.filter(user=OuterRef("pk"), period_key=key)
+            undelivered |= Q(digest_frequency=frequency) & ~Exists(delivered)
+        condition = Q(timezone__in=names) & undelivered
+        if not ignore_hour:
+            condition &= Q(digest_hour__lte=hour)
+        conditions.append(condition)
+    return list(users.filter(reduce(or_, conditions)).order_by("pk").values_list("pk", flat=True))
+
+
+def digest_since(*, user, now: datetime) -> datetime:
+    """Where this digest's news starts: the last digest built (sent or skipped), at most two
+    periods back; a learner's first digest covers one period."""
+    period = PERIOD_LENGTH.get(user.digest_frequency, PERIOD_LENGTH[Frequency.WEEKLY])
+    previous = (
+        DigestDelivery.objects.filter(user=user, status__in=[State.SENT, State.SKIPPED], claimed_at__lt=now)
+        .order_by("-created_at")
+        .values_list("claimed_at", flat=True)
+        .first()
+    )
+    if previous is None:
+        return now - period
+    return max(previous, now - 2 * period)
+
+
+# --- Content ---------------------------------------------------------------------------
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _thread_url(thread_id: int, slug: str) -> str:
+    return absolute(reverse("community:thread-detail", kwargs={"pk": thread_id, "slug": slug or "thread"}))
+
+
+def _topic_url(roadmap_slug: str, topic_slug: str) -> str:
+    return absolute(reverse("roadmap:topic-detail", kwargs={"slug": roadmap_slug, "topic": topic_slug}))
+
+
+def _plural(count: int, singular: str, plural: str = "") -> str:
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+@dataclass
+class Link:
+    title: str
+    url: str
+    detail: str = ""
+    topic_id: int | None = None
+
+
+@dataclass
+class RoadmapProgress:
+    title: str
+    url: str
+    done: int
+    total: int
+    finished_now: list[str]
+    started_now: list[str]
+    next_topics: list[Link]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.finished_now or self.started_now)
+
+
+@dataclass
+class Reply:
+    actor: str
+    verb: str
+    label: str
+    thread_title: str
+    url: str
+
+
+@dataclass
+class Digest:
+    user: User
+    since: datetime
+    now: datetime
+    roadmaps: list[RoadmapProgress] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
+    reply_counts: dict[str, int] = field(default_factory=dict)
+    threads: list[Link] = field(default_factory=list)
+    help_threads: list[Link] = field(default_factory=list)
+
+    @property
+    def next_topic(self) -> Link | None:
+        for roadmap in self.roadmaps:
+            if roadmap.next_topics:
+                return roadmap.next_topics[0]
+        return None
+
+    @property
+    def finished_count(self) -> int:
+        return sum(len(roadmap.finished_now) for roadmap in self.roadmaps)
+
+    @property
+    def has_news(self) -> bool:
+        return bool(
+            self.replies
+            or self.threads
+            or self.help_threads
+            or any(roadmap.has_changes for roadmap in self.roadmaps)
+        )
+
+    @property
+    def subject(self) -> str:
+        """What is new, most personal first, then the next topic: "3 replies and your next
+        topic: Caching"."""
+        counts = self.reply_counts
+        parts = []
+        if counts.get(Notification.Verb.REPLY):
+            parts.append(_plural(counts[Notification.Verb.REPLY], "reply", "replies"))
+        if counts.get(Notification.Verb.MENTION):
+            parts.append(_plural(counts[Notification.Verb.MENTION], "mention"))
+        if counts.get(Notification.Verb.ANSWER_ACCEPTED):
+            parts.append(_plural(counts[Notification.Verb.ANSWER_ACCEPTED], "accepted answer"))
+        if not parts and self.finished_count:
+            parts.append(f"{_plural(self.finished_count, 'topic')} finished")
+        if not parts and self.threads:
+            parts.append(f"{_plural(len(self.threads), 'new thread')} on your topics")
+        if not parts and self.help_threads:
+            parts.append(f"{_plural(len(self.help_threads), 'question')} you could answer")
+        next_topic = self.next_topic
+        if next_topic is not None:
+            parts.append(f"your next topic: {next_topic.title}")
+        text = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+        text = text[0].upper() + text[1:]
+        return text if len(text) <= 200 else text[:199] + "…"
+
+    @property
+    def preheader(self) -> str:
+        """The line mail clients show after the subject."""
+        roadmap = self.roadmaps[0] if self.roadmaps else None
+        if roadmap is None:
+            return "What happened on Stepwise since your last digest."
+        return f"{roadmap.title}: {roadmap.done} of {roadmap.total} topics done."
+
+    def render(self) -> tuple[str, str]:
+        """The plain-text and HTML bodies."""
+        is_weekly = self.user.digest_frequency != Frequency.DAILY
+        context = {
+            "digest": self,
+            "name": self.user.public_name,
+            "frequency": "weekly" if is_weekly else "daily",
+            "site_url": settings.SITE_URL,
+            "settings_url": absolute(reverse("accounts:settings")),
+            "notifications_url": absolute(reverse("community:notification-list")),
+            "unsubscribe_url": unsubscribe_url(self.user),
+        }
+        return render_to_string("email/digest.txt", context), render_to_string("email/digest.html", context)
+
+    def message(self, *, connection=None) -> EmailMultiAlternatives:
+        text, html = self.render()
+        message = EmailMultiAlternatives(
+            subject=self.subject,
+            body=text,
+            to=[self.user.email],
+            connection=connection,
+            headers={
+                "List-Unsubscribe": f"<{unsubscribe_url(self.user)}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        message.attach_alternative(html, "text/html")
+        return message
+
+
+def _roadmap_progress(roadmap: Roadmap, statuses: dict, updated: dict, since: datetime) -> RoadmapProgress:
+    """One roadmap's done of total, this period's changes and the next topics, from the cached
+    structure and statuses already read (no query when the structure is cached)."""
+    topics = [
+        topic for section in roadmap_selectors.roadmap_structure(roadmap) for topic in section["topics"]
+    ]
+    finished = {topic_id for topic_id, status in statuses.items() if status in roadmap_selectors.FINISHED}
+    finished_now, started_now, upcoming = [], [], []
+    for topic in topics:
+        status = statuses.get(topic["id"])
+        if status and updated[topic["id"]] >= since:
+            (started_now if status == Progress.Status.LEARNING else finished_now).append(topic["title"])
+        is_open = topic["id"] not in finished and all(pk in finished for pk in topic["prerequisite_ids"])
+        if is_open and len(upcoming) < MAX_NEXT_TOPICS:
+            url = _topic_url(roadmap.slug, topic["slug"])
+            upcoming.append(Link(title=topic["title"], url=url, topic_id=topic["id"]))
+    return RoadmapProgress(
+        title=roadmap.title,
+        url=absolute(roadmap.get_absolute_url()),
+        done=sum(1 for topic in topics if topic["id"] in finished),
+        total=len(topics),
+        finished_now=finished_now,
+        started_now=started_now,
+        next_topics=upcoming,
+    )
+
+
+def _thread_link(thread: Thread, *, since: datetime) -> Link:
+    details = []
+    if thread.topic_id:
+        details.append(thread.topic.title)
+    if thread.created_at >= since:
+        details.append("new")
+    if thread.comment_count:
+        details.append(_plural(thread.comment_count, "reply", "replies"))
+    if thread.reaction_count:
+        details.append(_plural(thread.reaction_count, "reaction"))
+    return Link(title=thread.title, url=_thread_url(thread.pk, thread.slug), detail=" · ".join(details))
+
+
+def build_digest(user, *, since: datetime, now: datetime) -> Digest | None:
+    """The learner's digest for news between `since` and `now`, or None when nothing is new.
+
+    Runs at most eight queries however much the learner has done or followed (roadmap
+    structures come from the cache).
+    """
+    digest = Digest(user=user, since=since, now=now)
+
+    rows = list(
+        Progress.objects.filter(user=user, topic__is_published=True, topic__roadmap__is_published=True)
+        .order_by("-updated_at")
+        .values_list("topic_id", "topic__roadmap_id", "status", "updated_at")
+    )
+    statuses = {topic_id: status for topic_id, _, status, _ in rows}
+    updated = {topic_id: updated_at for topic_id, _, _, updated_at in rows}
+    roadmap_ids = list(dict.fromkeys(roadmap_id for _, roadmap_id, _, _ in rows))  # most recent first
+    roadmaps = Roadmap.objects.in_bulk(roadmap_ids) if roadmap_ids else {}
+    digest.roadmaps = [
+        _roadmap_progress(roadmaps[pk], statuses, updated, since) for pk in roadmap_ids if pk in roadmaps
+    ]
+
+    followed_topic_ids, followed_tag_ids = set(), set()
+    for topic_id, tag_id in (
+        Follow.objects.filter(user=user)
+        .filter(Q(topic__isnull=False) | Q(tag__isnull=False))
+        .values_list("topic_id", "tag_id")
+    ):
+        if topic_id:
+            followed_topic_ids.add(topic_id)
+        if tag_id:
+            followed_tag_ids.add(tag_id)
+
+    notifications = Notification.objects.filter(
+        recipient=user,
+        verb__in=REPLY_VERBS,
+        created_at__gte=since,
+        created_at__lt=now,
+        thread__status=Status.PUBLISHED,
+    ).filter(Q(comment__isnull=True) | Q(comment__status=Status.PUBLISHED))
+    for notification in notifications.select_related("actor", "thread").order_by("-created_at")[:MAX_REPLIES]:
+        if notification.comment_id:
+            url = absolute(reverse("community:comment-link", kwargs={"pk": notification.comment_id}))
+        else:
+            url = _thread_url(notification.thread_id, notification.thread.slug)
+        digest.replies.append(
+            Reply(
+                actor=notification.actor.public_name if notification.actor else "A former member",
+                verb=notification.verb,
+                label=notification.get_verb_display(),
+                thread_title=notification.thread.title,
+                url=url,
+            )
+        )
+    if digest.replies:
+        digest.reply_counts = dict(
+            notifications.order_by().values("verb").annotate(count=Count("pk")).values_list("verb", "count")
+        )
+
+    learning_ids = {topic_id for topic_id, status in statuses.items() if status == Progress.Status.LEARNING}
+    learning_ids |= {roadmap.next_topics[0].topic_id for roadmap in digest.roadmaps if roadmap.next_topics}
+    recent = (
+        Thread.objects.published()
+        .filter(last_activity_at__gte=since, last_activity_at__lt=now)
+        .exclude(author=user)
+        .select_related("topic")
+    )
+    watched = Q()
+    if learning_ids | followed_topic_ids:
+        watched |= Q(topic_id__in=learning_ids | followed_topic_ids)
+    if followed_tag_ids:
+        tagged = Thread.tags.through.objects.filter(thread_id=OuterRef("pk"), tag_id__in=followed_tag_ids)
+        watched |= Q(Exists(tagged))
+    shown = set()
+    if watched:
+        for thread in recent.filter(watched).order_by(
+            "-reaction_count", "-comment_count", "-last_activity_at"
+        )[:MAX_THREADS]:
+            shown.add(thread.pk)
+            digest.threads.append(_thread_link(thread, since=since))
+
+    done_ids = {topic_id for topic_id, status in statuses.items() if status == Progress.Status.DONE}
+    if done_ids:
+        unanswered = (
+            recent.filter(
+                topic_id__in=done_ids, accepted_comment__isnull=True, is_locked=False, created_at__gte=since
+            )
+            .exclude(pk__in=shown)
+            .order_by("comment_count", "-created_at")[:MAX_HELP]
+        )
+        digest.help_threads = [_thread_link(thread, since=since) for thread in unanswered]
+
+    return digest if digest.has_news else None
+
+
+# --- Unsubscribe -----------------------------------------------------------------------
+
+
+def _signer(user) -> signing.Signer:
+    """Bound to the user's unsubscribe_salt: changing it revokes every link sent so far."""
+    return signing.Signer(salt=f"{UNSUBSCRIBE_SALT}:{user.unsubscribe_salt}")
+
+
+def unsubscribe_token(user) -> str:
+    return _signer(user).sign(str(user.pk))
+
+
+def unsubscribe_url(user) -> str:
+    return absolute(reverse("community:digest-unsubscribe", kwargs={"token": unsubscribe_token(user)}))
+
+
+def user_for_unsubscribe_token(token: str) -> User | None:
+    """The user a valid token was made for, or None for a forged or tampered one."""
+    user_id, _, _ = token.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = User.objects.filter(pk=int(user_id)).first()
+    if user is None:
+        return None
+    try:
+        _signer(user).unsign(token)
+    except signing.BadSignature:
+        return None
+    return user
+
+
+def turn_off_digests(*, user) -> None:
+    User.objects.filter(pk=user.pk).update(digest_frequency=Frequency.OFF)
+    user.digest_frequency = Frequency.OFF
+    logger.info("digests turned off by unsubscribe link for user %s", user.pk)
+
+
+# --- Claiming and sending --------------------------------------------------------------
+
+
+def claim_delivery(*, user, key: str) -> DigestDelivery | None:
+    """Claim the user's delivery for this period, in its own transaction; None when another
+    worker holds it or it is finished. A failed delivery due another try is taken over
+    (compare-and-set on `attempts`, which also fences out the worker that held it before)."""
+    try:
+        with transaction.atomic():
+            return DigestDelivery.objects.create(user=user, period_key=key, claimed_at=timezone.now())
+    except IntegrityError:
+        pass
+    retryable = DigestDelivery.objects.filter(user=user, period_key=key, status=State.FAILED, will_retry=True)
+    row = retryable.values("pk", "attempts").first()
+    if row is None:
+        return None
+    attempts = row["attempts"] + 1
+    taken = retryable.filter(pk=row["pk"], attempts=row["attempts"]).update(
+        status=State.PENDING, will_retry=False, attempts=attempts, reason="", claimed_at=timezone.now()
+    )
+    return DigestDelivery.objects.get(pk=row["pk"]) if taken else None
+
+
+def _still_ours(delivery: DigestDelivery):
+    return DigestDelivery.objects.filter(pk=delivery.pk, status=State.PENDING, attempts=delivery.attempts)
+
+
+def _is_permanent(error: Exception) -> bool:
+    """The server refused this message for good (5xx for the recipient or the content)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
+
+
+class Mailer:
+    """One SMTP connection for a whole batch, opened when the first message needs it."""
+
+    def __init__(self):
+        self.connection = None
+
+    def send(self, message: EmailMultiAlternatives) -> None:
+        if self.connection is None:
+            self.connection = get_connection(timeout=settings.DIGEST_SMTP_TIMEOUT)
+            self.connection.open()
+        self.connection.send_messages([message])
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            finally:
+                self.connection = None
+
+
+class Outcome:
+    SENT = "sent"
+    SKIPPED = "skipped"
+    TAKEN = "taken"
+    NOT_DUE = "not_due"
+    FAILED = "failed"
+
+
+def deliver_digest(*, user, now: datetime, mailer: Mailer) -> str:
+    """Claim, build, send and record one user's digest for the period of `now`; an Outcome.
+
+    Raises DigestSendError after recording a transient SMTP failure, so that the caller stops
+    using a broken connection and retries later.
+    """
+    key = period_key(user, now)
+    delivery = claim_delivery(user=user, key=key)
+    if delivery is None:
+        return Outcome.TAKEN
+    since = digest_since(user=user, now=now)
+    digest = build_digest(user, since=since, now=now)
+    if digest is None:
+        _still_ours(delivery).update(
+            status=State.SKIPPED, reason=f"nothing new since {since:%Y-%m-%d %H:%M} UTC"
+        )
+        return Outcome.SKIPPED
+    message = digest.message()
+    if not _still_ours(delivery).update(sending_at=timezone.now(), subject=message.subject[:200]):
+        return Outcome.TAKEN
+    try:
+        mailer.send(message)
+    except (smtplib.SMTPException, OSError) as error:
+        permanent = _is_permanent(error)
+        will_retry = not permanent and delivery.attempts < settings.DIGEST_MAX_ATTEMPTS
+        DigestDelivery.objects.filter(pk=delivery.pk).update(
+            status=State.FAILED,
+            will_retry=will_retry,
+            sending_at=None,
+            reason=str(error)[:300] or repr(error),
+        )
+        if permanent:
+            logger.warning("digest %s for user %s refused for good: %s", key, user.pk, error)
+            return Outcome.FAILED
+        mailer.close()
+        raise DigestSendError(f"digest {key} for user {user.pk}: {error}") from error
+    DigestDelivery.objects.filter(pk=delivery.pk).update(
+        status=State.SENT, sent_at=timezone.now(), reason="", will_retry=False
+    )
+    return Outcome.SENT
+
+
+@dataclass
+class BatchResult:
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: str) -> None:
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+
+    def __str__(self):
+        return ", ".join(f"{count} {outcome}" for outcome, count in sorted(self.counts.items())) or "nothing"
+
+
+def send_digests(
+    *,
+    user_ids,
+    now: datetime | None = None,
+    ignore_hour: bool = False,
+    on_result: Callable[[User, str], None] | None = None,
+) -> BatchResult:
+    """Send the digests of these users that are due, over one SMTP connection.
+
+    Users who are no longer eligible (deleted, unsubscribed, suspended) are left out; unless
+    `ignore_hour`, so is anyone whose local hour has not come yet (the schedule picks them up).
+    """
+    now = now or timezone.now()
+    result = BatchResult()
+    mailer = Mailer()
+    try:
+        for user in eligible_users(now).filter(pk__in=list(user_ids)).order_by("pk"):
+            if not ignore_hour and local_time(user, now).hour < user.digest_hour:
+                outcome = Outcome.NOT_DUE
+            else:
+                outcome = deliver_digest(user=user, now=now, mailer=mailer)
+            result.add(outcome)
+            if on_result is not None:
+                on_result(user, outcome)
+    finally:
+        mailer.close()
+    return result
+
+
+# --- Recovering from workers that died -------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    requeue_user_ids: list[int]
+    ambiguous: int
+    abandoned: int
+
+
+def sweep_stale_claims(*, now: datetime | None = None) -> SweepResult:
+    """Settle deliveries whose worker is gone, and say which users to queue again.
+
+    A claim left pending longer than DIGEST_CLAIM_TIMEOUT without a send started is retried;
+    one whose send had started is ambiguous: logged and not resent. Failed deliveries whose
+    retry never came are queued again while their period lasts.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT)
+    stale = DigestDelivery.objects.filter(status=State.PENDING, claimed_at__lt=cutoff)
+
+    ambiguous = list(
+        stale.filter(sending_at__isnull=False).values_list("pk", "user_id", "period_key", "sending_at")
+    )
+    for pk, user_id, key, sending_at in ambiguous:
+        settled = stale.filter(pk=pk, sending_at__isnull=False).update(
+            status=State.FAILED,
+            will_retry=False,
+            reason="ambiguous: the worker stopped during the SMTP send; not resent",
+        )
+        if settled:
+            logger.warning(
+                "digest delivery %s (%s for user %s) is ambiguous: its worker stopped during the SMTP "
+                "send started at %s, so the email may or may not have gone out; it is not resent",
+                pk,
+                key,
+                user_id,
+                sending_at.isoformat(),
+            )
+
+    stale.filter(sending_at__isnull=True).update(
+        status=State.FAILED,
+        will_retry=Case(
+            When(attempts__lt=settings.DIGEST_MAX_ATTEMPTS, then=Value(True)), default=Value(False)
+        ),
+        reason="the worker stopped before sending",
+    )
+
+    requeue, abandoned = [], 0
+    retryable = DigestDelivery.objects.filter(status=State.FAILED, will_retry=True, claimed_at__lt=cutoff)
+    for delivery in retryable.select_related("user"):
+        user = delivery.user
+        is_current = user.digest_frequency in PERIOD_LENGTH and period_key(user, now) == delivery.period_key
+        if is_current:
+            requeue.append(user.pk)
+        else:
+            abandoned += DigestDelivery.objects.filter(pk=delivery.pk, will_retry=True).update(
+                will_retry=False, reason=f"{delivery.reason}; not retried: the period is over"[:300]
+            )
+    if requeue or ambiguous or abandoned:
+        logger.info(
+            "digest sweep: %d to retry, %d ambiguous, %d abandoned", len(requeue), len(ambiguous), abandoned
+        )
+    return SweepResult(requeue_user_ids=requeue, ambiguous=len(ambiguous), abandoned=abandoned)
+
+
+# --- Account export --------------------------------------------------------------------
+
+
+def export_deliveries(user) -> list[dict]:
+    """The user's digest deliveries, for the account export."""
+    return [
+        {
+            "period": row["period_key"],
+            "status": row["status"],
+            "reason": row["reason"],
+            "subject": row["subject"],
+            "created_at": row["created_at"].isoformat(),
+            "sent_at": row["sent_at"].isoformat() if row["sent_at"] else None,
+        }
+        for row in DigestDelivery.objects.filter(user=user)
+        .order_by("created_at")
+        .values("period_key", "status", "reason", "subject", "created_at", "sent_at")
+    ]
+
+
+def masked_email(email: str) -> str:
+    """ "ada@example.com" -> "a•••a@example.com": enough to recognise, little to leak."""
+    local, _, domain = email.partition("@")
+    shown = local[0] + "•••" + local[-1] if len(local) > 2 else local[:1] + "•••"
+    return f"{shown}@{domain}"

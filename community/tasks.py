@@ -1,0 +1,58 @@
+"""Celery tasks of the community: digest emails. Thin: they take ids and call community.digest.
+
+Every task is safe to run twice (the DigestDelivery claim makes a second run send nothing),
+so a message redelivered after a worker died, or a retry racing the sweep, is harmless.
+"""
+
+import logging
+from functools import partial
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from community import digest
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_digest_batches(user_ids: list[int], *, ignore_hour: bool = False) -> int:
+    """Queue send_digest_batch over chunks of user ids once the current transaction commits."""
+    size = settings.DIGEST_BATCH_SIZE
+    chunks = [user_ids[start : start + size] for start in range(0, len(user_ids), size)]
+    for chunk in chunks:
+        transaction.on_commit(partial(send_digest_batch.delay, chunk, ignore_hour=ignore_hour))
+    return len(chunks)
+
+
+@shared_task
+def schedule_digests() -> int:
+    """Run by beat every 15 minutes: queue the digests of everyone whose local hour has come."""
+    user_ids = digest.due_user_ids(now=timezone.now())
+    batches = enqueue_digest_batches(user_ids)
+    logger.info("digests scheduled: %d users in %d batches", len(user_ids), batches)
+    return len(user_ids)
+
+
+@shared_task(
+    autoretry_for=(digest.DigestSendError,),
+    retry_backoff=60,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=settings.DIGEST_MAX_ATTEMPTS,
+)
+def send_digest_batch(user_ids: list[int], ignore_hour: bool = False) -> str:
+    """Send the due digests of these users over one SMTP connection; SMTP trouble retries the
+    batch with exponential backoff (users already served are skipped by their claims)."""
+    result = digest.send_digests(user_ids=user_ids, ignore_hour=ignore_hour)
+    logger.info("digest batch of %d users: %s", len(user_ids), result)
+    return str(result)
+
+
+@shared_task
+def sweep_digest_claims() -> int:
+    """Run by beat every 10 minutes: settle claims of dead workers and queue their retries."""
+    swept = digest.sweep_stale_claims()
+    enqueue_digest_batches(swept.requeue_user_ids)
+    return len(swept.requeue_user_ids)

@@ -1,0 +1,228 @@
+"""What every endpoint of the REST API shares: personal-token authentication, throttles,
+pagination and the one error format (config/openapi.py describes them in the schema).
+
+Errors always look like `{"error": {"code": ..., "message": ..., "fields": {...}}}`: the code
+is for machines, the message for people, and `fields` names the inputs that were wrong.
+"""
+
+import math
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, serializers
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+from accounts import services as account_services
+
+# --- Authentication ---------------------------------------------------------------------
+
+TOKEN_KEYWORDS = {"bearer", "token"}
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <key>` (or `Token <key>`) with a personal API token.
+
+    Listed first among the authentication classes, so that a request without credentials
+    answers 401 with a `WWW-Authenticate` header rather than 403."""
+
+    def authenticate(self, request):
+        words = get_authorization_header(request).split()
+        if not words or words[0].decode("latin-1").lower() not in TOKEN_KEYWORDS:
+            return None
+        if len(words) != 2:
+            raise exceptions.AuthenticationFailed("Send the token as `Authorization: Bearer <key>`.")
+        try:
+            key = words[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("This token is not valid.") from None
+        token = account_services.authenticate_api_token(key=key)
+        if token is None:
+            raise exceptions.AuthenticationFailed("This token is not valid: it may have been revoked.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("This account is not active.")
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
+# --- Throttling -------------------------------------------------------------------------
+
+
+class _RatesFromSettings:
+    """Read the rate when the throttle is made, not when the class is imported, so that the
+    rates follow the settings (and tests can lower them)."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class AnonymousRateThrottle(_RatesFromSettings, AnonRateThrottle):
+    scope = "anon"
+
+
+class UserRequestRateThrottle(_RatesFromSettings, UserRateThrottle):
+    scope = "user"
+
+
+class WriteRateThrottle(_RatesFromSettings, UserRateThrottle):
+    """A stricter budget for requests that change something."""
+
+    scope = "write"
+
+    def allow_request(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        return super().allow_request(request, view)
+
+
+# --- Pagination -------------------------------------------------------------------------
+
+MAX_PAGE_SIZE = 100
+
+
+class NewestFirstCursorPagination(CursorPagination):
+    """Stable pages for lists that grow while they are read (threads, notifications, the log)."""
+
+    page_size = 30
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    ordering = ("-created_at", "-pk")
+
+
+class OldestFirstCursorPagination(NewestFirstCursorPagination):
+    """Comments read top to bottom."""
+
+    ordering = ("created_at", "pk")
+
+
+class NumberedPagination(PageNumberPagination):
+    """Small lists of one's own things (progress, notes, bookmarks, follows)."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
+# --- Errors -----------------------------------------------------------------------------
+
+# community.services.RateLimited counts posts over the last hour and does not say when the
+# oldest one leaves the window; a few minutes is an honest first retry.
+POSTING_RETRY_AFTER = 300
+NOT_AUTHENTICATED = (
+    "Sign in first: send a personal API token as `Authorization: Bearer <key>` "
+    "(create one at /settings/tokens/), or use your browser session."
+)
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable, e.g. `validation_error` or `not_found`.")
+    message = serializers.CharField(help_text="What went wrong, in words for people.")
+    fields = serializers.DictField(
+        help_text="For validation errors: the messages for each input that was wrong.",
+        child=serializers.JSONField(),
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()
+
+
+def error_response(*, status: int, code: str, message: str, fields=None, headers=None) -> Response:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return Response(body, status=status, headers=headers)
+
+
+def _django_validation_detail(error: DjangoValidationError):
+    if hasattr(error, "error_dict"):
+        return {
+            (api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field): messages
+            for field, messages in error.message_dict.items()
+        }
+    return error.messages
+
+
+def _flatten(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _flatten(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in _flatten(value)]
+    return [str(detail)]
+
+
+def _validation_message(detail) -> tuple[str, dict]:
+    if not isinstance(detail, dict):
+        return " ".join(_flatten(detail)) or "The input is not valid.", {}
+    general = detail.get(api_settings.NON_FIELD_ERRORS_KEY)
+    fields = {name: value for name, value in detail.items() if name != api_settings.NON_FIELD_ERRORS_KEY}
+    if general:
+        message = " ".join(_flatten(general))
+    else:
+        message = "Some fields are not valid: " + ", ".join(sorted(fields)) + "."
+    return message, fields
+
+
+def exception_handler(exc, context):
+    """DRF's exception handler, with our error format and the services' exceptions mapped:
+    Django's ValidationError → 400, PermissionDenied → 403, Http404 → 404, RateLimited → 429."""
+    # Imported here: rest_framework.views imports this module (the settings name its classes),
+    # and every app's api module imports it too, while roadmap must not import community.
+    from rest_framework.views import set_rollback
+
+    from community.services import RateLimited
+
+    if isinstance(exc, RateLimited):
+        set_rollback()
+        return error_response(
+            status=429,
+            code="rate_limited",
+            message=str(exc),
+            headers={"Retry-After": str(POSTING_RETRY_AFTER)},
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_django_validation_detail(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or None)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    if not isinstance(exc, exceptions.APIException):
+        return None
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None) is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))
+    set_rollback()
+    if isinstance(exc, exceptions.ValidationError):
+        message, fields = _validation_message(exc.detail)
+        return error_response(
+            status=exc.status_code, code="validation_error", message=message, fields=fields, headers=headers
+        )
+    message = (
+        NOT_AUTHENTICATED if isinstance(exc, exceptions.NotAuthenticated) else " ".join(_flatten(exc.detail))
+    )
+    return error_response(status=exc.status_code, code=exc.default_code, message=message, headers=headers)
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/v1/: a JSON 404 (whatever the method, so no CSRF check),
+    with a hint about a missing slash."""
+    message = "There is no API endpoint at this address."
+    if not request.path.endswith("/"):
+        try:
+            resolved = resolve(request.path + "/")
+        except Resolver404:
+            resolved = None
+        if resolved is not None and resolved.func is not not_found:
+            message = f"Not found. Did you mean {request.path}/ (with a trailing slash)?"
+    return JsonResponse({"error": {"code": "not_found", "message": message, "fields": {}}}, status=404)

@@ -1,0 +1,423 @@
+"""The API for roadmaps: the published roadmaps and topics (from the same cached structure as
+the pages, with the viewer's statuses merged in), my progress and notes, and a member's
+public progress."""
+
+from django.core.cache import cache
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import public_profile
+from config.api import NumberedPagination
+from roadmap import hooks, selectors, services
+from roadmap.cache import STRUCTURE_TIMEOUT, structure_key
+from roadmap.models import Note, Progress, Resource, Topic
+
+# --- Serializers ------------------------------------------------------------------------
+
+
+class RoadmapCardSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="roadmap.slug", read_only=True)
+    title = serializers.CharField(source="roadmap.title", read_only=True)
+    summary = serializers.CharField(source="roadmap.summary", read_only=True)
+    topic_count = serializers.IntegerField(read_only=True)
+    finished = serializers.IntegerField(
+        read_only=True, help_text="Topics done or skipped by the viewer (by the member, on a profile)."
+    )
+    percent = serializers.IntegerField(read_only=True)
+    updated_at = serializers.DateTimeField(source="roadmap.updated_at", read_only=True)
+    url = serializers.CharField(source="roadmap.get_absolute_url", read_only=True)
+
+
+class ResourceSerializer(serializers.Serializer):
+    title = serializers.CharField(read_only=True)
+    url = serializers.URLField(read_only=True)
+    kind = serializers.ChoiceField(choices=Resource.Kind.choices, read_only=True)
+    is_free = serializers.BooleanField(read_only=True)
+
+
+class MapTopicSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.SlugField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=Topic.Kind.choices, read_only=True)
+    is_any_order = serializers.BooleanField(read_only=True)
+    status = serializers.ChoiceField(
+        choices=Progress.Status.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="Mine; null if not started.",
+    )
+    is_blocked = serializers.BooleanField(read_only=True, help_text="A prerequisite is not finished yet.")
+    is_next_up = serializers.BooleanField(read_only=True)
+    prerequisites = serializers.ListField(child=serializers.SlugField(), read_only=True)
+    discussion_count = serializers.IntegerField(read_only=True)
+    resources = ResourceSerializer(many=True, read_only=True)
+
+
+class SectionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    topics = MapTopicSerializer(many=True, read_only=True)
+
+
+class RoadmapDetailSerializer(serializers.Serializer):
+    slug = serializers.SlugField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    summary = serializers.CharField(read_only=True)
+    description_html = serializers.CharField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    url = serializers.CharField(read_only=True)
+    topic_count = serializers.IntegerField(read_only=True)
+    finished = serializers.IntegerField(read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+    next_up = serializers.SlugField(allow_null=True, read_only=True, help_text="My next topic, if signed in.")
+    sections = SectionSerializer(many=True, read_only=True)
+
+
+class TopicLinkSerializer(serializers.Serializer):
+    slug = serializers.SlugField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=Progress.Status.choices, allow_null=True, read_only=True)
+
+
+class TopicDetailSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    roadmap = serializers.SlugField(read_only=True)
+    slug = serializers.SlugField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=Topic.Kind.choices, read_only=True)
+    section = serializers.CharField(read_only=True)
+    body_html = serializers.CharField(read_only=True)
+    url = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(
+        choices=Progress.Status.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="Mine; null if not started.",
+    )
+    is_blocked = serializers.BooleanField(read_only=True)
+    prerequisites = TopicLinkSerializer(many=True, read_only=True)
+    resources = ResourceSerializer(many=True, read_only=True)
+
+
+class ProgressSerializer(serializers.ModelSerializer):
+    roadmap = serializers.SlugField(source="topic.roadmap.slug", read_only=True)
+    topic = serializers.SlugField(source="topic.slug", read_only=True)
+    topic_id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(source="topic.title", read_only=True)
+
+    class Meta:
+        model = Progress
+        fields = ["roadmap", "topic", "topic_id", "title", "status", "updated_at"]
+        read_only_fields = fields
+
+
+class ProgressStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Progress.Status.choices, help_text="To clear a topic's status, DELETE it instead."
+    )
+
+
+class ProgressCreateSerializer(ProgressStatusSerializer):
+    roadmap = serializers.SlugField(max_length=80)
+    topic = serializers.SlugField(max_length=80)
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    roadmap = serializers.SlugField(source="topic.roadmap.slug", read_only=True)
+    topic = serializers.SlugField(source="topic.slug", read_only=True)
+    topic_id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(source="topic.title", read_only=True)
+
+    class Meta:
+        model = Note
+        fields = ["roadmap", "topic", "topic_id", "title", "body", "body_html", "updated_at"]
+        read_only_fields = fields
+
+
+class NoteWriteSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        max_length=Note.MAX_LENGTH, help_text="Markdown, private to me. To remove the note, DELETE it."
+    )
+
+
+# --- Reads ------------------------------------------------------------------------------
+
+
+def _resources_by_topic(roadmap) -> dict[int, list[dict]]:
+    """Every published topic's resources in one query, cached under the roadmap's version
+    like its structure (any content change makes a new version)."""
+
+    def build():
+        grouped: dict[int, list[dict]] = {}
+        rows = (
+            Resource.objects.filter(topic__roadmap=roadmap, topic__is_published=True)
+            .order_by("topic_id", "position", "pk")
+            .values("topic_id", "title", "url", "kind", "is_free")
+        )
+        for row in rows:
+            grouped.setdefault(row.pop("topic_id"), []).append(row)
+        return grouped
+
+    return cache.get_or_set(structure_key(roadmap.pk, "api:resources"), build, STRUCTURE_TIMEOUT)
+
+
+def _published_topic(roadmap_slug: str, topic_slug: str) -> Topic:
+    return get_object_or_404(
+        Topic.objects.published().select_related("roadmap"), roadmap__slug=roadmap_slug, slug=topic_slug
+    )
+
+
+# --- Roadmaps and topics ----------------------------------------------------------------
+
+
+class RoadmapList(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=RoadmapCardSerializer(many=True), summary="Published roadmaps")
+    def get(self, request):
+        cards = selectors.roadmap_cards(viewer=request.user)
+        return Response(RoadmapCardSerializer(cards, many=True).data)
+
+
+class RoadmapDetail(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=RoadmapDetailSerializer,
+        summary="A roadmap: its sections, topics and resources, with my statuses",
+    )
+    def get(self, request, slug):
+        roadmap = selectors.published_roadmap(slug=slug)
+        roadmap_map = selectors.roadmap_map(
+            roadmap=roadmap,
+            viewer=request.user,
+            discussion_counts=hooks.discussion_counts(roadmap_id=roadmap.pk),
+        )
+        resources = _resources_by_topic(roadmap)
+        data = {
+            "slug": roadmap.slug,
+            "title": roadmap.title,
+            "summary": roadmap.summary,
+            "description_html": roadmap.description_html,
+            "updated_at": roadmap.updated_at,
+            "url": roadmap.get_absolute_url(),
+            "topic_count": roadmap_map.total,
+            "finished": roadmap_map.finished,
+            "percent": roadmap_map.percent,
+            "next_up": roadmap_map.next_up.slug if roadmap_map.next_up else None,
+            "sections": [
+                {
+                    "id": section.id,
+                    "title": section.title,
+                    "description": section.description,
+                    "topics": [
+                        {
+                            "id": topic.id,
+                            "slug": topic.slug,
+                            "title": topic.title,
+                            "kind": topic.kind,
+                            "is_any_order": topic.is_any_order,
+                            "status": topic.status or None,
+                            "is_blocked": topic.is_blocked,
+                            "is_next_up": topic.is_next_up,
+                            "prerequisites": [prerequisite.slug for prerequisite in topic.prerequisites],
+                            "discussion_count": topic.discussion_count,
+                            "resources": resources.get(topic.id, []),
+                        }
+                        for topic in section.topics
+                    ],
+                }
+                for section in roadmap_map.sections
+            ],
+        }
+        return Response(RoadmapDetailSerializer(data).data)
+
+
+class TopicDetail(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=TopicDetailSerializer, summary="A topic: its content, resources and my status")
+    def get(self, request, slug, topic):
+        roadmap = selectors.published_roadmap(slug=slug)
+        content = selectors.topic_content(roadmap=roadmap, slug=topic)
+        roadmap_map = selectors.roadmap_map(roadmap=roadmap, viewer=request.user)
+        node = roadmap_map.topics_by_id[content.id]
+        data = {
+            "id": content.id,
+            "roadmap": roadmap.slug,
+            "slug": content.slug,
+            "title": content.title,
+            "kind": content.kind,
+            "section": content.section_title,
+            "body_html": content.body_html,
+            "url": reverse("roadmap:topic-detail", kwargs={"slug": roadmap.slug, "topic": content.slug}),
+            "status": node.status or None,
+            "is_blocked": node.is_blocked,
+            "prerequisites": [
+                {
+                    "slug": prerequisite.slug,
+                    "title": prerequisite.title,
+                    "status": prerequisite.status or None,
+                }
+                for prerequisite in node.prerequisites
+            ],
+            "resources": content.resources,
+        }
+        return Response(TopicDetailSerializer(data).data)
+
+
+# --- My progress and notes --------------------------------------------------------------
+
+ROADMAP_FILTER = OpenApiParameter("roadmap", str, description="Only this roadmap (its slug).")
+
+
+class ProgressList(generics.ListAPIView):
+    """My status on each topic I started, roadmap by roadmap in map order."""
+
+    serializer_class = ProgressSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = NumberedPagination
+
+    def get_queryset(self):
+        rows = Progress.objects.filter(
+            user=self.request.user, topic__is_published=True, topic__roadmap__is_published=True
+        )
+        roadmap = self.request.query_params.get("roadmap")
+        if roadmap:
+            rows = rows.filter(topic__roadmap__slug=roadmap)
+        return rows.select_related("topic__roadmap").order_by(
+            "topic__roadmap__position", "topic__roadmap_id", "topic__position", "topic_id"
+        )
+
+    @extend_schema(parameters=[ROADMAP_FILTER])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ProgressCreateSerializer,
+        responses=ProgressSerializer,
+        summary="Set my status on a topic (by roadmap and topic slug)",
+    )
+    def post(self, request):
+        given = ProgressCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        topic = _published_topic(given.validated_data["roadmap"], given.validated_data["topic"])
+        progress = services.set_progress(
+            user=request.user, topic=topic, status=given.validated_data["status"]
+        )
+        return Response(ProgressSerializer(progress).data)
+
+
+class ProgressDetail(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ProgressSerializer, summary="My status on one topic")
+    def get(self, request, slug, topic):
+        topic = _published_topic(slug, topic)
+        progress = Progress.objects.filter(user=request.user, topic=topic).first()
+        if progress is None:
+            raise Http404("You have not started this topic.")
+        progress.topic = topic
+        return Response(ProgressSerializer(progress).data)
+
+    @extend_schema(request=ProgressStatusSerializer, responses=ProgressSerializer, summary="Set my status")
+    def put(self, request, slug, topic):
+        topic = _published_topic(slug, topic)
+        given = ProgressStatusSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        progress = services.set_progress(
+            user=request.user, topic=topic, status=given.validated_data["status"]
+        )
+        return Response(ProgressSerializer(progress).data)
+
+    @extend_schema(responses={204: None}, summary="Clear my status")
+    def delete(self, request, slug, topic):
+        topic = _published_topic(slug, topic)
+        services.set_progress(user=request.user, topic=topic, status=services.CLEAR)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NoteList(generics.ListAPIView):
+    """My private notes, roadmap by roadmap in map order."""
+
+    serializer_class = NoteSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = NumberedPagination
+
+    def get_queryset(self):
+        notes = Note.objects.filter(user=self.request.user, topic__is_published=True)
+        roadmap = self.request.query_params.get("roadmap")
+        if roadmap:
+            notes = notes.filter(topic__roadmap__slug=roadmap)
+        return notes.select_related("topic__roadmap").order_by(
+            "topic__roadmap__position", "topic__roadmap_id", "topic__position", "topic_id"
+        )
+
+    @extend_schema(parameters=[ROADMAP_FILTER])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class NoteDetail(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=NoteSerializer, summary="My note on one topic")
+    def get(self, request, slug, topic):
+        topic = _published_topic(slug, topic)
+        note = selectors.note_for(user=request.user, topic_id=topic.pk)
+        if note is None:
+            raise Http404("You have no note on this topic.")
+        note.topic = topic
+        return Response(NoteSerializer(note).data)
+
+    @extend_schema(request=NoteWriteSerializer, responses=NoteSerializer, summary="Write my note")
+    def put(self, request, slug, topic):
+        topic = _published_topic(slug, topic)
+        given = NoteWriteSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        note = services.save_note(user=request.user, topic=topic, body=given.validated_data["body"])
+        return Response(NoteSerializer(note).data)
+
+    @extend_schema(responses={204: None}, summary="Remove my note")
+    def delete(self, request, slug, topic):
+        topic = _published_topic(slug, topic)
+        services.save_note(user=request.user, topic=topic, body="")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Public progress --------------------------------------------------------------------
+
+
+class PublicProgress(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=RoadmapCardSerializer(many=True),
+        summary="A member's progress per roadmap, if they made it public",
+    )
+    def get(self, request, username):
+        member = public_profile(username=username)
+        section = selectors.profile_progress_section(profile_user=member, viewer=request.user)
+        if section is None:
+            raise Http404("This member keeps their progress private.")
+        return Response(RoadmapCardSerializer(section["cards"], many=True).data)
+
+
+urlpatterns = [
+    path("roadmaps/", RoadmapList.as_view(), name="roadmap-list"),
+    path("roadmaps/<slug:slug>/", RoadmapDetail.as_view(), name="roadmap-detail"),
+    path("roadmaps/<slug:slug>/topics/<slug:topic>/", TopicDetail.as_view(), name="topic-detail"),
+    path("me/progress/", ProgressList.as_view(), name="progress-list"),
+    path("me/progress/<slug:slug>/<slug:topic>/", ProgressDetail.as_view(), name="progress-detail"),
+    path("me/notes/", NoteList.as_view(), name="note-list"),
+    path("me/notes/<slug:slug>/<slug:topic>/", NoteDetail.as_view(), name="note-detail"),
+    path("users/<str:username>/progress/", PublicProgress.as_view(), name="user-progress"),
+]

@@ -1,0 +1,156 @@
+"""schemathesis fuzzes the live API from its own schema, on PostgreSQL, signed in with a token.
+
+Every operation gets up to 100 generated examples (hypothesis runs fewer when an operation's
+inputs run out of distinct values) with schema-valid data, and again with invalid data.
+Operations whose path names a roadmap, topic or member get another 100 with real ones, so the
+fuzzing reaches past the 404s. Each response must not be a server error and must conform to
+the schema: a documented status, content type and body.
+"""
+
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+import requests
+import schemathesis
+from django.core.cache import cache
+from django.utils import timezone
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from accounts import services as account_services
+from accounts.models import ApiToken
+from community import moderation, services
+from roadmap import services as roadmap_services
+from tests.factories import (
+    AdminFactory,
+    CommentFactory,
+    TagFactory,
+    ThreadFactory,
+    UserFactory,
+    build_roadmap,
+)
+
+MAX_EXAMPLES = 100
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def seed():
+    """A small world with ids from 1, so that generated ids find real objects; returns the
+    fuzzing admin and the path parameters that name real things."""
+    roadmap, topics = build_roadmap(topics=6, sections=2)
+    tags = [TagFactory(slug=slug, name=slug.title()) for slug in ("http", "python", "databases")]
+    long_ago = timezone.now() - timedelta(days=90)
+    learner = UserFactory(username="learner", date_joined=long_ago)
+    admin = AdminFactory(username="fuzzer", date_joined=long_ago)
+    for number in range(3):
+        account_services.create_api_token(user=admin, name=f"decoy {number}")
+    for number in range(12):
+        thread = ThreadFactory(
+            author=learner if number % 2 else admin, topic=topics[number % 6], tags=tags[:2]
+        )
+        comment = CommentFactory(thread=thread, author=learner)
+        CommentFactory(thread=thread, author=admin, parent=comment)
+        moderation.flag(reporter=UserFactory(), target=thread, reason="spam")
+    services.toggle_follow(user=admin, thread=thread)
+    services.create_comment(thread=thread, author=learner, body="A reply that notifies the fuzzer")
+    roadmap_services.set_progress(user=admin, topic=topics[0], status="done")
+    roadmap_services.save_note(user=admin, topic=topics[0], body="A note")
+    real = {
+        "slug": roadmap.slug,
+        "topic": topics[1].slug,
+        "username": learner.username,
+        "key": learner.username,
+    }
+    return admin, real
+
+
+def fuzzing_token(admin) -> str:
+    """The fuzzer's own token, with an id far from the others so that DELETE /me/tokens/{id}/
+    revokes decoys, not the token the run depends on."""
+    token, key = account_services.create_api_token(user=admin, name="schemathesis")
+    ApiToken.objects.filter(pk=token.pk).update(id=987_654_321)
+    return key
+
+
+def fuzz(operation, mode, path_parameters, *, session, headers) -> tuple[int, Exception | None]:
+    """Run up to MAX_EXAMPLES generated requests against one operation; answers how many ran
+    and the first failure, if any."""
+    strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
+    count = 0
+
+    @given(case=strategy)
+    @hypothesis_settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def call(case):
+        nonlocal count
+        count += 1
+        case.call_and_validate(session=session, headers=headers, checks=CHECKS)
+
+    try:
+        call()
+    except (Exception, BaseExceptionGroup) as error:  # the caller reports every operation's failure
+        return count, error
+    return count, None
+
+
+def fuzz_all(schema, real, *, session, headers) -> tuple[int, Counter, dict]:
+    """Fuzz every operation: generated data, invalid data, and real path parameters where the
+    path names things `real` knows. Answers the operations, examples per operation, failures."""
+    examples, failures, operations = Counter(), {}, 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        named = {parameter.name for parameter in operation.path_parameters} & set(real)
+        runs = [(schemathesis.GenerationMode.POSITIVE, None), (schemathesis.GenerationMode.NEGATIVE, None)]
+        if named:
+            runs.append((schemathesis.GenerationMode.POSITIVE, {name: real[name] for name in named}))
+        for mode, path_parameters in runs:
+            count, error = fuzz(operation, mode, path_parameters, session=session, headers=headers)
+            examples[operation.label] += count
+            if error is not None:
+                failures[f"{operation.label} ({mode.value}{', real path' if path_parameters else ''})"] = (
+                    error
+                )
+    return operations, examples, failures
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
+def test_the_live_api_conforms_to_its_schema_under_fuzzing(live_server, settings, monkeypatch):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "write": "100000/min"},
+    }
+    unlimited = services.Limit(threads_per_hour=100_000, comments_per_hour=100_000)
+    monkeypatch.setattr(services, "LIMITS", unlimited)
+    monkeypatch.setattr(services, "NEW_ACCOUNT_LIMITS", unlimited)
+    cache.clear()
+    admin, real = seed()
+    headers = {"Authorization": f"Bearer {fuzzing_token(admin)}"}
+    schema = schemathesis.openapi.from_url(
+        f"{live_server.url}/api/schema/", headers={"Accept": "application/json"}
+    )
+    started = time.monotonic()
+    with requests.Session() as session:
+        operations, examples, failures = fuzz_all(schema, real, session=session, headers=headers)
+    elapsed = time.monotonic() - started
+    print(
+        f"\nschemathesis: {operations} operations, {sum(examples.values())} examples "
+        f"(fewest {min(examples.values())}, most {max(examples.values())} per operation), "
+        f"{len(failures)} failing runs, {elapsed:.0f}s"
+    )
+    assert not failures, "\n\n".join(f"{label}:\n{error}" for label, error in failures.items())

@@ -1,0 +1,60 @@
+"""Two workers running the same digest task at the same moment send one email (PostgreSQL)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from community import digest, tasks
+from community.models import DigestDelivery
+from tests.factories import NotificationFactory, ThreadFactory, UserFactory
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_digest_task_in_two_threads_at_once_sends_one_email(monkeypatch):
+    learners = []
+    for _ in range(3):
+        learner = UserFactory(digest_hour=0)
+        someone = UserFactory(digest_frequency="off")
+        NotificationFactory(
+            recipient=learner,
+            actor=someone,
+            thread=ThreadFactory(author=someone),
+            created_at=timezone.now() - timedelta(hours=1),
+        )
+        learners.append(learner)
+    user_ids = [learner.pk for learner in learners]
+
+    # Both workers reach each claim together, so every INSERT really races the other one.
+    barrier = threading.Barrier(2, timeout=10)
+    claim = digest.claim_delivery
+
+    def claim_together(**kwargs):
+        barrier.wait()
+        return claim(**kwargs)
+
+    monkeypatch.setattr(digest, "claim_delivery", claim_together)
+    results, errors = [], []
+
+    def worker():
+        try:
+            results.append(tasks.send_digest_batch.run(user_ids))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == [] and len(results) == 2
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(learner.email for learner in learners)
+    assert list(DigestDelivery.objects.values_list("status", flat=True).distinct()) == ["sent"]
+    assert DigestDelivery.objects.count() == 3

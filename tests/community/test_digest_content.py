@@ -1,0 +1,253 @@
+"""What goes into a learner's digest, its subject, and the email it becomes."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from community import digest
+from community.models import Status
+from roadmap.models import Progress
+from tests.factories import (
+    CommentFactory,
+    DigestDeliveryFactory,
+    FollowFactory,
+    NotificationFactory,
+    ProgressFactory,
+    TagFactory,
+    ThreadFactory,
+    UserFactory,
+    build_roadmap,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.SITE_URL = "https://stepwise.example"
+
+
+@pytest.fixture
+def now():
+    """A moment after everything the test creates."""
+    return timezone.now() + timedelta(minutes=1)
+
+
+@pytest.fixture
+def since(now):
+    return now - timedelta(days=7)
+
+
+@pytest.fixture
+def roadmap(db):
+    """Backend: five topics in a chain, each the prerequisite of the next."""
+    roadmap, topics = build_roadmap(topics=5, sections=1, with_resources=False)
+    for topic, title in zip(topics, ["HTTP", "SQL", "Indexes", "Caching", "Queues"], strict=True):
+        topic.title = title
+        topic.save()
+    return roadmap, topics
+
+
+def set_progress(user, topic, status, *, at):
+    progress = ProgressFactory(user=user, topic=topic, status=status)
+    Progress.objects.filter(pk=progress.pk).update(updated_at=at)
+
+
+def test_nothing_new_means_no_digest(learner, roadmap, now, since):
+    _, topics = roadmap
+    set_progress(learner, topics[0], "done", at=since - timedelta(days=3))
+    assert digest.build_digest(learner, since=since, now=now) is None
+
+
+def test_progress_shows_done_of_total_this_periods_changes_and_next_topics(learner, roadmap, now, since):
+    _, topics = roadmap
+    set_progress(learner, topics[0], "done", at=since - timedelta(days=3))
+    set_progress(learner, topics[1], "done", at=now - timedelta(days=1))
+    set_progress(learner, topics[2], "learning", at=now - timedelta(hours=1))
+
+    built = digest.build_digest(learner, since=since, now=now)
+
+    [progress] = built.roadmaps
+    assert (progress.done, progress.total, progress.percent) == (2, 5, 40)
+    assert progress.finished_now == ["SQL"]
+    assert progress.started_now == ["Indexes"]
+    # Indexes is open (its prerequisite is done); Caching waits for Indexes.
+    assert [link.title for link in progress.next_topics] == ["Indexes"]
+    assert progress.next_topics[0].url == f"https://stepwise.example/roadmaps/backend/{topics[2].slug}/"
+
+
+def test_replies_and_mentions_since_the_last_digest(learner, now, since):
+    recent = NotificationFactory(recipient=learner, verb="reply", created_at=now - timedelta(hours=2))
+    NotificationFactory(recipient=learner, verb="mention", created_at=now - timedelta(days=1))
+    NotificationFactory(recipient=learner, verb="reply", created_at=since - timedelta(minutes=1))
+    NotificationFactory(recipient=learner, verb="moderation", created_at=now - timedelta(hours=1))
+    hidden = NotificationFactory(recipient=learner, created_at=now - timedelta(hours=1))
+    hidden.thread.status = Status.HIDDEN
+    hidden.thread.save()
+    NotificationFactory(verb="reply", created_at=now - timedelta(hours=1))  # someone else's
+
+    built = digest.build_digest(learner, since=since, now=now)
+
+    assert [reply.verb for reply in built.replies] == ["reply", "mention"]
+    assert built.reply_counts == {"reply": 1, "mention": 1}
+    assert built.replies[0].actor == recent.actor.public_name
+    assert built.replies[0].thread_title == recent.thread.title
+    assert built.replies[0].url == f"https://stepwise.example/comments/{recent.comment_id}/"
+
+
+def test_new_threads_on_learning_topics_and_followed_tags_and_topics(learner, roadmap, now, since):
+    _, topics = roadmap
+    set_progress(learner, topics[0], "learning", at=since - timedelta(days=30))
+    python = TagFactory(slug="python")
+    FollowFactory(user=learner, tag=python)
+    FollowFactory(user=learner, topic=topics[4])
+    on_learning = ThreadFactory(topic=topics[0], reaction_count=9)
+    on_tag = ThreadFactory(tags=[python], reaction_count=3)
+    on_followed_topic = ThreadFactory(topic=topics[4], reaction_count=1)
+    ThreadFactory(topic=topics[3])  # a topic the learner is not on
+    ThreadFactory(topic=topics[0], author=learner)  # their own
+    ThreadFactory(topic=topics[0], status=Status.HIDDEN)
+    ThreadFactory(topic=topics[0], last_activity_at=since - timedelta(days=1))  # quiet all period
+
+    built = digest.build_digest(learner, since=since, now=now)
+
+    assert [link.title for link in built.threads] == [
+        on_learning.title,
+        on_tag.title,
+        on_followed_topic.title,
+    ]
+    assert "HTTP" in built.threads[0].detail and "new" in built.threads[0].detail
+    assert (
+        built.threads[0].url == f"https://stepwise.example/discussions/{on_learning.pk}/{on_learning.slug}/"
+    )
+
+
+def test_unanswered_questions_on_done_topics_are_offered_as_help(learner, roadmap, now, since):
+    _, topics = roadmap
+    set_progress(learner, topics[0], "done", at=since - timedelta(days=30))
+    set_progress(learner, topics[1], "skipped", at=since - timedelta(days=30))
+    question = ThreadFactory(topic=topics[0])
+    answered = ThreadFactory(topic=topics[0])
+    answered.accepted_comment = CommentFactory(thread=answered)
+    answered.save()
+    ThreadFactory(topic=topics[0], is_locked=True)
+    ThreadFactory(topic=topics[1])  # skipped, not done: they cannot help there
+    ThreadFactory(topic=topics[0], created_at=since - timedelta(days=1))  # older than the period
+
+    built = digest.build_digest(learner, since=since, now=now)
+
+    assert [link.title for link in built.help_threads] == [question.title]
+
+
+@pytest.mark.parametrize(
+    ("replies", "mentions", "expected"),
+    [
+        (3, 0, "3 replies and your next topic: Caching"),
+        (1, 2, "1 reply, 2 mentions and your next topic: Caching"),
+    ],
+)
+def test_subject_names_what_is_new_and_the_next_topic(
+    learner, roadmap, now, since, replies, mentions, expected
+):
+    _, topics = roadmap
+    for topic in topics[:3]:
+        set_progress(learner, topic, "done", at=since - timedelta(days=30))
+    for _ in range(replies):
+        NotificationFactory(recipient=learner, verb="reply", created_at=now - timedelta(hours=1))
+    for _ in range(mentions):
+        NotificationFactory(recipient=learner, verb="mention", created_at=now - timedelta(hours=1))
+
+    assert digest.build_digest(learner, since=since, now=now).subject == expected
+
+
+def test_subject_without_replies_names_finished_topics(learner, roadmap, now, since):
+    _, topics = roadmap
+    set_progress(learner, topics[0], "done", at=now - timedelta(days=2))
+    set_progress(learner, topics[1], "done", at=now - timedelta(days=1))
+    assert digest.build_digest(learner, since=since, now=now).subject == (
+        "2 topics finished and your next topic: Indexes"
+    )
+
+
+def test_since_is_the_last_digest_but_at_most_two_periods_back(learner, now):
+    assert digest.digest_since(user=learner, now=now) == now - timedelta(days=7)
+    DigestDeliveryFactory(user=learner, status="skipped", claimed_at=now - timedelta(days=3))
+    assert digest.digest_since(user=learner, now=now) == now - timedelta(days=3)
+    failed = UserFactory(digest_frequency="daily")
+    DigestDeliveryFactory(user=failed, status="failed", claimed_at=now - timedelta(hours=3))
+    DigestDeliveryFactory(user=failed, status="sent", claimed_at=now - timedelta(days=30))
+    assert digest.digest_since(user=failed, now=now) == now - timedelta(days=2)
+
+
+def test_email_is_multipart_with_absolute_links_footer_and_one_click_unsubscribe(
+    learner, roadmap, now, since
+):
+    _, topics = roadmap
+    set_progress(learner, topics[0], "done", at=now - timedelta(hours=5))
+    NotificationFactory(recipient=learner, created_at=now - timedelta(hours=1))
+
+    message = digest.build_digest(learner, since=since, now=now).message()
+    mime = message.message()
+
+    assert mime.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in mime.get_payload()] == ["text/plain", "text/html"]
+    unsubscribe = digest.unsubscribe_url(learner)
+    assert unsubscribe.startswith("https://stepwise.example/digest/unsubscribe/")
+    assert mime["List-Unsubscribe"] == f"<{unsubscribe}>"
+    assert mime["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.to == [learner.email]
+    text, html = message.body, message.alternatives[0][0]
+    for body in (text, html):
+        assert "https://stepwise.example/settings/" in body
+        assert unsubscribe in body
+        assert f"https://stepwise.example/roadmaps/backend/{topics[1].slug}/" in body
+        assert "because you learn on Stepwise" in body
+    assert 'href="/' not in html
+    assert "prefers-color-scheme: dark" in html
+    assert "<script" not in html
+
+
+def test_html_escapes_what_users_wrote(learner, now, since):
+    notification = NotificationFactory(recipient=learner, created_at=now - timedelta(hours=1))
+    notification.thread.title = "Why does <script>alert(1)</script> not run?"
+    notification.thread.save()
+    _, html = digest.build_digest(learner, since=since, now=now).render()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def learner_with_activity(size, now):
+    """A learner on `size` // 10 roadmaps, following tags and topics, with `size` notifications
+    and threads on their topics."""
+    learner = UserFactory()
+    tags = [TagFactory() for _ in range(max(1, size // 10))]
+    for tag in tags:
+        FollowFactory(user=learner, tag=tag)
+    for index in range(max(1, size // 10)):
+        _, topics = build_roadmap(topics=10, sections=2, slug=f"path-{size}-{index}", with_resources=False)
+        for topic in topics[:4]:
+            ProgressFactory(user=learner, topic=topic, status="done")
+        ProgressFactory(user=learner, topic=topics[4], status="learning")
+        FollowFactory(user=learner, topic=topics[6])
+        for _ in range(size // 10):
+            ThreadFactory(topic=topics[0])
+            ThreadFactory(topic=topics[4], tags=tags[:1])
+            ThreadFactory(topic=topics[6])
+    for _ in range(size):
+        NotificationFactory(recipient=learner, verb="reply", created_at=now - timedelta(hours=1))
+    return learner
+
+
+def test_building_a_digest_runs_the_same_queries_however_much_there_is(now, since):
+    counts = []
+    for size in (10, 60):
+        learner = learner_with_activity(size, now)
+        digest.build_digest(learner, since=since, now=now)  # roadmap structures are cached
+        with CaptureQueriesContext(connection) as queries:
+            built = digest.build_digest(learner, since=since, now=now)
+        assert built.replies and built.threads and built.help_threads
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 8

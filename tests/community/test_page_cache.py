@@ -1,0 +1,129 @@
+"""Anonymous pages come from the cache, signed-in thread pages reuse a cached comments
+fragment, and no write ever leaves a stale page behind."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from community import moderation, services
+from tests.factories import CommentFactory, MentorFactory, ThreadFactory, UserFactory, build_roadmap
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response, len(queries)
+
+
+def test_anonymous_thread_page_is_served_from_the_cache():
+    thread = ThreadFactory()
+    CommentFactory(thread=thread, body_html="<p>cached words</p>")
+    first, _ = queries_for(Client(), thread.get_absolute_url())
+    second, count = queries_for(Client(), thread.get_absolute_url())
+    assert count == 0
+    assert second.content == first.content and "cached words" in second.text
+    assert "public" in second["Cache-Control"] and "Cookie" in second["Vary"]
+
+
+@pytest.mark.parametrize(
+    "write",
+    ["comment", "reaction", "hide", "edit"],
+)
+def test_no_stale_anonymous_thread_page_after_a_write(write):
+    author = UserFactory()
+    thread = services.create_thread(
+        author=author, title="A thread to be changed", body="The original body text."
+    )
+    comment = services.create_comment(thread=thread, author=UserFactory(), body="first reply")
+    url = thread.get_absolute_url()
+    Client().get(url)  # cached now
+    if write == "comment":
+        services.create_comment(thread=thread, author=UserFactory(), body="a brand new reply")
+        expected = "a brand new reply"
+    elif write == "reaction":
+        services.toggle_reaction(user=UserFactory(), target=comment, kind="insightful")
+        expected = f'data-r="c{comment.pk}-insightful"'
+        assert "★</span> 1" in Client().get(url).text
+        return
+    elif write == "hide":
+        moderation.hide(moderator=MentorFactory(), target=comment, reason="spam")
+        assert "first reply" not in Client().get(url).text
+        return
+    else:
+        services.edit_thread(
+            thread=thread, editor=author, title="A thread to be changed", body="An edited body text."
+        )
+        expected = "An edited body text."
+    assert expected in Client().get(url).text
+
+
+def test_no_stale_lists_home_or_topic_page_after_a_new_thread():
+    _, topics = build_roadmap(topics=2, sections=1)
+    pages = ["/", reverse("community:thread-list"), topics[0].get_absolute_url()]
+    for url in pages:
+        Client().get(url)
+    services.create_thread(
+        author=UserFactory(),
+        title="Fresh question on the topic",
+        body="Is this shown everywhere at once?",
+        topic=topics[0],
+    )
+    for url in pages:
+        assert "Fresh question on the topic" in Client().get(url).text, url
+
+
+def test_signed_in_pages_are_personal_even_with_a_shared_fragment():
+    thread = ThreadFactory()
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    alices = CommentFactory(thread=thread, author=alice)
+    bobs = CommentFactory(thread=thread, author=bob)
+    services.toggle_reaction(user=alice, target=bobs, kind="like")
+    alice_client, bob_client = Client(), Client()
+    alice_client.force_login(alice)
+    bob_client.force_login(bob)
+    alice_page = alice_client.get(thread.get_absolute_url()).text
+    bob_page = bob_client.get(thread.get_absolute_url()).text
+    assert f'data-r="c{bobs.pk}-like" aria-pressed="true"' in alice_page
+    assert f'data-r="c{bobs.pk}-like" aria-pressed="false"' in bob_page
+    assert f'href="/comments/{alices.pk}/edit/"' in alice_page
+    assert f'<span class="own-controls" data-own="{alice.pk}">' in alice_page
+    assert f'<span class="own-controls" data-own="{alice.pk}" hidden>' in bob_page
+    assert f'data-flag="{bob.pk}" hidden' in bob_page and f'data-flag="{alice.pk}" hidden' not in bob_page
+
+
+def test_signed_in_thread_page_skips_comment_queries_when_the_fragment_is_cached(learner):
+    thread = ThreadFactory()
+    for _ in range(30):
+        CommentFactory(thread=thread)
+    client = Client()
+    client.force_login(learner)
+    _, cold = queries_for(client, thread.get_absolute_url())
+    _, warm = queries_for(client, thread.get_absolute_url())
+    assert warm <= cold - 3  # the comment count, the comments and their replies are not read
+
+
+def test_no_csp_nonce_is_ever_served_from_the_cache():
+    thread = ThreadFactory()
+    responses = [Client().get(thread.get_absolute_url()) for _ in range(2)]
+    for response in responses:
+        assert "nonce=" not in response.text
+        nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])
+        if nonce:
+            assert nonce.group(1) not in responses[0].text + responses[1].text
+
+
+def test_pages_with_a_session_or_messages_are_never_cached(learner, password):
+    thread = ThreadFactory()
+    anonymous = Client()
+    anonymous.get(thread.get_absolute_url())
+    client = Client()
+    client.post(reverse("account_login"), {"login": learner.email, "password": password})
+    page = client.get(thread.get_absolute_url())
+    assert "Join the discussion" in page.text and 'name="csrfmiddlewaretoken"' in page.text
+    assert "public" not in page.get("Cache-Control", "")

@@ -1,0 +1,135 @@
+"""Real-process fixtures: a Celery worker subprocess on a dedicated Redis database, an SMTP
+sink on loopback, and the committed test database (PostgreSQL) the worker reads."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+import redis
+from celery import Celery
+from django.db import connection
+
+from tests.integration.smtp_sink import SmtpSink
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKER_DB = 5  # a Redis database of its own, flushed by each test
+WORKER_VISIBILITY_TIMEOUT = 4  # seconds before Redis hands a dead worker's messages to another
+WORKER_CLAIM_TIMEOUT = 4  # seconds before the sweep treats a pending claim as abandoned
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("REDIS_URL"):
+        return
+    skip = pytest.mark.skip(reason="needs Redis for the Celery broker: set REDIS_URL=redis://...")
+    for item in items:
+        if "celery" in item.keywords:
+            item.add_marker(skip)
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+@pytest.fixture
+def broker_url():
+    url = urlsplit(os.environ["REDIS_URL"])._replace(path=f"/{BROKER_DB}").geturl()
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def smtp_sink():
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def send_task(broker_url):
+    """Publish a task by name to the worker's broker, as beat would."""
+    app = Celery("stepwise-tests", broker=broker_url, set_as_current=False)
+    yield lambda name, *args: app.send_task(name, args=args)
+    app.close()
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"])
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    def __init__(self, process: subprocess.Popen, log: Path):
+        self.process = process
+        self.log = log
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes at once: a machine that lost power."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def start_worker(transactional_db, broker_url, smtp_sink, tmp_path):
+    """start_worker() -> a running `celery -A config worker` (prefork, 2 processes) wired to the
+    test database, the test broker and the SMTP sink. Killed at the end of the test, before the
+    database is flushed."""
+    workers = []
+
+    def start(**extra_env) -> Worker:
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": broker_url,
+            "CELERY_BROKER_URL": broker_url,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_VISIBILITY_TIMEOUT": str(WORKER_VISIBILITY_TIMEOUT),
+            "DIGEST_CLAIM_TIMEOUT": str(WORKER_CLAIM_TIMEOUT),
+            "EMAIL_URL": smtp_sink.url,
+            "SITE_URL": "https://stepwise.example",
+            "PYTHONUNBUFFERED": "1",
+            **extra_env,
+        }
+        log = tmp_path / f"worker-{len(workers) + 1}.log"
+        command = [
+            sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=2",
+            "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            f"--hostname=test-{len(workers) + 1}@%h",
+        ]  # fmt: skip
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        worker = Worker(process, log)
+        workers.append(worker)
+        try:
+            wait_for(
+                lambda: " ready." in worker.output() or process.poll() is not None, timeout=30, what="worker"
+            )
+        except AssertionError:
+            raise AssertionError(f"the worker did not start:\n{worker.output()}") from None
+        if process.poll() is not None:
+            raise AssertionError(f"the worker exited with {process.returncode}:\n{worker.output()}")
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.kill()
