@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install install-dev migrate seed worker beat clean
+.PHONY: run test lint audit format install install-dev migrate seed worker beat clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Supply chain: known vulnerabilities in the pinned requirements, and bandit's high-severity findings.
+audit: install-dev
+	$(VENV)/bin/pip-audit --requirement requirements.txt --progress-spinner off
+	$(VENV)/bin/bandit --quiet --recursive accounts roadmap community config --exclude '*/migrations/*' --severity-level high
 
 format: install-dev
 	$(VENV)/bin/ruff check --fix .

@@ -59,8 +59,9 @@ def log(message: str) -> None:
 
 
 def build_data(users: int) -> None:
-    """Learners with 5 to 35 topics of progress each (about 20 on average), two followed tags and
-    a followed topic; threads on the topics; reply and mention notifications this week."""
+    """Learners with 5 to 35 topics of progress each (about 20 on average, touched over the last
+    two weeks), two followed tags and a followed topic; two threads per learner over the last
+    year; five reply and mention notifications per learner over the last week."""
     rng = random.Random(6)
     now = timezone.now()
     report = import_roadmap(load_roadmap_file(ROOT / "roadmap/content/backend.yaml"))
@@ -115,7 +116,7 @@ def build_data(users: int) -> None:
     log("threads, notifications")
     threads = []
     for index in range(users * 2):
-        created = now - timedelta(days=14 * rng.random())
+        created = now - timedelta(days=365 * rng.random())  # a year of threads, about 400 a week
         threads.append(
             Thread(
                 author_id=rng.choice(ids),
@@ -155,6 +156,8 @@ def start_worker(*, broker_url: str, sink: SmtpSink, concurrency: int, log_path:
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_URL": sink.url,
         "SITE_URL": "https://stepwise.example",
+        "DEBUG": "false",  # as in production: no query log, no debug tooling
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "digest-benchmark-only-" + "x" * 40),
     }
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
                f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle",

@@ -19,7 +19,7 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache, reduce
+from functools import cached_property, lru_cache, reduce
 from operator import or_
 
 from allauth.account.models import EmailAddress
@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, Max, OuterRef, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +46,7 @@ UNSUBSCRIBE_SALT = "community.digest.unsubscribe"
 PERIOD_LENGTH = {Frequency.DAILY: timedelta(days=1), Frequency.WEEKLY: timedelta(days=7)}
 REPLY_VERBS = [Notification.Verb.REPLY, Notification.Verb.MENTION, Notification.Verb.ANSWER_ACCEPTED]
 MAX_REPLIES = 8
+MAX_COUNTED = 50  # replies and mentions counted for the subject; more reads "50+"
 MAX_THREADS = 5
 MAX_HELP = 3
 MAX_NEXT_TOPICS = 3
@@ -136,19 +137,30 @@ def due_user_ids(*, now: datetime, ignore_hour: bool = False, user_ids=None) -> 
     return list(users.filter(reduce(or_, conditions)).order_by("pk").values_list("pk", flat=True))
 
 
-def digest_since(*, user, now: datetime) -> datetime:
-    """Where this digest's news starts: the last digest built (sent or skipped), at most two
-    periods back; a learner's first digest covers one period."""
-    period = PERIOD_LENGTH.get(user.digest_frequency, PERIOD_LENGTH[Frequency.WEEKLY])
-    previous = (
-        DigestDelivery.objects.filter(user=user, status__in=[State.SENT, State.SKIPPED], claimed_at__lt=now)
-        .order_by("-created_at")
-        .values_list("claimed_at", flat=True)
-        .first()
+def previous_digests(*, user_ids, now: datetime) -> dict[int, datetime]:
+    """{user id: when their last digest was built (sent or skipped)}, in one query."""
+    return dict(
+        DigestDelivery.objects.filter(
+            user_id__in=user_ids, status__in=[State.SENT, State.SKIPPED], claimed_at__lt=now
+        )
+        .values("user_id")
+        .annotate(last=Max("claimed_at"))
+        .values_list("user_id", "last")
     )
+
+
+def news_start(*, frequency: str, now: datetime, previous: datetime | None) -> datetime:
+    """Where a digest's news starts: the last digest built (sent or skipped), at most two
+    periods back; a learner's first digest covers one period."""
+    period = PERIOD_LENGTH.get(frequency, PERIOD_LENGTH[Frequency.WEEKLY])
     if previous is None:
         return now - period
     return max(previous, now - 2 * period)
+
+
+def digest_since(*, user, now: datetime) -> datetime:
+    previous = previous_digests(user_ids=[user.pk], now=now).get(user.pk)
+    return news_start(frequency=user.digest_frequency, now=now, previous=previous)
 
 
 # --- Content ---------------------------------------------------------------------------
@@ -176,6 +188,7 @@ class Link:
     url: str
     detail: str = ""
     topic_id: int | None = None
+    thread_id: int | None = None
 
 
 @dataclass
@@ -214,8 +227,13 @@ class Digest:
     roadmaps: list[RoadmapProgress] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
     reply_counts: dict[str, int] = field(default_factory=dict)
+    has_more_replies: bool = False
     threads: list[Link] = field(default_factory=list)
     help_threads: list[Link] = field(default_factory=list)
+
+    @cached_property
+    def unsubscribe_url(self) -> str:
+        return unsubscribe_url(self.user)
 
     @property
     def next_topic(self) -> Link | None:
@@ -243,12 +261,15 @@ class Digest:
         topic: Caching"."""
         counts = self.reply_counts
         parts = []
-        if counts.get(Notification.Verb.REPLY):
-            parts.append(_plural(counts[Notification.Verb.REPLY], "reply", "replies"))
-        if counts.get(Notification.Verb.MENTION):
-            parts.append(_plural(counts[Notification.Verb.MENTION], "mention"))
-        if counts.get(Notification.Verb.ANSWER_ACCEPTED):
-            parts.append(_plural(counts[Notification.Verb.ANSWER_ACCEPTED], "accepted answer"))
+        if self.has_more_replies:
+            parts.append(f"{MAX_COUNTED}+ replies and mentions")
+        else:
+            if counts.get(Notification.Verb.REPLY):
+                parts.append(_plural(counts[Notification.Verb.REPLY], "reply", "replies"))
+            if counts.get(Notification.Verb.MENTION):
+                parts.append(_plural(counts[Notification.Verb.MENTION], "mention"))
+            if counts.get(Notification.Verb.ANSWER_ACCEPTED):
+                parts.append(_plural(counts[Notification.Verb.ANSWER_ACCEPTED], "accepted answer"))
         if not parts and self.finished_count:
             parts.append(f"{_plural(self.finished_count, 'topic')} finished")
         if not parts and self.threads:
@@ -280,7 +301,7 @@ class Digest:
             "site_url": settings.SITE_URL,
             "settings_url": absolute(reverse("accounts:settings")),
             "notifications_url": absolute(reverse("community:notification-list")),
-            "unsubscribe_url": unsubscribe_url(self.user),
+            "unsubscribe_url": self.unsubscribe_url,
         }
         return render_to_string("email/digest.txt", context), render_to_string("email/digest.html", context)
 
@@ -292,7 +313,7 @@ class Digest:
             to=[self.user.email],
             connection=connection,
             headers={
-                "List-Unsubscribe": f"<{unsubscribe_url(self.user)}>",
+                "List-Unsubscribe": f"<{self.unsubscribe_url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                 "Auto-Submitted": "auto-generated",
             },
@@ -338,29 +359,40 @@ def _thread_link(thread: Thread, *, since: datetime) -> Link:
         details.append(_plural(thread.comment_count, "reply", "replies"))
     if thread.reaction_count:
         details.append(_plural(thread.reaction_count, "reaction"))
-    return Link(title=thread.title, url=_thread_url(thread.pk, thread.slug), detail=" · ".join(details))
+    return Link(
+        title=thread.title,
+        url=_thread_url(thread.pk, thread.slug),
+        detail=" · ".join(details),
+        thread_id=thread.pk,
+    )
 
 
 def build_digest(user, *, since: datetime, now: datetime) -> Digest | None:
     """The learner's digest for news between `since` and `now`, or None when nothing is new.
 
-    Runs at most eight queries however much the learner has done or followed (roadmap
-    structures come from the cache).
+    Runs at most five queries however much the learner has done, followed or been sent
+    (roadmap structures come from the cache); rows are read with only the columns shown.
     """
     digest = Digest(user=user, since=since, now=now)
 
     rows = list(
         Progress.objects.filter(user=user, topic__is_published=True, topic__roadmap__is_published=True)
         .order_by("-updated_at")
-        .values_list("topic_id", "topic__roadmap_id", "status", "updated_at")
+        .values_list(
+            "topic_id",
+            "status",
+            "updated_at",
+            "topic__roadmap_id",
+            "topic__roadmap__slug",
+            "topic__roadmap__title",
+        )
     )
-    statuses = {topic_id: status for topic_id, _, status, _ in rows}
-    updated = {topic_id: updated_at for topic_id, _, _, updated_at in rows}
-    roadmap_ids = list(dict.fromkeys(roadmap_id for _, roadmap_id, _, _ in rows))  # most recent first
-    roadmaps = Roadmap.objects.in_bulk(roadmap_ids) if roadmap_ids else {}
-    digest.roadmaps = [
-        _roadmap_progress(roadmaps[pk], statuses, updated, since) for pk in roadmap_ids if pk in roadmaps
-    ]
+    statuses = {row[0]: row[1] for row in rows}
+    updated = {row[0]: row[2] for row in rows}
+    roadmaps = {}  # most recently active first; id, slug and title are all a structure and a link need
+    for *_, roadmap_id, slug, title in rows:
+        roadmaps.setdefault(roadmap_id, Roadmap(pk=roadmap_id, slug=slug, title=title))
+    digest.roadmaps = [_roadmap_progress(roadmap, statuses, updated, since) for roadmap in roadmaps.values()]
 
     followed_topic_ids, followed_tag_ids = set(), set()
     for topic_id, tag_id in (
@@ -373,31 +405,24 @@ def build_digest(user, *, since: datetime, now: datetime) -> Digest | None:
         if tag_id:
             followed_tag_ids.add(tag_id)
 
-    notifications = Notification.objects.filter(
-        recipient=user,
-        verb__in=REPLY_VERBS,
-        created_at__gte=since,
-        created_at__lt=now,
-        thread__status=Status.PUBLISHED,
-    ).filter(Q(comment__isnull=True) | Q(comment__status=Status.PUBLISHED))
-    for notification in notifications.select_related("actor", "thread").order_by("-created_at")[:MAX_REPLIES]:
-        if notification.comment_id:
-            url = absolute(reverse("community:comment-link", kwargs={"pk": notification.comment_id}))
-        else:
-            url = _thread_url(notification.thread_id, notification.thread.slug)
-        digest.replies.append(
-            Reply(
-                actor=notification.actor.public_name if notification.actor else "A former member",
-                verb=notification.verb,
-                label=notification.get_verb_display(),
-                thread_title=notification.thread.title,
-                url=url,
-            )
+    notifications = (
+        Notification.objects.filter(
+            recipient=user,
+            verb__in=REPLY_VERBS,
+            created_at__gte=since,
+            created_at__lt=now,
+            thread__status=Status.PUBLISHED,
         )
-    if digest.replies:
-        digest.reply_counts = dict(
-            notifications.order_by().values("verb").annotate(count=Count("pk")).values_list("verb", "count")
-        )
+        .filter(Q(comment__isnull=True) | Q(comment__status=Status.PUBLISHED))
+        .select_related("actor", "thread")
+        .only("verb", "comment", "actor__username", "actor__display_name", "thread__title", "thread__slug")
+        .order_by("-created_at")[:MAX_COUNTED]
+    )
+    for count, notification in enumerate(notifications, start=1):
+        digest.reply_counts[notification.verb] = digest.reply_counts.get(notification.verb, 0) + 1
+        digest.has_more_replies = count == MAX_COUNTED
+        if len(digest.replies) < MAX_REPLIES:
+            digest.replies.append(_reply(notification))
 
     learning_ids = {topic_id for topic_id, status in statuses.items() if status == Progress.Status.LEARNING}
     learning_ids |= {roadmap.next_topics[0].topic_id for roadmap in digest.roadmaps if roadmap.next_topics}
@@ -406,6 +431,7 @@ def build_digest(user, *, since: datetime, now: datetime) -> Digest | None:
         .filter(last_activity_at__gte=since, last_activity_at__lt=now)
         .exclude(author=user)
         .select_related("topic")
+        .only("title", "slug", "created_at", "comment_count", "reaction_count", "topic__title")
     )
     watched = Q()
     if learning_ids | followed_topic_ids:
@@ -413,16 +439,13 @@ def build_digest(user, *, since: datetime, now: datetime) -> Digest | None:
     if followed_tag_ids:
         tagged = Thread.tags.through.objects.filter(thread_id=OuterRef("pk"), tag_id__in=followed_tag_ids)
         watched |= Q(Exists(tagged))
-    shown = set()
     if watched:
-        for thread in recent.filter(watched).order_by(
-            "-reaction_count", "-comment_count", "-last_activity_at"
-        )[:MAX_THREADS]:
-            shown.add(thread.pk)
-            digest.threads.append(_thread_link(thread, since=since))
+        popular = recent.filter(watched).order_by("-reaction_count", "-comment_count", "-last_activity_at")
+        digest.threads = [_thread_link(thread, since=since) for thread in popular[:MAX_THREADS]]
 
     done_ids = {topic_id for topic_id, status in statuses.items() if status == Progress.Status.DONE}
     if done_ids:
+        shown = [link.thread_id for link in digest.threads]
         unanswered = (
             recent.filter(
                 topic_id__in=done_ids, accepted_comment__isnull=True, is_locked=False, created_at__gte=since
@@ -433,6 +456,20 @@ def build_digest(user, *, since: datetime, now: datetime) -> Digest | None:
         digest.help_threads = [_thread_link(thread, since=since) for thread in unanswered]
 
     return digest if digest.has_news else None
+
+
+def _reply(notification: Notification) -> Reply:
+    if notification.comment_id:
+        url = absolute(reverse("community:comment-link", kwargs={"pk": notification.comment_id}))
+    else:
+        url = _thread_url(notification.thread_id, notification.thread.slug)
+    return Reply(
+        actor=notification.actor.public_name if notification.actor else "A former member",
+        verb=notification.verb,
+        label=notification.get_verb_display(),
+        thread_title=notification.thread.title,
+        url=url,
+    )
 
 
 # --- Unsubscribe -----------------------------------------------------------------------
@@ -534,8 +571,9 @@ class Outcome:
     FAILED = "failed"
 
 
-def deliver_digest(*, user, now: datetime, mailer: Mailer) -> str:
+def deliver_digest(*, user, now: datetime, mailer: Mailer, previous: datetime | None) -> str:
     """Claim, build, send and record one user's digest for the period of `now`; an Outcome.
+    `previous` is when their last digest was built (previous_digests).
 
     Raises DigestSendError after recording a transient SMTP failure, so that the caller stops
     using a broken connection and retries later.
@@ -544,7 +582,7 @@ def deliver_digest(*, user, now: datetime, mailer: Mailer) -> str:
     delivery = claim_delivery(user=user, key=key)
     if delivery is None:
         return Outcome.TAKEN
-    since = digest_since(user=user, now=now)
+    since = news_start(frequency=user.digest_frequency, now=now, previous=previous)
     digest = build_digest(user, since=since, now=now)
     if digest is None:
         _still_ours(delivery).update(
@@ -602,12 +640,14 @@ def send_digests(
     now = now or timezone.now()
     result = BatchResult()
     mailer = Mailer()
+    users = list(eligible_users(now).filter(pk__in=list(user_ids)).order_by("pk"))
+    previous = previous_digests(user_ids=[user.pk for user in users], now=now) if users else {}
     try:
-        for user in eligible_users(now).filter(pk__in=list(user_ids)).order_by("pk"):
+        for user in users:
             if not ignore_hour and local_time(user, now).hour < user.digest_hour:
                 outcome = Outcome.NOT_DUE
             else:
-                outcome = deliver_digest(user=user, now=now, mailer=mailer)
+                outcome = deliver_digest(user=user, now=now, mailer=mailer, previous=previous.get(user.pk))
             result.add(outcome)
             if on_result is not None:
                 on_result(user, outcome)

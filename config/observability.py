@@ -1,5 +1,6 @@
 """Request ids and structured logs.
 
+Logs are JSON lines in production (python-json-logger), plain text in development.
 Every request gets an id (the proxy's `X-Request-ID` when it sends a sane one, else a new
 one), returned in the response header and attached to every log record made while the
 request runs. Celery tasks enqueued during the request carry the id in their headers, so a
@@ -7,7 +8,6 @@ worker's logs can be joined to the request that caused them.
 """
 
 import contextvars
-import json
 import logging
 import re
 import uuid
@@ -27,11 +27,10 @@ class RequestIdMiddleware:
         incoming = request.headers.get(HEADER, "")
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Not reset on the way out: Django logs 4xx/5xx responses after the middleware chain
+        # has returned, and those lines need the id too. The next request sets its own.
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
 
@@ -40,31 +39,6 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record):
         record.request_id = request_id_var.get()
         return True
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: what log shippers (Loki, CloudWatch, Datadog) ingest."""
-
-    RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "request_id"}
-
-    def format(self, record):
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", "-"),
-        }
-        entry.update(
-            {
-                key: value
-                for key, value in vars(record).items()
-                if key not in self.RESERVED and not key.startswith("_")
-            }
-        )
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
 
 
 @signals.before_task_publish.connect

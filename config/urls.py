@@ -33,6 +33,9 @@ urlpatterns = [
     ),
 ]
 
+if settings.PROMETHEUS_METRICS:
+    urlpatterns.append(path("", include("django_prometheus.urls")))
+
 if settings.BENCH_ENDPOINTS:
     urlpatterns.append(path("bench/hello", site_views.bench_hello, name="bench-hello"))
 

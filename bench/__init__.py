@@ -1,0 +1,1 @@
+"""Benchmarks: the load harness (`bench/run`), its helpers and the results (BENCHMARKS.md)."""

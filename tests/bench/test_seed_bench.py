@@ -1,0 +1,114 @@
+"""seed_bench: the benchmark data set has the promised size, its counters are exact, and it
+loads once per database."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from community.management.commands.seed_bench import EMAIL_DOMAIN, PASSWORD, SPECIAL_THREADS
+from community.models import Comment, Flag, Notification, Reaction, Status, Tag, Thread
+from community.search import search
+from roadmap.models import Progress, Roadmap
+
+SCALE = 0.002
+
+
+@pytest.fixture
+def seeded(db):
+    output = StringIO()
+    call_command("seed_bench", scale=SCALE, stdout=output)
+    return output.getvalue()
+
+
+def _counted(model, field, **conditions):
+    """How many `model` rows point at each row, as a subquery (0 when none)."""
+    rows = model.objects.filter(**{field: OuterRef("pk")}, **conditions).values(field)
+    return Coalesce(
+        Subquery(rows.annotate(total=Count("pk")).values("total")), 0, output_field=IntegerField()
+    )
+
+
+def test_seed_bench_loads_the_scaled_counts_plus_the_two_bench_threads(seeded):
+    assert User.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}").count() == 20
+    assert Roadmap.objects.count() == 3
+    assert Thread.objects.count() == 100 + 2
+    assert Comment.objects.count() == 1_000 + 200 + 2_000
+    assert Reaction.objects.count() == 2_000
+    assert Progress.objects.count() == 400
+    assert Flag.objects.count() == 40
+    assert Notification.objects.count() == 40
+    sizes = {
+        thread.title: thread.comments.count() for thread in Thread.objects.filter(title__startswith="Bench:")
+    }
+    assert sizes == {title: size for size, title in SPECIAL_THREADS}
+
+
+def test_every_denormalised_counter_equals_the_rows_it_counts(seeded):
+    threads = Thread.objects.annotate(
+        real_comments=_counted(Comment, "thread", status=Status.PUBLISHED),
+        real_reactions=_counted(Reaction, "thread"),
+        real_likes=_counted(Reaction, "thread", kind="like"),
+        real_helpful=_counted(Reaction, "thread", kind="helpful"),
+        real_insightful=_counted(Reaction, "thread", kind="insightful"),
+        latest_comment=Max("comments__created_at"),
+    )
+    assert not threads.exclude(comment_count=F("real_comments")).exists()
+    assert not threads.exclude(reaction_count=F("real_reactions")).exists()
+    assert not threads.exclude(like_count=F("real_likes")).exists()
+    assert not threads.exclude(helpful_count=F("real_helpful")).exists()
+    assert not threads.exclude(insightful_count=F("real_insightful")).exists()
+    assert (
+        not threads.filter(latest_comment__isnull=False)
+        .exclude(last_activity_at=F("latest_comment"))
+        .exists()
+    )
+    comments = Comment.objects.annotate(
+        real_reactions=_counted(Reaction, "comment"),
+        real_likes=_counted(Reaction, "comment", kind="like"),
+        real_helpful=_counted(Reaction, "comment", kind="helpful"),
+        real_insightful=_counted(Reaction, "comment", kind="insightful"),
+    )
+    assert not comments.exclude(reaction_count=F("real_reactions")).exists()
+    assert not comments.exclude(like_count=F("real_likes")).exists()
+    assert not comments.exclude(helpful_count=F("real_helpful")).exists()
+    assert not comments.exclude(insightful_count=F("real_insightful")).exists()
+    tags = Tag.objects.annotate(real=Count("threads", filter=~Q(threads__status=Status.REMOVED)))
+    assert not tags.exclude(thread_count=F("real")).exists()
+    assert Tag.objects.filter(thread_count__gt=0).exists()
+
+
+def test_bench_users_sign_in_with_the_printed_password_and_verified_emails(seeded):
+    visitor = User.objects.get(username="bench0")
+    assert visitor.check_password(PASSWORD)
+    assert visitor.emailaddress_set.filter(verified=True, primary=True).exists()
+    assert PASSWORD in seeded
+    assert "/discussions/" in seeded
+
+
+def test_rows_created_after_seeding_get_fresh_ids(seeded, learner):
+    from community import services
+
+    thread = services.create_thread(author=learner, title="A thread after the bench data", body="x" * 40)
+    assert thread.pk > Thread.objects.exclude(pk=thread.pk).aggregate(top=Max("pk"))["top"]
+
+
+def test_a_second_run_refuses_with_a_clear_message(seeded):
+    with pytest.raises(CommandError, match="already holds the bench data set .* runs once per database"):
+        call_command("seed_bench", scale=SCALE, stdout=StringIO())
+    assert User.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}").count() == 20
+
+
+def test_a_scale_too_small_for_the_data_set_is_refused(db):
+    with pytest.raises(CommandError, match="use at least 0.002"):
+        call_command("seed_bench", scale=0.0001, stdout=StringIO())
+
+
+@pytest.mark.postgres
+def test_bench_threads_are_found_by_full_text_search(seeded):
+    assert not Thread.objects.filter(search_vector__isnull=True).exists()
+    results = search(query="index", viewer=User.objects.get(username="bench0"))
+    assert results.threads
