@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint audit format install install-dev migrate seed worker beat clean
+.PHONY: run test lint audit format install install-dev migrate seed worker beat cluster clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /tmp/schema.yaml
 
 # Supply chain: known vulnerabilities in the pinned requirements, and bandit's high-severity findings.
 audit: install-dev
@@ -59,6 +60,11 @@ worker: install
 
 beat: install var
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule
+
+# nginx on 127.0.0.1:8080 balancing two gunicorn instances, two Celery workers and beat
+# (needs PostgreSQL and Redis; DATABASE_URL and REDIS_URL as for `make run`).
+cluster: install
+	$(PY) bench/cluster.py up --port 8080
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

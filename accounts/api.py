@@ -10,7 +10,16 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.forms import SettingsForm
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, User, username_validator
+
+
+def member_or_404(username: str) -> User:
+    """The active member with this username; 404 too for text no username can be."""
+    if len(username) > User._meta.get_field("username").max_length or not username_validator.regex.search(
+        username
+    ):
+        raise Http404("No such member.")
+    return selectors.public_profile(username=username)
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -115,7 +124,7 @@ class PublicProfile(generics.RetrieveAPIView):
     permission_classes = [AllowAny]
 
     def get_object(self):
-        return selectors.public_profile(username=self.kwargs["username"])
+        return member_or_404(self.kwargs["username"])
 
 
 urlpatterns = [

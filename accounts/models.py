@@ -3,6 +3,7 @@ and the personal API tokens a user creates in their settings."""
 
 import hashlib
 import hmac
+import re
 import secrets
 import zoneinfo
 
@@ -10,7 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.timezone import now
@@ -99,6 +100,11 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="accounts_user_digest_hour_range",
             ),
         ]
+        indexes = [
+            # Django compiles `__iexact` (allauth's login and signup lookups) to UPPER(...).
+            models.Index(Upper("email"), name="user_email_upper_idx"),
+            models.Index(Upper("username"), name="user_username_upper_idx"),
+        ]
         permissions = [
             ("moderate_community", "Can moderate threads, comments and flags"),
             ("suspend_learner", "Can warn and suspend learners"),
@@ -143,6 +149,7 @@ class ApiToken(models.Model):
 
     PREFIX_LENGTH = 8
     NAME_MAX = 60
+    KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{40,100}")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=NAME_MAX, help_text="What the token is for, e.g. “my CLI”.")

@@ -113,7 +113,7 @@ def revoke_api_token(*, user: User, token_id: int) -> bool:
 def authenticate_api_token(*, key: str) -> ApiToken | None:
     """The token whose key this is, with its user, or None. Its last use is written at most
     once a minute, so that a busy client does not cost a write per request."""
-    if len(key) <= ApiToken.PREFIX_LENGTH:
+    if len(key) <= ApiToken.PREFIX_LENGTH or not ApiToken.KEY_PATTERN.fullmatch(key):
         return None
     candidates = ApiToken.objects.select_related("user").filter(key_prefix=key[: ApiToken.PREFIX_LENGTH])
     token = next((candidate for candidate in candidates if candidate.matches(key)), None)

@@ -1,5 +1,5 @@
 """Sign a bench user in through the allauth login form, as a browser would, and print the
-Cookie header value (session and CSRF cookies) for wrk's signed-in runs.
+Cookie header value (the session and CSRF cookies only) for wrk's signed-in runs.
 
     python bench/login.py --port 8765 --email bench0@bench.stepwise.localhost --password ...
 
@@ -15,6 +15,9 @@ import urllib.parse
 from http.cookies import SimpleCookie
 
 LOGIN_PATH = "/accounts/login/"
+# wrk replays one Cookie header and ignores Set-Cookie: a one-off cookie such as the "signed in"
+# message would be shown again on every request, so only these two are kept.
+KEPT_COOKIES = ("sessionid", "csrftoken")
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -62,7 +65,7 @@ def sign_in(host: str, port: int, email: str, password: str) -> str:
     cookies_from(response, jar)
     if response.status != 302 or "sessionid" not in jar:
         raise SystemExit(f"signing in as {email} failed: HTTP {response.status}, no session cookie")
-    return cookie_header(jar)
+    return "; ".join(f"{name}={jar[name].value}" for name in KEPT_COOKIES if name in jar)
 
 
 def main(argv=None) -> None:

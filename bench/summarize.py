@@ -1,8 +1,9 @@
 """Turn the wrk results of one bench/run into a table: printed, and written as the "Web" section
 of bench/BENCHMARKS.md (the other sections of that file are kept as they are).
 
-Every endpoint's requests/s is also given as a ratio to the baseline (/bench/hello) measured in
-the same run at the same number of connections: machines are shared and noisy, ratios travel.
+Every endpoint's requests/s is also given as a ratio to the baseline (/bench/hello), measured
+at the same number of connections right before the endpoint: machines are shared and noisy,
+and their load drifts during a run; ratios of runs seconds apart travel.
 The targets are those of the performance issue (#8).
 
 Only the standard library; bench/run calls it with the results file (one JSON object a line).
@@ -13,6 +14,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HEADING = "## Web"
 BASELINE = "baseline"
+BASELINE_PATH = "/bench/hello"
 P99_BUDGET_MS = 250
 RSS_BUDGET_MB = 150
 # (endpoint, visitor): the lowest acceptable requests/s as a fraction of the baseline's.
@@ -36,67 +39,93 @@ def load(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def endpoints(results: list[dict]) -> list[tuple[str, str, str]]:
-    seen: dict[tuple[str, str, str], None] = {}
-    for result in results:
-        seen.setdefault((result["name"], result["visitor"], result["path"]), None)
-    return list(seen)
-
-
 def errors(wrk: dict) -> int:
     return sum(
         wrk[key] for key in ("http_errors", "connect_errors", "read_errors", "write_errors", "timeouts")
     )
 
 
-def cells(result: dict | None, baseline: dict | None) -> list[str]:
+def is_measured(result: dict | None) -> bool:
+    return bool(result and result["status"] == "ok" and result["wrk"]["requests"])
+
+
+def ratio(result: dict) -> float | None:
+    """The endpoint's requests/s over those of the baseline run just before it."""
+    baseline = result.get("baseline")
+    if not is_measured(result) or not baseline or not baseline["rps"]:
+        return None
+    return result["wrk"]["rps"] / baseline["rps"]
+
+
+def cells(result: dict | None) -> list[str]:
     if result is None:
         return ["", "", "", "", ""]
     if result["status"] != "ok":
         return [result["status"], "", "", "", ""]
     wrk = result["wrk"]
-    ratio = ""
-    if baseline and baseline["status"] == "ok" and baseline["wrk"]["rps"]:
-        ratio = f"{wrk['rps'] / baseline['wrk']['rps']:.3f}"
-    return [f"{wrk['rps']:,.0f}", ratio, f"{wrk['p50_ms']:.0f}", f"{wrk['p99_ms']:.0f}", str(errors(wrk))]
+    value = ratio(result)
+    return [
+        f"{wrk['rps']:,.0f}",
+        "" if value is None else f"{value:.3f}",
+        f"{wrk['p50_ms']:.0f}",
+        f"{wrk['p99_ms']:.0f}",
+        str(errors(wrk)),
+    ]
 
 
-def verdict(key, runs: dict[int, dict], baselines: dict[int, dict]) -> tuple[str, str]:
+def baseline_cells(runs: list[dict]) -> list[str]:
+    """The baseline's runs at one level: median requests/s (lowest to highest), median p50,
+    highest p99, all errors."""
+    if not runs:
+        return ["", "", "", "", ""]
+    rates = [run["rps"] for run in runs]
+    return [
+        f"{statistics.median(rates):,.0f} ({min(rates):,.0f}–{max(rates):,.0f})",
+        "1",
+        f"{statistics.median(run['p50_ms'] for run in runs):.0f}",
+        f"{max(run['p99_ms'] for run in runs):.0f}",
+        str(sum(errors(run) for run in runs)),
+    ]
+
+
+def verdict(key, runs: dict[int, dict]) -> tuple[str, str]:
     """(target, "yes"/"no"/"n/a"): the target ratio at every connection count, 0 errors, and
     p99 under the budget at the most connections."""
     target = TARGETS.get(key[:2])
     shown = f"≥ {target}×" if target else ""
     if all(run["status"] == "n/a" for run in runs.values()):
         return shown, "n/a"
-    if any(run["status"] != "ok" or not run["wrk"]["requests"] for run in runs.values()):
+    if not all(is_measured(run) for run in runs.values()):
         return shown, "no"
     is_met = all(errors(run["wrk"]) == 0 for run in runs.values())
     is_met = is_met and runs[max(runs)]["wrk"]["p99_ms"] < P99_BUDGET_MS
-    for connections, run in runs.items():
-        baseline = baselines.get(connections)
-        if target and baseline and baseline["status"] == "ok" and baseline["wrk"]["rps"]:
-            is_met = is_met and run["wrk"]["rps"] / baseline["wrk"]["rps"] >= target
-        elif target:
-            is_met = False
+    if target:
+        is_met = is_met and all((ratio(run) or 0) >= target for run in runs.values())
     return shown, "yes" if is_met else "no"
 
 
 def table(results: list[dict]) -> list[str]:
     levels = sorted({result["connections"] for result in results})
-    by_key = {(r["name"], r["visitor"], r["path"], r["connections"]): r for r in results}
-    baselines = {r["connections"]: r for r in results if r["name"] == BASELINE}
     header = ["endpoint", "visitor"]
     for connections in levels:
         header += [f"req/s @{connections}", "× baseline", "p50 ms", "p99 ms", "errors"]
     header += ["target", "meets"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for key in endpoints(results):
+    row = [f"{BASELINE} `{BASELINE_PATH}`", "anonymous"]
+    for connections in levels:
+        row += baseline_cells(
+            [r["baseline"] for r in results if r["connections"] == connections and r.get("baseline")]
+        )
+    lines.append("| " + " | ".join(row + ["", ""]) + " |")
+    keys = list(dict.fromkeys((r["name"], r["visitor"], r["path"]) for r in results))
+    by_key = {(r["name"], r["visitor"], r["path"], r["connections"]): r for r in results}
+    for key in keys:
         name, visitor, path = key
         runs = {c: by_key[(*key, c)] for c in levels if (*key, c) in by_key}
         row = [f"{name} `{path}`", visitor]
         for connections in levels:
-            row += cells(runs.get(connections), baselines.get(connections))
-        row += list(verdict(key, runs, baselines))
+            row += cells(runs.get(connections))
+        row += list(verdict(key, runs))
         lines.append("| " + " | ".join(row) + " |")
     return lines
 
@@ -113,6 +142,21 @@ def machine() -> str:
         match = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
         model = f" ({match.group(1).strip()})" if match else ""
     return f"{os.cpu_count()} CPUs{model}{memory}, {platform.system()} {platform.release()}"
+
+
+def _peak_reached(results: list[dict], peak_kb: int) -> str:
+    """Which run first brought a worker to the peak (memory is sampled every second)."""
+    for index, result in enumerate(results):
+        if peak_kb and result.get("peak_rss_kb", 0) >= peak_kb:
+            if index == 0:
+                return "; the peak was reached during the warm-up, which loads every endpoint"
+            return f"; the peak was reached by the run of {result['name']} ({result['visitor']}) at {result['connections']} connections"
+    return ""
+
+
+def _load_average() -> str:
+    loadavg = Path("/proc/loadavg")
+    return loadavg.read_text().split()[0] if loadavg.exists() else "unknown"
 
 
 def commit() -> str:
@@ -134,18 +178,24 @@ def section(results: list[dict], options) -> str:
         "",
         f"- Machine: {machine()}; everything (wrk, gunicorn, PostgreSQL, Redis) on this one machine.",
         f"- Site: gunicorn, {options.workers} sync workers, `DEBUG=false`, PostgreSQL, Redis cache and sessions.",
-        f"- Load: wrk, {options.threads} threads, {options.duration} s per run, at "
+        f"- Load: wrk, {options.threads} threads, {options.duration} s per endpoint run, each right after "
+        f"a {options.baseline_duration} s run of the baseline, at "
         + " and ".join(str(c) for c in sorted({r["connections"] for r in results}))
-        + " connections, after a warm-up of every endpoint.",
+        + " connections, after a warm-up of every endpoint. Load average (1 min) of the machine: "
+        + f"{options.load_before} before, {_load_average()} after ({os.cpu_count()} would fill its CPUs).",
         f"- Data: {options.dataset}.",
-        f"- Peak memory (RSS) of a web worker: {peak_mb:.0f} MB (budget {RSS_BUDGET_MB} MB: "
-        + ("met" if peak_mb < RSS_BUDGET_MB else "not met")
-        + ").",
+        f"- Memory (RSS) of a web worker: {peak_mb:.0f} MB at most while serving these pages (budget "
+        f"{RSS_BUDGET_MB} MB: " + ("met" if peak_mb < RSS_BUDGET_MB else "not met") + "), "
+        f"{options.idle_rss_kb / 1024:.0f} MB idle (the preloaded app it shares with the gunicorn master "
+        f"included){_peak_reached(results, options.peak_rss_kb)}. Signing a user in peaks at "
+        f"{options.sign_in_rss_kb / 1024:.0f} MB: Argon2 hashing with Django's default memory_cost "
+        "(100 MiB); the runs use fresh workers.",
         "",
         *table(results),
         "",
         "× baseline: the endpoint's requests/s over those of `/bench/hello` (no database, no cache) "
-        "in the same run at the same connections. Errors: 4xx/5xx responses plus socket errors and "
+        "measured just before it at the same connections; the baseline row gives the median of those "
+        "runs (lowest–highest). Errors: 4xx/5xx responses plus socket errors and "
         f"timeouts (10 s). Meets: the target ratio at every level, 0 errors, p99 under {P99_BUDGET_MS} ms "
         "at the most connections. n/a: the endpoint answered 404 (not built yet). With closed-loop load "
         "a request waits for the ones ahead of it, so p99 at 64 connections cannot be lower than about "
@@ -173,6 +223,10 @@ def main(argv=None) -> None:
     parser.add_argument("--duration", type=int, required=True)
     parser.add_argument("--dataset", default="unknown")
     parser.add_argument("--peak-rss-kb", type=int, default=0)
+    parser.add_argument("--idle-rss-kb", type=int, default=0)
+    parser.add_argument("--sign-in-rss-kb", type=int, default=0)
+    parser.add_argument("--baseline-duration", type=int, required=True)
+    parser.add_argument("--load-before", default="unknown")
     options = parser.parse_args(argv)
 
     text = section(load(options.results), options)

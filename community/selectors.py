@@ -368,5 +368,6 @@ def user_moderation_history(*, user) -> dict:
         "comments": list(
             Comment.objects.filter(author=user).select_related("thread").order_by("-created_at")[:10]
         ),
-        "flags_against": Flag.objects.filter(Q(thread__author=user) | Q(comment__author=user)).count(),
+        "flags_against": Flag.objects.filter(thread__author=user).count()
+        + Flag.objects.filter(comment__author=user).count(),
     }

@@ -1,11 +1,14 @@
 import functools
+import hashlib
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -74,6 +77,21 @@ def _topic_filter(request):
     return Topic.objects.published().select_related("roadmap").filter(pk=topic_id).first()
 
 
+CARDS_TIMEOUT = 60
+
+
+def _cards_html(request, listing) -> str:
+    """A page of thread cards; nothing in it is personal, so signed-in viewers share it."""
+    key = f"cards:{versions.lists_version()}:{hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "community/components/thread_cards.html", {"threads": listing.page.object_list}
+        )
+        cache.set(key, html, CARDS_TIMEOUT)
+    return html
+
+
 @require_GET
 @anonymous_page(_lists_version)
 def thread_list(request):
@@ -91,6 +109,7 @@ def thread_list(request):
         "community/thread_list.html",
         {
             "listing": listing,
+            "cards_html": _cards_html(request, listing),
             "tags": selectors.curated_tags(),
             "can_post": permissions.can_post(request.user),
         },
@@ -112,6 +131,7 @@ def tag_detail(request, slug):
         "community/tag_detail.html",
         {
             "listing": listing,
+            "cards_html": _cards_html(request, listing),
             "tag": tag,
             "follows": tag.pk in selectors.followed_tag_ids(user=request.user),
             "can_post": permissions.can_post(request.user),

@@ -6,13 +6,13 @@ from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import public_profile
+from accounts.api import member_or_404
 from config.api import NumberedPagination
 from roadmap import hooks, selectors, services
 from roadmap.cache import STRUCTURE_TIMEOUT, structure_key
@@ -276,7 +276,15 @@ class TopicDetail(APIView):
 
 # --- My progress and notes --------------------------------------------------------------
 
-ROADMAP_FILTER = OpenApiParameter("roadmap", str, description="Only this roadmap (its slug).")
+
+class RoadmapFilterSerializer(serializers.Serializer):
+    roadmap = serializers.SlugField(required=False, max_length=80, help_text="Only this roadmap (its slug).")
+
+
+def _roadmap_filter(request) -> str | None:
+    filters = RoadmapFilterSerializer(data=request.query_params.dict())
+    filters.is_valid(raise_exception=True)
+    return filters.validated_data.get("roadmap")
 
 
 class ProgressList(generics.ListAPIView):
@@ -290,14 +298,14 @@ class ProgressList(generics.ListAPIView):
         rows = Progress.objects.filter(
             user=self.request.user, topic__is_published=True, topic__roadmap__is_published=True
         )
-        roadmap = self.request.query_params.get("roadmap")
+        roadmap = _roadmap_filter(self.request)
         if roadmap:
             rows = rows.filter(topic__roadmap__slug=roadmap)
         return rows.select_related("topic__roadmap").order_by(
             "topic__roadmap__position", "topic__roadmap_id", "topic__position", "topic_id"
         )
 
-    @extend_schema(parameters=[ROADMAP_FILTER])
+    @extend_schema(parameters=[RoadmapFilterSerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -354,14 +362,14 @@ class NoteList(generics.ListAPIView):
 
     def get_queryset(self):
         notes = Note.objects.filter(user=self.request.user, topic__is_published=True)
-        roadmap = self.request.query_params.get("roadmap")
+        roadmap = _roadmap_filter(self.request)
         if roadmap:
             notes = notes.filter(topic__roadmap__slug=roadmap)
         return notes.select_related("topic__roadmap").order_by(
             "topic__roadmap__position", "topic__roadmap_id", "topic__position", "topic_id"
         )
 
-    @extend_schema(parameters=[ROADMAP_FILTER])
+    @extend_schema(parameters=[RoadmapFilterSerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -404,7 +412,7 @@ class PublicProgress(APIView):
         summary="A member's progress per roadmap, if they made it public",
     )
     def get(self, request, username):
-        member = public_profile(username=username)
+        member = member_or_404(username)
         section = selectors.profile_progress_section(profile_user=member, viewer=request.user)
         if section is None:
             raise Http404("This member keeps their progress private.")

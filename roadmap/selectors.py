@@ -6,11 +6,14 @@ viewer's statuses are read with one query per page and merged in; they are never
 a shared key.
 """
 
+import re
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404
+from django.template.loader import render_to_string
 
 from roadmap.cache import STRUCTURE_TIMEOUT, structure_key
 from roadmap.models import Note, Progress, Resource, Roadmap, Topic
@@ -340,3 +343,45 @@ def continue_learning(*, user) -> ContinueLearning | None:
     return ContinueLearning(
         learning=learning, roadmap=roadmap, next_up=roadmap_map(roadmap=roadmap, viewer=user).next_up
     )
+
+
+_NODE = re.compile(r'id="topic-([a-z0-9-]+)" class="topic-node status-none')
+_STATUS = re.compile(r'<span class="status-text" data-for="([a-z0-9-]+)">Not started</span>')
+
+
+def map_html(*, roadmap: Roadmap, discussion_counts: dict[int, int], counts_version: str) -> str:
+    """The map's nodes as HTML for a viewer with no progress, cached with the roadmap version."""
+    key = structure_key(roadmap.pk, f"map-html:{counts_version}")
+    html = cache.get(key)
+    if html is None:
+        neutral = roadmap_map(roadmap=roadmap, viewer=AnonymousUser(), discussion_counts=discussion_counts)
+        html = render_to_string("roadmap/components/map_body.html", {"roadmap": roadmap, "map": neutral})
+        cache.set(key, html, STRUCTURE_TIMEOUT)
+    return html
+
+
+def personalise_map(html: str, roadmap_map: RoadmapMap) -> str:
+    """Mark the viewer's statuses and next-up topic in the shared map HTML (two regex passes)."""
+    by_slug = {
+        topic.slug: topic for topic in roadmap_map.topics_by_id.values() if topic.status or topic.is_next_up
+    }
+    if not by_slug:
+        return html
+
+    def node(match):
+        topic = by_slug.get(match.group(1))
+        if topic is None:
+            return match.group(0)
+        classes = f"status-{topic.status or 'none'}"
+        return f'id="topic-{topic.slug}" class="topic-node {classes}' + (
+            " is-next-up" if topic.is_next_up else ""
+        )
+
+    def status(match):
+        topic = by_slug.get(match.group(1))
+        if topic is None:
+            return match.group(0)
+        badge = '<span class="next-badge">Next up</span>' if topic.is_next_up else ""
+        return f'<span class="status-text" data-for="{topic.slug}">{topic.status_label}</span>{badge}'
+
+    return _STATUS.sub(status, _NODE.sub(node, html))

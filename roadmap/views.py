@@ -42,10 +42,16 @@ def roadmap_list(request):
 @anonymous_page(_roadmap_version)
 def roadmap_detail(request, slug):
     roadmap = selectors.published_roadmap(slug=slug)
-    roadmap_map = selectors.roadmap_map(
-        roadmap=roadmap, viewer=request.user, discussion_counts=hooks.discussion_counts(roadmap_id=roadmap.pk)
+    counts = hooks.discussion_counts(roadmap_id=roadmap.pk)
+    html = selectors.map_html(
+        roadmap=roadmap, discussion_counts=counts, counts_version=hooks.version(roadmap_id=roadmap.pk)
     )
-    return render(request, "roadmap/roadmap_detail.html", {"roadmap": roadmap, "map": roadmap_map})
+    roadmap_map = selectors.roadmap_map(roadmap=roadmap, viewer=request.user, discussion_counts=counts)
+    if request.user.is_authenticated:
+        html = selectors.personalise_map(html, roadmap_map)
+    return render(
+        request, "roadmap/roadmap_detail.html", {"roadmap": roadmap, "map": roadmap_map, "map_html": html}
+    )
 
 
 def _topic_context(request, roadmap, topic_slug):

@@ -11,12 +11,12 @@ from rest_framework.views import APIView
 
 from community import services
 from community.api.serializers import (
+    BookmarkedThreadSerializer,
     FollowSerializer,
     MarkedSerializer,
     MarkReadSerializer,
     NotificationFilterSerializer,
     NotificationSerializer,
-    ThreadSerializer,
 )
 from community.api.threads import thread_queryset
 from community.models import Follow, Notification, Thread
@@ -91,7 +91,7 @@ class NotificationReadAll(APIView):
 class BookmarkList(generics.ListAPIView):
     """Threads I saved for later, most recently saved first."""
 
-    serializer_class = ThreadSerializer
+    serializer_class = BookmarkedThreadSerializer
     pagination_class = NumberedPagination
     permission_classes = [IsAuthenticated]
 

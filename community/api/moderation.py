@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from accounts.selectors import public_profile
+from accounts.api import member_or_404
 from community import moderation, selectors
 from community.api.permissions import IsModerator
 from community.api.serializers import (
@@ -146,7 +146,7 @@ class ModerationActView(generics.GenericAPIView):
             return selectors.visible_thread(pk=key, viewer=request.user)
         if self.target_kind == "comment":
             return _comment_for_moderator(key, request.user)
-        return public_profile(username=key)
+        return member_or_404(key)
 
     @extend_schema(responses={201: ModerationActionSerializer})
     def post(self, request, key):

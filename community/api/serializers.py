@@ -97,6 +97,10 @@ class ThreadSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BookmarkedThreadSerializer(ThreadSerializer):
+    """A thread in my bookmarks (its own schema name: that list pages by number)."""
+
+
 class ViewerStateSerializer(serializers.Serializer):
     """What the signed-in viewer has done and may do on this thread."""
 

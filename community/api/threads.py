@@ -98,19 +98,22 @@ def _thread_detail(thread: Thread, viewer) -> dict:
 
 
 class ThreadList(generics.ListAPIView):
-    """Threads, newest first; mentors also see hidden ones, authors their own hidden ones."""
+    """Threads, newest first; mentors also see hidden ones, authors their own hidden ones.
+    With `q`, the best matches of a full-text search over published threads, in one page."""
 
     serializer_class = ThreadSerializer
     pagination_class = NewestFirstCursorPagination
     permission_classes = [IsAuthenticatedOrReadOnly, CanPost]
 
-    def filters(self) -> dict:
-        filters = ThreadFilterSerializer(data=self.request.query_params.dict())
-        filters.is_valid(raise_exception=True)
-        return filters.validated_data
+    def get_filters(self) -> dict:
+        if not hasattr(self, "_filters"):
+            filters = ThreadFilterSerializer(data=self.request.query_params.dict())
+            filters.is_valid(raise_exception=True)
+            self._filters = filters.validated_data
+        return self._filters
 
     def get_queryset(self):
-        given = self.filters()
+        given = self.get_filters()
         threads = thread_queryset(self.request.user)
         if "tag" in given:
             threads = threads.filter(tags__slug=given["tag"])
@@ -126,7 +129,7 @@ class ThreadList(generics.ListAPIView):
     @extend_schema(parameters=[ThreadFilterSerializer], summary="Threads (filter, search)")
     def get(self, request):
         threads = self.get_queryset()
-        query = self.filters().get("q")
+        query = self.get_filters().get("q")
         if query is None:
             page = self.paginate_queryset(threads)
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -134,13 +137,17 @@ class ThreadList(generics.ListAPIView):
         if not results.searched:
             raise serializers.ValidationError({"q": [results.message]})
         rank = {thread.pk: index for index, thread in enumerate(results.threads)}
-        matches = sorted(threads.filter(pk__in=rank), key=lambda thread: rank[thread.pk])
+        matches = sorted(threads.filter(pk__in=list(rank)), key=lambda thread: rank[thread.pk])
         return Response(
             {"next": None, "previous": None, "results": self.get_serializer(matches, many=True).data}
         )
 
     @extend_schema(
-        request=ThreadWriteSerializer, responses={201: ThreadDetailSerializer}, summary="Start a thread"
+        request=ThreadWriteSerializer,
+        responses={201: ThreadDetailSerializer},
+        summary="Start a thread",
+        description="The posting rules of the site apply: a verified email, no suspension, and the "
+        "hourly (and, for new members, daily) limits, answered with 429 `rate_limited`.",
     )
     def post(self, request):
         given = ThreadWriteSerializer(data=request.data)

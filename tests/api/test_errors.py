@@ -6,6 +6,7 @@ from django.core.cache import cache
 
 from community import services
 from tests.api.helpers import error_of, token_client
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,13 @@ def test_the_posting_limits_answer_429_rate_limited(learner, monkeypatch):
     error = error_of(response)
     assert error["code"] == "rate_limited"
     assert "in the last hour" in error["message"]
+
+
+def test_new_members_meet_the_new_member_limits_through_the_api(db):
+    client = token_client(UserFactory())
+    body = {"title": "A question about queries", "body": "How do I count my SQL queries in a test?"}
+    statuses = [client.post("/api/v1/threads/", body, format="json").status_code for _ in range(3)]
+    assert statuses == [201, 201, 429]
+    response = client.post("/api/v1/threads/", body, format="json")
+    assert error_of(response)["code"] == "rate_limited"
+    assert "new" in error_of(response)["message"].lower()

@@ -1,6 +1,6 @@
 """bench/summarize.py: the Web section of BENCHMARKS.md is replaced, every other section kept."""
 
-from bench.summarize import replace_section
+from bench.summarize import replace_section, table
 
 DIGEST = "## Digest throughput\n\n| users | emails/s |\n|---|---|\n| 10,000 | 350 |\n"
 
@@ -17,3 +17,28 @@ def test_replacing_the_web_section_keeps_the_sections_around_it():
 def test_a_file_without_a_web_section_gets_it_appended():
     updated = replace_section(f"# Benchmarks\n\n{DIGEST}", "## Web\n\nnew table\n")
     assert updated.index(DIGEST.strip()) < updated.index("## Web")
+
+
+def _run(name, connections, rps, baseline_rps, p99=20.0):
+    wrk = {"requests": int(rps * 10), "rps": rps, "p50_ms": 5.0, "p99_ms": p99, "http_errors": 0}
+    wrk |= {"connect_errors": 0, "read_errors": 0, "write_errors": 0, "timeouts": 0}
+    baseline = wrk | {"rps": baseline_rps, "requests": int(baseline_rps * 10)}
+    return {
+        "name": name,
+        "visitor": "anonymous",
+        "path": "/x/",
+        "connections": connections,
+        "status": "ok",
+        "wrk": wrk,
+        "baseline": baseline,
+    }
+
+
+def test_each_ratio_is_taken_against_the_baseline_run_just_before_it():
+    rows = table([_run("thread list", 16, 300.0, 600.0), _run("thread list", 64, 300.0, 400.0)])
+    thread_list = next(row for row in rows if row.startswith("| thread list"))
+    assert "| 0.500 |" in thread_list
+    assert "| 0.750 |" in thread_list
+    assert thread_list.endswith("| ≥ 0.5× | yes |")
+    assert "500 (400–600)" not in rows[2]
+    assert "600 (600–600)" in rows[2]

@@ -251,3 +251,11 @@ def test_building_a_digest_runs_the_same_queries_however_much_there_is(now, sinc
         assert built.replies and built.threads and built.help_threads
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 5
+
+
+def test_subject_when_a_topic_was_only_started(learner, roadmap, now, since):
+    _, topics = roadmap
+    set_progress(learner, topics[0], "learning", at=now - timedelta(hours=1))
+    assert digest.build_digest(learner, since=since, now=now).subject == (
+        "1 topic started and your next topic: HTTP"
+    )

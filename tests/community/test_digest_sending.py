@@ -10,6 +10,8 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +19,17 @@ from accounts.services import delete_account
 from community import digest, tasks
 from community.models import DigestDelivery
 from config.celery import app as celery_app
-from tests.factories import DigestDeliveryFactory, NotificationFactory, ThreadFactory, UserFactory
+from roadmap import selectors as roadmap_selectors
+from tests.factories import (
+    DigestDeliveryFactory,
+    FollowFactory,
+    NotificationFactory,
+    ProgressFactory,
+    TagFactory,
+    ThreadFactory,
+    UserFactory,
+    build_roadmap,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +148,33 @@ def test_a_deleted_account_gets_no_digest_and_its_deliveries_go():
     assert not DigestDelivery.objects.filter(user_id=user_id).exists()
     tasks.send_digest_batch([user_id])
     assert len(mail.outbox) == 1
+
+
+def test_a_batch_reads_in_a_fixed_number_of_queries_and_writes_three_per_digest():
+    _, topics = build_roadmap(topics=6, sections=2, with_resources=False)
+    tag = TagFactory()
+
+    def learners(count):
+        users = [learner_with_news() for _ in range(count)]
+        for user in users:
+            for topic in topics[:3]:
+                ProgressFactory(user=user, topic=topic, status="done")
+            FollowFactory(user=user, tag=tag)
+            ThreadFactory(topic=topics[0], tags=[tag])
+        return [user.pk for user in users]
+
+    small, large = learners(2), learners(8)
+    roadmap_selectors.roadmap_structure(topics[0].roadmap)  # cached, as in a running site
+    selects = []
+    for user_ids in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            result = digest.send_digests(user_ids=user_ids)
+        assert result.counts == {"sent": len(user_ids)}
+        statements = [query["sql"].split(" ", 1)[0] for query in queries.captured_queries]
+        assert statements.count("INSERT") == len(user_ids)  # the claims
+        assert statements.count("UPDATE") == 2 * len(user_ids)  # send started, sent
+        selects.append(statements.count("SELECT"))
+    assert selects[0] == selects[1] <= 7
 
 
 def test_a_batch_uses_one_smtp_connection(flaky):

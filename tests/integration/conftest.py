@@ -106,6 +106,7 @@ def start_worker(transactional_db, broker_url, smtp_sink, tmp_path):
             "EMAIL_URL": smtp_sink.url,
             "SITE_URL": "https://stepwise.example",
             "PYTHONUNBUFFERED": "1",
+            "LOG_FORMAT": "plain",
             **extra_env,
         }
         log = tmp_path / f"worker-{len(workers) + 1}.log"

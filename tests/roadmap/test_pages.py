@@ -53,8 +53,12 @@ def test_map_shows_my_statuses_in_text_and_the_percent(learner_client, learner, 
     response = learner_client.get(map_url(roadmap))
     assert "20%" in response.text
     assert 'class="topic-node status-done' in response.text
-    assert '<span class="status-text">Done</span>' in response.text
-    assert '<span class="status-text">Learning</span>' in response.text
+    assert f'<span class="status-text" data-for="{topics[0].slug}">Done</span>' in response.text
+    assert f'<span class="status-text" data-for="{topics[1].slug}">Skipped</span>' in response.text
+    assert (
+        f'<span class="status-text" data-for="{topics[2].slug}">Learning</span><span class="next-badge">Next up</span>'
+        in response.text
+    )
     assert "Next up: <a" in response.text and topics[2].title in response.text
 
 

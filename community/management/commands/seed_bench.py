@@ -45,6 +45,8 @@ from roadmap.models import Progress, Roadmap, Topic
 PASSWORD = "bench-password-2026"
 EMAIL_DOMAIN = "bench.stepwise.localhost"
 SPECIAL_THREADS = ((200, "Bench: 200 comments"), (2000, "Bench: 2,000 comments"))
+SPECIAL_TOPIC = "database-indexes"  # a Backend topic; the special threads hang on it
+SPECIAL_TAGS = ("postgresql", "performance")
 BACKEND_FILE = Path(settings.BASE_DIR) / "roadmap" / "content" / "backend.yaml"
 MIN_USERS = 20
 MENTOR_COUNT = 10
@@ -91,7 +93,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"This database already holds the bench data set ({existing.count():,} users "
                 f"@{EMAIL_DOMAIN}): seed_bench runs once per database. To seed again, drop and "
-                "recreate the database, migrate it, then run seed_bench."
+                "recreate the database, migrate it, then run seed_bench (see bench/README.md)."
             )
         report = ProgressReport(self.stdout)
         started = time.monotonic()
@@ -99,7 +101,7 @@ class Command(BaseCommand):
             data = BenchData(counts=counts, report=report)
             data.load()
         if connection.vendor == "postgresql":
-            report.step("analyze", lambda: _analyze(data.tables))
+            report.step("vacuum, analyze", lambda: _analyze(data.tables))
         self.stdout.write(
             self.style.SUCCESS(f"Seeded the bench data set at scale {scale:g} in {_duration(started)}.")
         )
@@ -592,7 +594,9 @@ class BenchData:
 
     @property
     def tables(self) -> list[str]:
-        return [model._meta.db_table for model in self.writer.models]
+        """Every table this command filled, bulk or not."""
+        loaded_by_orm = [Roadmap, Topic, Topic.prerequisites.through, Tag]
+        return [model._meta.db_table for model in [*self.writer.models, *loaded_by_orm]]
 
     def load(self) -> None:
         step = self.report.step
@@ -656,7 +660,8 @@ class BenchData:
             if slug not in existing:
                 name = name if name not in taken_names else f"{name} ({slug})"
                 existing[slug] = Tag.objects.create(slug=slug, name=name)
-        self.tag_ids = [existing[slug].pk for slug, _ in TAGS]
+        self.tag_id_by_slug = {slug: existing[slug].pk for slug, _ in TAGS}
+        self.tag_ids = list(self.tag_id_by_slug.values())
         # Popular tags first: a tag's weight falls with its position in TAGS.
         self.tag_weights = [1 / (1 + index / 4) for index in range(len(TAGS))]
 
@@ -751,15 +756,17 @@ class BenchData:
             tag_count = rng.choices(range(5), weights=[15, 35, 30, 15, 5])[0]
             picked = rng.choices(self.tag_ids, cum_weights=tag_cumulative, k=tag_count * 2)
             self.t_tags.append(tuple(dict.fromkeys(picked))[:tag_count])
-        indexes_topic = next(
-            (topic_id for topic_id, title in self.roadmap_topics[self.backend_id] if "ndex" in title),
-            self.roadmap_topics[self.backend_id][0][0],
+        special_topic = (
+            Topic.objects.filter(roadmap_id=self.backend_id, slug=SPECIAL_TOPIC)
+            .values_list("pk", flat=True)
+            .first()
+            or self.roadmap_topics[self.backend_id][0][0]
         )
-        special_tags = tuple(self.tag_ids[index] for index in (2, 12))  # postgresql, performance
-        for _, title in SPECIAL_THREADS:
-            self.t_author[len(self.t_title)] = 1  # bench1; bench0 is the signed-in visitor
+        special_tags = tuple(self.tag_id_by_slug[slug] for slug in SPECIAL_TAGS)
+        for number, (_, title) in zip(self.special_numbers, SPECIAL_THREADS, strict=True):
+            self.t_author[number] = 1  # bench1: bench0 is the signed-in visitor, who reacts to it
             self.t_created.append(self.now - 30 * DAY)
-            self.t_topic.append(indexes_topic)
+            self.t_topic.append(special_topic)
             self.t_title.append(title)
             self.t_tags.append(special_tags)
         self.t_body = array("l", (rng.randrange(len(self.thread_pool.bodies)) for _ in range(count)))

@@ -48,7 +48,7 @@ class Command(BaseCommand):
             f"{len(due)} due digest(s){' (dry run: nothing is sent)' if options['dry_run'] else ''}"
         )
         if options["dry_run"]:
-            self._dry_run(due, now)
+            self._dry_run(due, now, max(1, options["batch_size"]))
         else:
             self._send(due, now, options)
 
@@ -64,13 +64,14 @@ class Command(BaseCommand):
             ids.append(user_id)
         return ids
 
-    def _dry_run(self, user_ids, now):
-        for user in User.objects.filter(pk__in=user_ids).order_by("pk"):
-            key = digest.period_key(user, now)
-            since = digest.digest_since(user=user, now=now)
-            built = digest.build_digest(user, since=since, now=now)
-            outcome = f"“{built.subject}”" if built else "skip: nothing new"
-            self.stdout.write(f"{user.email}  {key}  {outcome}")
+    def _dry_run(self, user_ids, now, size):
+        for start in range(0, len(user_ids), size):
+            users = list(User.objects.filter(pk__in=user_ids[start : start + size]).order_by("pk"))
+            builder = digest.digest_builder(users, now=now)
+            for user in users:
+                built = builder.build(user)
+                outcome = f"“{built.subject}”" if built else "skip: nothing new"
+                self.stdout.write(f"{user.email}  {digest.period_key(user, now)}  {outcome}")
 
     def _send(self, user_ids, now, options):
         size = max(1, options["batch_size"])

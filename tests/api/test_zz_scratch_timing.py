@@ -1,0 +1,185 @@
+"""schemathesis fuzzes the live API from its own schema, on PostgreSQL, signed in with a token.
+
+Every operation gets up to 100 examples of schema-valid data (hypothesis runs fewer when an
+operation's inputs have fewer distinct values, as GET /me/ has one), 30 of invalid data, and,
+when its path names a roadmap, topic or member, 50 more with real ones so that the fuzzing
+reaches past the 404s. No response may be a server error, and every one must conform to the
+schema: a documented status, content type and body.
+"""
+
+import logging
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+import requests
+import schemathesis
+from django.core.cache import cache
+from django.utils import timezone
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from accounts import services as account_services
+from accounts.models import ApiToken
+from community import moderation, services
+from roadmap import services as roadmap_services
+from tests.factories import (
+    AdminFactory,
+    CommentFactory,
+    TagFactory,
+    ThreadFactory,
+    UserFactory,
+    build_roadmap,
+)
+
+MAX_EXAMPLES = 100  # schema-valid data, per operation
+NEGATIVE_EXAMPLES = 30  # invalid data, per operation
+REAL_PATH_EXAMPLES = 50  # schema-valid data with real path parameters
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def seed():
+    """A small world with ids from 1, so that generated ids find real objects; returns the
+    fuzzing admin and the path parameters that name real things."""
+    roadmap, topics = build_roadmap(topics=6, sections=2)
+    tags = [TagFactory(slug=slug, name=slug.title()) for slug in ("http", "python", "databases")]
+    long_ago = timezone.now() - timedelta(days=90)
+    learner = UserFactory(username="learner", date_joined=long_ago)
+    admin = AdminFactory(username="fuzzer", date_joined=long_ago)
+    for number in range(3):
+        account_services.create_api_token(user=admin, name=f"decoy {number}")
+    for number in range(12):
+        thread = ThreadFactory(
+            author=learner if number % 2 else admin, topic=topics[number % 6], tags=tags[:2]
+        )
+        comment = CommentFactory(thread=thread, author=learner)
+        CommentFactory(thread=thread, author=admin, parent=comment)
+        moderation.flag(reporter=UserFactory(), target=thread, reason="spam")
+    services.toggle_follow(user=admin, thread=thread)
+    services.create_comment(thread=thread, author=learner, body="A reply that notifies the fuzzer")
+    roadmap_services.set_progress(user=admin, topic=topics[0], status="done")
+    roadmap_services.save_note(user=admin, topic=topics[0], body="A note")
+    real = {
+        "slug": roadmap.slug,
+        "topic": topics[1].slug,
+        "username": learner.username,
+        "key": learner.username,
+    }
+    return admin, real
+
+
+def fuzzing_token(admin) -> str:
+    """The fuzzer's own token, with an id far from the others so that DELETE /me/tokens/{id}/
+    revokes decoys, not the token the run depends on."""
+    token, key = account_services.create_api_token(user=admin, name="schemathesis")
+    ApiToken.objects.filter(pk=token.pk).update(id=987_654_321)
+    return key
+
+
+def fuzz(operation, mode, path_parameters, *, examples, session, headers) -> tuple[int, Exception | None]:
+    """Run up to `examples` generated requests against one operation; answers how many ran
+    and the first failure, if any."""
+    strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
+    count = 0
+
+    @given(case=strategy)
+    @hypothesis_settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def call(case):
+        nonlocal count
+        count += 1
+        case.call_and_validate(session=session, headers=headers, checks=CHECKS)
+
+    try:
+        call()
+    except Unsatisfiable:
+        if mode is schemathesis.GenerationMode.POSITIVE:
+            raise
+        return count, None  # nothing about this operation's inputs can be made invalid
+    except (Exception, BaseExceptionGroup) as error:  # the caller reports every operation's failure
+        return count, error
+    return count, None
+
+
+def fuzz_all(schema, real, *, session, headers) -> tuple[int, Counter, dict]:
+    """Fuzz every operation: generated data, invalid data, and real path parameters where the
+    path names things `real` knows. Answers the operations, examples per operation, failures."""
+    examples, failures, operations = Counter(), {}, 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        named = {parameter.name for parameter in operation.path_parameters} & set(real)
+        runs = [
+            (schemathesis.GenerationMode.POSITIVE, None, MAX_EXAMPLES),
+            (schemathesis.GenerationMode.NEGATIVE, None, NEGATIVE_EXAMPLES),
+        ]
+        if named:
+            real_path = {name: real[name] for name in named}
+            runs.append((schemathesis.GenerationMode.POSITIVE, real_path, REAL_PATH_EXAMPLES))
+        began = time.monotonic()
+        for mode, path_parameters, limit in runs:
+            count, error = fuzz(
+                operation, mode, path_parameters, examples=limit, session=session, headers=headers
+            )
+            examples[operation.label] += count
+            if error is not None:
+                failures[f"{operation.label} ({mode.value}{', real path' if path_parameters else ''})"] = (
+                    error
+                )
+        print(
+            f"{time.monotonic() - began:6.1f}s {examples[operation.label]:4d} {operation.label}", flush=True
+        )
+    return operations, examples, failures
+
+
+@pytest.fixture
+def quiet_client_errors():
+    """Thousands of 4xx answers are expected here: log server errors only."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
+@pytest.mark.usefixtures("quiet_client_errors")
+def test_the_live_api_conforms_to_its_schema_under_fuzzing(live_server, settings, monkeypatch):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "write": "100000/min"},
+    }
+    unlimited = services.Limit(threads_per_hour=100_000, comments_per_hour=100_000)
+    monkeypatch.setattr(services, "LIMITS", unlimited)
+    monkeypatch.setattr(services, "NEW_ACCOUNT_LIMITS", unlimited)
+    cache.clear()
+    admin, real = seed()
+    headers = {"Authorization": f"Bearer {fuzzing_token(admin)}"}
+    schema = schemathesis.openapi.from_url(
+        f"{live_server.url}/api/schema/", headers={"Accept": "application/json"}
+    )
+    started = time.monotonic()
+    with requests.Session() as session:
+        operations, examples, failures = fuzz_all(schema, real, session=session, headers=headers)
+    elapsed = time.monotonic() - started
+    print(
+        f"\nschemathesis: {operations} operations, {sum(examples.values())} examples "
+        f"(fewest {min(examples.values())}, most {max(examples.values())} per operation), "
+        f"{len(failures)} failing runs, {elapsed:.0f}s"
+    )
+    assert not failures, "\n\n".join(f"{label}:\n{error}" for label, error in failures.items())
