@@ -115,12 +115,13 @@ class Cluster:
         )
         self._start("nginx", [nginx, "-c", str(conf), "-p", str(self.run), "-g", "daemon off;"])
 
-    def up(self, *, beat: bool = True) -> "Cluster":
+    def up(self, *, workers: bool = True, beat: bool = True) -> "Cluster":
         self.start_web(0)
         self.start_web(1)
-        self.start_worker(0)
-        self.start_worker(1)
-        if beat:
+        if workers:
+            self.start_worker(0)
+            self.start_worker(1)
+        if workers and beat:
             self.start_beat()
         self.start_nginx()
         self.wait_until_healthy()
