@@ -178,12 +178,18 @@ def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+# Paths are reversed once per process: a batch links the same topics and threads many times.
+@lru_cache(maxsize=8192)
+def _path(name: str, **kwargs) -> str:
+    return reverse(name, kwargs=kwargs)
+
+
 def _thread_url(thread_id: int, slug: str) -> str:
-    return absolute(reverse("community:thread-detail", kwargs={"pk": thread_id, "slug": slug or "thread"}))
+    return absolute(_path("community:thread-detail", pk=thread_id, slug=slug or "thread"))
 
 
 def _topic_url(roadmap_slug: str, topic_slug: str) -> str:
-    return absolute(reverse("roadmap:topic-detail", kwargs={"slug": roadmap_slug, "topic": topic_slug}))
+    return absolute(_path("roadmap:topic-detail", slug=roadmap_slug, topic=topic_slug))
 
 
 def _plural(count: int, singular: str, plural: str = "") -> str:
@@ -393,7 +399,7 @@ def _thread_link(thread: _ThreadRow, *, since: datetime) -> Link:
 
 def _reply(notification: Notification) -> Reply:
     if notification.comment_id:
-        url = absolute(reverse("community:comment-link", kwargs={"pk": notification.comment_id}))
+        url = absolute(_path("community:comment-link", pk=notification.comment_id))
     else:
         url = _thread_url(notification.thread_id, notification.thread.slug)
     return Reply(

@@ -141,16 +141,16 @@ class ModerationActView(generics.GenericAPIView):
     act = None
     target_argument = "target"
 
-    def get_target(self, request, key):
+    def get_target(self, request, *, pk=None, username=None):
         if self.target_kind == "thread":
-            return selectors.visible_thread(pk=key, viewer=request.user)
+            return selectors.visible_thread(pk=pk, viewer=request.user)
         if self.target_kind == "comment":
-            return _comment_for_moderator(key, request.user)
-        return member_or_404(key)
+            return _comment_for_moderator(pk, request.user)
+        return member_or_404(username)
 
     @extend_schema(responses={201: ModerationActionSerializer})
-    def post(self, request, key):
-        target = self.get_target(request, key)
+    def post(self, request, **lookup):
+        target = self.get_target(request, **lookup)
         given = self.get_serializer(data=request.data)
         given.is_valid(raise_exception=True)
         entry = self.act(moderator=request.user, **{self.target_argument: target}, **given.validated_data)
@@ -160,9 +160,9 @@ class ModerationActView(generics.GenericAPIView):
 def act_routes():
     """(route, view, name) for every moderation act."""
     kinds = [
-        ("threads", "<int:key>", "thread", THREAD_ACTS),
-        ("comments", "<int:key>", "comment", COMMENT_ACTS),
-        ("users", "<str:key>", "user", USER_ACTS),
+        ("threads", "<int:pk>", "thread", THREAD_ACTS),
+        ("comments", "<int:pk>", "comment", COMMENT_ACTS),
+        ("users", "<str:username>", "user", USER_ACTS),
     ]
     for collection, key, kind, acts in kinds:
         for name, (serializer, act, target_argument) in acts.items():
