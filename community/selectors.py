@@ -1,7 +1,6 @@
 """Reads for discussion pages, each with its joins and prefetches done, so that a page runs
 the same number of queries however many threads, comments and reactions there are."""
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -24,6 +23,7 @@ from community.models import (
     Tag,
     Thread,
 )
+from config.cache import version_token
 
 THREADS_PER_PAGE = 30
 COMMENTS_PER_PAGE = 100
@@ -107,7 +107,8 @@ def visible_thread(*, pk: int, viewer) -> Thread:
     return thread
 
 
-def _visible_comments(thread: Thread, viewer):
+def visible_comments(thread: Thread, viewer):
+    """The comments of a thread this viewer may see (their own hidden ones included)."""
     comments = Comment.objects.filter(thread=thread)
     if permissions.is_moderator(viewer):
         return comments
@@ -118,7 +119,7 @@ def _visible_comments(thread: Thread, viewer):
 
 def comment_page(*, thread: Thread, viewer, page_number=1) -> Page:
     """One page of top-level comments (100), each with its visible replies, authors joined."""
-    visible = _visible_comments(thread, viewer)
+    visible = visible_comments(thread, viewer)
     replies = visible.exclude(parent=None).select_related("author", "reply_to").order_by("created_at", "pk")
     top_level = (
         visible.filter(parent=None)
@@ -186,12 +187,7 @@ def topic_counts_version_key(roadmap_id: int) -> str:
 
 
 def topic_counts_version(roadmap_id: int) -> str:
-    key = topic_counts_version_key(roadmap_id)
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        version = cache.get(key) or "uncached"
-    return str(version)
+    return version_token(topic_counts_version_key(roadmap_id))
 
 
 def topic_threads(*, topic_id: int, limit: int = 10) -> list[Thread]:

@@ -3,11 +3,9 @@ notifications. Each function checks its rule (community.permissions), validates,
 a transaction; views only translate the exceptions into pages."""
 
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -28,6 +26,7 @@ from community.models import (
     Thread,
 )
 from community.selectors import topic_counts_version_key
+from config.cache import bump_version_tokens
 
 
 class RateLimited(Exception):
@@ -126,8 +125,7 @@ def _bump_topic_counts(*topics) -> None:
     roadmap_ids = {topic.roadmap_id for topic in topics if topic is not None}
 
     def bump():
-        for roadmap_id in roadmap_ids:
-            cache.set(topic_counts_version_key(roadmap_id), uuid.uuid4().hex, None)
+        bump_version_tokens(*(topic_counts_version_key(roadmap_id) for roadmap_id in roadmap_ids))
 
     if roadmap_ids:
         transaction.on_commit(bump)

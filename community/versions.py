@@ -8,10 +8,9 @@ unreachable at once (they simply expire). Two scopes:
 - the lists token: anything a list shows (new thread, new comment, reaction, moderation).
 """
 
-import uuid
-
-from django.core.cache import cache
 from django.db import transaction
+
+from config.cache import bump_version_tokens, version_token
 
 LISTS_KEY = "community:lists:version"
 
@@ -20,20 +19,12 @@ def _thread_key(thread_id: int) -> str:
     return f"community:thread:{thread_id}:version"
 
 
-def _get(key: str) -> str:
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        version = cache.get(key) or "uncached"
-    return version
-
-
 def thread_version(thread_id: int) -> str:
-    return _get(_thread_key(thread_id))
+    return version_token(_thread_key(thread_id))
 
 
 def lists_version() -> str:
-    return _get(LISTS_KEY)
+    return version_token(LISTS_KEY)
 
 
 def thread_changed(thread_id: int | None) -> None:
@@ -43,11 +34,10 @@ def thread_changed(thread_id: int | None) -> None:
     (it could not see the uncommitted write yet) is made unreachable by the second bump.
     """
 
+    keys = [LISTS_KEY, _thread_key(thread_id)] if thread_id else [LISTS_KEY]
+
     def bump():
-        tokens = {LISTS_KEY: uuid.uuid4().hex}
-        if thread_id:
-            tokens[_thread_key(thread_id)] = uuid.uuid4().hex
-        cache.set_many(tokens, None)
+        bump_version_tokens(*keys)
 
     bump()
     transaction.on_commit(bump)

@@ -10,6 +10,7 @@ so an outage costs one failed connection per process every few seconds, not one 
 import inspect
 import logging
 import time
+import uuid
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
@@ -55,3 +56,24 @@ class ResilientRedisCache(RedisCache):
                   "has_key", "incr", "decr", "clear"):  # fmt: skip
         locals()[_name] = _resilient(_name)
     del _name
+
+
+def version_token(key: str) -> str:
+    """The current version token stored at `key`, creating one if there is none.
+
+    Caches keyed by a token are invalidated by giving it a new value (bump_version_tokens).
+    A token is random, never a counter, so one lost to eviction cannot bring old entries back.
+    """
+    from django.core.cache import cache
+
+    token = cache.get(key)
+    if token is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        token = cache.get(key) or "uncached"
+    return token
+
+
+def bump_version_tokens(*keys: str) -> None:
+    from django.core.cache import cache
+
+    cache.set_many({key: uuid.uuid4().hex for key in keys}, None)

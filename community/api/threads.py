@@ -59,7 +59,7 @@ def visible_comment(*, pk: int, viewer) -> Comment:
         raise Http404("No such comment.")
     thread = selectors.visible_thread(pk=thread_id, viewer=viewer)
     comment = (
-        selectors._visible_comments(thread, viewer).select_related("author", "reply_to").filter(pk=pk).first()
+        selectors.visible_comments(thread, viewer).select_related("author", "reply_to").filter(pk=pk).first()
     )
     if comment is None:
         raise Http404("No such comment.")
@@ -214,9 +214,7 @@ class CommentList(generics.ListAPIView):
 
     def get_queryset(self):
         self.thread = selectors.visible_thread(pk=self.kwargs["pk"], viewer=self.request.user)
-        return selectors._visible_comments(self.thread, self.request.user).select_related(
-            "author", "reply_to"
-        )
+        return selectors.visible_comments(self.thread, self.request.user).select_related("author", "reply_to")
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -236,7 +234,7 @@ class CommentList(generics.ListAPIView):
         parent = None
         if given.validated_data.get("parent"):
             parent = (
-                selectors._visible_comments(thread, request.user)
+                selectors.visible_comments(thread, request.user)
                 .filter(pk=given.validated_data["parent"])
                 .first()
             )

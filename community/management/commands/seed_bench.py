@@ -17,7 +17,6 @@ import math
 import random
 import secrets
 import time
-import uuid
 from array import array
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +26,6 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -39,6 +37,7 @@ from accounts.models import MENTORS_GROUP, User
 from community.markdown import render_post
 from community.models import Bookmark, Comment, Flag, Follow, Notification, Reaction, Status, Tag, Thread
 from community.selectors import topic_counts_version_key
+from config.cache import bump_version_tokens
 from roadmap.content_files import import_roadmap, load_roadmap_file
 from roadmap.models import Progress, Roadmap, Topic
 
@@ -1281,8 +1280,7 @@ class BenchData:
         """Cached per-roadmap thread counts are stale now; roadmap imports bumped their own keys."""
 
         def bump():
-            for roadmap_id in self.roadmap_ids:
-                cache.set(topic_counts_version_key(roadmap_id), uuid.uuid4().hex, None)
+            bump_version_tokens(*(topic_counts_version_key(roadmap_id) for roadmap_id in self.roadmap_ids))
 
         transaction.on_commit(bump)
 
