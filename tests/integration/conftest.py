@@ -17,7 +17,8 @@ from django.db import connection
 from tests.integration.smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKER_DB = 5  # a Redis database of its own, flushed by each test
+# A Redis database of its own, flushed by each test; TEST_BROKER_DB lets two runs share one Redis.
+BROKER_DB = int(os.environ.get("TEST_BROKER_DB", "5"))
 WORKER_VISIBILITY_TIMEOUT = 4  # seconds before Redis hands a dead worker's messages to another
 WORKER_CLAIM_TIMEOUT = 4  # seconds before the sweep treats a pending claim as abandoned
 
