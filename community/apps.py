@@ -16,5 +16,10 @@ class CommunityConfig(AppConfig):
         account_hooks.register_profile_section("posts", exports.profile_posts_section)
         roadmap_hooks.register("discussion_counts", selectors.topic_thread_counts)
         roadmap_hooks.register("topic_discussion", selectors.topic_discussion)
-        roadmap_hooks.register("version", selectors.topic_counts_version)
-        roadmap_hooks.register("lists_version", versions.lists_version)
+        roadmap_hooks.register(
+            "version_keys", lambda roadmap_id: [selectors.topic_counts_version_key(roadmap_id)]
+        )
+        roadmap_hooks.register(
+            "topic_version_keys",
+            lambda roadmap_id: [selectors.topic_counts_version_key(roadmap_id), versions.LISTS_KEY],
+        )

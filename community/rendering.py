@@ -9,11 +9,11 @@ wrote) is marked in the markup with data attributes and switched on here, withou
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from community import permissions, versions
 from community.models import Comment, Status
+from config.cache import versioned_get_or_set
 
 FRAGMENT_TIMEOUT = 60 * 10
 
@@ -84,10 +84,7 @@ def comments_html(*, thread, page, viewer, page_number) -> str:
         html = render()
     else:
         key = f"thread:{thread.pk}:{versions.thread_version(thread.pk)}:page:{page_number}:{variant.name}"
-        html = cache.get(key)
-        if html is None:
-            html = render()
-            cache.set(key, html, FRAGMENT_TIMEOUT)
+        html = versioned_get_or_set(key, render, FRAGMENT_TIMEOUT)
     keys = {
         f"c{target_id}-{kind}" for target, target_id, kind in page.viewer.reactions if target == "comment"
     }

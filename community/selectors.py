@@ -4,7 +4,6 @@ the same number of queries however many threads, comments and reactions there ar
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
@@ -23,7 +22,7 @@ from community.models import (
     Tag,
     Thread,
 )
-from config.cache import version_token
+from config.cache import version_token, versioned_get_or_set
 
 THREADS_PER_PAGE = 30
 COMMENTS_PER_PAGE = 100
@@ -169,17 +168,17 @@ def comment_page_number(*, comment: Comment) -> int:
 def topic_thread_counts(*, roadmap_id: int) -> dict[int, int]:
     """{topic id: published threads} for one roadmap; cached until a thread there changes."""
     key = f"community:topic-threads:{roadmap_id}:{topic_counts_version(roadmap_id)}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = dict(
+    return versioned_get_or_set(
+        key,
+        lambda: dict(
             Thread.objects.published()
             .filter(topic__roadmap_id=roadmap_id)
             .values("topic_id")
             .annotate(count=Count("pk"))
             .values_list("topic_id", "count")
-        )
-        cache.set(key, counts, 60 * 60)
-    return counts
+        ),
+        60 * 60,
+    )
 
 
 def topic_counts_version_key(roadmap_id: int) -> str:

@@ -15,12 +15,12 @@ from config.cache import bump_version_tokens, version_token
 LISTS_KEY = "community:lists:version"
 
 
-def _thread_key(thread_id: int) -> str:
+def thread_key(thread_id: int) -> str:
     return f"community:thread:{thread_id}:version"
 
 
 def thread_version(thread_id: int) -> str:
-    return version_token(_thread_key(thread_id))
+    return version_token(thread_key(thread_id))
 
 
 def lists_version() -> str:
@@ -34,7 +34,7 @@ def thread_changed(thread_id: int | None) -> None:
     (it could not see the uncommitted write yet) is made unreachable by the second bump.
     """
 
-    keys = [LISTS_KEY, _thread_key(thread_id)] if thread_id else [LISTS_KEY]
+    keys = [LISTS_KEY, thread_key(thread_id)] if thread_id else [LISTS_KEY]
 
     def bump():
         bump_version_tokens(*keys)

@@ -35,20 +35,20 @@ from community.markdown import render_post
 from community.models import Comment, Reaction, Status, Tag, Thread
 from config.page_cache import anonymous_page
 from roadmap import selectors as roadmap_selectors
-from roadmap.cache import catalogue_version
+from roadmap.cache import CATALOGUE_KEY
 from roadmap.models import Topic
 
 
-def _lists_version(request, **kwargs):
-    return f"lists:{versions.lists_version()}:{catalogue_version()}"
+def _lists_version_keys(request, **kwargs):
+    return [versions.LISTS_KEY, CATALOGUE_KEY]
 
 
-def _thread_version(request, pk, **kwargs):
-    return f"thread:{pk}:{versions.thread_version(pk)}"
+def _thread_version_keys(request, pk, **kwargs):
+    return [versions.thread_key(pk)]
 
 
 @require_GET
-@anonymous_page(_lists_version)
+@anonymous_page(_lists_version_keys)
 def home(request):
     return render(
         request,
@@ -62,6 +62,7 @@ def home(request):
 
 
 @require_GET
+@anonymous_page(_lists_version_keys)
 def search(request):
     results = search_selectors.search(query=request.GET.get("q", ""), viewer=request.user)
     return render(request, "community/search.html", {"results": results})
@@ -93,7 +94,7 @@ def _cards_html(request, listing) -> str:
 
 
 @require_GET
-@anonymous_page(_lists_version)
+@anonymous_page(_lists_version_keys)
 def thread_list(request):
     tag_slug = request.GET.get("tag", "")
     tag = Tag.objects.filter(slug=tag_slug).first() if tag_slug else None
@@ -117,7 +118,7 @@ def thread_list(request):
 
 
 @require_GET
-@anonymous_page(_lists_version)
+@anonymous_page(_lists_version_keys)
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     listing = selectors.thread_listing(
@@ -180,7 +181,7 @@ def thread_redirect(request, pk):
 
 
 @require_GET
-@anonymous_page(_thread_version)
+@anonymous_page(_thread_version_keys)
 def thread_detail(request, pk, slug):
     thread = selectors.visible_thread(pk=pk, viewer=request.user)
     if slug != thread.slug:

@@ -1,6 +1,6 @@
 """Versioned cache keys for a roadmap's structure.
 
-Every content change gives the roadmap a new version token (after the transaction commits),
+Every content change gives the roadmap a new version token (at once and after the commit),
 so cached structures are never invalidated key by key: old versions simply stop being read
 and expire (tokens: config.cache.version_token).
 """
@@ -13,12 +13,12 @@ STRUCTURE_TIMEOUT = 60 * 60
 CATALOGUE_KEY = "roadmap:catalogue:version"
 
 
-def _version_key(roadmap_id: int) -> str:
+def structure_version_key(roadmap_id: int) -> str:
     return f"roadmap:{roadmap_id}:version"
 
 
 def structure_version(roadmap_id: int) -> str:
-    return version_token(_version_key(roadmap_id))
+    return version_token(structure_version_key(roadmap_id))
 
 
 def structure_key(roadmap_id: int, name: str = "structure") -> str:
@@ -26,8 +26,17 @@ def structure_key(roadmap_id: int, name: str = "structure") -> str:
 
 
 def bump_structure_version(roadmap_id: int) -> None:
-    """Invalidate everything cached about this roadmap once the current transaction commits."""
-    transaction.on_commit(lambda: bump_version_tokens(_version_key(roadmap_id), CATALOGUE_KEY))
+    """Invalidate everything cached about this roadmap, now and again once the transaction commits.
+
+    The second bump retires what a reader cached between the two from rows it read before
+    the commit (the same rule as community.versions.thread_changed).
+    """
+
+    def bump():
+        bump_version_tokens(structure_version_key(roadmap_id), CATALOGUE_KEY)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def catalogue_version() -> str:

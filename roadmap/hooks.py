@@ -25,13 +25,14 @@ def topic_discussion(*, topic_id: int, viewer):
     return provider(topic_id=topic_id, viewer=viewer) if provider else None
 
 
-def version(*, roadmap_id: int) -> str:
-    """A token that changes whenever what the providers show for a roadmap changes (page caches)."""
-    provider = _providers.get("version")
-    return provider(roadmap_id=roadmap_id) if provider else "0"
+def version_keys(*, roadmap_id: int) -> list[str]:
+    """Cache keys of the version tokens of what the providers show on a roadmap's map: a
+    write that changes it bumps one of them (config.cache.version_tokens)."""
+    provider = _providers.get("version_keys")
+    return provider(roadmap_id=roadmap_id) if provider else []
 
 
-def lists_version() -> str:
-    """A token that changes whenever thread lists change (for topic pages' discussion block)."""
-    provider = _providers.get("lists_version")
-    return provider() if provider else "0"
+def topic_version_keys(*, roadmap_id: int) -> list[str]:
+    """The same for a topic page, whose discussion block lists threads."""
+    provider = _providers.get("topic_version_keys")
+    return provider(roadmap_id=roadmap_id) if provider else []

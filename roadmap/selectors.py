@@ -7,6 +7,7 @@ a shared key.
 """
 
 import re
+import time
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
@@ -15,6 +16,8 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.template.loader import render_to_string
 
+from config.cache import LocalMemo, version_tokens, versioned_get_or_set
+from roadmap import hooks
 from roadmap.cache import STRUCTURE_TIMEOUT, structure_key
 from roadmap.models import Note, Progress, Resource, Roadmap, Topic
 
@@ -69,19 +72,44 @@ class RoadmapMap:
 
 
 def published_roadmap(*, slug: str) -> Roadmap:
-    roadmap = Roadmap.objects.filter(slug=slug, is_published=True).first()
+    """The published roadmap with this slug (cached with its structure), or 404."""
+    roadmap_id = roadmap_id_for_slug(slug)
+    roadmap = None
+    if roadmap_id is not None:
+        roadmap = versioned_get_or_set(
+            structure_key(roadmap_id, "roadmap"),
+            lambda: Roadmap.objects.filter(pk=roadmap_id, is_published=True).first(),
+            STRUCTURE_TIMEOUT,
+        )
+    if roadmap is None or roadmap.slug != slug:
+        roadmap = Roadmap.objects.filter(slug=slug, is_published=True).first()
     if roadmap is None:
         raise Http404("No such roadmap.")
     return roadmap
 
 
+# slug -> (roadmap id, until when this process trusts it without asking the cache)
+_slug_ids = LocalMemo(max_bytes=64 * 1024)
+SLUG_MEMO_SECONDS = 60
+
+
 def roadmap_id_for_slug(slug: str) -> int | None:
-    """The id of the roadmap with this slug, published or not (cached: slugs rarely change)."""
+    """The id of the roadmap with this slug, published or not.
+
+    Cached, and remembered by each process for a minute: slugs rarely change, and a page
+    keyed by a renamed roadmap's id still finds out, since the rename bumps its version.
+    """
+    memo = _slug_ids.get(slug)
+    if memo is not None and memo[1] > time.monotonic():
+        return memo[0]
     key = f"roadmap:slug:{slug}"
     roadmap_id = cache.get(key)
     if roadmap_id is None:
         roadmap_id = Roadmap.objects.filter(slug=slug).values_list("pk", flat=True).first() or 0
-        cache.set(key, roadmap_id, STRUCTURE_TIMEOUT)
+        if roadmap_id:  # a slug nobody has yet may be taken any moment
+            cache.set(key, roadmap_id, STRUCTURE_TIMEOUT)
+    if roadmap_id:
+        _slug_ids.set(slug, (roadmap_id, time.monotonic() + SLUG_MEMO_SECONDS), size=len(slug) + 64)
     return roadmap_id or None
 
 
@@ -125,7 +153,9 @@ def _build_structure(roadmap: Roadmap) -> list[dict]:
 
 def roadmap_structure(roadmap: Roadmap) -> list[dict]:
     """Sections with their published topics, in order; cached until the content changes."""
-    return cache.get_or_set(structure_key(roadmap.pk), lambda: _build_structure(roadmap), STRUCTURE_TIMEOUT)
+    return versioned_get_or_set(
+        structure_key(roadmap.pk), lambda: _build_structure(roadmap), STRUCTURE_TIMEOUT
+    )
 
 
 def statuses(*, user, roadmap_id: int) -> dict[int, str]:
@@ -221,7 +251,7 @@ def topic_content(*, roadmap: Roadmap, slug: str) -> TopicContent:
             resources=resources,
         )
 
-    content = cache.get_or_set(structure_key(roadmap.pk, f"topic:{slug}"), build, STRUCTURE_TIMEOUT)
+    content = versioned_get_or_set(structure_key(roadmap.pk, f"topic:{slug}"), build, STRUCTURE_TIMEOUT)
     if content is None:
         raise Http404("No such topic.")
     return content
@@ -349,15 +379,18 @@ _NODE = re.compile(r'id="topic-([a-z0-9-]+)" class="topic-node status-none')
 _STATUS = re.compile(r'<span class="status-text" data-for="([a-z0-9-]+)">Not started</span>')
 
 
-def map_html(*, roadmap: Roadmap, discussion_counts: dict[int, int], counts_version: str) -> str:
-    """The map's nodes as HTML for a viewer with no progress, cached with the roadmap version."""
-    key = structure_key(roadmap.pk, f"map-html:{counts_version}")
-    html = cache.get(key)
-    if html is None:
+def map_html(*, roadmap: Roadmap, discussion_counts: dict[int, int]) -> str:
+    """The map's nodes as HTML for a viewer with no progress, cached with the roadmap's version
+    and that of its discussion counts."""
+    counts_version = "-".join(version_tokens(*hooks.version_keys(roadmap_id=roadmap.pk)))
+
+    def build():
         neutral = roadmap_map(roadmap=roadmap, viewer=AnonymousUser(), discussion_counts=discussion_counts)
-        html = render_to_string("roadmap/components/map_body.html", {"roadmap": roadmap, "map": neutral})
-        cache.set(key, html, STRUCTURE_TIMEOUT)
-    return html
+        return render_to_string("roadmap/components/map_body.html", {"roadmap": roadmap, "map": neutral})
+
+    return versioned_get_or_set(
+        structure_key(roadmap.pk, f"map-html:{counts_version}"), build, STRUCTURE_TIMEOUT
+    )
 
 
 def personalise_map(html: str, roadmap_map: RoadmapMap) -> str:

@@ -9,43 +9,51 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.cache import version_tokens
 from config.page_cache import anonymous_page
 from roadmap import hooks, selectors, services
-from roadmap.cache import catalogue_version, structure_version
+from roadmap.cache import CATALOGUE_KEY, structure_version_key
 from roadmap.forms import NoteForm, ProgressForm
 from roadmap.models import Note, Topic
 
 
-def _roadmap_version(request, slug, **kwargs):
+def _roadmap_version_keys(request, slug, **kwargs):
+    roadmap_id = selectors.roadmap_id_for_slug(slug)
+    if roadmap_id is None:  # any roadmap's change may bring this slug to life
+        return [CATALOGUE_KEY]
+    return [structure_version_key(roadmap_id), *hooks.version_keys(roadmap_id=roadmap_id)]
+
+
+def _read_tokens(request, slug):
+    """Read every version token the roadmap's pages depend on in one round trip."""
+    version_tokens(*_topic_version_keys(request, slug, topic=None))
+
+
+def _catalogue_version_keys(request, **kwargs):
+    return [CATALOGUE_KEY]
+
+
+def _topic_version_keys(request, slug, topic, **kwargs):
     roadmap_id = selectors.roadmap_id_for_slug(slug)
     if roadmap_id is None:
-        return f"roadmap:{slug}:missing"
-    return f"roadmap:{roadmap_id}:{structure_version(roadmap_id)}:{hooks.version(roadmap_id=roadmap_id)}"
-
-
-def _catalogue_version(request, **kwargs):
-    return f"catalogue:{catalogue_version()}"
-
-
-def _topic_version(request, slug, topic, **kwargs):
-    return f"{_roadmap_version(request, slug)}:{hooks.lists_version()}"
+        return [CATALOGUE_KEY]
+    return [structure_version_key(roadmap_id), *hooks.topic_version_keys(roadmap_id=roadmap_id)]
 
 
 @require_GET
-@anonymous_page(_catalogue_version)
+@anonymous_page(_catalogue_version_keys)
 def roadmap_list(request):
     cards = selectors.roadmap_cards(viewer=request.user)
     return render(request, "roadmap/roadmap_list.html", {"cards": cards})
 
 
 @require_GET
-@anonymous_page(_roadmap_version)
+@anonymous_page(_roadmap_version_keys)
 def roadmap_detail(request, slug):
+    _read_tokens(request, slug)
     roadmap = selectors.published_roadmap(slug=slug)
     counts = hooks.discussion_counts(roadmap_id=roadmap.pk)
-    html = selectors.map_html(
-        roadmap=roadmap, discussion_counts=counts, counts_version=hooks.version(roadmap_id=roadmap.pk)
-    )
+    html = selectors.map_html(roadmap=roadmap, discussion_counts=counts)
     roadmap_map = selectors.roadmap_map(roadmap=roadmap, viewer=request.user, discussion_counts=counts)
     if request.user.is_authenticated:
         html = selectors.personalise_map(html, roadmap_map)
@@ -75,8 +83,9 @@ def _topic_context(request, roadmap, topic_slug):
 
 
 @require_GET
-@anonymous_page(_topic_version)
+@anonymous_page(_topic_version_keys)
 def topic_detail(request, slug, topic):
+    _read_tokens(request, slug)
     roadmap = selectors.published_roadmap(slug=slug)
     context = _topic_context(request, roadmap, topic)
     context["discussion"] = hooks.topic_discussion(topic_id=context["topic"].id, viewer=request.user)

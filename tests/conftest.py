@@ -3,6 +3,7 @@ import os
 import pytest
 from django.core.cache import cache
 
+from config.cache import clear_local_memos
 from tests.factories import PASSWORD, AdminFactory, MentorFactory, UserFactory
 
 
@@ -11,8 +12,10 @@ def _fast_passwords_and_clean_cache(settings):
     """Argon2 is deliberately slow; tests hash with MD5. Each test starts with an empty cache."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    clear_local_memos()
     yield
     cache.clear()
+    clear_local_memos()
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ bookmarks are toggles in the services; here POST makes sure they are on and DELE
 are off, so that a client can repeat a request safely.
 """
 
+import hashlib
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
@@ -37,10 +39,13 @@ from community.api.serializers import (
     ThreadWriteSerializer,
 )
 from community.models import Bookmark, Comment, Follow, Reaction, Tag, Thread
+from community.versions import LISTS_KEY
 from config.api import NewestFirstCursorPagination, OldestFirstCursorPagination
+from config.cache import version_tokens, versioned_get_or_set
 from roadmap.models import Topic
 
 SEARCH_LIMIT = 50
+ANONYMOUS_TIMEOUT = 60 * 10
 
 
 def thread_queryset(viewer):
@@ -128,19 +133,27 @@ class ThreadList(generics.ListAPIView):
 
     @extend_schema(parameters=[ThreadFilterSerializer], summary="Threads (filter, search)")
     def get(self, request):
+        if request.user.is_authenticated:  # authors see their own hidden threads
+            return Response(self.page_data(request))
+        # Anonymous visitors all see the same page for the same URL: it is cached until any
+        # list changes (the lists token), the host kept in the key for the absolute links.
+        (lists,) = version_tokens(LISTS_KEY)
+        digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
+        key = f"api:threads:{lists}:{digest}"
+        return Response(versioned_get_or_set(key, lambda: self.page_data(request), ANONYMOUS_TIMEOUT))
+
+    def page_data(self, request) -> dict:
         threads = self.get_queryset()
         query = self.get_filters().get("q")
         if query is None:
             page = self.paginate_queryset(threads)
-            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+            return self.get_paginated_response(self.get_serializer(page, many=True).data).data
         results = search_selectors.search(query=query, viewer=request.user, limit=SEARCH_LIMIT)
         if not results.searched:
             raise serializers.ValidationError({"q": [results.message]})
         rank = {thread.pk: index for index, thread in enumerate(results.threads)}
         matches = sorted(threads.filter(pk__in=list(rank)), key=lambda thread: rank[thread.pk])
-        return Response(
-            {"next": None, "previous": None, "results": self.get_serializer(matches, many=True).data}
-        )
+        return {"next": None, "previous": None, "results": self.get_serializer(matches, many=True).data}
 
     @extend_schema(
         request=ThreadWriteSerializer,

@@ -4,8 +4,10 @@ and who may start, edit and delete them (the role matrix)."""
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from community import services
 from community.models import Status, Thread
 from tests.api.helpers import ROLES, error_of, token_client
 from tests.factories import CommentFactory, ThreadFactory, UserFactory
@@ -339,3 +341,28 @@ def test_a_deleted_thread_is_gone(author, thread, api):
 
 def test_tags_are_listed(api, tags):
     assert [tag["slug"] for tag in api.get("/api/v1/tags/").json()] == sorted(tag.slug for tag in tags)
+
+
+def test_anonymous_thread_lists_are_shared_from_the_cache_and_fresh_after_a_write(
+    client, django_assert_num_queries
+):
+    author = UserFactory()
+    services.create_thread(author=author, title="First cached thread", body="Body.")
+    first = client.get("/api/v1/threads/")
+    assert [thread["title"] for thread in first.json()["results"]] == ["First cached thread"]
+    with django_assert_num_queries(0):
+        again = client.get("/api/v1/threads/")
+    assert again.json() == first.json()
+
+    services.create_thread(author=author, title="Second thread", body="Body.")
+    titles = [thread["title"] for thread in client.get("/api/v1/threads/").json()["results"]]
+    assert titles == ["Second thread", "First cached thread"]
+
+
+def test_a_signed_in_author_still_sees_their_own_hidden_thread_in_the_list():
+    author = UserFactory()
+    services.create_thread(author=author, title="Visible to all", body="Body.")
+    ThreadFactory(author=author, title="Hidden but mine", status=Status.HIDDEN)
+    assert [t["title"] for t in Client().get("/api/v1/threads/").json()["results"]] == ["Visible to all"]
+    titles = {thread["title"] for thread in token_client(author).get("/api/v1/threads/").json()["results"]}
+    assert titles == {"Visible to all", "Hidden but mine"}

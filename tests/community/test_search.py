@@ -6,10 +6,12 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchQuery
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from community import services
 from community.models import Thread
 from community.search import search
 from tests.factories import TagFactory, ThreadFactory, UserFactory, build_roadmap
@@ -239,13 +241,32 @@ def test_search_page_queries_do_not_grow_with_the_number_of_results(client, lear
     counts = []
     for new_threads in (3, 27):
         make_matching_threads(new_threads, roadmap_topics, tags)
+        cache.clear()  # the factories skip the services, which would have retired cached results
         client.get("/search/", {"q": "observability"})
+        cache.clear()
         with CaptureQueriesContext(connection) as queries:
             response = client.get("/search/", {"q": "observability"})
         assert len(response.context["results"].threads) == min(Thread.objects.count(), 20)
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_a_repeated_search_is_served_from_the_cache_until_a_thread_is_posted(client, learner, signed_in):
+    if signed_in:
+        client.force_login(learner)
+    author = UserFactory()
+    services.create_thread(author=author, title="Observability at scale", body="Tracing first.")
+    assert "Observability at scale" in client.get("/search/", {"q": "observability"}).text
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/search/", {"q": "observability"})
+    assert "Observability at scale" in again.text
+    assert not [query for query in queries.captured_queries if "community_thread" in query["sql"]]
+
+    services.create_thread(author=author, title="Observability for beginners", body="Logs first.")
+    fresh = client.get("/search/", {"q": "observability"})
+    assert "Observability at scale" in fresh.text and "Observability for beginners" in fresh.text
 
 
 @pytest.mark.postgres
