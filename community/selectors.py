@@ -1,6 +1,7 @@
 """Reads for discussion pages, each with its joins and prefetches done, so that a page runs
 the same number of queries however many threads, comments and reactions there are."""
 
+import copy
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from community import permissions
+from community import permissions, versions
 from community.models import (
     Bookmark,
     Comment,
@@ -94,16 +95,36 @@ class ThreadPage:
     posting_block: str
 
 
-def visible_thread(*, pk: int, viewer) -> Thread:
-    thread = (
+def _thread_with_relations(pk: int) -> Thread | None:
+    return (
         Thread.objects.select_related("author", "topic__roadmap", "accepted_comment__author")
         .prefetch_related("tags")
         .filter(pk=pk)
         .first()
     )
+
+
+def visible_thread(*, pk: int, viewer) -> Thread:
+    thread = _thread_with_relations(pk)
     if thread is None or not permissions.can_view_thread(viewer, thread):
         raise Http404("No such discussion.")
     return thread
+
+
+HEAD_TIMEOUT = 60 * 10
+
+
+def thread_for_page(*, pk: int, viewer) -> Thread:
+    """visible_thread for showing a thread page: the thread and what it shows with it (author,
+    topic, accepted answer, tags) are cached under the thread's version, which every change
+    to the thread bumps; a renamed author or topic shows within HEAD_TIMEOUT. Writes use
+    visible_thread, which always reads the database."""
+    thread = versioned_get_or_set(
+        f"thread:{pk}:{versions.thread_version(pk)}:head", lambda: _thread_with_relations(pk), HEAD_TIMEOUT
+    )
+    if thread is None or not permissions.can_view_thread(viewer, thread):
+        raise Http404("No such discussion.")
+    return copy.copy(thread)  # the cached instance is shared by this process's requests
 
 
 def visible_comments(thread: Thread, viewer):

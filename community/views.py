@@ -183,7 +183,7 @@ def thread_redirect(request, pk):
 @require_GET
 @anonymous_page(_thread_version_keys)
 def thread_detail(request, pk, slug):
-    thread = selectors.visible_thread(pk=pk, viewer=request.user)
+    thread = selectors.thread_for_page(pk=pk, viewer=request.user)
     if slug != thread.slug:
         return redirect(thread, permanent=True)
     return _render_thread(request, thread, CommentForm())

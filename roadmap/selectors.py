@@ -6,6 +6,7 @@ viewer's statuses are read with one query per page and merged in; they are never
 a shared key.
 """
 
+import copy
 import re
 import time
 from dataclasses import dataclass, field
@@ -85,7 +86,7 @@ def published_roadmap(*, slug: str) -> Roadmap:
         roadmap = Roadmap.objects.filter(slug=slug, is_published=True).first()
     if roadmap is None:
         raise Http404("No such roadmap.")
-    return roadmap
+    return copy.copy(roadmap)  # a cached instance is shared by this process's requests
 
 
 # slug -> (roadmap id, until when this process trusts it without asking the cache)
