@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
-from community import permissions, versions
-from community.models import Comment, Status
+from community import versions
 from config.cache import versioned_get_or_set
 
 FRAGMENT_TIMEOUT = 60 * 10
@@ -70,11 +69,9 @@ def personalise(html: str, *, viewer, reaction_keys) -> str:
     return pattern.sub(lambda match: changes[match.group(0)], html)
 
 
-def needs_private_render(*, viewer, thread) -> bool:
+def needs_private_render(*, viewer, page) -> bool:
     """A viewer who wrote a hidden comment sees it (marked); shared fragments leave it out."""
-    if not viewer.is_authenticated or permissions.is_moderator(viewer):
-        return False
-    return Comment.objects.filter(thread=thread, author=viewer, status=Status.HIDDEN).exists()
+    return page.viewer.has_hidden_comments and not page.is_moderator
 
 
 def comments_html(*, thread, page, viewer, page_number) -> str:
@@ -88,7 +85,7 @@ def comments_html(*, thread, page, viewer, page_number) -> str:
         comments = comment_page(thread=thread, viewer=viewer, page_number=page_number)
         return render_to_string("community/components/comment_list.html", {**context, "comments": comments})
 
-    if needs_private_render(viewer=viewer, thread=thread):
+    if needs_private_render(viewer=viewer, page=page):
         html = render()
     else:
         key = f"thread:{thread.pk}:{versions.thread_version(thread.pk)}:page:{page_number}:{variant.name}"

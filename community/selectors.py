@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -80,6 +80,7 @@ class ViewerState:
     reactions: set = field(default_factory=set)  # ("thread"|"comment", id, kind)
     follows_thread: bool = False
     bookmarked: bool = False
+    has_hidden_comments: bool = False  # they wrote a comment here that a mentor hid
 
 
 @dataclass
@@ -161,8 +162,21 @@ def thread_page(*, thread: Thread, viewer) -> ThreadPage:
         rows = Reaction.objects.filter(user=viewer).filter(Q(thread=thread) | Q(comment__thread=thread))
         for thread_id, comment_id, kind in rows.values_list("thread_id", "comment_id", "kind"):
             state.reactions.add(("thread", thread_id, kind) if thread_id else ("comment", comment_id, kind))
-        state.follows_thread = Follow.objects.filter(user=viewer, thread=thread).exists()
-        state.bookmarked = Bookmark.objects.filter(user=viewer, thread=thread).exists()
+        flags = (
+            Thread.objects.filter(pk=thread.pk)
+            .annotate(
+                following=Exists(Follow.objects.filter(user=viewer, thread=OuterRef("pk"))),
+                bookmarked=Exists(Bookmark.objects.filter(user=viewer, thread=OuterRef("pk"))),
+                hidden_comments=Exists(
+                    Comment.objects.filter(thread=OuterRef("pk"), author=viewer, status=Status.HIDDEN)
+                ),
+            )
+            .values("following", "bookmarked", "hidden_comments")
+            .first()
+        ) or {}
+        state.follows_thread = flags.get("following", False)
+        state.bookmarked = flags.get("bookmarked", False)
+        state.has_hidden_comments = flags.get("hidden_comments", False)
     return ThreadPage(
         thread=thread,
         viewer=state,
