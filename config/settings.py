@@ -304,6 +304,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.sweep_digest_claims",
         "schedule": crontab(minute="*/10"),
     },
+    # The outbox's safety net: each post asks for a drain after its commit, but that request is
+    # lost while the broker is down. A drain still queued when the next one is due is redundant.
+    "drain-outbox": {
+        "task": "community.tasks.drain_outbox",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
+    "prune-outbox": {
+        "task": "community.tasks.prune_outbox",
+        "schedule": crontab(minute=40),
+    },
 }
 
 # --- Digest emails ----------------------------------------------------------------------
@@ -313,6 +324,13 @@ DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=50)
 DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=900)
 DIGEST_MAX_ATTEMPTS = 5
 DIGEST_SMTP_TIMEOUT = 30
+
+# --- Outbox (follow-up work of posts: community.outbox) --------------------------------
+
+OUTBOX_BATCH_SIZE = 100  # events claimed and processed per transaction
+OUTBOX_MAX_ATTEMPTS = 10  # then an event is given up and left for a person to look at
+OUTBOX_RETRY_DELAY = 30  # seconds before the first retry; doubles each time, up to an hour
+OUTBOX_RETENTION_DAYS = 7  # processed events are kept this long, then pruned
 
 # --- REST framework ---------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ import os
 import pytest
 from django.core.cache import cache
 
+from config.celery import app as celery_app
 from tests.factories import PASSWORD, AdminFactory, MentorFactory, UserFactory
 
 
@@ -13,6 +14,33 @@ def _fast_passwords_and_clean_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks():
+    """Tasks run in the test process, as with the embedded defaults, even when REDIS_URL names a
+    broker: tests that need the broker or a worker publish to it themselves (publish_to,
+    tests/integration)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def publish_to():
+    """publish_to(url): from then on this process publishes tasks to the broker at `url` instead
+    of running them; connections pooled for the previous broker are dropped. Undone after the test."""
+    conf = celery_app.conf
+    previous = conf.broker_url, conf.task_always_eager
+
+    def publish(url):
+        celery_app.close()
+        conf.broker_url, conf.task_always_eager = url, False
+
+    yield publish
+    celery_app.close()
+    conf.broker_url, conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from community import services
-from community.models import Comment, Reaction, Thread
+from community import outbox, services
+from community.models import Comment, Notification, Reaction, Thread
 from tests.factories import TagFactory, ThreadFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
@@ -105,8 +105,11 @@ def test_notifications_page_does_not_grow(client, learner):
     services.toggle_follow(user=learner, thread=thread)
     for _ in range(3):
         services.create_comment(thread=thread, author=UserFactory(), body="hi")
+    outbox.drain()
     small = count(client, reverse("community:notification-list"))
     for _ in range(25):
         services.create_comment(thread=thread, author=UserFactory(), body="hi")
+    outbox.drain()
     assert count(client, reverse("community:notification-list")) == small
     assert Thread.objects.count() == 1
+    assert Notification.objects.filter(recipient=learner).count() == 28
