@@ -27,19 +27,27 @@ def _eager_tasks():
     celery_app.conf.task_always_eager = previous
 
 
+def _forget_broker_connections():
+    """Celery keeps the connection and producer pools of the broker it first used (eager tasks
+    use them too) and has no public way to let go of them; without this it keeps publishing
+    there. kombu keeps the pools themselves, by URL, for when that broker is used again."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def publish_to():
     """publish_to(url): from then on this process publishes tasks to the broker at `url` instead
-    of running them; connections pooled for the previous broker are dropped. Undone after the test."""
+    of running them. Undone after the test."""
     conf = celery_app.conf
     previous = conf.broker_url, conf.task_always_eager
 
     def publish(url):
-        celery_app.close()
+        _forget_broker_connections()
         conf.broker_url, conf.task_always_eager = url, False
 
     yield publish
-    celery_app.close()
+    _forget_broker_connections()
     conf.broker_url, conf.task_always_eager = previous
 
 
