@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from community import moderation, outbox, services, tasks
 from community.models import Comment, Notification, OutboxEvent
+from config.celery import app as celery_app
 from tests.factories import CommentFactory, FollowFactory, ThreadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,22 @@ def test_a_post_is_saved_and_answered_at_once_when_the_broker_refuses_connection
         comment = services.create_comment(thread=ThreadFactory(), author=learner, body="Saved all the same")
     assert time.monotonic() - started < 1
     assert OutboxEvent.objects.pending().get().payload["comment_id"] == comment.pk
+    assert "could not ask for a drain (broker unreachable" in caplog.text
+
+
+def test_asking_for_a_drain_gives_up_within_the_socket_timeout_when_the_broker_hangs(
+    publish_to, learner, caplog, django_capture_on_commit_callbacks
+):
+    with socket.socket() as silent:  # the kernel accepts connections, and nothing ever answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        publish_to(f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.create_comment(thread=ThreadFactory(), author=learner, body="Saved all the same")
+        elapsed = time.monotonic() - started
+    assert elapsed < celery_app.conf.broker_transport_options["socket_timeout"] + 1
+    assert OutboxEvent.objects.pending().exists()
     assert "could not ask for a drain (broker unreachable" in caplog.text
 
 
