@@ -5,9 +5,12 @@ import socket
 import threading
 import time
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from community import moderation, outbox, services, tasks
@@ -231,6 +234,62 @@ def test_moderation_notices_go_through_the_outbox_and_a_long_one_is_shortened_to
     assert notice.verb == "moderation" and notice.actor == mentor
     assert len(notice.message) == 500 and notice.message.startswith("A mentor hid your thread")
     assert notice.message.endswith("R…")
+
+
+def test_the_drain_command_shows_progress_and_can_retry_events_that_were_given_up(learner):
+    broken = OutboxEvent.objects.create(
+        kind=OutboxEvent.Kind.COMMENT_POSTED, payload={}, attempts=10, failed_at=timezone.now()
+    )
+    services.create_comment(thread=ThreadFactory(), author=learner, body="A reply")
+    out = StringIO()
+    call_command("drain_outbox", stdout=out)
+    assert out.getvalue().splitlines()[0] == "1 due event(s); 1 given up (see the admin, or --retry-failed)"
+    assert "1/1 (1 processed, 0 failed (will retry), 0 given up)" in out.getvalue()
+    assert "Done: 1 processed" in out.getvalue()
+
+    out = StringIO()
+    call_command("drain_outbox", "--retry-failed", stdout=out)
+    assert "1 failed or waiting event(s) made due again" in out.getvalue()
+    assert "Done: 0 processed, 1 failed (will retry), 0 given up" in out.getvalue()
+    assert "1 event(s) still pending" in out.getvalue()
+    broken.refresh_from_db()
+    assert (broken.state, broken.attempts) == ("retrying", 1)
+
+
+def test_the_admin_lists_events_read_only_by_state(admin_client, learner):
+    now = timezone.now()
+    processed = OutboxEvent.objects.create(kind="thread_posted", processed_at=now, attempts=1)
+    waiting = OutboxEvent.objects.create(kind="thread_posted")
+    retrying = OutboxEvent.objects.create(
+        kind="thread_posted", attempts=2, last_error="Traceback…\nKeyError: 'x'"
+    )
+    failed = OutboxEvent.objects.create(
+        kind="thread_posted", attempts=10, failed_at=now, last_error="KeyError: 'y'"
+    )
+    changelist = reverse("admin:community_outboxevent_changelist")
+
+    def listed(state):
+        page = admin_client.get(changelist, {"state": state} if state else {})
+        assert page.status_code == 200
+        events = (processed, waiting, retrying, failed)
+        return {
+            event
+            for event in events
+            if reverse("admin:community_outboxevent_change", args=[event.pk]) in page.text
+        }
+
+    assert listed(None) == {processed, waiting, retrying, failed}
+    assert listed("pending") == {waiting, retrying}
+    assert listed("retrying") == {retrying}
+    assert listed("failed") == {failed}
+    assert listed("processed") == {processed}
+    assert "KeyError: &#x27;y&#x27;" in admin_client.get(changelist, {"state": "failed"}).text
+    assert admin_client.get(reverse("admin:community_outboxevent_add")).status_code == 403
+    change = admin_client.get(reverse("admin:community_outboxevent_change", args=[failed.pk]))
+    assert change.status_code == 200 and 'name="_save"' not in change.text
+    assert (
+        admin_client.post(reverse("admin:community_outboxevent_delete", args=[failed.pk])).status_code == 403
+    )
 
 
 def test_beat_drains_the_outbox_every_30_seconds_and_prunes_it(settings):
