@@ -19,6 +19,7 @@ from community.models import (
     Follow,
     ModerationAction,
     Notification,
+    OutboxEvent,
     Reaction,
     Tag,
     Thread,
@@ -140,6 +141,53 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ["recipient", "actor", "thread"]
     raw_id_fields = ["recipient", "actor", "thread", "comment"]
     show_full_result_count = False
+
+
+class OutboxStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("pending", "Pending (not processed yet)"),
+            ("retrying", "Retrying (failed, will be tried again)"),
+            ("failed", "Failed (given up)"),
+            ("processed", "Processed"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.pending()
+        if self.value() == "retrying":
+            return queryset.pending().filter(attempts__gt=0)
+        if self.value() == "failed":
+            return queryset.failed()
+        if self.value() == "processed":
+            return queryset.filter(processed_at__isnull=False)
+        return queryset
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    """The follow-up work of posts (community.outbox): read-only. The pending backlog should stay
+    near zero and failed events should not exist; `manage.py drain_outbox --retry-failed` retries."""
+
+    list_display = ["created_at", "kind", "state", "attempts", "next_attempt_at", "processed_at", "error"]
+    list_filter = [OutboxStateFilter, "kind", ("created_at", admin.DateFieldListFilter)]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="last error")
+    def error(self, obj):
+        return obj.last_error.strip().splitlines()[-1][:120] if obj.last_error.strip() else ""
 
 
 @admin.register(ModerationAction)

@@ -435,3 +435,65 @@ class DigestDelivery(models.Model):
 
     def __str__(self):
         return f"{self.period_key} for {self.user_id}: {self.status}"
+
+
+class OutboxEventQuerySet(models.QuerySet):
+    def pending(self):
+        """Not processed yet and not given up on (whether due now or waiting out a backoff)."""
+        return self.filter(processed_at__isnull=True, failed_at__isnull=True)
+
+    def due(self, now):
+        """Pending events whose time has come, in processing order (outbox_pending_idx)."""
+        return self.pending().filter(next_attempt_at__lte=now).order_by("next_attempt_at", "pk")
+
+    def failed(self):
+        return self.filter(failed_at__isnull=False)
+
+
+class OutboxEvent(models.Model):
+    """Follow-up work of a write (the notifications it causes), recorded in the write's own
+    transaction and carried out after commit by community.tasks.drain_outbox (community.outbox).
+
+    The payload holds ids, plus the text of a moderation notice. An event whose handler fails
+    is tried again with exponential backoff (`next_attempt_at`); after OUTBOX_MAX_ATTEMPTS it is
+    given up (`failed_at`) and stays here, visible in the admin, until retried by hand.
+    """
+
+    class Kind(models.TextChoices):
+        THREAD_POSTED = "thread_posted", "Thread posted"
+        THREAD_EDITED = "thread_edited", "Thread edited"
+        COMMENT_POSTED = "comment_posted", "Comment posted"
+        COMMENT_EDITED = "comment_edited", "Comment edited"
+        ANSWER_ACCEPTED = "answer_accepted", "Answer accepted"
+        MODERATION_NOTICE = "moderation_notice", "Moderation notice"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True, help_text="The latest failure, kept after a later success.")
+    processed_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True, help_text="When retrying stopped.")
+
+    objects = OutboxEventQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(processed_at__isnull=True, failed_at__isnull=True),
+                name="outbox_pending_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.payload} ({self.state})"
+
+    @property
+    def state(self) -> str:
+        if self.processed_at is not None:
+            return "processed"
+        if self.failed_at is not None:
+            return "failed"
+        return "retrying" if self.attempts else "pending"

@@ -1,6 +1,9 @@
 """Writes in the community: threads, comments, reactions, answers, follows, bookmarks and
 notifications. Each function checks its rule (community.permissions), validates, and runs in
-a transaction; views only translate the exceptions into pages."""
+a transaction; views only translate the exceptions into pages.
+
+The notifications a write causes are not written here: the write records an outbox event in
+its transaction, and community.outbox turns it into notifications after commit."""
 
 import re
 from dataclasses import dataclass
@@ -12,7 +15,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from community import permissions, versions
+from community import outbox, permissions, versions
 from community.markdown import render_post
 from community.models import (
     Bookmark,
@@ -20,6 +23,7 @@ from community.models import (
     Follow,
     ModerationAction,
     Notification,
+    OutboxEvent,
     Reaction,
     Status,
     Tag,
@@ -131,36 +135,18 @@ def _bump_topic_counts(*topics) -> None:
         transaction.on_commit(bump)
 
 
-# --- Notifications ---------------------------------------------------------------------
-
-
-def _notify(*, recipients, actor, verb, event_key, thread=None, comment=None, message="") -> None:
-    """One notification per recipient and event, never to the actor themself."""
-    rows = [
-        Notification(
-            recipient_id=recipient_id,
-            actor=actor,
-            verb=verb,
-            thread=thread,
-            comment=comment,
-            message=message,
-            event_key=event_key,
-        )
-        for recipient_id in dict.fromkeys(recipients)
-        if recipient_id and (actor is None or recipient_id != actor.pk)
-    ]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+# --- Notifications (carried out after commit by community.outbox) ---------------------
 
 
 def notify_moderation(*, recipient_id, actor, event_key, message, thread=None, comment=None) -> None:
-    _notify(
-        recipients=[recipient_id],
-        actor=actor,
-        verb=Notification.Verb.MODERATION,
+    outbox.record(
+        OutboxEvent.Kind.MODERATION_NOTICE,
+        recipient_id=recipient_id,
+        actor_id=actor.pk if actor else None,
         event_key=event_key,
-        thread=thread,
-        comment=comment,
         message=message,
+        thread_id=thread.pk if thread else None,
+        comment_id=comment.pk if comment else None,
     )
 
 
@@ -199,12 +185,11 @@ def create_thread(*, author, title: str, body: str, topic=None, tags=()) -> Thre
         thread.tags.set(tags)
         Tag.objects.filter(pk__in=[tag.pk for tag in tags]).update(thread_count=F("thread_count") + 1)
     _follow_thread(author, thread)
-    _notify(
-        recipients=[user.pk for user in rendered.mentions],
-        actor=author,
-        verb=Notification.Verb.MENTION,
-        event_key=f"thread:{thread.pk}",
-        thread=thread,
+    outbox.record(
+        OutboxEvent.Kind.THREAD_POSTED,
+        thread_id=thread.pk,
+        actor_id=author.pk,
+        mentioned_ids=[user.pk for user in rendered.mentions],
     )
     _bump_topic_counts(topic)
     versions.thread_changed(thread.pk)
@@ -230,12 +215,11 @@ def edit_thread(*, thread: Thread, editor, title: str, body: str, topic=None, ta
         thread.tags.set(tags)
         Tag.objects.filter(pk__in=new_tags - old_tags).update(thread_count=F("thread_count") + 1)
         Tag.objects.filter(pk__in=old_tags - new_tags).update(thread_count=Greatest(F("thread_count") - 1, 0))
-    _notify(
-        recipients=[user.pk for user in rendered.mentions],
-        actor=editor,
-        verb=Notification.Verb.MENTION,
-        event_key=f"thread:{thread.pk}",
-        thread=thread,
+    outbox.record(
+        OutboxEvent.Kind.THREAD_EDITED,
+        thread_id=thread.pk,
+        actor_id=editor.pk,
+        mentioned_ids=[user.pk for user in rendered.mentions],
     )
     if old_topic != topic:
         _bump_topic_counts(old_topic, topic)
@@ -290,26 +274,12 @@ def create_comment(*, thread: Thread, author, body: str, parent: Comment | None 
     Thread.objects.filter(pk=thread.pk).update(comment_count=F("comment_count") + 1, last_activity_at=now)
     _follow_thread(author, thread)
     versions.thread_changed(thread.pk)
-
-    event = f"comment:{comment.pk}"
-    mentioned = [user.pk for user in rendered.mentions]
-    _notify(
-        recipients=mentioned,
-        actor=author,
-        verb=Notification.Verb.MENTION,
-        event_key=event,
-        thread=thread,
-        comment=comment,
-    )
-    followers = list(Follow.objects.filter(thread=thread).values_list("user_id", flat=True))
-    direct = [parent.author_id if parent else None, reply_to.pk if reply_to else None]
-    _notify(
-        recipients=[user_id for user_id in [*direct, *followers] if user_id not in mentioned],
-        actor=author,
-        verb=Notification.Verb.REPLY,
-        event_key=event,
-        thread=thread,
-        comment=comment,
+    # Mentions, and replies to the parent's author, the one replied to and the followers.
+    outbox.record(
+        OutboxEvent.Kind.COMMENT_POSTED,
+        comment_id=comment.pk,
+        actor_id=author.pk,
+        mentioned_ids=[user.pk for user in rendered.mentions],
     )
     return comment
 
@@ -324,13 +294,11 @@ def edit_comment(*, comment: Comment, editor, body: str) -> Comment:
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
     versions.thread_changed(comment.thread_id)
-    _notify(
-        recipients=[user.pk for user in rendered.mentions],
-        actor=editor,
-        verb=Notification.Verb.MENTION,
-        event_key=f"comment:{comment.pk}",
-        thread=comment.thread,
-        comment=comment,
+    outbox.record(
+        OutboxEvent.Kind.COMMENT_EDITED,
+        comment_id=comment.pk,
+        actor_id=editor.pk,
+        mentioned_ids=[user.pk for user in rendered.mentions],
     )
     return comment
 
@@ -423,13 +391,11 @@ def accept_answer(*, thread: Thread, comment: Comment, user, reason: str = "") -
             reason=reason or ("Accepted as the answer" if accepting else "Answer unmarked"),
         )
     if accepting:
-        _notify(
-            recipients=[comment.author_id],
-            actor=user,
-            verb=Notification.Verb.ANSWER_ACCEPTED,
-            event_key=f"accepted:{comment.pk}",
-            thread=thread,
-            comment=comment,
+        outbox.record(
+            OutboxEvent.Kind.ANSWER_ACCEPTED,
+            comment_id=comment.pk,
+            actor_id=user.pk,
+            recipient_id=comment.author_id,
         )
     return accepting
 

@@ -1,7 +1,9 @@
-"""Celery tasks of the community: digest emails. Thin: they take ids and call community.digest.
+"""Celery tasks of the community: digest emails and the outbox. Thin: they take ids and call
+community.digest or community.outbox.
 
-Every task is safe to run twice (the DigestDelivery claim makes a second run send nothing),
-so a message redelivered after a worker died, or a retry racing the sweep, is harmless.
+Every task is safe to run twice (the DigestDelivery claim makes a second run send nothing; an
+outbox event is claimed under a row lock and its notifications are unique per event), so a
+message redelivered after a worker died, or a retry racing the sweep, is harmless.
 """
 
 import logging
@@ -12,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from community import digest
+from community import digest, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -56,3 +58,25 @@ def sweep_digest_claims() -> int:
     swept = digest.sweep_stale_claims()
     enqueue_digest_batches(swept.requeue_user_ids)
     return len(swept.requeue_user_ids)
+
+
+# At most this many batches per run, to stay well inside the task time limit; beat runs again.
+OUTBOX_BATCHES_PER_DRAIN = 50
+
+
+@shared_task
+def drain_outbox() -> str:
+    """Asked for after each post's commit, and run by beat every 30 seconds as the safety net:
+    carry out the due outbox events (their notifications). Concurrent runs share the work."""
+    result = outbox.drain(max_batches=OUTBOX_BATCHES_PER_DRAIN)
+    if result.processed or result.failed or result.given_up:
+        logger.info("outbox drained: %s", result)
+    return str(result)
+
+
+@shared_task
+def prune_outbox() -> int:
+    """Run by beat hourly: delete outbox events processed longer ago than the retention."""
+    deleted = outbox.prune()
+    logger.info("outbox pruned: %d processed events deleted", deleted)
+    return deleted

@@ -292,8 +292,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
-# An unacknowledged task (its worker died) is redelivered after this many seconds (Redis).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # An unacknowledged task (its worker died) is redelivered after this many seconds (Redis).
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # Without these a publish to a broker that does not answer (host gone, Redis hung) waits
+    # forever, and so would the web request that publishes. Reads must outlast BRPOP's 1 s poll.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 3,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -305,6 +311,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.sweep_digest_claims",
         "schedule": crontab(minute="*/10"),
     },
+    # The outbox's safety net: each post asks for a drain after its commit, but that request is
+    # lost while the broker is down. A drain still queued when the next one is due is redundant.
+    "drain-outbox": {
+        "task": "community.tasks.drain_outbox",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
+    "prune-outbox": {
+        "task": "community.tasks.prune_outbox",
+        "schedule": crontab(minute=40),
+    },
 }
 
 # --- Digest emails ----------------------------------------------------------------------
@@ -314,6 +331,13 @@ DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=50)
 DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=900)
 DIGEST_MAX_ATTEMPTS = 5
 DIGEST_SMTP_TIMEOUT = 30
+
+# --- Outbox (follow-up work of posts: community.outbox) --------------------------------
+
+OUTBOX_BATCH_SIZE = 100  # events claimed and processed per transaction
+OUTBOX_MAX_ATTEMPTS = 10  # then an event is given up and left for a person to look at
+OUTBOX_RETRY_DELAY = 30  # seconds before the first retry; doubles each time, up to an hour
+OUTBOX_RETENTION_DAYS = 7  # processed events are kept this long, then pruned
 
 # --- REST framework ---------------------------------------------------------------------
 

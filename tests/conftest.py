@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from config.cache import clear_local_memos
+from config.celery import app as celery_app
 from tests.factories import PASSWORD, AdminFactory, MentorFactory, UserFactory
 
 
@@ -16,6 +17,41 @@ def _fast_passwords_and_clean_cache(settings):
     yield
     cache.clear()
     clear_local_memos()
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks():
+    """Tasks run in the test process, as with the embedded defaults, even when REDIS_URL names a
+    broker: tests that need the broker or a worker publish to it themselves (publish_to,
+    tests/integration)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+def _forget_broker_connections():
+    """Celery keeps the connection and producer pools of the broker it first used (eager tasks
+    use them too) and has no public way to let go of them; without this it keeps publishing
+    there. kombu keeps the pools themselves, by URL, for when that broker is used again."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def publish_to():
+    """publish_to(url): from then on this process publishes tasks to the broker at `url` instead
+    of running them. Undone after the test."""
+    conf = celery_app.conf
+    previous = conf.broker_url, conf.task_always_eager
+
+    def publish(url):
+        _forget_broker_connections()
+        conf.broker_url, conf.task_always_eager = url, False
+
+    yield publish
+    _forget_broker_connections()
+    conf.broker_url, conf.task_always_eager = previous
 
 
 @pytest.fixture

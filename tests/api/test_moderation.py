@@ -100,10 +100,13 @@ def test_who_may_act_on_a_thread(client_as, thread, act, extra, done, role, stat
     assert done(thread) is (status == 201)
 
 
-def test_an_act_answers_its_audit_log_entry_and_tells_the_author(mentor, thread, author):
-    response = token_client(mentor).post(
-        f"/api/v1/mod/threads/{thread.pk}/hide/", {"reason": "Off-topic here"}, format="json"
-    )
+def test_an_act_answers_its_audit_log_entry_and_tells_the_author(
+    mentor, thread, author, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client(mentor).post(
+            f"/api/v1/mod/threads/{thread.pk}/hide/", {"reason": "Off-topic here"}, format="json"
+        )
     data = response.json()
     assert (data["action"], data["reason"], data["moderator"]["username"]) == (
         "hide",
@@ -284,9 +287,12 @@ def test_comments_cannot_be_pinned(mentor, comment):
         ("admin", 201),
     ],
 )
-def test_who_may_warn_a_learner(client_as, db, role, status):
+def test_who_may_warn_a_learner(client_as, db, role, status, django_capture_on_commit_callbacks):
     target = UserFactory(username="target")
-    response = client_as(role).post("/api/v1/mod/users/target/warn/", {"reason": "Be kind"}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(role).post(
+            "/api/v1/mod/users/target/warn/", {"reason": "Be kind"}, format="json"
+        )
     assert response.status_code == status
     assert Notification.objects.filter(recipient=target, verb="moderation").exists() is (status == 201)
 

@@ -11,11 +11,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def replies(author, thread, learner):
+def replies(author, thread, learner, django_capture_on_commit_callbacks):
     """Two replies by `learner` to `author`'s thread: two notifications for the author."""
     services.toggle_follow(user=author, thread=thread)
-    for body in ("First reply", "Second reply"):
-        services.create_comment(thread=thread, author=learner, body=body)
+    with django_capture_on_commit_callbacks(execute=True):
+        for body in ("First reply", "Second reply"):
+            services.create_comment(thread=thread, author=learner, body=body)
     return list(Notification.objects.filter(recipient=author).order_by("-created_at", "-pk"))
 
 
@@ -82,10 +83,11 @@ def test_notifications_need_sign_in(api):
     assert api.post("/api/v1/me/notifications/read/", {}, format="json").status_code == 401
 
 
-def test_a_mention_notifies_through_the_api(author, learner):
-    token_client(learner).post(
-        "/api/v1/threads/",
-        {"title": "A question for the author here", "body": "What do you think, @author? Any ideas?"},
-        format="json",
-    )
+def test_a_mention_notifies_through_the_api(author, learner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        token_client(learner).post(
+            "/api/v1/threads/",
+            {"title": "A question for the author here", "body": "What do you think, @author? Any ideas?"},
+            format="json",
+        )
     assert token_client(author).get("/api/v1/me/notifications/").json()["results"][0]["verb"] == "mention"

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import services as account_services
-from community import moderation, services
+from community import moderation, outbox, services
 from community.models import Bookmark, Comment, Follow, Reaction, Thread
 from roadmap import services as roadmap_services
 from tests.api.helpers import token_client
@@ -140,6 +140,7 @@ def setup_notifications(size, viewer):
     for thread in threads_of(size):
         services.toggle_follow(user=viewer, thread=thread)
         services.create_comment(thread=thread, author=UserFactory(), body="A reply")
+    outbox.drain()
     return "/api/v1/me/notifications/", {}
 
 

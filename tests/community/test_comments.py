@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from community.models import Comment, Notification, Status, Thread
 from community.selectors import COMMENTS_PER_PAGE
-from tests.factories import CommentFactory, ThreadFactory, UserFactory
+from tests.factories import CommentFactory, FollowFactory, ThreadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -142,15 +142,18 @@ def test_long_threads_paginate_and_comment_links_find_the_right_page(client):
     assert "?page=" not in client.get(reverse("community:comment-link", args=[reply.pk]))["Location"]
 
 
-def test_reply_notifies_followers_once_and_never_the_actor(learner, other_learner):
+def test_reply_notifies_followers_once_and_never_the_actor(
+    learner, other_learner, django_capture_on_commit_callbacks
+):
     thread_author = UserFactory()
-    thread = client_for(thread_author).post(
-        reverse("community:thread-create"),
-        {"title": "A question about HTTP caching", "body": "How long should max-age be for an API?"},
-    )
-    thread = Thread.objects.get()
-    client_for(learner).post(comment_url(thread), {"body": "First reply"})
-    client_for(other_learner).post(comment_url(thread), {"body": "Second reply"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(thread_author).post(
+            reverse("community:thread-create"),
+            {"title": "A question about HTTP caching", "body": "How long should max-age be for an API?"},
+        )
+        thread = Thread.objects.get()
+        client_for(learner).post(comment_url(thread), {"body": "First reply"})
+        client_for(other_learner).post(comment_url(thread), {"body": "Second reply"})
     rows = sorted(Notification.objects.values_list("recipient__username", "verb", "actor__username"))
     assert rows == [
         (learner.username, "reply", other_learner.username),
@@ -159,22 +162,28 @@ def test_reply_notifies_followers_once_and_never_the_actor(learner, other_learne
     ]
 
 
-def test_mention_notifies_once_even_when_the_mentioned_user_follows(learner, other_learner):
+def test_mention_notifies_once_even_when_the_mentioned_user_follows(
+    learner, other_learner, django_capture_on_commit_callbacks
+):
     thread = ThreadFactory(author=learner)
     from community.models import Follow
 
     Follow.objects.create(user=learner, thread=thread)
-    client_for(other_learner).post(comment_url(thread), {"body": f"@{learner.username} see the docs"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(other_learner).post(comment_url(thread), {"body": f"@{learner.username} see the docs"})
     assert list(Notification.objects.values_list("recipient__username", "verb")) == [
         (learner.username, "mention")
     ]
     assert f'href="/u/{learner.username}/" class="mention"' in Comment.objects.get().body_html
 
 
-def test_self_mention_does_not_notify(learner_client, learner):
+def test_self_mention_does_not_notify(learner_client, learner, django_capture_on_commit_callbacks):
     thread = ThreadFactory()
-    learner_client.post(comment_url(thread), {"body": f"Note to self, @{learner.username}"})
+    FollowFactory(user=thread.author, thread=thread)
+    with django_capture_on_commit_callbacks(execute=True):
+        learner_client.post(comment_url(thread), {"body": f"Note to self, @{learner.username}"})
     assert not Notification.objects.filter(recipient=learner).exists()
+    assert Notification.objects.filter(recipient=thread.author, verb="reply").exists()  # it was sent
 
 
 def test_comment_anchor_ids_are_stable(client):

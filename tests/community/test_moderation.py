@@ -51,14 +51,15 @@ def test_other_reason_needs_a_note_and_keeps_what_was_typed(learner):
     assert not Flag.objects.exists()
 
 
-def test_the_third_distinct_flag_hides_the_content_and_tells_the_author():
+def test_the_third_distinct_flag_hides_the_content_and_tells_the_author(django_capture_on_commit_callbacks):
     comment = CommentFactory(thread=ThreadFactory(comment_count=1))
     reporters = [UserFactory() for _ in range(3)]
     moderation.flag(reporter=reporters[0], target=comment, reason="spam")
     moderation.flag(reporter=reporters[1], target=comment, reason="spam")
     comment.refresh_from_db()
     assert comment.status == Status.PUBLISHED
-    moderation.flag(reporter=reporters[2], target=comment, reason="abuse")
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.flag(reporter=reporters[2], target=comment, reason="abuse")
     comment.refresh_from_db()
     assert comment.status == Status.HIDDEN
     assert Thread.objects.get().comment_count == 0
@@ -174,10 +175,11 @@ def test_log_filters_by_action_and_people(mentor):
     assert "first warning" in by_target and "pinned for all" not in by_target
 
 
-def test_suspended_learner_sees_why_and_until_when(learner):
-    moderation.suspend(
-        moderator=MentorFactory(), user=learner, until=timezone.now() + timedelta(days=2), reason="Spam"
-    )
+def test_suspended_learner_sees_why_and_until_when(learner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.suspend(
+            moderator=MentorFactory(), user=learner, until=timezone.now() + timedelta(days=2), reason="Spam"
+        )
     page = client_for(learner).get(reverse("home")).text
     assert "Your account is suspended until" in page and "Spam" in page
     notice = Notification.objects.get(recipient=learner)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from community.models import Comment, Flag, ModerationAction, Notification, Thread
+from community.models import Comment, Flag, ModerationAction, Notification, OutboxEvent, Thread
 from tests.factories import (
     AdminFactory,
     CommentFactory,
@@ -127,6 +127,7 @@ def database_state():
         "flags": list(Flag.objects.order_by("pk").values_list("status", flat=True)),
         "actions": ModerationAction.objects.count(),
         "notifications": Notification.objects.count(),
+        "outbox": OutboxEvent.objects.count(),
         "suspensions": list(User.objects.order_by("pk").values_list("suspended_until", flat=True)),
     }
 

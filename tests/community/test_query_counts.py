@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from community import services
-from community.models import Comment, Reaction, Thread
-from tests.factories import TagFactory, ThreadFactory, UserFactory, build_roadmap
+from community import moderation, outbox, services
+from community.models import Comment, Notification, Reaction, Thread
+from tests.factories import MentorFactory, TagFactory, ThreadFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
 
@@ -106,8 +106,48 @@ def test_notifications_page_does_not_grow(client, learner):
     services.toggle_follow(user=learner, thread=thread)
     for _ in range(3):
         services.create_comment(thread=thread, author=UserFactory(), body="hi")
+    outbox.drain()
     small = count(client, reverse("community:notification-list"))
     for _ in range(25):
         services.create_comment(thread=thread, author=UserFactory(), body="hi")
+    outbox.drain()
     assert count(client, reverse("community:notification-list")) == small
     assert Thread.objects.count() == 1
+    assert Notification.objects.filter(recipient=learner).count() == 28
+
+
+def outbox_backlog(size):
+    """Every kind of outbox event, with `size` comments in a thread that `size` people follow.
+    Notifications stay under 111 rows: SQLite splits bulk inserts there (PostgreSQL never does)."""
+    author, helper, mentioned, mentor = UserFactory(), UserFactory(), UserFactory(), MentorFactory()
+    thread = services.create_thread(
+        author=author, title="A thread for the outbox", body=f"@{mentioned.username}"
+    )
+    services.edit_thread(thread=thread, editor=author, title=thread.title, body=f"@{helper.username}")
+    for follower in UserFactory.create_batch(size):
+        services.toggle_follow(user=follower, thread=thread)
+    comments = [
+        services.create_comment(
+            thread=thread, author=[author, helper][n % 2], body=f"@{mentioned.username} {n}"
+        )
+        for n in range(size)
+    ]
+    services.edit_comment(comment=comments[0], editor=comments[0].author, body=f"@{mentor.username}")
+    services.accept_answer(thread=thread, comment=comments[-1], user=author)
+    moderation.hide(moderator=mentor, target=comments[1], reason="Rude")
+    return thread
+
+
+def test_draining_the_outbox_does_not_grow_with_events_or_followers():
+    counts, written = [], []
+    for size in (2, 8):
+        outbox_backlog(size)
+        before = Notification.objects.count()
+        with CaptureQueriesContext(connection) as queries:
+            result = outbox.drain()
+        assert result.processed == size + 5 and result.failed == 0
+        counts.append(len(queries))
+        written.append(Notification.objects.count() - before)
+    # A batch: claim, 4 lookups, 1 insert, 1 update, in 2 savepoints; then an empty claim in 1.
+    assert counts[0] == counts[1] == 14
+    assert written[1] > 8 * 8 > written[0]

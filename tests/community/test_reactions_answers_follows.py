@@ -94,10 +94,11 @@ def test_reaction_counts_stay_exact_when_20_toggles_race():
     assert 20 <= rows <= 21
 
 
-def test_author_accepts_an_answer_and_the_answerer_is_told(learner):
+def test_author_accepts_an_answer_and_the_answerer_is_told(learner, django_capture_on_commit_callbacks):
     thread = ThreadFactory(author=learner)
     answer = CommentFactory(thread=thread)
-    response = client_for(learner).post(reverse("community:comment-accept", args=[answer.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(learner).post(reverse("community:comment-accept", args=[answer.pk]))
     assert response.status_code == 302
     thread.refresh_from_db()
     assert thread.accepted_comment == answer
@@ -106,15 +107,17 @@ def test_author_accepts_an_answer_and_the_answerer_is_told(learner):
     assert "Accepted answer" in page and "Answered" in page
 
 
-def test_accepting_again_unmarks_and_does_not_notify_twice(learner):
+def test_accepting_again_unmarks_and_does_not_notify_twice(learner, django_capture_on_commit_callbacks):
     thread = ThreadFactory(author=learner)
     answer = CommentFactory(thread=thread)
     client = client_for(learner)
-    client.post(reverse("community:comment-accept", args=[answer.pk]))
-    client.post(reverse("community:comment-accept", args=[answer.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("community:comment-accept", args=[answer.pk]))
+        client.post(reverse("community:comment-accept", args=[answer.pk]))
     thread.refresh_from_db()
     assert thread.accepted_comment is None
-    client.post(reverse("community:comment-accept", args=[answer.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("community:comment-accept", args=[answer.pk]))
     assert Notification.objects.filter(recipient=answer.author, verb="answer_accepted").count() == 1
 
 
@@ -163,11 +166,14 @@ def test_bookmarks_show_on_the_saved_list(learner_client, learner):
     assert thread.title in learner_client.get(reverse("community:bookmark-list")).text
 
 
-def test_notifications_page_marks_one_and_all_read(learner_client, learner):
+def test_notifications_page_marks_one_and_all_read(
+    learner_client, learner, django_capture_on_commit_callbacks
+):
     thread = ThreadFactory(author=learner)
     Follow.objects.create(user=learner, thread=thread)
-    for _ in range(3):
-        services.create_comment(thread=thread, author=UserFactory(), body="a reply")
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            services.create_comment(thread=thread, author=UserFactory(), body="a reply")
     page = learner_client.get(reverse("community:notification-list"))
     assert page.text.count("replied in") == 3
     assert '<span class="count" data-unread-count>3' in learner_client.get(reverse("home")).text
@@ -179,10 +185,11 @@ def test_notifications_page_marks_one_and_all_read(learner_client, learner):
     assert learner_client.post(reverse("community:notification-read"), {"id": "abc"}).status_code == 400
 
 
-def test_nobody_marks_another_users_notifications(learner, other_learner):
+def test_nobody_marks_another_users_notifications(learner, other_learner, django_capture_on_commit_callbacks):
     thread = ThreadFactory(author=learner)
     Follow.objects.create(user=learner, thread=thread)
-    services.create_comment(thread=thread, author=UserFactory(), body="a reply")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_comment(thread=thread, author=UserFactory(), body="a reply")
     notification = Notification.objects.get(recipient=learner)
     client_for(other_learner).post(reverse("community:notification-read"), {"id": notification.pk})
     notification.refresh_from_db()

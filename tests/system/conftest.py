@@ -1,1 +1,6 @@
-from tests.integration.conftest import broker_url, send_task, smtp_sink  # noqa: F401 - shared fixtures
+from tests.integration.conftest import (  # noqa: F401 - shared fixtures
+    broker_url,
+    send_task,
+    smtp_sink,
+    start_worker,
+)
