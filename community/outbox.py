@@ -28,6 +28,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
+from community import versions
 from community.models import Comment, Follow, Notification, OutboxEvent, Thread
 from config.observability import request_id_var
 
@@ -365,3 +366,4 @@ def deliver(events: list[OutboxEvent]) -> None:
     lookups = Lookups(events)
     rows = [row for event in events for row in HANDLERS[event.kind](event, lookups)]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    versions.notifications_changed(*(row.recipient_id for row in rows))

@@ -23,7 +23,7 @@ from community.models import (
     Tag,
     Thread,
 )
-from config.cache import version_token, versioned_get_or_set
+from config.cache import version_token, version_tokens, versioned_get_or_set
 
 THREADS_PER_PAGE = 30
 COMMENTS_PER_PAGE = 100
@@ -251,10 +251,19 @@ def notifications(*, user, page_number=1) -> Page:
     return Paginator(rows, 30).get_page(page_number)
 
 
+UNREAD_TIMEOUT = 60 * 10
+
+
 def unread_count(*, user) -> int:
+    """The header's count: cached until the user gets a notification or reads some."""
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    (token,) = version_tokens(versions.notifications_key(user.pk))
+    return versioned_get_or_set(
+        f"community:notifications:{user.pk}:{token}:unread",
+        lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
+        UNREAD_TIMEOUT,
+    )
 
 
 def bookmarks(*, user, page_number=1) -> Page:

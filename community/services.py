@@ -441,7 +441,9 @@ def mark_notifications_read(*, user, ids=None) -> int:
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    versions.notifications_changed(user.pk)
+    return marked
 
 
 # --- Tags ------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ pages and fragments are keyed by the tokens they depend on, so a write makes the
 unreachable at once (they simply expire). Two scopes:
 
 - a thread's token: its page (body, comments, counts, status) changed;
-- the lists token: anything a list shows (new thread, new comment, reaction, moderation).
+- the lists token: anything a list shows (new thread, new comment, reaction, moderation);
+- a user's notifications token: they got a notification or read some (the header's count).
 """
 
 from django.db import transaction
@@ -35,6 +36,23 @@ def thread_changed(thread_id: int | None) -> None:
     """
 
     keys = [LISTS_KEY, thread_key(thread_id)] if thread_id else [LISTS_KEY]
+
+    def bump():
+        bump_version_tokens(*keys)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def notifications_key(user_id: int) -> str:
+    return f"community:notifications:{user_id}:version"
+
+
+def notifications_changed(*user_ids: int) -> None:
+    """These users' notifications (their unread count in the header) changed: now and after commit."""
+    keys = [notifications_key(user_id) for user_id in dict.fromkeys(user_ids) if user_id]
+    if not keys:
+        return
 
     def bump():
         bump_version_tokens(*keys)
