@@ -312,6 +312,9 @@ DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=50)
 # A claim pending longer than this belongs to a worker that died; keep it above the task time limit.
 DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=900)
 DIGEST_MAX_ATTEMPTS = 5
+# The first retry of a batch the SMTP server refused waits a random time up to this many seconds
+# (at least 1), each further one up to twice as long, at most 15 minutes.
+DIGEST_RETRY_DELAY = env.int("DIGEST_RETRY_DELAY", default=60)
 DIGEST_SMTP_TIMEOUT = 30
 
 # --- REST framework ---------------------------------------------------------------------

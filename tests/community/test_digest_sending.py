@@ -209,10 +209,11 @@ def test_an_smtp_error_marks_the_delivery_failed_for_a_retry_and_stops_the_batch
     assert deliveries(first) == ["sent"] and deliveries(second) == ["sent"]
 
 
-def test_the_task_retries_with_exponential_backoff():
+def test_the_task_retries_with_exponential_backoff(settings):
     task = tasks.send_digest_batch
     assert task.autoretry_for == (digest.DigestSendError,)
-    assert task.retry_backoff and task.retry_jitter and task.max_retries == 5
+    assert task.retry_backoff == settings.DIGEST_RETRY_DELAY == 60 and task.retry_backoff_max == 900
+    assert task.retry_jitter and task.max_retries == 5
 
 
 def test_a_recipient_refused_for_good_fails_without_retry_and_the_batch_goes_on(flaky):
