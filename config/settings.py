@@ -129,20 +129,19 @@ if REDIS_URL:
         },
         # Sessions fall back to the database, never to one process's memory.
         "sessions": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "config.cache.ResilientSessionCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "stepwise-sessions",
-            "OPTIONS": {**_redis_options, "IGNORE_EXCEPTIONS": True},
+            "OPTIONS": _redis_options,
         },
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "stepwise"},
         "sessions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sessions"},
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "config.sessions"  # cached_db that does not wait for Redis while it is unreachable
 SESSION_CACHE_ALIAS = "sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 
