@@ -116,15 +116,20 @@ class Cluster:
         self._start("nginx", [nginx, "-c", str(conf), "-p", str(self.run), "-g", "daemon off;"])
 
     def up(self, *, workers: bool = True, beat: bool = True) -> "Cluster":
-        self.start_web(0)
-        self.start_web(1)
-        if workers:
-            self.start_worker(0)
-            self.start_worker(1)
-        if workers and beat:
-            self.start_beat()
-        self.start_nginx()
-        self.wait_until_healthy()
+        """Start everything and wait until it answers; stop what started if it cannot."""
+        try:
+            self.start_web(0)
+            self.start_web(1)
+            if workers:
+                self.start_worker(0)
+                self.start_worker(1)
+            if workers and beat:
+                self.start_beat()
+            self.start_nginx()
+            self.wait_until_healthy()
+        except BaseException:
+            self.down()
+            raise
         return self
 
     def wait_until_healthy(self, timeout: float = 60) -> None:

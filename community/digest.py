@@ -10,7 +10,8 @@ A claimed row moves pending -> sent, skipped (nothing new) or failed. `sending_a
 its own commit, just before the message is handed to the SMTP server: a row still pending
 with `sending_at` set was being sent when its worker died. Whether the server accepted that
 message is unknowable here, so the sweep records it as failed ("ambiguous"), logs it and does
-not resend it; every other failure is retried until DIGEST_MAX_ATTEMPTS.
+not resend it. A server that cannot be reached at all says nothing about the message, so that
+is retried for as long as the period lasts; every other failure until DIGEST_MAX_ATTEMPTS.
 
 A batch of digests reads everything it shows up front (DigestBuilder, a fixed number of
 queries per batch), then writes three rows' worth per digest: the claim, the start of the send
@@ -21,7 +22,7 @@ import logging
 import smtplib
 import zoneinfo
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache, reduce
@@ -690,10 +691,22 @@ class Mailer:
     def __init__(self):
         self.connection = None
 
+    def open(self) -> None:
+        """Connect (and log in) unless connected; raises OSError or SMTPException when the
+        server cannot be reached, before any message is handed over."""
+        if self.connection is not None:
+            return
+        connection = get_connection(timeout=settings.DIGEST_SMTP_TIMEOUT)
+        try:
+            connection.open()
+        except BaseException:
+            with suppress(smtplib.SMTPException, OSError):
+                connection.close()
+            raise
+        self.connection = connection
+
     def send(self, message: EmailMultiAlternatives) -> None:
-        if self.connection is None:
-            self.connection = get_connection(timeout=settings.DIGEST_SMTP_TIMEOUT)
-            self.connection.open()
+        self.open()
         self.connection.send_messages([message])
 
     def close(self) -> None:
@@ -729,6 +742,15 @@ def deliver_digest(*, user, builder: DigestBuilder, mailer: Mailer) -> str:
             )
         return Outcome.SKIPPED
     message = digest.message()
+    try:
+        mailer.open()
+    except (smtplib.SMTPException, OSError) as error:
+        # Nothing was handed over and the message is not at fault: retried however many
+        # attempts an outage takes, while the period lasts.
+        _still_ours(delivery).update(
+            status=State.FAILED, will_retry=True, reason=f"SMTP server unreachable: {error}"[:300]
+        )
+        raise DigestSendError(f"digest {key} for user {user.pk}: SMTP server unreachable: {error}") from error
     # The one durable commit: after it, a worker that dies leaves an "ambiguous" row, never a resend.
     if not _still_ours(delivery).update(sending_at=timezone.now(), subject=message.subject[:200]):
         return Outcome.TAKEN

@@ -39,7 +39,7 @@ def schedule_digests() -> int:
 
 @shared_task(
     autoretry_for=(digest.DigestSendError,),
-    retry_backoff=60,
+    retry_backoff=settings.DIGEST_RETRY_DELAY,
     retry_backoff_max=900,
     retry_jitter=True,
     max_retries=settings.DIGEST_MAX_ATTEMPTS,

@@ -130,20 +130,19 @@ if REDIS_URL:
         },
         # Sessions fall back to the database, never to one process's memory.
         "sessions": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "config.cache.ResilientSessionCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "stepwise-sessions",
-            "OPTIONS": {**_redis_options, "IGNORE_EXCEPTIONS": True},
+            "OPTIONS": _redis_options,
         },
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "stepwise"},
         "sessions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sessions"},
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "config.sessions"  # cached_db that does not wait for Redis while it is unreachable
 SESSION_CACHE_ALIAS = "sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 
@@ -330,6 +329,9 @@ DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=50)
 # A claim pending longer than this belongs to a worker that died; keep it above the task time limit.
 DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=900)
 DIGEST_MAX_ATTEMPTS = 5
+# The first retry of a batch the SMTP server refused waits a random time up to this many seconds
+# (at least 1), each further one up to twice as long, at most 15 minutes.
+DIGEST_RETRY_DELAY = env.int("DIGEST_RETRY_DELAY", default=60)
 DIGEST_SMTP_TIMEOUT = 30
 
 # --- Outbox (follow-up work of posts: community.outbox) --------------------------------

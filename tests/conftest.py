@@ -86,14 +86,18 @@ def learner_client(client, learner):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need PostgreSQL; on SQLite they are skipped with the reason."""
+    """Tests marked `postgres` need PostgreSQL, those marked `redis` a Redis server; without
+    them (the quick SQLite run) they are skipped with the reason."""
     from django.conf import settings
 
     on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
-    for item in items:
-        if "postgres" in item.keywords and not on_postgres:
-            item.add_marker(skip)
+    skip_postgres = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
+    skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://...")
+    for item in items:  # markers, not keywords: a parametrised test may have an id such as "redis"
+        if item.get_closest_marker("postgres") and not on_postgres:
+            item.add_marker(skip_postgres)
+        if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+            item.add_marker(skip_redis)
 
 
 @pytest.hookimpl(trylast=True)

@@ -28,3 +28,13 @@ def test_healthz_stays_200_but_degraded_without_a_cache(client, settings):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert json.loads(response.content) == {"status": "degraded", "database": "ok", "cache": "error"}
+
+
+def test_healthz_is_degraded_while_the_cache_makes_do_without_redis(client, settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "config.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"status": "degraded", "database": "ok", "cache": "error"}

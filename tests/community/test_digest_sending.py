@@ -61,13 +61,18 @@ def deliveries(user):
 
 
 class FlakyBackend(EmailBackend):
-    """The local-memory backend, failing the first `failures` sends with `error`."""
+    """The local-memory backend, refusing the first `refusals` connections and failing the
+    first `failures` sends with `error`."""
 
+    refusals = 0
     failures = 0
     error: Exception = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
     connections = 0
 
     def open(self):
+        if FlakyBackend.refusals:
+            FlakyBackend.refusals -= 1
+            raise ConnectionRefusedError(111, "Connection refused")
         FlakyBackend.connections += 1
         return super().open()
 
@@ -81,7 +86,7 @@ class FlakyBackend(EmailBackend):
 @pytest.fixture
 def flaky(settings):
     settings.EMAIL_BACKEND = "tests.community.test_digest_sending.FlakyBackend"
-    FlakyBackend.failures, FlakyBackend.connections = 0, 0
+    FlakyBackend.refusals, FlakyBackend.failures, FlakyBackend.connections = 0, 0, 0
     FlakyBackend.error = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
     return FlakyBackend
 
@@ -209,10 +214,26 @@ def test_an_smtp_error_marks_the_delivery_failed_for_a_retry_and_stops_the_batch
     assert deliveries(first) == ["sent"] and deliveries(second) == ["sent"]
 
 
-def test_the_task_retries_with_exponential_backoff():
+def test_an_unreachable_smtp_server_is_retried_past_the_attempt_limit(flaky, settings):
+    """An outage outlasting the task's retries must not cost the learner their digest."""
+    flaky.refusals = settings.DIGEST_MAX_ATTEMPTS + 2
+    user = learner_with_news()
+    for _ in range(flaky.refusals):
+        with pytest.raises(digest.DigestSendError):
+            digest.send_digests(user_ids=[user.pk])
+    delivery = DigestDelivery.objects.get(user=user)
+    assert (delivery.status, delivery.will_retry, delivery.sending_at) == ("failed", True, None)
+    assert delivery.reason == "SMTP server unreachable: [Errno 111] Connection refused"
+    digest.send_digests(user_ids=[user.pk])
+    assert [message.to for message in mail.outbox] == [[user.email]]
+    assert deliveries(user) == ["sent"]
+
+
+def test_the_task_retries_with_exponential_backoff(settings):
     task = tasks.send_digest_batch
     assert task.autoretry_for == (digest.DigestSendError,)
-    assert task.retry_backoff and task.retry_jitter and task.max_retries == 5
+    assert task.retry_backoff == settings.DIGEST_RETRY_DELAY == 60 and task.retry_backoff_max == 900
+    assert task.retry_jitter and task.max_retries == 5
 
 
 def test_a_recipient_refused_for_good_fails_without_retry_and_the_batch_goes_on(flaky):

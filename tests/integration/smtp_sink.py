@@ -44,13 +44,14 @@ def free_port() -> int:
 
 
 class SmtpSink:
-    """`with SmtpSink(delay=0.1) as sink:` serves on sink.port; sink.messages fills up."""
+    """`with SmtpSink(delay=0.1) as sink:` serves on sink.port (a free one unless given);
+    sink.messages fills up."""
 
-    def __init__(self, *, delay: float = 0.0):
+    def __init__(self, *, delay: float = 0.0, port: int | None = None):
         self.delay = delay
         self.messages: list[Received] = []
         self.lock = threading.Lock()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     @property

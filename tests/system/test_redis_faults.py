@@ -1,0 +1,257 @@
+"""Redis fails under the running site: gunicorn with production settings, on a Redis server of
+the test's own, keeps answering pages and logins, quickly, while that server is killed or hangs,
+and uses it again once it is back."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+from http.cookies import SimpleCookie
+
+import pytest
+import redis
+
+from accounts.hashers import Argon2Hasher
+from bench.cluster import ROOT, Cluster, free_port
+from bench.login import CSRF_FIELD, LOGIN_PATH, cookie_header, cookies_from, request
+from tests.factories import PASSWORD, ThreadFactory, UserFactory, build_roadmap
+from tests.integration.conftest import _database_url, wait_for
+
+pytestmark = [pytest.mark.redis, pytest.mark.postgres]
+
+SLOW = 3.0  # seconds: an outage may cost a request a socket timeout (0.5 s) or a few, never a hang
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free loopback port, to kill and start again."""
+
+    def __init__(self, workdir):
+        self.port = free_port()
+        self.workdir = workdir
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
+
+    def start(self) -> None:
+        with (self.workdir / "redis.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                ["redis-server", "--save", "", "--appendonly", "no", "--port", str(self.port),
+                 "--bind", "127.0.0.1", "--dir", str(self.workdir)],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        wait_for(self._answers, timeout=10, what="redis-server to answer")
+
+    def _answers(self) -> bool:
+        try:
+            return self.client().ping()
+        except redis.RedisError:
+            return False
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def hang(self) -> None:
+        """SIGSTOP: connections are still accepted, nothing is answered (a stuck Redis)."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def keys(self, pattern: str) -> list[bytes]:
+        return self.client().keys(pattern)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def site(transactional_db, private_redis):
+    """gunicorn (two sync workers) with production settings on the private Redis. Without the
+    cluster's nginx: the proxy plays no part in a Redis outage."""
+    env = {
+        "DEBUG": "false",
+        "SECRET_KEY": "redis-faults-" + "r" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": private_redis.url,
+        "CELERY_BROKER_URL": private_redis.url,
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_PRELOAD": "false",
+        "LOG_FORMAT": "plain",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+    )
+    cluster = Cluster(env=env)
+    cluster.start_web(0)
+    try:
+        wait_for(lambda: _healthy(cluster.web_ports[0]), timeout=30, what=f"gunicorn (logs in {cluster.run})")
+        yield cluster
+    finally:
+        cluster.down()
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return request("127.0.0.1", port, "GET", "/healthz")[0].status == 200
+    except OSError:
+        return False
+
+
+class Browser:
+    """One visitor's cookies, kept by hand: production marks them Secure and this is plain HTTP."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.jar = SimpleCookie()
+
+    def get(self, path: str):
+        return self._send("GET", path)
+
+    def post(self, path: str, form: dict):
+        return self._send(
+            "POST",
+            path,
+            body=urllib.parse.urlencode(form),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://127.0.0.1:{self.port}{path}",
+            },
+        )
+
+    def _send(self, method: str, path: str, *, body=None, headers=None):
+        started = time.monotonic()
+        response, page = request(
+            "127.0.0.1",
+            self.port,
+            method,
+            path,
+            body=body,
+            headers={**(headers or {}), "Cookie": cookie_header(self.jar)},
+        )
+        elapsed = time.monotonic() - started
+        assert elapsed < SLOW, f"{method} {path} took {elapsed:.1f}s"
+        cookies_from(response, self.jar)
+        return response, page
+
+    def sign_in(self, email: str, password: str):
+        """The allauth login form, as a browser fills it in; the POST's response."""
+        response, page = self.get(LOGIN_PATH)
+        assert response.status == 200
+        token = CSRF_FIELD.search(page).group(1)
+        return self.post(LOGIN_PATH, {"login": email, "password": password, "csrfmiddlewaretoken": token})
+
+
+def assert_signed_in(browser: Browser, user) -> None:
+    response, page = browser.get("/settings/")
+    assert response.status == 200, f"/settings/ answered {response.status}: not signed in"
+    assert f"Account menu for</span> {user.username}" in page
+
+
+def site_content():
+    """A roadmap, a thread and a verified learner; the pages anyone may read."""
+    roadmap, topics = build_roadmap(topics=3, sections=1)
+    thread = ThreadFactory(title="Read while Redis is down", topic=topics[0])
+    user = UserFactory(email="ada@example.com", username="ada")
+    user.password = Argon2Hasher().encode(PASSWORD, Argon2Hasher().salt())  # what the site verifies
+    user.save(update_fields=["password"])
+    pages = ["/", "/roadmaps/", f"/roadmaps/{roadmap.slug}/", "/discussions/", thread.get_absolute_url()]
+    return pages, user
+
+
+def assert_pages_and_logins_work(port: int, pages: list[str], user) -> None:
+    for _ in range(3):  # each gunicorn worker meets the outage
+        for path in pages:
+            response, _ = Browser(port).get(path)
+            assert response.status == 200, f"{path} answered {response.status}"
+    for _ in range(3):
+        browser = Browser(port)
+        response, _ = browser.sign_in(user.email, PASSWORD)
+        assert response.status == 302, f"a login answered {response.status}"
+        assert_signed_in(browser, user)
+    response, page = Browser(port).sign_in(user.email, "not-the-password")
+    assert response.status == 200 and "password you specified are not correct" in page
+
+
+def session_in_redis(redis_server: RedisServer, browser: Browser) -> bool:
+    return bool(redis_server.keys(f"stepwise-sessions:*{browser.jar['sessionid'].value}"))
+
+
+def wait_until_the_cache_is_used_again(port: int, redis_server: RedisServer) -> None:
+    def written():
+        Browser(port).get("/")
+        return bool(redis_server.keys("stepwise:*"))
+
+    wait_for(written, timeout=20, what="the site to write to Redis again")
+
+
+def test_pages_and_logins_work_while_redis_is_down_and_redis_is_used_again_when_back(site, private_redis):
+    pages, user = site_content()
+    port = site.web_ports[0]
+    for path in pages:
+        assert Browser(port).get(path)[0].status == 200, path
+    before = Browser(port)
+    response, _ = before.sign_in(user.email, PASSWORD)
+    assert (response.status, response.headers["Location"]) == (302, "/")
+    assert_signed_in(before, user)
+    assert private_redis.keys("stepwise:*") and session_in_redis(private_redis, before)
+
+    private_redis.kill()
+    assert_pages_and_logins_work(port, pages, user)
+    assert_signed_in(before, user)  # a session from before the outage, read from the database
+    assert "Redis cache unreachable" in site.log("web1")
+    assert json.loads(Browser(port).get("/healthz")[1])["status"] == "degraded"
+
+    private_redis.start()  # the same port, empty: nothing was saved
+    wait_until_the_cache_is_used_again(port, private_redis)
+    after = Browser(port)
+    assert after.sign_in(user.email, PASSWORD)[0].status == 302
+    assert_signed_in(after, user)
+    assert session_in_redis(private_redis, after)
+    assert_signed_in(before, user)
+
+
+def test_a_hung_redis_costs_requests_a_timeout_or_two_never_a_hang(site, private_redis):
+    """A Redis that accepts connections and never answers costs a socket timeout per call
+    that reaches it; a login used to read every session of the user from it."""
+    pages, user = site_content()
+    port = site.web_ports[0]
+    devices = [Browser(port) for _ in range(6)]  # the learner is signed in on several devices
+    for device in devices:
+        assert device.sign_in(user.email, PASSWORD)[0].status == 302
+
+    private_redis.hang()
+    try:
+        assert_pages_and_logins_work(port, pages, user)
+        assert_signed_in(devices[0], user)
+        assert json.loads(Browser(port).get("/healthz")[1])["status"] == "degraded"
+    finally:
+        private_redis.resume()
+
+    private_redis.client().flushall()
+    wait_until_the_cache_is_used_again(port, private_redis)
+    after = Browser(port)
+    assert after.sign_in(user.email, PASSWORD)[0].status == 302
+    assert session_in_redis(private_redis, after)

@@ -1,0 +1,102 @@
+"""The Redis caches and the sessions in front of them while Redis is unreachable (config.cache,
+config.sessions): refused, or hung."""
+
+import socket
+import time
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django_redis.cache import RedisCache
+
+from config.cache import ResilientRedisCache, ResilientSessionCache
+from config.sessions import SessionStore
+
+OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 0.3, "SOCKET_TIMEOUT": 0.3}
+CLOSED = "redis://127.0.0.1:1/0"  # nothing listens: every connection is refused
+
+
+@pytest.fixture
+def hung_redis():
+    """A server that accepts connections and never answers, like a Redis that is stuck."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(64)
+        yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+
+
+def test_the_cache_answers_from_process_memory_while_redis_is_unreachable():
+    cache = ResilientRedisCache(CLOSED, {"OPTIONS": OPTIONS})
+    assert cache.add("lock", 1, 60) and not cache.add("lock", 1, 60)  # rate-limit locks still work
+    cache.set("page", "html")
+    assert cache.get("page") == "html"
+    assert cache.is_degraded
+
+
+def test_the_session_cache_keeps_nothing_while_redis_is_unreachable():
+    """Sessions are then read from the database; one process's memory would hide a logout."""
+    cache = ResilientSessionCache(CLOSED, {"OPTIONS": OPTIONS})
+    cache.set("session", {"user": 1})
+    assert cache.get("session") is None and "session" not in cache
+    cache.delete("session")
+    assert cache.is_degraded
+
+
+def test_a_hung_redis_costs_the_cache_one_timeout_not_one_per_call(hung_redis):
+    cache = ResilientRedisCache(hung_redis, {"OPTIONS": OPTIONS})
+    started = time.monotonic()
+    cache.get("first")
+    assert time.monotonic() - started >= 0.25  # the one call that waited for Redis
+    started = time.monotonic()
+    for number in range(10):
+        cache.set(f"key-{number}", number)
+        assert cache.get(f"key-{number}") == number
+    assert time.monotonic() - started < 0.5
+
+
+def test_a_hung_redis_costs_session_reads_one_timeout_not_one_per_read(hung_redis):
+    """A login reads every session of the user (allauth's user sessions) to purge the dead ones."""
+    cache = ResilientSessionCache(hung_redis, {"OPTIONS": OPTIONS})
+    started = time.monotonic()
+    assert cache.get("first") is None
+    assert time.monotonic() - started >= 0.25
+    started = time.monotonic()
+    for number in range(10):
+        assert cache.get(f"session-{number}") is None and f"session-{number}" not in cache
+    assert time.monotonic() - started < 0.5
+
+
+def test_the_session_cache_still_sends_writes_to_redis_after_a_failure(monkeypatch):
+    """Redis may be back already: a logout it never heard of would let the old session in again."""
+    deleted = []
+    monkeypatch.setattr(RedisCache, "delete", lambda self, key, version=None: deleted.append(key))
+    cache = ResilientSessionCache(CLOSED, {"OPTIONS": OPTIONS})
+    assert cache.get("session") is None
+    assert cache.is_degraded
+    cache.delete("session")
+    assert deleted == ["session"]
+
+
+def test_the_cache_is_not_degraded_before_a_failure():
+    assert not ResilientRedisCache(CLOSED, {"OPTIONS": OPTIONS}).is_degraded
+
+
+@pytest.mark.django_db
+def test_sessions_are_read_from_the_database_without_waiting_for_a_hung_redis(settings, hung_redis):
+    """cached_db copies each session it reads back into the cache; a login reads them all."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "sessions": {
+            "BACKEND": "config.cache.ResilientSessionCache",
+            "LOCATION": hung_redis,
+            "OPTIONS": OPTIONS,
+        },
+    }
+    keys = []
+    for number in range(5):
+        stored = DBStore()
+        stored["number"] = number
+        stored.save()
+        keys.append(stored.session_key)
+    started = time.monotonic()
+    assert [SessionStore(key)["number"] for key in keys] == list(range(5))
+    assert time.monotonic() - started < 0.3 + 0.5  # one timeout, then the database alone
