@@ -48,7 +48,9 @@ lint: install-dev
 
 # Supply chain: known vulnerabilities in the pinned requirements, and bandit's high-severity findings.
 audit: install-dev
-	$(VENV)/bin/pip-audit --requirement requirements.txt --progress-spinner off
+	@mkdir -p var && rm -f var/pip-audit.json
+	$(VENV)/bin/pip-audit --requirement requirements.txt --progress-spinner off --format json --output var/pip-audit.json || true
+	$(VENV)/bin/python tools/audit_summary.py var/pip-audit.json $(AUDIT_ARGS)
 	$(VENV)/bin/bandit --quiet --recursive accounts roadmap community config --exclude '*/migrations/*' --severity-level high
 
 format: install-dev
