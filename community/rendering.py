@@ -69,11 +69,6 @@ def personalise(html: str, *, viewer, reaction_keys) -> str:
     return pattern.sub(lambda match: changes[match.group(0)], html)
 
 
-def needs_private_render(*, viewer, page) -> bool:
-    """A viewer who wrote a hidden comment sees it (marked); shared fragments leave it out."""
-    return page.viewer.has_hidden_comments and not page.is_moderator
-
-
 def comments_html(*, thread, page, viewer, page_number) -> str:
     """The thread's comments for this viewer: from the shared cache when possible."""
     from community.selectors import comment_page
@@ -85,7 +80,8 @@ def comments_html(*, thread, page, viewer, page_number) -> str:
         comments = comment_page(thread=thread, viewer=viewer, page_number=page_number)
         return render_to_string("community/components/comment_list.html", {**context, "comments": comments})
 
-    if needs_private_render(viewer=viewer, page=page):
+    # A viewer who wrote a hidden comment sees it (marked); shared fragments leave it out.
+    if page.viewer.has_hidden_comments and not page.is_moderator:
         html = render()
     else:
         key = f"thread:{thread.pk}:{versions.thread_version(thread.pk)}:page:{page_number}:{variant.name}"

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +32,7 @@ from community.forms import (
 )
 from community.markdown import render_post
 from community.models import Comment, Reaction, Status, Tag, Thread
+from config.cache import versioned_get_or_set
 from config.page_cache import anonymous_page
 from roadmap import selectors as roadmap_selectors
 from roadmap.cache import CATALOGUE_KEY
@@ -84,13 +84,13 @@ CARDS_TIMEOUT = 60
 def _cards_html(request, listing) -> str:
     """A page of thread cards; nothing in it is personal, so signed-in viewers share it."""
     key = f"cards:{versions.lists_version()}:{hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]}"
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string(
+    return versioned_get_or_set(
+        key,
+        lambda: render_to_string(
             "community/components/thread_cards.html", {"threads": listing.page.object_list}
-        )
-        cache.set(key, html, CARDS_TIMEOUT)
-    return html
+        ),
+        CARDS_TIMEOUT,
+    )
 
 
 @require_GET

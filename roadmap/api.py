@@ -287,6 +287,17 @@ def _roadmap_filter(request) -> str | None:
     return filters.validated_data.get("roadmap")
 
 
+def _in_map_order(rows, request):
+    """Rows about topics (progress, notes), for the `roadmap` asked for if any, roadmap by
+    roadmap in map order."""
+    roadmap = _roadmap_filter(request)
+    if roadmap:
+        rows = rows.filter(topic__roadmap__slug=roadmap)
+    return rows.select_related("topic__roadmap").order_by(
+        "topic__roadmap__position", "topic__roadmap_id", "topic__position", "topic_id"
+    )
+
+
 class ProgressList(generics.ListAPIView):
     """My status on each topic I started, roadmap by roadmap in map order."""
 
@@ -298,12 +309,7 @@ class ProgressList(generics.ListAPIView):
         rows = Progress.objects.filter(
             user=self.request.user, topic__is_published=True, topic__roadmap__is_published=True
         )
-        roadmap = _roadmap_filter(self.request)
-        if roadmap:
-            rows = rows.filter(topic__roadmap__slug=roadmap)
-        return rows.select_related("topic__roadmap").order_by(
-            "topic__roadmap__position", "topic__roadmap_id", "topic__position", "topic_id"
-        )
+        return _in_map_order(rows, self.request)
 
     @extend_schema(parameters=[RoadmapFilterSerializer])
     def get(self, request, *args, **kwargs):
@@ -362,12 +368,7 @@ class NoteList(generics.ListAPIView):
 
     def get_queryset(self):
         notes = Note.objects.filter(user=self.request.user, topic__is_published=True)
-        roadmap = _roadmap_filter(self.request)
-        if roadmap:
-            notes = notes.filter(topic__roadmap__slug=roadmap)
-        return notes.select_related("topic__roadmap").order_by(
-            "topic__roadmap__position", "topic__roadmap_id", "topic__position", "topic_id"
-        )
+        return _in_map_order(notes, self.request)
 
     @extend_schema(parameters=[RoadmapFilterSerializer])
     def get(self, request, *args, **kwargs):

@@ -37,8 +37,3 @@ def bump_structure_version(roadmap_id: int) -> None:
 
     bump()
     transaction.on_commit(bump)
-
-
-def catalogue_version() -> str:
-    """Changes whenever any roadmap's content does (for lists of roadmaps)."""
-    return version_token(CATALOGUE_KEY)
