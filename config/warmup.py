@@ -36,7 +36,8 @@ def template_names() -> list[str]:
 
 
 def prepare_for_fork() -> None:
-    warm_up()
+    if not settings.DEBUG:  # with DEBUG, templates are not cached: compiling them now is wasted
+        warm_up()
     gc.collect()
     gc.freeze()
 
