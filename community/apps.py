@@ -14,6 +14,7 @@ class CommunityConfig(AppConfig):
         account_hooks.register_export("digests", digest.export_deliveries)
         account_hooks.register_demo("discussions", demo.seed)
         account_hooks.register_profile_section("posts", exports.profile_posts_section)
+        account_hooks.register_user_token_key("notifications", versions.notifications_key)
         roadmap_hooks.register("discussion_counts", selectors.topic_thread_counts)
         roadmap_hooks.register("topic_discussion", selectors.topic_discussion)
         roadmap_hooks.register(

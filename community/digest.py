@@ -628,8 +628,8 @@ def user_for_unsubscribe_token(token: str) -> User | None:
 
 
 def turn_off_digests(*, user) -> None:
-    User.objects.filter(pk=user.pk).update(digest_frequency=Frequency.OFF)
     user.digest_frequency = Frequency.OFF
+    user.save(update_fields=["digest_frequency"])
     logger.info("digests turned off by unsubscribe link for user %s", user.pk)
 
 

@@ -150,8 +150,8 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "accounts.backends.CachedPermissionsBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.CachedModelBackend",
+    "accounts.backends.CachedEmailBackend",
 ]
 PASSWORD_HASHERS = [
     "accounts.hashers.Argon2Hasher",
