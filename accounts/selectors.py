@@ -18,8 +18,13 @@ def has_verified_email(user) -> bool:
     cached = getattr(user, "_has_verified_email", None)
     if cached is None:
         cached = EmailAddress.objects.filter(user=user, verified=True).exists()
-        user._has_verified_email = cached
+        remember_verified_email(user, cached)
     return cached
+
+
+def remember_verified_email(user, verified: bool) -> None:
+    """Note on this user instance (one request's) what a query that read it anyway found."""
+    user._has_verified_email = verified
 
 
 def active_users_by_username(*, usernames: list[str]) -> dict[str, User]:

@@ -1,19 +1,24 @@
-"""The comments of a thread page, rendered once per thread version and viewer variant,
+"""A thread page's body and comments, rendered once per thread version and kind of viewer,
 cached, then personalised for the viewer with a few string replacements.
 
-Rendering, not SQL, dominates a long thread page, so the fragment is cached as HTML. It is
-the same for every viewer of a variant (anonymous, signed-in reader, member, the thread's
-author, moderator); what differs per person (which reactions are theirs, which comments they
-wrote) is marked in the markup with data attributes and switched on here, without queries.
+Rendering, not SQL, dominates a thread page, so its parts are cached as HTML. Each is the
+same for every viewer of a variant (anonymous, signed-in reader, member, the thread's author,
+moderator) and is rendered without the request, so nothing of one viewer can be in it. What
+differs per person comes in two ways, without queries: their CSRF token and follow and save
+buttons fill holes (config.holes); which reactions are theirs and which comments they wrote
+are marked in the markup with data attributes and switched on here.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from community import versions
 from config.cache import versioned_get_or_set
+from config.holes import MarkedHtml, fill, hole
 
 FRAGMENT_TIMEOUT = 60 * 10
 
@@ -50,14 +55,21 @@ def variant_for(viewer, thread, page) -> Variant:
     return Variant(name=name, **flags)
 
 
-def personalise(html: str, *, viewer, reaction_keys) -> str:
-    """Mark the viewer's own reactions as pressed and their own comments as theirs.
+# The markers personalise() switches: reaction buttons, a comment's own controls, its flag
+# link, and the reaction buttons of the viewer's own posts.
+MARKERS = re.compile(
+    r'data-r="[^"]+" aria-pressed="false"|data-own="\d+" hidden|data-flag="\d+"|data-self="\d+"'
+)
 
-    One pass over the fragment (a long thread's is hundreds of kB), matching only this
-    viewer's markers.
-    """
+
+def marked(html: str) -> MarkedHtml:
+    return MarkedHtml(html, MARKERS)
+
+
+def personalise(fragment: MarkedHtml, *, viewer, reaction_keys) -> str:
+    """Mark the viewer's own reactions as pressed and their own posts as theirs."""
     if not viewer.is_authenticated:
-        return html
+        return fragment.html
     own = viewer.pk
     changes = {
         f'data-r="{key}" aria-pressed="false"': f'data-r="{key}" aria-pressed="true"' for key in reaction_keys
@@ -65,12 +77,11 @@ def personalise(html: str, *, viewer, reaction_keys) -> str:
     changes[f'data-own="{own}" hidden'] = f'data-own="{own}"'
     changes[f'data-flag="{own}"'] = f'data-flag="{own}" hidden'
     changes[f'data-self="{own}"'] = f'data-self="{own}" disabled'
-    pattern = re.compile("|".join(re.escape(marker) for marker in sorted(changes, key=len, reverse=True)))
-    return pattern.sub(lambda match: changes[match.group(0)], html)
+    return fragment.replace(changes)
 
 
-def comments_html(*, thread, page, viewer, page_number) -> str:
-    """The thread's comments for this viewer: from the shared cache when possible."""
+def comments_html(*, thread, page, viewer, page_number) -> MarkedHtml:
+    """The thread's comments for this viewer's variant (their own state not yet marked)."""
     from community.selectors import comment_page
 
     variant = variant_for(viewer, thread, page)
@@ -78,15 +89,107 @@ def comments_html(*, thread, page, viewer, page_number) -> str:
 
     def render():
         comments = comment_page(thread=thread, viewer=viewer, page_number=page_number)
-        return render_to_string("community/components/comment_list.html", {**context, "comments": comments})
+        return marked(
+            render_to_string("community/components/comment_list.html", {**context, "comments": comments})
+        )
 
     # A viewer who wrote a hidden comment sees it (marked); shared fragments leave it out.
     if page.viewer.has_hidden_comments and not page.is_moderator:
-        html = render()
-    else:
-        key = f"thread:{thread.pk}:{versions.thread_version(thread.pk)}:page:{page_number}:{variant.name}"
-        html = versioned_get_or_set(key, render, FRAGMENT_TIMEOUT)
-    keys = {
-        f"c{target_id}-{kind}" for target, target_id, kind in page.viewer.reactions if target == "comment"
+        return render()
+    key = f"thread:{thread.pk}:{versions.thread_version(thread.pk)}:comments:{page_number}:{variant.name}"
+    return versioned_get_or_set(key, render, FRAGMENT_TIMEOUT)
+
+
+@dataclass(frozen=True)
+class BodyVariant:
+    """What the body of a thread page (all but the comments) shows to a kind of viewer."""
+
+    signed_in: bool
+    is_author: bool
+    can_react: bool
+    can_comment: bool
+    can_edit: bool
+    can_delete: bool
+    is_moderator: bool
+
+    @classmethod
+    def of(cls, viewer, thread, page) -> "BodyVariant":
+        return cls(
+            signed_in=viewer.is_authenticated,
+            is_author=viewer.is_authenticated and thread.author_id == viewer.pk,
+            can_react=page.can_react,
+            can_comment=page.can_comment,
+            can_edit=page.can_edit,
+            can_delete=page.can_delete,
+            is_moderator=page.is_moderator,
+        )
+
+    @property
+    def name(self) -> str:
+        return "".join("1" if value else "0" for value in astuple(self))
+
+
+def _toggles(thread) -> dict[str, tuple[str, str]]:
+    """The follow and save buttons, off and on, each with a CSRF hole."""
+    buttons = {
+        "follow": ("community:thread-follow", "Follow", "Following"),
+        "bookmark": ("community:thread-bookmark", "Save for later", "Saved"),
     }
-    return personalise(html, viewer=viewer, reaction_keys=keys)
+    toggles = {}
+    for name, (url_name, off_text, on_text) in buttons.items():
+        context = {
+            "url": reverse(url_name, args=[thread.pk, thread.slug]),
+            "on_text": on_text,
+            "off_text": off_text,
+            "csrf_token": hole("csrf"),
+        }
+        toggles[name] = tuple(
+            render_to_string("community/components/toggle_button.html", {**context, "is_on": is_on})
+            for is_on in (False, True)
+        )
+    return toggles
+
+
+def thread_body(request, *, thread, page, comment_form, page_number) -> str:
+    """The page's body for this viewer: from the shared cache when it is the usual view (a
+    signed-in reader's GET, no form to show again, no reply picked, nothing blocking them)."""
+    viewer = request.user
+    variant = BodyVariant.of(viewer, thread, page)
+    reply = request.GET.get("reply") or comment_form["parent"].value() or ""
+    context = {
+        "thread": thread,
+        **vars(variant),
+        "comment_form": comment_form,
+        "reply": reply,
+        "posting_block": page.posting_block,
+        "login_next": request.get_full_path(),
+        "csrf_token": hole("csrf"),
+        "follow_button": hole("follow"),
+        "bookmark_button": hole("bookmark"),
+        "comments_html": hole("comments"),
+    }
+
+    def render():
+        html = render_to_string("community/thread_content.html", context)
+        return {"html": marked(html), "toggles": _toggles(thread) if viewer.is_authenticated else {}}
+
+    shared = (
+        viewer.is_authenticated
+        and request.method == "GET"
+        and not comment_form.is_bound
+        and not reply
+        and not page.posting_block
+    )
+    if shared:
+        key = f"thread:{thread.pk}:{versions.thread_version(thread.pk)}:body:{variant.name}"
+        body = versioned_get_or_set(key, render, FRAGMENT_TIMEOUT)
+    else:
+        body = render()
+    keys = {f"{target[0]}{target_id}-{kind}" for target, target_id, kind in page.viewer.reactions}
+    comments = comments_html(thread=thread, page=page, viewer=viewer, page_number=page_number)
+    csrf = {"csrf": get_token(request)} if viewer.is_authenticated else {}
+    values = {**csrf, "comments": personalise(comments, viewer=viewer, reaction_keys=keys)}
+    state = {"follow": page.viewer.follows_thread, "bookmark": page.viewer.bookmarked}
+    for name, (off, on) in body["toggles"].items():
+        values[name] = fill(on if state[name] else off, csrf)
+    return fill(personalise(body["html"], viewer=viewer, reaction_keys=keys), values)

@@ -196,13 +196,11 @@ def _page_number(request) -> int:
 
 def _render_thread(request, thread, comment_form, status=200):
     page = selectors.thread_page(thread=thread, viewer=request.user)
-    page_number = _page_number(request)
-    comments = rendering.comments_html(thread=thread, page=page, viewer=request.user, page_number=page_number)
+    body = rendering.thread_body(
+        request, thread=thread, page=page, comment_form=comment_form, page_number=_page_number(request)
+    )
     return render(
-        request,
-        "community/thread_detail.html",
-        {"page": page, "thread": thread, "comment_form": comment_form, "comments_html": comments},
-        status=status,
+        request, "community/thread_detail.html", {"thread": thread, "content_html": body}, status=status
     )
 
 

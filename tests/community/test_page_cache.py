@@ -127,3 +127,100 @@ def test_pages_with_a_session_or_messages_are_never_cached(learner, password):
     page = client.get(thread.get_absolute_url())
     assert "Join the discussion" in page.text and 'name="csrfmiddlewaretoken"' in page.text
     assert "public" not in page.get("Cache-Control", "")
+
+
+def csrf_tokens(page: str) -> set[str]:
+    return set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
+
+
+def test_a_shared_thread_body_carries_each_viewers_own_buttons_and_token():
+    thread = ThreadFactory()
+    alice, bob = UserFactory(), UserFactory()
+    services.toggle_follow(user=alice, thread=thread)
+    services.toggle_bookmark(user=alice, thread=thread)
+    services.toggle_reaction(user=alice, target=thread, kind="helpful")
+    alice_client, bob_client = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    alice_client.force_login(alice)
+    bob_client.force_login(bob)
+    bob_page = bob_client.get(thread.get_absolute_url()).text  # renders and caches the body
+    alice_page = alice_client.get(thread.get_absolute_url()).text
+    assert 'aria-pressed="true">Following</button>' in alice_page
+    assert 'aria-pressed="true">Saved</button>' in alice_page
+    assert f'data-r="t{thread.pk}-helpful" aria-pressed="true"' in alice_page
+    assert 'aria-pressed="false">Follow</button>' in bob_page
+    assert 'aria-pressed="false">Save for later</button>' in bob_page
+    assert f'data-r="t{thread.pk}-helpful" aria-pressed="false"' in bob_page
+    assert "\x00" not in alice_page + bob_page
+    # Every form on each page carries that viewer's own token: posting with it works.
+    for token in csrf_tokens(alice_page):
+        response = alice_client.post(
+            reverse("community:comment-create", args=[thread.pk, thread.slug]),
+            {"body": "Posted with the token of my own page.", "csrfmiddlewaretoken": token},
+        )
+        assert response.status_code == 302
+    forged = bob_client.post(
+        reverse("community:comment-create", args=[thread.pk, thread.slug]),
+        {
+            "body": "Posted with someone else's token.",
+            "csrfmiddlewaretoken": next(iter(csrf_tokens(alice_page))),
+        },
+    )
+    assert forged.status_code == 403
+
+
+def test_the_thread_author_and_a_reader_get_their_own_actions_on_one_version():
+    author, reader = UserFactory(), UserFactory()
+    thread = services.create_thread(author=author, title="Whose actions are these", body="Body text here.")
+    edit_url = reverse("community:thread-edit", args=[thread.pk, thread.slug])
+    flag_url = reverse("community:thread-flag", args=[thread.pk, thread.slug])
+    pages = {}
+    for user in (reader, author, reader):
+        client = Client()
+        client.force_login(user)
+        pages[user.pk] = client.get(thread.get_absolute_url()).text
+    assert edit_url in pages[author.pk] and flag_url not in pages[author.pk]
+    assert edit_url not in pages[reader.pk] and flag_url in pages[reader.pk]
+    assert f'data-self="{author.pk}" disabled' in pages[author.pk]
+    assert f'data-self="{author.pk}" disabled' not in pages[reader.pk]
+
+
+def test_post_text_that_spells_out_a_marker_is_shown_as_written():
+    thread = ThreadFactory()
+    bob = UserFactory()
+    liked = CommentFactory(thread=thread)
+    services.toggle_reaction(user=bob, target=liked, kind="like")
+    forged = f'data-r="c{liked.pk}-like" aria-pressed="false" and data-own="{bob.pk}" hidden'
+    services.create_comment(thread=thread, author=UserFactory(), body=f"`{forged}` and {forged}")
+    client = Client()
+    client.force_login(bob)
+    page = client.get(thread.get_absolute_url()).text
+    assert page.count(forged) == 2
+    assert f'data-r="c{liked.pk}-like" aria-pressed="true"' in page
+
+
+def test_a_reply_link_and_a_failed_reply_are_rendered_for_the_viewer_alone(learner):
+    thread = ThreadFactory()
+    comment = CommentFactory(thread=thread)
+    client = Client()
+    client.force_login(learner)
+    client.get(thread.get_absolute_url())  # the shared body is cached
+    replying = client.get(thread.get_absolute_url(), {"reply": comment.pk}).text
+    assert f'name="parent" value="{comment.pk}"' in replying
+    failed = client.post(
+        reverse("community:comment-create", args=[thread.pk, thread.slug]), {"body": "", "parent": comment.pk}
+    )
+    assert failed.status_code == 400 and f'name="parent" value="{comment.pk}"' in failed.text
+    plain = client.get(thread.get_absolute_url()).text
+    assert 'name="parent" value=""' in plain
+
+
+def test_a_warm_signed_in_thread_page_runs_one_query(learner):
+    thread = ThreadFactory()
+    for _ in range(30):
+        CommentFactory(thread=thread)
+    client = Client()
+    client.force_login(learner)
+    client.get(thread.get_absolute_url())
+    response, count = queries_for(client, thread.get_absolute_url())
+    assert response.status_code == 200 and "Join the discussion" in response.text
+    assert count == 1  # the viewer's reactions, follow, bookmark, hidden comments, verified email
