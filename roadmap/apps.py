@@ -13,7 +13,9 @@ class RoadmapConfig(AppConfig):
             selectors,
             signals,  # noqa: F401
         )
+        from roadmap.cache import progress_version_key
 
         hooks.register_export("roadmap", exports.progress_and_notes)
         hooks.register_demo("roadmap progress", demo.seed)
         hooks.register_profile_section("roadmap progress", selectors.profile_progress_section)
+        hooks.register_user_token_key("roadmap progress", progress_version_key)

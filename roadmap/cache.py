@@ -1,8 +1,9 @@
-"""Versioned cache keys for a roadmap's structure.
+"""Versioned cache keys for a roadmap's structure and for each learner's progress.
 
-Every content change gives the roadmap a new version token (at once and after the commit),
-so cached structures are never invalidated key by key: old versions simply stop being read
-and expire (tokens: config.cache.version_token).
+Every content change gives the roadmap a new version token, and every change to a learner's
+progress gives them one (at once and after the commit), so cached structures and statuses are
+never invalidated key by key: old versions simply stop being read and expire (tokens:
+config.cache.version_token).
 """
 
 from django.db import transaction
@@ -34,6 +35,20 @@ def bump_structure_version(roadmap_id: int) -> None:
 
     def bump():
         bump_version_tokens(structure_version_key(roadmap_id), CATALOGUE_KEY)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def progress_version_key(user_id) -> str:
+    return f"roadmap:progress:{user_id}:version"
+
+
+def progress_changed(*, user_id: int) -> None:
+    """This learner's statuses changed (any roadmap): now and again once the transaction commits."""
+
+    def bump():
+        bump_version_tokens(progress_version_key(user_id))
 
     bump()
     transaction.on_commit(bump)

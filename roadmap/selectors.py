@@ -7,6 +7,7 @@ a shared key.
 """
 
 import copy
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -17,8 +18,9 @@ from django.http import Http404
 from django.template.loader import render_to_string
 
 from config.cache import LocalMemo, version_tokens, versioned_get_or_set
+from config.holes import MarkedHtml
 from roadmap import hooks
-from roadmap.cache import STRUCTURE_TIMEOUT, structure_key
+from roadmap.cache import STRUCTURE_TIMEOUT, progress_version_key, structure_key
 from roadmap.models import Note, Progress, Resource, Roadmap, Topic
 
 FINISHED = {Progress.Status.DONE, Progress.Status.SKIPPED}
@@ -158,17 +160,72 @@ def roadmap_structure(roadmap: Roadmap) -> list[dict]:
     )
 
 
+PROGRESS_TIMEOUT = 60 * 60
+
+
 def statuses(*, user, roadmap_id: int) -> dict[int, str]:
+    """{topic id: status} of the user's progress on one roadmap; cached until it changes."""
     if not user.is_authenticated:
         return {}
-    return dict(
-        Progress.objects.filter(user=user, topic__roadmap_id=roadmap_id).values_list("topic_id", "status")
+    (token,) = version_tokens(progress_version_key(user.pk))
+    found = versioned_get_or_set(
+        f"roadmap:progress:{user.pk}:{token}:{roadmap_id}",
+        lambda: dict(
+            Progress.objects.filter(user=user, topic__roadmap_id=roadmap_id).values_list("topic_id", "status")
+        ),
+        PROGRESS_TIMEOUT,
+    )
+    return dict(found)  # the cached dict is shared by this process's requests
+
+
+@dataclass
+class MapProgress:
+    """A learner's progress through one roadmap, without the map itself."""
+
+    total: int
+    counts: dict[str, int]
+    next_up: dict | None  # the next topic's entry in roadmap_structure (id, slug, title, ...)
+    statuses: dict[int, str]
+
+    @property
+    def finished(self) -> int:
+        return self.counts[Progress.Status.DONE] + self.counts[Progress.Status.SKIPPED]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.finished / self.total) if self.total else 0
+
+
+def map_progress(*, roadmap: Roadmap, viewer) -> MapProgress:
+    """Counts and the next topic (the first, in roadmap order, not yet finished whose
+    prerequisites are all finished), from the cached structure and statuses: no nodes built."""
+    my_statuses = statuses(user=viewer, roadmap_id=roadmap.pk)
+    counts = {status: 0 for status in Progress.Status.values}
+    total = 0
+    next_up = None
+    for section in roadmap_structure(roadmap):
+        for topic in section["topics"]:
+            total += 1
+            status = my_statuses.get(topic["id"], "")
+            if status:
+                counts[status] += 1
+            if (
+                next_up is None
+                and status not in FINISHED
+                and all(my_statuses.get(pk) in FINISHED for pk in topic["prerequisite_ids"])
+            ):
+                next_up = topic
+    return MapProgress(
+        total=total,
+        counts=counts,
+        next_up=next_up if viewer.is_authenticated else None,
+        statuses=my_statuses,
     )
 
 
 def roadmap_map(*, roadmap: Roadmap, viewer, discussion_counts: dict[int, int] | None = None) -> RoadmapMap:
-    """The map of one roadmap with the viewer's statuses merged in (one query for them)."""
-    my_statuses = statuses(user=viewer, roadmap_id=roadmap.pk)
+    """The map of one roadmap with the viewer's statuses merged in."""
+    progress = map_progress(roadmap=roadmap, viewer=viewer)
     discussion_counts = discussion_counts or {}
     sections = []
     topics_by_id: dict[int, TopicNode] = {}
@@ -178,39 +235,28 @@ def roadmap_map(*, roadmap: Roadmap, viewer, discussion_counts: dict[int, int] |
             topic_id = data["id"]
             topic = TopicNode(
                 **data,
-                status=my_statuses.get(topic_id, ""),
+                status=progress.statuses.get(topic_id, ""),
                 discussion_count=discussion_counts.get(topic_id, 0),
             )
             node.topics.append(topic)
             topics_by_id[topic_id] = topic
         sections.append(node)
 
-    counts = {status: 0 for status in Progress.Status.values}
     for topic in topics_by_id.values():
-        if topic.status:
-            counts[topic.status] += 1
         topic.prerequisites = [topics_by_id[pk] for pk in topic.prerequisite_ids if pk in topics_by_id]
         topic.is_blocked = any(prerequisite.status not in FINISHED for prerequisite in topic.prerequisites)
-    next_up = next_topic(topics_by_id.values()) if viewer.is_authenticated else None
+    next_up = topics_by_id[progress.next_up["id"]] if progress.next_up else None
     if next_up:
         next_up.is_next_up = True
     return RoadmapMap(
         roadmap=roadmap,
         sections=sections,
         topics_by_id=topics_by_id,
-        total=len(topics_by_id),
-        finished=counts[Progress.Status.DONE] + counts[Progress.Status.SKIPPED],
-        counts=counts,
+        total=progress.total,
+        finished=progress.finished,
+        counts=progress.counts,
         next_up=next_up,
     )
-
-
-def next_topic(topics) -> TopicNode | None:
-    """The first topic, in roadmap order, not yet finished whose prerequisites are all finished."""
-    for topic in topics:
-        if topic.status not in FINISHED and not topic.is_blocked:
-            return topic
-    return None
 
 
 @dataclass
@@ -379,40 +425,52 @@ def continue_learning(*, user) -> ContinueLearning | None:
     )
 
 
-def map_html(*, roadmap: Roadmap, discussion_counts: dict[int, int]) -> str:
+# What personalise_map changes in the shared map: each topic node's status class and the
+# status text under its title.
+MAP_MARKERS = re.compile(
+    r'id="topic-[^"]+" class="topic-node status-none|<span class="status-text" data-for="[^"]+">Not started</span>'
+)
+
+
+def map_html(*, roadmap: Roadmap, discussion_counts: dict[int, int]) -> MarkedHtml:
     """The map's nodes as HTML for a viewer with no progress, cached with the roadmap's version
     and that of its discussion counts."""
     counts_version = "-".join(version_tokens(*hooks.version_keys(roadmap_id=roadmap.pk)))
 
     def build():
         neutral = roadmap_map(roadmap=roadmap, viewer=AnonymousUser(), discussion_counts=discussion_counts)
-        return render_to_string("roadmap/components/map_body.html", {"roadmap": roadmap, "map": neutral})
+        html = render_to_string("roadmap/components/map_body.html", {"roadmap": roadmap, "map": neutral})
+        return MarkedHtml(html, MAP_MARKERS)
 
     return versioned_get_or_set(
-        structure_key(roadmap.pk, f"map-html:{counts_version}"), build, STRUCTURE_TIMEOUT
+        structure_key(roadmap.pk, f"map-marked:{counts_version}"), build, STRUCTURE_TIMEOUT
     )
 
 
-def personalise_map(html: str, roadmap_map: RoadmapMap) -> str:
-    """Mark the viewer's statuses and next-up topic in the shared map HTML.
+def personalise_map(html: MarkedHtml, *, roadmap: Roadmap, progress: MapProgress) -> str:
+    """The shared map HTML with the viewer's statuses and next-up topic marked.
 
     Only this viewer's topics are touched (a learner has a status on a few dozen of a map's
-    topics): two exact replacements each, which measured faster than one regex pass over
-    every node (0.5 ms against 0.75 ms for 40 topics on the 118 kB Backend map).
+    topics), at places found when the HTML was built.
     """
-    for topic in roadmap_map.topics_by_id.values():
-        if not (topic.status or topic.is_next_up):
+    slugs = {
+        topic["id"]: topic["slug"] for section in roadmap_structure(roadmap) for topic in section["topics"]
+    }
+    next_up_id = progress.next_up["id"] if progress.next_up else None
+    changes = {}
+    for topic_id in {*progress.statuses, next_up_id} - {None}:
+        slug = slugs.get(topic_id)
+        if slug is None:  # a status on a topic no longer published
             continue
-        classes = f"status-{topic.status or 'none'}" + (" is-next-up" if topic.is_next_up else "")
-        html = html.replace(
-            f'id="topic-{topic.slug}" class="topic-node status-none',
-            f'id="topic-{topic.slug}" class="topic-node {classes}',
-            1,
+        status = progress.statuses.get(topic_id, "")
+        is_next_up = topic_id == next_up_id
+        classes = f"status-{status or 'none'}" + (" is-next-up" if is_next_up else "")
+        changes[f'id="topic-{slug}" class="topic-node status-none'] = (
+            f'id="topic-{slug}" class="topic-node {classes}'
         )
-        badge = '<span class="next-badge">Next up</span>' if topic.is_next_up else ""
-        html = html.replace(
-            f'<span class="status-text" data-for="{topic.slug}">Not started</span>',
-            f'<span class="status-text" data-for="{topic.slug}">{topic.status_label}</span>{badge}',
-            1,
+        label = Progress.Status(status).label if status else "Not started"
+        badge = '<span class="next-badge">Next up</span>' if is_next_up else ""
+        changes[f'<span class="status-text" data-for="{slug}">Not started</span>'] = (
+            f'<span class="status-text" data-for="{slug}">{label}</span>{badge}'
         )
-    return html
+    return html.replace(changes)

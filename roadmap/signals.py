@@ -1,12 +1,13 @@
-"""Any change to a roadmap's content gives it a new cache version, whoever made it (admin, import)."""
+"""Any change to a roadmap's content gives it a new cache version, and any change to a learner's
+progress gives that learner one, whoever made it (the site, the API, the admin, an import)."""
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from roadmap.cache import bump_structure_version
-from roadmap.models import Resource, Roadmap, Section, Topic
+from roadmap.cache import bump_structure_version, progress_changed
+from roadmap.models import Progress, Resource, Roadmap, Section, Topic
 
 
 @receiver([post_save, post_delete], sender=Roadmap)
@@ -32,3 +33,8 @@ def resource_changed(sender, instance, **kwargs):
 def prerequisites_changed(sender, instance, action, **kwargs):
     if action in {"post_add", "post_remove", "post_clear"} and isinstance(instance, Topic):
         bump_structure_version(instance.roadmap_id)
+
+
+@receiver([post_save, post_delete], sender=Progress)
+def learner_progress_changed(sender, instance, **kwargs):
+    progress_changed(user_id=instance.user_id)

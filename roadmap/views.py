@@ -53,12 +53,11 @@ def roadmap_detail(request, slug):
     _read_tokens(request, slug)
     roadmap = selectors.published_roadmap(slug=slug)
     counts = hooks.discussion_counts(roadmap_id=roadmap.pk)
-    html = selectors.map_html(roadmap=roadmap, discussion_counts=counts)
-    roadmap_map = selectors.roadmap_map(roadmap=roadmap, viewer=request.user, discussion_counts=counts)
-    if request.user.is_authenticated:
-        html = selectors.personalise_map(html, roadmap_map)
+    shared_html = selectors.map_html(roadmap=roadmap, discussion_counts=counts)
+    progress = selectors.map_progress(roadmap=roadmap, viewer=request.user)
+    html = selectors.personalise_map(shared_html, roadmap=roadmap, progress=progress)
     return render(
-        request, "roadmap/roadmap_detail.html", {"roadmap": roadmap, "map": roadmap_map, "map_html": html}
+        request, "roadmap/roadmap_detail.html", {"roadmap": roadmap, "map": progress, "map_html": html}
     )
 
 
