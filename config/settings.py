@@ -95,6 +95,7 @@ TEMPLATES = [
                 "accounts.context_processors.site",
                 "community.context_processors.notifications",
             ],
+            "libraries": {"fragments": "config.fragments"},
         },
     },
 ]

@@ -1,0 +1,59 @@
+"""{% fragment %}: a part of a template rendered once per combination of the values it names,
+then served from memory (config.cache.versioned_get_or_set), like Django's {% cache %} tag.
+
+    {% load fragments %}
+    {% fragment "account-menu" user.pk user.username unread_notifications %}...{% endfragment %}
+
+Two differences make it fit the site's chrome (header, footer) on every page:
+
+- every value the part shows must be named, and only those: they make the key, so there is
+  nothing to invalidate, and a change to any of them (a new notification, a rename) is a new key;
+- CSRF tokens inside are holes (config.holes), filled with this request's token on each use,
+  so a cached part never carries a token of another session.
+"""
+
+import hashlib
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from config.cache import versioned_get_or_set
+from config.holes import fill, hole
+
+FRAGMENT_TIMEOUT = 60 * 10
+
+register = template.Library()
+
+
+class FragmentNode(template.Node):
+    def __init__(self, nodelist, name, vary_on):
+        self.nodelist = nodelist
+        self.name = name
+        self.vary_on = vary_on
+
+    def render(self, context):
+        # The page's template is part of the key: a block inside may be overridden by it.
+        values = [context.template.name, *(str(value.resolve(context)) for value in self.vary_on)]
+        digest = hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:32]
+        key = f"fragment:{self.name.resolve(context)}:{digest}"
+
+        def build():
+            with context.push(csrf_token=hole("csrf")):
+                return self.nodelist.render(context)
+
+        html = versioned_get_or_set(key, build, FRAGMENT_TIMEOUT)
+        if "\x00" in html:  # asking for the token sets the CSRF cookie: only when a form needs it
+            html = fill(html, {"csrf": str(context.get("csrf_token", ""))})
+        return mark_safe(html)
+
+
+@register.tag
+def fragment(parser, token):
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"'{bits[0]}' takes a name, then the values it varies on.")
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    return FragmentNode(
+        nodelist, parser.compile_filter(bits[1]), [parser.compile_filter(bit) for bit in bits[2:]]
+    )
