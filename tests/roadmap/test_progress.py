@@ -1,12 +1,14 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from roadmap.models import Note, Progress
+from tests.api.helpers import token_client
 from tests.factories import ProgressFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +199,38 @@ def test_deleting_the_account_removes_progress_and_notes(learner_client, learner
     learner_client.post(note_url(topics[0]), {"body": "my note"})
     learner_client.post(reverse("accounts:delete"), {"password": password})
     assert not Progress.objects.exists() and not Note.objects.exists()
+
+
+def map_status(client, topic) -> str:
+    page = client.get(reverse("roadmap:roadmap-detail", args=[topic.roadmap.slug])).text
+    return re.search(rf'<span class="status-text" data-for="{topic.slug}">([^<]+)</span>', page).group(1)
+
+
+@pytest.mark.parametrize("way", ["page", "api", "admin", "reset", "another learner"])
+def test_the_map_shows_a_change_of_progress_at_once_however_it_was_made(
+    learner_client, learner, other_learner, admin_user, topics, way
+):
+    topic = topics[0]
+    ProgressFactory(user=learner, topic=topic, status="learning")
+    assert map_status(learner_client, topic) == "Learning"  # cached now
+    if way == "page":
+        learner_client.post(progress_url(topic), {"status": "done"})
+        expected = "Done"
+    elif way == "api":
+        token_client(learner).put(
+            f"/api/v1/me/progress/{topic.roadmap.slug}/{topic.slug}/", {"status": "done"}, format="json"
+        )
+        expected = "Done"
+    elif way == "admin":
+        progress = Progress.objects.get(user=learner, topic=topic)
+        admin = Client()
+        admin.force_login(admin_user)
+        admin.post(reverse("admin:roadmap_progress_delete", args=[progress.pk]), {"post": "yes"})
+        expected = "Not started"
+    elif way == "reset":
+        learner_client.post(reverse("roadmap:roadmap-reset", args=[topic.roadmap.slug]))
+        expected = "Not started"
+    else:  # someone else's progress changes nothing of this learner's map
+        ProgressFactory(user=other_learner, topic=topic, status="done")
+        expected = "Learning"
+    assert map_status(learner_client, topic) == expected
