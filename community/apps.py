@@ -7,7 +7,7 @@ class CommunityConfig(AppConfig):
 
     def ready(self):
         from accounts import hooks as account_hooks
-        from community import demo, digest, exports, selectors, versions
+        from community import demo, digest, exports, selectors, signals, versions  # noqa: F401
         from roadmap import hooks as roadmap_hooks
 
         account_hooks.register_export("community", exports.community_data)
@@ -15,6 +15,7 @@ class CommunityConfig(AppConfig):
         account_hooks.register_demo("discussions", demo.seed)
         account_hooks.register_profile_section("posts", exports.profile_posts_section)
         account_hooks.register_user_token_key("notifications", versions.notifications_key)
+        account_hooks.register_user_token_key("thread viewer", versions.viewer_key)
         roadmap_hooks.register("discussion_counts", selectors.topic_thread_counts)
         roadmap_hooks.register("topic_discussion", selectors.topic_discussion)
         roadmap_hooks.register(

@@ -12,6 +12,7 @@ are marked in the markup with data attributes and switched on here.
 import re
 from dataclasses import astuple, dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -87,17 +88,20 @@ def comments_html(*, thread, page, viewer, page_number) -> MarkedHtml:
     variant = variant_for(viewer, thread, page)
     context = {"thread": thread, "mine": set(), **variant.context()}
 
-    def render():
-        comments = comment_page(thread=thread, viewer=viewer, page_number=page_number)
+    def render(reader):
+        comments = comment_page(thread=thread, viewer=reader, page_number=page_number)
         return marked(
             render_to_string("community/components/comment_list.html", {**context, "comments": comments})
         )
 
-    # A viewer who wrote a hidden comment sees it (marked); shared fragments leave it out.
+    # A viewer who wrote a hidden comment sees it (marked), on a page of their own. A shared
+    # fragment is read as by any member of the variant (mentors see every comment, the rest
+    # what anonymous visitors see), so nobody's hidden comment can ever be in one.
     if page.viewer.has_hidden_comments and not page.is_moderator:
-        return render()
+        return render(viewer)
+    shared_reader = viewer if page.is_moderator else AnonymousUser()
     key = f"thread:{thread.pk}:{versions.thread_version(thread.pk)}:comments:{page_number}:{variant.name}"
-    return versioned_get_or_set(key, render, FRAGMENT_TIMEOUT)
+    return versioned_get_or_set(key, lambda: render(shared_reader), FRAGMENT_TIMEOUT)
 
 
 @dataclass(frozen=True)

@@ -186,19 +186,35 @@ def _viewer_state_sql() -> str:
     """
 
 
-def thread_page(*, thread: Thread, viewer) -> ThreadPage:
-    """What the viewer may do on a thread page and what they already did there.
+VIEWER_TIMEOUT = 60 * 10
 
-    The comments themselves come from comment_page, and are usually served from a cached
-    fragment (community.rendering); this runs one query for a signed-in viewer.
-    """
-    state = ViewerState()
-    if viewer.is_authenticated:
+
+def _viewer_state_rows(*, viewer, thread) -> list[tuple]:
+    """The rows of _viewer_state_sql, cached under the viewer's token (versions.viewer_key)."""
+
+    def read():
         with connection.cursor() as cursor:
             cursor.execute(
                 _viewer_state_sql(), {"user": viewer.pk, "thread": thread.pk, "hidden": Status.HIDDEN}
             )
-            rows = cursor.fetchall()
+            return cursor.fetchall()
+
+    (token,) = version_tokens(versions.viewer_key(viewer.pk))
+    return versioned_get_or_set(
+        f"community:viewer:{viewer.pk}:{token}:thread:{thread.pk}", read, VIEWER_TIMEOUT
+    )
+
+
+def thread_page(*, thread: Thread, viewer) -> ThreadPage:
+    """What the viewer may do on a thread page and what they already did there.
+
+    The comments themselves come from comment_page, and are usually served from a cached
+    fragment (community.rendering); a signed-in viewer's state is one query, cached until
+    they change it.
+    """
+    state = ViewerState()
+    if viewer.is_authenticated:
+        rows = _viewer_state_rows(viewer=viewer, thread=thread)
         for row, kind, thread_id, comment_id in rows:
             if row == "reaction":
                 state.reactions.add(

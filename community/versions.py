@@ -6,7 +6,10 @@ unreachable at once (they simply expire). Two scopes:
 
 - a thread's token: its page (body, comments, counts, status) changed;
 - the lists token: anything a list shows (new thread, new comment, reaction, moderation);
-- a user's notifications token: they got a notification or read some (the header's count).
+- a user's notifications token: they got a notification or read some (the header's count);
+- a user's viewer token: what a thread page shows of them changed (their reactions, follows,
+  bookmarks, a comment of theirs hidden or restored, a verified email address), bumped by
+  the signals in community.signals whoever made the change.
 """
 
 from django.db import transaction
@@ -56,6 +59,22 @@ def notifications_changed(*user_ids: int) -> None:
 
     def bump():
         bump_version_tokens(*keys)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def viewer_key(user_id) -> str:
+    return f"community:viewer:{user_id}:version"
+
+
+def viewer_changed(user_id: int | None) -> None:
+    """What thread pages show of this user as a viewer changed: now and after commit."""
+    if not user_id:
+        return
+
+    def bump():
+        bump_version_tokens(viewer_key(user_id))
 
     bump()
     transaction.on_commit(bump)

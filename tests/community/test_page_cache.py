@@ -214,7 +214,7 @@ def test_a_reply_link_and_a_failed_reply_are_rendered_for_the_viewer_alone(learn
     assert 'name="parent" value=""' in plain
 
 
-def test_a_warm_signed_in_thread_page_runs_one_query(learner):
+def test_a_warm_signed_in_thread_page_runs_no_query(learner):
     thread = ThreadFactory()
     for _ in range(30):
         CommentFactory(thread=thread)
@@ -223,4 +223,32 @@ def test_a_warm_signed_in_thread_page_runs_one_query(learner):
     client.get(thread.get_absolute_url())
     response, count = queries_for(client, thread.get_absolute_url())
     assert response.status_code == 200 and "Join the discussion" in response.text
-    assert count == 1  # the viewer's reactions, follow, bookmark, hidden comments, verified email
+    assert count == 0  # the user, their state on the thread, the body and comments: all cached
+
+
+@pytest.mark.parametrize("change", ["reaction", "follow", "bookmark", "hidden comment", "verified email"])
+def test_a_change_to_the_viewers_own_state_shows_on_the_thread_page_at_once(change):
+    viewer = UserFactory(verified=change != "verified email")
+    thread = ThreadFactory()
+    comment = CommentFactory(thread=thread, author=viewer, body_html="<p>my own words</p>")
+    client = Client()
+    client.force_login(viewer)
+    before = client.get(thread.get_absolute_url()).text  # the viewer's state is cached now
+    if change == "reaction":
+        services.toggle_reaction(user=viewer, target=thread, kind="like")
+        shown = f'data-r="t{thread.pk}-like" aria-pressed="true"'
+    elif change == "follow":
+        services.toggle_follow(user=viewer, thread=thread)
+        shown = 'aria-pressed="true">Following</button>'
+    elif change == "bookmark":
+        services.toggle_bookmark(user=viewer, thread=thread)
+        shown = 'aria-pressed="true">Saved</button>'
+    elif change == "hidden comment":
+        moderation.hide(moderator=MentorFactory(), target=comment, reason="off topic")
+        shown = "Hidden by a mentor"
+    else:
+        viewer.emailaddress_set.update(verified=False)  # no signal: as the fixture left it
+        viewer.emailaddress_set.get().set_verified(commit=True)
+        shown = "Post reply"
+    assert shown not in before
+    assert shown in client.get(thread.get_absolute_url()).text
