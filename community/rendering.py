@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from community import versions
 from config.cache import versioned_get_or_set
-from config.holes import MarkedHtml, fill, hole
+from config.holes import MarkedHtml, fill_bytes, hole
 
 FRAGMENT_TIMEOUT = 60 * 10
 
@@ -59,7 +59,7 @@ def variant_for(viewer, thread, page) -> Variant:
 # The markers personalise() switches: reaction buttons, a comment's own controls, its flag
 # link, and the reaction buttons of the viewer's own posts.
 MARKERS = re.compile(
-    r'data-r="[^"]+" aria-pressed="false"|data-own="\d+" hidden|data-flag="\d+"|data-self="\d+"'
+    rb'data-r="[^"]+" aria-pressed="false"|data-own="\d+" hidden|data-flag="\d+"|data-self="\d+"'
 )
 
 
@@ -67,7 +67,7 @@ def marked(html: str) -> MarkedHtml:
     return MarkedHtml(html, MARKERS)
 
 
-def personalise(fragment: MarkedHtml, *, viewer, reaction_keys) -> str:
+def personalise(fragment: MarkedHtml, *, viewer, reaction_keys) -> bytes:
     """Mark the viewer's own reactions as pressed and their own posts as theirs."""
     if not viewer.is_authenticated:
         return fragment.html
@@ -78,7 +78,7 @@ def personalise(fragment: MarkedHtml, *, viewer, reaction_keys) -> str:
     changes[f'data-own="{own}" hidden'] = f'data-own="{own}"'
     changes[f'data-flag="{own}"'] = f'data-flag="{own}" hidden'
     changes[f'data-self="{own}"'] = f'data-self="{own}" disabled'
-    return fragment.replace(changes)
+    return fragment.replace({marker.encode(): change.encode() for marker, change in changes.items()})
 
 
 def comments_html(*, thread, page, viewer, page_number) -> MarkedHtml:
@@ -148,15 +148,16 @@ def _toggles(thread) -> dict[str, tuple[str, str]]:
             "csrf_token": hole("csrf"),
         }
         toggles[name] = tuple(
-            render_to_string("community/components/toggle_button.html", {**context, "is_on": is_on})
+            render_to_string("community/components/toggle_button.html", {**context, "is_on": is_on}).encode()
             for is_on in (False, True)
         )
     return toggles
 
 
-def thread_body(request, *, thread, page, comment_form, page_number) -> str:
-    """The page's body for this viewer: from the shared cache when it is the usual view (a
-    signed-in reader's GET, no form to show again, no reply picked, nothing blocking them)."""
+def thread_body(request, *, thread, page, comment_form, page_number) -> bytes:
+    """The page's body for this viewer, as UTF-8: from the shared cache when it is the usual
+    view (a signed-in reader's GET, no form to show again, no reply picked, nothing blocking
+    them)."""
     viewer = request.user
     variant = BodyVariant.of(viewer, thread, page)
     reply = request.GET.get("reply") or comment_form["parent"].value() or ""
@@ -191,9 +192,9 @@ def thread_body(request, *, thread, page, comment_form, page_number) -> str:
         body = render()
     keys = {f"{target[0]}{target_id}-{kind}" for target, target_id, kind in page.viewer.reactions}
     comments = comments_html(thread=thread, page=page, viewer=viewer, page_number=page_number)
-    csrf = {"csrf": get_token(request)} if viewer.is_authenticated else {}
+    csrf = {"csrf": get_token(request).encode()} if viewer.is_authenticated else {}
     values = {**csrf, "comments": personalise(comments, viewer=viewer, reaction_keys=keys)}
     state = {"follow": page.viewer.follows_thread, "bookmark": page.viewer.bookmarked}
     for name, (off, on) in body["toggles"].items():
-        values[name] = fill(on if state[name] else off, csrf)
-    return fill(personalise(body["html"], viewer=viewer, reaction_keys=keys), values)
+        values[name] = fill_bytes(on if state[name] else off, csrf)
+    return fill_bytes(personalise(body["html"], viewer=viewer, reaction_keys=keys), values)

@@ -33,6 +33,7 @@ from community.forms import (
 from community.markdown import render_post
 from community.models import Comment, Reaction, Status, Tag, Thread
 from config.cache import versioned_get_or_set
+from config.holes import render_page
 from config.page_cache import anonymous_page
 from roadmap import selectors as roadmap_selectors
 from roadmap.cache import CATALOGUE_KEY
@@ -199,9 +200,7 @@ def _render_thread(request, thread, comment_form, status=200):
     body = rendering.thread_body(
         request, thread=thread, page=page, comment_form=comment_form, page_number=_page_number(request)
     )
-    return render(
-        request, "community/thread_detail.html", {"thread": thread, "content_html": body}, status=status
-    )
+    return render_page(request, "community/thread_detail.html", {"thread": thread}, body=body, status=status)
 
 
 def _own_thread(request, pk):

@@ -9,14 +9,21 @@ completed per request with what belongs to this viewer, in two ways.
   theirs, which topics they finished): attribute text such as `aria-pressed="false"` next to
   an id, found once when the HTML is built (MarkedHtml) and swapped for this viewer's.
   Only markers inside a tag count: text may spell one out, but it cannot open a tag.
+
+Large parts (a 200-comment thread is 460 kB) are kept and completed as UTF-8 bytes, the form
+in which they are sent, and put into the rendered page in one copy (render_page): passed
+through the template instead, a part is copied at every level of block and include, at two
+to four bytes a character once it holds one non-Latin-1 character.
 """
 
 import re
 from collections.abc import Mapping
 
+from django.shortcuts import render
 from django.utils.safestring import SafeString, mark_safe
 
 _HOLE = re.compile("\x00([a-z_]+)\x00")
+_HOLE_BYTES = re.compile(b"\x00([a-z_]+)\x00")
 
 
 def hole(name: str) -> SafeString:
@@ -29,8 +36,21 @@ def fill(html: str, values: Mapping[str, str]) -> str:
     return _HOLE.sub(lambda match: values.get(match.group(1), ""), html)
 
 
+def fill_bytes(html: bytes, values: Mapping[str, bytes]) -> bytes:
+    """fill() for UTF-8 bytes, with values in bytes."""
+    return _HOLE_BYTES.sub(lambda match: values.get(match.group(1).decode(), b""), html)
+
+
+def render_page(request, template_name: str, context: dict, *, body: bytes, status: int = 200):
+    """render(), with `body` (UTF-8, already personal) put where the template shows {{ body }}."""
+    response = render(request, template_name, {**context, "body": hole("body")}, status=status)
+    response.content = response.content.replace(b"\x00body\x00", body, 1)
+    return response
+
+
 class MarkedHtml:
-    """Shared HTML whose per-viewer markers (see `pattern`) were found once, when it was built.
+    """Shared HTML, as UTF-8, whose per-viewer markers (`pattern`, over bytes) were found once,
+    when it was built.
 
     Marking one viewer's state then costs a lookup per change and one copy of the text,
     however long it is, instead of a search through hundreds of kB on every request.
@@ -38,15 +58,16 @@ class MarkedHtml:
 
     __slots__ = ("html", "spots")
 
-    def __init__(self, html: str, pattern: re.Pattern):
-        spots: dict[str, list[int]] = {}
-        for match in pattern.finditer(html):
+    def __init__(self, html: str, pattern: re.Pattern[bytes]):
+        data = html.encode()
+        spots: dict[bytes, list[int]] = {}
+        for match in pattern.finditer(data):
             start = match.start()
             # Text may spell a marker out (quotes are not escaped in text), but never a "<":
             # a marker is markup only if it sits inside a tag.
-            if html.rfind("<", 0, start + 1) > html.rfind(">", 0, start):
+            if data.rfind(b"<", 0, start + 1) > data.rfind(b">", 0, start):
                 spots.setdefault(match.group(0), []).append(start)
-        self.html = html
+        self.html = data
         self.spots = spots
 
     def __getstate__(self):
@@ -55,7 +76,7 @@ class MarkedHtml:
     def __setstate__(self, state):
         self.html, self.spots = state
 
-    def replace(self, changes: Mapping[str, str]) -> str:
+    def replace(self, changes: Mapping[bytes, bytes]) -> bytes:
         """The HTML with each marker that is a key of `changes` replaced by its value."""
         found = sorted((start, marker) for marker in changes for start in self.spots.get(marker, ()))
         if not found:
@@ -66,4 +87,4 @@ class MarkedHtml:
             parts.append(changes[marker])
             end = start + len(marker)
         parts.append(self.html[end:])
-        return "".join(parts)
+        return b"".join(parts)

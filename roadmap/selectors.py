@@ -428,7 +428,7 @@ def continue_learning(*, user) -> ContinueLearning | None:
 # What personalise_map changes in the shared map: each topic node's status class and the
 # status text under its title.
 MAP_MARKERS = re.compile(
-    r'id="topic-[^"]+" class="topic-node status-none|<span class="status-text" data-for="[^"]+">Not started</span>'
+    rb'id="topic-[^"]+" class="topic-node status-none|<span class="status-text" data-for="[^"]+">Not started</span>'
 )
 
 
@@ -447,8 +447,8 @@ def map_html(*, roadmap: Roadmap, discussion_counts: dict[int, int]) -> MarkedHt
     )
 
 
-def personalise_map(html: MarkedHtml, *, roadmap: Roadmap, progress: MapProgress) -> str:
-    """The shared map HTML with the viewer's statuses and next-up topic marked.
+def personalise_map(html: MarkedHtml, *, roadmap: Roadmap, progress: MapProgress) -> bytes:
+    """The shared map HTML (UTF-8) with the viewer's statuses and next-up topic marked.
 
     Only this viewer's topics are touched (a learner has a status on a few dozen of a map's
     topics), at places found when the HTML was built.
@@ -473,4 +473,4 @@ def personalise_map(html: MarkedHtml, *, roadmap: Roadmap, progress: MapProgress
         changes[f'<span class="status-text" data-for="{slug}">Not started</span>'] = (
             f'<span class="status-text" data-for="{slug}">{label}</span>{badge}'
         )
-    return html.replace(changes)
+    return html.replace({marker.encode(): change.encode() for marker, change in changes.items()})

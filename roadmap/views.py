@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.cache import version_tokens
+from config.holes import render_page
 from config.page_cache import anonymous_page
 from roadmap import hooks, selectors, services
 from roadmap.cache import CATALOGUE_KEY, structure_version_key
@@ -56,8 +57,8 @@ def roadmap_detail(request, slug):
     shared_html = selectors.map_html(roadmap=roadmap, discussion_counts=counts)
     progress = selectors.map_progress(roadmap=roadmap, viewer=request.user)
     html = selectors.personalise_map(shared_html, roadmap=roadmap, progress=progress)
-    return render(
-        request, "roadmap/roadmap_detail.html", {"roadmap": roadmap, "map": progress, "map_html": html}
+    return render_page(
+        request, "roadmap/roadmap_detail.html", {"roadmap": roadmap, "map": progress}, body=html
     )
 
 
