@@ -10,6 +10,8 @@ seconds, not one per call. Meanwhile the default cache answers from a small per-
 memory cache, and the sessions cache misses, which sends session reads to the database.
 """
 
+import functools
+import hashlib
 import inspect
 import logging
 import pickle
@@ -18,6 +20,7 @@ import time
 import uuid
 from collections import OrderedDict
 from contextvars import ContextVar
+from pathlib import Path
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.dummy import DummyCache
@@ -219,14 +222,42 @@ def _size_of(value) -> int:
     return len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
 
 
+# What the running code is made of: the project's Python, templates and static files.
+CODE_DIRECTORIES = ("accounts", "community", "config", "roadmap", "templates", "static")
+
+
+@functools.cache
+def code_version() -> str:
+    """A fingerprint of this release: settings.RELEASE, else a hash of the code.
+
+    Versioned values are rendered HTML and objects shaped by the code (a page links to the
+    hashed name of this release's stylesheet), so each release keys them apart: after a deploy
+    no page of the previous one is served, and during a rolling one each side reads its own.
+    """
+    from django.conf import settings
+
+    if settings.RELEASE:
+        return hashlib.sha256(settings.RELEASE.encode()).hexdigest()[:12]
+    digest = hashlib.sha256()
+    for directory in CODE_DIRECTORIES:
+        root = Path(settings.BASE_DIR) / directory
+        for path in sorted(root.rglob("*")) if root.is_dir() else ():
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def versioned_get_or_set(key: str, build, timeout: int):
     """The value at a versioned key: from process memory, else the shared cache, else `build()`.
 
-    Only for keys that embed every version token their value depends on. A None from
-    `build()` means "nothing to keep": it is returned but not cached.
+    Only for keys that embed every version token their value depends on; the release's
+    code_version is added here. A None from `build()` means "nothing to keep": it is returned
+    but not cached.
     """
     from django.core.cache import cache
 
+    key = f"{code_version()}:{key}"
     missing = object()
     value = local_memo.get(key, missing)
     if value is not missing:

@@ -15,6 +15,7 @@ Two differences make it fit the site's chrome (header, footer) on every page:
 import hashlib
 
 from django import template
+from django.conf import settings
 from django.utils.safestring import mark_safe
 
 from config.cache import versioned_get_or_set
@@ -32,6 +33,8 @@ class FragmentNode(template.Node):
         self.vary_on = vary_on
 
     def render(self, context):
+        if settings.DEBUG:  # development: a template just edited shows at once
+            return self.nodelist.render(context)
         # The page's template is part of the key: a block inside may be overridden by it.
         values = [context.template.name, *(str(value.resolve(context)) for value in self.vary_on)]
         digest = hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:32]

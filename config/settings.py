@@ -115,6 +115,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and sessions -----------------------------------------------------------------
 
 REDIS_URL = env("REDIS_URL", default="")
+# Rendered pages and fragments are cached per release (config.cache.code_version): the
+# deploy's version, else a hash of the code, templates and static files.
+RELEASE = env("RELEASE", default="")
 if REDIS_URL:
     _redis_options = {
         "CLIENT_CLASS": "django_redis.client.DefaultClient",

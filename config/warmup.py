@@ -23,6 +23,8 @@ from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.urls import get_resolver
 
+from config.cache import code_version
+
 logger = logging.getLogger(__name__)
 
 
@@ -38,6 +40,7 @@ def template_names() -> list[str]:
 def prepare_for_fork() -> None:
     if not settings.DEBUG:  # with DEBUG, templates are not cached: compiling them now is wasted
         warm_up()
+    code_version()  # hashed once, in the master
     gc.collect()
     gc.freeze()
 

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from community import moderation, services
+from config.cache import code_version
 from tests.factories import CommentFactory, MentorFactory, ThreadFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
@@ -252,3 +253,23 @@ def test_a_change_to_the_viewers_own_state_shows_on_the_thread_page_at_once(chan
         shown = "Post reply"
     assert shown not in before
     assert shown in client.get(thread.get_absolute_url()).text
+
+
+@pytest.fixture
+def release(settings):
+    def set_release(name):
+        settings.RELEASE = name
+        code_version.cache_clear()
+
+    yield set_release
+    code_version.cache_clear()
+
+
+def test_a_new_release_renders_cached_pages_afresh(release):
+    thread = ThreadFactory()
+    release("one")
+    queries_for(Client(), thread.get_absolute_url())
+    _, same_release = queries_for(Client(), thread.get_absolute_url())
+    release("two")
+    _, new_release = queries_for(Client(), thread.get_absolute_url())
+    assert same_release == 0 and new_release > 0
