@@ -367,7 +367,11 @@ class NoteList(generics.ListAPIView):
     pagination_class = NumberedPagination
 
     def get_queryset(self):
-        notes = Note.objects.filter(user=self.request.user, topic__is_published=True)
+        # As for progress: only what the reader can open, so each note listed also answers at
+        # its own URL; notes on an unpublished roadmap come back when it is published again.
+        notes = Note.objects.filter(
+            user=self.request.user, topic__is_published=True, topic__roadmap__is_published=True
+        )
         return _in_map_order(notes, self.request)
 
     @extend_schema(parameters=[RoadmapFilterSerializer])

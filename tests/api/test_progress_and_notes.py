@@ -140,6 +140,21 @@ def test_my_notes_list_only_mine(me, learner, other_learner, roadmap_topics):
     assert [note["body"] for note in me.get("/api/v1/me/notes/").json()["results"]] == ["mine"]
 
 
+@pytest.mark.parametrize("hidden", ["topic", "roadmap"])
+def test_my_lists_leave_out_what_is_unpublished_and_keep_it_for_later(me, learner, roadmap_topics, hidden):
+    roadmap, topics = roadmap_topics
+    services.save_note(user=learner, topic=topics[0], body="kept for later")
+    services.set_progress(user=learner, topic=topics[0], status="done")
+    if hidden == "topic":
+        Topic.objects.filter(pk=topics[0].pk).update(is_published=False)
+    else:
+        type(roadmap).objects.filter(pk=roadmap.pk).update(is_published=False)
+    assert me.get("/api/v1/me/notes/").json()["results"] == []
+    assert me.get("/api/v1/me/progress/").json()["results"] == []
+    assert me.get(note_url(topics[0])).status_code == 404
+    assert Note.objects.filter(user=learner, body="kept for later").exists()
+
+
 def test_another_members_note_is_404_for_me(me, other_learner, roadmap_topics):
     topic = roadmap_topics[1][0]
     services.save_note(user=other_learner, topic=topic, body="secret")
