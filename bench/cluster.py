@@ -175,6 +175,29 @@ class Cluster:
         return path.read_text() if path.exists() else ""
 
 
+def production_env(**settings: str) -> dict[str, str]:
+    """The environment of the site as in production, served over plain HTTP on loopback,
+    with `settings` added or overriding."""
+    return {
+        "DEBUG": "false",
+        "SECRET_KEY": "on-one-machine-" + "k" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_FORMAT": "plain",
+        **settings,
+    }
+
+
+def manage(env: dict[str, str], *command: str) -> None:
+    """Run a manage.py command (collectstatic, migrate) quietly in that environment."""
+    subprocess.run(
+        [sys.executable, "manage.py", *command, "--noinput", "-v0"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -182,26 +205,14 @@ def main() -> None:
     parser.add_argument("command", choices=["up"])
     parser.add_argument("--port", type=int, default=8080)
     options = parser.parse_args()
-    env = {
-        "DEBUG": os.environ.get("DEBUG", "false"),
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "cluster-on-one-machine-" + "k" * 40),
-        "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost"),
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stepwise"),
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        check=True,
+    passed_on = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "LOG_FORMAT")
+    env = production_env(
+        DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stepwise"),
+        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
+        **{name: os.environ[name] for name in passed_on if name in os.environ},
     )
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        check=True,
-    )
+    manage(env, "collectstatic")
+    manage(env, "migrate")
     cluster = Cluster(env=env, port=options.port)
     try:
         cluster.up()

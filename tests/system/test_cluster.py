@@ -3,10 +3,7 @@ workers and beat. One web instance and one worker are killed mid-run; only reque
 flight on the killed instance may fail, the site answers again within 5 seconds, and every
 due learner still gets exactly one digest."""
 
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -14,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from bench.cluster import ROOT, Cluster
+from bench.cluster import Cluster, manage, production_env
 from community.models import DigestDelivery
 from tests.integration.conftest import (
     WORKER_CLAIM_TIMEOUT,
@@ -47,30 +44,20 @@ def load(url, stop, results):
 def cluster(transactional_db, broker_url, smtp_sink, tmp_path):
     if not shutil.which("nginx") and not shutil.which("/usr/sbin/nginx"):
         pytest.skip("nginx is not installed (apt-get install nginx)")
-    env = {
-        "DEBUG": "false",
-        "SECRET_KEY": "cluster-test-" + "s" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": broker_url,
-        "CELERY_BROKER_URL": broker_url,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CELERY_VISIBILITY_TIMEOUT": str(WORKER_VISIBILITY_TIMEOUT),
-        "DIGEST_CLAIM_TIMEOUT": str(WORKER_CLAIM_TIMEOUT),
-        "DIGEST_BATCH_SIZE": "5",
-        "EMAIL_URL": smtp_sink.url,
-        "SITE_URL": "https://stepwise.example",
-        "LOG_FORMAT": "plain",
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_PRELOAD": "false",
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        check=True,
+    env = production_env(
+        DATABASE_URL=_database_url(),
+        REDIS_URL=broker_url,
+        CELERY_BROKER_URL=broker_url,
+        CELERY_TASK_ALWAYS_EAGER="false",
+        CELERY_VISIBILITY_TIMEOUT=str(WORKER_VISIBILITY_TIMEOUT),
+        DIGEST_CLAIM_TIMEOUT=str(WORKER_CLAIM_TIMEOUT),
+        DIGEST_BATCH_SIZE="5",
+        EMAIL_URL=smtp_sink.url,
+        SITE_URL="https://stepwise.example",
+        WEB_CONCURRENCY="2",
+        GUNICORN_PRELOAD="false",
     )
+    manage(env, "collectstatic")
     running = Cluster(env=env)
     try:
         yield running.up(beat=True)

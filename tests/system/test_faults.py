@@ -1,8 +1,5 @@
 """Faults the site must ride out: dropped database connections, an unreachable broker."""
 
-import os
-import subprocess
-import sys
 import time
 import urllib.request
 from urllib.parse import urlsplit
@@ -12,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from bench.cluster import ROOT, Cluster
+from bench.cluster import Cluster, manage, production_env
 from community.models import Comment, Notification, OutboxEvent
 from tests.factories import ThreadFactory, UserFactory
 from tests.integration.conftest import _database_url, wait_for
@@ -23,23 +20,10 @@ from tests.system.tcp_forwarder import TcpForwarder
 def test_requests_succeed_after_postgresql_terminates_every_connection(transactional_db, tmp_path):
     """gunicorn keeps connections open (CONN_MAX_AGE); CONN_HEALTH_CHECKS replaces dead ones."""
     ThreadFactory(title="A thread the pages will read from")
-    env = {
-        "DEBUG": "false",
-        "SECRET_KEY": "faults-" + "f" * 55,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": _database_url(),
-        "CONN_MAX_AGE": "600",
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_PRELOAD": "false",
-        "LOG_FORMAT": "plain",
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        check=True,
+    env = production_env(
+        DATABASE_URL=_database_url(), CONN_MAX_AGE="600", WEB_CONCURRENCY="2", GUNICORN_PRELOAD="false"
     )
+    manage(env, "collectstatic")
     cluster = Cluster(env=env).up(workers=False)
     try:
         urls = [f"{cluster.url}/discussions/", f"{cluster.url}/healthz"]

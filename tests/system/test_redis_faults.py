@@ -3,11 +3,9 @@ the test's own, keeps answering pages and logins, quickly, while that server is 
 and uses it again once it is back."""
 
 import json
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import urllib.parse
 from http.cookies import SimpleCookie
@@ -16,7 +14,7 @@ import pytest
 import redis
 
 from accounts.hashers import Argon2Hasher
-from bench.cluster import ROOT, Cluster, free_port
+from bench.cluster import Cluster, free_port, manage, production_env
 from bench.login import CSRF_FIELD, LOGIN_PATH, cookie_header, cookies_from, request
 from tests.factories import PASSWORD, ThreadFactory, UserFactory, build_roadmap
 from tests.integration.conftest import _database_url, wait_for
@@ -86,24 +84,14 @@ def private_redis(tmp_path):
 def site(transactional_db, private_redis):
     """gunicorn (two sync workers) with production settings on the private Redis. Without the
     cluster's nginx: the proxy plays no part in a Redis outage."""
-    env = {
-        "DEBUG": "false",
-        "SECRET_KEY": "redis-faults-" + "r" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": private_redis.url,
-        "CELERY_BROKER_URL": private_redis.url,
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_PRELOAD": "false",
-        "LOG_FORMAT": "plain",
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        check=True,
+    env = production_env(
+        DATABASE_URL=_database_url(),
+        REDIS_URL=private_redis.url,
+        CELERY_BROKER_URL=private_redis.url,
+        WEB_CONCURRENCY="2",
+        GUNICORN_PRELOAD="false",
     )
+    manage(env, "collectstatic")
     cluster = Cluster(env=env)
     cluster.start_web(0)
     try:
