@@ -29,7 +29,9 @@ from config.cache import bump_version_tokens, version_tokens, versioned_get_or_s
 
 PERMISSIONS_KEY = "auth:permissions:version"
 PERMISSIONS_TIMEOUT = 60 * 60
-USER_TIMEOUT = 60 * 60
+# Short: should a bump be lost (config.cache.ResilientRedisCache.set_many_now), a changed
+# user is read afresh within this many seconds anyway.
+USER_TIMEOUT = 60 * 5
 
 
 def user_version_key(user_id) -> str:

@@ -29,6 +29,14 @@ class SettingsForm(forms.ModelForm):
             raise forms.ValidationError("Display names cannot contain < or >.")
         return name
 
+    def save(self, commit=True):
+        """Write this form's fields only: the rest of the row (password, roles, suspension) is
+        not the form's to write back, even from an instance loaded a moment earlier."""
+        user = super().save(commit=False)
+        if commit:
+            user.save(update_fields=self._meta.fields)
+        return user
+
 
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(

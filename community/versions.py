@@ -37,8 +37,12 @@ def thread_changed(thread_id: int | None) -> None:
     Bumped now and again after commit: a reader that cached the old rows between the two
     (it could not see the uncommitted write yet) is made unreachable by the second bump.
     """
+    threads_changed([thread_id] if thread_id else [])
 
-    keys = [LISTS_KEY, thread_key(thread_id)] if thread_id else [LISTS_KEY]
+
+def threads_changed(thread_ids) -> None:
+    """These threads' pages and every list changed (thread_changed for many at once)."""
+    keys = [LISTS_KEY, *(thread_key(thread_id) for thread_id in thread_ids)]
 
     def bump():
         bump_version_tokens(*keys)

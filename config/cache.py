@@ -85,6 +85,19 @@ class ResilientRedisCache(RedisCache):
         locals()[_name] = _resilient(_name)
     del _name
 
+    def set_many_now(self, data: dict, timeout=DEFAULT_TIMEOUT):
+        """set_many that tries Redis even in the seconds it is skipped after a failure: a
+        version bump that only reached this process would leave every other one serving
+        what it retired."""
+        try:
+            result = RedisCache.set_many(self, data, timeout)
+        except (ConnectionInterrupted, RedisError, OSError):
+            logger.error("Redis cache unreachable: a version bump of %s did not reach it", ", ".join(data))
+            self._redis_down_until = time.monotonic() + RETRY_AFTER
+            return self._fallback.set_many(data, FALLBACK_TIMEOUT)
+        self._redis_down_until = 0.0
+        return result
+
 
 class ResilientSessionCache(ResilientRedisCache):
     """The cache in front of the database sessions (cached_db). While Redis is unreachable
@@ -141,7 +154,7 @@ def bump_version_tokens(*keys: str) -> None:
     from django.core.cache import cache
 
     tokens = {key: uuid.uuid4().hex for key in keys}
-    cache.set_many(tokens, None)
+    getattr(cache, "set_many_now", cache.set_many)(tokens, None)
     known = _request_tokens.get()
     if known is not None:
         known.update(tokens)
@@ -167,15 +180,17 @@ class LocalMemo:
     A versioned key (one that embeds the version tokens of what it holds) never changes
     meaning: a write gives the data new tokens, hence new keys. So a copy held in memory can
     be served without asking Redis, which saves a round trip and the transfer and unpickling
-    of large fragments (a 200-comment thread is 300 kB of HTML). Least recently used values
-    go first once the memo holds `max_bytes`; a value larger than a quarter of that is not kept.
+    of large fragments (a 200-comment thread is 300 kB of HTML). A value is kept no longer
+    than the shared cache keeps it (`timeout`), so what a token does not cover (an author's
+    name on a cached page) is as fresh here as there. Least recently used values go first
+    once the memo holds `max_bytes`; a value larger than a quarter of that is not kept.
     """
 
     instances: list["LocalMemo"] = []
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self._values: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self._values: OrderedDict[str, tuple[object, int, float]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         LocalMemo.instances.append(self)
@@ -185,20 +200,25 @@ class LocalMemo:
             found = self._values.get(key)
             if found is None:
                 return default
+            if found[2] <= time.monotonic():
+                del self._values[key]
+                self._size -= found[1]
+                return default
             self._values.move_to_end(key)
             return found[0]
 
-    def set(self, key: str, value, size: int) -> None:
+    def set(self, key: str, value, size: int, timeout: float | None = None) -> None:
         if size > self.max_bytes // 4:
             return
+        expires = time.monotonic() + timeout if timeout is not None else float("inf")
         with self._lock:
             previous = self._values.pop(key, None)
             if previous is not None:
                 self._size -= previous[1]
-            self._values[key] = (value, size)
+            self._values[key] = (value, size, expires)
             self._size += size
             while self._size > self.max_bytes:
-                _, (_, evicted) = self._values.popitem(last=False)
+                _, (_, evicted, _) = self._values.popitem(last=False)
                 self._size -= evicted
 
     def clear(self) -> None:
@@ -268,5 +288,5 @@ def versioned_get_or_set(key: str, build, timeout: int):
         if value is None:
             return None
         cache.set(key, value, timeout)
-    local_memo.set(key, value, _size_of(value))
+    local_memo.set(key, value, _size_of(value), timeout)
     return value

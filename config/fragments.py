@@ -36,7 +36,7 @@ class FragmentNode(template.Node):
         if settings.DEBUG:  # development: a template just edited shows at once
             return self.nodelist.render(context)
         # The page's template is part of the key: a block inside may be overridden by it.
-        values = [context.template.name, *(str(value.resolve(context)) for value in self.vary_on)]
+        values = [str(context.template.name), *(str(value.resolve(context)) for value in self.vary_on)]
         digest = hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:32]
         key = f"fragment:{self.name.resolve(context)}:{digest}"
 

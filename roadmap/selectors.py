@@ -8,7 +8,6 @@ a shared key.
 
 import copy
 import re
-import time
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
@@ -90,7 +89,7 @@ def published_roadmap(*, slug: str) -> Roadmap:
     return copy.copy(roadmap)  # a cached instance is shared by this process's requests
 
 
-# slug -> (roadmap id, until when this process trusts it without asking the cache)
+# slug -> roadmap id, trusted by this process for SLUG_MEMO_SECONDS without asking the cache
 _slug_ids = LocalMemo(max_bytes=64 * 1024)
 SLUG_MEMO_SECONDS = 60
 
@@ -101,9 +100,9 @@ def roadmap_id_for_slug(slug: str) -> int | None:
     Cached, and remembered by each process for a minute: slugs rarely change, and a page
     keyed by a renamed roadmap's id still finds out, since the rename bumps its version.
     """
-    memo = _slug_ids.get(slug)
-    if memo is not None and memo[1] > time.monotonic():
-        return memo[0]
+    remembered = _slug_ids.get(slug)
+    if remembered is not None:
+        return remembered
     key = f"roadmap:slug:{slug}"
     roadmap_id = cache.get(key)
     if roadmap_id is None:
@@ -111,7 +110,7 @@ def roadmap_id_for_slug(slug: str) -> int | None:
         if roadmap_id:  # a slug nobody has yet may be taken any moment
             cache.set(key, roadmap_id, STRUCTURE_TIMEOUT)
     if roadmap_id:
-        _slug_ids.set(slug, (roadmap_id, time.monotonic() + SLUG_MEMO_SECONDS), size=len(slug) + 64)
+        _slug_ids.set(slug, roadmap_id, size=len(slug) + 64, timeout=SLUG_MEMO_SECONDS)
     return roadmap_id or None
 
 

@@ -76,6 +76,29 @@ def test_the_session_cache_still_sends_writes_to_redis_after_a_failure(monkeypat
     assert deleted == ["session"]
 
 
+def test_a_version_bump_still_goes_to_redis_after_a_failure(monkeypatch):
+    """Redis may be back already: a bump only this process saw would leave the others serving
+    what it retired (a user's cached row after their password changed)."""
+    written = []
+    monkeypatch.setattr(
+        RedisCache, "set_many", lambda self, data, timeout=None, version=None: written.append(data)
+    )
+    cache = ResilientRedisCache(CLOSED, {"OPTIONS": OPTIONS})
+    assert cache.get("anything") is None
+    assert cache.is_degraded
+    cache.set_many({"token": "new"})
+    assert written == []  # ordinary writes wait out the pause
+    cache.set_many_now({"token": "newer"})
+    assert written == [{"token": "newer"}] and not cache.is_degraded
+
+
+def test_a_version_bump_that_cannot_reach_redis_is_logged_and_kept_here(caplog):
+    cache = ResilientRedisCache(CLOSED, {"OPTIONS": OPTIONS})
+    cache.set_many_now({"token": "new"})
+    assert cache.get("token") == "new"
+    assert "did not reach it" in caplog.text
+
+
 def test_the_cache_is_not_degraded_before_a_failure():
     assert not ResilientRedisCache(CLOSED, {"OPTIONS": OPTIONS}).is_degraded
 

@@ -1,5 +1,7 @@
 """The cache helpers every page cache rests on: version tokens and the per-process memo."""
 
+import time
+
 from django.core.cache import cache
 from django.test import RequestFactory
 
@@ -22,6 +24,16 @@ def test_the_memo_drops_the_least_recently_used_values_beyond_its_size():
     memo.set("e", "E", size=25)  # 105 bytes: b, the least recently used, goes
     assert memo.get("b") is None
     assert [memo.get(key) for key in "acde"] == ["A", "C", "D", "E"]
+
+
+def test_the_memo_keeps_a_value_no_longer_than_its_timeout(monkeypatch):
+    memo = LocalMemo(max_bytes=100)
+    memo.set("short", "S", size=10, timeout=60)
+    memo.set("forever", "F", size=10)
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now + 61)
+    assert memo.get("short") is None
+    assert memo.get("forever") == "F"
 
 
 def test_the_memo_keeps_no_value_larger_than_a_quarter_of_it():

@@ -273,3 +273,35 @@ def test_a_new_release_renders_cached_pages_afresh(release):
     release("two")
     _, new_release = queries_for(Client(), thread.get_absolute_url())
     assert same_release == 0 and new_release > 0
+
+
+@pytest.mark.parametrize("change", ["rename", "delete the account"])
+def test_cached_pages_drop_an_authors_old_name_at_once(change):
+    author = UserFactory(username="oldname", display_name="Old Name")
+    thread = services.create_thread(
+        author=author, title="Written by a soon changed author", body="Body text."
+    )
+    other = services.create_thread(author=UserFactory(), title="Replied to by that author", body="Body text.")
+    services.create_comment(thread=other, author=author, body="A reply of theirs")
+    urls = [thread.get_absolute_url(), other.get_absolute_url(), reverse("community:thread-list")]
+    for url in urls:
+        assert "Old Name" in Client().get(url).text  # cached now
+    if change == "rename":
+        author.display_name = "New Name"
+        author.save()
+    else:
+        from accounts.services import delete_account
+
+        delete_account(user=author)
+    for url in urls:
+        page = Client().get(url).text
+        assert "Old Name" not in page, url
+        assert ("New Name" if change == "rename" else "a former member") in page, url
+
+
+def test_a_login_does_not_retire_the_pages_of_the_threads_someone_posted_in(learner, password):
+    thread = services.create_thread(author=learner, title="A thread whose page stays cached", body="Body.")
+    Client().get(thread.get_absolute_url())
+    Client().post(reverse("account_login"), {"login": learner.email, "password": password})
+    _, count = queries_for(Client(), thread.get_absolute_url())
+    assert count == 0
