@@ -99,6 +99,11 @@ class Thread(models.Model):
             models.Index(fields=["status", "-created_at"], name="thread_created_idx"),
             models.Index(fields=["topic", "status", "-reaction_count"], name="thread_topic_idx"),
             models.Index(fields=["author", "-created_at"], name="thread_author_idx"),
+            # Counts of published threads, per topic of a roadmap (its map) or of a tag (the
+            # tag page's pages), read from the index alone.
+            models.Index(
+                fields=["topic", "id"], condition=Q(status=Status.PUBLISHED), name="thread_published_idx"
+            ),
             # Mentors' queue of topic questions still waiting for an answer, least helped first.
             models.Index(
                 fields=["comment_count", "created_at"],
