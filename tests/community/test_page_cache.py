@@ -98,17 +98,6 @@ def test_signed_in_pages_are_personal_even_with_a_shared_fragment():
     assert f'data-flag="{bob.pk}" hidden' in bob_page and f'data-flag="{alice.pk}" hidden' not in bob_page
 
 
-def test_signed_in_thread_page_skips_comment_queries_when_the_fragment_is_cached(learner):
-    thread = ThreadFactory()
-    for _ in range(30):
-        CommentFactory(thread=thread)
-    client = Client()
-    client.force_login(learner)
-    _, cold = queries_for(client, thread.get_absolute_url())
-    _, warm = queries_for(client, thread.get_absolute_url())
-    assert warm <= cold - 3  # the comment count, the comments and their replies are not read
-
-
 def test_no_csp_nonce_is_ever_served_from_the_cache():
     thread = ThreadFactory()
     responses = [Client().get(thread.get_absolute_url()) for _ in range(2)]
@@ -221,10 +210,10 @@ def test_a_warm_signed_in_thread_page_runs_no_query(learner):
         CommentFactory(thread=thread)
     client = Client()
     client.force_login(learner)
-    client.get(thread.get_absolute_url())
-    response, count = queries_for(client, thread.get_absolute_url())
+    _, cold = queries_for(client, thread.get_absolute_url())
+    response, warm = queries_for(client, thread.get_absolute_url())
     assert response.status_code == 200 and "Join the discussion" in response.text
-    assert count == 0  # the user, their state on the thread, the body and comments: all cached
+    assert cold > 3 and warm == 0  # the user, their state on the thread, the body and comments: all cached
 
 
 @pytest.mark.parametrize("change", ["reaction", "follow", "bookmark", "hidden comment", "verified email"])
