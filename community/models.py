@@ -170,6 +170,11 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["thread", "parent", "created_at"], name="comment_thread_idx"),
             models.Index(fields=["author", "-created_at"], name="comment_author_idx"),
+            # Counts of a member's published comments (the moderation queue, newcomer limits),
+            # read from the index alone.
+            models.Index(
+                fields=["author", "id"], condition=Q(status=Status.PUBLISHED), name="comment_published_idx"
+            ),
             # Hidden comments are few; mentors list them newest first.
             models.Index(
                 fields=["-created_at"], condition=Q(status=Status.HIDDEN), name="comment_hidden_idx"
