@@ -122,8 +122,8 @@ HEAD_TIMEOUT = 60 * 10
 def thread_for_page(*, pk: int, viewer) -> Thread:
     """visible_thread for showing a thread page: the thread and what it shows with it (author,
     topic, accepted answer, tags) are cached under the thread's version, which every change
-    to the thread bumps; a renamed author or topic shows within HEAD_TIMEOUT. Writes use
-    visible_thread, which always reads the database."""
+    to the thread bumps, and so does renaming its author, topic, roadmap or a tag
+    (community.signals). Writes use visible_thread, which always reads the database."""
     thread = versioned_get_or_set(
         f"thread:{pk}:{versions.thread_version(pk)}:head", lambda: _thread_with_relations(pk), HEAD_TIMEOUT
     )

@@ -3,9 +3,10 @@ the API, a mentor, the admin, allauth):
 
 - a viewer's state on thread pages (community.selectors.thread_page) is cached under their
   viewer token: every write to what it is made of bumps it;
-- an author's name is on the cached pages and lists of every thread they posted in: a
-  rename, or the deletion of the account (which leaves their posts to "a former member"),
-  retires those.
+- names of other rows are on the cached pages and lists of threads: an author's on every
+  thread they posted in, a topic's and its roadmap's on the threads about it, a tag's on the
+  threads it marks. A rename or a deletion (posts of a deleted account are "a former
+  member"'s) retires those threads' pages at once.
 """
 
 from allauth.account.models import EmailAddress
@@ -14,10 +15,10 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import receiver
 
 from community import versions
-from community.models import Bookmark, Comment, Follow, Reaction, Thread
+from community.models import Bookmark, Comment, Follow, Reaction, Tag, Thread
+from roadmap.models import Roadmap, Topic
 
 User = get_user_model()
-NAME_FIELDS = {"username", "display_name"}
 
 
 @receiver([post_save, post_delete], sender=Reaction)
@@ -33,22 +34,44 @@ def comment_changed(sender, instance, **kwargs):
     versions.viewer_changed(instance.author_id)  # it may be hidden from others, not from them
 
 
-def _threads_of(user_id) -> set[int]:
+def _renamed(instance, fields: set[str], update_fields) -> bool:
+    """Whether this save changes any of `fields` (one query, skipped when it cannot)."""
+    if instance.pk is None or (update_fields is not None and not fields & set(update_fields)):
+        return False  # a new row, or a save that cannot rename (a login's last_login)
+    before = type(instance)._default_manager.filter(pk=instance.pk).values(*fields).first()
+    return bool(before) and any(before[name] != getattr(instance, name) for name in fields)
+
+
+def _threads_of_author(user_id) -> set[int]:
     threads = set(Thread.objects.filter(author_id=user_id).values_list("pk", flat=True))
     return threads | set(
         Comment.objects.filter(author_id=user_id).values_list("thread_id", flat=True).distinct()
     )
 
 
-@receiver(pre_save, sender=User)
-def author_renamed(sender, instance, update_fields=None, **kwargs):
-    if instance.pk is None or (update_fields is not None and not NAME_FIELDS & set(update_fields)):
-        return  # a new account, or a save that cannot rename (a login's last_login)
-    before = User.objects.filter(pk=instance.pk).values(*NAME_FIELDS).first()
-    if before and any(before[name] != getattr(instance, name) for name in NAME_FIELDS):
-        versions.threads_changed(_threads_of(instance.pk))
+# What each thread page and list shows of other rows, and the threads that show it.
+SHOWN = [
+    (User, {"username", "display_name"}, _threads_of_author),
+    (Topic, {"title", "slug"}, lambda pk: Thread.objects.filter(topic_id=pk).values_list("pk", flat=True)),
+    (
+        Roadmap,
+        {"title", "slug"},
+        lambda pk: Thread.objects.filter(topic__roadmap_id=pk).values_list("pk", flat=True),
+    ),
+    (Tag, {"name", "slug"}, lambda pk: Thread.objects.filter(tags=pk).values_list("pk", flat=True)),
+]
 
 
-@receiver(pre_delete, sender=User)
-def author_deleted(sender, instance, **kwargs):
-    versions.threads_changed(_threads_of(instance.pk))
+def _retire_threads_showing(model, fields, threads_of):
+    @receiver(pre_save, sender=model, weak=False, dispatch_uid=f"renamed-{model.__name__}")
+    def renamed(sender, instance, update_fields=None, **kwargs):
+        if _renamed(instance, fields, update_fields):
+            versions.threads_changed(set(threads_of(instance.pk)))
+
+    @receiver(pre_delete, sender=model, weak=False, dispatch_uid=f"deleted-{model.__name__}")
+    def deleted(sender, instance, **kwargs):  # posts of a deleted account, threads of a deleted topic
+        versions.threads_changed(set(threads_of(instance.pk)))
+
+
+for _model, _fields, _threads_of in SHOWN:
+    _retire_threads_showing(_model, _fields, _threads_of)

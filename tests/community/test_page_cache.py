@@ -11,7 +11,14 @@ from django.urls import reverse
 
 from community import moderation, services
 from config.cache import code_version
-from tests.factories import CommentFactory, MentorFactory, ThreadFactory, UserFactory, build_roadmap
+from tests.factories import (
+    CommentFactory,
+    MentorFactory,
+    TagFactory,
+    ThreadFactory,
+    UserFactory,
+    build_roadmap,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -294,3 +301,20 @@ def test_a_login_does_not_retire_the_pages_of_the_threads_someone_posted_in(lear
     Client().post(reverse("account_login"), {"login": learner.email, "password": password})
     _, count = queries_for(Client(), thread.get_absolute_url())
     assert count == 0
+
+
+@pytest.mark.parametrize("renamed", ["topic", "roadmap", "tag"])
+def test_cached_thread_pages_and_lists_show_a_renamed_topic_roadmap_or_tag_at_once(renamed):
+    roadmap, topics = build_roadmap(topics=1, sections=1)
+    tag = TagFactory(slug="old-tag", name="Old tag")
+    thread = ThreadFactory(topic=topics[0], tags=[tag])
+    target = {"topic": topics[0], "roadmap": roadmap, "tag": tag}[renamed]
+    old_slug = target.slug
+    urls = [thread.get_absolute_url(), reverse("community:thread-list")]
+    for url in urls:
+        assert f"/{old_slug}/" in Client().get(url).text  # cached now
+    target.slug = f"renamed-{renamed}"
+    target.save()
+    for url in urls:
+        page = Client().get(url).text
+        assert f"/renamed-{renamed}/" in page and f"/{old_slug}/" not in page, url
