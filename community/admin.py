@@ -26,6 +26,19 @@ from community.models import (
 )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the site writes and nobody edits: they can be listed and read, nothing more."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "thread_count", "created_at"]
@@ -168,7 +181,7 @@ class OutboxStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
+class OutboxEventAdmin(ReadOnlyAdmin):
     """The follow-up work of posts (community.outbox): read-only. The pending backlog should stay
     near zero and failed events should not exist; `manage.py drain_outbox --retry-failed` retries."""
 
@@ -176,22 +189,13 @@ class OutboxEventAdmin(admin.ModelAdmin):
     list_filter = [OutboxStateFilter, "kind", ("created_at", admin.DateFieldListFilter)]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="last error")
     def error(self, obj):
         return obj.last_error.strip().splitlines()[-1][:120] if obj.last_error.strip() else ""
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(ReadOnlyAdmin):
     """The audit log: read-only, append-only."""
 
     list_display = ["created_at", "moderator", "action", "thread", "comment", "target_user", "reason"]
@@ -200,18 +204,9 @@ class ModerationActionAdmin(admin.ModelAdmin):
     search_fields = ["reason", "moderator__username", "target_user__username"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(DigestDelivery)
-class DigestDeliveryAdmin(admin.ModelAdmin):
+class DigestDeliveryAdmin(ReadOnlyAdmin):
     """What was sent to whom: read-only. Any user's digest can be previewed as it would go out now."""
 
     list_display = [
@@ -231,15 +226,6 @@ class DigestDeliveryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     change_list_template = "admin/community/digestdelivery/change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [

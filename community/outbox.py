@@ -259,6 +259,11 @@ def _notifications(
     ]
 
 
+def _about_comment(lookups: Lookups, comment: dict, **fields) -> list[Notification]:
+    """_notifications about one comment, linked to it and its thread."""
+    return _notifications(lookups, thread_id=comment["thread_id"], comment_id=comment["pk"], **fields)
+
+
 def _mentions_in_thread(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
     """A thread posted or edited: whoever it mentions (once per thread, however often edited)."""
     payload = event.payload
@@ -283,16 +288,15 @@ def _comment_posted(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
         return rows
     mentioned = {row.recipient_id for row in rows}
     direct = [comment["parent__author_id"], comment["reply_to_id"]]
-    return rows + _notifications(
+    return rows + _about_comment(
         lookups,
+        comment,
         recipients=[
             user_id for user_id in [*direct, *lookups.followers(comment)] if user_id not in mentioned
         ],
         actor_id=event.payload["actor_id"],
         verb=Verb.REPLY,
         event_key=f"comment:{comment['pk']}",
-        thread_id=comment["thread_id"],
-        comment_id=comment["pk"],
     )
 
 
@@ -301,14 +305,13 @@ def _mentions_in_comment(event: OutboxEvent, lookups: Lookups) -> list[Notificat
     comment = lookups.comments.get(event.payload["comment_id"])
     if comment is None:
         return []
-    return _notifications(
+    return _about_comment(
         lookups,
+        comment,
         recipients=[user_id for user_id in event.payload["mentioned_ids"] if user_id in lookups.users],
         actor_id=event.payload["actor_id"],
         verb=Verb.MENTION,
         event_key=f"comment:{comment['pk']}",
-        thread_id=comment["thread_id"],
-        comment_id=comment["pk"],
     )
 
 
@@ -316,14 +319,13 @@ def _answer_accepted(event: OutboxEvent, lookups: Lookups) -> list[Notification]
     comment = lookups.comments.get(event.payload["comment_id"])
     if comment is None:
         return []
-    return _notifications(
+    return _about_comment(
         lookups,
+        comment,
         recipients=[lookups.user(event.payload["recipient_id"])],
         actor_id=event.payload["actor_id"],
         verb=Verb.ANSWER_ACCEPTED,
         event_key=f"accepted:{comment['pk']}",
-        thread_id=comment["thread_id"],
-        comment_id=comment["pk"],
     )
 
 

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from community import digest, tasks
 from community.models import DigestDelivery
+from tests.concurrency import run_at_once
 from tests.factories import NotificationFactory, ThreadFactory, UserFactory
 
 
@@ -38,21 +38,7 @@ def test_the_same_digest_task_in_two_threads_at_once_sends_one_email(monkeypatch
         return claim(**kwargs)
 
     monkeypatch.setattr(digest, "claim_delivery", claim_together)
-    results, errors = [], []
-
-    def worker():
-        try:
-            results.append(tasks.send_digest_batch.run(user_ids))
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results, errors = run_at_once(lambda: tasks.send_digest_batch.run(user_ids))
 
     assert errors == [] and len(results) == 2
     assert sorted(message.to[0] for message in mail.outbox) == sorted(learner.email for learner in learners)

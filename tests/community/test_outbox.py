@@ -9,13 +9,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from community import moderation, outbox, services, tasks
 from community.models import Comment, Notification, OutboxEvent
 from config.celery import app as celery_app
+from tests.concurrency import run_at_once
 from tests.factories import CommentFactory, FollowFactory, ThreadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -329,21 +330,7 @@ def test_two_drains_at_once_carry_out_each_event_once(monkeypatch):
         deliver(events)
 
     monkeypatch.setattr(outbox, "deliver", deliver_together)
-    results, errors = [], []
-
-    def drain():
-        try:
-            results.append(outbox.drain(batch_size=4))
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=drain) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=30)
+    results, errors = run_at_once(lambda: outbox.drain(batch_size=4))
 
     assert errors == [] and broken == []
     assert sorted(result.processed for result in results)[0] > 0  # both took part
