@@ -6,10 +6,11 @@ Every request of a signed-in visitor loads their user row, and most check a perm
 version tokens, read in one round trip:
 
 - the user under a token of their own (read together with the tokens other apps cache that
-  user's things under, accounts.hooks.register_user_token_key), bumped whenever the row is saved or deleted (a
-  password change, a suspension, a new last-login), at once and again after the commit, so
-  the next request sees the change; the session check against the password hash then works
-  on the fresh row, so a password change still signs out the other sessions;
+  user's things under, accounts.hooks.register_user_token_key), bumped whenever the row is
+  saved or deleted (a password change, a suspension, a new last-login), at once and again
+  after the commit, so the next request sees the change; the session check against the
+  password hash then works on the fresh row, so a password change still signs out the other
+  sessions;
 - the permission set under one token that any change to groups, memberships or permissions
   bumps, so a mentor whose role is taken away loses its powers with their next request.
   Superuser and active flags come from the user and are part of the key.

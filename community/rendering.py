@@ -133,7 +133,7 @@ class BodyVariant:
         return "".join("1" if value else "0" for value in astuple(self))
 
 
-def _toggles(thread) -> dict[str, tuple[str, str]]:
+def _toggles(thread) -> dict[str, tuple[bytes, bytes]]:
     """The follow and save buttons, off and on, each with a CSRF hole."""
     buttons = {
         "follow": ("community:thread-follow", "Follow", "Following"),
