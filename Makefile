@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint audit format install install-dev migrate seed worker beat cluster clean
+.PHONY: run test test-stress lint audit format install install-dev migrate seed worker beat cluster clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,16 @@ seed: migrate
 run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite runs in parallel, one pytest-xdist worker per core (TEST_WORKERS=1 for one process);
+# each worker has its own test database and Redis databases (tests/workers.py).
+TEST_WORKERS ?= auto
 test: install-dev var
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# The tests that wait on other processes, run STRESS_RUNS times with every core kept busy.
+STRESS_RUNS ?= 10
+test-stress: install-dev var
+	$(PY) tools/stress_tests.py --runs $(STRESS_RUNS) $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -5,7 +5,12 @@ from django.core.cache import cache
 
 from config.cache import clear_local_memos
 from config.celery import app as celery_app
+from tests import workers
 from tests.factories import PASSWORD, AdminFactory, MentorFactory, UserFactory
+
+
+def pytest_configure(config):
+    workers.isolate_cache()
 
 
 @pytest.fixture(autouse=True)
@@ -85,15 +90,25 @@ def learner_client(client, learner):
     return client
 
 
+# Tests that share one pytest-xdist worker (`--dist loadgroup`), one after another: those that run
+# a worker, gunicorn or nginx of their own (and collectstatic into the one STATIC_ROOT), and
+# the browser tests (one Chromium). The rest of the suite is spread over the other workers.
+XDIST_GROUPS = {"tests/system/": "processes", "tests/integration/": "processes", "tests/e2e/": "browser"}
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` need PostgreSQL, those marked `redis` a Redis server; without
-    them (the quick SQLite run) they are skipped with the reason."""
+    them (the quick SQLite run) they are skipped with the reason. Tests of XDIST_GROUPS are
+    grouped."""
     from django.conf import settings
 
     on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     skip_postgres = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
     skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://...")
     for item in items:  # markers, not keywords: a parametrised test may have an id such as "redis"
+        group = next((name for prefix, name in XDIST_GROUPS.items() if item.nodeid.startswith(prefix)), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
         if item.get_closest_marker("postgres") and not on_postgres:
             item.add_marker(skip_postgres)
         if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):

@@ -41,28 +41,41 @@ def test_the_session_cache_keeps_nothing_while_redis_is_unreachable():
     assert cache.is_degraded
 
 
-def test_a_hung_redis_costs_the_cache_one_timeout_not_one_per_call(hung_redis):
+@pytest.fixture
+def redis_calls(monkeypatch):
+    """The names of the calls that reached RedisCache (and so the socket), in order."""
+    calls = []
+    for name in ("get", "set", "has_key"):
+        original = getattr(RedisCache, name)
+
+        def counted(self, *args, _name=name, _original=original, **kwargs):
+            calls.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(RedisCache, name, counted)
+    return calls
+
+
+def test_a_hung_redis_costs_the_cache_one_timeout_not_one_per_call(hung_redis, redis_calls):
     cache = ResilientRedisCache(hung_redis, {"OPTIONS": OPTIONS})
     started = time.monotonic()
     cache.get("first")
     assert time.monotonic() - started >= 0.25  # the one call that waited for Redis
-    started = time.monotonic()
     for number in range(10):
         cache.set(f"key-{number}", number)
         assert cache.get(f"key-{number}") == number
-    assert time.monotonic() - started < 0.5
+    assert redis_calls == ["get"]  # the others answered from process memory, without waiting
 
 
-def test_a_hung_redis_costs_session_reads_one_timeout_not_one_per_read(hung_redis):
+def test_a_hung_redis_costs_session_reads_one_timeout_not_one_per_read(hung_redis, redis_calls):
     """A login reads every session of the user (allauth's user sessions) to purge the dead ones."""
     cache = ResilientSessionCache(hung_redis, {"OPTIONS": OPTIONS})
     started = time.monotonic()
     assert cache.get("first") is None
     assert time.monotonic() - started >= 0.25
-    started = time.monotonic()
     for number in range(10):
         assert cache.get(f"session-{number}") is None and f"session-{number}" not in cache
-    assert time.monotonic() - started < 0.5
+    assert redis_calls == ["get"]  # the others missed at once, sending the reads to the database
 
 
 def test_the_session_cache_still_sends_writes_to_redis_after_a_failure(monkeypatch):
@@ -104,7 +117,9 @@ def test_the_cache_is_not_degraded_before_a_failure():
 
 
 @pytest.mark.django_db
-def test_sessions_are_read_from_the_database_without_waiting_for_a_hung_redis(settings, hung_redis):
+def test_sessions_are_read_from_the_database_without_waiting_for_a_hung_redis(
+    settings, hung_redis, redis_calls
+):
     """cached_db copies each session it reads back into the cache; a login reads them all."""
     settings.CACHES = {
         **settings.CACHES,
@@ -120,6 +135,5 @@ def test_sessions_are_read_from_the_database_without_waiting_for_a_hung_redis(se
         stored["number"] = number
         stored.save()
         keys.append(stored.session_key)
-    started = time.monotonic()
     assert [SessionStore(key)["number"] for key in keys] == list(range(5))
-    assert time.monotonic() - started < 0.3 + 0.5  # one timeout, then the database alone
+    assert redis_calls == ["get", "set"]  # the first read, and its copy into the cache; then none

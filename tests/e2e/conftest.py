@@ -11,6 +11,11 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# How long an expectation waits for the page to reach it: a loaded machine (the whole suite
+# in parallel, `make test-stress`) can take seconds to build the first API schema or render
+# a map. Playwright's default is 5 s; a passing expectation returns as soon as it holds.
+EXPECT_TIMEOUT_MS = 30_000
+ACTION_TIMEOUT_MS = 30_000
 
 
 def chromium_path():
@@ -27,8 +32,9 @@ def pytest_collection_modifyitems(config, items):
 def browser():
     if not Path(chromium_path()).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path(),
@@ -44,7 +50,7 @@ def browser():
 def page(browser, live_server, settings):
     settings.ALLOWED_HOSTS = ["*"]
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)

@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,6 +22,7 @@ def test_newcomer_signs_up_verifies_email_logs_in_and_sees_profile(page, screens
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
     page.goto(link)
     page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("You have confirmed newcomer@example.com")).to_be_visible()
 
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill("newcomer@example.com")

@@ -2,23 +2,24 @@
 sink on loopback, and the committed test database (PostgreSQL) the worker reads."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 import redis
 from celery import Celery
 from django.db import connection
 
+from tests import workers
 from tests.integration.smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
-# A Redis database of its own, flushed by each test; TEST_BROKER_DB lets two runs share one Redis.
-BROKER_DB = int(os.environ.get("TEST_BROKER_DB", "5"))
 WORKER_VISIBILITY_TIMEOUT = 4  # seconds before Redis hands a dead worker's messages to another
 WORKER_CLAIM_TIMEOUT = 4  # seconds before the sweep treats a pending claim as abandoned
 
@@ -43,7 +44,7 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.1, what: str = "c
 
 @pytest.fixture
 def broker_url():
-    url = urlsplit(os.environ["REDIS_URL"])._replace(path=f"/{BROKER_DB}").geturl()
+    url = workers.broker_url()  # a Redis database of this pytest worker's own, flushed by each test
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url
@@ -73,6 +74,19 @@ def _database_url() -> str:
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+# Celery's log line for each delivery of a task to the worker and for each end of a run.
+TASK_EVENT = re.compile(r"Task [\w.]+\[(?P<id>[0-9a-f-]+)\] (?P<event>received|succeeded in|retry:|raised)")
+
+
+def is_idle(worker_log: str) -> bool:
+    """True when every run of a task that a worker received has ended (succeeded, failed or
+    asked for a retry), from its log: nothing it took is still sending."""
+    runs = Counter()
+    for match in TASK_EVENT.finditer(worker_log):
+        runs[match["id"]] += 1 if match["event"] == "received" else -1
+    return not +runs
+
+
 class Worker:
     def __init__(self, process: subprocess.Popen, log: Path):
         self.process = process
@@ -80,6 +94,19 @@ class Worker:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def wait_for_output(self, pattern: re.Pattern, *, count: int = 1, timeout: float) -> list[str]:
+        """Wait until the log holds `count` matches of `pattern` (it is written after the work it
+        reports, so the database may be ahead of it); answers every match."""
+        wait_for(
+            lambda: len(pattern.findall(self.output())) >= count,
+            timeout=timeout,
+            what=f"{count} line(s) matching {pattern.pattern!r} in the worker's log",
+        )
+        return pattern.findall(self.output())
+
+    def is_idle(self) -> bool:
+        return is_idle(self.output())
 
     def kill(self) -> None:
         """SIGKILL the worker and its pool processes at once: a machine that lost power."""

@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.celery, pytest.mark.postgres]
 ZONES = ["UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Auckland"]
 TASK_RECEIVED = re.compile(r"Task community\.tasks\.send_digest_batch\[([0-9a-f-]+)\] received")
 TASK_SUCCEEDED = re.compile(r"Task community\.tasks\.send_digest_batch\[([0-9a-f-]+)\] succeeded")
+NOBODY_DUE = re.compile(r"digests scheduled: 0 users in 0 batches")
 UNSUBSCRIBE = re.compile(r"^<https://stepwise\.example/digest/unsubscribe/(?P<token>[^/>]+)/>$")
 
 
@@ -102,11 +103,11 @@ def test_a_real_worker_sends_each_due_learner_exactly_one_well_formed_digest(
 ):
     expected = learners(55)
     skipped = bystanders()
-    start_worker(DIGEST_BATCH_SIZE="10")
+    worker = start_worker(DIGEST_BATCH_SIZE="10")
 
     send_task("community.tasks.schedule_digests")
     wait_for(finished(expected, skipped), timeout=40, what="every due digest to be settled")
-    time.sleep(1)  # anything sent twice would have arrived by now
+    wait_for(worker.is_idle, timeout=30, what="every batch to end")  # nothing can be sent after
 
     emails, counts = received_by_user(smtp_sink, expected)
     assert {user_id: counts[user_id] for user_id in expected} == dict.fromkeys(expected, 1)
@@ -120,7 +121,7 @@ def test_a_real_worker_sends_each_due_learner_exactly_one_well_formed_digest(
     assert len(statuses) == len(expected) + len(skipped)
 
     send_task("community.tasks.schedule_digests")  # beat's next run finds nobody due
-    time.sleep(2)
+    worker.wait_for_output(NOBODY_DUE, timeout=20)
     assert smtp_sink.count() == len(expected)
 
 
@@ -147,7 +148,7 @@ def test_killing_the_worker_mid_batch_loses_and_doubles_nothing(start_worker, sm
     second = start_worker(DIGEST_BATCH_SIZE="5")
     send_task("community.tasks.sweep_digest_claims")
     wait_for(finished(expected, skipped), timeout=40, what="every due digest to be settled")
-    time.sleep(1)
+    wait_for(second.is_idle, timeout=30, what="every batch to end")  # nothing can be sent after
 
     ambiguous = set(
         DigestDelivery.objects.filter(reason__startswith="ambiguous").values_list("user_id", flat=True)
@@ -159,10 +160,15 @@ def test_killing_the_worker_mid_batch_loses_and_doubles_nothing(start_worker, sm
     assert sum(counts.values()) == sum(counts[user_id] for user_id in expected)
     assert ambiguous <= set(expected) and len(ambiguous) <= in_flight
     for delivery in DigestDelivery.objects.filter(user_id__in=ambiguous):
-        assert f"digest delivery {delivery.pk} " in second.output() and "is ambiguous" in second.output()
+        second.wait_for_output(re.compile(rf"digest delivery {delivery.pk} .*is ambiguous"), timeout=20)
     # acks_late: the batches the dead worker had taken but not finished ran again on the new one.
     started = set(TASK_RECEIVED.findall(first.output())) - set(TASK_SUCCEEDED.findall(first.output()))
-    assert started and started <= set(TASK_RECEIVED.findall(second.output()))
+    assert started
+    wait_for(
+        lambda: started <= set(TASK_RECEIVED.findall(second.output())),
+        timeout=20,
+        what="the new worker to run the batches the dead one had taken",
+    )
     statuses = Counter(
         DigestDelivery.objects.filter(user_id__in=expected)
         .exclude(user_id__in=ambiguous)

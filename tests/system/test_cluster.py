@@ -17,6 +17,7 @@ from tests.integration.conftest import (
     WORKER_CLAIM_TIMEOUT,
     WORKER_VISIBILITY_TIMEOUT,
     _database_url,
+    is_idle,
     wait_for,
 )
 from tests.integration.test_digest_worker import finished, learners, received_by_user
@@ -101,7 +102,9 @@ def test_the_cluster_survives_losing_a_web_instance_and_a_worker(cluster, smtp_s
         return finished(expected, set())()
 
     wait_for(settle, timeout=60, interval=2, what="every due digest after the worker died")
-    time.sleep(1)
+    wait_for(
+        lambda: is_idle(cluster.log("worker2")), timeout=30, what="the surviving worker to end its batches"
+    )
     _, counts = received_by_user(smtp_sink, expected)
     doubled = {user: count for user, count in counts.items() if count > 1}
     lost = {user for user in expected if counts[user] == 0}

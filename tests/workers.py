@@ -1,0 +1,56 @@
+"""What each pytest-xdist worker keeps to itself, so that tests running side by side never meet.
+
+pytest-django already gives every worker a database of its own (`test_stepwise_gw0`, …). Redis
+is the other shared thing: each test clears the cache, and the Celery tests flush the broker's
+database. So worker N uses cache database `B + N`, where `B` is the one in REDIS_URL, and broker
+database `TEST_BROKER_DB + N` (8 by default). A serial run is worker 0.
+"""
+
+import os
+from urllib.parse import urlsplit
+
+from asgiref.local import Local
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", … under xdist, else ""
+REDIS_DATABASES = 16  # redis-server's default `databases`
+
+
+def index() -> int:
+    return int(WORKER.removeprefix("gw")) if WORKER else 0
+
+
+def _with_database(url: str, database: int) -> str:
+    if database >= REDIS_DATABASES:
+        raise RuntimeError(
+            f"pytest worker {WORKER} would need Redis database {database}: run fewer workers (-n)"
+        )
+    return urlsplit(url)._replace(path=f"/{database}").geturl()
+
+
+def broker_url() -> str:
+    """The Redis database this worker's Celery tests use as their broker (flushed by them)."""
+    base = int(os.environ.get("TEST_BROKER_DB", "8"))
+    return _with_database(os.environ["REDIS_URL"], base + index())
+
+
+def isolate_cache() -> None:
+    """Point the Django caches (and REDIS_URL, for child processes) at this worker's database.
+    Called before any test runs; connections already opened are dropped."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    shared = os.environ.get("REDIS_URL")
+    if not shared or not index():
+        return
+    base = int(urlsplit(shared).path.lstrip("/") or 0)
+    own = _with_database(shared, base + index())
+    os.environ["REDIS_URL"] = own
+    settings.REDIS_URL = own
+    for alias in settings.CACHES.values():
+        if alias.get("LOCATION") == shared:
+            alias["LOCATION"] = own
+    if settings.CELERY_BROKER_URL == shared:
+        settings.CELERY_BROKER_URL = own
+    caches.close_all()
+    caches._settings = caches.settings = caches.configure_settings(None)
+    caches._connections = Local()
