@@ -115,6 +115,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_redis)
 
 
+FUZZING_FIGURES = []  # (test id, figures) recorded with record_property("schemathesis", …)
+
+
+def pytest_runtest_logreport(report):
+    """Collect the API fuzzing's figures (tests/api/test_schemathesis.py) as reports arrive:
+    under xdist they come from the workers, whose output is not shown."""
+    if report.when == "call":
+        FUZZING_FIGURES.extend(
+            (report.nodeid, value) for name, value in report.user_properties if name == "schemathesis"
+        )
+
+
+def pytest_terminal_summary(terminalreporter):
+    for _, figures in sorted(FUZZING_FIGURES):
+        terminalreporter.write_line(f"schemathesis {figures}")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus):
     """In CI (STEPWISE_FAIL_ON_SKIP=1) a skipped test fails the run: everything must run for real."""

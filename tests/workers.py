@@ -27,10 +27,13 @@ def _with_database(url: str, database: int) -> str:
     return urlsplit(url)._replace(path=f"/{database}").geturl()
 
 
+def _broker_base() -> int:
+    return int(os.environ.get("TEST_BROKER_DB", "8"))
+
+
 def broker_url() -> str:
     """The Redis database this worker's Celery tests use as their broker (flushed by them)."""
-    base = int(os.environ.get("TEST_BROKER_DB", "8"))
-    return _with_database(os.environ["REDIS_URL"], base + index())
+    return _with_database(os.environ["REDIS_URL"], _broker_base() + index())
 
 
 def isolate_cache() -> None:
@@ -43,6 +46,11 @@ def isolate_cache() -> None:
     if not shared or not index():
         return
     base = int(urlsplit(shared).path.lstrip("/") or 0)
+    if base + index() >= _broker_base() and base < _broker_base():
+        raise RuntimeError(
+            f"pytest worker {WORKER} would use Redis database {base + index()} for its cache, "
+            f"where the brokers start (TEST_BROKER_DB={_broker_base()}): run fewer workers (-n)"
+        )
     own = _with_database(shared, base + index())
     os.environ["REDIS_URL"] = own
     settings.REDIS_URL = own

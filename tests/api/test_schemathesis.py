@@ -1,10 +1,14 @@
 """schemathesis fuzzes the live API from its own schema, on PostgreSQL, signed in with a token.
 
-Every operation gets up to 100 examples of schema-valid data (hypothesis runs fewer when an
-operation's inputs have fewer distinct values, as GET /me/ has one), 30 of invalid data, and,
-when its path names a roadmap, topic or member, 50 more with real ones so that the fuzzing
+Every operation gets up to 75 examples of schema-valid data (hypothesis runs fewer when an
+operation's inputs have fewer distinct values, as GET /me/ has one), 25 of invalid data, and,
+when its path names a roadmap, topic or member, 40 more with real ones so that the fuzzing
 reaches past the 404s. No response may be a server error, and every one must conform to the
 schema: a documented status, content type and body.
+
+The operations are dealt out to SHARDS tests, each with its own live server and data, so that
+pytest-xdist runs them side by side (`-n SHARDS`); together they fuzz every operation. Each
+shard's figures are printed at the end of the run (tests/api/conftest.py), from any worker.
 """
 
 import logging
@@ -41,10 +45,11 @@ from tests.factories import (
     build_roadmap,
 )
 
-MAX_EXAMPLES = 100  # schema-valid data, per operation
-NEGATIVE_EXAMPLES = 30  # invalid data, per operation
-REAL_PATH_EXAMPLES = 50  # schema-valid data with real path parameters
+MAX_EXAMPLES = 75  # schema-valid data, per operation
+NEGATIVE_EXAMPLES = 25  # invalid data, per operation
+REAL_PATH_EXAMPLES = 40  # schema-valid data with real path parameters
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+SHARDS = 2
 
 
 def seed():
@@ -111,11 +116,14 @@ def fuzz(operation, mode, path_parameters, *, examples, session, headers) -> tup
     return count, None
 
 
-def fuzz_all(schema, real, *, session, headers) -> tuple[int, Counter, dict]:
-    """Fuzz every operation: generated data, invalid data, and real path parameters where the
-    path names things `real` knows. Answers the operations, examples per operation, failures."""
+def fuzz_all(schema, real, *, shard, session, headers) -> tuple[int, Counter, dict]:
+    """Fuzz every operation of this shard: generated data, invalid data, and real path
+    parameters where the path names things `real` knows. Answers the operations, examples per
+    operation, failures."""
     examples, failures, operations = Counter(), {}, 0
-    for result in schema.get_all_operations():
+    for index, result in enumerate(schema.get_all_operations()):
+        if index % SHARDS != shard:
+            continue
         operation = result.ok()
         operations += 1
         named = {parameter.name for parameter in operation.path_parameters} & set(real)
@@ -151,7 +159,10 @@ def quiet_client_errors():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, reset_sequences=True)
 @pytest.mark.usefixtures("quiet_client_errors")
-def test_the_live_api_conforms_to_its_schema_under_fuzzing(live_server, settings, monkeypatch):
+@pytest.mark.parametrize("shard", range(SHARDS), ids=lambda shard: f"shard-{shard + 1}-of-{SHARDS}")
+def test_the_live_api_conforms_to_its_schema_under_fuzzing(
+    shard, live_server, settings, monkeypatch, record_property
+):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "write": "100000/min"},
@@ -170,11 +181,12 @@ def test_the_live_api_conforms_to_its_schema_under_fuzzing(live_server, settings
     )
     started = time.monotonic()
     with requests.Session() as session:
-        operations, examples, failures = fuzz_all(schema, real, session=session, headers=headers)
+        operations, examples, failures = fuzz_all(schema, real, shard=shard, session=session, headers=headers)
     elapsed = time.monotonic() - started
-    print(
-        f"\nschemathesis: {operations} operations, {sum(examples.values())} examples "
+    record_property(
+        "schemathesis",
+        f"shard {shard + 1} of {SHARDS}: {operations} operations, {sum(examples.values())} examples "
         f"(fewest {min(examples.values())}, most {max(examples.values())} per operation), "
-        f"{len(failures)} failing runs, {elapsed:.0f}s"
+        f"{len(failures)} failing runs, {elapsed:.0f}s",
     )
     assert not failures, "\n\n".join(f"{label}:\n{error}" for label, error in failures.items())
