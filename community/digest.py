@@ -7,11 +7,20 @@ and redelivered messages, so a second claim for the same period finds the row ta
 sends nothing.
 
 A claimed row moves pending -> sent, skipped (nothing new) or failed. `sending_at` is set, in
-its own commit, just before the message is handed to the SMTP server: a row still pending
-with `sending_at` set was being sent when its worker died. Whether the server accepted that
-message is unknowable here, so the sweep records it as failed ("ambiguous"), logs it and does
-not resend it. A server that cannot be reached at all says nothing about the message, so that
-is retried for as long as the period lasts; every other failure until DIGEST_MAX_ATTEMPTS.
+its own commit, at the moment of hand-over: after the message's content has gone to the SMTP
+server and just before the end of its data (config.mail). A worker that dies before then leaves
+a pending row without `sending_at`, and the server discards the unfinished message, so the
+sweep retries it. A row still pending with `sending_at` set was handed over when its worker
+died, and so is a send whose connection failed before the server answered the end of data:
+whether the server accepted that message is unknowable, so it is recorded as failed
+("ambiguous"), logged and not resent. A server that cannot be reached at all says nothing about
+the message, so that is retried for as long as the period lasts; every other failure until
+DIGEST_MAX_ATTEMPTS.
+
+Learners due whose batch died before claiming them have no row, so the next schedule (every
+15 minutes) queues them again; claims of a dead worker are retried by the sweep (every 5
+minutes) once older than DIGEST_CLAIM_TIMEOUT (6 minutes). Everyone not handed over is thus
+sent their digest within about 20 minutes of a crash.
 
 A batch of digests reads everything it shows up front (DigestBuilder, a fixed number of
 queries per batch), then writes three rows' worth per digest: the claim, the start of the send
@@ -42,6 +51,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from community.models import DigestDelivery, Follow, Notification, Status, Thread
+from config.mail import EmailBackend as HandOverEmailBackend
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import Progress, Roadmap
 
@@ -685,6 +695,10 @@ def _is_permanent(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
 
 
+class _NoLongerOurs(Exception):
+    """The claim was taken over (the sweep, a retry) before the message was handed over."""
+
+
 class Mailer:
     """One SMTP connection for a whole batch, opened when the first message needs it."""
 
@@ -705,9 +719,25 @@ class Mailer:
             raise
         self.connection = connection
 
-    def send(self, message: EmailMultiAlternatives) -> None:
+    def send(self, message: EmailMultiAlternatives, *, before_handover: Callable[[], None]) -> None:
+        """Send one message; `before_handover` runs just before the server is given its end of
+        data (config.mail), or before the send with a backend that cannot say when that is."""
         self.open()
-        self.connection.send_messages([message])
+        if not self.marks_end_of_data:
+            before_handover()
+            self.connection.send_messages([message])
+            return
+        self.connection.before_end_of_data = before_handover
+        try:
+            self.connection.send_messages([message])
+        finally:
+            self.connection.before_end_of_data = None
+
+    @property
+    def marks_end_of_data(self) -> bool:
+        """True when `before_handover` runs at the end of data, so that a failure after it
+        may be a message the server accepted (the SMTP backend, not console or memory ones)."""
+        return isinstance(self.connection, HandOverEmailBackend)
 
     def close(self) -> None:
         if self.connection is not None:
@@ -751,12 +781,39 @@ def deliver_digest(*, user, builder: DigestBuilder, mailer: Mailer) -> str:
             status=State.FAILED, will_retry=True, reason=f"SMTP server unreachable: {error}"[:300]
         )
         raise DigestSendError(f"digest {key} for user {user.pk}: SMTP server unreachable: {error}") from error
-    # The one durable commit: after it, a worker that dies leaves an "ambiguous" row, never a resend.
-    if not _still_ours(delivery).update(sending_at=timezone.now(), subject=message.subject[:200]):
-        return Outcome.TAKEN
+    handed_over = False
+
+    def record_handover():
+        """The one durable commit, just before the end of the message's data: a worker that
+        dies before it leaves a claim that the sweep retries (the server discards a message
+        whose data never ended); after it, an "ambiguous" row, never a resend."""
+        nonlocal handed_over
+        if not _still_ours(delivery).update(sending_at=timezone.now(), subject=message.subject[:200]):
+            raise _NoLongerOurs
+        handed_over = True
+
     try:
-        mailer.send(message)
+        mailer.send(message, before_handover=record_handover)
+    except _NoLongerOurs:
+        mailer.close()
+        return Outcome.TAKEN
     except (smtplib.SMTPException, OSError) as error:
+        if handed_over and mailer.marks_end_of_data and not isinstance(error, smtplib.SMTPResponseException):
+            # The end of data went out and no answer came back: accepted or not, nobody can tell.
+            DigestDelivery.objects.filter(pk=delivery.pk).update(
+                status=State.FAILED,
+                will_retry=False,
+                reason=f"ambiguous: {error or repr(error)}; not resent"[:300],
+            )
+            logger.warning(
+                "digest %s for user %s is ambiguous: the connection failed after the end of its data "
+                "(%s), so it may or may not have been accepted; it is not resent",
+                key,
+                user.pk,
+                error or repr(error),
+            )
+            mailer.close()
+            raise DigestSendError(f"digest {key} for user {user.pk}: {error}") from error
         permanent = _is_permanent(error)
         will_retry = not permanent and delivery.attempts < settings.DIGEST_MAX_ATTEMPTS
         DigestDelivery.objects.filter(pk=delivery.pk).update(

@@ -54,7 +54,7 @@ def send_digest_batch(user_ids: list[int], ignore_hour: bool = False) -> str:
 
 @shared_task
 def sweep_digest_claims() -> int:
-    """Run by beat every 10 minutes: settle claims of dead workers and queue their retries."""
+    """Run by beat every 5 minutes: settle claims of dead workers and queue their retries."""
     swept = digest.sweep_stale_claims()
     enqueue_digest_batches(swept.requeue_user_ids)
     return len(swept.requeue_user_ids)

@@ -220,6 +220,9 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F821 - set just above
+    # The same SMTP, able to record a message's hand-over at the end of its data (config.mail).
+    EMAIL_BACKEND = "config.mail.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Stepwise <hello@stepwise.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -313,7 +316,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-digest-claims": {
         "task": "community.tasks.sweep_digest_claims",
-        "schedule": crontab(minute="*/10"),
+        "schedule": crontab(minute="*/5"),
     },
     # The outbox's safety net: each post asks for a drain after its commit, but that request is
     # lost while the broker is down. A drain still queued when the next one is due is redundant.
@@ -331,8 +334,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- Digest emails ----------------------------------------------------------------------
 
 DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=50)
-# A claim pending longer than this belongs to a worker that died; keep it above the task time limit.
-DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=900)
+# A claim pending longer than this belongs to a worker that died; keep it above the task time
+# limit (CELERY_TASK_TIME_LIMIT). With the sweep every 5 minutes, a dead worker's claims are
+# retried within about 11 minutes.
+DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=360)
 DIGEST_MAX_ATTEMPTS = 5
 # The first retry of a batch the SMTP server refused waits a random time up to this many seconds
 # (at least 1), each further one up to twice as long, at most 15 minutes.

@@ -350,10 +350,10 @@ def test_schedule_digests_queues_batches_of_due_users_once_committed(
     assert len(mail.outbox) == 5
 
 
-def test_beat_schedules_digests_every_15_minutes_and_the_sweep_every_10(settings):
+def test_beat_schedules_digests_every_15_minutes_and_the_sweep_every_5(settings):
     schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert schedule["community.tasks.schedule_digests"].minute == set(range(0, 60, 15))
-    assert schedule["community.tasks.sweep_digest_claims"].minute == set(range(0, 60, 10))
+    assert schedule["community.tasks.sweep_digest_claims"].minute == set(range(0, 60, 5))
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
 
 

@@ -117,12 +117,12 @@ class Worker:
 
 @pytest.fixture
 def start_worker(transactional_db, broker_url, smtp_sink, tmp_path):
-    """start_worker() -> a running `celery -A config worker` (prefork, 2 processes) wired to the
-    test database, the test broker and the SMTP sink. Killed at the end of the test, before the
-    database is flushed."""
+    """start_worker() -> a running `celery -A config worker` (prefork, 2 processes unless
+    `concurrency` says otherwise) wired to the test database, the test broker and the SMTP
+    sink. Killed at the end of the test, before the database is flushed."""
     workers = []
 
-    def start(**extra_env) -> Worker:
+    def start(*, concurrency: int = 2, **extra_env) -> Worker:
         env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
@@ -139,7 +139,7 @@ def start_worker(transactional_db, broker_url, smtp_sink, tmp_path):
         }
         log = tmp_path / f"worker-{len(workers) + 1}.log"
         command = [
-            sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=2",
+            sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", f"--concurrency={concurrency}",
             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
             f"--hostname=test-{len(workers) + 1}@%h",
         ]  # fmt: skip

@@ -27,6 +27,22 @@ class _Handler:
     def __init__(self, sink: "SmtpSink"):
         self.sink = sink
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        await self._pause()
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await self._pause()
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    async def _pause(self):
+        if self.sink.reply_delay:
+            await asyncio.sleep(self.sink.reply_delay)
+
     async def handle_DATA(self, server, session, envelope):
         # Kept before the delay: a client killed while waiting for our "250" has still handed
         # the message over, the worst case for a sender that must not send twice.
@@ -34,6 +50,7 @@ class _Handler:
             self.sink.messages.append(Received(list(envelope.rcpt_tos), envelope.original_content))
         if self.sink.delay:
             await asyncio.sleep(self.sink.delay)
+        await self._pause()
         return "250 Message accepted for delivery"
 
 
@@ -45,10 +62,12 @@ def free_port() -> int:
 
 class SmtpSink:
     """`with SmtpSink(delay=0.1) as sink:` serves on sink.port (a free one unless given);
-    sink.messages fills up."""
+    sink.messages fills up. `delay` holds the answer to each message's end of data;
+    `reply_delay` that and the answers to each sender and recipient too."""
 
     def __init__(self, *, delay: float = 0.0, port: int | None = None):
         self.delay = delay
+        self.reply_delay = 0.0
         self.messages: list[Received] = []
         self.lock = threading.Lock()
         self.port = port or free_port()
