@@ -58,6 +58,12 @@ class ThreadForm(forms.Form):
         return tags
 
 
+class ReplyTargetForm(forms.Form):
+    """Which comment the reply form answers: `?reply=<id>`, or the `parent` of a form sent back."""
+
+    reply = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(
         strip=False,
