@@ -1,6 +1,7 @@
 from django import forms
 
 from community.models import Comment, Flag, ModerationAction, Tag, Thread
+from community.moderation import SUSPENSION_MAX_DAYS
 from roadmap.models import Topic
 
 
@@ -135,7 +136,13 @@ class RetagForm(ModerationForm):
 class SuspendForm(ModerationForm):
     days = forms.TypedChoiceField(
         coerce=int,
-        choices=[(1, "1 day"), (3, "3 days"), (7, "1 week"), (30, "30 days"), (365, "1 year")],
+        choices=[
+            (1, "1 day"),
+            (3, "3 days"),
+            (7, "1 week"),
+            (30, "30 days"),
+            (SUSPENSION_MAX_DAYS, "1 year"),
+        ],
         label="For",
     )
 
