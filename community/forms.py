@@ -1,6 +1,7 @@
 from django import forms
 
 from community.models import Comment, Flag, ModerationAction, Tag, Thread
+from community.moderation import SUSPENSION_MAX_DAYS
 from roadmap.models import Topic
 
 
@@ -56,6 +57,12 @@ class ThreadForm(forms.Form):
         if len(tags) > Thread.MAX_TAGS:
             raise forms.ValidationError(f"Choose at most {Thread.MAX_TAGS} tags (you chose {len(tags)}).")
         return tags
+
+
+class ReplyTargetForm(forms.Form):
+    """Which comment the reply form answers: `?reply=<id>`, or the `parent` of a form sent back."""
+
+    reply = forms.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
 class CommentForm(forms.Form):
@@ -129,7 +136,13 @@ class RetagForm(ModerationForm):
 class SuspendForm(ModerationForm):
     days = forms.TypedChoiceField(
         coerce=int,
-        choices=[(1, "1 day"), (3, "3 days"), (7, "1 week"), (30, "30 days"), (365, "1 year")],
+        choices=[
+            (1, "1 day"),
+            (3, "3 days"),
+            (7, "1 week"),
+            (30, "30 days"),
+            (SUSPENSION_MAX_DAYS, "1 year"),
+        ],
         label="For",
     )
 

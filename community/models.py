@@ -42,7 +42,9 @@ class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Published threads, plus the user's own hidden ones (authors still see them), plus
         every hidden one for moderators."""
-        if user.is_authenticated and (user.is_staff or user.has_perm("accounts.moderate_community")):
+        from community.permissions import is_moderator  # the policy imports these models
+
+        if is_moderator(user):
             return self.exclude(status=Status.REMOVED)
         if user.is_authenticated:
             return self.filter(Q(status=Status.PUBLISHED) | Q(status=Status.HIDDEN, author=user))

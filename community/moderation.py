@@ -5,7 +5,7 @@ Rules come from community.permissions; functions raise PermissionDenied or Valid
 and know nothing about HTTP, so the web views and the API share them.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -20,6 +20,7 @@ from community.services import _bump_topic_counts, notify_moderation
 
 AUTO_HIDE_FLAGS = 3
 REASON_MAX = 500
+SUSPENSION_MAX_DAYS = 365
 
 Action = ModerationAction.Action
 
@@ -306,13 +307,27 @@ def warn(*, moderator, user, reason: str) -> ModerationAction:
     return entry
 
 
+def validate_suspension_end(until: datetime) -> None:
+    """The one rule on how long a suspension lasts, for the form, the API and the service."""
+    now = timezone.now()
+    if until <= now:
+        raise ValidationError("A suspension has to end in the future.")
+    if until > now + timedelta(days=SUSPENSION_MAX_DAYS):
+        raise ValidationError(
+            f"A suspension lasts at most {SUSPENSION_MAX_DAYS} days; for longer, ask an admin to "
+            "deactivate the account."
+        )
+
+
 @transaction.atomic
 def suspend(*, moderator, user, until: datetime, reason: str) -> ModerationAction:
     """Suspended users can read but not write, and see until when and why."""
     _require_user_power(moderator, user)
     reason = _clean_reason(reason)
-    if until <= timezone.now():
-        raise ValidationError({"until": "A suspension has to end in the future."})
+    try:
+        validate_suspension_end(until)
+    except ValidationError as error:
+        raise ValidationError({"until": error.messages}) from None
     user.suspended_until = until
     user.suspension_reason = reason
     user.save(update_fields=["suspended_until", "suspension_reason"])

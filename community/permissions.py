@@ -12,8 +12,9 @@ from community.models import Comment, Status, Thread
 
 
 def is_moderator(user) -> bool:
-    """Mentors (the Mentors group's permission) and admins (staff)."""
-    if not (user.is_authenticated and user.is_active):
+    """Mentors (the Mentors group's permission) and admins (staff), while active and not
+    suspended: every moderation power, and the sight of hidden posts, goes through here."""
+    if not (user.is_authenticated and user.is_active) or user.is_suspended:
         return False
     return user.is_staff or user.has_perm("accounts.moderate_community")
 

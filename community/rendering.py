@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from community import versions
 from config.cache import versioned_get_or_set
-from config.holes import MarkedHtml, fill_bytes, hole
+from config.holes import MarkedHtml, fill_bytes, hole, hole_key
 
 FRAGMENT_TIMEOUT = 60 * 10
 
@@ -154,30 +154,12 @@ def _toggles(thread) -> dict[str, tuple[bytes, bytes]]:
     return toggles
 
 
-def thread_body(request, *, thread, page, comment_form, page_number) -> bytes:
+def thread_body(request, *, thread, page, comment_form, page_number, reply: int | None) -> bytes:
     """The page's body for this viewer, as UTF-8: from the shared cache when it is the usual
     view (a signed-in reader's GET, no form to show again, no reply picked, nothing blocking
-    them)."""
+    them). `reply` is the id of a comment of this thread the reply form answers, or None."""
     viewer = request.user
     variant = BodyVariant.of(viewer, thread, page)
-    reply = request.GET.get("reply") or comment_form["parent"].value() or ""
-    context = {
-        "thread": thread,
-        **vars(variant),
-        "comment_form": comment_form,
-        "reply": reply,
-        "posting_block": page.posting_block,
-        "login_next": request.get_full_path(),
-        "csrf_token": hole("csrf"),
-        "follow_button": hole("follow"),
-        "bookmark_button": hole("bookmark"),
-        "comments_html": hole("comments"),
-    }
-
-    def render():
-        html = render_to_string("community/thread_content.html", context)
-        return {"html": marked(html), "toggles": _toggles(thread) if viewer.is_authenticated else {}}
-
     shared = (
         viewer.is_authenticated
         and request.method == "GET"
@@ -185,6 +167,24 @@ def thread_body(request, *, thread, page, comment_form, page_number) -> bytes:
         and not reply
         and not page.posting_block
     )
+    holes = "" if shared else hole_key()
+    context = {
+        "thread": thread,
+        **vars(variant),
+        "comment_form": comment_form,
+        "reply": reply,
+        "posting_block": page.posting_block,
+        "login_next": request.get_full_path(),
+        "csrf_token": hole("csrf", holes),
+        "follow_button": hole("follow", holes),
+        "bookmark_button": hole("bookmark", holes),
+        "comments_html": hole("comments", holes),
+    }
+
+    def render():
+        html = render_to_string("community/thread_content.html", context)
+        return {"html": marked(html), "toggles": _toggles(thread) if viewer.is_authenticated else {}}
+
     if shared:
         key = f"thread:{thread.pk}:{versions.thread_version(thread.pk)}:body:{variant.name}"
         body = versioned_get_or_set(key, render, FRAGMENT_TIMEOUT)
@@ -197,4 +197,4 @@ def thread_body(request, *, thread, page, comment_form, page_number) -> bytes:
     state = {"follow": page.viewer.follows_thread, "bookmark": page.viewer.bookmarked}
     for name, (off, on) in body["toggles"].items():
         values[name] = fill_bytes(on if state[name] else off, csrf)
-    return fill_bytes(personalise(body["html"], viewer=viewer, reaction_keys=keys), values)
+    return fill_bytes(personalise(body["html"], viewer=viewer, reaction_keys=keys), values, holes)

@@ -238,6 +238,16 @@ def thread_page(*, thread: Thread, viewer) -> ThreadPage:
     )
 
 
+def reply_target(*, thread: Thread, comment_id: int) -> int | None:
+    """`comment_id` if it names a comment of this thread that can be answered, else None."""
+    return (
+        Comment.objects.filter(pk=comment_id, thread=thread)
+        .exclude(status=Status.REMOVED)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def comment_page_number(*, comment: Comment) -> int:
     """The page of its thread on which a comment (or its top-level parent) is shown."""
     root_id = comment.parent_id or comment.pk

@@ -25,6 +25,7 @@ from community.forms import (
     MoveForm,
     PreviewForm,
     ReactionForm,
+    ReplyTargetForm,
     RetagForm,
     SuspendForm,
     TagForm,
@@ -195,10 +196,24 @@ def _page_number(request) -> int:
     return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
 
 
+def _reply_target(request, thread, comment_form) -> int | None:
+    """The comment of this thread the reply form answers; anything else asked for is ignored."""
+    asked = request.GET.get("reply") or (comment_form["parent"].value() if comment_form.is_bound else None)
+    given = ReplyTargetForm({"reply": asked})
+    if not given.is_valid():
+        return None
+    return selectors.reply_target(thread=thread, comment_id=given.cleaned_data["reply"])
+
+
 def _render_thread(request, thread, comment_form, status=200):
     page = selectors.thread_page(thread=thread, viewer=request.user)
     body = rendering.thread_body(
-        request, thread=thread, page=page, comment_form=comment_form, page_number=_page_number(request)
+        request,
+        thread=thread,
+        page=page,
+        comment_form=comment_form,
+        page_number=_page_number(request),
+        reply=_reply_target(request, thread, comment_form),
     )
     return render_page(request, "community/thread_detail.html", {"thread": thread}, body=body, status=status)
 

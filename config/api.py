@@ -89,7 +89,34 @@ class WriteRateThrottle(_RatesFromSettings, UserRateThrottle):
 MAX_PAGE_SIZE = 100
 
 
-class NewestFirstCursorPagination(CursorPagination):
+class StrictPageSize:
+    """`page_size` is a whole number from 1 (more than MAX_PAGE_SIZE gives MAX_PAGE_SIZE): any
+    other value answers 400 instead of being ignored, and the schema says so."""
+
+    def get_page_size(self, request):
+        given = request.query_params.getlist(self.page_size_query_param)
+        if not given:
+            return self.page_size
+        value = given[0]
+        if len(given) > 1 or not (value.isascii() and value.isdigit()) or int(value) < 1:
+            raise exceptions.ValidationError(
+                {"page_size": [f"Give page_size once, as a whole number from 1 to {self.max_page_size}."]}
+            )
+        return min(int(value), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = (
+                    f"Results per page, from 1 (default {self.page_size}); more than "
+                    f"{self.max_page_size} gives {self.max_page_size}."
+                )
+        return parameters
+
+
+class NewestFirstCursorPagination(StrictPageSize, CursorPagination):
     """Stable pages for lists that grow while they are read (threads, notifications, the log)."""
 
     page_size = 30
@@ -104,7 +131,7 @@ class OldestFirstCursorPagination(NewestFirstCursorPagination):
     ordering = ("created_at", "pk")
 
 
-class NumberedPagination(PageNumberPagination):
+class NumberedPagination(StrictPageSize, PageNumberPagination):
     """Small lists of one's own things (progress, notes, bookmarks, follows)."""
 
     page_size = 100

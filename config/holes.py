@@ -2,9 +2,12 @@
 completed per request with what belongs to this viewer, in two ways.
 
 - Holes, for what only this viewer has (their CSRF token, their follow button): a hole is its
-  name between NUL characters. Nothing a user submits can contain NUL (Django's and DRF's
-  character fields refuse it, and so does PostgreSQL), so text inside posts can never open a
-  hole; an unknown name is filled with nothing.
+  name between NUL characters. Stored text cannot contain NUL (Django's and DRF's character
+  fields refuse it, and so does PostgreSQL), so text inside posts can never open a hole; an
+  unknown name is filled with nothing. A request can carry NUL, though (`?q=%00csrf%00`, a
+  form sent back with its errors), so a part rendered with anything from the request takes
+  holes with a key drawn for that one rendering (`hole_key()`), which text from outside
+  cannot spell; only parts rendered without the request use plain holes.
 - Markers, for state that switches markup the page already holds (which reactions are
   theirs, which topics they finished): attribute text such as `aria-pressed="false"` next to
   an id, found once when the HTML is built (MarkedHtml) and swapped for this viewer's.
@@ -17,34 +20,47 @@ to four bytes a character once it holds one non-Latin-1 character.
 """
 
 import re
+import secrets
 from collections.abc import Mapping
 
 from django.shortcuts import render
 from django.utils.safestring import SafeString, mark_safe
 
+
+def hole_key() -> str:
+    """A key for the holes of one rendering that has request input in it."""
+    return secrets.token_hex(16)
+
+
 _HOLE = re.compile("\x00([a-z_]+)\x00")
 _HOLE_BYTES = re.compile(b"\x00([a-z_]+)\x00")
 
 
-def hole(name: str) -> SafeString:
-    """The marker for `name`, safe to put into a template's context (it is never escaped)."""
-    return mark_safe(f"\x00{name}\x00")
+def _pattern(key: str) -> re.Pattern[bytes]:
+    return re.compile(b"\x00([a-z_]+):" + key.encode() + b"\x00") if key else _HOLE_BYTES
+
+
+def hole(name: str, key: str = "") -> SafeString:
+    """The marker for `name`, safe to put into a template's context (it is never escaped);
+    with the `key` of a rendering that has request input in it."""
+    return mark_safe(f"\x00{name}:{key}\x00" if key else f"\x00{name}\x00")
 
 
 def fill(html: str, values: Mapping[str, str]) -> str:
-    """`html` with every hole replaced by its value, in one pass."""
+    """`html` (rendered without the request) with every hole replaced by its value, in one pass."""
     return _HOLE.sub(lambda match: values.get(match.group(1), ""), html)
 
 
-def fill_bytes(html: bytes, values: Mapping[str, bytes]) -> bytes:
-    """fill() for UTF-8 bytes, with values in bytes."""
-    return _HOLE_BYTES.sub(lambda match: values.get(match.group(1).decode(), b""), html)
+def fill_bytes(html: bytes, values: Mapping[str, bytes], key: str = "") -> bytes:
+    """`html` with every hole of `key` replaced by its value (bytes), in one pass."""
+    return _pattern(key).sub(lambda match: values.get(match.group(1).decode(), b""), html)
 
 
 def render_page(request, template_name: str, context: dict, *, body: bytes, status: int = 200):
     """render(), with `body` (UTF-8, already personal) put where the template shows {{ body }}."""
-    response = render(request, template_name, {**context, "body": hole("body")}, status=status)
-    response.content = response.content.replace(b"\x00body\x00", body, 1)
+    marker = hole("body", hole_key())
+    response = render(request, template_name, {**context, "body": marker}, status=status)
+    response.content = response.content.replace(marker.encode(), body, 1)
     return response
 
 

@@ -18,7 +18,7 @@ from community.models import (
     Tag,
     Thread,
 )
-from community.moderation import REASON_MAX
+from community.moderation import REASON_MAX, SUSPENSION_MAX_DAYS, validate_suspension_end
 from roadmap.models import Topic
 
 # --- References -------------------------------------------------------------------------
@@ -442,4 +442,8 @@ class ResolveFlagsSerializer(ReasonSerializer):
 
 
 class SuspendSerializer(ReasonSerializer):
-    until = serializers.DateTimeField(help_text="When the suspension ends; in the future.")
+    until = serializers.DateTimeField(
+        validators=[validate_suspension_end],
+        help_text=f"When the suspension ends: in the future, and at most {SUSPENSION_MAX_DAYS} "
+        "days from now.",
+    )

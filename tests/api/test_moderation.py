@@ -375,3 +375,24 @@ def test_bad_log_filters_answer_400(mentor, params):
     response = token_client(mentor).get("/api/v1/mod/log/", params)
     assert response.status_code == 400
     assert set(error_of(response)["fields"]) == set(params)
+
+
+@pytest.mark.parametrize("until", ["9999-12-31T23:59:59Z", "days:366"])
+def test_the_api_refuses_a_suspension_longer_than_the_form_offers(mentor, learner, until):
+    if until.startswith("days:"):
+        until = (timezone.now() + timedelta(days=int(until.removeprefix("days:")))).isoformat()
+    response = token_client(mentor).post(
+        f"/api/v1/mod/users/{learner.username}/suspend/", {"reason": "Spam", "until": until}, format="json"
+    )
+    assert response.status_code == 400
+    assert "at most 365 days" in str(error_of(response)["fields"]["until"])
+    learner.refresh_from_db()
+    assert not learner.is_suspended
+
+
+def test_a_suspension_of_a_year_is_accepted_through_the_api(mentor, learner):
+    until = (timezone.now() + timedelta(days=364, hours=23)).isoformat()
+    response = token_client(mentor).post(
+        f"/api/v1/mod/users/{learner.username}/suspend/", {"reason": "Spam", "until": until}, format="json"
+    )
+    assert response.status_code == 201

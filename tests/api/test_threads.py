@@ -54,6 +54,23 @@ def test_the_page_size_is_capped(api, author):
     assert len(api.get("/api/v1/threads/", {"page_size": 100_000}).json()["results"]) == 3
 
 
+@pytest.mark.parametrize("page_size", ["0", "-1", "abc", "null", "2.5", ["2", "3"]])
+@pytest.mark.parametrize("url", ["/api/v1/threads/", "/api/v1/me/follows/"])
+def test_an_invalid_page_size_answers_400_saying_what_is_allowed(learner, url, page_size):
+    response = token_client(learner).get(url, {"page_size": page_size})
+    assert response.status_code == 400
+    assert "whole number from 1 to 100" in str(error_of(response)["fields"]["page_size"])
+
+
+def test_the_schema_states_the_page_size_bounds(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    (page_size,) = [
+        p for p in schema["paths"]["/api/v1/threads/"]["get"]["parameters"] if p["name"] == "page_size"
+    ]
+    assert page_size["schema"]["minimum"] == 1
+    assert "100" in page_size["description"]
+
+
 def test_a_broken_cursor_answers_404(api):
     response = api.get("/api/v1/threads/", {"cursor": "garbage"})
     assert response.status_code == 404

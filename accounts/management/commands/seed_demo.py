@@ -1,10 +1,15 @@
-"""Creates the demo accounts (and, through the other apps' hooks, demo content). Idempotent."""
+"""Creates the demo accounts (and, through the other apps' hooks, demo content). Idempotent.
+
+Their passwords are published in this file, an admin's among them, so the command refuses to
+run outside development (DEBUG=false) unless forced.
+"""
 
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,10 +25,35 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo accounts (learner, mentor, admin) and demo content. Safe to run again."
+    help = (
+        "Create demo accounts (learner, mentor, admin) and demo content, in development only. "
+        "Safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG=false. Never on a site others can reach.",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            if not options["force"]:
+                raise CommandError(
+                    "seed_demo is for development only and DEBUG is false: it would create an admin "
+                    "and other accounts whose passwords are published in Stepwise's source code. "
+                    "Nothing was created. Use --force only on a throwaway copy nobody else can reach."
+                )
+            self.stderr.write(
+                self.style.WARNING(
+                    "WARNING: DEBUG is false, so this looks like production. The accounts below, an "
+                    "admin among them, have passwords anyone can read in Stepwise's source code: "
+                    "anyone who finds this site can sign in with them. Never do this on a site others "
+                    "can reach; delete these accounts before it is."
+                )
+            )
         mentors = Group.objects.get(name=MENTORS_GROUP)
         users = {}
         for username, email, password, role, display_name in DEMO_USERS:

@@ -1,0 +1,44 @@
+"""seed_demo creates accounts whose passwords are in the code: development only, unless forced."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_the_demo_accounts_in_development(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    assert {"ada", "grace", "admin"} <= set(User.objects.values_list("username", flat=True))
+
+
+def test_seed_demo_refuses_to_run_with_debug_off_and_creates_nothing(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="development only") as refusal:
+        call_command("seed_demo", stdout=io.StringIO())
+    assert "--force" in str(refusal.value)
+    assert not User.objects.exists()
+
+
+def test_seed_demo_exits_non_zero_from_the_command_line_with_debug_off(settings, capsys):
+    from django.core.management import execute_from_command_line
+
+    settings.DEBUG = False
+    with pytest.raises(SystemExit) as exit_:
+        execute_from_command_line(["manage.py", "seed_demo"])
+    assert exit_.value.code != 0
+    assert "development only" in capsys.readouterr().err
+    assert not User.objects.exists()
+
+
+def test_a_forced_seed_demo_with_debug_off_warns_against_production(settings):
+    settings.DEBUG = False
+    stderr = io.StringIO()
+    call_command("seed_demo", "--force", stdout=io.StringIO(), stderr=stderr)
+    assert "production" in stderr.getvalue()
+    assert "passwords anyone can read" in stderr.getvalue()
+    assert User.objects.filter(username="admin", is_superuser=True).exists()
