@@ -32,6 +32,7 @@ from community.forms import (
 )
 from community.markdown import render_post
 from community.models import Comment, Reaction, Status, Tag, Thread
+from config.api import write_wait
 from config.cache import versioned_get_or_set
 from config.holes import render_page
 from config.page_cache import anonymous_page
@@ -347,10 +348,25 @@ def comment_accept(request, pk):
 # --- Reactions, follows, bookmarks -----------------------------------------------------
 
 
+def _too_many_reactions(request, wait: int):
+    message = f"You are reacting faster than the site allows. Wait {wait} seconds, then try again."
+    if request.htmx:
+        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+    else:
+        response = render(request, "429.html", {"message": message}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def _react(request, target, thread):
+    """Reactions share the API's write budget (config.api.write_wait): one rate whichever way
+    a member reacts."""
     form = ReactionForm(request.POST)
     if not form.is_valid():
         return HttpResponse("Unknown reaction. Use like, helpful or insightful.", status=400)
+    wait = write_wait(request)
+    if wait is not None:
+        return _too_many_reactions(request, wait)
     try:
         services.toggle_reaction(user=request.user, target=target, kind=form.cleaned_data["kind"])
     except PermissionDenied as error:

@@ -156,6 +156,15 @@ class WriteRateThrottle(_RatesFromSettings, UserRateThrottle):
         return super().allow_request(request, view)
 
 
+def write_wait(request) -> int | None:
+    """The API's write budget, for the site's own forms that share it: None while this write
+    is within the budget (and now counted against it), else the seconds to wait."""
+    throttle = WriteRateThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    return max(1, math.ceil(throttle.wait() or 1))
+
+
 # --- Pagination -------------------------------------------------------------------------
 
 MAX_PAGE_SIZE = 100
