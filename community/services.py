@@ -337,7 +337,10 @@ def toggle_reaction(*, user, target: Thread | Comment, kind: str) -> bool:
     model = type(target)
     field = "thread" if model is Thread else "comment"
     counter = f"{kind}_count"
-    versions.thread_changed(target.pk if model is Thread else target.thread_id)
+    if model is Thread:
+        versions.thread_changed(target.pk)  # lists show a thread's reaction count and sort by it
+    else:
+        versions.thread_page_changed(target.thread_id)
     with transaction.atomic():
         deleted, _ = Reaction.objects.filter(user=user, kind=kind, **{field: target}).delete()
         if deleted:

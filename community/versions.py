@@ -5,7 +5,8 @@ pages and fragments are keyed by the tokens they depend on, so a write makes the
 unreachable at once (they simply expire). Two scopes:
 
 - a thread's token: its page (body, comments, counts, status) changed;
-- the lists token: anything a list shows (new thread, new comment, reaction, moderation);
+- the lists token: anything a list shows (new thread, new comment, a reaction to a thread,
+  moderation); a reaction to a comment changes only its thread's page, as no list shows it;
 - a user's notifications token: they got a notification or read some (the header's count);
 - a user's viewer token: what a thread page shows of them changed (their reactions, follows,
   bookmarks, a comment of theirs hidden or restored, a verified email address), bumped by
@@ -42,8 +43,15 @@ def thread_changed(thread_id: int | None) -> None:
 
 def threads_changed(thread_ids) -> None:
     """These threads' pages and every list changed (thread_changed for many at once)."""
-    keys = [LISTS_KEY, *(thread_key(thread_id) for thread_id in thread_ids)]
+    _bump_now_and_after_commit([LISTS_KEY, *(thread_key(thread_id) for thread_id in thread_ids)])
 
+
+def thread_page_changed(thread_id: int) -> None:
+    """Only the thread's page changed, nothing a list shows (a comment's reaction counts)."""
+    _bump_now_and_after_commit([thread_key(thread_id)])
+
+
+def _bump_now_and_after_commit(keys: list[str]) -> None:
     def bump():
         bump_version_tokens(*keys)
 

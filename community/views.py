@@ -1,5 +1,4 @@
 import functools
-import hashlib
 from datetime import timedelta
 
 from django.contrib import messages
@@ -33,6 +32,8 @@ from community.forms import (
 )
 from community.markdown import render_post
 from community.models import Comment, Reaction, Status, Tag, Thread
+from config import page_cache
+from config.api import write_wait
 from config.cache import versioned_get_or_set
 from config.holes import render_page
 from config.page_cache import anonymous_page
@@ -64,7 +65,9 @@ def home(request):
 
 
 @require_GET
-@anonymous_page(_lists_version_keys)
+@anonymous_page(
+    _lists_version_keys, parameters={"q": page_cache.text(max_length=search_selectors.MAX_QUERY_LENGTH)}
+)
 def search(request):
     results = search_selectors.search(query=request.GET.get("q", ""), viewer=request.user)
     return render(request, "community/search.html", {"results": results})
@@ -73,11 +76,21 @@ def search(request):
 # --- Lists -----------------------------------------------------------------------------
 
 
-def _topic_filter(request):
-    topic_id = request.GET.get("topic", "")
+def _published_topic(topic_id: str):
     if not topic_id.isdigit():
         return None
     return Topic.objects.published().select_related("roadmap").filter(pk=topic_id).first()
+
+
+def _topic_filter(request):
+    return _published_topic(request.GET.get("topic", ""))
+
+
+LISTING_PARAMETERS = {
+    "tab": page_cache.choice(*selectors.TABS, default="latest"),
+    "period": page_cache.choice(*selectors.PERIODS, default="week"),
+    "page": page_cache.page_number,
+}
 
 
 CARDS_TIMEOUT = 60
@@ -85,7 +98,11 @@ CARDS_TIMEOUT = 60
 
 def _cards_html(request, listing) -> str:
     """A page of thread cards; nothing in it is personal, so signed-in viewers share it."""
-    key = f"cards:{versions.lists_version()}:{hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]}"
+    shown = (
+        f"{listing.tab}:{listing.period}:{listing.tag.pk if listing.tag else ''}:"
+        f"{listing.topic.pk if listing.topic else ''}:{listing.page.number}"
+    )
+    key = f"cards:{versions.lists_version()}:{shown}"
     return versioned_get_or_set(
         key,
         lambda: render_to_string(
@@ -96,7 +113,14 @@ def _cards_html(request, listing) -> str:
 
 
 @require_GET
-@anonymous_page(_lists_version_keys)
+@anonymous_page(
+    _lists_version_keys,
+    parameters={
+        **LISTING_PARAMETERS,
+        "tag": page_cache.existing(lambda slug: Tag.objects.filter(slug=slug).exists()),
+        "topic": lambda topic_id: str(int(topic_id)) if _published_topic(topic_id) else None,
+    },
+)
 def thread_list(request):
     tag_slug = request.GET.get("tag", "")
     tag = Tag.objects.filter(slug=tag_slug).first() if tag_slug else None
@@ -120,7 +144,7 @@ def thread_list(request):
 
 
 @require_GET
-@anonymous_page(_lists_version_keys)
+@anonymous_page(_lists_version_keys, parameters=LISTING_PARAMETERS)
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     listing = selectors.thread_listing(
@@ -183,7 +207,7 @@ def thread_redirect(request, pk):
 
 
 @require_GET
-@anonymous_page(_thread_version_keys)
+@anonymous_page(_thread_version_keys, parameters={"page": page_cache.page_number})
 def thread_detail(request, pk, slug):
     thread = selectors.thread_for_page(pk=pk, viewer=request.user)
     if slug != thread.slug:
@@ -362,10 +386,25 @@ def comment_accept(request, pk):
 # --- Reactions, follows, bookmarks -----------------------------------------------------
 
 
+def _too_many_reactions(request, wait: int):
+    message = f"You are reacting faster than the site allows. Wait {wait} seconds, then try again."
+    if request.htmx:
+        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+    else:
+        response = render(request, "429.html", {"message": message}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def _react(request, target, thread):
+    """Reactions share the API's write budget (config.api.write_wait): one rate whichever way
+    a member reacts."""
     form = ReactionForm(request.POST)
     if not form.is_valid():
         return HttpResponse("Unknown reaction. Use like, helpful or insightful.", status=400)
+    wait = write_wait(request)
+    if wait is not None:
+        return _too_many_reactions(request, wait)
     try:
         services.toggle_reaction(user=request.user, target=target, kind=form.cleaned_data["kind"])
     except PermissionDenied as error:

@@ -1,24 +1,27 @@
-"""What every endpoint of the REST API shares: personal-token authentication, throttles,
-pagination and the one error format (config/openapi.py describes them in the schema).
+"""What every endpoint of the REST API shares: personal-token authentication, the JSON parser,
+throttles, pagination and the one error format (config/openapi.py describes them in the schema).
 
 Errors always look like `{"error": {"code": ..., "message": ..., "fields": {...}}}`: the code
 is for machines, the message for people, and `fields` names the inputs that were wrong.
 """
 
+import json
 import math
+import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, parsers, serializers
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.utils.json import strict_constant
 
 from accounts import services as account_services
 
@@ -54,6 +57,75 @@ class BearerTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="api"'
 
 
+# --- Parsing ----------------------------------------------------------------------------
+
+MAX_JSON_DEPTH = 20
+# A JSON string (skipped whole, so brackets inside it do not count) or a bracket.
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+NUL_IN_TEXT = "Null characters are not allowed."
+
+
+def _json_depth(text: str) -> int:
+    depth = deepest = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in ("]", "}"):
+            depth -= 1
+    return deepest
+
+
+def _fields_with_nul(data) -> list[str]:
+    """The top-level fields whose keys or text anywhere inside hold a NUL ("" for the body itself)."""
+    found = []
+    items = data.items() if isinstance(data, dict) else [("", data)]
+    for field, value in items:
+        pending = [field, value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str) and "\x00" in item:
+                found.append(field.replace("\x00", ""))
+                break
+            if isinstance(item, dict):
+                pending.extend(item.keys())
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+    return found
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing what a view cannot use before it reaches one.
+
+    Python's json module recurses once per level of nesting, so a few kilobytes of `[` raise
+    RecursionError, which DRF does not catch (a 500): the depth is counted first, without
+    recursion. NUL characters, which PostgreSQL text cannot hold, are refused wherever they
+    are, as a validation error of the field that holds them (config.input_guard does the same
+    for addresses, query parameters and forms).
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = parsers.get_encoding(parser_context or {})
+        try:
+            text = stream.read().decode(encoding)
+        except UnicodeDecodeError as error:
+            raise exceptions.ParseError(f"JSON parse error - the body is not valid {encoding}.") from error
+        if _json_depth(text) > MAX_JSON_DEPTH:
+            raise exceptions.ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.")
+        try:
+            data = json.loads(text, parse_constant=strict_constant if self.strict else None)
+        except ValueError as error:
+            raise exceptions.ParseError(f"JSON parse error - {error}") from error
+        fields = _fields_with_nul(data)
+        if fields:
+            raise exceptions.ValidationError(
+                {field or api_settings.NON_FIELD_ERRORS_KEY: [NUL_IN_TEXT] for field in fields}
+            )
+        return data
+
+
 # --- Throttling -------------------------------------------------------------------------
 
 
@@ -82,6 +154,15 @@ class WriteRateThrottle(_RatesFromSettings, UserRateThrottle):
         if request.method in SAFE_METHODS:
             return True
         return super().allow_request(request, view)
+
+
+def write_wait(request) -> int | None:
+    """The API's write budget, for the site's own forms that share it: None while this write
+    is within the budget (and now counted against it), else the seconds to wait."""
+    throttle = WriteRateThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    return max(1, math.ceil(throttle.wait() or 1))
 
 
 # --- Pagination -------------------------------------------------------------------------

@@ -1,9 +1,22 @@
 """Whole-page caching for anonymous visitors.
 
 A page cached here is the same for every anonymous visitor: it is served only when the request
-carries no session or messages (so nothing personal can be in it), keyed by the URL, the
-theme and the version tokens of what the page shows (the view names their keys), so a change
-to that content makes the old copy unreachable at once. A hit costs one round trip to the
+carries no session or messages (so nothing personal can be in it), keyed by the path, the
+query parameters the view reads, the theme and the version tokens of what the page shows (the
+view names their keys), so a change to that content makes the old copy unreachable at once.
+
+Query parameters are declared where a view is cached, each with a function that normalises
+its value: the key holds them sorted, without those that give the default page (a default
+value, or one the view ignores), so junk cannot make new entries. Then:
+
+- a request with a parameter the view does not read is served uncached (rendered, not kept),
+  unless the parameter is a known tracking one (utm_*, fbclid, ...), which is ignored;
+- a value whose page is not worth keeping (a page number past MAX_CACHED_PAGE, a search too
+  long to be typed) is served uncached;
+- a page is kept only when rendered for the canonical form of its URL (nothing ignored,
+  dropped or spelled differently): pages echo their query string in links, and one visitor's
+  `?utm_source=...` or `?tab=<junk>` must not show up in the copy served to everyone. Other
+  spellings are served that copy when it is there, else rendered for them alone. A hit costs one round trip to the
 cache for the tokens: the page itself usually comes from this process's memory (see
 config.cache.LocalMemo), else from the shared cache. Responses say `Cache-Control: public` so
 a proxy may keep them too, and `Vary: Cookie` so signed-in visitors never get them.
@@ -15,7 +28,10 @@ cannot leak into another.
 
 import functools
 import hashlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -54,10 +70,83 @@ def is_cacheable_request(request) -> bool:
     )
 
 
-def _key(request, tokens: list[str]) -> str:
+# --- Query parameters ------------------------------------------------------------------
+
+MAX_CACHED_PAGE = 50
+TRACKING_PARAMETER = re.compile(r"utm_[a-z_]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga")
+
+
+class NotCached(Exception):
+    """Raised by a normaliser for a value whose page is served uncached."""
+
+
+Normaliser = Callable[[str], str | None]
+
+
+def choice(*values: str, default: str) -> Normaliser:
+    """One of `values`; the default, and anything else (the view falls back to it), is dropped."""
+
+    def normalise(value):
+        return value if value in values and value != default else None
+
+    return normalise
+
+
+def page_number(value: str) -> str | None:
+    """Page 1 is dropped; other whole numbers up to MAX_CACHED_PAGE are kept, the rest uncached."""
+    if not value.isdigit() or not 1 <= int(value) <= MAX_CACHED_PAGE:
+        raise NotCached
+    return None if int(value) == 1 else str(int(value))
+
+
+def text(*, max_length: int) -> Normaliser:
+    """Free text, kept as typed (the page shows it); empty is dropped, longer than `max_length` uncached."""
+
+    def normalise(value):
+        if len(value) > max_length:
+            raise NotCached
+        return value or None
+
+    return normalise
+
+
+def existing(exists: Callable[[str], bool]) -> Normaliser:
+    """A value the view looks up: kept if `exists(value)`, else dropped (the view ignores it)."""
+
+    def normalise(value):
+        return value if value and exists(value) else None
+
+    return normalise
+
+
+def canonical_query(request, parameters: dict[str, Normaliser]) -> dict[str, str] | None:
+    """The declared parameters that make this page differ from the default one, normalised;
+    None if the request is not to be cached (an undeclared parameter or a value raising NotCached)."""
+    query = {}
+    for name, values in request.GET.lists():
+        if name not in parameters:
+            if TRACKING_PARAMETER.fullmatch(name):
+                continue
+            return None
+        try:
+            value = parameters[name](values[-1])  # QueryDict.get, as views read it, takes the last
+        except NotCached:
+            return None
+        if value is not None:
+            query[name] = value
+    return dict(sorted(query.items()))
+
+
+def _is_canonical(request, query: dict[str, str]) -> bool:
+    return {name: values for name, values in request.GET.lists()} == {
+        name: [value] for name, value in query.items()
+    }
+
+
+def _key(request, query: dict[str, str], tokens: list[str]) -> str:
     theme = request.COOKIES.get("theme")
     theme = theme if theme in THEMES else "system"
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    path = hashlib.sha256(f"{request.path}?{urlencode(query)}".encode()).hexdigest()[:32]
     version = hashlib.sha256(":".join(tokens).encode()).hexdigest()[:32]
     return f"page:{version}:{theme}:{path}"
 
@@ -72,19 +161,24 @@ def _own_page(request, response) -> bool:
     )
 
 
-def anonymous_page(token_keys_of, timeout: int = 60 * 10):
+def anonymous_page(token_keys_of, timeout: int = 60 * 10, *, parameters: dict[str, Normaliser] | None = None):
     """Cache the view's page for anonymous visitors under the version tokens it depends on.
 
     `token_keys_of(request, **kwargs)` returns the cache keys of those tokens
     (config.cache.version_tokens); a write that bumps any of them retires the cached page.
+    `parameters` maps each query parameter the view reads to its normaliser (choice,
+    page_number, text, existing, or any function of the same shape).
     """
+    parameters = parameters or {}
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not is_cacheable_request(request):
+            query = canonical_query(request, parameters) if is_cacheable_request(request) else None
+            if query is None:
                 return view(request, *args, **kwargs)
-            key = _key(request, version_tokens(*token_keys_of(request, **kwargs)))
+            key = _key(request, query, version_tokens(*token_keys_of(request, **kwargs)))
+            is_canonical = _is_canonical(request, query)
             uncacheable = None
 
             def build():
@@ -92,13 +186,13 @@ def anonymous_page(token_keys_of, timeout: int = 60 * 10):
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
-                if _own_page(request, response):
+                if not is_canonical or _own_page(request, response):
                     uncacheable = response
                     return None
                 return CachedPage.of(response)
 
             page = versioned_get_or_set(key, build, timeout)
-            if page is None:  # not cacheable (an error, a cookie, a CSRF token): as rendered
+            if page is None:  # not kept (another spelling, an error, a cookie, a CSRF token): as rendered
                 return uncacheable
             response = page.response()
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)

@@ -15,6 +15,21 @@
     });
   });
 
+  // A refused reaction (too fast, not allowed) says why beside its buttons.
+  document.addEventListener("htmx:responseError", function (event) {
+    var reactions = event.detail.target;
+    if (!reactions || !reactions.classList || !reactions.classList.contains("reactions")) return;
+    var note = reactions.querySelector("[data-reaction-error]");
+    if (!note) {
+      note = document.createElement("span");
+      note.setAttribute("data-reaction-error", "");
+      note.setAttribute("role", "alert");
+      note.className = "muted";
+      reactions.appendChild(note);
+    }
+    note.textContent = event.detail.xhr.responseText;
+  });
+
   var form = document.getElementById("reply-form");
   if (!form) return;
   var parentInput = form.querySelector("[data-parent-input]");

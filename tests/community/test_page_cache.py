@@ -318,3 +318,54 @@ def test_cached_thread_pages_and_lists_show_a_renamed_topic_roadmap_or_tag_at_on
     for url in urls:
         page = Client().get(url).text
         assert f"/renamed-{renamed}/" in page and f"/{old_slug}/" not in page, url
+
+
+@pytest.fixture
+def stored_page_keys(monkeypatch):
+    """The keys of the pages and card lists stored in the shared cache from now on."""
+    from django.core.cache import cache
+
+    stored = []
+    set_value = cache.set
+
+    def spy(key, *args, **kwargs):
+        if key.split(":")[1] in {"page", "cards"}:
+            stored.append(key)
+        return set_value(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", spy)
+    return stored
+
+
+def test_junk_query_strings_add_no_cached_pages(stored_page_keys):
+    ThreadFactory()
+    anonymous = Client()
+    assert anonymous.get("/").status_code == anonymous.get("/discussions/").status_code == 200
+    stored_page_keys.clear()
+    for number in range(100):
+        assert anonymous.get(f"/?utm={number}").status_code == 200
+        assert anonymous.get(f"/discussions/?x={number}").status_code == 200
+        assert (
+            anonymous.get("/discussions/", {"tag": f"junk{number}", "tab": f"junk{number}"}).status_code
+            == 200
+        )
+        assert anonymous.get("/discussions/", {"page": 10_000 + number}).status_code == 200
+    assert stored_page_keys == []
+
+
+def test_tracking_parameters_are_served_the_cached_canonical_page(django_assert_num_queries):
+    ThreadFactory(title="Shared with a campaign link")
+    canonical = Client().get("/discussions/")
+    with django_assert_num_queries(0):
+        tracked = Client().get("/discussions/", {"utm_source": "newsletter", "utm_campaign": "week-49"})
+    assert tracked.status_code == 200 and tracked.content == canonical.content
+    assert "week-49" not in Client().get("/discussions/").text
+
+
+def test_a_parameter_the_view_reads_has_its_own_cached_page(django_assert_num_queries):
+    TagFactory(slug="http")
+    ThreadFactory(title="Latest only")
+    top = Client().get("/discussions/", {"tab": "top", "tag": "http"})
+    with django_assert_num_queries(1):  # whether the tag exists
+        again = Client().get("/discussions/", {"tag": "http", "tab": "top"})
+    assert again.content == top.content != Client().get("/discussions/").content

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from community import services
 from community.models import Bookmark, Follow, Notification, Reaction, Thread
+from tests.api.helpers import token_client
 from tests.factories import CommentFactory, TagFactory, ThreadFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,73 @@ def test_unknown_reaction_is_400_and_own_post_is_403(learner_client, learner):
     own = ThreadFactory(author=learner)
     assert learner_client.post(react_url(own), {"kind": "like"}).status_code == 403
     assert not Reaction.objects.exists()
+
+
+def _write_rate(settings, rate):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "write": rate},
+    }
+
+
+def test_reactions_through_the_page_are_limited_at_the_apis_write_rate(learner_client, settings):
+    _write_rate(settings, "3/minute")
+    thread = ThreadFactory()
+    answers = [learner_client.post(react_url(thread), {"kind": "like"}).status_code for _ in range(3)]
+    refused = learner_client.post(react_url(thread), {"kind": "like"})
+    assert answers == [302, 302, 302]
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "You are reacting faster than the site allows" in refused.text
+    thread.refresh_from_db()
+    assert thread.like_count == 1
+
+
+def test_an_htmx_reaction_over_the_limit_answers_429_with_the_reason(learner_client, settings):
+    _write_rate(settings, "1/minute")
+    comment = CommentFactory()
+    url = reverse("community:comment-react", args=[comment.pk])
+    assert learner_client.post(url, {"kind": "like"}, headers={"HX-Request": "true"}).status_code == 200
+    refused = learner_client.post(url, {"kind": "like"}, headers={"HX-Request": "true"})
+    assert refused.status_code == 429
+    assert refused.text.startswith("You are reacting faster than the site allows. Wait ")
+
+
+def test_reactions_through_the_page_and_the_api_share_one_write_budget(learner, learner_client, settings):
+    _write_rate(settings, "2/minute")
+    thread = ThreadFactory()
+    api = token_client(learner)
+    assert api.post(f"/api/v1/threads/{thread.pk}/reactions/like/").status_code == 200
+    assert learner_client.post(react_url(thread), {"kind": "helpful"}).status_code == 302
+    assert learner_client.post(react_url(thread), {"kind": "insightful"}).status_code == 429
+
+
+def _reactions_of(page: str, key: str) -> str:
+    start = page.index(f'id="reactions-{key}"')
+    return page[start : page.index("</div>", start)]
+
+
+def test_a_comment_reaction_keeps_the_cached_lists_and_shows_on_the_thread_page(
+    learner_client, django_assert_num_queries
+):
+    comment = CommentFactory()
+    thread = comment.thread
+    anonymous = Client()
+    anonymous.get(reverse("community:thread-list"))
+    before = anonymous.get(thread.get_absolute_url()).text
+    assert ' 1<span class="visually-hidden">' not in _reactions_of(before, f"comment-{comment.pk}")
+    learner_client.post(reverse("community:comment-react", args=[comment.pk]), {"kind": "like"})
+    with django_assert_num_queries(0):
+        assert anonymous.get(reverse("community:thread-list")).status_code == 200
+    after = anonymous.get(thread.get_absolute_url()).text
+    assert ' 1<span class="visually-hidden">' in _reactions_of(after, f"comment-{comment.pk}")
+
+
+def test_a_thread_reaction_shows_its_new_count_in_the_cached_lists(learner_client):
+    thread = ThreadFactory(title="Counted in the list")
+    anonymous = Client()
+    assert "0 reactions" in anonymous.get(reverse("community:thread-list")).text
+    learner_client.post(react_url(thread), {"kind": "like"})
+    assert "1 reaction " in anonymous.get(reverse("community:thread-list")).text
 
 
 def test_anonymous_and_unverified_cannot_react(client, unverified):
