@@ -7,6 +7,14 @@ from accounts.models import username_validator
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # A successful password reset lifts the lock on the account (allauth clears its failures).
+        "too_many_login_attempts": (
+            "Too many failed login attempts. Wait a few minutes, then try again, or reset your password."
+        ),
+    }
+
     def clean_username(self, username, shallow=False):
         try:
             username_validator(username)

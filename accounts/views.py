@@ -1,9 +1,10 @@
 import json
 
+from allauth.account.views import LoginView as AllauthLoginView
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,6 +12,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import hooks, selectors, services
 from accounts.forms import ApiTokenForm, DeleteAccountForm, SettingsForm
+
+
+class LoginView(AllauthLoginView):
+    """allauth's login page, except that a login refused by a rate limit (too many failures for
+    this account or from this address) answers 429, with the message and what was typed, where
+    allauth answers 200."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, "too_many_login_attempts"):
+            response.status_code = 429
+        return response
+
+
+login = LoginView.as_view()
 
 
 def profile(request, username):

@@ -209,6 +209,7 @@ def main() -> None:
     env = production_env(
         DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stepwise"),
         REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
+        NUM_PROXIES="1",  # nginx in front: each visitor's limits count at their own address
         **{name: os.environ[name] for name in passed_on if name in os.environ},
     )
     manage(env, "collectstatic")

@@ -21,8 +21,9 @@ KEPT_COOKIES = ("sessionid", "csrftoken")
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def request(host: str, port: int, method: str, path: str, *, body=None, headers=None):
-    connection = http.client.HTTPConnection(host, port, timeout=30)
+def request(host: str, port: int, method: str, path: str, *, body=None, headers=None, source_address=None):
+    """One request on a fresh connection; `source_address` is the (address, port) it comes from."""
+    connection = http.client.HTTPConnection(host, port, timeout=30, source_address=source_address)
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()

@@ -191,6 +191,10 @@ ACCOUNT_USERNAME_BLACKLIST = [
     "admin", "administrator", "root", "staff", "mod", "moderator", "mentor", "mentors",
     "stepwise", "support", "help", "settings", "api", "null", "none", "anonymous",
 ]  # fmt: skip
+# Failed logins are limited per client address and per account (the key is the email typed): an
+# address that keeps failing is refused whichever account it tries, and an account that keeps
+# failing is refused from every address, while other accounts still sign in. The client address
+# is the one ALLAUTH_TRUSTED_PROXY_COUNT (below, from NUM_PROXIES) finds behind the proxies.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -251,6 +255,13 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Security ---------------------------------------------------------------------------
+
+# Proxies in front of the site that append to X-Forwarded-For (nginx in docs/deployment.md: 1).
+# The address found there is the client's for every per-address limit: the API's throttles and
+# allauth's (login, signup, password reset). 0 trusts only the peer address, which behind a
+# proxy is the proxy's, shared by every visitor.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -375,8 +386,7 @@ REST_FRAMEWORK = {
         "user": env("API_RATE_USER", default="600/minute"),
         "write": env("API_RATE_WRITE", default="60/minute"),
     },
-    # Proxies in front of the site that append to X-Forwarded-For; 0 trusts only the peer address.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

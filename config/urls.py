@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import views as accounts_views
 from community import views as community_views
 from config import api
 from config import views as site_views
@@ -17,6 +18,7 @@ api_v1 = [
 urlpatterns = [
     path("", community_views.home, name="home"),
     path("healthz", site_views.healthz, name="healthz"),
+    path("accounts/login/", accounts_views.login, name="account_login"),  # before allauth's own
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("roadmaps/", include("roadmap.urls")),

@@ -80,3 +80,14 @@ def test_pages_and_logins_work_while_redis_is_unreachable(tmp_path):
         "signed-in-home": "200 True",
         "healthz": "200",
     }
+
+
+def test_num_proxies_sets_whom_the_api_throttles_and_the_login_limits_trust():
+    result = run(
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.REST_FRAMEWORK['NUM_PROXIES'], settings.ALLAUTH_TRUSTED_PROXY_COUNT)",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        NUM_PROXIES="2",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["2", "2"]
