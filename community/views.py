@@ -30,7 +30,6 @@ from community.forms import (
     TagForm,
     ThreadForm,
 )
-from community.markdown import render_post
 from community.models import Comment, Reaction, Status, Tag, Thread
 from config.cache import versioned_get_or_set
 from config.holes import render_page
@@ -504,7 +503,10 @@ def markdown_preview(request):
     form = PreviewForm(request.POST)
     if not form.is_valid():
         return HttpResponse("The text is too long to preview.", status=413)
-    html = render_post(form.cleaned_data["body"]).html
+    try:
+        html = services.preview_post(author=request.user, body=form.cleaned_data["body"])
+    except services.RateLimited as error:
+        return HttpResponse(str(error), status=429, headers={"Retry-After": "60"})
     return render(request, "community/components/preview.html", {"html": html})
 
 

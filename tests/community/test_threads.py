@@ -1,9 +1,13 @@
+from datetime import timedelta
+from unittest import mock
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from community.models import Follow, Status, Thread
+from community.services import PREVIEWS_PER_MINUTE
 from tests.factories import ThreadFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
@@ -186,6 +190,39 @@ def test_preview_uses_the_same_renderer(learner_client):
     )
     assert "<strong>bold</strong>" in response.text
     assert "<script>" not in response.text
+
+
+def test_previews_past_the_limit_answer_429_and_say_to_wait(learner_client):
+    url = reverse("community:markdown-preview")
+    for _ in range(PREVIEWS_PER_MINUTE):
+        assert learner_client.post(url, {"body": "draft"}).status_code == 200
+
+    response = learner_client.post(url, {"body": "draft"})
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+    assert "wait a minute" in response.text
+    assert "your text is still in the editor" in response.text
+
+
+def test_preview_limit_is_per_member(learner_client, mentor):
+    url = reverse("community:markdown-preview")
+    for _ in range(PREVIEWS_PER_MINUTE + 1):
+        learner_client.post(url, {"body": "draft"})
+
+    assert client_for(mentor).post(url, {"body": "**mine**"}).status_code == 200
+
+
+def test_preview_limit_lifts_after_a_minute(learner_client):
+    url = reverse("community:markdown-preview")
+    for _ in range(PREVIEWS_PER_MINUTE + 1):
+        learner_client.post(url, {"body": "draft"})
+
+    a_minute_later = timezone.now() + timedelta(seconds=61)
+    with mock.patch("django.utils.timezone.now", return_value=a_minute_later):
+        response = learner_client.post(url, {"body": "**again**"})
+
+    assert response.status_code == 200
 
 
 def test_deleted_account_posts_show_a_former_member(learner, password):
