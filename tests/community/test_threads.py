@@ -2,13 +2,15 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import MENTORS_GROUP
 from community.models import Follow, Status, Thread
 from community.services import PREVIEWS_PER_MINUTE
-from tests.factories import ThreadFactory, UserFactory, build_roadmap
+from tests.factories import CommentFactory, ThreadFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
 
@@ -232,3 +234,26 @@ def test_deleted_account_posts_show_a_former_member(learner, password):
     thread.refresh_from_db()
     assert thread.author is None
     assert "a former member" in Client().get(thread.get_absolute_url()).text
+
+
+def test_thread_page_shows_role_badges_from_roles_not_names(mentor, admin_user, learner):
+    learner.display_name = "Mentor Ada"
+    learner.save()
+    thread = ThreadFactory(author=mentor)
+    CommentFactory(thread=thread, author=admin_user)
+    CommentFactory(thread=thread, author=learner)
+
+    text = Client().get(thread.get_absolute_url()).text
+
+    assert text.count('title="Stepwise mentor">Mentor</span>') == 1
+    assert text.count('title="Stepwise admin">Admin</span>') == 1
+
+
+def test_role_badge_appears_on_a_cached_thread_page_when_the_author_becomes_a_mentor(learner):
+    thread = ThreadFactory(author=learner)
+    client = Client()
+    assert "Stepwise mentor" not in client.get(thread.get_absolute_url()).text
+
+    learner.groups.add(Group.objects.get_or_create(name=MENTORS_GROUP)[0])
+
+    assert "Stepwise mentor" in client.get(thread.get_absolute_url()).text
