@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
 from community import digest, moderation, permissions, rendering, selectors, services, versions
@@ -47,7 +47,7 @@ def _thread_version_keys(request, pk, **kwargs):
     return [versions.thread_key(pk)]
 
 
-@require_GET
+@require_safe
 @anonymous_page(_lists_version_keys)
 def home(request):
     return render(
@@ -61,7 +61,7 @@ def home(request):
     )
 
 
-@require_GET
+@require_safe
 @anonymous_page(_lists_version_keys)
 def search(request):
     results = search_selectors.search(query=request.GET.get("q", ""), viewer=request.user)
@@ -93,7 +93,7 @@ def _cards_html(request, listing) -> str:
     )
 
 
-@require_GET
+@require_safe
 @anonymous_page(_lists_version_keys)
 def thread_list(request):
     tag_slug = request.GET.get("tag", "")
@@ -117,7 +117,7 @@ def thread_list(request):
     )
 
 
-@require_GET
+@require_safe
 @anonymous_page(_lists_version_keys)
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
@@ -148,7 +148,7 @@ def _posting_refused(request, message, status=403):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def thread_create(request):
     block = permissions.posting_block(request.user)
     if block:
@@ -174,13 +174,13 @@ def thread_create(request):
     return render(request, "community/thread_form.html", {"form": form, "topic": topic}, status=status)
 
 
-@require_GET
+@require_safe
 def thread_redirect(request, pk):
     thread = selectors.visible_thread(pk=pk, viewer=request.user)
     return redirect(thread, permanent=True)
 
 
-@require_GET
+@require_safe
 @anonymous_page(_thread_version_keys)
 def thread_detail(request, pk, slug):
     thread = selectors.thread_for_page(pk=pk, viewer=request.user)
@@ -210,7 +210,7 @@ def _own_thread(request, pk):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def thread_edit(request, pk, slug):
     thread = _own_thread(request, pk)
     if not permissions.can_edit(request.user, thread):
@@ -234,7 +234,7 @@ def thread_edit(request, pk, slug):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def thread_delete(request, pk, slug):
     thread = _own_thread(request, pk)
     if request.method == "POST":
@@ -276,7 +276,7 @@ def comment_create(request, pk, slug):
     return _render_thread(request, thread, form, status=status)
 
 
-@require_GET
+@require_safe
 def comment_link(request, pk):
     """A stable link to a comment: redirects to the right page of its thread, at #c<id>."""
     comment = get_object_or_404(Comment.objects.select_related("thread"), pk=pk)
@@ -295,7 +295,7 @@ def _own_comment(request, pk):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def comment_edit(request, pk):
     comment = _own_comment(request, pk)
     if not permissions.can_edit(request.user, comment):
@@ -317,7 +317,7 @@ def comment_edit(request, pk):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def comment_delete(request, pk):
     comment = _own_comment(request, pk)
     if request.method == "POST":
@@ -460,7 +460,7 @@ def topic_follow(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def bookmark_list(request):
     return render(
         request,
@@ -473,7 +473,7 @@ def bookmark_list(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def notification_list(request):
     page = selectors.notifications(user=request.user, page_number=request.GET.get("page", 1))
     return render(request, "community/notifications.html", {"page": page})
@@ -545,14 +545,14 @@ def _flag(request, target, thread):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def thread_flag(request, pk, slug):
     thread = selectors.visible_thread(pk=pk, viewer=request.user)
     return _flag(request, thread, thread)
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def comment_flag(request, pk):
     comment = get_object_or_404(Comment.objects.select_related("thread", "author"), pk=pk)
     thread = selectors.visible_thread(pk=comment.thread_id, viewer=request.user)
@@ -576,7 +576,7 @@ def moderator_required(view):
 
 
 @moderator_required
-@require_GET
+@require_safe
 def mod_queue(request):
     return render(
         request,
@@ -590,7 +590,7 @@ def mod_queue(request):
 
 
 @moderator_required
-@require_GET
+@require_safe
 def mod_log(request):
     filters = ModerationLogFilter(request.GET or None)
     values = filters.cleaned_data if filters.is_valid() else {}
@@ -644,7 +644,7 @@ def _apply_content_action(action, *, moderator, target, data):
 
 
 @moderator_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mod_content_action(request, kind, pk, action):
     if (
         kind not in {"thread", "comment"}
@@ -699,7 +699,7 @@ USER_ACTIONS = {"warn": ModerationForm, "suspend": SuspendForm, "unsuspend": Mod
 
 
 @moderator_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mod_user(request, username, action=None):
     person = get_object_or_404(User, username__iexact=username)
     if action is not None and action not in USER_ACTIONS:
@@ -746,7 +746,7 @@ def mod_user(request, username, action=None):
 
 
 @moderator_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mod_tags(request):
     form = TagForm(request.POST or None)
     status = 200
