@@ -4,6 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
 
 from accounts.models import username_validator
+from accounts.names import validate_username
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -22,4 +23,5 @@ class AccountAdapter(DefaultAccountAdapter):
             raise forms.ValidationError(error.messages) from None
         if len(username) > 30:
             raise forms.ValidationError("Usernames are at most 30 characters long.")
+        validate_username(username)
         return super().clean_username(username, shallow=shallow)

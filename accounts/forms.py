@@ -1,6 +1,7 @@
 from django import forms
 
 from accounts.models import TIMEZONE_CHOICES, ApiToken, User
+from accounts.names import validate_display_name
 
 
 class SettingsForm(forms.ModelForm):
@@ -27,6 +28,8 @@ class SettingsForm(forms.ModelForm):
         name = self.cleaned_data["display_name"].strip()
         if any(ch in name for ch in "<>"):
             raise forms.ValidationError("Display names cannot contain < or >.")
+        if name:
+            validate_display_name(name, user=self.instance)
         return name
 
     def save(self, commit=True):

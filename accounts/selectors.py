@@ -1,10 +1,11 @@
 """Reads about users, for views and for the other apps."""
 
 from allauth.account.models import EmailAddress
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
-from accounts.models import User
+from accounts.models import MENTORS_GROUP, User
 
 
 def public_profile(*, username: str) -> User:
@@ -33,3 +34,21 @@ def active_users_by_username(*, usernames: list[str]) -> dict[str, User]:
         username_lower__in=[name.lower() for name in usernames], is_active=True
     )
     return {user.username_lower: user for user in matches}
+
+
+def staff_and_mentor_names(*, exclude_user_id=None) -> list[str]:
+    """The usernames and display names of admins and mentors (no one else may take them)."""
+    names = (
+        User.objects.filter(Q(is_staff=True) | Q(groups__name=MENTORS_GROUP), is_active=True)
+        .exclude(pk=exclude_user_id)
+        .values_list("username", "display_name")
+        .distinct()
+    )
+    return [name for pair in names for name in pair if name]
+
+
+def is_mentor_annotation(user_id_field: str) -> Exists:
+    """Whether the user that `user_id_field` of each row names is a mentor, for `.annotate()`."""
+    return Exists(
+        User.groups.through.objects.filter(user_id=OuterRef(user_id_field), group__name=MENTORS_GROUP)
+    )

@@ -43,7 +43,7 @@ def profile(request, username):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def settings_view(request):
     form = SettingsForm(request.POST or None, instance=request.user)
     if request.method == "POST":
@@ -70,7 +70,7 @@ def export(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def delete_account(request):
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST":
@@ -84,7 +84,7 @@ def delete_account(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def token_list(request):
     """My API tokens. A new token's key is shown in the answer to the POST that made it, once:
     it is not stored, so it cannot be shown again."""

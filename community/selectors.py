@@ -13,7 +13,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.selectors import remember_verified_email
+from accounts.selectors import is_mentor_annotation, remember_verified_email
 from community import permissions, versions
 from community.models import (
     Bookmark,
@@ -104,6 +104,7 @@ def _thread_with_relations(pk: int) -> Thread | None:
     return (
         Thread.objects.select_related("author", "topic__roadmap", "accepted_comment__author")
         .prefetch_related("tags")
+        .annotate(author_is_mentor=is_mentor_annotation("author_id"))
         .filter(pk=pk)
         .first()
     )
@@ -145,6 +146,7 @@ def visible_comments(thread: Thread, viewer):
 def comment_page(*, thread: Thread, viewer, page_number=1) -> Page:
     """One page of top-level comments (100), each with its visible replies, authors joined."""
     visible = visible_comments(thread, viewer)
+    visible = visible.annotate(author_is_mentor=is_mentor_annotation("author_id"))
     replies = visible.exclude(parent=None).select_related("author", "reply_to").order_by("created_at", "pk")
     top_level = (
         visible.filter(parent=None)

@@ -6,12 +6,13 @@ the API, a mentor, the admin, allauth):
 - names of other rows are on the cached pages and lists of threads: an author's on every
   thread they posted in, a topic's and its roadmap's on the threads about it, a tag's on the
   threads it marks. A rename or a deletion (posts of a deleted account are "a former
-  member"'s) retires those threads' pages at once.
+  member"'s) retires those threads' pages at once. So does a change of an author's role (the
+  admin and mentor badges): `is_staff`, or joining or leaving the Mentors group.
 """
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from community import versions
@@ -34,6 +35,21 @@ def comment_changed(sender, instance, **kwargs):
     versions.viewer_changed(instance.author_id)  # it may be hidden from others, not from them
 
 
+@receiver(m2m_changed, sender=User.groups.through)
+def roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A user joined or left a group (from either side): their posts' role badges may change."""
+    if action not in {"post_add", "post_remove", "pre_clear"}:
+        return
+    if not reverse:
+        user_ids = {instance.pk}
+    elif action == "pre_clear":
+        user_ids = set(instance.user_set.values_list("pk", flat=True))
+    else:
+        user_ids = set(pk_set or ())
+    for user_id in user_ids:
+        versions.threads_changed(set(_threads_of_author(user_id)))
+
+
 def _renamed(instance, fields: set[str], update_fields) -> bool:
     """Whether this save changes any of `fields` (one query, skipped when it cannot)."""
     if instance.pk is None or (update_fields is not None and not fields & set(update_fields)):
@@ -51,7 +67,7 @@ def _threads_of_author(user_id) -> set[int]:
 
 # What each thread page and list shows of other rows, and the threads that show it.
 SHOWN = [
-    (User, {"username", "display_name"}, _threads_of_author),
+    (User, {"username", "display_name", "is_staff"}, _threads_of_author),
     (Topic, {"title", "slug"}, lambda pk: Thread.objects.filter(topic_id=pk).values_list("pk", flat=True)),
     (
         Roadmap,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
 from community import digest, moderation, permissions, rendering, selectors, services, versions
@@ -30,7 +30,6 @@ from community.forms import (
     TagForm,
     ThreadForm,
 )
-from community.markdown import render_post
 from community.models import Comment, Reaction, Status, Tag, Thread
 from config import page_cache
 from config.api import write_wait
@@ -50,7 +49,7 @@ def _thread_version_keys(request, pk, **kwargs):
     return [versions.thread_key(pk)]
 
 
-@require_GET
+@require_safe
 @anonymous_page(_lists_version_keys)
 def home(request):
     return render(
@@ -64,7 +63,7 @@ def home(request):
     )
 
 
-@require_GET
+@require_safe
 @anonymous_page(
     _lists_version_keys, parameters={"q": page_cache.text(max_length=search_selectors.MAX_QUERY_LENGTH)}
 )
@@ -112,7 +111,7 @@ def _cards_html(request, listing) -> str:
     )
 
 
-@require_GET
+@require_safe
 @anonymous_page(
     _lists_version_keys,
     parameters={
@@ -143,7 +142,7 @@ def thread_list(request):
     )
 
 
-@require_GET
+@require_safe
 @anonymous_page(_lists_version_keys, parameters=LISTING_PARAMETERS)
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
@@ -174,7 +173,7 @@ def _posting_refused(request, message, status=403):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def thread_create(request):
     block = permissions.posting_block(request.user)
     if block:
@@ -200,13 +199,13 @@ def thread_create(request):
     return render(request, "community/thread_form.html", {"form": form, "topic": topic}, status=status)
 
 
-@require_GET
+@require_safe
 def thread_redirect(request, pk):
     thread = selectors.visible_thread(pk=pk, viewer=request.user)
     return redirect(thread, permanent=True)
 
 
-@require_GET
+@require_safe
 @anonymous_page(_thread_version_keys, parameters={"page": page_cache.page_number})
 def thread_detail(request, pk, slug):
     thread = selectors.thread_for_page(pk=pk, viewer=request.user)
@@ -250,7 +249,7 @@ def _own_thread(request, pk):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def thread_edit(request, pk, slug):
     thread = _own_thread(request, pk)
     if not permissions.can_edit(request.user, thread):
@@ -274,7 +273,7 @@ def thread_edit(request, pk, slug):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def thread_delete(request, pk, slug):
     thread = _own_thread(request, pk)
     if request.method == "POST":
@@ -316,7 +315,7 @@ def comment_create(request, pk, slug):
     return _render_thread(request, thread, form, status=status)
 
 
-@require_GET
+@require_safe
 def comment_link(request, pk):
     """A stable link to a comment: redirects to the right page of its thread, at #c<id>."""
     comment = get_object_or_404(Comment.objects.select_related("thread"), pk=pk)
@@ -335,7 +334,7 @@ def _own_comment(request, pk):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def comment_edit(request, pk):
     comment = _own_comment(request, pk)
     if not permissions.can_edit(request.user, comment):
@@ -357,7 +356,7 @@ def comment_edit(request, pk):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def comment_delete(request, pk):
     comment = _own_comment(request, pk)
     if request.method == "POST":
@@ -515,7 +514,7 @@ def topic_follow(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def bookmark_list(request):
     return render(
         request,
@@ -528,7 +527,7 @@ def bookmark_list(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def notification_list(request):
     page = selectors.notifications(user=request.user, page_number=request.GET.get("page", 1))
     return render(request, "community/notifications.html", {"page": page})
@@ -558,7 +557,10 @@ def markdown_preview(request):
     form = PreviewForm(request.POST)
     if not form.is_valid():
         return HttpResponse("The text is too long to preview.", status=413)
-    html = render_post(form.cleaned_data["body"]).html
+    try:
+        html = services.preview_post(author=request.user, body=form.cleaned_data["body"])
+    except services.RateLimited as error:
+        return HttpResponse(str(error), status=429, headers={"Retry-After": "60"})
     return render(request, "community/components/preview.html", {"html": html})
 
 
@@ -597,14 +599,14 @@ def _flag(request, target, thread):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def thread_flag(request, pk, slug):
     thread = selectors.visible_thread(pk=pk, viewer=request.user)
     return _flag(request, thread, thread)
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def comment_flag(request, pk):
     comment = get_object_or_404(Comment.objects.select_related("thread", "author"), pk=pk)
     thread = selectors.visible_thread(pk=comment.thread_id, viewer=request.user)
@@ -628,7 +630,7 @@ def moderator_required(view):
 
 
 @moderator_required
-@require_GET
+@require_safe
 def mod_queue(request):
     return render(
         request,
@@ -642,7 +644,7 @@ def mod_queue(request):
 
 
 @moderator_required
-@require_GET
+@require_safe
 def mod_log(request):
     filters = ModerationLogFilter(request.GET or None)
     values = filters.cleaned_data if filters.is_valid() else {}
@@ -696,7 +698,7 @@ def _apply_content_action(action, *, moderator, target, data):
 
 
 @moderator_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mod_content_action(request, kind, pk, action):
     if (
         kind not in {"thread", "comment"}
@@ -751,7 +753,7 @@ USER_ACTIONS = {"warn": ModerationForm, "suspend": SuspendForm, "unsuspend": Mod
 
 
 @moderator_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mod_user(request, username, action=None):
     person = get_object_or_404(User, username__iexact=username)
     if action is not None and action not in USER_ACTIONS:
@@ -798,7 +800,7 @@ def mod_user(request, username, action=None):
 
 
 @moderator_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mod_tags(request):
     form = TagForm(request.POST or None)
     status = 200

@@ -19,7 +19,9 @@ value, or one the view ignores), so junk cannot make new entries. Then:
   spellings are served that copy when it is there, else rendered for them alone. A hit costs one round trip to the
 cache for the tokens: the page itself usually comes from this process's memory (see
 config.cache.LocalMemo), else from the shared cache. Responses say `Cache-Control: public` so
-a proxy may keep them too, and `Vary: Cookie` so signed-in visitors never get them.
+a proxy may keep them too, and `Vary: Cookie` so signed-in visitors never get them. Every
+other page that is someone's own (a signed-in visitor's, or one that sets a cookie) says
+`Cache-Control: private, no-cache` (PrivatePagesMiddleware), unless its view said more.
 
 What is stored is the page's status, headers and bytes, never a response object: each hit
 builds a fresh response, so what middleware adds to one request (a CSP header, a request id)
@@ -202,3 +204,19 @@ def anonymous_page(token_keys_of, timeout: int = 60 * 10, *, parameters: dict[st
         return wrapper
 
     return decorator
+
+
+class PrivatePagesMiddleware:
+    """`private, no-cache` on a signed-in visitor's responses and on any that set a cookie:
+    no shared cache may keep them, and a browser asks again before showing one from its cache
+    (after signing out, Back must not show the account's pages). Views that already set
+    Cache-Control (`no-store` on tokens and exports, `public` on shared pages) keep theirs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control") and (request.user.is_authenticated or response.cookies):
+            patch_cache_control(response, private=True, no_cache=True)
+        return response

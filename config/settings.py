@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.middleware.RenamedBackendSessions",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.page_cache.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -279,12 +280,16 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Images in markdown (posts, notes, roadmap content) load only from these hosts, over https, so
+# no other host learns who reads what; an image from elsewhere is shown as a link to it.
+MARKDOWN_IMAGE_HOSTS = [host.lower() for host in env.list("MARKDOWN_IMAGE_HOSTS", default=[])]
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF],
-        "img-src": [SELF, "https:", "data:"],
+        "img-src": [SELF, "data:", *(f"https://{host}" for host in MARKDOWN_IMAGE_HOSTS)],
         "font-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],

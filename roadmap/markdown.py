@@ -3,14 +3,20 @@
 CommonMark with tables, strikethrough and autolinks; raw HTML is disabled at the parser and
 the output is sanitised again with an allow-list (nh3), so no script, style, event handler,
 or javascript:/data: URL survives whatever the input. Code blocks are highlighted by
-Pygments with CSS classes (the themes live in app.css), never inline styles.
+Pygments with CSS classes (the themes live in app.css), never inline styles. Images load only
+from the site and from settings.MARKDOWN_IMAGE_HOSTS; any other image becomes a link to it.
 """
 
 import re
+import string
 import unicodedata
+from urllib.parse import urlsplit
 
 import nh3
+from django.conf import settings
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -65,12 +71,101 @@ def _table_alignment_as_attribute(state) -> None:
                 token.attrs["align"] = match.group(1)
 
 
+MAX_LINK_LENGTH = 2000
+SCHEME_CHARACTERS = frozenset(string.ascii_letters + string.digits + ".+-")
+
+
+def _linkify(state: StateInline, silent: bool) -> bool:
+    """markdown-it's inline linkify rule, finding the scheme in linear time.
+
+    The stock rule runs `(?:^|[^a-z0-9.+-])([a-z][a-z0-9.+-]*)$` over all the text pending
+    before each `://`, which rescans the whole paragraph every time: a post of
+    `"http://a." * 2000` took seconds. The scheme is the run of scheme characters just before
+    the `://`, so this rule walks back over that run only; runs end at each `:`, so the walks
+    never overlap. linkify-it's own pattern for a URL's path may read to the end of its input
+    before it settles on a short match (`"http://a.b/(" * 1600`), so it is given at most
+    MAX_LINK_LENGTH characters, and a longer URL stays text. Everything else is the stock rule.
+    """
+    if state.linkLevel > 0:
+        return False
+    position = state.pos
+    if not state.src.startswith("://", position):
+        return False
+    pending = state.pending
+    start = len(pending)
+    while start and pending[start - 1] in SCHEME_CHARACTERS:
+        start -= 1
+    scheme = pending[start:]
+    if not scheme or scheme[0] not in string.ascii_letters:
+        return False
+    window = state.src[position - len(scheme) : position + MAX_LINK_LENGTH + 1]
+    link = state.md.linkify.match_at_start(window)
+    if not link or len(link.raw) > MAX_LINK_LENGTH:
+        return False
+    url = link.url.rstrip("*")
+    full_url = state.md.normalizeLink(url)
+    if not state.md.validateLink(full_url):
+        return False
+    if not silent:
+        state.pending = pending[:start]
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": full_url}
+        token.markup = "linkify"
+        token.info = "auto"
+        token = state.push("text", "", 0)
+        token.content = state.md.normalizeLinkText(url)
+        token = state.push("link_close", "a", -1)
+        token.markup = "linkify"
+        token.info = "auto"
+    state.pos += len(url) - len(scheme)
+    return True
+
+
+def is_allowed_image(src: str) -> bool:
+    """Site-relative images, and https images from a host in settings.MARKDOWN_IMAGE_HOSTS."""
+    if src.startswith("/") and not src.startswith("//"):
+        return True
+    try:
+        url = urlsplit(src)
+    except ValueError:
+        return False
+    return url.scheme == "https" and (url.hostname or "") in settings.MARKDOWN_IMAGE_HOSTS
+
+
+def _images_from_elsewhere_as_links(state) -> None:
+    """An image from a host not allowed would tell that host who reads the page: link to it."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        children = []
+        link_depth = 0
+        for child in token.children:
+            link_depth += {"link_open": 1, "link_close": -1}.get(child.type, 0)
+            if child.type != "image" or is_allowed_image(str(child.attrs.get("src", ""))):
+                children.append(child)
+                continue
+            src = str(child.attrs["src"])
+            text = Token("text", "", 0, content=child.content or src, level=child.level)
+            if link_depth:  # already inside a link: its text is enough
+                children.append(text)
+                continue
+            text.level += 1
+            children += [
+                Token("link_open", "a", 1, attrs={"href": src}, level=child.level),
+                text,
+                Token("link_close", "a", -1, level=child.level),
+            ]
+        token.children = children
+
+
 def _parser() -> MarkdownIt:
     parser = MarkdownIt(
         "commonmark", {"html": False, "linkify": True, "typographer": False, "highlight": _highlight}
     )
     parser.enable(["table", "strikethrough", "linkify"])
+    parser.inline.ruler.at("linkify", _linkify)
     parser.core.ruler.push("table_alignment", _table_alignment_as_attribute)
+    parser.core.ruler.push("images_from_elsewhere", _images_from_elsewhere_as_links)
     return parser
 
 

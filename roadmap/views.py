@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.cache import version_tokens
 from config.holes import render_page
@@ -41,14 +41,14 @@ def _topic_version_keys(request, slug, topic, **kwargs):
     return [structure_version_key(roadmap_id), *hooks.topic_version_keys(roadmap_id=roadmap_id)]
 
 
-@require_GET
+@require_safe
 @anonymous_page(_catalogue_version_keys)
 def roadmap_list(request):
     cards = selectors.roadmap_cards(viewer=request.user)
     return render(request, "roadmap/roadmap_list.html", {"cards": cards})
 
 
-@require_GET
+@require_safe
 @anonymous_page(_roadmap_version_keys)
 def roadmap_detail(request, slug):
     _read_tokens(request, slug)
@@ -82,7 +82,7 @@ def _topic_context(request, roadmap, topic_slug):
     }
 
 
-@require_GET
+@require_safe
 @anonymous_page(_topic_version_keys)
 def topic_detail(request, slug, topic):
     _read_tokens(request, slug)
@@ -164,7 +164,7 @@ def topic_note(request, slug, topic):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def roadmap_reset(request, slug):
     roadmap = selectors.published_roadmap(slug=slug)
     if request.method == "POST":
@@ -176,7 +176,7 @@ def roadmap_reset(request, slug):
 
 
 @login_required
-@require_GET
+@require_safe
 def progress_download(request, slug, fmt):
     if fmt not in {"csv", "json"}:
         raise Http404("Progress downloads come as .csv or .json.")

@@ -62,3 +62,7 @@ def test_pages_carry_no_inline_script_without_a_nonce(learner_client):
 def test_anonymous_home_page_sets_no_cookie(client):
     response = client.get(reverse("home"))
     assert response.cookies == {}
+
+
+def test_pages_load_images_only_from_the_site_and_the_configured_hosts(client):
+    assert directives(client.get(reverse("home")))["img-src"] == ["'self'", "data:"]

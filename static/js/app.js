@@ -34,4 +34,14 @@
     var token = document.querySelector("meta[name=csrf-token]");
     if (token) event.detail.headers["X-CSRFToken"] = token.content;
   });
+
+  // htmx leaves the target alone on an error status; a preview refused as too long (413) or
+  // too frequent (429) says why in its body, so show that where the preview would have been.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if ((status === 413 || status === 429) && event.target.closest("[data-preview-button]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
 })();

@@ -59,3 +59,76 @@ def test_timezone_is_a_real_choice_list(learner_client):
     response = learner_client.get(reverse("accounts:settings"))
     assert '<option value="America/New_York"' in response.text
     assert '<option value="Asia/Kolkata"' in response.text
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ad\u202emin", "Grace\u200b Mentor", "\u2067evil\u2069", "Ada\u200dLovelace", "tab\tbed", "\u3164"],
+)
+def test_display_name_with_invisible_or_direction_characters_is_refused(learner_client, learner, name):
+    response = learner_client.post(reverse("accounts:settings"), {**VALID, "display_name": name})
+
+    assert response.status_code == 400
+    assert "cannot contain invisible or text-direction characters" in response.text
+    assert f'value="{name}"' in response.text
+    learner.refresh_from_db()
+    assert learner.display_name != name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Site Admin",
+        "Grace Mentor",
+        "STAFF",
+        "The Moderator",
+        "Stepwise Support",
+        "official account",
+        "Administrator",
+        "SiteAdmin",
+        "m3ntor Grace",
+        "Ａｄｍｉｎ",
+        "Аdmin",
+        "Mentor-2",
+    ],
+)
+def test_display_name_that_claims_a_role_is_refused(learner_client, learner, name):
+    response = learner_client.post(reverse("accounts:settings"), {**VALID, "display_name": name})
+
+    assert response.status_code == 400
+    assert "it would look like a role on Stepwise" in response.text
+    assert f'value="{name}"' in response.text
+    learner.refresh_from_db()
+    assert learner.display_name != name
+
+
+@pytest.mark.parametrize("name", ["Badminton Fan", "Ada Mentorship?", "Grace Hopper-Smith", "Zoë", "李小龙"])
+def test_display_name_with_a_role_inside_a_longer_word_is_accepted(learner_client, learner, name):
+    response = learner_client.post(reverse("accounts:settings"), {**VALID, "display_name": name})
+
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert learner.display_name == name
+
+
+@pytest.mark.parametrize("name", ["Grace Hopper", "grace  hopper", "GraceHopper", "Grаce Hоpper", "boss"])
+def test_display_name_of_a_mentor_or_admin_is_reserved(learner_client, learner, mentor, admin_user, name):
+    mentor.display_name = "Grace Hopper"
+    mentor.save()
+
+    response = learner_client.post(reverse("accounts:settings"), {**VALID, "display_name": name})
+
+    assert response.status_code == 400
+    assert "too close to the name of a mentor or admin" in response.text
+    learner.refresh_from_db()
+    assert learner.display_name != name
+
+
+def test_mentor_keeps_their_own_display_name(client, mentor):
+    mentor.display_name = "Grace Hopper"
+    mentor.save()
+    client.force_login(mentor)
+
+    response = client.post(reverse("accounts:settings"), {**VALID, "display_name": "Grace Hopper"})
+
+    assert response.status_code == 302

@@ -62,6 +62,27 @@ def test_signup_with_a_bad_username_explains_and_keeps_what_was_typed(client):
     assert not User.objects.exists()
 
 
+@pytest.mark.parametrize("username", ["site_admin", "Mentor-", "support-team", "StepwiseHelp", "adm1n"])
+def test_signup_with_a_username_that_claims_a_role_is_refused(client, username):
+    response = client.post(reverse("account_signup"), {**SIGNUP, "username": username})
+
+    assert response.status_code == 200
+    assert "it would look like a role on Stepwise" in response.text
+    assert f'value="{username}"' in response.text
+    assert not User.objects.exists()
+
+
+def test_signup_with_the_display_name_of_a_mentor_as_username_is_refused(client, mentor):
+    mentor.display_name = "Grace Hopper"
+    mentor.save()
+
+    response = client.post(reverse("account_signup"), {**SIGNUP, "username": "grace_hopper"})
+
+    assert response.status_code == 200
+    assert "too close to the name of a mentor or admin" in response.text
+    assert not User.objects.filter(username="grace_hopper").exists()
+
+
 def test_signup_refuses_a_weak_password(client):
     response = client.post(reverse("account_signup"), {**SIGNUP, "password1": "short", "password2": "short"})
     assert "too short" in response.text

@@ -44,6 +44,16 @@ def test_patch_changes_only_the_settings_sent(learner):
     assert learner.is_progress_public is True
 
 
+@pytest.mark.parametrize("name", ["Site Admin", "ad\u202emin", "Grace\u200b Mentor"])
+def test_patch_refuses_a_display_name_that_impersonates_a_role(learner, name):
+    response = token_client(learner).patch(ME, {"display_name": name}, format="json")
+
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"display_name"}
+    learner.refresh_from_db()
+    assert learner.display_name != name
+
+
 def test_patch_can_make_my_progress_private(learner):
     token_client(learner).patch(ME, {"is_progress_public": False}, format="json")
     learner.refresh_from_db()

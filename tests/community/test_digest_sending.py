@@ -399,6 +399,16 @@ def test_deliveries_are_read_only_in_the_admin(admin_client):
     )
 
 
+def test_digest_delivery_list_has_no_inline_style_for_the_csp_to_block(admin_client):
+    DigestDeliveryFactory()
+
+    page = admin_client.get(reverse("admin:community_digestdelivery_changelist"))
+
+    assert "'unsafe-inline'" not in page["Content-Security-Policy"]
+    assert " style=" not in page.text
+    assert '<link rel="stylesheet" href="/static/css/admin.css">' in page.text
+
+
 def test_an_admin_previews_any_users_digest_without_sending_it(admin_client):
     user = learner_with_news()
     lookup = admin_client.get(

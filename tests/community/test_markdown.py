@@ -123,3 +123,41 @@ def test_mentions_cost_one_query_whatever_their_number(django_assert_num_queries
 def test_a_post_without_an_at_sign_runs_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         render_post("# Plain\n\nNo mentions here, see https://example.com/.")
+
+
+def test_image_from_an_allowed_host_is_shown(settings):
+    settings.MARKDOWN_IMAGE_HOSTS = ["images.stepwise.example"]
+    html = render_post("![schema](https://images.stepwise.example/schema.png)").html
+    assert html == '<p><img src="https://images.stepwise.example/schema.png" alt="schema"></p>\n'
+
+
+def test_image_from_another_host_is_a_link_to_it_not_loaded(settings):
+    settings.MARKDOWN_IMAGE_HOSTS = ["images.stepwise.example"]
+    html = render_post("look ![my cat](https://tracker.example.com/cat.png?who=me)").html
+    assert "<img" not in html
+    assert (
+        '<a href="https://tracker.example.com/cat.png?who=me" rel="nofollow ugc noopener">my cat</a>'
+    ) in html
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "http://images.stepwise.example/a.png",
+        "https://images.stepwise.example.evil.com/a.png",
+        "https://evil.com/images.stepwise.example/a.png",
+        "//images.stepwise.example/a.png",
+    ],
+)
+def test_image_that_only_looks_like_an_allowed_one_is_a_link(settings, src):
+    settings.MARKDOWN_IMAGE_HOSTS = ["images.stepwise.example"]
+    assert "<img" not in render_post(f"![a]({src})").html
+
+
+def test_image_inside_a_link_from_another_host_keeps_only_the_link():
+    html = render_post("[![badge](https://ci.example.com/badge.svg)](https://ci.example.com/)").html
+    assert html == '<p><a href="https://ci.example.com/" rel="nofollow ugc noopener">badge</a></p>\n'
+
+
+def test_site_relative_image_is_shown():
+    assert '<img src="/static/img/logo.svg" alt="logo">' in render_post("![logo](/static/img/logo.svg)").html

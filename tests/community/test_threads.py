@@ -1,10 +1,16 @@
+from datetime import timedelta
+from unittest import mock
+
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import MENTORS_GROUP
 from community.models import Follow, Status, Thread
-from tests.factories import ThreadFactory, UserFactory, build_roadmap
+from community.services import PREVIEWS_PER_MINUTE
+from tests.factories import CommentFactory, ThreadFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
 
@@ -188,6 +194,39 @@ def test_preview_uses_the_same_renderer(learner_client):
     assert "<script>" not in response.text
 
 
+def test_previews_past_the_limit_answer_429_and_say_to_wait(learner_client):
+    url = reverse("community:markdown-preview")
+    for _ in range(PREVIEWS_PER_MINUTE):
+        assert learner_client.post(url, {"body": "draft"}).status_code == 200
+
+    response = learner_client.post(url, {"body": "draft"})
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+    assert "wait a minute" in response.text
+    assert "your text is still in the editor" in response.text
+
+
+def test_preview_limit_is_per_member(learner_client, mentor):
+    url = reverse("community:markdown-preview")
+    for _ in range(PREVIEWS_PER_MINUTE + 1):
+        learner_client.post(url, {"body": "draft"})
+
+    assert client_for(mentor).post(url, {"body": "**mine**"}).status_code == 200
+
+
+def test_preview_limit_lifts_after_a_minute(learner_client):
+    url = reverse("community:markdown-preview")
+    for _ in range(PREVIEWS_PER_MINUTE + 1):
+        learner_client.post(url, {"body": "draft"})
+
+    a_minute_later = timezone.now() + timedelta(seconds=61)
+    with mock.patch("django.utils.timezone.now", return_value=a_minute_later):
+        response = learner_client.post(url, {"body": "**again**"})
+
+    assert response.status_code == 200
+
+
 def test_deleted_account_posts_show_a_former_member(learner, password):
     thread = ThreadFactory(author=learner)
     client = client_for(learner)
@@ -195,3 +234,26 @@ def test_deleted_account_posts_show_a_former_member(learner, password):
     thread.refresh_from_db()
     assert thread.author is None
     assert "a former member" in Client().get(thread.get_absolute_url()).text
+
+
+def test_thread_page_shows_role_badges_from_roles_not_names(mentor, admin_user, learner):
+    learner.display_name = "Mentor Ada"
+    learner.save()
+    thread = ThreadFactory(author=mentor)
+    CommentFactory(thread=thread, author=admin_user)
+    CommentFactory(thread=thread, author=learner)
+
+    text = Client().get(thread.get_absolute_url()).text
+
+    assert text.count('title="Stepwise mentor">Mentor</span>') == 1
+    assert text.count('title="Stepwise admin">Admin</span>') == 1
+
+
+def test_role_badge_appears_on_a_cached_thread_page_when_the_author_becomes_a_mentor(learner):
+    thread = ThreadFactory(author=learner)
+    client = Client()
+    assert "Stepwise mentor" not in client.get(thread.get_absolute_url()).text
+
+    learner.groups.add(Group.objects.get_or_create(name=MENTORS_GROUP)[0])
+
+    assert "Stepwise mentor" in client.get(thread.get_absolute_url()).text

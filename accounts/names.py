@@ -1,0 +1,95 @@
+"""The rules for the names members choose: display names in settings, usernames at signup.
+
+A name must not pass for a role or for a staff member or mentor. Roles are shown by a badge
+rendered from the role itself, so a name needs no role word; what a name may not do is
+borrow one, or another's name, or hide what it says behind invisible or reordering
+characters. Names are compared after NFKC normalisation, case folding and the folding of
+common look-alikes (Cyrillic and Greek letters, digits for letters), as words: "Badminton"
+is a name, "Bad Admin", "SiteAdmin" and "m3ntor" are not.
+"""
+
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+
+from accounts import selectors
+
+ROLE_WORDS = frozenset(
+    {"admin", "administrator", "moderator", "mentor", "staff", "stepwise", "support", "official"}
+)
+# Letters that render blank though Unicode calls them letters or symbols.
+INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Control and format characters (Cf holds every bidi override, isolate and mark, and the
+# zero-width ones), private use, surrogates, unassigned, and line or paragraph separators.
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+LOOK_ALIKES = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+        "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+        "ԛ": "q", "ԝ": "w", "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v",
+        "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ı": "i", "ɡ": "g", "ℓ": "l",
+        "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
+        "|": "l", "!": "i",
+    }
+)  # fmt: skip
+CAMEL_CASE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+WORD = re.compile(r"[^\W\d_]+")
+
+
+def _refused_character(name: str) -> str | None:
+    for character in name:
+        if character in INVISIBLE or unicodedata.category(character) in REFUSED_CATEGORIES:
+            return character
+    return None
+
+
+def _words(name: str) -> list[str]:
+    """The words of a name as compared: normalised, split at camel case, folded."""
+    normal = CAMEL_CASE.sub(" ", unicodedata.normalize("NFKC", name))
+    stripped = "".join(
+        character
+        for character in unicodedata.normalize("NFKD", normal.casefold())
+        if not unicodedata.combining(character)
+    )
+    return WORD.findall(stripped.translate(LOOK_ALIKES))
+
+
+def _skeleton(name: str) -> str:
+    return "".join(_words(name))
+
+
+def _check(name: str, *, what: str, exclude_user_id) -> None:
+    character = _refused_character(name)
+    if character is not None:
+        raise ValidationError(
+            f"{what} cannot contain invisible or text-direction characters "
+            f"(U+{ord(character):04X} {unicodedata.name(character, 'control character')}). "
+            "Type it again without them.",
+            code="invisible_character",
+        )
+    role_words = sorted(ROLE_WORDS.intersection(_words(name)))
+    if role_words:
+        raise ValidationError(
+            f"{what} cannot include the word “{role_words[0]}”: it would look like a role on "
+            "Stepwise. Mentors and admins are shown with a badge instead.",
+            code="role_word",
+        )
+    skeleton = _skeleton(name)
+    if skeleton and skeleton in {
+        _skeleton(other) for other in selectors.staff_and_mentor_names(exclude_user_id=exclude_user_id)
+    }:
+        raise ValidationError(
+            f"{what} is too close to the name of a mentor or admin. Please choose another.",
+            code="reserved_name",
+        )
+
+
+def validate_display_name(name: str, *, user=None) -> None:
+    """Raise ValidationError if `name` may not be `user`'s display name."""
+    _check(name, what="A display name", exclude_user_id=getattr(user, "pk", None))
+
+
+def validate_username(name: str, *, user=None) -> None:
+    """Raise ValidationError if `name` may not be a new member's username."""
+    _check(name, what="A username", exclude_user_id=getattr(user, "pk", None))
