@@ -1,6 +1,10 @@
 """seed_demo creates accounts whose passwords are in the code: development only, unless forced."""
 
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -24,15 +28,18 @@ def test_seed_demo_refuses_to_run_with_debug_off_and_creates_nothing(settings):
     assert not User.objects.exists()
 
 
-def test_seed_demo_exits_non_zero_from_the_command_line_with_debug_off(settings, capsys):
-    from django.core.management import execute_from_command_line
-
-    settings.DEBUG = False
-    with pytest.raises(SystemExit) as exit_:
-        execute_from_command_line(["manage.py", "seed_demo"])
-    assert exit_.value.code != 0
-    assert "development only" in capsys.readouterr().err
-    assert not User.objects.exists()
+def test_seed_demo_exits_non_zero_from_the_command_line_with_debug_off():
+    """As an operator runs it: `manage.py seed_demo` in a production environment."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "DEBUG": "false", "SECRET_KEY": "a-production-secret-" + "k" * 40},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "development only" in result.stderr
 
 
 def test_a_forced_seed_demo_with_debug_off_warns_against_production(settings):
