@@ -135,10 +135,20 @@ class ThreadList(generics.ListAPIView):
     def get(self, request):
         if request.user.is_authenticated:  # authors see their own hidden threads
             return Response(self.page_data(request))
-        # Anonymous visitors all see the same page for the same URL: it is cached until any
-        # list changes (the lists token), the host kept in the key for the absolute links.
+        # Anonymous visitors all see the same page for the same filters: it is cached until any
+        # list changes (the lists token), keyed by the validated filters and the page (and the
+        # host, for the absolute links), so that junk query strings cannot fill the cache.
+        # Parameters the view does not read are answered, not kept.
+        page_parameters = (self.paginator.cursor_query_param, self.paginator.page_size_query_param)
+        if not set(request.query_params) <= {*ThreadFilterSerializer().fields, *page_parameters}:
+            return Response(self.page_data(request))
+        filters = sorted((name, value) for name, value in self.get_filters().items() if value is not None)
+        page = [
+            (name, request.query_params[name]) for name in page_parameters if name in request.query_params
+        ]
         (lists,) = version_tokens(LISTS_KEY)
-        digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
+        canonical = repr((request.build_absolute_uri("/"), filters, page))
+        digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
         key = f"api:threads:{lists}:{digest}"
         return Response(versioned_get_or_set(key, lambda: self.page_data(request), ANONYMOUS_TIMEOUT))
 

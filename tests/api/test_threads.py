@@ -383,3 +383,38 @@ def test_a_signed_in_author_still_sees_their_own_hidden_thread_in_the_list():
     assert [t["title"] for t in Client().get("/api/v1/threads/").json()["results"]] == ["Visible to all"]
     titles = {thread["title"] for thread in token_client(author).get("/api/v1/threads/").json()["results"]}
     assert titles == {"Visible to all", "Hidden but mine"}
+
+
+@pytest.fixture
+def stored_keys(monkeypatch):
+    """The keys stored in the shared cache from now on."""
+    from django.core.cache import cache
+
+    stored = []
+    set_value = cache.set
+
+    def spy(key, *args, **kwargs):
+        stored.append(key)
+        return set_value(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", spy)
+    return stored
+
+
+def test_junk_query_strings_add_no_cached_api_lists(client, stored_keys):
+    ThreadFactory(title="The one thread")
+    for number in range(50):
+        response = client.get("/api/v1/threads/", {"x": number, f"utm_{number}": "y"})
+        assert response.status_code == 200 and response.json()["results"][0]["title"] == "The one thread"
+    assert [key for key in stored_keys if "api:threads" in key] == []
+
+
+def test_a_filter_the_api_reads_has_its_own_cached_list_whatever_its_spelling(
+    client, stored_keys, django_assert_num_queries
+):
+    ThreadFactory(title="Answered elsewhere")
+    first = client.get("/api/v1/threads/", {"answered": "false"})
+    assert [key for key in stored_keys if "api:threads" in key]
+    with django_assert_num_queries(0):
+        again = client.get("/api/v1/threads/", {"answered": "False"})  # the same filter, validated
+    assert again.json() == first.json()
