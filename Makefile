@@ -37,11 +37,11 @@ seed: migrate
 run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# The suite runs in parallel, one pytest-xdist worker per core (TEST_WORKERS=1 for one process);
-# each worker has its own test database and Redis databases (tests/workers.py).
+# The suite runs in parallel, one pytest-xdist worker per core, at most 6 (TEST_WORKERS=1 for one
+# process); each worker has its own test database and Redis databases (tests/workers.py).
 TEST_WORKERS ?= auto
 test: install-dev var
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 6 --dist loadgroup $(PYTEST_ARGS)
 
 # The tests that wait on other processes, run STRESS_RUNS times with every core kept busy.
 STRESS_RUNS ?= 10

@@ -28,7 +28,7 @@ class SettingsForm(forms.ModelForm):
         name = self.cleaned_data["display_name"].strip()
         if any(ch in name for ch in "<>"):
             raise forms.ValidationError("Display names cannot contain < or >.")
-        if name:
+        if name and "display_name" in self.changed_data:  # a name kept from before stays allowed
             validate_display_name(name, user=self.instance)
         return name
 

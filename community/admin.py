@@ -24,6 +24,7 @@ from community.models import (
     Tag,
     Thread,
 )
+from config.input_guard import database_id
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -253,8 +254,8 @@ class DigestDeliveryAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         query = request.GET.get("user", "").strip()
         match = Q(email__iexact=query) | Q(username__iexact=query)
-        if query.isdigit():
-            match |= Q(pk=int(query))
+        if database_id(query) is not None:
+            match |= Q(pk=database_id(query))
         user = User.objects.filter(match).first() if query else None
         if user is None:
             messages.error(request, f"No user matches “{query}”.")

@@ -51,6 +51,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from community.models import DigestDelivery, Follow, Notification, Status, Thread
+from config.input_guard import database_id
 from config.mail import EmailBackend as HandOverEmailBackend
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import Progress, Roadmap
@@ -625,9 +626,9 @@ def unsubscribe_url(user) -> str:
 def user_for_unsubscribe_token(token: str) -> User | None:
     """The user a valid token was made for, or None for a forged or tampered one."""
     user_id, _, _ = token.partition(":")
-    if not user_id.isdigit():
+    if database_id(user_id) is None:
         return None
-    user = User.objects.filter(pk=int(user_id)).first()
+    user = User.objects.filter(pk=database_id(user_id)).first()
     if user is None:
         return None
     try:

@@ -35,6 +35,7 @@ from config import page_cache
 from config.api import write_wait
 from config.cache import versioned_get_or_set
 from config.holes import render_page
+from config.input_guard import database_id
 from config.page_cache import anonymous_page
 from roadmap import selectors as roadmap_selectors
 from roadmap.cache import CATALOGUE_KEY
@@ -76,7 +77,7 @@ def search(request):
 
 
 def _published_topic(topic_id: str):
-    if not topic_id.isdigit():
+    if database_id(topic_id) is None:
         return None
     return Topic.objects.published().select_related("roadmap").filter(pk=topic_id).first()
 
@@ -216,7 +217,7 @@ def thread_detail(request, pk, slug):
 
 def _page_number(request) -> int:
     value = request.GET.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 100_000 else 1
 
 
 def _reply_target(request, thread, comment_form) -> int | None:
@@ -537,7 +538,7 @@ def notification_list(request):
 @require_POST
 def notification_read(request):
     raw_ids = request.POST.getlist("id")
-    if raw_ids and not all(value.isdigit() for value in raw_ids):
+    if raw_ids and not all(database_id(value) for value in raw_ids):
         return HttpResponse("Notification ids are numbers.", status=400)
     ids = [int(value) for value in raw_ids] or None
     services.mark_notifications_read(user=request.user, ids=ids)

@@ -7,7 +7,6 @@ is for machines, the message for people, and `fields` names the inputs that were
 
 import json
 import math
-import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -24,6 +23,7 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.utils.json import strict_constant
 
 from accounts import services as account_services
+from config.input_guard import database_id
 
 # --- Authentication ---------------------------------------------------------------------
 
@@ -60,20 +60,20 @@ class BearerTokenAuthentication(BaseAuthentication):
 # --- Parsing ----------------------------------------------------------------------------
 
 MAX_JSON_DEPTH = 20
-# A JSON string (skipped whole, so brackets inside it do not count) or a bracket.
-_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 NUL_IN_TEXT = "Null characters are not allowed."
 
 
-def _json_depth(text: str) -> int:
-    depth = deepest = 0
-    for match in _STRING_OR_BRACKET.finditer(text):
-        token = match.group()
-        if token in ("[", "{"):
-            depth += 1
+def _json_depth(data) -> int:
+    """How deeply parsed JSON nests (a scalar is 0), counted without recursion."""
+    deepest = 0
+    pending = [(data, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
             deepest = max(deepest, depth)
-        elif token in ("]", "}"):
-            depth -= 1
+            pending.extend(
+                (value, depth + 1) for value in (item.values() if isinstance(item, dict) else item)
+            )
     return deepest
 
 
@@ -100,8 +100,9 @@ class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, refusing what a view cannot use before it reaches one.
 
     Python's json module recurses once per level of nesting, so a few kilobytes of `[` raise
-    RecursionError, which DRF does not catch (a 500): the depth is counted first, without
-    recursion. NUL characters, which PostgreSQL text cannot hold, are refused wherever they
+    RecursionError, which DRF does not catch (a 500): that is answered as too deep, and so is
+    anything nested more than MAX_JSON_DEPTH levels, counted on the parsed data without
+    recursion (a scan of the text would have to skip strings, which is easy to get quadratic). NUL characters, which PostgreSQL text cannot hold, are refused wherever they
     are, as a validation error of the field that holds them (config.input_guard does the same
     for addresses, query parameters and forms).
     """
@@ -112,12 +113,15 @@ class JSONParser(parsers.JSONParser):
             text = stream.read().decode(encoding)
         except UnicodeDecodeError as error:
             raise exceptions.ParseError(f"JSON parse error - the body is not valid {encoding}.") from error
-        if _json_depth(text) > MAX_JSON_DEPTH:
-            raise exceptions.ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.")
+        too_deep = exceptions.ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.")
         try:
             data = json.loads(text, parse_constant=strict_constant if self.strict else None)
+        except RecursionError:
+            raise too_deep from None
         except ValueError as error:
             raise exceptions.ParseError(f"JSON parse error - {error}") from error
+        if _json_depth(data) > MAX_JSON_DEPTH:
+            raise too_deep
         fields = _fields_with_nul(data)
         if fields:
             raise exceptions.ValidationError(
@@ -179,7 +183,7 @@ class StrictPageSize:
         if not given:
             return self.page_size
         value = given[0]
-        if len(given) > 1 or not (value.isascii() and value.isdigit()) or int(value) < 1:
+        if len(given) > 1 or database_id(value) is None:
             raise exceptions.ValidationError(
                 {"page_size": [f"Give page_size once, as a whole number from 1 to {self.max_page_size}."]}
             )

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import inspect
 import logging
+import os
 import pickle
 import threading
 import time
@@ -33,6 +34,12 @@ logger = logging.getLogger(__name__)
 
 FALLBACK_TIMEOUT = 30  # seconds: what one process remembers alone may be stale elsewhere
 RETRY_AFTER = 5.0
+RECOVERY_POLL = 0.25  # seconds between tries to move the epoch after a failure
+# Every version token is read together with this one and combined with it (version_tokens),
+# so every versioned key holds it. A process whose Redis calls failed may have lost version
+# bumps; when Redis answers again it moves the epoch before it reads from Redis again, so that
+# nothing cached before or during the outage is served by any process.
+EPOCH_KEY = "cache:epoch"
 
 
 READS = frozenset({"get", "get_many", "has_key"})
@@ -49,7 +56,7 @@ def _resilient(name):
                     logger.warning(
                         "Redis cache unreachable; using %s for %.0f s", self.fallback_name, RETRY_AFTER
                     )
-                self._redis_down_until = time.monotonic() + RETRY_AFTER
+                self._failed()
         fallback = getattr(self._fallback, name)
         if name in {"add", "set", "touch", "set_many"}:
             bound = inspect.signature(fallback).bind(*args, **kwargs)
@@ -64,22 +71,71 @@ def _resilient(name):
 
 
 class ResilientRedisCache(RedisCache):
+    """The shared cache. After a failure it also moves the cache epoch once Redis answers
+    again (see EPOCH_KEY), and skips Redis until it has: a version bump this process made
+    meanwhile never reached Redis, so what Redis holds may be stale."""
+
     fallback_name = "process memory"
     skipped_while_degraded = READS | WRITES
+    moves_epoch = True
 
     def __init__(self, server, params):
         params = {**params, "OPTIONS": {**params.get("OPTIONS", {}), "IGNORE_EXCEPTIONS": False}}
         super().__init__(server, params)
         self._fallback = self.make_fallback()
         self._redis_down_until = 0.0
+        self._epoch_move_pending = False
+        self._watcher: threading.Thread | None = None
+        self._watcher_lock = threading.Lock()
+        os.register_at_fork(after_in_child=self._after_fork)
 
     def make_fallback(self):
         return LocMemCache(f"fallback-{id(self)}", {"TIMEOUT": FALLBACK_TIMEOUT})
 
     @property
     def is_degraded(self) -> bool:
-        """True while calls skip Redis, which failed less than RETRY_AFTER seconds ago."""
-        return time.monotonic() < self._redis_down_until
+        """True while calls skip Redis: it failed less than RETRY_AFTER seconds ago, or it
+        failed and the epoch has not been moved since."""
+        return self._epoch_move_pending or time.monotonic() < self._redis_down_until
+
+    def _failed(self) -> None:
+        self._redis_down_until = time.monotonic() + RETRY_AFTER
+        if not self.moves_epoch:
+            return
+        with self._watcher_lock:
+            self._epoch_move_pending = True
+            if self._watcher is None:
+                self._watcher = threading.Thread(
+                    target=self._move_epoch_when_redis_answers, name="cache-epoch", daemon=True
+                )
+                self._watcher.start()
+
+    def _move_epoch_when_redis_answers(self) -> None:
+        """Runs in a thread of its own from the first failure until Redis takes a new epoch."""
+        while True:
+            time.sleep(RECOVERY_POLL)
+            try:
+                RedisCache.set(self, EPOCH_KEY, uuid.uuid4().hex, None)
+            except (ConnectionInterrupted, RedisError, OSError):
+                continue
+            clear_local_memos()
+            self._fallback.clear()
+            with self._watcher_lock:
+                self._epoch_move_pending = False
+                self._redis_down_until = 0.0
+                self._watcher = None
+            logger.warning(
+                "Redis cache answers again: the cache epoch is moved, so nothing cached before "
+                "or during the outage is served"
+            )
+            return
+
+    def _after_fork(self) -> None:
+        """A forked worker has no threads but its parent's: watch again if the parent was."""
+        self._watcher_lock = threading.Lock()
+        self._watcher = None
+        if self._epoch_move_pending:
+            self._failed()
 
     for _name in READS | WRITES:
         locals()[_name] = _resilient(_name)
@@ -92,8 +148,12 @@ class ResilientRedisCache(RedisCache):
         try:
             result = RedisCache.set_many(self, data, timeout)
         except (ConnectionInterrupted, RedisError, OSError):
-            logger.error("Redis cache unreachable: a version bump of %s did not reach it", ", ".join(data))
-            self._redis_down_until = time.monotonic() + RETRY_AFTER
+            logger.error(
+                "Redis cache unreachable: a version bump of %s did not reach it; the cache epoch "
+                "moves when Redis answers again",
+                ", ".join(data),
+            )
+            self._failed()
             return self._fallback.set_many(data, FALLBACK_TIMEOUT)
         self._redis_down_until = 0.0
         return result
@@ -107,6 +167,7 @@ class ResilientSessionCache(ResilientRedisCache):
 
     fallback_name = "the database"
     skipped_while_degraded = READS
+    moves_epoch = False  # sessions are not keyed by version tokens
 
     def make_fallback(self):
         return DummyCache("sessions-fallback", {})
@@ -137,8 +198,9 @@ def version_tokens(*keys: str) -> list[str]:
     from django.core.cache import cache
 
     known = _request_tokens.get()
-    found = {key: known[key] for key in keys if key in known} if known is not None else {}
-    wanted = [key for key in keys if key not in found]
+    every = (*keys, EPOCH_KEY)
+    found = {key: known[key] for key in every if key in known} if known is not None else {}
+    wanted = [key for key in every if key not in found]
     if wanted:
         found.update(cache.get_many(wanted))
         for key in wanted:
@@ -147,7 +209,8 @@ def version_tokens(*keys: str) -> list[str]:
                 found[key] = cache.get(key) or uuid.uuid4().hex
         if known is not None:
             known.update((key, found[key]) for key in wanted)
-    return [found[key] for key in keys]
+    epoch = found[EPOCH_KEY][:8]
+    return [found[key] + epoch for key in keys]
 
 
 def bump_version_tokens(*keys: str) -> None:

@@ -71,3 +71,11 @@ class InputGuardMiddleware:
         if name is not None:
             return _bad_request(request, name)
         return self.get_response(request)
+
+
+def database_id(value: str) -> int | None:
+    """`value` as a row id if it is one, else None: ASCII digits only (`"²".isdigit()` is true,
+    and int() refuses it) and small enough for a bigint column, so a lookup never raises."""
+    if value.isascii() and value.isdigit() and 0 < len(value) <= 18 and int(value) > 0:
+        return int(value)
+    return None

@@ -96,7 +96,7 @@ def choice(*values: str, default: str) -> Normaliser:
 
 def page_number(value: str) -> str | None:
     """Page 1 is dropped; other whole numbers up to MAX_CACHED_PAGE are kept, the rest uncached."""
-    if not value.isdigit() or not 1 <= int(value) <= MAX_CACHED_PAGE:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_CACHED_PAGE:
         raise NotCached
     return None if int(value) == 1 else str(int(value))
 
@@ -210,13 +210,16 @@ class PrivatePagesMiddleware:
     """`private, no-cache` on a signed-in visitor's responses and on any that set a cookie:
     no shared cache may keep them, and a browser asks again before showing one from its cache
     (after signing out, Back must not show the account's pages). Views that already set
-    Cache-Control (`no-store` on tokens and exports, `public` on shared pages) keep theirs."""
+    Cache-Control (`no-store` on tokens and exports, `public` on shared pages) keep theirs.
+    It sits outside the session and CSRF middleware, so it sees the cookies they set."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not response.has_header("Cache-Control") and (request.user.is_authenticated or response.cookies):
+        user = getattr(request, "user", None)  # unset when a middleware answered before auth
+        signed_in = user is not None and user.is_authenticated
+        if not response.has_header("Cache-Control") and (signed_in or response.cookies):
             patch_cache_control(response, private=True, no_cache=True)
         return response

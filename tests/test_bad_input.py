@@ -142,3 +142,26 @@ def test_a_nul_anywhere_in_a_request_is_refused_not_a_server_error(learner, send
     client.force_login(learner)
     response = send(client, thread, topic)
     assert response.status_code == status
+
+
+def test_an_unterminated_json_string_full_of_escaped_quotes_is_refused_at_once(learner):
+    """Scanning the text for strings to skip, before parsing, took seconds on this body."""
+    body = '{"title": "' + '\\"' * 50_000
+    response = token_client(learner).post("/api/v1/threads/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "parse_error"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/discussions/?page=²",
+        "/discussions/?topic=²",
+        "/discussions/?topic=99999999999999999999999",
+        "/digest/unsubscribe/²:forged/",
+        "/digest/unsubscribe/99999999999999999999999:forged/",
+    ],
+)
+def test_digits_that_are_not_ascii_or_too_big_for_an_id_are_no_server_error(url):
+    response = Client().get(url)
+    assert response.status_code in {200, 400, 404}

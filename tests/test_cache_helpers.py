@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.test import RequestFactory
 
 from config.cache import (
+    EPOCH_KEY,
     LocalMemo,
     VersionTokenScope,
     bump_version_tokens,
@@ -71,8 +72,16 @@ def test_a_request_reads_each_token_once_and_sees_its_own_bumps():
     VersionTokenScope(view)(RequestFactory().get("/"))
     assert seen["second"] == [seen["first"][0]]  # one version of everything per request
     assert seen["third"] != [seen["first"][1]]
-    assert seen["third"] == [cache.get("test:b")]
-    assert version_tokens("test:a") == ["changed elsewhere"]  # outside a request: read afresh
+    assert seen["third"][0].startswith(cache.get("test:b"))  # the token, with the cache epoch
+    assert version_tokens("test:a")[0].startswith("changed elsewhere")  # outside a request: read afresh
+
+
+def test_moving_the_epoch_changes_every_token():
+    before = version_tokens("test:a", "test:b")
+    cache.set(EPOCH_KEY, "a-new-epoch")
+    after = version_tokens("test:a", "test:b")
+    assert [token[:32] for token in after] == [token[:32] for token in before]
+    assert not set(after) & set(before)
 
 
 def test_a_token_that_cannot_be_stored_changes_every_time(settings):

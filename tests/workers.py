@@ -43,14 +43,17 @@ def isolate_cache() -> None:
     from django.core.cache import caches
 
     shared = os.environ.get("REDIS_URL")
-    if not shared or not index():
+    if not shared:
         return
     base = int(urlsplit(shared).path.lstrip("/") or 0)
-    if base + index() >= _broker_base() and base < _broker_base():
+    if base + index() >= _broker_base():
         raise RuntimeError(
             f"pytest worker {WORKER} would use Redis database {base + index()} for its cache, "
-            f"where the brokers start (TEST_BROKER_DB={_broker_base()}): run fewer workers (-n)"
+            f"where the brokers start (TEST_BROKER_DB={_broker_base()}): set TEST_BROKER_DB higher "
+            "or run fewer workers (-n)"
         )
+    if not index():
+        return
     own = _with_database(shared, base + index())
     os.environ["REDIS_URL"] = own
     settings.REDIS_URL = own

@@ -139,15 +139,14 @@ class ThreadList(generics.ListAPIView):
         # list changes (the lists token), keyed by the validated filters and the page (and the
         # host, for the absolute links), so that junk query strings cannot fill the cache.
         # Parameters the view does not read are answered, not kept.
-        page_parameters = (self.paginator.cursor_query_param, self.paginator.page_size_query_param)
-        if not set(request.query_params) <= {*ThreadFilterSerializer().fields, *page_parameters}:
+        # Only first pages are kept: a cursor is free text, so later pages are answered uncached.
+        size_parameter = self.paginator.page_size_query_param
+        if not set(request.query_params) <= {*ThreadFilterSerializer().fields, size_parameter}:
             return Response(self.page_data(request))
         filters = sorted((name, value) for name, value in self.get_filters().items() if value is not None)
-        page = [
-            (name, request.query_params[name]) for name in page_parameters if name in request.query_params
-        ]
+        page_size = self.paginator.get_page_size(request)  # validated, capped: "010" is 10
         (lists,) = version_tokens(LISTS_KEY)
-        canonical = repr((request.build_absolute_uri("/"), filters, page))
+        canonical = repr((request.build_absolute_uri("/"), filters, page_size))
         digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
         key = f"api:threads:{lists}:{digest}"
         return Response(versioned_get_or_set(key, lambda: self.page_data(request), ANONYMOUS_TIMEOUT))

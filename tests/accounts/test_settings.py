@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.factories import UserFactory
+
 pytestmark = pytest.mark.django_db
 
 VALID = {
@@ -132,3 +134,14 @@ def test_mentor_keeps_their_own_display_name(client, mentor):
     response = client.post(reverse("accounts:settings"), {**VALID, "display_name": "Grace Hopper"})
 
     assert response.status_code == 302
+
+
+def test_a_member_whose_name_predates_the_rules_can_still_save_other_settings(client):
+    member = UserFactory(display_name="Support Sam")  # a role word, allowed when it was chosen
+    client.force_login(member)
+
+    response = client.post(reverse("accounts:settings"), {**VALID, "display_name": "Support Sam"})
+
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.display_name == "Support Sam"

@@ -418,3 +418,16 @@ def test_a_filter_the_api_reads_has_its_own_cached_list_whatever_its_spelling(
     with django_assert_num_queries(0):
         again = client.get("/api/v1/threads/", {"answered": "False"})  # the same filter, validated
     assert again.json() == first.json()
+
+
+def test_spellings_of_a_page_size_share_one_cached_list_and_later_pages_are_not_kept(client, stored_keys):
+    ThreadFactory()
+    for size in ["10", "010", "0010"]:
+        assert client.get("/api/v1/threads/", {"page_size": size}).status_code == 200
+    assert len([key for key in stored_keys if "api:threads" in key]) == 1
+    assert client.get("/api/v1/threads/", {"cursor": "cD0yMDI2LTEyLTA1"}).status_code in {200, 404}
+    assert len([key for key in stored_keys if "api:threads" in key]) == 1
+
+
+def test_a_page_size_too_long_to_be_a_number_is_a_bad_request(client):
+    assert client.get("/api/v1/threads/", {"page_size": "9" * 5000}).status_code == 400

@@ -148,7 +148,16 @@ def test_killing_the_worker_mid_batch_loses_and_doubles_nothing(start_worker, sm
     second = start_worker(DIGEST_BATCH_SIZE="5")
     send_task("community.tasks.sweep_digest_claims")
     wait_for(finished(expected, skipped), timeout=40, what="every due digest to be settled")
-    wait_for(second.is_idle, timeout=30, what="every batch to end")  # nothing can be sent after
+    # acks_late: the batches the dead worker had taken but not finished run again on the new one;
+    # only once they have ended can nothing more be sent.
+    started = set(TASK_RECEIVED.findall(first.output())) - set(TASK_SUCCEEDED.findall(first.output()))
+    assert started
+    wait_for(
+        lambda: started <= set(TASK_RECEIVED.findall(second.output())),
+        timeout=20,
+        what="the new worker to run the batches the dead one had taken",
+    )
+    wait_for(second.is_idle, timeout=30, what="every batch to end")
 
     ambiguous = set(
         DigestDelivery.objects.filter(reason__startswith="ambiguous").values_list("user_id", flat=True)
@@ -161,14 +170,6 @@ def test_killing_the_worker_mid_batch_loses_and_doubles_nothing(start_worker, sm
     assert ambiguous <= set(expected) and len(ambiguous) <= in_flight
     for delivery in DigestDelivery.objects.filter(user_id__in=ambiguous):
         second.wait_for_output(re.compile(rf"digest delivery {delivery.pk} .*is ambiguous"), timeout=20)
-    # acks_late: the batches the dead worker had taken but not finished ran again on the new one.
-    started = set(TASK_RECEIVED.findall(first.output())) - set(TASK_SUCCEEDED.findall(first.output()))
-    assert started
-    wait_for(
-        lambda: started <= set(TASK_RECEIVED.findall(second.output())),
-        timeout=20,
-        what="the new worker to run the batches the dead one had taken",
-    )
     statuses = Counter(
         DigestDelivery.objects.filter(user_id__in=expected)
         .exclude(user_id__in=ambiguous)

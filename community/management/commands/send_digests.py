@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from community import digest
+from config.input_guard import database_id
 
 
 class Command(BaseCommand):
@@ -56,8 +57,8 @@ class Command(BaseCommand):
         ids = []
         for value in values:
             match = Q(email__iexact=value) | Q(username__iexact=value)
-            if value.isdigit():
-                match |= Q(pk=int(value))
+            if database_id(value) is not None:
+                match |= Q(pk=database_id(value))
             user_id = User.objects.filter(match).values_list("pk", flat=True).first()
             if user_id is None:
                 raise CommandError(f"No user matches {value!r}.")
