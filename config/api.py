@@ -24,6 +24,7 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.utils.json import strict_constant
 
 from accounts import services as account_services
+from config.errors import Conflict
 
 # --- Authentication ---------------------------------------------------------------------
 
@@ -280,7 +281,8 @@ def _validation_message(detail) -> tuple[str, dict]:
 
 def exception_handler(exc, context):
     """DRF's exception handler, with our error format and the services' exceptions mapped:
-    Django's ValidationError → 400, PermissionDenied → 403, Http404 → 404, RateLimited → 429."""
+    Django's ValidationError → 400, Conflict → 409, PermissionDenied → 403, Http404 → 404,
+    RateLimited → 429."""
     # Imported here: rest_framework.views imports this module (the settings name its classes),
     # and every app's api module imports it too, while roadmap must not import community.
     from rest_framework.views import set_rollback
@@ -295,6 +297,9 @@ def exception_handler(exc, context):
             message=str(exc),
             headers={"Retry-After": str(POSTING_RETRY_AFTER)},
         )
+    if isinstance(exc, Conflict):
+        set_rollback()
+        return error_response(status=409, code="conflict", message=" ".join(exc.messages))
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_detail(exc))
     elif isinstance(exc, Http404):
