@@ -11,6 +11,7 @@ import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
@@ -125,6 +126,29 @@ class JSONParser(parsers.JSONParser):
                 {field or api_settings.NON_FIELD_ERRORS_KEY: [NUL_IN_TEXT] for field in fields}
             )
         return data
+
+
+# --- Serializers ----------------------------------------------------------------------
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """In a JSON body a boolean is `true` or `false`. DRF's own field also takes 0/1 and
+    strings such as "true" or "no", which are how forms and query strings spell booleans; the
+    query-string filters keep that field."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
+class ApiModelSerializer(serializers.ModelSerializer):
+    """The base of the API's model serializers: model booleans become JsonBooleanField."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: JsonBooleanField,
+    }
 
 
 # --- Throttling -------------------------------------------------------------------------
