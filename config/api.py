@@ -193,6 +193,7 @@ def write_wait(request) -> int | None:
 # --- Pagination -------------------------------------------------------------------------
 
 MAX_PAGE_SIZE = 100
+CURSOR_PATTERN = "^[A-Za-z0-9+/]*={0,2}$"
 
 
 class StrictPageSize:
@@ -219,11 +220,15 @@ class StrictPageSize:
                     f"Results per page, from 1 (default {self.page_size}); more than "
                     f"{self.max_page_size} gives {self.max_page_size}."
                 )
+            if parameter["name"] == getattr(self, "cursor_query_param", None):
+                parameter["schema"] = {"type": "string", "pattern": CURSOR_PATTERN}
+                parameter["description"] = "From a `next` or `previous` link; another cursor answers 404."
         return parameters
 
 
 class NewestFirstCursorPagination(StrictPageSize, CursorPagination):
-    """Stable pages for lists that grow while they are read (threads, notifications, the log)."""
+    """Stable pages for lists that grow while they are read (threads, notifications, the log).
+    A cursor is base64 text from a `next` or `previous` link; one that is not answers 404."""
 
     page_size = 30
     page_size_query_param = "page_size"
