@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.forms import SettingsForm
 from accounts.models import ApiToken, User, username_validator
+from config.api import ApiModelSerializer
 
 
 def member_or_404(username: str) -> User:
@@ -22,7 +23,7 @@ def member_or_404(username: str) -> User:
     return selectors.public_profile(username=username)
 
 
-class UserSummarySerializer(serializers.ModelSerializer):
+class UserSummarySerializer(ApiModelSerializer):
     """Who wrote or did something: the public handle and name."""
 
     class Meta:
@@ -31,7 +32,7 @@ class UserSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PublicProfileSerializer(serializers.ModelSerializer):
+class PublicProfileSerializer(ApiModelSerializer):
     role = serializers.ChoiceField(choices=["learner", "mentor", "admin"], read_only=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
@@ -41,7 +42,7 @@ class PublicProfileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ApiModelSerializer):
     """My profile and settings. Changes go through the settings form, so the API and the
     settings page accept exactly the same values."""
 
@@ -79,7 +80,7 @@ class MeSerializer(serializers.ModelSerializer):
         return form.save()
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(ApiModelSerializer):
     class Meta:
         model = ApiToken
         fields = ["id", "name", "key_prefix", "created_at", "last_used_at"]

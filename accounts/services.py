@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts import hooks
 from accounts.models import ApiToken, User
+from config.errors import Conflict
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
     if len(name) > ApiToken.NAME_MAX:
         raise ValidationError({"name": f"Keep the name to {ApiToken.NAME_MAX} characters."})
     if ApiToken.objects.filter(user=user).count() >= MAX_API_TOKENS:
-        raise ValidationError(f"You have {MAX_API_TOKENS} tokens, the most we allow: revoke one first.")
+        raise Conflict(f"You have {MAX_API_TOKENS} tokens, the most we allow: revoke one first.")
     key = ApiToken.generate_key()
     try:
         with transaction.atomic():

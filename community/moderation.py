@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from community import permissions, versions
 from community.models import Comment, Flag, ModerationAction, Status, Tag, Thread
 from community.services import _bump_topic_counts, notify_moderation
+from config.errors import Conflict
 
 AUTO_HIDE_FLAGS = 3
 REASON_MAX = 500
@@ -119,7 +120,7 @@ def flag(*, reporter, target: Thread | Comment, reason: str, note: str = "") -> 
                 reporter=reporter, reason=reason, note=note.strip(), **{field: target}
             )
     except IntegrityError:
-        raise ValidationError("You have already flagged this post; mentors will look at it.") from None
+        raise Conflict("You have already flagged this post; mentors will look at it.") from None
     open_flags = Flag.objects.filter(status=Flag.State.OPEN, **{field: target}).values("reporter").distinct()
     if target.status == Status.PUBLISHED and open_flags.count() >= AUTO_HIDE_FLAGS:
         _set_status(target, Status.HIDDEN)
@@ -143,7 +144,7 @@ def hide(*, moderator, target: Thread | Comment, reason: str) -> ModerationActio
     _require_content_power(moderator, target)
     reason = _clean_reason(reason)
     if target.status != Status.PUBLISHED:
-        raise ValidationError("Only published posts can be hidden.")
+        raise Conflict("Only published posts can be hidden.")
     _set_status(target, Status.HIDDEN)
     _close_flags(target, moderator=moderator, state=Flag.State.RESOLVED)
     entry = _log(moderator=moderator, action=Action.HIDE, reason=reason, target=target)
@@ -156,7 +157,7 @@ def restore(*, moderator, target: Thread | Comment, reason: str) -> ModerationAc
     _require_content_power(moderator, target)
     reason = _clean_reason(reason)
     if target.status != Status.HIDDEN:
-        raise ValidationError("Only hidden posts can be restored.")
+        raise Conflict("Only hidden posts can be restored.")
     _set_status(target, Status.PUBLISHED)
     _close_flags(target, moderator=moderator, state=Flag.State.DISMISSED)
     entry = _log(moderator=moderator, action=Action.RESTORE, reason=reason, target=target)
@@ -185,7 +186,7 @@ def resolve_flags(*, moderator, target: Thread | Comment, decision: str, reason:
     else:
         raise ValidationError({"decision": "Decide “resolve” or “dismiss”."})
     if not closed:
-        raise ValidationError("There are no open flags on this post.")
+        raise Conflict("There are no open flags on this post.")
     entry = _log(moderator=moderator, action=action, reason=reason, target=target, flags_closed=closed)
     _tell_author(target=target, actor=moderator, action=told, reason=reason, key=f"mod:{entry.pk}")
     return entry
@@ -197,7 +198,7 @@ def _thread_switch(
     _require_content_power(moderator, thread)
     reason = _clean_reason(reason)
     if getattr(thread, field) == value:
-        raise ValidationError(f"The thread is already {'' if value else 'un'}{field.removeprefix('is_')}ed.")
+        raise Conflict(f"The thread is already {'' if value else 'un'}{field.removeprefix('is_')}ed.")
     setattr(thread, field, value)
     thread.save(update_fields=[field])
     versions.thread_changed(thread.pk)
@@ -246,7 +247,7 @@ def move(*, moderator, thread: Thread, topic, reason: str) -> ModerationAction:
     reason = _clean_reason(reason)
     old_topic = thread.topic
     if old_topic == topic:
-        raise ValidationError("The thread is already on that topic.")
+        raise Conflict("The thread is already on that topic.")
     thread.topic = topic
     thread.save(update_fields=["topic"])
     versions.thread_changed(thread.pk)
@@ -349,7 +350,7 @@ def unsuspend(*, moderator, user, reason: str) -> ModerationAction:
     _require_user_power(moderator, user)
     reason = _clean_reason(reason)
     if not user.is_suspended:
-        raise ValidationError("This account is not suspended.")
+        raise Conflict("This account is not suspended.")
     user.suspended_until = None
     user.suspension_reason = ""
     user.save(update_fields=["suspended_until", "suspension_reason"])

@@ -31,6 +31,9 @@ from roadmap.models import Topic
 
 MIN_QUERY_LENGTH = 2
 MAX_QUERY_LENGTH = 200
+# A query that clean_query keeps at least MIN_QUERY_LENGTH characters of: that many characters
+# that are neither whitespace nor control characters (the API's schema states it as a pattern).
+SEARCHABLE_QUERY = rf"^(?:[\s\S]*[^\s\x00-\x1f\x7f-\x9f]){{{MIN_QUERY_LENGTH}}}"
 EXCERPT_LENGTH = 200
 
 # Control characters: cleaning removes them from every query, so a query can never forge one.

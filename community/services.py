@@ -32,6 +32,7 @@ from community.models import (
 )
 from community.selectors import topic_counts_version_key
 from config.cache import bump_version_tokens
+from config.errors import Conflict
 
 
 class RateLimited(Exception):
@@ -405,7 +406,7 @@ def accept_answer(*, thread: Thread, comment: Comment, user, reason: str = "") -
         "Only the thread's author or a mentor can accept an answer.",
     )
     if comment.thread_id != thread.pk or comment.status != Status.PUBLISHED:
-        raise ValidationError("Only a published comment of this thread can be the answer.")
+        raise Conflict("Only a published comment of this thread can be the answer.")
     accepting = thread.accepted_comment_id != comment.pk
     thread.accepted_comment = comment if accepting else None
     thread.save(update_fields=["accepted_comment"])

@@ -10,6 +10,7 @@ import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
@@ -23,6 +24,7 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.utils.json import strict_constant
 
 from accounts import services as account_services
+from config.errors import Conflict
 from config.input_guard import database_id
 
 # --- Authentication ---------------------------------------------------------------------
@@ -130,6 +132,29 @@ class JSONParser(parsers.JSONParser):
         return data
 
 
+# --- Serializers ----------------------------------------------------------------------
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """In a JSON body a boolean is `true` or `false`. DRF's own field also takes 0/1 and
+    strings such as "true" or "no", which are how forms and query strings spell booleans; the
+    query-string filters keep that field."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
+class ApiModelSerializer(serializers.ModelSerializer):
+    """The base of the API's model serializers: model booleans become JsonBooleanField."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: JsonBooleanField,
+    }
+
+
 # --- Throttling -------------------------------------------------------------------------
 
 
@@ -172,6 +197,7 @@ def write_wait(request) -> int | None:
 # --- Pagination -------------------------------------------------------------------------
 
 MAX_PAGE_SIZE = 100
+CURSOR_PATTERN = "^[A-Za-z0-9+/]*={0,2}$"
 
 
 class StrictPageSize:
@@ -198,11 +224,15 @@ class StrictPageSize:
                     f"Results per page, from 1 (default {self.page_size}); more than "
                     f"{self.max_page_size} gives {self.max_page_size}."
                 )
+            if parameter["name"] == getattr(self, "cursor_query_param", None):
+                parameter["schema"] = {"type": "string", "pattern": CURSOR_PATTERN}
+                parameter["description"] = "From a `next` or `previous` link; another cursor answers 404."
         return parameters
 
 
 class NewestFirstCursorPagination(StrictPageSize, CursorPagination):
-    """Stable pages for lists that grow while they are read (threads, notifications, the log)."""
+    """Stable pages for lists that grow while they are read (threads, notifications, the log).
+    A cursor is base64 text from a `next` or `previous` link; one that is not answers 404."""
 
     page_size = 30
     page_size_query_param = "page_size"
@@ -284,7 +314,8 @@ def _validation_message(detail) -> tuple[str, dict]:
 
 def exception_handler(exc, context):
     """DRF's exception handler, with our error format and the services' exceptions mapped:
-    Django's ValidationError → 400, PermissionDenied → 403, Http404 → 404, RateLimited → 429."""
+    Django's ValidationError → 400, Conflict → 409, PermissionDenied → 403, Http404 → 404,
+    RateLimited → 429."""
     # Imported here: rest_framework.views imports this module (the settings name its classes),
     # and every app's api module imports it too, while roadmap must not import community.
     from rest_framework.views import set_rollback
@@ -299,6 +330,9 @@ def exception_handler(exc, context):
             message=str(exc),
             headers={"Retry-After": str(POSTING_RETRY_AFTER)},
         )
+    if isinstance(exc, Conflict):
+        set_rollback()
+        return error_response(status=409, code="conflict", message=" ".join(exc.messages))
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_detail(exc))
     elif isinstance(exc, Http404):

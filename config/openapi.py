@@ -25,8 +25,12 @@ ERROR_RESPONSES = {
     "401": "Not signed in: send `Authorization: Bearer <key>` or a session cookie.",
     "403": "Signed in, but not allowed (or the CSRF token is missing for a session).",
     "404": "No such object, or not one you may see.",
+    "409": "Well formed, but the current state forbids it (e.g. already flagged, already locked).",
     "429": "Too many requests: wait for the number of seconds in `Retry-After`.",
 }
+
+
+READS_CANNOT_CONFLICT = {"GET", "HEAD"}
 
 
 class ApiAutoSchema(AutoSchema):
@@ -35,6 +39,8 @@ class ApiAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code, description in ERROR_RESPONSES.items():
+            if code == "409" and self.method in READS_CANNOT_CONFLICT:
+                continue
             if code not in responses:
                 response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
                 response["description"] = description

@@ -415,6 +415,8 @@ SPECTACULAR_SETTINGS = {
         "ReactionKindEnum": "community.models.Reaction.Kind",
         "FollowKindEnum": ["thread", "tag", "topic"],
         "FlaggedPostKindEnum": ["thread", "comment"],
+        "FlagReasonEnum": "community.models.Flag.Reason",
+        "FlagReasonWithoutNoteEnum": ["spam", "abuse", "off_topic"],
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import member_or_404
-from config.api import NumberedPagination
+from config.api import ApiModelSerializer, NumberedPagination
 from roadmap import hooks, selectors, services
 from roadmap.cache import STRUCTURE_TIMEOUT, structure_key
 from roadmap.models import Note, Progress, Resource, Topic
@@ -107,7 +107,7 @@ class TopicDetailSerializer(serializers.Serializer):
     resources = ResourceSerializer(many=True, read_only=True)
 
 
-class ProgressSerializer(serializers.ModelSerializer):
+class ProgressSerializer(ApiModelSerializer):
     roadmap = serializers.SlugField(source="topic.roadmap.slug", read_only=True)
     topic = serializers.SlugField(source="topic.slug", read_only=True)
     topic_id = serializers.IntegerField(read_only=True)
@@ -130,7 +130,7 @@ class ProgressCreateSerializer(ProgressStatusSerializer):
     topic = serializers.SlugField(max_length=80)
 
 
-class NoteSerializer(serializers.ModelSerializer):
+class NoteSerializer(ApiModelSerializer):
     roadmap = serializers.SlugField(source="topic.roadmap.slug", read_only=True)
     topic = serializers.SlugField(source="topic.slug", read_only=True)
     topic_id = serializers.IntegerField(read_only=True)

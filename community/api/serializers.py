@@ -1,6 +1,8 @@
 """Serializers of the community API. Every field is named; everything the server decides
 (authors, statuses, counts, ids, slugs, dates) is read-only."""
 
+from django.core.validators import RegexValidator
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -19,12 +21,13 @@ from community.models import (
     Thread,
 )
 from community.moderation import REASON_MAX, SUSPENSION_MAX_DAYS, validate_suspension_end
+from config.api import ApiModelSerializer
 from roadmap.models import Topic
 
 # --- References -------------------------------------------------------------------------
 
 
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(ApiModelSerializer):
     class Meta:
         model = Tag
         fields = ["slug", "name", "description", "thread_count"]
@@ -59,10 +62,17 @@ class TagSlugsField(serializers.ListField):
         return [tags[slug] for slug in slugs]
 
 
+class TopicField(serializers.PrimaryKeyRelatedField):
+    """A published roadmap topic, by id, or null."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Topic.objects.published(), allow_null=True, **kwargs)
+
+
 # --- Threads ----------------------------------------------------------------------------
 
 
-class ThreadSerializer(serializers.ModelSerializer):
+class ThreadSerializer(ApiModelSerializer):
     author = UserSummarySerializer(read_only=True, allow_null=True)
     topic = TopicReferenceSerializer(read_only=True, allow_null=True)
     tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
@@ -134,13 +144,14 @@ class ThreadWriteSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text="Markdown. Mention someone with @username.",
     )
-    topic = serializers.PrimaryKeyRelatedField(
-        queryset=Topic.objects.published(),
-        allow_null=True,
+    topic = TopicField(
         required=False,
-        help_text="The id of the roadmap topic the thread is about, or null.",
+        help_text="The id of a published roadmap topic the thread is about, or null; another id answers 400.",
     )
-    tags = TagSlugsField(required=False, help_text=f"Up to {Thread.MAX_TAGS} tag slugs.")
+    tags = TagSlugsField(
+        required=False,
+        help_text=f"Up to {Thread.MAX_TAGS} slugs of existing tags (GET /tags/); another answers 400.",
+    )
 
     def validate_body(self, body):
         if not body.strip():
@@ -155,22 +166,26 @@ class ThreadFilterSerializer(serializers.Serializer):
     )
     author = serializers.CharField(required=False, max_length=30, help_text="Only threads by this username.")
     answered = serializers.BooleanField(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="true: with an accepted answer; false: without.",
+        required=False, help_text="true: with an accepted answer; false: without."
     )
     q = serializers.CharField(
         required=False,
         max_length=search.MAX_QUERY_LENGTH,
-        help_text="Full-text search: the best matches, ranked, in a single page.",
+        validators=[
+            RegexValidator(
+                search.SEARCHABLE_QUERY,
+                f"Type at least {search.MIN_QUERY_LENGTH} characters to search.",
+            )
+        ],
+        help_text="Full-text search: the best matches, ranked, in a single page. At least "
+        f"{search.MIN_QUERY_LENGTH} characters other than spaces and control characters.",
     )
 
 
 # --- Comments ---------------------------------------------------------------------------
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(ApiModelSerializer):
     """A comment; a deleted one that still holds replies is an empty placeholder."""
 
     thread_id = serializers.IntegerField(read_only=True)
@@ -254,11 +269,29 @@ class FlagCreateSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Required when the reason is other.",
+        help_text="Required, with some text, when the reason is other.",
     )
 
 
-class FlagSerializer(serializers.ModelSerializer):
+NOT_ONLY_SPACES = r"\S"
+
+
+class FlagCreateSerializerSchema(OpenApiSerializerExtension):
+    """States the service's rule (community.moderation.flag): a reason of "other" needs a note."""
+
+    target_class = FlagCreateSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        other_reasons = [reason for reason in Flag.Reason.values if reason != Flag.Reason.OTHER]
+        schema["anyOf"] = [
+            {"properties": {"reason": {"enum": other_reasons}}},
+            {"properties": {"note": {"pattern": NOT_ONLY_SPACES}}, "required": ["note"]},
+        ]
+        return schema
+
+
+class FlagSerializer(ApiModelSerializer):
     class Meta:
         model = Flag
         fields = ["id", "reason", "note", "status", "created_at"]
@@ -273,7 +306,7 @@ class BookmarkStateSerializer(serializers.Serializer):
     is_bookmarked = serializers.BooleanField(read_only=True)
 
 
-class FollowSerializer(serializers.ModelSerializer):
+class FollowSerializer(ApiModelSerializer):
     kind = serializers.SerializerMethodField()
     thread = ThreadReferenceSerializer(read_only=True, allow_null=True)
     tag = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
@@ -294,7 +327,7 @@ class FollowSerializer(serializers.ModelSerializer):
 # --- Notifications ----------------------------------------------------------------------
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ApiModelSerializer):
     actor = UserSummarySerializer(read_only=True, allow_null=True)
     thread = ThreadReferenceSerializer(read_only=True, allow_null=True)
     comment_id = serializers.IntegerField(read_only=True, allow_null=True)
@@ -334,15 +367,13 @@ class MarkedSerializer(serializers.Serializer):
 
 
 class NotificationFilterSerializer(serializers.Serializer):
-    unread = serializers.BooleanField(
-        required=False, allow_null=True, default=None, help_text="true: only unread ones."
-    )
+    unread = serializers.BooleanField(required=False, help_text="true: only unread ones.")
 
 
 # --- Moderation -------------------------------------------------------------------------
 
 
-class ModeratorFlagSerializer(serializers.ModelSerializer):
+class ModeratorFlagSerializer(ApiModelSerializer):
     reporter = UserSummarySerializer(read_only=True, allow_null=True)
     thread_id = serializers.SerializerMethodField()
     comment_id = serializers.IntegerField(read_only=True, allow_null=True)
@@ -358,14 +389,14 @@ class ModeratorFlagSerializer(serializers.ModelSerializer):
         return flag.thread_id or flag.comment.thread_id
 
 
-class FlaggedCommentSerializer(serializers.ModelSerializer):
+class FlaggedCommentSerializer(ApiModelSerializer):
     class Meta:
         model = Comment
         fields = ["id", "body", "status", "created_at"]
         read_only_fields = fields
 
 
-class FlaggedThreadSerializer(serializers.ModelSerializer):
+class FlaggedThreadSerializer(ApiModelSerializer):
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
     class Meta:
@@ -388,7 +419,7 @@ class FlaggedPostSerializer(serializers.Serializer):
     flags = ModeratorFlagSerializer(many=True, read_only=True)
 
 
-class ModerationActionSerializer(serializers.ModelSerializer):
+class ModerationActionSerializer(ApiModelSerializer):
     moderator = UserSummarySerializer(read_only=True, allow_null=True)
     target_user = UserSummarySerializer(read_only=True, allow_null=True)
     thread = ThreadReferenceSerializer(read_only=True, allow_null=True)
@@ -425,13 +456,14 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class MoveSerializer(ReasonSerializer):
-    topic = serializers.PrimaryKeyRelatedField(
-        queryset=Topic.objects.published(), allow_null=True, help_text="The new topic's id, or null for none."
-    )
+    topic = TopicField(help_text="The id of a published topic, or null for none; another id answers 400.")
 
 
 class RetagSerializer(ReasonSerializer):
-    tags = TagSlugsField(help_text=f"The thread's new tags (slugs), up to {Thread.MAX_TAGS}.")
+    tags = TagSlugsField(
+        help_text=f"The thread's new tags, up to {Thread.MAX_TAGS} slugs of existing tags (GET /tags/); "
+        "another answers 400."
+    )
 
 
 class ResolveFlagsSerializer(ReasonSerializer):

@@ -103,3 +103,12 @@ def test_me_needs_sign_in(api):
 
 def test_put_is_not_offered(learner):
     assert token_client(learner).put(ME, {}, format="json").status_code == 405
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "false", "yes", None], ids=repr)
+def test_a_json_boolean_is_true_or_false_only(learner, value):
+    response = token_client(learner).patch(ME, {"is_progress_public": value}, format="json")
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"is_progress_public"}
+    learner.refresh_from_db()
+    assert learner.is_progress_public is True

@@ -134,13 +134,14 @@ def test_every_act_needs_a_reason(mentor, thread, act, reason):
     assert not ModerationAction.objects.exists()
 
 
-def test_the_state_rules_of_the_services_answer_400(mentor, thread):
+def test_the_state_rules_of_the_services_answer_409_conflict(mentor, thread):
     client = token_client(mentor)
     response = client.post(f"/api/v1/mod/threads/{thread.pk}/unlock/", {"reason": "why not"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "conflict"
     assert "already unlocked" in error_of(response)["message"]
     response = client.post(f"/api/v1/mod/threads/{thread.pk}/restore/", {"reason": "why not"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
 
 
 @pytest.mark.parametrize(
@@ -205,10 +206,10 @@ def test_resolving_flags_decides_the_post(mentor, thread, decision, status):
     assert not Flag.objects.filter(status=Flag.State.OPEN).exists()
 
 
-def test_resolving_without_open_flags_or_decision_answers_400(mentor, thread):
+def test_resolving_without_open_flags_conflicts_and_without_a_decision_is_refused(mentor, thread):
     client = token_client(mentor)
     url = f"/api/v1/mod/threads/{thread.pk}/resolve-flags/"
-    assert client.post(url, {"reason": "x", "decision": "resolve"}, format="json").status_code == 400
+    assert client.post(url, {"reason": "x", "decision": "resolve"}, format="json").status_code == 409
     response = client.post(url, {"reason": "x", "decision": "maybe"}, format="json")
     assert "decision" in error_of(response)["fields"]
 

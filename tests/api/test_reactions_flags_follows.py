@@ -120,11 +120,11 @@ def test_a_bad_flag_answers_400(learner, thread, body, field):
     assert field in error_of(response)["fields"]
 
 
-def test_flagging_twice_answers_400(learner, thread):
+def test_flagging_twice_answers_409_like_the_site(learner, thread):
     client = token_client(learner)
     client.post(f"/api/v1/threads/{thread.pk}/flags/", {"reason": "spam"}, format="json")
     response = client.post(f"/api/v1/threads/{thread.pk}/flags/", {"reason": "spam"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "already flagged" in error_of(response)["message"]
 
 

@@ -431,3 +431,26 @@ def test_spellings_of_a_page_size_share_one_cached_list_and_later_pages_are_not_
 
 def test_a_page_size_too_long_to_be_a_number_is_a_bad_request(client):
     assert client.get("/api/v1/threads/", {"page_size": "9" * 5000}).status_code == 400
+
+
+@pytest.mark.parametrize(("answered", "expected"), [("true", 200), ("false", 200), ("1", 200), ("", 400)])
+def test_a_query_string_boolean_keeps_its_usual_spellings_but_not_an_empty_one(api, answered, expected):
+    assert api.get("/api/v1/threads/", {"answered": answered}).status_code == expected
+
+
+def test_the_schema_states_the_rules_of_search_flags_tags_and_topics(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    (query,) = [p for p in schema["paths"]["/api/v1/threads/"]["get"]["parameters"] if p["name"] == "q"]
+    assert "At least 2 characters" in query["description"] and "pattern" in query["schema"]
+    flag = schema["components"]["schemas"]["FlagCreateRequest"]
+    assert {"required": ["note"], "properties": {"note": {"pattern": r"\S"}}} in flag["anyOf"]
+    thread = schema["components"]["schemas"]["ThreadWriteRequest"]["properties"]
+    assert "existing tags" in thread["tags"]["description"]
+    assert "published roadmap topic" in thread["topic"]["description"]
+
+
+@pytest.mark.parametrize("query", ["a", " a ", "a\x01", "\x02\x03"])
+def test_a_search_with_fewer_than_two_searchable_characters_answers_400(api, query):
+    response = api.get("/api/v1/threads/", {"q": query})
+    assert response.status_code == 400
+    assert "at least 2 characters" in str(error_of(response)["fields"]["q"])

@@ -328,3 +328,26 @@ def test_established_members_have_no_newcomer_limits():
         reverse("community:thread-create"), {"title": "Where to read more?", "body": LINKS}
     )
     assert response.status_code == 302
+
+
+def suspend_through_the_form(mentor, user, days):
+    return client_for(mentor).post(
+        reverse("community:mod-user-action", args=[user.username, "suspend"]),
+        {"suspend-reason": "Spam", "suspend-days": days},
+    )
+
+
+@pytest.mark.parametrize("days", [str(moderation.SUSPENSION_MAX_DAYS + 1), "9999", "0", "-1"])
+def test_the_form_refuses_a_suspension_the_api_would_refuse(mentor, learner, days):
+    response = suspend_through_the_form(mentor, learner, days)
+    assert response.status_code == 400
+    learner.refresh_from_db()
+    assert not learner.is_suspended
+
+
+def test_the_form_suspends_for_the_longest_time_the_api_allows(mentor, learner):
+    response = suspend_through_the_form(mentor, learner, str(moderation.SUSPENSION_MAX_DAYS))
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert learner.is_suspended
+    assert learner.suspended_until > timezone.now() + timedelta(days=moderation.SUSPENSION_MAX_DAYS - 1)
