@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from community import digest, moderation
+from community import moderation, services
 from tests.factories import MentorFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_renaming_shows_in_the_header_of_the_next_page(learner_client, learner):
 
 def test_an_unsubscribe_link_shows_on_the_settings_page(learner_client, learner):
     assert '<option value="weekly" selected>' in learner_client.get(reverse("accounts:settings")).text
-    digest.turn_off_digests(user=User.objects.get(pk=learner.pk))
+    services.turn_off_digests(user=User.objects.get(pk=learner.pk))
     assert '<option value="off" selected>' in learner_client.get(reverse("accounts:settings")).text
 
 
