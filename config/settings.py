@@ -68,7 +68,6 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "accounts.middleware.RenamedBackendSessions",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.page_cache.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
