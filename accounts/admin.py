@@ -68,7 +68,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = [RoleFilter, VerifiedFilter, SuspendedFilter, "is_active", "digest_frequency"]
     search_fields = ["email", "username", "display_name"]
     show_full_result_count = False
-    readonly_fields = ["date_joined", "last_login", "last_seen"]
+    readonly_fields = ["date_joined", "last_login"]
     filter_horizontal = ["groups", "user_permissions"]
     fieldsets = [
         (None, {"fields": ["email", "username", "password"]}),
@@ -77,7 +77,7 @@ class UserAdmin(BaseUserAdmin):
         ("Moderation", {"fields": ["suspended_until", "suspension_reason"]}),
         ("Roles", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
                    "description": f"Add a user to the “{MENTORS_GROUP}” group to make them a mentor."}),
-        ("Dates", {"fields": ["date_joined", "last_login", "last_seen"]}),
+        ("Dates", {"fields": ["date_joined", "last_login"]}),
     ]  # fmt: skip
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "username", "password1", "password2"]})]
 

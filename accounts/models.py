@@ -83,7 +83,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=now)
-    last_seen = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

@@ -20,7 +20,7 @@ import django  # noqa: E402
 django.setup()
 
 from accounts.models import User  # noqa: E402
-from community.management.commands.seed_bench import EMAIL_DOMAIN, PASSWORD, SPECIAL_THREADS  # noqa: E402
+from bench.seed import EMAIL_DOMAIN, PASSWORD, SPECIAL_THREADS  # noqa: E402
 from community.models import Comment, Reaction, Thread  # noqa: E402
 from roadmap.models import Progress  # noqa: E402
 

@@ -7,7 +7,8 @@ Each case requests a real page through Django's test client, with every cache re
 dummy one so that the page runs all of its queries, captures them, and runs
 EXPLAIN (ANALYZE, BUFFERS) on each SELECT: the plans are those of the code as it is, not of
 a copy of its queries. Everything happens in one transaction that is rolled back, so the
-database is left as it was. Needs PostgreSQL with `manage.py seed_bench` loaded.
+database is left as it was. Needs PostgreSQL with the bench data set loaded (`bash bench/run`
+seeds it, or `BENCH_ENDPOINTS=true manage.py seed_bench`).
 
 A Seq Scan fails when its table grows with the community and holds 1,000 rows or more here.
 One kind is only reported: the whole table hashed to join it on its primary key. That index
@@ -35,7 +36,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from community.management.commands.seed_bench import SPECIAL_THREADS  # noqa: E402
+from bench.seed import SPECIAL_THREADS  # noqa: E402
 from community.models import Tag, Thread  # noqa: E402
 
 # Tables that grow with the community: reading one of them whole is what this script forbids.
@@ -180,7 +181,7 @@ def main(argv=None) -> int:
     if connection.vendor != "postgresql":
         sys.exit("bench/explain.py needs PostgreSQL (DATABASE_URL) with the bench data set.")
     if not Thread.objects.filter(title=SPECIAL_THREADS[0][1]).exists():
-        sys.exit("No bench data here: run `manage.py seed_bench` first.")
+        sys.exit("No bench data here: run `BENCH_ENDPOINTS=true manage.py seed_bench` first.")
 
     results = []
     big = big_tables()

@@ -412,7 +412,7 @@ class DigestDelivery(models.Model):
     A worker claims the row (the unique constraint settles races) before building the email,
     sets `sending_at` just before handing it to the SMTP server and marks it sent after. A row
     left pending with `sending_at` set belongs to a worker that died mid-send: the email may or
-    may not have gone out, so it is never resent automatically (see community.digest).
+    may not have gone out, so it is never resent automatically (see community.digest.delivery).
     """
 
     class State(models.TextChoices):

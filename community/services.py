@@ -1,10 +1,11 @@
-"""Writes in the community: threads, comments, reactions, answers, follows, bookmarks and
-notifications. Each function checks its rule (community.permissions), validates, and runs in
+"""Writes in the community: threads, comments, reactions, answers, follows, bookmarks,
+notifications and turning digests off. Each function checks its rule (community.permissions), validates, and runs in
 a transaction; views only translate the exceptions into pages.
 
 The notifications a write causes are not written here: the write records an outbox event in
 its transaction, and community.outbox turns it into notifications after commit."""
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +17,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from accounts.models import User
 from community import outbox, permissions, versions
 from community.markdown import render_post
 from community.models import (
@@ -474,6 +476,17 @@ def mark_notifications_read(*, user, ids=None) -> int:
     marked = unread.update(read_at=timezone.now())
     versions.notifications_changed(user.pk)
     return marked
+
+
+# --- Digests ---------------------------------------------------------------------------
+
+
+def turn_off_digests(*, user) -> None:
+    """The unsubscribe link's write. Logged under community.digest, with the rest of the
+    digest events."""
+    user.digest_frequency = User.DigestFrequency.OFF
+    user.save(update_fields=["digest_frequency"])
+    logging.getLogger("community.digest").info("digests turned off by unsubscribe link for user %s", user.pk)
 
 
 # --- Tags ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 A token is random and bumped after the transaction that changed the data commits; cached
 pages and fragments are keyed by the tokens they depend on, so a write makes the old copies
-unreachable at once (they simply expire). Two scopes:
+unreachable at once (they simply expire). Four scopes:
 
 - a thread's token: its page (body, comments, counts, status) changed;
 - the lists token: anything a list shows (new thread, new comment, a reaction to a thread,

@@ -830,7 +830,7 @@ def digest_unsubscribe(request, token):
         return render(request, "community/unsubscribe.html", {"is_invalid": True}, status=400)
     context = {"email": digest.masked_email(user.email)}
     if request.method == "POST":
-        digest.turn_off_digests(user=user)
+        services.turn_off_digests(user=user)
         return render(request, "community/unsubscribed.html", context)
     context["is_off"] = user.digest_frequency == digest.Frequency.OFF
     context["frequency"] = user.get_digest_frequency_display().lower()

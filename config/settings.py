@@ -69,7 +69,6 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "accounts.middleware.RenamedBackendSessions",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -425,8 +424,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Benchmarks -------------------------------------------------------------------------
 
-# Mounts /bench/hello, the baseline view of bench/run. Never on in production.
+# Mounts /bench/hello, the baseline view of bench/run, and installs the bench app (its
+# `seed_bench` command). Never on in production.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
+if BENCH_ENDPOINTS:
+    INSTALLED_APPS.append("bench")
 
 # --- Logging and observability -----------------------------------------------------------
 

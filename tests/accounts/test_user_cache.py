@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import BACKEND_SESSION_KEY
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -11,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from community import digest, moderation
+from community import moderation, services
 from tests.factories import MentorFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,19 +80,5 @@ def test_renaming_shows_in_the_header_of_the_next_page(learner_client, learner):
 
 def test_an_unsubscribe_link_shows_on_the_settings_page(learner_client, learner):
     assert '<option value="weekly" selected>' in learner_client.get(reverse("accounts:settings")).text
-    digest.turn_off_digests(user=User.objects.get(pk=learner.pk))
+    services.turn_off_digests(user=User.objects.get(pk=learner.pk))
     assert '<option value="off" selected>' in learner_client.get(reverse("accounts:settings")).text
-
-
-@pytest.mark.parametrize(
-    "old_backend",
-    ["accounts.backends.CachedPermissionsBackend", "allauth.account.auth_backends.AuthenticationBackend"],
-)
-def test_a_session_signed_in_through_a_replaced_backend_stays_signed_in(client, learner, old_backend):
-    client.force_login(learner)
-    session = client.session
-    session[BACKEND_SESSION_KEY] = old_backend
-    session.save()
-    assert "Account menu for" in client.get(reverse("roadmap:roadmap-list")).text
-    assert client.session[BACKEND_SESSION_KEY].startswith("accounts.backends.Cached")
-    assert "Account menu for" in client.get(reverse("roadmap:roadmap-list")).text

@@ -1,15 +1,15 @@
-"""seed_bench: the benchmark data set has the promised size, its counters are exact, and it
-loads once per database."""
+"""seed_bench: the benchmark data set has the promised size, its counters are exact, it loads
+once per database, and only where the bench app is installed."""
 
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, get_commands
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from community.management.commands.seed_bench import EMAIL_DOMAIN, PASSWORD, SPECIAL_THREADS
+from bench.seed import EMAIL_DOMAIN, PASSWORD, SPECIAL_THREADS
 from community.models import Comment, Flag, Notification, Reaction, Status, Tag, Thread
 from community.search import search
 from roadmap.models import Progress, Roadmap
@@ -18,7 +18,13 @@ SCALE = 0.002
 
 
 @pytest.fixture
-def seeded(db):
+def bench_app(settings):
+    """Installs the bench app, as BENCH_ENDPOINTS=true does."""
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "bench"]
+
+
+@pytest.fixture
+def seeded(db, bench_app):
     output = StringIO()
     call_command("seed_bench", scale=SCALE, stdout=output)
     return output.getvalue()
@@ -102,9 +108,13 @@ def test_a_second_run_refuses_with_a_clear_message(seeded):
     assert User.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}").count() == 20
 
 
-def test_a_scale_too_small_for_the_data_set_is_refused(db):
+def test_a_scale_too_small_for_the_data_set_is_refused(db, bench_app):
     with pytest.raises(CommandError, match="use at least 0.002"):
         call_command("seed_bench", scale=0.0001, stdout=StringIO())
+
+
+def test_seed_bench_is_not_a_command_without_the_bench_app():
+    assert "seed_bench" not in get_commands()
 
 
 @pytest.mark.postgres

@@ -7,7 +7,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from community import digest, tasks
+from community import tasks
+from community.digest import delivery
 from community.models import DigestDelivery
 from tests.concurrency import run_at_once
 from tests.factories import NotificationFactory, ThreadFactory, UserFactory
@@ -31,13 +32,13 @@ def test_the_same_digest_task_in_two_threads_at_once_sends_one_email(monkeypatch
 
     # Both workers reach each claim together, so every INSERT really races the other one.
     barrier = threading.Barrier(2, timeout=10)
-    claim = digest.claim_delivery
+    claim = delivery.claim_delivery
 
     def claim_together(**kwargs):
         barrier.wait()
         return claim(**kwargs)
 
-    monkeypatch.setattr(digest, "claim_delivery", claim_together)
+    monkeypatch.setattr(delivery, "claim_delivery", claim_together)
     results, errors = run_at_once(lambda: tasks.send_digest_batch.run(user_ids))
 
     assert errors == [] and len(results) == 2

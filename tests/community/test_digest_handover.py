@@ -9,6 +9,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 
 from community import digest, tasks
+from community.digest import delivery
 from community.models import DigestDelivery
 from tests.factories import NotificationFactory, ThreadFactory, UserFactory
 from tests.integration.smtp_sink import SmtpSink
@@ -77,14 +78,14 @@ def test_a_claim_taken_over_before_the_end_of_data_is_not_sent(sink, monkeypatch
     """The sweep (or a retry) took the claim while the content was going out: the old worker
     drops the message before handing it over, and sends the rest of its batch."""
     first, second = due_learner(), due_learner()
-    original = digest._still_ours
+    original = delivery._still_ours
 
     def taken_over_for_first(delivery):
         if delivery.user_id == first.pk:
             DigestDelivery.objects.filter(pk=delivery.pk).update(attempts=delivery.attempts + 1)
         return original(delivery)
 
-    monkeypatch.setattr(digest, "_still_ours", taken_over_for_first)
+    monkeypatch.setattr(delivery, "_still_ours", taken_over_for_first)
     result = digest.send_digests(user_ids=[first.pk, second.pk])
     assert result.counts == {"taken": 1, "sent": 1}
     assert [received.recipients for received in sink.messages] == [[second.email]]

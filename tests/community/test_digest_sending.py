@@ -328,7 +328,7 @@ def test_the_worker_holding_a_claim_cannot_send_once_the_sweep_took_it_over():
     digest.sweep_stale_claims()
     retried = digest.claim_delivery(user=user, key=delivery.period_key)
     assert retried.attempts == 2
-    assert not digest._still_ours(delivery).update(sending_at=now)  # the old worker is fenced out
+    assert not digest.delivery._still_ours(delivery).update(sending_at=now)  # the old worker is fenced out
 
 
 def test_schedule_digests_queues_batches_of_due_users_once_committed(

@@ -1,0 +1,134 @@
+"""Bulk inserts of planned rows: COPY on PostgreSQL, bulk_create elsewhere."""
+
+from django.core.management.base import CommandError
+from django.core.management.color import no_style
+from django.db import connection
+from django.db.models import Max
+
+from bench.seed.report import ProgressReport
+
+
+class Writer:
+    """Inserts rows given as tuples of column values: COPY on PostgreSQL, bulk_create elsewhere.
+
+    Every row carries its primary key, assigned by the caller; the table's sequence is moved
+    past them at the end. Columns a row does not name get their field's default.
+
+    PostgreSQL checks each foreign key of each row with a trigger, which for two million rows
+    takes longer than loading them. As a superuser, tables without triggers of their own are
+    loaded with those checks off (session_replication_role, as pg_restore does) and their
+    foreign keys are then checked in one anti-join each (check_foreign_keys)."""
+
+    BATCH = 2_000
+
+    def __init__(self, report: ProgressReport):
+        self.report = report
+        self.models = []
+        self.unchecked = []
+        self.is_postgres = connection.vendor == "postgresql"
+        self.may_skip_triggers = self.is_postgres and _is_superuser()
+
+    def write(self, model, columns: tuple[str, ...], rows, total: int, label: str = "") -> None:
+        label = label or model._meta.db_table
+        fields = {field.attname: field for field in model._meta.concrete_fields}
+        unknown = set(columns) - set(fields)
+        if unknown:
+            raise CommandError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+        defaulted = [field for name, field in fields.items() if name not in columns]
+        rows = self.report.rows(label, rows, total)
+        if self.is_postgres:
+            self._copy(model, columns, defaulted, rows)
+        else:
+            self._bulk_create(model, columns, rows)
+        if model not in self.models:
+            self.models.append(model)
+
+    def _copy(self, model, columns, defaulted, rows):
+        quote = connection.ops.quote_name
+        table = model._meta.db_table
+        defaults = tuple(field.get_db_prep_save(field.get_default(), connection) for field in defaulted)
+        names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
+        names += "".join(f", {quote(field.column)}" for field in defaulted)
+        skips_triggers = self.may_skip_triggers and not _has_own_triggers(table)
+        with connection.cursor() as cursor:
+            if skips_triggers:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                if defaults:
+                    for row in rows:
+                        copy.write_row(row + defaults)
+                else:
+                    for row in rows:
+                        copy.write_row(row)
+            if skips_triggers:
+                cursor.execute("SET LOCAL session_replication_role = origin")
+        if skips_triggers and model not in self.unchecked:
+            self.unchecked.append(model)
+
+    def _bulk_create(self, model, columns, rows):
+        batch = []
+        for row in rows:
+            batch.append(model(**dict(zip(columns, row, strict=True))))
+            if len(batch) == self.BATCH:
+                model.objects.bulk_create(batch)
+                batch = []
+        model.objects.bulk_create(batch)
+
+    def check_foreign_keys(self) -> None:
+        """Every foreign key of the tables loaded without triggers points to a row; the rows
+        loaded with triggers are checked now too, rather than at commit."""
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for model in self.unchecked:
+                for field in model._meta.concrete_fields:
+                    if not (field.is_relation and field.db_constraint):
+                        continue
+                    target = field.target_field
+                    cursor.execute(
+                        f"SELECT count(*) FROM {quote(model._meta.db_table)} AS child "
+                        f"WHERE child.{quote(field.column)} IS NOT NULL AND NOT EXISTS ("
+                        f"SELECT 1 FROM {quote(target.model._meta.db_table)} AS parent "
+                        f"WHERE parent.{quote(target.column)} = child.{quote(field.column)})"
+                    )
+                    (missing,) = cursor.fetchone()
+                    if missing:
+                        raise CommandError(
+                            f"{missing} rows of {model._meta.db_table}.{field.column} point to no "
+                            f"{target.model._meta.db_table} row."
+                        )
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    def reset_sequences(self) -> None:
+        with connection.cursor() as cursor:
+            for statement in connection.ops.sequence_reset_sql(no_style(), self.models):
+                cursor.execute(statement)
+
+
+def next_id(model) -> int:
+    return (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+
+
+def _is_superuser() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _has_own_triggers(table: str) -> bool:
+    """Whether the table has triggers besides those of its foreign keys (e.g. a search vector)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal)",
+            [connection.ops.quote_name(table)],
+        )
+        return cursor.fetchone()[0]
+
+
+def analyze(tables) -> None:
+    """Fresh statistics (and, outside a transaction, a vacuum so that index-only scans work)."""
+    statement = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"{statement} {connection.ops.quote_name(table)}")

@@ -1,0 +1,462 @@
+"""What goes into a learner's digest: their roadmap progress, replies to them, threads they
+follow and threads asking for help, read for a whole batch in a fixed number of queries
+(DigestBuilder), and the email it becomes."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property, lru_cache, reduce
+from operator import or_
+from typing import NamedTuple
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from accounts.models import User
+from community.digest.periods import Frequency, news_start, previous_digests
+from community.digest.unsubscribe import unsubscribe_url
+from community.models import Follow, Notification, Status, Thread
+from roadmap import selectors as roadmap_selectors
+from roadmap.models import Progress, Roadmap
+
+REPLY_VERBS = [Notification.Verb.REPLY, Notification.Verb.MENTION, Notification.Verb.ANSWER_ACCEPTED]
+MAX_REPLIES = 8
+MAX_COUNTED = 50  # replies and mentions counted for the subject; more reads "50+"
+MAX_THREADS = 5
+MAX_HELP = 3
+MAX_NEXT_TOPICS = 3
+THREAD_POOL = 2000  # most recently active threads a batch's thread sections choose from
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+# Paths are reversed once per process: a batch links the same topics and threads many times.
+@lru_cache(maxsize=8192)
+def _path(name: str, **kwargs) -> str:
+    return reverse(name, kwargs=kwargs)
+
+
+def _thread_url(thread_id: int, slug: str) -> str:
+    return absolute(_path("community:thread-detail", pk=thread_id, slug=slug or "thread"))
+
+
+def _topic_url(roadmap_slug: str, topic_slug: str) -> str:
+    return absolute(_path("roadmap:topic-detail", slug=roadmap_slug, topic=topic_slug))
+
+
+def _plural(count: int, singular: str, plural: str = "") -> str:
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+@dataclass
+class Link:
+    title: str
+    url: str
+    detail: str = ""
+    topic_id: int | None = None
+    thread_id: int | None = None
+
+
+@dataclass
+class RoadmapProgress:
+    title: str
+    url: str
+    done: int
+    total: int
+    finished_now: list[str]
+    started_now: list[str]
+    next_topics: list[Link]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.finished_now or self.started_now)
+
+
+@dataclass
+class Reply:
+    actor: str
+    verb: str
+    label: str
+    thread_title: str
+    url: str
+
+
+@dataclass
+class Digest:
+    user: User
+    since: datetime
+    now: datetime
+    roadmaps: list[RoadmapProgress] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
+    reply_counts: dict[str, int] = field(default_factory=dict)
+    has_more_replies: bool = False
+    threads: list[Link] = field(default_factory=list)
+    help_threads: list[Link] = field(default_factory=list)
+
+    @cached_property
+    def unsubscribe_url(self) -> str:
+        return unsubscribe_url(self.user)
+
+    @property
+    def next_topic(self) -> Link | None:
+        for roadmap in self.roadmaps:
+            if roadmap.next_topics:
+                return roadmap.next_topics[0]
+        return None
+
+    @property
+    def finished_count(self) -> int:
+        return sum(len(roadmap.finished_now) for roadmap in self.roadmaps)
+
+    @property
+    def has_news(self) -> bool:
+        return bool(
+            self.replies
+            or self.threads
+            or self.help_threads
+            or any(roadmap.has_changes for roadmap in self.roadmaps)
+        )
+
+    @property
+    def subject(self) -> str:
+        """What is new, most personal first, then the next topic: "3 replies and your next
+        topic: Caching"."""
+        counts = self.reply_counts
+        parts = []
+        if self.has_more_replies:
+            parts.append(f"{MAX_COUNTED}+ replies and mentions")
+        else:
+            if counts.get(Notification.Verb.REPLY):
+                parts.append(_plural(counts[Notification.Verb.REPLY], "reply", "replies"))
+            if counts.get(Notification.Verb.MENTION):
+                parts.append(_plural(counts[Notification.Verb.MENTION], "mention"))
+            if counts.get(Notification.Verb.ANSWER_ACCEPTED):
+                parts.append(_plural(counts[Notification.Verb.ANSWER_ACCEPTED], "accepted answer"))
+        started_count = sum(len(roadmap.started_now) for roadmap in self.roadmaps)
+        if not parts and self.finished_count:
+            parts.append(f"{_plural(self.finished_count, 'topic')} finished")
+        if not parts and started_count:
+            parts.append(f"{_plural(started_count, 'topic')} started")
+        if not parts and self.threads:
+            parts.append(f"{_plural(len(self.threads), 'new thread')} on your topics")
+        if not parts and self.help_threads:
+            parts.append(f"{_plural(len(self.help_threads), 'question')} you could answer")
+        next_topic = self.next_topic
+        if next_topic is not None:
+            parts.append(f"your next topic: {next_topic.title}")
+        if not parts:
+            parts.append("what is new on your roadmap")
+        text = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+        text = text[0].upper() + text[1:]
+        return text if len(text) <= 200 else text[:199] + "…"
+
+    @property
+    def preheader(self) -> str:
+        """The line mail clients show after the subject."""
+        roadmap = self.roadmaps[0] if self.roadmaps else None
+        if roadmap is None:
+            return "What happened on Stepwise since your last digest."
+        return f"{roadmap.title}: {roadmap.done} of {roadmap.total} topics done."
+
+    def render(self) -> tuple[str, str]:
+        """The plain-text and HTML bodies."""
+        is_weekly = self.user.digest_frequency != Frequency.DAILY
+        context = {
+            "digest": self,
+            "name": self.user.public_name,
+            "frequency": "weekly" if is_weekly else "daily",
+            "site_url": settings.SITE_URL,
+            "settings_url": absolute(reverse("accounts:settings")),
+            "notifications_url": absolute(reverse("community:notification-list")),
+            "unsubscribe_url": self.unsubscribe_url,
+        }
+        return render_to_string("email/digest.txt", context), render_to_string("email/digest.html", context)
+
+    def message(self, *, connection=None) -> EmailMultiAlternatives:
+        text, html = self.render()
+        message = EmailMultiAlternatives(
+            subject=self.subject,
+            body=text,
+            to=[self.user.email],
+            connection=connection,
+            headers={
+                "List-Unsubscribe": f"<{self.unsubscribe_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        message.attach_alternative(html, "text/html")
+        return message
+
+
+def _roadmap_progress(
+    roadmap: Roadmap, structure: list[dict], statuses: dict, updated: dict, since: datetime
+) -> RoadmapProgress:
+    """One roadmap's done of total, this period's changes and the next open topics."""
+    topics = [topic for section in structure for topic in section["topics"]]
+    finished = {topic_id for topic_id, status in statuses.items() if status in roadmap_selectors.FINISHED}
+    finished_now, started_now, upcoming = [], [], []
+    for topic in topics:
+        status = statuses.get(topic["id"])
+        if status and updated[topic["id"]] >= since:
+            (started_now if status == Progress.Status.LEARNING else finished_now).append(topic["title"])
+        is_open = topic["id"] not in finished and all(pk in finished for pk in topic["prerequisite_ids"])
+        if is_open and len(upcoming) < MAX_NEXT_TOPICS:
+            url = _topic_url(roadmap.slug, topic["slug"])
+            upcoming.append(Link(title=topic["title"], url=url, topic_id=topic["id"]))
+    return RoadmapProgress(
+        title=roadmap.title,
+        url=absolute(roadmap.get_absolute_url()),
+        done=sum(1 for topic in topics if topic["id"] in finished),
+        total=len(topics),
+        finished_now=finished_now,
+        started_now=started_now,
+        next_topics=upcoming,
+    )
+
+
+class _ThreadRow(NamedTuple):
+    pk: int
+    title: str
+    slug: str
+    topic_id: int | None
+    topic_title: str | None
+    author_id: int | None
+    created_at: datetime
+    last_activity_at: datetime
+    comment_count: int
+    reaction_count: int
+    accepted_comment_id: int | None
+    is_locked: bool
+
+
+_THREAD_COLUMNS = [name if name != "topic_title" else "topic__title" for name in _ThreadRow._fields]
+
+
+def _thread_link(thread: _ThreadRow, *, since: datetime) -> Link:
+    details = [thread.topic_title] if thread.topic_title else []
+    if thread.created_at >= since:
+        details.append("new")
+    if thread.comment_count:
+        details.append(_plural(thread.comment_count, "reply", "replies"))
+    if thread.reaction_count:
+        details.append(_plural(thread.reaction_count, "reaction"))
+    url = _thread_url(thread.pk, thread.slug)
+    return Link(title=thread.title, url=url, detail=" · ".join(details), thread_id=thread.pk)
+
+
+def _reply(notification: Notification) -> Reply:
+    if notification.comment_id:
+        url = absolute(_path("community:comment-link", pk=notification.comment_id))
+    else:
+        url = _thread_url(notification.thread_id, notification.thread.slug)
+    return Reply(
+        actor=notification.actor.public_name if notification.actor else "A former member",
+        verb=notification.verb,
+        label=notification.get_verb_display(),
+        thread_title=notification.thread.title,
+        url=url,
+    )
+
+
+@dataclass
+class _Learner:
+    roadmaps: list[RoadmapProgress] = field(default_factory=list)
+    watched_topic_ids: set[int] = field(default_factory=set)  # learning, next up, followed
+    done_topic_ids: set[int] = field(default_factory=set)
+    followed_tag_ids: set[int] = field(default_factory=set)
+
+
+class DigestBuilder:
+    """Builds the digests of a batch of learners from their activity, read up front in at most
+    five queries however many learners, topics, follows, threads or notifications there are
+    (roadmap structures come from the cache, once per roadmap).
+
+    `since` gives each learner's start of news (news_start). Threads are considered among the
+    THREAD_POOL most recently active ones on the topics and tags the batch watches.
+    """
+
+    def __init__(self, users, *, since: dict[int, datetime], now: datetime):
+        self.now = now
+        self.since = since
+        self.users = {user.pk: user for user in users}
+        self.learners = {pk: _Learner() for pk in self.users}
+        self.notifications: dict[int, list[Notification]] = {pk: [] for pk in self.users}
+        self.threads: list[_ThreadRow] = []
+        self.thread_tags: dict[int, set[int]] = {}
+        if self.users:
+            self._read_progress()
+            self._read_follows()
+            self._read_notifications()
+            self._read_threads()
+
+    def _read_progress(self) -> None:
+        rows = (
+            Progress.objects.filter(
+                user_id__in=self.users, topic__is_published=True, topic__roadmap__is_published=True
+            )
+            .order_by("-updated_at")
+            .values_list(
+                "user_id",
+                "topic_id",
+                "status",
+                "updated_at",
+                "topic__roadmap_id",
+                "topic__roadmap__slug",
+                "topic__roadmap__title",
+            )
+        )
+        per_user: dict[int, list] = {}
+        roadmaps: dict[int, Roadmap] = {}  # id, slug and title: all a structure and a link need
+        for row in rows:
+            per_user.setdefault(row[0], []).append(row)
+            roadmaps.setdefault(row[4], Roadmap(pk=row[4], slug=row[5], title=row[6]))
+        structures = {pk: roadmap_selectors.roadmap_structure(roadmap) for pk, roadmap in roadmaps.items()}
+        for user_id, user_rows in per_user.items():
+            learner = self.learners[user_id]
+            statuses = {row[1]: row[2] for row in user_rows}
+            updated = {row[1]: row[3] for row in user_rows}
+            for roadmap_id in dict.fromkeys(row[4] for row in user_rows):  # most recently active first
+                learner.roadmaps.append(
+                    _roadmap_progress(
+                        roadmaps[roadmap_id], structures[roadmap_id], statuses, updated, self.since[user_id]
+                    )
+                )
+            learner.watched_topic_ids |= {
+                pk for pk, status in statuses.items() if status == Progress.Status.LEARNING
+            }
+            learner.watched_topic_ids |= {
+                roadmap.next_topics[0].topic_id for roadmap in learner.roadmaps if roadmap.next_topics
+            }
+            learner.done_topic_ids = {pk for pk, status in statuses.items() if status == Progress.Status.DONE}
+
+    def _read_follows(self) -> None:
+        follows = (
+            Follow.objects.filter(user_id__in=self.users)
+            .filter(Q(topic__isnull=False) | Q(tag__isnull=False))
+            .values_list("user_id", "topic_id", "tag_id")
+        )
+        for user_id, topic_id, tag_id in follows:
+            if topic_id:
+                self.learners[user_id].watched_topic_ids.add(topic_id)
+            if tag_id:
+                self.learners[user_id].followed_tag_ids.add(tag_id)
+
+    def _read_notifications(self) -> None:
+        """Replies and mentions on published posts since each learner's start, newest first,
+        at most MAX_COUNTED per learner."""
+        since = reduce(or_, (Q(recipient_id=pk, created_at__gte=self.since[pk]) for pk in self.users))
+        newest_first = Window(RowNumber(), partition_by=[F("recipient_id")], order_by=F("created_at").desc())
+        notifications = (
+            Notification.objects.filter(since, verb__in=REPLY_VERBS, created_at__lt=self.now)
+            .filter(thread__status=Status.PUBLISHED)
+            .filter(Q(comment__isnull=True) | Q(comment__status=Status.PUBLISHED))
+            .select_related("actor", "thread")
+            .only(
+                "recipient_id",
+                "verb",
+                "comment",
+                "created_at",
+                "actor__username",
+                "actor__display_name",
+                "thread__title",
+                "thread__slug",
+            )
+            .annotate(rank=newest_first)
+            .filter(rank__lte=MAX_COUNTED)
+            .order_by("recipient_id", "-created_at")
+        )
+        for notification in notifications:
+            self.notifications[notification.recipient_id].append(notification)
+
+    def _read_threads(self) -> None:
+        topic_ids = set().union(
+            *(learner.watched_topic_ids | learner.done_topic_ids for learner in self.learners.values())
+        )
+        tag_ids = set().union(*(learner.followed_tag_ids for learner in self.learners.values()))
+        if not (topic_ids or tag_ids):
+            return
+        watched = Q(topic_id__in=topic_ids) if topic_ids else Q()
+        if tag_ids:
+            tagged = Thread.tags.through.objects.filter(thread_id=OuterRef("pk"), tag_id__in=tag_ids)
+            watched |= Q(Exists(tagged))
+        rows = (
+            Thread.objects.published()
+            .filter(watched, last_activity_at__gte=min(self.since.values()), last_activity_at__lt=self.now)
+            .order_by("-last_activity_at")
+            .values_list(*_THREAD_COLUMNS)
+        )
+        self.threads = [_ThreadRow(*row) for row in rows[:THREAD_POOL]]
+        if tag_ids and self.threads:
+            for thread_id, tag_id in Thread.tags.through.objects.filter(
+                thread_id__in=[thread.pk for thread in self.threads], tag_id__in=tag_ids
+            ).values_list("thread_id", "tag_id"):
+                self.thread_tags.setdefault(thread_id, set()).add(tag_id)
+
+    def build(self, user) -> Digest | None:
+        """The learner's digest, or None when nothing is new."""
+        since = self.since[user.pk]
+        learner = self.learners[user.pk]
+        digest = Digest(user=user, since=since, now=self.now, roadmaps=learner.roadmaps)
+
+        notifications = self.notifications[user.pk]
+        for notification in notifications:
+            digest.reply_counts[notification.verb] = digest.reply_counts.get(notification.verb, 0) + 1
+        digest.has_more_replies = len(notifications) >= MAX_COUNTED
+        digest.replies = [_reply(notification) for notification in notifications[:MAX_REPLIES]]
+
+        recent = [
+            thread
+            for thread in self.threads
+            if thread.last_activity_at >= since and (thread.author_id is None or thread.author_id != user.pk)
+        ]
+        popular = [
+            thread
+            for thread in recent
+            if thread.topic_id in learner.watched_topic_ids
+            or self.thread_tags.get(thread.pk, set()) & learner.followed_tag_ids
+        ]
+        popular.sort(
+            key=lambda thread: (thread.reaction_count, thread.comment_count, thread.last_activity_at),
+            reverse=True,
+        )
+        digest.threads = [_thread_link(thread, since=since) for thread in popular[:MAX_THREADS]]
+
+        shown = {link.thread_id for link in digest.threads}
+        unanswered = [
+            thread
+            for thread in recent
+            if thread.topic_id in learner.done_topic_ids
+            and thread.accepted_comment_id is None
+            and not thread.is_locked
+            and thread.created_at >= since
+            and thread.pk not in shown
+        ]
+        unanswered.sort(key=lambda thread: (thread.comment_count, -thread.created_at.timestamp()))
+        digest.help_threads = [_thread_link(thread, since=since) for thread in unanswered[:MAX_HELP]]
+
+        return digest if digest.has_news else None
+
+
+def build_digest(user, *, since: datetime, now: datetime) -> Digest | None:
+    """The learner's digest for news between `since` and `now`, or None when nothing is new."""
+    return DigestBuilder([user], since={user.pk: since}, now=now).build(user)
+
+
+def digest_builder(users, *, now: datetime) -> DigestBuilder:
+    """A builder for these users' digests at `now`, each starting where their last one ended."""
+    previous = previous_digests(user_ids=[user.pk for user in users], now=now) if users else {}
+    since = {
+        user.pk: news_start(frequency=user.digest_frequency, now=now, previous=previous.get(user.pk))
+        for user in users
+    }
+    return DigestBuilder(users, since=since, now=now)
