@@ -1,6 +1,7 @@
 """Reads about users, for views and for the other apps."""
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
@@ -52,3 +53,30 @@ def is_mentor_annotation(user_id_field: str) -> Exists:
     return Exists(
         User.groups.through.objects.filter(user_id=OuterRef(user_id_field), group__name=MENTORS_GROUP)
     )
+
+
+STANDING_FIELDS = ("is_active", "is_staff", "is_superuser", "suspended_until", "suspension_reason")
+
+
+def refresh_standing(user, *, permissions: bool = False) -> None:
+    """Read again from the database what decides a user's powers: active, staff, suspended
+    (and, with `permissions`, the permissions their groups give), onto `user`.
+
+    Pages read the signed-in user and their permissions from the cache. A write must not: a
+    version bump lost while Redis was unreachable could leave a suspended member, or a mentor
+    whose role was taken away, cached as they were. Every service that writes on someone's
+    behalf calls this first, so such a change takes effect on their next request.
+    """
+    if not user.is_authenticated:
+        return
+    current = User.objects.filter(pk=user.pk).values(*STANDING_FIELDS).first()
+    if current is None:
+        user.is_active = False
+        return
+    for name, value in current.items():
+        setattr(user, name, value)
+    if permissions:
+        for cached in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+            if hasattr(user, cached):  # request.user is a lazy proxy: delattr reaches the user
+                delattr(user, cached)
+        user._perm_cache = ModelBackend().get_all_permissions(user) if user.is_active else set()

@@ -14,6 +14,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts import selectors as account_selectors
 from community import permissions, versions
 from community.models import Comment, Flag, ModerationAction, Status, Tag, Thread
 from community.services import _bump_topic_counts, notify_moderation
@@ -57,6 +58,7 @@ def _log(*, moderator, action, reason, target=None, target_user=None, **details)
 
 
 def _require_content_power(moderator, target) -> None:
+    account_selectors.refresh_standing(moderator, permissions=True)
     if not permissions.can_moderate_content(moderator, target):
         raise PermissionDenied(permissions.moderation_refusal(moderator, target.author))
 
@@ -105,6 +107,7 @@ def _close_flags(target, *, moderator, state) -> int:
 def flag(*, reporter, target: Thread | Comment, reason: str, note: str = "") -> Flag:
     """A learner reports a post. The third open flag from different people hides it until a
     mentor decides; the author is told."""
+    account_selectors.refresh_standing(reporter)
     if not permissions.can_flag(reporter, target):
         if permissions.is_author(reporter, target):
             raise PermissionDenied("You cannot flag your own post.")
@@ -290,6 +293,7 @@ def retag(*, moderator, thread: Thread, tags, reason: str) -> ModerationAction:
 
 
 def _require_user_power(moderator, user) -> None:
+    account_selectors.refresh_standing(moderator, permissions=True)
     if not permissions.can_moderate_user(moderator, user):
         raise PermissionDenied(permissions.moderation_refusal(moderator, user))
 

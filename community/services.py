@@ -17,6 +17,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from accounts import selectors as account_selectors
 from accounts.models import User
 from community import outbox, permissions, versions
 from community.markdown import render_post
@@ -145,6 +146,7 @@ def _require(allowed: bool, message: str) -> None:
 
 
 def _require_posting(user) -> None:
+    account_selectors.refresh_standing(user)
     block = permissions.posting_block(user)
     if block:
         raise PermissionDenied(block)
@@ -227,6 +229,7 @@ def create_thread(*, author, title: str, body: str, topic=None, tags=()) -> Thre
 
 @transaction.atomic
 def edit_thread(*, thread: Thread, editor, title: str, body: str, topic=None, tags=()) -> Thread:
+    account_selectors.refresh_standing(editor)
     _require(permissions.can_edit(editor, thread), "You can only edit your own threads.")
     tags = _validate_tags(tags)
     old_tags = set(thread.tags.values_list("pk", flat=True))
@@ -315,6 +318,7 @@ def create_comment(*, thread: Thread, author, body: str, parent: Comment | None 
 
 @transaction.atomic
 def edit_comment(*, comment: Comment, editor, body: str) -> Comment:
+    account_selectors.refresh_standing(editor)
     _require(permissions.can_edit(editor, comment), "You can only edit your own comments.")
     rendered = render_post(body)
     check_links(user=editor, html=rendered.html)
@@ -362,6 +366,7 @@ def toggle_reaction(*, user, target: Thread | Comment, kind: str) -> bool:
     """
     if kind not in Reaction.Kind.values:
         raise ValidationError({"kind": f"Unknown reaction “{kind}”. Use like, helpful or insightful."})
+    account_selectors.refresh_standing(user)
     _require(permissions.can_react(user, target), _reaction_refusal(user, target))
     model = type(target)
     field = "thread" if model is Thread else "comment"
