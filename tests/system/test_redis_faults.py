@@ -8,15 +8,28 @@ import signal
 import subprocess
 import time
 import urllib.parse
+from datetime import timedelta
 from http.cookies import SimpleCookie
 
 import pytest
 import redis
+from django.utils import timezone
 
 from accounts.hashers import Argon2Hasher
 from bench.cluster import Cluster, free_port, manage, production_env
 from bench.login import CSRF_FIELD, LOGIN_PATH, cookie_header, cookies_from, request
-from tests.factories import PASSWORD, ThreadFactory, UserFactory, build_roadmap
+from community import moderation
+from community.models import Comment, Thread
+from config.cache import EPOCH_KEY
+from tests.factories import (
+    PASSWORD,
+    AdminFactory,
+    CommentFactory,
+    MentorFactory,
+    ThreadFactory,
+    UserFactory,
+    build_roadmap,
+)
 from tests.integration.conftest import _database_url, wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
@@ -270,3 +283,67 @@ def test_a_hung_redis_costs_requests_a_timeout_or_two_never_a_hang(site, private
     after = Browser(port)
     assert after.sign_in(user.email, PASSWORD)[0].status == 302
     assert session_in_redis(private_redis, after)
+
+
+PAUSE = 20  # seconds Redis stays stopped
+
+
+def test_changes_made_while_redis_hangs_show_on_the_next_request_after_it_answers(
+    site, private_redis, settings
+):
+    """Redis stopped (SIGSTOP) for 20 s while an admin's shell suspends a member and a mentor
+    hides a comment: their version bumps cannot reach it. Once Redis answers, the process that
+    lost them moves the cache epoch, and the next request shows both changes everywhere."""
+    pages, member = site_content()
+    thread = Thread.objects.get()
+    comment = CommentFactory(thread=thread, body="A comment a mentor hides during the outage")
+    port = site.web_ports[0]
+    for path in pages:  # cached, anonymous, before the outage
+        assert Browser(port).get(path)[0].status == 200
+    assert comment.body in Browser(port).get(thread.get_absolute_url())[1]
+    signed_in = Browser(port)
+    assert signed_in.sign_in(member.email, PASSWORD)[0].status == 302
+    assert comment.body in signed_in.get(thread.get_absolute_url())[1]  # the member's view, cached
+
+    # This process writes through the site's Redis, as a shell or the admin would.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": private_redis.url,
+            "KEY_PREFIX": "stepwise",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+        },
+        "sessions": settings.CACHES["sessions"],
+    }
+    epoch_key = f"stepwise:1:{EPOCH_KEY}"
+    epoch_before = private_redis.client().get(epoch_key)
+    admin, mentor = AdminFactory(), MentorFactory()
+    private_redis.hang()
+    try:
+        moderation.hide(moderator=mentor, target=comment, reason="Off topic, hidden during the outage")
+        moderation.suspend(
+            moderator=admin, user=member, until=timezone.now() + timedelta(days=1), reason="Spam"
+        )
+        stopped_at = time.monotonic()
+        while time.monotonic() - stopped_at < PAUSE:  # the site keeps answering meanwhile
+            assert Browser(port).get("/")[0].status == 200
+    finally:
+        private_redis.resume()
+
+    wait_for(
+        lambda: private_redis.client().get(epoch_key) != epoch_before,
+        timeout=10,
+        what="the process that lost its bumps to move the cache epoch",
+    )
+    for path in pages:
+        response, page = Browser(port).get(path)
+        assert response.status == 200 and comment.body not in page, path
+    assert comment.body not in signed_in.get(thread.get_absolute_url())[1]
+    response, page = signed_in.get(thread.get_absolute_url())
+    token = CSRF_FIELD.search(page).group(1)
+    response, page = signed_in.post(
+        f"{thread.get_absolute_url()}comments/",
+        {"body": "Posted while suspended?", "csrfmiddlewaretoken": token},
+    )
+    assert response.status == 403 and "suspended" in page
+    assert not Comment.objects.filter(body="Posted while suspended?").exists()
