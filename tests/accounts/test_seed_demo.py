@@ -28,12 +28,17 @@ def test_seed_demo_refuses_to_run_with_debug_off_and_creates_nothing(settings):
     assert not User.objects.exists()
 
 
-def test_seed_demo_exits_non_zero_from_the_command_line_with_debug_off():
+def test_seed_demo_exits_non_zero_from_the_command_line_with_debug_off(tmp_path):
     """As an operator runs it: `manage.py seed_demo` in a production environment."""
+    production = {
+        "DEBUG": "false",
+        "SECRET_KEY": "a-production-secret-" + "k" * 40,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+    }
     result = subprocess.run(
         [sys.executable, "manage.py", "seed_demo"],
         cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "DEBUG": "false", "SECRET_KEY": "a-production-secret-" + "k" * 40},
+        env={**os.environ, **production},
         capture_output=True,
         text=True,
         timeout=120,

@@ -2,16 +2,13 @@
 (aiosmtpd on loopback): a send interrupted before then is retried without a second copy, and
 one whose answer never came is ambiguous and not resent."""
 
-from datetime import timedelta
-
 import pytest
 from django.core.mail import EmailMessage, get_connection
-from django.utils import timezone
 
 from community import digest, tasks
 from community.digest import delivery
 from community.models import DigestDelivery
-from tests.factories import NotificationFactory, ThreadFactory, UserFactory
+from tests.community.test_digest_sending import learner_with_news
 from tests.integration.smtp_sink import SmtpSink
 
 
@@ -52,21 +49,9 @@ def test_a_send_stopped_before_the_end_of_data_leaves_nothing_at_the_server(sink
     assert [received.parse()["Subject"] for received in sink.messages] == ["Digest 2"]
 
 
-def due_learner():
-    user = UserFactory(digest_hour=0)
-    someone = UserFactory(digest_frequency="off")
-    NotificationFactory(
-        recipient=user,
-        actor=someone,
-        thread=ThreadFactory(author=someone),
-        created_at=timezone.now() - timedelta(hours=1),
-    )
-    return user
-
-
 @pytest.mark.django_db
 def test_a_digest_is_marked_sent_with_its_hand_over_time(sink):
-    user = due_learner()
+    user = learner_with_news()
     tasks.send_digest_batch([user.pk])
     delivery = DigestDelivery.objects.get(user=user)
     assert (delivery.status, sink.count()) == ("sent", 1)
@@ -77,7 +62,7 @@ def test_a_digest_is_marked_sent_with_its_hand_over_time(sink):
 def test_a_claim_taken_over_before_the_end_of_data_is_not_sent(sink, monkeypatch):
     """The sweep (or a retry) took the claim while the content was going out: the old worker
     drops the message before handing it over, and sends the rest of its batch."""
-    first, second = due_learner(), due_learner()
+    first, second = learner_with_news(), learner_with_news()
     original = delivery._still_ours
 
     def taken_over_for_first(delivery):
@@ -96,7 +81,7 @@ def test_a_claim_taken_over_before_the_end_of_data_is_not_sent(sink, monkeypatch
 def test_a_digest_whose_answer_never_comes_is_ambiguous_and_not_resent(sink, settings, caplog):
     settings.DIGEST_SMTP_TIMEOUT = 0.5
     sink.delay = 2  # the server keeps the message and answers after the sender gave up
-    user = due_learner()
+    user = learner_with_news()
     with pytest.raises(digest.DigestSendError):
         digest.send_digests(user_ids=[user.pk])
     delivery = DigestDelivery.objects.get(user=user)

@@ -5,16 +5,14 @@ address, not all of them at the proxy's. Visitors come from different loopback a
 in the one Redis."""
 
 import shutil
-import urllib.parse
-from http.cookies import SimpleCookie
 
 import pytest
 
 from accounts.hashers import Argon2Hasher
 from bench.cluster import Cluster, manage, production_env
-from bench.login import CSRF_FIELD, LOGIN_PATH, cookie_header, cookies_from, request
 from tests.factories import PASSWORD, UserFactory
 from tests.integration.conftest import _database_url
+from tests.system.browser import Browser
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -41,46 +39,9 @@ def site(transactional_db, broker_url):
         running.down()
 
 
-class Visitor:
-    """One person at one client address, with their own cookies (kept by hand: production marks
-    them Secure and this is plain HTTP)."""
-
-    def __init__(self, site: Cluster, address: str):
-        self.port = site.port
-        self.address = address
-        self.jar = SimpleCookie()
-
-    def _send(self, method: str, path: str, *, body=None, headers=None):
-        response, page = request(
-            "127.0.0.1",
-            self.port,
-            method,
-            path,
-            body=body,
-            headers={**(headers or {}), "Cookie": cookie_header(self.jar)},
-            source_address=(self.address, 0),
-        )
-        cookies_from(response, self.jar)
-        return response.status, page
-
-    def sign_in(self, email: str, password: str) -> tuple[int, str]:
-        """The login form, as a browser fills it in: the POST's status and page."""
-        status, page = self._send("GET", LOGIN_PATH)
-        assert status == 200, f"the login page answered {status}"
-        form = {"login": email, "password": password, "csrfmiddlewaretoken": CSRF_FIELD.search(page).group(1)}
-        return self._send(
-            "POST",
-            LOGIN_PATH,
-            body=urllib.parse.urlencode(form),
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Referer": f"http://127.0.0.1:{self.port}{LOGIN_PATH}",
-            },
-        )
-
-    def is_signed_in_as(self, user) -> bool:
-        status, page = self._send("GET", "/settings/")
-        return status == 200 and f"Account menu for</span> {user.username}" in page
+def visitor(site: Cluster, address: str) -> Browser:
+    """One person at one client address, as nginx sees them."""
+    return Browser(site.port, address=address)
 
 
 def member(username: str):
@@ -93,29 +54,31 @@ def member(username: str):
 
 def test_an_attacker_address_failing_against_one_account_does_not_stop_another_member_signing_in(site):
     ada, bob = member("ada"), member("bob")
-    attacker = Visitor(site, "127.0.0.2")
-    statuses = [attacker.sign_in(ada.email, f"guess-{n}")[0] for n in range(12)]
+    attacker = visitor(site, "127.0.0.2")
+    statuses = [attacker.sign_in(ada.email, f"guess-{n}")[0].status for n in range(12)]
     assert statuses[:5] == [200] * 5, statuses  # wrong password, said on the form
     assert statuses[5:] == [429] * 7, statuses  # ada's account, then the attacker's address, locked
 
-    bob_at_home = Visitor(site, "127.0.0.3")
-    assert bob_at_home.sign_in(bob.email, PASSWORD)[0] == 302
+    bob_at_home = visitor(site, "127.0.0.3")
+    assert bob_at_home.sign_in(bob.email, PASSWORD)[0].status == 302
     assert bob_at_home.is_signed_in_as(bob)
-    status, page = Visitor(site, "127.0.0.2").sign_in(bob.email, PASSWORD)
-    assert status == 429 and LOCKED in page, "the attacker's own address is refused"
+    response, page = visitor(site, "127.0.0.2").sign_in(bob.email, PASSWORD)
+    assert response.status == 429 and LOCKED in page, "the attacker's own address is refused"
 
 
 def test_failures_against_one_account_from_many_addresses_lock_it_while_another_member_signs_in(site):
     ada, bob = member("ada"), member("bob")
-    statuses = [Visitor(site, f"127.0.0.{10 + n}").sign_in(ada.email, f"guess-{n}")[0] for n in range(6)]
+    statuses = [
+        visitor(site, f"127.0.0.{10 + n}").sign_in(ada.email, f"guess-{n}")[0].status for n in range(6)
+    ]
     assert statuses == [200] * 5 + [429], statuses
 
-    ada_at_home = Visitor(site, "127.0.0.30")
-    status, page = ada_at_home.sign_in(ada.email, PASSWORD)
-    assert status == 429 and LOCKED in page
+    ada_at_home = visitor(site, "127.0.0.30")
+    response, page = ada_at_home.sign_in(ada.email, PASSWORD)
+    assert response.status == 429 and LOCKED in page
     assert f'value="{ada.email}"' in page
     assert not ada_at_home.is_signed_in_as(ada)
 
-    bob_at_home = Visitor(site, "127.0.0.10")  # an address that failed once against ada
-    assert bob_at_home.sign_in(bob.email, PASSWORD)[0] == 302
+    bob_at_home = visitor(site, "127.0.0.10")  # an address that failed once against ada
+    assert bob_at_home.sign_in(bob.email, PASSWORD)[0].status == 302
     assert bob_at_home.is_signed_in_as(bob)

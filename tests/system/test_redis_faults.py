@@ -7,9 +7,7 @@ import shutil
 import signal
 import subprocess
 import time
-import urllib.parse
 from datetime import timedelta
-from http.cookies import SimpleCookie
 
 import pytest
 import redis
@@ -17,7 +15,7 @@ from django.utils import timezone
 
 from accounts.hashers import Argon2Hasher
 from bench.cluster import Cluster, free_port, manage, production_env
-from bench.login import CSRF_FIELD, LOGIN_PATH, cookie_header, cookies_from, request
+from bench.login import CSRF_FIELD, request
 from community import moderation
 from community.models import Comment, Thread
 from config.cache import EPOCH_KEY
@@ -31,6 +29,7 @@ from tests.factories import (
     build_roadmap,
 )
 from tests.integration.conftest import _database_url, wait_for
+from tests.system.browser import Browser
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -127,56 +126,8 @@ def _healthy(port: int) -> bool:
         return False
 
 
-class Browser:
-    """One visitor's cookies, kept by hand: production marks them Secure and this is plain HTTP."""
-
-    def __init__(self, port: int, slowest: dict[str, float] | None = None):
-        self.port = port
-        self.jar = SimpleCookie()
-        self.slowest = slowest if slowest is not None else {}  # "METHOD path" -> seconds
-
-    def get(self, path: str):
-        return self._send("GET", path)
-
-    def post(self, path: str, form: dict):
-        return self._send(
-            "POST",
-            path,
-            body=urllib.parse.urlencode(form),
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Referer": f"http://127.0.0.1:{self.port}{path}",
-            },
-        )
-
-    def _send(self, method: str, path: str, *, body=None, headers=None):
-        started = time.monotonic()
-        response, page = request(
-            "127.0.0.1",
-            self.port,
-            method,
-            path,
-            body=body,
-            headers={**(headers or {}), "Cookie": cookie_header(self.jar)},
-        )
-        elapsed = time.monotonic() - started
-        label = f"{method} {path}"
-        self.slowest[label] = max(elapsed, self.slowest.get(label, 0.0))
-        cookies_from(response, self.jar)
-        return response, page
-
-    def sign_in(self, email: str, password: str):
-        """The allauth login form, as a browser fills it in; the POST's response."""
-        response, page = self.get(LOGIN_PATH)
-        assert response.status == 200
-        token = CSRF_FIELD.search(page).group(1)
-        return self.post(LOGIN_PATH, {"login": email, "password": password, "csrfmiddlewaretoken": token})
-
-
 def assert_signed_in(browser: Browser, user) -> None:
-    response, page = browser.get("/settings/")
-    assert response.status == 200, f"/settings/ answered {response.status}: not signed in"
-    assert f"Account menu for</span> {user.username}" in page
+    assert browser.is_signed_in_as(user), f"not signed in as {user.username}"
 
 
 def site_content():
