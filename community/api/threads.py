@@ -157,6 +157,7 @@ class ThreadList(generics.ListAPIView):
         if query is None:
             page = self.paginate_queryset(threads)
             return self.get_paginated_response(self.get_serializer(page, many=True).data).data
+        self.paginator.get_page_size(request)  # one page of matches, but a wrong size is still refused
         results = search_selectors.search(query=query, viewer=request.user, limit=SEARCH_LIMIT)
         if not results.searched:
             raise serializers.ValidationError({"q": [results.message]})

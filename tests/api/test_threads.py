@@ -62,6 +62,13 @@ def test_an_invalid_page_size_answers_400_saying_what_is_allowed(learner, url, p
     assert "whole number from 1 to 100" in str(error_of(response)["fields"]["page_size"])
 
 
+@pytest.mark.parametrize("page_size", ["0", ["2", "3"]])
+def test_an_invalid_page_size_answers_400_with_a_search_too(learner, page_size):
+    response = token_client(learner).get("/api/v1/threads/", {"q": "index", "page_size": page_size})
+    assert response.status_code == 400
+    assert "page_size" in error_of(response)["fields"]
+
+
 def test_the_schema_states_the_page_size_bounds(api):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     (page_size,) = [
