@@ -282,12 +282,17 @@ class CommentDetail(APIView):
     def get(self, request, pk):
         return Response(CommentSerializer(self.get_object(pk)).data)
 
-    @extend_schema(request=CommentWriteSerializer, responses=CommentSerializer, summary="Edit my comment")
+    @extend_schema(
+        request=CommentWriteSerializer(partial=True),
+        responses=CommentSerializer,
+        summary="Edit my comment (only the fields sent change)",
+    )
     def patch(self, request, pk):
         comment = self.get_object(pk)
-        given = CommentWriteSerializer(data=request.data)
+        given = CommentWriteSerializer(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
-        services.edit_comment(comment=comment, editor=request.user, body=given.validated_data["body"])
+        if "body" in given.validated_data:  # an edit that sends nothing changes nothing, as PATCH does
+            services.edit_comment(comment=comment, editor=request.user, body=given.validated_data["body"])
         return Response(CommentSerializer(visible_comment(pk=pk, viewer=request.user)).data)
 
     @extend_schema(responses={204: None}, summary="Delete my comment")
