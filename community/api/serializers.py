@@ -285,7 +285,7 @@ class FlagCreateSerializerSchema(OpenApiSerializerExtension):
         schema = auto_schema._map_basic_serializer(self.target, direction)
         other_reasons = [reason for reason in Flag.Reason.values if reason != Flag.Reason.OTHER]
         schema["anyOf"] = [
-            {"properties": {"reason": {"enum": other_reasons}}},
+            {"properties": {"reason": {"type": "string", "enum": other_reasons}}},
             {"properties": {"note": {"pattern": NOT_ONLY_SPACES}}, "required": ["note"]},
         ]
         return schema
