@@ -476,6 +476,5 @@ class ResolveFlagsSerializer(ReasonSerializer):
 class SuspendSerializer(ReasonSerializer):
     until = serializers.DateTimeField(
         validators=[validate_suspension_end],
-        help_text=f"When the suspension ends: in the future, and at most {SUSPENSION_MAX_DAYS} "
-        "days from now.",
+        help_text=f"When the suspension ends: must be in the future, at most {SUSPENSION_MAX_DAYS} days ahead.",
     )
