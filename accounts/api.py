@@ -2,13 +2,14 @@
 
 from django.http import Http404
 from django.urls import path
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import names, selectors, services
 from accounts.forms import SettingsForm
 from accounts.models import ApiToken, User, username_validator
 from config.api import ApiModelSerializer
@@ -66,6 +67,7 @@ class MeSerializer(ApiModelSerializer):
             "suspended_until",
         ]
         read_only_fields = ["username", "email", "role", "date_joined", "is_suspended", "suspended_until"]
+        extra_kwargs = {"display_name": {"help_text": f"Shown beside your username. {names.RULES_IN_WORDS}"}}
 
     def update(self, instance, validated_data):
         current = {name: getattr(instance, name) for name in SettingsForm.Meta.fields}
@@ -78,6 +80,19 @@ class MeSerializer(ApiModelSerializer):
                 }
             )
         return form.save()
+
+
+class MeSerializerSchema(OpenApiSerializerExtension):
+    """States the name rules (accounts.names) for a new display name, as far as a pattern can;
+    a name kept from before stays allowed, so the answer does not promise it."""
+
+    target_class = MeSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            schema["properties"]["display_name"]["pattern"] = names.SCHEMA_PATTERN
+        return schema
 
 
 class ApiTokenSerializer(ApiModelSerializer):

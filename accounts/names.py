@@ -23,6 +23,14 @@ INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 # Control and format characters (Cf holds every bidi override, isolate and mark, and the
 # zero-width ones), private use, surrogates, unassigned, and line or paragraph separators.
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+# The same characters as a JSON Schema pattern, for the API schema (`\p{C}` is Cc, Cf, Co, Cs
+# and Cn). The role words and the names of mentors and admins no pattern can say.
+SCHEMA_PATTERN = "^[^\\p{C}\\u2028\\u2029" + "".join(f"\\u{ord(c):04x}" for c in sorted(INVISIBLE)) + "]*$"
+RULES_IN_WORDS = (
+    "No control, format, private-use or unassigned characters and no invisible letters; no role "
+    f"word ({', '.join(sorted(ROLE_WORDS))}), however it is spelled, and not close to the name of "
+    "a mentor or admin."
+)
 LOOK_ALIKES = str.maketrans(
     {
         "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",

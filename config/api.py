@@ -25,7 +25,7 @@ from rest_framework.utils.json import strict_constant
 
 from accounts import services as account_services
 from config.errors import Conflict
-from config.input_guard import database_id
+from config.input_guard import LARGEST_ID, database_id
 
 # --- Authentication ---------------------------------------------------------------------
 
@@ -201,8 +201,9 @@ CURSOR_PATTERN = "^[A-Za-z0-9+/]*={0,2}$"
 
 
 class StrictPageSize:
-    """`page_size` is a whole number from 1 (more than MAX_PAGE_SIZE gives MAX_PAGE_SIZE): any
-    other value answers 400 instead of being ignored, and the schema says so."""
+    """`page_size` is a whole number from 1 (more than MAX_PAGE_SIZE gives MAX_PAGE_SIZE, up to
+    the largest number database_id reads): any other value answers 400 instead of being
+    ignored, and the schema says so."""
 
     def get_page_size(self, request):
         given = request.query_params.getlist(self.page_size_query_param)
@@ -219,7 +220,7 @@ class StrictPageSize:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
-                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}
                 parameter["description"] = (
                     f"Results per page, from 1 (default {self.page_size}); more than "
                     f"{self.max_page_size} gives {self.max_page_size}."

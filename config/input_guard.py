@@ -73,9 +73,12 @@ class InputGuardMiddleware:
         return self.get_response(request)
 
 
+LARGEST_ID = 10**18 - 1  # every number of 18 digits fits a bigint column
+
+
 def database_id(value: str) -> int | None:
     """`value` as a row id if it is one, else None: ASCII digits only (`"²".isdigit()` is true,
     and int() refuses it) and small enough for a bigint column, so a lookup never raises."""
-    if value.isascii() and value.isdigit() and 0 < len(value) <= 18 and int(value) > 0:
+    if value.isascii() and value.isdigit() and 0 < len(value) <= len(str(LARGEST_ID)) and int(value) > 0:
         return int(value)
     return None

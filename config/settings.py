@@ -402,6 +402,8 @@ SPECTACULAR_SETTINGS = {
         'Errors are `{"error": {"code": ..., "message": ..., "fields": {...}}}`.'
     ),
     "VERSION": "1.0.0",
+    # 3.1: its schemas are JSON Schema, which can say what a key may hold (`propertyNames`).
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
@@ -417,6 +419,10 @@ SPECTACULAR_SETTINGS = {
         "FlagReasonEnum": "community.models.Flag.Reason",
         "FlagReasonWithoutNoteEnum": ["spam", "abuse", "off_topic"],
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.state_that_requests_hold_no_nul",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

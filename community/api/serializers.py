@@ -285,7 +285,7 @@ class FlagCreateSerializerSchema(OpenApiSerializerExtension):
         schema = auto_schema._map_basic_serializer(self.target, direction)
         other_reasons = [reason for reason in Flag.Reason.values if reason != Flag.Reason.OTHER]
         schema["anyOf"] = [
-            {"properties": {"reason": {"enum": other_reasons}}},
+            {"properties": {"reason": {"type": "string", "enum": other_reasons}}},
             {"properties": {"note": {"pattern": NOT_ONLY_SPACES}}, "required": ["note"]},
         ]
         return schema
@@ -476,6 +476,5 @@ class ResolveFlagsSerializer(ReasonSerializer):
 class SuspendSerializer(ReasonSerializer):
     until = serializers.DateTimeField(
         validators=[validate_suspension_end],
-        help_text=f"When the suspension ends: in the future, and at most {SUSPENSION_MAX_DAYS} "
-        "days from now.",
+        help_text=f"When the suspension ends: must be in the future, at most {SUSPENSION_MAX_DAYS} days ahead.",
     )

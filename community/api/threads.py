@@ -157,6 +157,7 @@ class ThreadList(generics.ListAPIView):
         if query is None:
             page = self.paginate_queryset(threads)
             return self.get_paginated_response(self.get_serializer(page, many=True).data).data
+        self.paginator.get_page_size(request)  # one page of matches, but a wrong size is still refused
         results = search_selectors.search(query=query, viewer=request.user, limit=SEARCH_LIMIT)
         if not results.searched:
             raise serializers.ValidationError({"q": [results.message]})
@@ -281,12 +282,17 @@ class CommentDetail(APIView):
     def get(self, request, pk):
         return Response(CommentSerializer(self.get_object(pk)).data)
 
-    @extend_schema(request=CommentWriteSerializer, responses=CommentSerializer, summary="Edit my comment")
+    @extend_schema(
+        request=CommentWriteSerializer(partial=True),
+        responses=CommentSerializer,
+        summary="Edit my comment (only the fields sent change)",
+    )
     def patch(self, request, pk):
         comment = self.get_object(pk)
-        given = CommentWriteSerializer(data=request.data)
+        given = CommentWriteSerializer(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
-        services.edit_comment(comment=comment, editor=request.user, body=given.validated_data["body"])
+        if "body" in given.validated_data:  # an edit that sends nothing changes nothing, as PATCH does
+            services.edit_comment(comment=comment, editor=request.user, body=given.validated_data["body"])
         return Response(CommentSerializer(visible_comment(pk=pk, viewer=request.user)).data)
 
     @extend_schema(responses={204: None}, summary="Delete my comment")

@@ -162,6 +162,19 @@ def test_an_edit_needs_a_body(author, comment):
     assert "body" in error_of(response)["fields"]
 
 
+def test_an_edit_that_sends_no_body_leaves_the_comment_as_it_was(author, comment):
+    response = token_client(author).patch(f"/api/v1/comments/{comment.pk}/", {}, format="json")
+    assert response.status_code == 200
+    assert response.json()["body"] == comment.body
+    comment.refresh_from_db()
+    assert comment.edited_at is None
+
+
+@pytest.mark.parametrize("role", ["learner", "mentor"])
+def test_an_empty_edit_of_another_members_comment_is_forbidden(client_as, comment, role):
+    assert client_as(role).patch(f"/api/v1/comments/{comment.pk}/", {}, format="json").status_code == 403
+
+
 @pytest.mark.parametrize(
     ("role", "status"),
     [

@@ -62,12 +62,20 @@ def test_an_invalid_page_size_answers_400_saying_what_is_allowed(learner, url, p
     assert "whole number from 1 to 100" in str(error_of(response)["fields"]["page_size"])
 
 
+@pytest.mark.parametrize("page_size", ["0", ["2", "3"]])
+def test_an_invalid_page_size_answers_400_with_a_search_too(learner, page_size):
+    response = token_client(learner).get("/api/v1/threads/", {"q": "index", "page_size": page_size})
+    assert response.status_code == 400
+    assert "page_size" in error_of(response)["fields"]
+
+
 def test_the_schema_states_the_page_size_bounds(api):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     (page_size,) = [
         p for p in schema["paths"]["/api/v1/threads/"]["get"]["parameters"] if p["name"] == "page_size"
     ]
     assert page_size["schema"]["minimum"] == 1
+    assert page_size["schema"]["maximum"] == 999_999_999_999_999_999
     assert "100" in page_size["description"]
 
 
@@ -431,6 +439,11 @@ def test_spellings_of_a_page_size_share_one_cached_list_and_later_pages_are_not_
 
 def test_a_page_size_too_long_to_be_a_number_is_a_bad_request(client):
     assert client.get("/api/v1/threads/", {"page_size": "9" * 5000}).status_code == 400
+
+
+@pytest.mark.parametrize(("page_size", "expected"), [("9" * 18, 200), ("1" + "0" * 18, 400)])
+def test_the_page_size_schema_maximum_is_the_largest_accepted(learner, page_size, expected):
+    assert token_client(learner).get("/api/v1/me/follows/", {"page_size": page_size}).status_code == expected
 
 
 @pytest.mark.parametrize(("answered", "expected"), [("true", 200), ("false", 200), ("1", 200), ("", 400)])
