@@ -1,8 +1,8 @@
 """schemathesis fuzzes the live API from its own schema, on PostgreSQL, signed in with a token.
 
-Every operation gets up to 75 examples of schema-valid data (hypothesis runs fewer when an
-operation's inputs have fewer distinct values, as GET /me/ has one), 25 of invalid data, and,
-when its path names a roadmap, topic or member, 40 more with real ones so that the fuzzing
+Every operation gets up to 50 examples of schema-valid data (hypothesis runs fewer when an
+operation's inputs have fewer distinct values, as GET /me/ has one), 20 of invalid data, and,
+when its path names a roadmap, topic or member, 30 more with real ones so that the fuzzing
 reaches past the 404s. In the same way, the schema-valid bodies name real tags and topics and
 end a suspension in the future (name_existing_things): the API refuses an unknown tag or topic
 and a past end with 400, rules the schema states in words, as no JSON Schema can. Every check
@@ -50,9 +50,9 @@ from tests.factories import (
     build_roadmap,
 )
 
-MAX_EXAMPLES = 75  # schema-valid data, per operation
-NEGATIVE_EXAMPLES = 25  # invalid data, per operation
-REAL_PATH_EXAMPLES = 40  # schema-valid data with real path parameters
+MAX_EXAMPLES = 50  # schema-valid data, per operation
+NEGATIVE_EXAMPLES = 20  # invalid data, per operation
+REAL_PATH_EXAMPLES = 30  # schema-valid data with real path parameters
 SHARDS = 2
 
 
