@@ -106,7 +106,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
         permissions = [
             ("moderate_community", "Can moderate threads, comments and flags"),
-            ("suspend_learner", "Can warn and suspend learners"),
         ]
 
     def __str__(self):
