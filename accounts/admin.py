@@ -2,12 +2,14 @@ from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 
+from accounts import roles
 from accounts.models import MENTORS_GROUP, User
 
 
 class RoleFilter(admin.SimpleListFilter):
+    """The roles of accounts.roles; an admin who also holds the mentor permission is an admin."""
+
     title = "role"
     parameter_name = "role"
 
@@ -16,11 +18,11 @@ class RoleFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "admin":
-            return queryset.filter(is_staff=True)
+            return queryset.filter(roles.admin_q())
         if self.value() == "mentor":
-            return queryset.filter(is_staff=False, groups__name=MENTORS_GROUP)
+            return queryset.filter(roles.mentor_q()).exclude(roles.admin_q())
         if self.value() == "learner":
-            return queryset.filter(is_staff=False).exclude(groups__name=MENTORS_GROUP)
+            return queryset.exclude(roles.admin_q()).exclude(roles.mentor_q())
         return queryset
 
 
@@ -45,11 +47,10 @@ class SuspendedFilter(admin.SimpleListFilter):
         return [("yes", "Suspended now"), ("no", "Not suspended")]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
         if self.value() == "yes":
-            return queryset.filter(suspended_until__gt=now)
+            return queryset.filter(roles.suspended_q())
         if self.value() == "no":
-            return queryset.exclude(suspended_until__gt=now)
+            return queryset.exclude(roles.suspended_q())
         return queryset
 
 
@@ -76,7 +77,8 @@ class UserAdmin(BaseUserAdmin):
         ("Digest", {"fields": ["digest_frequency", "digest_hour"]}),
         ("Moderation", {"fields": ["suspended_until", "suspension_reason"]}),
         ("Roles", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
-                   "description": f"Add a user to the “{MENTORS_GROUP}” group to make them a mentor."}),
+                   "description": f"Add a user to the “{MENTORS_GROUP}” group to make them a mentor "
+                                  "(or give them “Can moderate threads, comments and flags”)."}),
         ("Dates", {"fields": ["date_joined", "last_login"]}),
     ]  # fmt: skip
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "username", "password1", "password2"]})]

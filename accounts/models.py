@@ -106,7 +106,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
         permissions = [
             ("moderate_community", "Can moderate threads, comments and flags"),
-            ("suspend_learner", "Can warn and suspend learners"),
         ]
 
     def __str__(self):
@@ -124,17 +123,31 @@ class User(AbstractBaseUser, PermissionsMixin):
     def public_name(self):
         return self.display_name or self.username
 
+    # The roles are defined in accounts.roles (which builds its queries on this model);
+    # these properties let templates and serializers read them.
     @property
     def is_suspended(self):
-        return self.suspended_until is not None and self.suspended_until > now()
+        from accounts import roles
+
+        return roles.is_suspended(self)
+
+    @property
+    def is_admin(self):
+        from accounts import roles
+
+        return roles.is_admin(self)
 
     @cached_property
     def is_mentor(self):
-        return self.groups.filter(name=MENTORS_GROUP).exists()
+        """Selectors that read many users fill this in with `roles.is_mentor_annotation`."""
+        from accounts import roles
+
+        return roles.is_mentor(self)
 
     @property
     def role(self):
-        if self.is_staff:
+        """The role a badge shows: "admin", "mentor" or "learner"."""
+        if self.is_admin:
             return "admin"
         if self.is_mentor:
             return "mentor"

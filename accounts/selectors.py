@@ -2,16 +2,17 @@
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
-from accounts.models import MENTORS_GROUP, User
+from accounts import roles
+from accounts.models import User
 
 
 def public_profile(*, username: str) -> User:
-    """The active user with this username (any case), or 404."""
-    return get_object_or_404(User, username__iexact=username, is_active=True)
+    """The active user with this username (any case), or 404; their role read with them."""
+    users = User.objects.annotate(is_mentor=roles.is_mentor_annotation("pk"))
+    return get_object_or_404(users, username__iexact=username, is_active=True)
 
 
 def has_verified_email(user) -> bool:
@@ -38,21 +39,14 @@ def active_users_by_username(*, usernames: list[str]) -> dict[str, User]:
 
 
 def staff_and_mentor_names(*, exclude_user_id=None) -> list[str]:
-    """The usernames and display names of admins and mentors (no one else may take them)."""
+    """The usernames and display names of admins and mentors, suspended or not (no one
+    else may take them)."""
     names = (
-        User.objects.filter(Q(is_staff=True) | Q(groups__name=MENTORS_GROUP), is_active=True)
+        User.objects.filter(roles.admin_q() | roles.mentor_q())
         .exclude(pk=exclude_user_id)
         .values_list("username", "display_name")
-        .distinct()
     )
     return [name for pair in names for name in pair if name]
-
-
-def is_mentor_annotation(user_id_field: str) -> Exists:
-    """Whether the user that `user_id_field` of each row names is a mentor, for `.annotate()`."""
-    return Exists(
-        User.groups.through.objects.filter(user_id=OuterRef(user_id_field), group__name=MENTORS_GROUP)
-    )
 
 
 STANDING_FIELDS = ("is_active", "is_staff", "is_superuser", "suspended_until", "suspension_reason")

@@ -7,16 +7,18 @@ answer a boolean; `posting_block` explains, in words for the user, why they cann
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts import roles
 from accounts.selectors import has_verified_email
 from community.models import Comment, Status, Thread
 
 
 def is_moderator(user) -> bool:
-    """Mentors (the Mentors group's permission) and admins (staff), while active and not
-    suspended: every moderation power, and the sight of hidden posts, goes through here."""
-    if not (user.is_authenticated and user.is_active) or user.is_suspended:
+    """Mentors and admins (accounts.roles) while not suspended: every moderation power, and
+    the sight of hidden posts, goes through here. A suspended mentor keeps the role, so its
+    badge and its protection from other mentors, but none of its powers."""
+    if not user.is_authenticated or roles.is_suspended(user):
         return False
-    return user.is_staff or user.has_perm("accounts.moderate_community")
+    return roles.is_admin(user) or roles.is_mentor(user)
 
 
 def posting_block(user) -> str:
@@ -25,7 +27,7 @@ def posting_block(user) -> str:
         return "Log in to take part in discussions."
     if not user.is_active:
         return "This account is not active."
-    if user.is_suspended:
+    if roles.is_suspended(user):
         until = date_format(timezone.localtime(user.suspended_until), "DATETIME_FORMAT")
         reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
         return f"Your account is suspended until {until}. You can read, but not post.{reason}"
@@ -87,15 +89,15 @@ def can_manage_tags(user) -> bool:
 
 
 def _is_protected(user) -> bool:
-    """Mentors and admins: only admins may act against them."""
-    return user is not None and (user.is_staff or user.has_perm("accounts.moderate_community"))
+    """Mentors and admins, suspended or not: only admins may act against them."""
+    return user is not None and (roles.is_admin(user) or roles.is_mentor(user))
 
 
 def can_moderate_user(actor, user) -> bool:
     """Warn or suspend: mentors act on learners only; admins on anyone but themselves."""
     if not is_moderator(actor) or user is None or actor.pk == user.pk:
         return False
-    return actor.is_staff or not _is_protected(user)
+    return roles.is_admin(actor) or not _is_protected(user)
 
 
 def can_moderate_content(actor, post: Thread | Comment) -> bool:
@@ -106,7 +108,7 @@ def can_moderate_content(actor, post: Thread | Comment) -> bool:
     author = post.author
     if author is None or author.pk == actor.pk:
         return True
-    return actor.is_staff or not _is_protected(author)
+    return roles.is_admin(actor) or not _is_protected(author)
 
 
 def moderation_refusal(actor, user) -> str:

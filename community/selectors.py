@@ -13,7 +13,8 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.selectors import is_mentor_annotation, remember_verified_email
+from accounts.roles import is_mentor_annotation
+from accounts.selectors import remember_verified_email
 from community import permissions, versions
 from community.models import (
     Bookmark,

@@ -7,11 +7,13 @@ the API, a mentor, the admin, allauth):
   thread they posted in, a topic's and its roadmap's on the threads about it, a tag's on the
   threads it marks. A rename or a deletion (posts of a deleted account are "a former
   member"'s) retires those threads' pages at once. So does a change of an author's role (the
-  admin and mentor badges): `is_staff`, or joining or leaving the Mentors group.
+  admin and mentor badges, accounts.roles): `is_staff`, `is_active` or `is_superuser`, a
+  group joined or left, a permission given or taken, directly or from their groups.
 """
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
@@ -36,8 +38,10 @@ def comment_changed(sender, instance, **kwargs):
 
 
 @receiver(m2m_changed, sender=User.groups.through)
+@receiver(m2m_changed, sender=User.user_permissions.through)
 def roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    """A user joined or left a group (from either side): their posts' role badges may change."""
+    """A user joined or left a group, or was given or lost a permission (from either side):
+    their posts' role badges may change."""
     if action not in {"post_add", "post_remove", "pre_clear"}:
         return
     if not reverse:
@@ -46,6 +50,24 @@ def roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
         user_ids = set(instance.user_set.values_list("pk", flat=True))
     else:
         user_ids = set(pk_set or ())
+    _retire_threads_of(user_ids)
+
+
+@receiver(m2m_changed, sender=Group.permissions.through)
+def group_permissions_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A group gained or lost permissions (from either side): its members' badges may change."""
+    if action not in {"post_add", "post_remove", "pre_clear"}:
+        return
+    if not reverse:
+        group_ids = {instance.pk}
+    elif action == "pre_clear":
+        group_ids = set(instance.group_set.values_list("pk", flat=True))
+    else:
+        group_ids = set(pk_set or ())
+    _retire_threads_of(set(User.objects.filter(groups__in=group_ids).values_list("pk", flat=True)))
+
+
+def _retire_threads_of(user_ids) -> None:
     for user_id in user_ids:
         versions.threads_changed(set(_threads_of_author(user_id)))
 
@@ -67,7 +89,7 @@ def _threads_of_author(user_id) -> set[int]:
 
 # What each thread page and list shows of other rows, and the threads that show it.
 SHOWN = [
-    (User, {"username", "display_name", "is_staff"}, _threads_of_author),
+    (User, {"username", "display_name", "is_staff", "is_active", "is_superuser"}, _threads_of_author),
     (Topic, {"title", "slug"}, lambda pk: Thread.objects.filter(topic_id=pk).values_list("pk", flat=True)),
     (
         Roadmap,

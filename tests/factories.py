@@ -39,7 +39,7 @@ class MentorFactory(UserFactory):
                 group.permissions.set(
                     Permission.objects.filter(
                         content_type__app_label="accounts",
-                        codename__in=["moderate_community", "suspend_learner"],
+                        codename__in=["moderate_community"],
                     )
                 )
             self.groups.add(group)

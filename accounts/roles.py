@@ -1,0 +1,62 @@
+"""Who is an admin, who is a mentor, who is suspended: defined once, here, for every app.
+
+- An admin is an active member with `is_staff`.
+- A mentor is an active member who holds the `accounts.moderate_community` permission:
+  through a group (the Mentors group is the usual way), given directly, or as a superuser.
+  That is Django's `has_perm`; `mentor_q` says the same of a queryset's rows.
+- A member is suspended while `suspended_until` is in the future.
+
+A role is held whether or not its holder is suspended: the Mentor and Admin badges, the
+reservation of their names (accounts.names) and the protection from other mentors'
+moderation follow the role. The powers (community.permissions.is_moderator) need the role
+and no suspension.
+"""
+
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from accounts.models import User
+
+MODERATE_COMMUNITY = "accounts.moderate_community"
+
+
+def is_admin(user) -> bool:
+    return user.is_authenticated and user.is_active and user.is_staff
+
+
+def is_mentor(user) -> bool:
+    """Holds the moderation permission (an admin usually does too: ask `is_admin` first)."""
+    return user.is_authenticated and user.has_perm(MODERATE_COMMUNITY)
+
+
+def is_suspended(user) -> bool:
+    return (
+        user.is_authenticated and user.suspended_until is not None and user.suspended_until > timezone.now()
+    )
+
+
+def admin_q() -> Q:
+    """`is_admin` for the rows of a User queryset."""
+    return Q(is_active=True, is_staff=True)
+
+
+def mentor_q() -> Q:
+    """`is_mentor` for the rows of a User queryset, without joins (no duplicate rows)."""
+    app_label, codename = MODERATE_COMMUNITY.split(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    given = User.user_permissions.through.objects.filter(user_id=OuterRef("pk"), permission__in=permission)
+    through_group = User.groups.through.objects.filter(
+        user_id=OuterRef("pk"), group__permissions__in=permission
+    )
+    return Q(is_active=True) & (Q(is_superuser=True) | Exists(given) | Exists(through_group))
+
+
+def suspended_q() -> Q:
+    """`is_suspended` for the rows of a User queryset."""
+    return Q(suspended_until__gt=timezone.now())
+
+
+def is_mentor_annotation(user_id_field: str) -> Exists:
+    """Whether the user that `user_id_field` of each row names is a mentor, for `.annotate()`."""
+    return Exists(User.objects.filter(mentor_q(), pk=OuterRef(user_id_field)))
