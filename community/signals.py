@@ -37,39 +37,35 @@ def comment_changed(sender, instance, **kwargs):
     versions.viewer_changed(instance.author_id)  # it may be hidden from others, not from them
 
 
+def _m2m_changed_ids(instance, action, reverse, pk_set, reverse_set: str) -> set[int] | None:
+    """The ids on the forward side of an m2m change that touched them, whichever side it was
+    made from; None for the actions that change nothing (pre_add, post_clear, ...)."""
+    if action not in {"post_add", "post_remove", "pre_clear"}:
+        return None
+    if not reverse:
+        return {instance.pk}
+    if action == "pre_clear":
+        return set(getattr(instance, reverse_set).values_list("pk", flat=True))
+    return set(pk_set or ())
+
+
 @receiver(m2m_changed, sender=User.groups.through)
 @receiver(m2m_changed, sender=User.user_permissions.through)
 def roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
     """A user joined or left a group, or was given or lost a permission (from either side):
     their posts' role badges may change."""
-    if action not in {"post_add", "post_remove", "pre_clear"}:
-        return
-    if not reverse:
-        user_ids = {instance.pk}
-    elif action == "pre_clear":
-        user_ids = set(instance.user_set.values_list("pk", flat=True))
-    else:
-        user_ids = set(pk_set or ())
-    _retire_threads_of(user_ids)
+    user_ids = _m2m_changed_ids(instance, action, reverse, pk_set, "user_set")
+    if user_ids:
+        versions.threads_changed(_threads_of_authors(user_ids))
 
 
 @receiver(m2m_changed, sender=Group.permissions.through)
 def group_permissions_changed(sender, instance, action, reverse, pk_set, **kwargs):
     """A group gained or lost permissions (from either side): its members' badges may change."""
-    if action not in {"post_add", "post_remove", "pre_clear"}:
-        return
-    if not reverse:
-        group_ids = {instance.pk}
-    elif action == "pre_clear":
-        group_ids = set(instance.group_set.values_list("pk", flat=True))
-    else:
-        group_ids = set(pk_set or ())
-    _retire_threads_of(set(User.objects.filter(groups__in=group_ids).values_list("pk", flat=True)))
-
-
-def _retire_threads_of(user_ids) -> None:
-    for user_id in user_ids:
-        versions.threads_changed(set(_threads_of_author(user_id)))
+    group_ids = _m2m_changed_ids(instance, action, reverse, pk_set, "group_set")
+    if group_ids:
+        members = User.objects.filter(groups__in=group_ids).values_list("pk", flat=True)
+        versions.threads_changed(_threads_of_authors(set(members)))
 
 
 def _renamed(instance, fields: set[str], update_fields) -> bool:
@@ -80,11 +76,16 @@ def _renamed(instance, fields: set[str], update_fields) -> bool:
     return bool(before) and any(before[name] != getattr(instance, name) for name in fields)
 
 
-def _threads_of_author(user_id) -> set[int]:
-    threads = set(Thread.objects.filter(author_id=user_id).values_list("pk", flat=True))
+def _threads_of_authors(user_ids) -> set[int]:
+    """The threads these users started or commented on, in two queries however many users."""
+    threads = set(Thread.objects.filter(author_id__in=user_ids).values_list("pk", flat=True))
     return threads | set(
-        Comment.objects.filter(author_id=user_id).values_list("thread_id", flat=True).distinct()
+        Comment.objects.filter(author_id__in=user_ids).values_list("thread_id", flat=True).distinct()
     )
+
+
+def _threads_of_author(user_id) -> set[int]:
+    return _threads_of_authors([user_id])
 
 
 # What each thread page and list shows of other rows, and the threads that show it.
