@@ -37,7 +37,7 @@ seed: migrate
 run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# The suite runs in parallel, one pytest-xdist worker per core, at most 6 (TEST_WORKERS=1 for one
+# The suite runs in parallel, one pytest-xdist worker per core, at most 6 (TEST_WORKERS=0 for one
 # process); each worker has its own test database and Redis databases (tests/workers.py).
 TEST_WORKERS ?= auto
 test: install-dev var

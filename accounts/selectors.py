@@ -73,4 +73,4 @@ def refresh_standing(user, *, permissions: bool = False) -> None:
         for cached in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
             if hasattr(user, cached):  # request.user is a lazy proxy: delattr reaches the user
                 delattr(user, cached)
-        user._perm_cache = ModelBackend().get_all_permissions(user) if user.is_active else set()
+        ModelBackend().get_all_permissions(user)  # reads them afresh into user._perm_cache

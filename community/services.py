@@ -408,6 +408,7 @@ def _reaction_refusal(user, target) -> str:
 @transaction.atomic
 def accept_answer(*, thread: Thread, comment: Comment, user, reason: str = "") -> bool:
     """Mark (or, if it is already marked, unmark) a comment as the thread's accepted answer."""
+    account_selectors.refresh_standing(user, permissions=True)
     _require(
         permissions.can_accept_answer(user, thread),
         "Only the thread's author or a mentor can accept an answer.",
@@ -498,5 +499,6 @@ def turn_off_digests(*, user) -> None:
 
 
 def create_tag(*, user, name: str, slug: str, description: str = "") -> Tag:
+    account_selectors.refresh_standing(user, permissions=True)
     _require(permissions.can_manage_tags(user), "Only mentors and admins create tags.")
     return Tag.objects.create(name=name.strip(), slug=slug, description=description.strip())

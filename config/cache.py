@@ -85,6 +85,7 @@ class ResilientRedisCache(RedisCache):
         self._fallback = self.make_fallback()
         self._redis_down_until = 0.0
         self._epoch_move_pending = False
+        self._failures = 0
         self._watcher: threading.Thread | None = None
         self._watcher_lock = threading.Lock()
         os.register_at_fork(after_in_child=self._after_fork)
@@ -104,6 +105,7 @@ class ResilientRedisCache(RedisCache):
             return
         with self._watcher_lock:
             self._epoch_move_pending = True
+            self._failures += 1
             if self._watcher is None:
                 self._watcher = threading.Thread(
                     target=self._move_epoch_when_redis_answers, name="cache-epoch", daemon=True
@@ -114,6 +116,7 @@ class ResilientRedisCache(RedisCache):
         """Runs in a thread of its own from the first failure until Redis takes a new epoch."""
         while True:
             time.sleep(RECOVERY_POLL)
+            failures = self._failures
             try:
                 RedisCache.set(self, EPOCH_KEY, uuid.uuid4().hex, None)
             except (ConnectionInterrupted, RedisError, OSError):
@@ -121,6 +124,8 @@ class ResilientRedisCache(RedisCache):
             clear_local_memos()
             self._fallback.clear()
             with self._watcher_lock:
+                if self._failures != failures:
+                    continue  # a call failed while the epoch moved: what it lost needs another move
                 self._epoch_move_pending = False
                 self._redis_down_until = 0.0
                 self._watcher = None

@@ -9,8 +9,6 @@ database `TEST_BROKER_DB + N` (8 by default). A serial run is worker 0.
 import os
 from urllib.parse import urlsplit
 
-from asgiref.local import Local
-
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", … under xdist, else ""
 REDIS_DATABASES = 16  # redis-server's default `databases`
 
@@ -40,7 +38,7 @@ def isolate_cache() -> None:
     """Point the Django caches (and REDIS_URL, for child processes) at this worker's database.
     Called before any test runs; connections already opened are dropped."""
     from django.conf import settings
-    from django.core.cache import caches
+    from django.test.signals import clear_cache_handlers
 
     shared = os.environ.get("REDIS_URL")
     if not shared:
@@ -56,12 +54,9 @@ def isolate_cache() -> None:
         return
     own = _with_database(shared, base + index())
     os.environ["REDIS_URL"] = own
-    settings.REDIS_URL = own
     for alias in settings.CACHES.values():
         if alias.get("LOCATION") == shared:
             alias["LOCATION"] = own
     if settings.CELERY_BROKER_URL == shared:
         settings.CELERY_BROKER_URL = own
-    caches.close_all()
-    caches._settings = caches.settings = caches.configure_settings(None)
-    caches._connections = Local()
+    clear_cache_handlers(setting="CACHES")

@@ -57,6 +57,7 @@ def main() -> int:
             result = subprocess.run(
                 [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args],
                 cwd=ROOT,
+                env={**os.environ, "STEPWISE_FAIL_ON_SKIP": "1"},  # a skipped test proves nothing here
                 capture_output=True,
                 text=True,
             )

@@ -16,7 +16,7 @@ phase or scenario this test does not run (coverage, stateful links) pass trivial
 
 The operations are dealt out to SHARDS tests, each with its own live server and data, so that
 pytest-xdist runs them side by side (`-n SHARDS`); together they fuzz every operation. Each
-shard's figures are printed at the end of the run (tests/api/conftest.py), from any worker.
+shard's figures are printed at the end of the run (tests/conftest.py), from any worker.
 """
 
 import logging
