@@ -115,21 +115,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_redis)
 
 
-FUZZING_FIGURES = []  # (test id, figures) recorded with record_property("schemathesis", …)
+FIGURES = []  # (test id, text) recorded with record_property("figures", text)
 
 
 def pytest_runtest_logreport(report):
-    """Collect the API fuzzing's figures (tests/api/test_schemathesis.py) as reports arrive:
-    under xdist they come from the workers, whose output is not shown."""
+    """Collect the figures tests record (the API fuzzing's, the digest crash test's) as reports
+    arrive: under xdist they come from the workers, whose output is not shown."""
     if report.when == "call":
-        FUZZING_FIGURES.extend(
-            (report.nodeid, value) for name, value in report.user_properties if name == "schemathesis"
-        )
+        FIGURES.extend((report.nodeid, value) for name, value in report.user_properties if name == "figures")
 
 
 def pytest_terminal_summary(terminalreporter):
-    for _, figures in sorted(FUZZING_FIGURES):
-        terminalreporter.write_line(f"schemathesis {figures}")
+    for _, figures in sorted(FIGURES):
+        terminalreporter.write_line(figures)
 
 
 @pytest.hookimpl(trylast=True)

@@ -227,8 +227,8 @@ def test_the_live_api_conforms_to_its_schema_under_fuzzing(
         operations, examples, failures = fuzz_all(schema, real, shard=shard, session=session, headers=headers)
     elapsed = time.monotonic() - started
     record_property(
-        "schemathesis",
-        f"shard {shard + 1} of {SHARDS}: {operations} operations, {sum(examples.values())} examples "
+        "figures",
+        f"schemathesis shard {shard + 1} of {SHARDS}: {operations} operations, {sum(examples.values())} examples "
         f"(fewest {min(examples.values())}, most {max(examples.values())} per operation), "
         f"{len(failures)} failing runs, {elapsed:.0f}s",
     )

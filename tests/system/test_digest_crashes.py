@@ -57,7 +57,7 @@ def due_learners(count: int) -> set[int]:
 
 
 def test_a_worker_killed_eight_times_doubles_nothing_and_loses_only_what_smtp_cannot_tell(
-    start_worker, smtp_sink, send_task
+    start_worker, smtp_sink, send_task, record_property
 ):
     expected = due_learners(LEARNERS)
     smtp_sink.reply_delay = 0.003  # every answer of the server takes a while: kills land mid-send
@@ -131,9 +131,10 @@ def test_a_worker_killed_eight_times_doubles_nothing_and_loses_only_what_smtp_ca
         for user_id in pending - ambiguous
     ]
     slowest = max(recoveries, default=0.0)
-    print(
-        f"\n{LEARNERS} digests, {KILLS} kills: {len(ambiguous)} ambiguous, 0 doubled, 0 lost; "
+    record_property(
+        "figures",
+        f"digest crashes: {LEARNERS} digests, {KILLS} kills: {len(ambiguous)} ambiguous, 0 doubled, 0 lost; "
         f"{len(recoveries)} interrupted sends retried, the slowest {slowest:.1f}s after its crash "
-        f"({slowest / MINUTE:.0f} production minutes); all done in {finished_at - started:.0f}s"
+        f"({slowest / MINUTE:.0f} production minutes); all done in {finished_at - started:.0f}s",
     )
     assert slowest <= RECOVERY, f"an interrupted send waited {slowest:.0f}s after its crash"

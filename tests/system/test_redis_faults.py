@@ -240,7 +240,7 @@ PAUSE = 20  # seconds Redis stays stopped
 
 
 def test_changes_made_while_redis_hangs_show_on_the_next_request_after_it_answers(
-    site, private_redis, settings
+    site, private_redis, settings, caplog
 ):
     """Redis stopped (SIGSTOP) for 20 s while an admin's shell suspends a member and a mentor
     hides a comment: their version bumps cannot reach it. Once Redis answers, the process that
@@ -282,9 +282,12 @@ def test_changes_made_while_redis_hangs_show_on_the_next_request_after_it_answer
         private_redis.resume()
 
     wait_for(
-        lambda: private_redis.client().get(epoch_key) != epoch_before,
+        lambda: (
+            "Redis cache answers again" in caplog.text
+            and private_redis.client().get(epoch_key) != epoch_before
+        ),
         timeout=10,
-        what="the process that lost its bumps to move the cache epoch",
+        what="this process, which lost its bumps, to move the cache epoch",
     )
     for path in pages:
         response, page = Browser(port).get(path)
