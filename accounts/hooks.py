@@ -1,8 +1,7 @@
 """What the apps above accounts add to it, without accounts importing them.
 
 roadmap and community register here in their AppConfig.ready(): their part of the account
-export, their demo content for `seed_demo`, their sections of the public profile, and the
-version tokens of what they cache per user.
+export, their demo content for `seed_demo`, and their sections of the public profile.
 """
 
 from collections.abc import Callable
@@ -10,7 +9,6 @@ from collections.abc import Callable
 _export_sections: dict[str, Callable] = {}
 _demo_steps: dict[str, Callable] = {}
 _profile_sections: dict[str, Callable] = {}
-_user_token_keys: dict[str, Callable] = {}
 
 
 def register_export(name: str, build: Callable) -> None:
@@ -39,13 +37,3 @@ def register_profile_section(name: str, build: Callable) -> None:
 def profile_sections(*, profile_user, viewer) -> list[dict]:
     sections = (build(profile_user=profile_user, viewer=viewer) for build in _profile_sections.values())
     return [section for section in sections if section]
-
-
-def register_user_token_key(name: str, key_of: Callable) -> None:
-    """key_of(user_id) -> the key of a version token most of that user's pages read: it is
-    read with the user's own token, in the same round trip, when their session is loaded."""
-    _user_token_keys[name] = key_of
-
-
-def user_token_keys(user_id) -> list[str]:
-    return [key_of(user_id) for key_of in _user_token_keys.values()]

@@ -7,21 +7,17 @@ class CommunityConfig(AppConfig):
 
     def ready(self):
         from accounts import hooks as account_hooks
-        from community import demo, digest, exports, selectors, signals, versions  # noqa: F401
+        from community import caches, demo, digest, exports, selectors
         from roadmap import hooks as roadmap_hooks
 
         account_hooks.register_export("community", exports.community_data)
         account_hooks.register_export("digests", digest.export_deliveries)
         account_hooks.register_demo("discussions", demo.seed)
         account_hooks.register_profile_section("posts", exports.profile_posts_section)
-        account_hooks.register_user_token_key("notifications", versions.notifications_key)
-        account_hooks.register_user_token_key("thread viewer", versions.viewer_key)
         roadmap_hooks.register("discussion_counts", selectors.topic_thread_counts)
         roadmap_hooks.register("topic_discussion", selectors.topic_discussion)
-        roadmap_hooks.register(
-            "version_keys", lambda roadmap_id: [selectors.topic_counts_version_key(roadmap_id)]
-        )
+        roadmap_hooks.register("version_keys", lambda roadmap_id: [caches.TOPIC_THREADS.key(roadmap_id)])
         roadmap_hooks.register(
             "topic_version_keys",
-            lambda roadmap_id: [selectors.topic_counts_version_key(roadmap_id), versions.LISTS_KEY],
+            lambda roadmap_id: [caches.TOPIC_THREADS.key(roadmap_id), caches.LISTS.key()],
         )

@@ -9,15 +9,13 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts import selectors as account_selectors
-from community import permissions, versions
-from community.models import Comment, Flag, ModerationAction, Status, Tag, Thread
-from community.services import _bump_topic_counts, notify_moderation
+from community import permissions
+from community.models import Comment, Flag, ModerationAction, Status, Thread
+from community.services import count_comments, count_tag_threads, notify_moderation
 from config.errors import Conflict
 
 AUTO_HIDE_FLAGS = 3
@@ -81,16 +79,11 @@ def _set_status(target: Thread | Comment, status: str) -> None:
         return
     target.status = status
     target.save(update_fields=["status"])
-    versions.thread_changed(target.pk if isinstance(target, Thread) else target.thread_id)
     if isinstance(target, Comment):
         if previous == Status.PUBLISHED:
-            Thread.objects.filter(pk=target.thread_id).update(
-                comment_count=Greatest(F("comment_count") - 1, 0)
-            )
+            count_comments(thread_id=target.thread_id, change=-1)
         elif status == Status.PUBLISHED:
-            Thread.objects.filter(pk=target.thread_id).update(comment_count=F("comment_count") + 1)
-    else:
-        _bump_topic_counts(target.topic)
+            count_comments(thread_id=target.thread_id, change=1)
 
 
 def _close_flags(target, *, moderator, state) -> int:
@@ -204,7 +197,6 @@ def _thread_switch(
         raise Conflict(f"The thread is already {'' if value else 'un'}{field.removeprefix('is_')}ed.")
     setattr(thread, field, value)
     thread.save(update_fields=[field])
-    versions.thread_changed(thread.pk)
     return _log(moderator=moderator, action=action, reason=reason, target=thread)
 
 
@@ -253,8 +245,6 @@ def move(*, moderator, thread: Thread, topic, reason: str) -> ModerationAction:
         raise Conflict("The thread is already on that topic.")
     thread.topic = topic
     thread.save(update_fields=["topic"])
-    versions.thread_changed(thread.pk)
-    _bump_topic_counts(old_topic, topic)
     entry = _log(
         moderator=moderator,
         action=Action.MOVE,
@@ -277,9 +267,7 @@ def retag(*, moderator, thread: Thread, tags, reason: str) -> ModerationAction:
     old = set(thread.tags.values_list("pk", flat=True))
     new = {tag.pk for tag in tags}
     thread.tags.set(tags)
-    versions.thread_changed(thread.pk)
-    Tag.objects.filter(pk__in=new - old).update(thread_count=F("thread_count") + 1)
-    Tag.objects.filter(pk__in=old - new).update(thread_count=Greatest(F("thread_count") - 1, 0))
+    count_tag_threads(added=new - old, removed=old - new)
     return _log(
         moderator=moderator,
         action=Action.RETAG,

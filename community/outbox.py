@@ -28,8 +28,8 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
-from community import versions
 from community.models import Comment, Follow, Notification, OutboxEvent, Thread
+from config.caching import touch
 from config.observability import request_id_var
 
 logger = logging.getLogger(__name__)
@@ -368,4 +368,5 @@ def deliver(events: list[OutboxEvent]) -> None:
     lookups = Lookups(events)
     rows = [row for event in events for row in HANDLERS[event.kind](event, lookups)]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    versions.notifications_changed(*(row.recipient_id for row in rows))
+    if rows:  # bulk_create sends no signal
+        touch(*rows)

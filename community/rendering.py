@@ -17,11 +17,8 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from community import versions
-from config.cache import versioned_get_or_set
+from community import caches
 from config.holes import MarkedHtml, fill_bytes, hole, hole_key
-
-FRAGMENT_TIMEOUT = 60 * 10
 
 
 @dataclass(frozen=True)
@@ -100,8 +97,12 @@ def comments_html(*, thread, page, viewer, page_number) -> MarkedHtml:
     if page.viewer.has_hidden_comments and not page.is_moderator:
         return render(viewer)
     shared_reader = viewer if page.is_moderator else AnonymousUser()
-    key = f"thread:{thread.pk}:{versions.thread_version(thread.pk)}:comments:{page_number}:{variant.name}"
-    return versioned_get_or_set(key, lambda: render(shared_reader), FRAGMENT_TIMEOUT)
+    return caches.THREAD_COMMENTS.get(
+        thread_id=thread.pk,
+        page_number=page_number,
+        variant=variant.name,
+        build=lambda: render(shared_reader),
+    )
 
 
 @dataclass(frozen=True)
@@ -186,8 +187,7 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
         return {"html": marked(html), "toggles": _toggles(thread) if viewer.is_authenticated else {}}
 
     if shared:
-        key = f"thread:{thread.pk}:{versions.thread_version(thread.pk)}:body:{variant.name}"
-        body = versioned_get_or_set(key, render, FRAGMENT_TIMEOUT)
+        body = caches.THREAD_BODY.get(thread_id=thread.pk, variant=variant.name, build=render)
     else:
         body = render()
     keys = {f"{target[0]}{target_id}-{kind}" for target, target_id, kind in page.viewer.reactions}

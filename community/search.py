@@ -9,7 +9,6 @@ Headlines are the only HTML this module produces: the text is always escaped and
 highlight markers become <mark> elements, so templates may render them with |safe.
 """
 
-import hashlib
 import html
 import re
 import unicodedata
@@ -23,10 +22,8 @@ from django.db.models.functions import Replace
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from community import caches
 from community.models import Thread
-from community.versions import LISTS_KEY
-from config.cache import version_tokens, versioned_get_or_set
-from roadmap.cache import CATALOGUE_KEY
 from roadmap.models import Topic
 
 MIN_QUERY_LENGTH = 2
@@ -66,28 +63,19 @@ def search(*, query: str, viewer, limit: int = 20) -> SearchResults:
             else f"Type at least {MIN_QUERY_LENGTH} characters to search."
         )
         return SearchResults(query=cleaned, message=" ".join(notes))
-    threads, topics = _cached_search(cleaned, limit)
+    threads, topics = caches.SEARCH_RESULTS.get(query=cleaned, limit=limit)
     return SearchResults(
         query=cleaned, threads=threads, topics=topics, message=" ".join(notes), searched=True
     )
 
 
-SEARCH_TIMEOUT = 60 * 10
-
-
-def _cached_search(cleaned: str, limit: int) -> tuple[list[Thread], list[Topic]]:
+def run_search(*, query: str, limit: int) -> tuple[list[Thread], list[Topic]]:
     """The matches for a cleaned query, shared by everyone (only published content is
-    searched) and cached until any thread or roadmap changes: popular queries cost one
-    search per change, not one per visitor."""
-    lists, catalogue = version_tokens(LISTS_KEY, CATALOGUE_KEY)
-    digest = hashlib.sha256(cleaned.encode()).hexdigest()[:32]
-
-    def run():
-        if connection.vendor == "postgresql":
-            return _full_text_search(cleaned, limit)
-        return _contains_search(cleaned, limit)
-
-    return versioned_get_or_set(f"search:{lists}:{catalogue}:{limit}:{digest}", run, SEARCH_TIMEOUT)
+    searched) and cached as caches.SEARCH_RESULTS until any thread or roadmap changes:
+    popular queries cost one search per change, not one per visitor."""
+    if connection.vendor == "postgresql":
+        return _full_text_search(query, limit)
+    return _contains_search(query, limit)
 
 
 def clean_query(raw: str) -> tuple[str, list[str]]:

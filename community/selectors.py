@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.roles import is_mentor_annotation
 from accounts.selectors import remember_verified_email
-from community import permissions, versions
+from community import caches, permissions
 from community.models import (
     Bookmark,
     Comment,
@@ -28,7 +28,6 @@ from community.models import (
     Tag,
     Thread,
 )
-from config.cache import version_token, version_tokens, versioned_get_or_set
 
 THREADS_PER_PAGE = 30
 COMMENTS_PER_PAGE = 100
@@ -101,7 +100,7 @@ class ThreadPage:
     posting_block: str
 
 
-def _thread_with_relations(pk: int) -> Thread | None:
+def thread_with_relations(pk: int) -> Thread | None:
     return (
         Thread.objects.select_related("author", "topic__roadmap", "accepted_comment__author")
         .prefetch_related("tags")
@@ -112,23 +111,18 @@ def _thread_with_relations(pk: int) -> Thread | None:
 
 
 def visible_thread(*, pk: int, viewer) -> Thread:
-    thread = _thread_with_relations(pk)
+    thread = thread_with_relations(pk)
     if thread is None or not permissions.can_view_thread(viewer, thread):
         raise Http404("No such discussion.")
     return thread
-
-
-HEAD_TIMEOUT = 60 * 10
 
 
 def thread_for_page(*, pk: int, viewer) -> Thread:
     """visible_thread for showing a thread page: the thread and what it shows with it (author,
     topic, accepted answer, tags) are cached under the thread's version, which every change
     to the thread bumps, and so does renaming its author, topic, roadmap or a tag
-    (community.signals). Writes use visible_thread, which always reads the database."""
-    thread = versioned_get_or_set(
-        f"thread:{pk}:{versions.thread_version(pk)}:head", lambda: _thread_with_relations(pk), HEAD_TIMEOUT
-    )
+    (community.caches). Writes use visible_thread, which always reads the database."""
+    thread = caches.THREAD_HEAD.get(pk=pk)
     if thread is None or not permissions.can_view_thread(viewer, thread):
         raise Http404("No such discussion.")
     return copy.copy(thread)  # the cached instance is shared by this process's requests
@@ -189,23 +183,11 @@ def _viewer_state_sql() -> str:
     """
 
 
-VIEWER_TIMEOUT = 60 * 10
-
-
-def _viewer_state_rows(*, viewer, thread) -> list[tuple]:
-    """The rows of _viewer_state_sql, cached under the viewer's token (versions.viewer_key)."""
-
-    def read():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _viewer_state_sql(), {"user": viewer.pk, "thread": thread.pk, "hidden": Status.HIDDEN}
-            )
-            return cursor.fetchall()
-
-    (token,) = version_tokens(versions.viewer_key(viewer.pk))
-    return versioned_get_or_set(
-        f"community:viewer:{viewer.pk}:{token}:thread:{thread.pk}", read, VIEWER_TIMEOUT
-    )
+def read_viewer_state(*, viewer_id: int, thread_id: int) -> list[tuple]:
+    """The rows of _viewer_state_sql (cached as caches.VIEWER_STATE)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_viewer_state_sql(), {"user": viewer_id, "thread": thread_id, "hidden": Status.HIDDEN})
+        return cursor.fetchall()
 
 
 def thread_page(*, thread: Thread, viewer) -> ThreadPage:
@@ -217,7 +199,7 @@ def thread_page(*, thread: Thread, viewer) -> ThreadPage:
     """
     state = ViewerState()
     if viewer.is_authenticated:
-        rows = _viewer_state_rows(viewer=viewer, thread=thread)
+        rows = caches.VIEWER_STATE.get(viewer_id=viewer.pk, thread_id=thread.pk)
         for row, kind, thread_id, comment_id in rows:
             if row == "reaction":
                 state.reactions.add(
@@ -263,26 +245,17 @@ def comment_page_number(*, comment: Comment) -> int:
 
 def topic_thread_counts(*, roadmap_id: int) -> dict[int, int]:
     """{topic id: published threads} for one roadmap; cached until a thread there changes."""
-    key = f"community:topic-threads:{roadmap_id}:{topic_counts_version(roadmap_id)}"
-    return versioned_get_or_set(
-        key,
-        lambda: dict(
-            Thread.objects.published()
-            .filter(topic__roadmap_id=roadmap_id)
-            .values("topic_id")
-            .annotate(count=Count("pk"))
-            .values_list("topic_id", "count")
-        ),
-        60 * 60,
+    return caches.TOPIC_THREAD_COUNTS.get(roadmap_id=roadmap_id)
+
+
+def count_topic_threads(*, roadmap_id: int) -> dict[int, int]:
+    return dict(
+        Thread.objects.published()
+        .filter(topic__roadmap_id=roadmap_id)
+        .values("topic_id")
+        .annotate(count=Count("pk"))
+        .values_list("topic_id", "count")
     )
-
-
-def topic_counts_version_key(roadmap_id: int) -> str:
-    return f"community:topic-threads:{roadmap_id}:version"
-
-
-def topic_counts_version(roadmap_id: int) -> str:
-    return version_token(topic_counts_version_key(roadmap_id))
 
 
 def topic_threads(*, topic_id: int, limit: int = 10) -> list[Thread]:
@@ -312,19 +285,15 @@ def notifications(*, user, page_number=1) -> Page:
     return Paginator(rows, 30).get_page(page_number)
 
 
-UNREAD_TIMEOUT = 60 * 10
-
-
 def unread_count(*, user) -> int:
     """The header's count: cached until the user gets a notification or reads some."""
     if not user.is_authenticated:
         return 0
-    (token,) = version_tokens(versions.notifications_key(user.pk))
-    return versioned_get_or_set(
-        f"community:notifications:{user.pk}:{token}:unread",
-        lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
-        UNREAD_TIMEOUT,
-    )
+    return caches.UNREAD_COUNT.get(user_id=user.pk)
+
+
+def count_unread(*, user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
 
 
 def bookmarks(*, user, page_number=1) -> Page:

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -19,7 +18,7 @@ from django.utils import timezone
 
 from accounts import selectors as account_selectors
 from accounts.models import User
-from community import outbox, permissions, versions
+from community import caches, outbox, permissions
 from community.markdown import render_post
 from community.models import (
     Bookmark,
@@ -33,8 +32,7 @@ from community.models import (
     Tag,
     Thread,
 )
-from community.selectors import topic_counts_version_key
-from config.cache import bump_version_tokens
+from config.caching import touch
 from config.errors import Conflict
 
 
@@ -106,20 +104,11 @@ def check_rate_limit(*, user, kind: str) -> None:
 PREVIEWS_PER_MINUTE = 10
 
 
-def _preview_count_key(user_id: int, minute: int) -> str:
-    return f"community:previews:{user_id}:{minute}"
-
-
 def preview_post(*, author, body: str) -> str:
     """The HTML a post with `body` would have. A preview stores nothing, so it is counted in
     the cache, PREVIEWS_PER_MINUTE per member and minute: rendering 20,000 characters takes a
     web worker up to a few tenths of a second, and a preview button is easy to press in a loop."""
-    key = _preview_count_key(author.pk, int(timezone.now().timestamp() // 60))
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        count = 1
+    count = caches.PREVIEWS.increment(user_id=author.pk, minute=int(timezone.now().timestamp() // 60))
     if count > PREVIEWS_PER_MINUTE:
         raise RateLimited(
             f"You have asked for {PREVIEWS_PER_MINUTE} previews in the last minute, the most we allow. "
@@ -152,18 +141,25 @@ def _require_posting(user) -> None:
         raise PermissionDenied(block)
 
 
-# --- Versions that page caches and counts key on ---------------------------------------
+# --- Counters kept with the rows they count (QuerySet.update sends no signal: touch) ----
 
 
-def _bump_topic_counts(*topics) -> None:
-    """Thread counts per topic changed for these topics' roadmaps (after commit)."""
-    roadmap_ids = {topic.roadmap_id for topic in topics if topic is not None}
+def count_tag_threads(*, added=(), removed=()) -> None:
+    """Tags' thread counts follow the threads they mark (tag lists show and sort by them)."""
+    added, removed = set(added), set(removed)
+    if added:
+        Tag.objects.filter(pk__in=added).update(thread_count=F("thread_count") + 1)
+    if removed:
+        Tag.objects.filter(pk__in=removed).update(thread_count=Greatest(F("thread_count") - 1, 0))
+    if added or removed:
+        touch(Tag, *added, *removed, fields={"thread_count"})
 
-    def bump():
-        bump_version_tokens(*(topic_counts_version_key(roadmap_id) for roadmap_id in roadmap_ids))
 
-    if roadmap_ids:
-        transaction.on_commit(bump)
+def count_comments(*, thread_id: int, change: int, **fields) -> None:
+    """A thread's count of published comments (lists show it), with any other `fields` to set."""
+    counted = F("comment_count") + change if change >= 0 else Greatest(F("comment_count") + change, 0)
+    Thread.objects.filter(pk=thread_id).update(comment_count=counted, **fields)
+    touch(Thread, thread_id, fields={"comment_count", *fields})
 
 
 # --- Notifications (carried out after commit by community.outbox) ---------------------
@@ -214,7 +210,7 @@ def create_thread(*, author, title: str, body: str, topic=None, tags=()) -> Thre
     )
     if tags:
         thread.tags.set(tags)
-        Tag.objects.filter(pk__in=[tag.pk for tag in tags]).update(thread_count=F("thread_count") + 1)
+        count_tag_threads(added=[tag.pk for tag in tags])
     _follow_thread(author, thread)
     outbox.record(
         OutboxEvent.Kind.THREAD_POSTED,
@@ -222,8 +218,6 @@ def create_thread(*, author, title: str, body: str, topic=None, tags=()) -> Thre
         actor_id=author.pk,
         mentioned_ids=[user.pk for user in rendered.mentions],
     )
-    _bump_topic_counts(topic)
-    versions.thread_changed(thread.pk)
     return thread
 
 
@@ -233,7 +227,6 @@ def edit_thread(*, thread: Thread, editor, title: str, body: str, topic=None, ta
     _require(permissions.can_edit(editor, thread), "You can only edit your own threads.")
     tags = _validate_tags(tags)
     old_tags = set(thread.tags.values_list("pk", flat=True))
-    old_topic = thread.topic
     rendered = render_post(body)
     check_links(user=editor, html=rendered.html)
     thread.title = title.strip()
@@ -245,17 +238,13 @@ def edit_thread(*, thread: Thread, editor, title: str, body: str, topic=None, ta
     new_tags = {tag.pk for tag in tags}
     if new_tags != old_tags:
         thread.tags.set(tags)
-        Tag.objects.filter(pk__in=new_tags - old_tags).update(thread_count=F("thread_count") + 1)
-        Tag.objects.filter(pk__in=old_tags - new_tags).update(thread_count=Greatest(F("thread_count") - 1, 0))
+        count_tag_threads(added=new_tags - old_tags, removed=old_tags - new_tags)
     outbox.record(
         OutboxEvent.Kind.THREAD_EDITED,
         thread_id=thread.pk,
         actor_id=editor.pk,
         mentioned_ids=[user.pk for user in rendered.mentions],
     )
-    if old_topic != topic:
-        _bump_topic_counts(old_topic, topic)
-    versions.thread_changed(thread.pk)
     return thread
 
 
@@ -266,9 +255,7 @@ def delete_thread(*, thread: Thread, user) -> None:
     thread.status = Status.REMOVED
     thread.is_pinned = False
     thread.save(update_fields=["status", "is_pinned"])
-    Tag.objects.filter(threads=thread).update(thread_count=Greatest(F("thread_count") - 1, 0))
-    _bump_topic_counts(thread.topic)
-    versions.thread_changed(thread.pk)
+    count_tag_threads(removed=thread.tags.values_list("pk", flat=True))
 
 
 # --- Comments --------------------------------------------------------------------------
@@ -303,9 +290,8 @@ def create_comment(*, thread: Thread, author, body: str, parent: Comment | None 
         body_html=rendered.html,
         created_at=now,
     )
-    Thread.objects.filter(pk=thread.pk).update(comment_count=F("comment_count") + 1, last_activity_at=now)
+    count_comments(thread_id=thread.pk, change=1, last_activity_at=now)
     _follow_thread(author, thread)
-    versions.thread_changed(thread.pk)
     # Mentions, and replies to the parent's author, the one replied to and the followers.
     outbox.record(
         OutboxEvent.Kind.COMMENT_POSTED,
@@ -326,7 +312,6 @@ def edit_comment(*, comment: Comment, editor, body: str) -> Comment:
     comment.body_html = rendered.html
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
-    versions.thread_changed(comment.thread_id)
     outbox.record(
         OutboxEvent.Kind.COMMENT_EDITED,
         comment_id=comment.pk,
@@ -342,7 +327,8 @@ def delete_comment(*, comment: Comment, user) -> None:
     _require(permissions.can_delete(user, comment), "You can only delete your own comments.")
     thread_id = comment.thread_id
     was_counted = comment.status == Status.PUBLISHED
-    Thread.objects.filter(pk=thread_id, accepted_comment=comment).update(accepted_comment=None)
+    if Thread.objects.filter(pk=thread_id, accepted_comment=comment).update(accepted_comment=None):
+        touch(Thread, thread_id, fields={"accepted_comment"})
     if comment.replies.exists():
         comment.status = Status.REMOVED
         comment.body = ""
@@ -351,8 +337,7 @@ def delete_comment(*, comment: Comment, user) -> None:
     else:
         comment.delete()
     if was_counted:
-        Thread.objects.filter(pk=thread_id).update(comment_count=Greatest(F("comment_count") - 1, 0))
-    versions.thread_changed(thread_id)
+        count_comments(thread_id=thread_id, change=-1)
 
 
 # --- Reactions -------------------------------------------------------------------------
@@ -371,10 +356,6 @@ def toggle_reaction(*, user, target: Thread | Comment, kind: str) -> bool:
     model = type(target)
     field = "thread" if model is Thread else "comment"
     counter = f"{kind}_count"
-    if model is Thread:
-        versions.thread_changed(target.pk)  # lists show a thread's reaction count and sort by it
-    else:
-        versions.thread_page_changed(target.thread_id)
     with transaction.atomic():
         deleted, _ = Reaction.objects.filter(user=user, kind=kind, **{field: target}).delete()
         if deleted:
@@ -384,6 +365,7 @@ def toggle_reaction(*, user, target: Thread | Comment, kind: str) -> bool:
                     "reaction_count": Greatest(F("reaction_count") - 1, 0),
                 }
             )
+            touch(model, target.pk, fields={counter, "reaction_count"})
             return False
         try:
             with transaction.atomic():
@@ -393,6 +375,7 @@ def toggle_reaction(*, user, target: Thread | Comment, kind: str) -> bool:
         model.objects.filter(pk=target.pk).update(
             **{counter: F(counter) + 1, "reaction_count": F("reaction_count") + 1}
         )
+        touch(model, target.pk, fields={counter, "reaction_count"})
         return True
 
 
@@ -418,7 +401,6 @@ def accept_answer(*, thread: Thread, comment: Comment, user, reason: str = "") -
     accepting = thread.accepted_comment_id != comment.pk
     thread.accepted_comment = comment if accepting else None
     thread.save(update_fields=["accepted_comment"])
-    versions.thread_changed(thread.pk)
     if not permissions.is_author(user, thread):
         ModerationAction.objects.create(
             moderator=user,
@@ -480,7 +462,8 @@ def mark_notifications_read(*, user, ids=None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     marked = unread.update(read_at=timezone.now())
-    versions.notifications_changed(user.pk)
+    if marked:  # many rows of one recipient: the rules read only that
+        touch(Notification(recipient_id=user.pk), fields={"read_at"})
     return marked
 
 

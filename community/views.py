@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
-from community import digest, moderation, permissions, rendering, selectors, services, versions
+from community import caches, digest, moderation, permissions, rendering, selectors, services
 from community import search as search_selectors
 from community.forms import (
     CommentForm,
@@ -33,25 +33,15 @@ from community.forms import (
 from community.models import Comment, Reaction, Status, Tag, Thread
 from config import page_cache
 from config.api import write_wait
-from config.cache import versioned_get_or_set
 from config.holes import render_page
 from config.input_guard import database_id
 from config.page_cache import anonymous_page
 from roadmap import selectors as roadmap_selectors
-from roadmap.cache import CATALOGUE_KEY
 from roadmap.models import Topic
 
 
-def _lists_version_keys(request, **kwargs):
-    return [versions.LISTS_KEY, CATALOGUE_KEY]
-
-
-def _thread_version_keys(request, pk, **kwargs):
-    return [versions.thread_key(pk)]
-
-
 @require_safe
-@anonymous_page(_lists_version_keys)
+@anonymous_page(caches.LISTS_PAGE)
 def home(request):
     return render(
         request,
@@ -66,7 +56,7 @@ def home(request):
 
 @require_safe
 @anonymous_page(
-    _lists_version_keys, parameters={"q": page_cache.text(max_length=search_selectors.MAX_QUERY_LENGTH)}
+    caches.LISTS_PAGE, parameters={"q": page_cache.text(max_length=search_selectors.MAX_QUERY_LENGTH)}
 )
 def search(request):
     results = search_selectors.search(query=request.GET.get("q", ""), viewer=request.user)
@@ -93,28 +83,23 @@ LISTING_PARAMETERS = {
 }
 
 
-CARDS_TIMEOUT = 60
-
-
 def _cards_html(request, listing) -> str:
     """A page of thread cards; nothing in it is personal, so signed-in viewers share it."""
     shown = (
         f"{listing.tab}:{listing.period}:{listing.tag.pk if listing.tag else ''}:"
         f"{listing.topic.pk if listing.topic else ''}:{listing.page.number}"
     )
-    key = f"cards:{versions.lists_version()}:{shown}"
-    return versioned_get_or_set(
-        key,
-        lambda: render_to_string(
+    return caches.THREAD_CARDS.get(
+        listing=shown,
+        build=lambda: render_to_string(
             "community/components/thread_cards.html", {"threads": listing.page.object_list}
         ),
-        CARDS_TIMEOUT,
     )
 
 
 @require_safe
 @anonymous_page(
-    _lists_version_keys,
+    caches.LISTS_PAGE,
     parameters={
         **LISTING_PARAMETERS,
         "tag": page_cache.existing(lambda slug: Tag.objects.filter(slug=slug).exists()),
@@ -144,7 +129,7 @@ def thread_list(request):
 
 
 @require_safe
-@anonymous_page(_lists_version_keys, parameters=LISTING_PARAMETERS)
+@anonymous_page(caches.LISTS_PAGE, parameters=LISTING_PARAMETERS)
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     listing = selectors.thread_listing(
@@ -207,7 +192,7 @@ def thread_redirect(request, pk):
 
 
 @require_safe
-@anonymous_page(_thread_version_keys, parameters={"page": page_cache.page_number})
+@anonymous_page(caches.THREAD_PAGE, parameters={"page": page_cache.page_number})
 def thread_detail(request, pk, slug):
     thread = selectors.thread_for_page(pk=pk, viewer=request.user)
     if slug != thread.slug:

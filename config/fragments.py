@@ -12,16 +12,21 @@ Two differences make it fit the site's chrome (header, footer) on every page:
   so a cached part never carries a token of another session.
 """
 
-import hashlib
-
 from django import template
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
-from config.cache import versioned_get_or_set
+from config.caching import Cached
 from config.holes import fill, hole
 
-FRAGMENT_TIMEOUT = 60 * 10
+CHROME = Cached(
+    "chrome",  # a {% fragment %} of the page's chrome, rendered by the tag
+    key=("template", "name", "values"),
+    tokens=lambda template, name, values: [],
+    timeout="fragment",
+    build=None,
+    per_language=True,
+)
 
 register = template.Library()
 
@@ -36,15 +41,15 @@ class FragmentNode(template.Node):
         if settings.DEBUG:  # development: a template just edited shows at once
             return self.nodelist.render(context)
         # The page's template is part of the key: a block inside may be overridden by it.
-        values = [str(context.template.name), *(str(value.resolve(context)) for value in self.vary_on)]
-        digest = hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:32]
-        key = f"fragment:{self.name.resolve(context)}:{digest}"
+        values = "\x1f".join(str(value.resolve(context)) for value in self.vary_on)
 
         def build():
             with context.push(csrf_token=hole("csrf")):
                 return self.nodelist.render(context)
 
-        html = versioned_get_or_set(key, build, FRAGMENT_TIMEOUT)
+        html = CHROME.get(
+            template=context.template.name, name=self.name.resolve(context), values=values, build=build
+        )
         if "\x00" in html:  # asking for the token sets the CSRF cookie: only when a form needs it
             html = fill(html, {"csrf": str(context.get("csrf_token", ""))})
         return mark_safe(html)

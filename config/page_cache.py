@@ -38,21 +38,32 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
 
 from accounts.context_processors import THEMES
 from config.cache import version_tokens, versioned_get_or_set
+from config.caching import TIMEOUTS
 
 PUBLIC_MAX_AGE = 60
 
 
 @dataclass(frozen=True)
-class CachedPage:
+class Page:
+    """A kind of page cached whole for anonymous visitors, declared in an app's caches.py:
+    `tokens(request, **view_kwargs)` returns the keys of the version tokens of what it shows."""
+
+    name: str
+    tokens: Callable[..., list[str]]
+
+
+@dataclass(frozen=True)
+class StoredPage:
     status: int
     headers: tuple[tuple[str, str], ...]
     content: bytes
 
     @classmethod
-    def of(cls, response) -> "CachedPage":
+    def of(cls, response) -> "StoredPage":
         return cls(response.status_code, tuple(response.headers.items()), response.content)
 
     def response(self) -> HttpResponse:
@@ -145,12 +156,11 @@ def _is_canonical(request, query: dict[str, str]) -> bool:
     }
 
 
-def _key(request, query: dict[str, str], tokens: list[str]) -> str:
+def _key(page: Page, request, query: dict[str, str], tokens: list[str]) -> str:
     theme = request.COOKIES.get("theme")
     theme = theme if theme in THEMES else "system"
-    path = hashlib.sha256(f"{request.path}?{urlencode(query)}".encode()).hexdigest()[:32]
-    version = hashlib.sha256(":".join(tokens).encode()).hexdigest()[:32]
-    return f"page:{version}:{theme}:{path}"
+    parts = [request.path, urlencode(query), theme, get_language(), *tokens]
+    return f"page:{page.name}:{hashlib.sha256(chr(31).join(parts).encode()).hexdigest()[:40]}"
 
 
 def _own_page(request, response) -> bool:
@@ -163,12 +173,11 @@ def _own_page(request, response) -> bool:
     )
 
 
-def anonymous_page(token_keys_of, timeout: int = 60 * 10, *, parameters: dict[str, Normaliser] | None = None):
+def anonymous_page(page: Page, *, parameters: dict[str, Normaliser] | None = None):
     """Cache the view's page for anonymous visitors under the version tokens it depends on.
 
-    `token_keys_of(request, **kwargs)` returns the cache keys of those tokens
-    (config.cache.version_tokens); a write that bumps any of them retires the cached page.
-    `parameters` maps each query parameter the view reads to its normaliser (choice,
+    `page` is the page's declaration; a write that bumps any of its tokens retires the cached
+    page. It is keyed by the path, the theme and the language as well. `parameters` maps each query parameter the view reads to its normaliser (choice,
     page_number, text, existing, or any function of the same shape).
     """
     parameters = parameters or {}
@@ -179,7 +188,7 @@ def anonymous_page(token_keys_of, timeout: int = 60 * 10, *, parameters: dict[st
             query = canonical_query(request, parameters) if is_cacheable_request(request) else None
             if query is None:
                 return view(request, *args, **kwargs)
-            key = _key(request, query, version_tokens(*token_keys_of(request, **kwargs)))
+            key = _key(page, request, query, version_tokens(*page.tokens(request, **kwargs)))
             is_canonical = _is_canonical(request, query)
             uncacheable = None
 
@@ -191,12 +200,12 @@ def anonymous_page(token_keys_of, timeout: int = 60 * 10, *, parameters: dict[st
                 if not is_canonical or _own_page(request, response):
                     uncacheable = response
                     return None
-                return CachedPage.of(response)
+                return StoredPage.of(response)
 
-            page = versioned_get_or_set(key, build, timeout)
-            if page is None:  # not kept (another spelling, an error, a cookie, a CSRF token): as rendered
+            stored = versioned_get_or_set(key, build, TIMEOUTS["page"])
+            if stored is None:  # not kept (another spelling, an error, a cookie, a CSRF token): as rendered
                 return uncacheable
-            response = page.response()
+            response = stored.response()
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
             patch_vary_headers(response, ["Cookie"])
             return response

@@ -2,7 +2,6 @@
 the pages, with the viewer's statuses merged in), my progress and notes, and a member's
 public progress."""
 
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -14,8 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.api import member_or_404
 from config.api import ApiModelSerializer, NumberedPagination
-from roadmap import hooks, selectors, services
-from roadmap.cache import STRUCTURE_TIMEOUT, structure_key
+from roadmap import caches, hooks, selectors, services
 from roadmap.models import Note, Progress, Resource, Topic
 
 # --- Serializers ------------------------------------------------------------------------
@@ -152,21 +150,21 @@ class NoteWriteSerializer(serializers.Serializer):
 
 
 def _resources_by_topic(roadmap) -> dict[int, list[dict]]:
-    """Every published topic's resources in one query, cached under the roadmap's version
-    like its structure (any content change makes a new version)."""
+    """Every published topic's resources, cached like the roadmap's structure."""
+    return caches.API_RESOURCES.get(roadmap_id=roadmap.pk)
 
-    def build():
-        grouped: dict[int, list[dict]] = {}
-        rows = (
-            Resource.objects.filter(topic__roadmap=roadmap, topic__is_published=True)
-            .order_by("topic_id", "position", "pk")
-            .values("topic_id", "title", "url", "kind", "is_free")
-        )
-        for row in rows:
-            grouped.setdefault(row.pop("topic_id"), []).append(row)
-        return grouped
 
-    return cache.get_or_set(structure_key(roadmap.pk, "api:resources"), build, STRUCTURE_TIMEOUT)
+def build_resources(*, roadmap_id: int) -> dict[int, list[dict]]:
+    """{topic id: resources} of every published topic of the roadmap, in one query."""
+    grouped: dict[int, list[dict]] = {}
+    rows = (
+        Resource.objects.filter(topic__roadmap_id=roadmap_id, topic__is_published=True)
+        .order_by("topic_id", "position", "pk")
+        .values("topic_id", "title", "url", "kind", "is_free")
+    )
+    for row in rows:
+        grouped.setdefault(row.pop("topic_id"), []).append(row)
+    return grouped
 
 
 def _published_topic(roadmap_slug: str, topic_slug: str) -> Topic:

@@ -7,15 +7,8 @@ class RoadmapConfig(AppConfig):
 
     def ready(self):
         from accounts import hooks
-        from roadmap import (
-            demo,
-            exports,
-            selectors,
-            signals,  # noqa: F401
-        )
-        from roadmap.cache import progress_version_key
+        from roadmap import caches, demo, exports, selectors  # noqa: F401  (caches: its rules)
 
         hooks.register_export("roadmap", exports.progress_and_notes)
         hooks.register_demo("roadmap progress", demo.seed)
         hooks.register_profile_section("roadmap progress", selectors.profile_progress_section)
-        hooks.register_user_token_key("roadmap progress", progress_version_key)

@@ -47,7 +47,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from roadmap.cache import bump_structure_version
+from config.caching import touch
 from roadmap.models import Resource, Roadmap, Section, Topic
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -455,8 +455,8 @@ def import_roadmap(
             roadmap = _Importer(data, report, progress).run()
             if dry_run:
                 raise _DryRunRollback
-            if report.has_changes:
-                bump_structure_version(roadmap.pk)
+            if report.has_changes:  # prerequisites and resources are written in bulk, with no signal
+                touch(roadmap, fields={"updated_at"})
     except _DryRunRollback:
         pass
     return report
@@ -605,9 +605,9 @@ class _Importer:
         """Topics gone from the file are hidden, never deleted: learners' progress and notes hang on them."""
         if not topics:
             return
-        Topic.objects.filter(pk__in=[topic.pk for topic in topics]).update(
-            is_published=False, updated_at=timezone.now()
-        )
+        unpublished = Topic.objects.filter(pk__in=[topic.pk for topic in topics])
+        unpublished.update(is_published=False, updated_at=timezone.now())
+        touch(unpublished)
         for topic in sorted(topics, key=lambda topic: topic.position):
             self.report.unpublished["topic"] += 1
             self.report.changes.append(f"- topic {topic.slug} (unpublished)")

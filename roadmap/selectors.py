@@ -11,15 +11,13 @@ import re
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404
 from django.template.loader import render_to_string
 
-from config.cache import LocalMemo, version_tokens, versioned_get_or_set
+from config.cache import LocalMemo
 from config.holes import MarkedHtml
-from roadmap import hooks
-from roadmap.cache import STRUCTURE_TIMEOUT, progress_version_key, structure_key
+from roadmap import caches
 from roadmap.models import Note, Progress, Resource, Roadmap, Topic
 
 FINISHED = {Progress.Status.DONE, Progress.Status.SKIPPED}
@@ -75,18 +73,16 @@ class RoadmapMap:
 def published_roadmap(*, slug: str) -> Roadmap:
     """The published roadmap with this slug (cached with its structure), or 404."""
     roadmap_id = roadmap_id_for_slug(slug)
-    roadmap = None
-    if roadmap_id is not None:
-        roadmap = versioned_get_or_set(
-            structure_key(roadmap_id, "roadmap"),
-            lambda: Roadmap.objects.filter(pk=roadmap_id, is_published=True).first(),
-            STRUCTURE_TIMEOUT,
-        )
+    roadmap = caches.ROADMAP.get(roadmap_id=roadmap_id) if roadmap_id is not None else None
     if roadmap is None or roadmap.slug != slug:
         roadmap = Roadmap.objects.filter(slug=slug, is_published=True).first()
     if roadmap is None:
         raise Http404("No such roadmap.")
     return copy.copy(roadmap)  # a cached instance is shared by this process's requests
+
+
+def find_published_roadmap(*, roadmap_id: int) -> Roadmap | None:
+    return Roadmap.objects.filter(pk=roadmap_id, is_published=True).first()
 
 
 # slug -> roadmap id, trusted by this process for SLUG_MEMO_SECONDS without asking the cache
@@ -103,28 +99,28 @@ def roadmap_id_for_slug(slug: str) -> int | None:
     remembered = _slug_ids.get(slug)
     if remembered is not None:
         return remembered
-    key = f"roadmap:slug:{slug}"
-    roadmap_id = cache.get(key)
-    if roadmap_id is None:
-        roadmap_id = Roadmap.objects.filter(slug=slug).values_list("pk", flat=True).first() or 0
-        if roadmap_id:  # a slug nobody has yet may be taken any moment
-            cache.set(key, roadmap_id, STRUCTURE_TIMEOUT)
-    if roadmap_id:
+    roadmap_id = caches.ROADMAP_ID.get(slug=slug)
+    if roadmap_id is not None:
         _slug_ids.set(slug, roadmap_id, size=len(slug) + 64, timeout=SLUG_MEMO_SECONDS)
-    return roadmap_id or None
+    return roadmap_id
 
 
-def _build_structure(roadmap: Roadmap) -> list[dict]:
+def find_roadmap_id(*, slug: str) -> int | None:
+    """None for a slug nobody has (not cached: it may be taken any moment)."""
+    return Roadmap.objects.filter(slug=slug).values_list("pk", flat=True).first()
+
+
+def build_structure(*, roadmap_id: int) -> list[dict]:
     topics = list(
-        Topic.objects.filter(roadmap=roadmap, is_published=True)
+        Topic.objects.filter(roadmap_id=roadmap_id, is_published=True)
         .select_related("section")
         .order_by("section__position", "section_id", "position", "pk")
     )
     prerequisites: dict[int, list[int]] = {}
     published_ids = {topic.pk for topic in topics}
-    for from_id, to_id in Topic.prerequisites.through.objects.filter(from_topic__roadmap=roadmap).values_list(
-        "from_topic_id", "to_topic_id"
-    ):
+    for from_id, to_id in Topic.prerequisites.through.objects.filter(
+        from_topic__roadmap_id=roadmap_id
+    ).values_list("from_topic_id", "to_topic_id"):
         if to_id in published_ids:
             prerequisites.setdefault(from_id, []).append(to_id)
     sections: dict[int, dict] = {}
@@ -154,27 +150,23 @@ def _build_structure(roadmap: Roadmap) -> list[dict]:
 
 def roadmap_structure(roadmap: Roadmap) -> list[dict]:
     """Sections with their published topics, in order; cached until the content changes."""
-    return versioned_get_or_set(
-        structure_key(roadmap.pk), lambda: _build_structure(roadmap), STRUCTURE_TIMEOUT
-    )
-
-
-PROGRESS_TIMEOUT = 60 * 60
+    return caches.SECTIONS.get(roadmap_id=roadmap.pk)
 
 
 def statuses(*, user, roadmap_id: int) -> dict[int, str]:
     """{topic id: status} of the user's progress on one roadmap; cached until it changes."""
     if not user.is_authenticated:
         return {}
-    (token,) = version_tokens(progress_version_key(user.pk))
-    found = versioned_get_or_set(
-        f"roadmap:progress:{user.pk}:{token}:{roadmap_id}",
-        lambda: dict(
-            Progress.objects.filter(user=user, topic__roadmap_id=roadmap_id).values_list("topic_id", "status")
-        ),
-        PROGRESS_TIMEOUT,
-    )
+    found = caches.STATUSES.get(user_id=user.pk, roadmap_id=roadmap_id)
     return dict(found)  # the cached dict is shared by this process's requests
+
+
+def read_statuses(*, user_id: int, roadmap_id: int) -> dict[int, str]:
+    return dict(
+        Progress.objects.filter(user_id=user_id, topic__roadmap_id=roadmap_id).values_list(
+            "topic_id", "status"
+        )
+    )
 
 
 @dataclass
@@ -271,39 +263,39 @@ class TopicContent:
 
 def topic_content(*, roadmap: Roadmap, slug: str) -> TopicContent:
     """A published topic's rendered body and resources; cached until the content changes."""
-
-    def build():
-        topic = (
-            Topic.objects.filter(roadmap=roadmap, slug=slug, is_published=True)
-            .select_related("section")
-            .first()
-        )
-        if topic is None:
-            return None
-        resources = [
-            {
-                "title": r.title,
-                "url": r.url,
-                "kind": r.kind,
-                "kind_label": r.get_kind_display(),
-                "is_free": r.is_free,
-            }
-            for r in topic.resources.order_by("position", "pk")
-        ]
-        return TopicContent(
-            id=topic.pk,
-            slug=topic.slug,
-            title=topic.title,
-            body_html=topic.body_html,
-            kind=topic.kind,
-            section_title=topic.section.title,
-            resources=resources,
-        )
-
-    content = versioned_get_or_set(structure_key(roadmap.pk, f"topic:{slug}"), build, STRUCTURE_TIMEOUT)
+    content = caches.TOPIC_CONTENT.get(roadmap_id=roadmap.pk, slug=slug)
     if content is None:
         raise Http404("No such topic.")
     return content
+
+
+def build_topic_content(*, roadmap_id: int, slug: str) -> TopicContent | None:
+    topic = (
+        Topic.objects.filter(roadmap_id=roadmap_id, slug=slug, is_published=True)
+        .select_related("section")
+        .first()
+    )
+    if topic is None:
+        return None
+    resources = [
+        {
+            "title": r.title,
+            "url": r.url,
+            "kind": r.kind,
+            "kind_label": r.get_kind_display(),
+            "is_free": r.is_free,
+        }
+        for r in topic.resources.order_by("position", "pk")
+    ]
+    return TopicContent(
+        id=topic.pk,
+        slug=topic.slug,
+        title=topic.title,
+        body_html=topic.body_html,
+        kind=topic.kind,
+        section_title=topic.section.title,
+        resources=resources,
+    )
 
 
 def resources_by_kind(resources: list[dict]) -> list[tuple[str, list[dict]]]:
@@ -434,16 +426,13 @@ MAP_MARKERS = re.compile(
 def map_html(*, roadmap: Roadmap, discussion_counts: dict[int, int]) -> MarkedHtml:
     """The map's nodes as HTML for a viewer with no progress, cached with the roadmap's version
     and that of its discussion counts."""
-    counts_version = "-".join(version_tokens(*hooks.version_keys(roadmap_id=roadmap.pk)))
 
     def build():
         neutral = roadmap_map(roadmap=roadmap, viewer=AnonymousUser(), discussion_counts=discussion_counts)
         html = render_to_string("roadmap/components/map_body.html", {"roadmap": roadmap, "map": neutral})
         return MarkedHtml(html, MAP_MARKERS)
 
-    return versioned_get_or_set(
-        structure_key(roadmap.pk, f"map-marked:{counts_version}"), build, STRUCTURE_TIMEOUT
-    )
+    return caches.MAP_HTML.get(roadmap_id=roadmap.pk, build=build)
 
 
 def personalise_map(html: MarkedHtml, *, roadmap: Roadmap, progress: MapProgress) -> bytes:

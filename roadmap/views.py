@@ -9,47 +9,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config.cache import version_tokens
+from config.caching import read_tokens
 from config.holes import render_page
 from config.page_cache import anonymous_page
-from roadmap import hooks, selectors, services
-from roadmap.cache import CATALOGUE_KEY, structure_version_key
+from roadmap import caches, hooks, selectors, services
 from roadmap.forms import NoteForm, ProgressForm
 from roadmap.models import Note, Topic
 
 
-def _roadmap_version_keys(request, slug, **kwargs):
-    roadmap_id = selectors.roadmap_id_for_slug(slug)
-    if roadmap_id is None:  # any roadmap's change may bring this slug to life
-        return [CATALOGUE_KEY]
-    return [structure_version_key(roadmap_id), *hooks.version_keys(roadmap_id=roadmap_id)]
-
-
 def _read_tokens(request, slug):
     """Read every version token the roadmap's pages depend on in one round trip."""
-    version_tokens(*_topic_version_keys(request, slug, topic=None))
-
-
-def _catalogue_version_keys(request, **kwargs):
-    return [CATALOGUE_KEY]
-
-
-def _topic_version_keys(request, slug, topic, **kwargs):
-    roadmap_id = selectors.roadmap_id_for_slug(slug)
-    if roadmap_id is None:
-        return [CATALOGUE_KEY]
-    return [structure_version_key(roadmap_id), *hooks.topic_version_keys(roadmap_id=roadmap_id)]
+    read_tokens(*caches.TOPIC_PAGE.tokens(request, slug=slug))
 
 
 @require_safe
-@anonymous_page(_catalogue_version_keys)
+@anonymous_page(caches.CATALOGUE_PAGE)
 def roadmap_list(request):
     cards = selectors.roadmap_cards(viewer=request.user)
     return render(request, "roadmap/roadmap_list.html", {"cards": cards})
 
 
 @require_safe
-@anonymous_page(_roadmap_version_keys)
+@anonymous_page(caches.ROADMAP_PAGE)
 def roadmap_detail(request, slug):
     _read_tokens(request, slug)
     roadmap = selectors.published_roadmap(slug=slug)
@@ -83,7 +64,7 @@ def _topic_context(request, roadmap, topic_slug):
 
 
 @require_safe
-@anonymous_page(_topic_version_keys)
+@anonymous_page(caches.TOPIC_PAGE)
 def topic_detail(request, slug, topic):
     _read_tokens(request, slug)
     roadmap = selectors.published_roadmap(slug=slug)

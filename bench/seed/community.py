@@ -6,7 +6,6 @@ import random
 from array import array
 
 from django.core.management.base import CommandError
-from django.db import transaction
 from django.db.models import F
 from django.utils.text import slugify
 
@@ -14,9 +13,8 @@ from bench.seed import DAY, SEED, SPECIAL_TAGS, SPECIAL_THREADS, SPECIAL_TOPIC, 
 from bench.seed.numbers import allocate, cumulative, timestamp
 from bench.seed.texts import INDEX_PARAGRAPHS, SUBJECTS, TITLES, Pool, post_bodies
 from bench.seed.writer import next_id
+from community.caches import TOPIC_THREADS
 from community.models import Bookmark, Comment, Flag, Follow, Notification, Reaction, Status, Tag, Thread
-from community.selectors import topic_counts_version_key
-from config.cache import bump_version_tokens
 from roadmap.models import Topic
 
 TAGS = [
@@ -551,9 +549,6 @@ class CommunitySeed:
         )
 
     def bump_caches(self) -> None:
-        """Cached per-roadmap thread counts are stale now; roadmap imports bumped their own keys."""
-
-        def bump():
-            bump_version_tokens(*(topic_counts_version_key(roadmap_id) for roadmap_id in self.roadmap_ids))
-
-        transaction.on_commit(bump)
+        """Cached per-roadmap thread counts are stale now (rows were copied in, with no signal);
+        roadmap imports retired their own."""
+        TOPIC_THREADS.bump(*self.roadmap_ids)

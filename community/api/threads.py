@@ -6,8 +6,6 @@ bookmarks are toggles in the services; here POST makes sure they are on and DELE
 are off, so that a client can repeat a request safely.
 """
 
-import hashlib
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
@@ -38,14 +36,12 @@ from community.api.serializers import (
     ThreadSerializer,
     ThreadWriteSerializer,
 )
+from community.caches import API_THREADS
 from community.models import Bookmark, Comment, Follow, Reaction, Tag, Thread
-from community.versions import LISTS_KEY
 from config.api import NewestFirstCursorPagination, OldestFirstCursorPagination
-from config.cache import version_tokens, versioned_get_or_set
 from roadmap.models import Topic
 
 SEARCH_LIMIT = 50
-ANONYMOUS_TIMEOUT = 60 * 10
 
 
 def thread_queryset(viewer):
@@ -145,11 +141,13 @@ class ThreadList(generics.ListAPIView):
             return Response(self.page_data(request))
         filters = sorted((name, value) for name, value in self.get_filters().items() if value is not None)
         page_size = self.paginator.get_page_size(request)  # validated, capped: "010" is 10
-        (lists,) = version_tokens(LISTS_KEY)
-        canonical = repr((request.build_absolute_uri("/"), filters, page_size))
-        digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
-        key = f"api:threads:{lists}:{digest}"
-        return Response(versioned_get_or_set(key, lambda: self.page_data(request), ANONYMOUS_TIMEOUT))
+        data = API_THREADS.get(
+            host=request.build_absolute_uri("/"),
+            filters=repr(filters),
+            page_size=page_size,
+            build=lambda: self.page_data(request),
+        )
+        return Response(data)
 
     def page_data(self, request) -> dict:
         threads = self.get_queryset()

@@ -414,7 +414,7 @@ def test_junk_query_strings_add_no_cached_api_lists(client, stored_keys):
     for number in range(50):
         response = client.get("/api/v1/threads/", {"x": number, f"utm_{number}": "y"})
         assert response.status_code == 200 and response.json()["results"][0]["title"] == "The one thread"
-    assert [key for key in stored_keys if "api:threads" in key] == []
+    assert [key for key in stored_keys if ":api-threads:" in key] == []
 
 
 def test_a_filter_the_api_reads_has_its_own_cached_list_whatever_its_spelling(
@@ -422,7 +422,7 @@ def test_a_filter_the_api_reads_has_its_own_cached_list_whatever_its_spelling(
 ):
     ThreadFactory(title="Answered elsewhere")
     first = client.get("/api/v1/threads/", {"answered": "false"})
-    assert [key for key in stored_keys if "api:threads" in key]
+    assert [key for key in stored_keys if ":api-threads:" in key]
     with django_assert_num_queries(0):
         again = client.get("/api/v1/threads/", {"answered": "False"})  # the same filter, validated
     assert again.json() == first.json()
@@ -432,11 +432,11 @@ def test_spellings_of_a_page_size_share_one_cached_list_and_later_pages_are_not_
     ThreadFactory()
     for size in ["10", "010", "0010"]:
         assert client.get("/api/v1/threads/", {"page_size": size}).status_code == 200
-    assert len([key for key in stored_keys if "api:threads" in key]) == 1
+    assert len([key for key in stored_keys if ":api-threads:" in key]) == 1
     ThreadFactory()
     next_page = client.get("/api/v1/threads/", {"page_size": 1}).json()["next"]
     assert client.get(next_page).status_code == 200
-    assert len([key for key in stored_keys if "api:threads" in key]) == 2  # the first page of size 1
+    assert len([key for key in stored_keys if ":api-threads:" in key]) == 2  # the first page of size 1
 
 
 def test_a_page_size_too_long_to_be_a_number_is_a_bad_request(client):

@@ -8,7 +8,8 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from roadmap.cache import structure_version
+from config.cache import version_token
+from roadmap.caches import STRUCTURE
 from roadmap.content_files import ContentError, export_roadmap, import_roadmap, load_roadmap_file
 from roadmap.models import Note, Progress, Resource, Roadmap, Section, Topic
 from tests.factories import UserFactory
@@ -346,26 +347,26 @@ def test_progress_is_called_once_per_topic(tmp_path):
 def test_import_with_changes_bumps_the_cache_version(tmp_path, django_capture_on_commit_callbacks):
     import_document(tmp_path, demo())
     roadmap = Roadmap.objects.get(slug="demo")
-    version = structure_version(roadmap.pk)
+    version = version_token(STRUCTURE.key(roadmap.pk))
     document = demo()
     topic_of(document, "http")["title"] = "HTTP basics"
 
     with django_capture_on_commit_callbacks(execute=True):
         import_document(tmp_path, document)
 
-    assert structure_version(roadmap.pk) != version
+    assert version_token(STRUCTURE.key(roadmap.pk)) != version
 
 
 def test_import_without_changes_keeps_the_cache_version(tmp_path, django_capture_on_commit_callbacks):
     import_document(tmp_path, demo())
     roadmap = Roadmap.objects.get(slug="demo")
-    version = structure_version(roadmap.pk)
+    version = version_token(STRUCTURE.key(roadmap.pk))
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         import_document(tmp_path, demo())
 
     assert callbacks == []
-    assert structure_version(roadmap.pk) == version
+    assert version_token(STRUCTURE.key(roadmap.pk)) == version
 
 
 def test_dry_run_keeps_the_cache_version(tmp_path, django_capture_on_commit_callbacks):

@@ -1,0 +1,200 @@
+"""What discussion pages cache, and which writes retire it (see config.caching).
+
+Tokens:
+- THREAD, one per thread: its page (head, body, comments) and its anonymous copy;
+- LISTS, one for the site: every list of threads (the discussions pages, tag and topic lists,
+  the home page's cards, search, the API's lists), which show titles, counts and order;
+- VIEWER, one per user: what thread pages show of them as a viewer (their reactions, follows,
+  saves, hidden comments, verified email);
+- NOTIFICATIONS, one per user: their unread count in the header;
+- TOPIC_THREADS, one per roadmap: how many threads each of its topics has, on the map.
+
+Names shown on thread pages and lists come from other rows (an author's name and role
+badges, a topic's or tag's name): renaming or deleting one retires the threads that show it.
+"""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from community.models import Bookmark, Comment, Follow, Notification, Reaction, Tag, Thread
+from config.caching import Cached, Counter, M2MRule, Rule, Token
+from config.page_cache import Page
+from roadmap.caches import CATALOGUE
+from roadmap.models import Roadmap, Topic
+
+User = get_user_model()
+
+THREAD = Token("thread")
+LISTS = Token("lists", scoped=False)
+VIEWER = Token("viewer", per_user=True)
+NOTIFICATIONS = Token("notifications", per_user=True)
+TOPIC_THREADS = Token("topic-threads")
+
+
+# --- What is cached --------------------------------------------------------------------
+
+THREAD_HEAD = Cached(
+    "thread-head",
+    key=("pk",),
+    tokens=lambda pk: [THREAD.key(pk)],
+    timeout="fragment",
+    build="community.selectors.thread_with_relations",
+)
+THREAD_BODY = Cached(
+    "thread-body",  # all of a thread page but its comments, for a kind of viewer; rendered by the caller
+    key=("thread_id", "variant"),
+    tokens=lambda thread_id, variant: [THREAD.key(thread_id)],
+    timeout="fragment",
+    build=None,
+    per_language=True,
+)
+THREAD_COMMENTS = Cached(
+    "thread-comments",  # one page of a thread's comments, for a kind of viewer; rendered by the caller
+    key=("thread_id", "page_number", "variant"),
+    tokens=lambda thread_id, page_number, variant: [THREAD.key(thread_id)],
+    timeout="fragment",
+    build=None,
+    per_language=True,
+)
+VIEWER_STATE = Cached(
+    "viewer-state",
+    key=("viewer_id", "thread_id"),
+    tokens=lambda viewer_id, thread_id: [VIEWER.key(viewer_id)],
+    timeout="viewer",
+    build="community.selectors.read_viewer_state",
+)
+UNREAD_COUNT = Cached(
+    "unread-count",
+    key=("user_id",),
+    tokens=lambda user_id: [NOTIFICATIONS.key(user_id)],
+    timeout="viewer",
+    build="community.selectors.count_unread",
+)
+TOPIC_THREAD_COUNTS = Cached(
+    "topic-thread-counts",
+    key=("roadmap_id",),
+    tokens=lambda roadmap_id: [TOPIC_THREADS.key(roadmap_id)],
+    timeout="structure",
+    build="community.selectors.count_topic_threads",
+)
+THREAD_CARDS = Cached(
+    "thread-cards",  # a page of a thread list's cards, the same for everyone; rendered by the caller
+    key=("listing",),
+    tokens=lambda listing: [LISTS.key()],
+    timeout="cards",
+    build=None,
+    per_language=True,
+)
+SEARCH_RESULTS = Cached(
+    "search",
+    key=("query", "limit"),
+    tokens=lambda query, limit: [LISTS.key(), CATALOGUE.key()],
+    timeout="search",
+    build="community.search.run_search",
+)
+API_THREADS = Cached(
+    "api-threads",  # a first page of the API's thread list for anonymous clients; built by the view
+    key=("host", "filters", "page_size"),
+    tokens=lambda host, filters, page_size: [LISTS.key()],
+    timeout="api",
+    build=None,
+)
+
+LISTS_PAGE = Page("lists", tokens=lambda request, **kwargs: [LISTS.key(), CATALOGUE.key()])
+THREAD_PAGE = Page("thread", tokens=lambda request, pk, **kwargs: [THREAD.key(pk)])
+
+PREVIEWS = Counter("previews", key=("user_id", "minute"), timeout="rate")
+
+
+# --- What retires it -------------------------------------------------------------------
+
+
+def _topic_roadmap(topic_id) -> list[int]:
+    if topic_id is None:
+        return []
+    return list(Topic.objects.filter(pk=topic_id).values_list("roadmap_id", flat=True))
+
+
+def _comment_tokens(comment) -> list[str]:
+    # The author sees their own hidden comment: their viewer state says so. Lists show a
+    # thread's comment count, which the services keep (and touch).
+    return [THREAD.key(comment.thread_id), VIEWER.key(comment.author_id)]
+
+
+def _reaction_tokens(reaction) -> list[str]:
+    if reaction.thread_id:  # lists show a thread's reaction count and sort by it
+        return [THREAD.key(reaction.thread_id), LISTS.key(), VIEWER.key(reaction.user_id)]
+    thread_ids = Comment.objects.filter(pk=reaction.comment_id).values_list("thread_id", flat=True)
+    return [*THREAD.keys(thread_ids), VIEWER.key(reaction.user_id)]
+
+
+def threads_of_authors(user_ids) -> set[int]:
+    """The threads these users started or commented on, in two queries however many users."""
+    threads = set(Thread.objects.filter(author_id__in=user_ids).values_list("pk", flat=True))
+    return threads | set(
+        Comment.objects.filter(author_id__in=user_ids).values_list("thread_id", flat=True).distinct()
+    )
+
+
+def _showing(threads) -> list[str]:
+    return [*THREAD.keys(threads), LISTS.key()]
+
+
+Rule(Thread, lambda thread: [THREAD.key(thread.pk), LISTS.key()])
+Rule(
+    Thread,
+    lambda thread: TOPIC_THREADS.keys(_topic_roadmap(thread.topic_id)),
+    fields=frozenset({"status", "topic"}),
+    before=frozenset({"topic"}),
+)
+Rule(Comment, _comment_tokens)
+Rule(Reaction, _reaction_tokens)
+for _model in (Follow, Bookmark, EmailAddress):
+    Rule(_model, lambda row: [VIEWER.key(row.user_id)])
+Rule(Notification, lambda notification: [NOTIFICATIONS.key(notification.recipient_id)])
+Rule(Tag, lambda tag: [LISTS.key()])
+Rule(
+    Tag,
+    lambda tag: _showing(Thread.objects.filter(tags=tag.pk).values_list("pk", flat=True)),
+    fields=frozenset({"name", "slug"}),
+    on_create=False,
+)
+M2MRule(Thread.tags.through, lambda thread_ids: _showing(thread_ids), reverse_set="threads")
+# An author's name and role badges show on every thread they posted in, and a topic's and its
+# roadmap's names on the threads about it.
+Rule(
+    User,
+    lambda user: _showing(threads_of_authors([user.pk])),
+    fields=frozenset({"username", "display_name", "is_staff", "is_active", "is_superuser"}),
+    on_create=False,
+)
+Rule(
+    Topic,
+    lambda topic: _showing(Thread.objects.filter(topic_id=topic.pk).values_list("pk", flat=True)),
+    fields=frozenset({"title", "slug"}),
+    on_create=False,
+)
+Rule(
+    Roadmap,
+    lambda roadmap: _showing(
+        Thread.objects.filter(topic__roadmap_id=roadmap.pk).values_list("pk", flat=True)
+    ),
+    fields=frozenset({"title", "slug"}),
+    on_create=False,
+)
+# Roles: a user joining or leaving a group, given or losing a permission, or a group gaining
+# or losing one, may change the badges on their posts.
+M2MRule(User.groups.through, lambda user_ids: _showing(threads_of_authors(user_ids)), reverse_set="user_set")
+M2MRule(
+    User.user_permissions.through,
+    lambda user_ids: _showing(threads_of_authors(user_ids)),
+    reverse_set="user_set",
+)
+M2MRule(
+    Group.permissions.through,
+    lambda group_ids: _showing(
+        threads_of_authors(set(User.objects.filter(groups__in=group_ids).values_list("pk", flat=True)))
+    ),
+    reverse_set="group_set",
+)

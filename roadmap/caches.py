@@ -1,0 +1,124 @@
+"""What roadmap pages cache, and which writes retire it (see config.caching).
+
+Tokens:
+- STRUCTURE, one per roadmap: its row, sections, topics, resources, prerequisites, the map's
+  shared HTML, topic pages;
+- CATALOGUE, one for the site: the list of roadmaps, slugs, search over topics; every
+  structure change moves it too;
+- PROGRESS, one per learner: their statuses on every roadmap.
+"""
+
+from config.caching import Cached, M2MRule, Rule, Token
+from config.page_cache import Page
+from roadmap import hooks
+from roadmap.models import Progress, Resource, Roadmap, Section, Topic
+
+STRUCTURE = Token("roadmap")
+CATALOGUE = Token("catalogue", scoped=False)
+PROGRESS = Token("progress", per_user=True)
+
+
+def _structure(roadmap_id) -> list[str]:
+    return [STRUCTURE.key(roadmap_id), CATALOGUE.key()]
+
+
+# --- What is cached --------------------------------------------------------------------
+
+ROADMAP_ID = Cached(
+    "roadmap-id",  # the id of the roadmap with a slug, published or not
+    key=("slug",),
+    tokens=lambda slug: [CATALOGUE.key()],
+    timeout="structure",
+    build="roadmap.selectors.find_roadmap_id",
+)
+ROADMAP = Cached(
+    "roadmap",  # the published roadmap row
+    key=("roadmap_id",),
+    tokens=lambda roadmap_id: [STRUCTURE.key(roadmap_id)],
+    timeout="structure",
+    build="roadmap.selectors.find_published_roadmap",
+)
+SECTIONS = Cached(
+    "roadmap-sections",  # sections with their published topics, in order
+    key=("roadmap_id",),
+    tokens=lambda roadmap_id: [STRUCTURE.key(roadmap_id)],
+    timeout="structure",
+    build="roadmap.selectors.build_structure",
+)
+TOPIC_CONTENT = Cached(
+    "topic-content",
+    key=("roadmap_id", "slug"),
+    tokens=lambda roadmap_id, slug: [STRUCTURE.key(roadmap_id)],
+    timeout="structure",
+    build="roadmap.selectors.build_topic_content",
+)
+MAP_HTML = Cached(
+    "map-html",  # the map's nodes for a viewer with no progress; rendered by the caller
+    key=("roadmap_id",),
+    tokens=lambda roadmap_id: [STRUCTURE.key(roadmap_id), *hooks.version_keys(roadmap_id=roadmap_id)],
+    timeout="structure",
+    build=None,
+    per_language=True,
+)
+API_RESOURCES = Cached(
+    "api-resources",  # every published topic's resources, for the API
+    key=("roadmap_id",),
+    tokens=lambda roadmap_id: [STRUCTURE.key(roadmap_id)],
+    timeout="structure",
+    build="roadmap.api.build_resources",
+)
+STATUSES = Cached(
+    "statuses",  # {topic id: status} of one learner on one roadmap
+    key=("user_id", "roadmap_id"),
+    tokens=lambda user_id, roadmap_id: [PROGRESS.key(user_id)],
+    timeout="progress",
+    build="roadmap.selectors.read_statuses",
+)
+
+
+def _roadmap_page_tokens(request, slug, **kwargs) -> list[str]:
+    from roadmap.selectors import roadmap_id_for_slug
+
+    roadmap_id = roadmap_id_for_slug(slug)
+    if roadmap_id is None:  # any roadmap's change may bring this slug to life
+        return [CATALOGUE.key()]
+    return [STRUCTURE.key(roadmap_id), *hooks.version_keys(roadmap_id=roadmap_id)]
+
+
+def _topic_page_tokens(request, slug, topic=None, **kwargs) -> list[str]:
+    from roadmap.selectors import roadmap_id_for_slug
+
+    roadmap_id = roadmap_id_for_slug(slug)
+    if roadmap_id is None:
+        return [CATALOGUE.key()]
+    return [STRUCTURE.key(roadmap_id), *hooks.topic_version_keys(roadmap_id=roadmap_id)]
+
+
+CATALOGUE_PAGE = Page("catalogue", tokens=lambda request, **kwargs: [CATALOGUE.key()])
+ROADMAP_PAGE = Page("roadmap", tokens=_roadmap_page_tokens)
+TOPIC_PAGE = Page("topic", tokens=_topic_page_tokens)
+
+
+# --- What retires it -------------------------------------------------------------------
+
+Rule(Roadmap, lambda roadmap: _structure(roadmap.pk))
+Rule(Section, lambda section: _structure(section.roadmap_id))
+Rule(Topic, lambda topic: _structure(topic.roadmap_id))
+Rule(
+    Resource,
+    lambda resource: [
+        key
+        for roadmap_id in Topic.objects.filter(pk=resource.topic_id).values_list("roadmap_id", flat=True)
+        for key in _structure(roadmap_id)
+    ],
+)
+M2MRule(
+    Topic.prerequisites.through,
+    lambda topic_ids: [
+        key
+        for roadmap_id in set(Topic.objects.filter(pk__in=topic_ids).values_list("roadmap_id", flat=True))
+        for key in _structure(roadmap_id)
+    ],
+    reverse_set="required_by",
+)
+Rule(Progress, lambda progress: [PROGRESS.key(progress.user_id)])
