@@ -358,3 +358,18 @@ def versioned_get_or_set(key: str, build, timeout: int):
         cache.set(key, value, timeout)
     local_memo.set(key, value, _size_of(value), timeout)
     return value
+
+
+def shared_cache_answers() -> bool:
+    """The shared cache takes and returns a value; False while it makes do without Redis."""
+    from django.core.cache import cache
+
+    key = f"healthz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "ok", 5)
+        answered = cache.get(key) == "ok"
+        cache.delete(key)
+        return answered and not getattr(cache, "is_degraded", False)
+    except Exception:
+        logger.exception("health check: cache unreachable")
+        return False
