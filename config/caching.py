@@ -115,9 +115,10 @@ class Cached:
     depends on; `build` (a callable or its dotted path) makes the value from the key's
     arguments and any others passed to `get()` (inputs that only reach what the key names,
     such as the Roadmap whose id is in the key). HTML rendered from a view's context is
-    declared with `build=None` and built by the function the caller passes to `get()`. A value that depends on the viewer's role,
-    host or language says so: role and host as arguments of the key, language with
-    `per_language`. A build returning None is not cached.
+    declared with `build=None` and built by the function the caller passes to `get()`.
+
+    A value that depends on the viewer's role, host or language says so: role and host as
+    arguments of the key, language with `per_language`. A build returning None is not cached.
     """
 
     name: str
