@@ -31,9 +31,9 @@ ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "class"},
     "img": {"src", "alt", "title"},
     "code": {"class"},
-    "div": {"class"},
+    "div": {"class", "tabindex"},
     "span": {"class"},
-    "pre": {"class"},
+    "pre": {"class", "tabindex"},
     "th": {"align"},
     "td": {"align"},
     "ol": {"start"},
@@ -46,6 +46,7 @@ LINK_REL = "nofollow ugc noopener"
 SAFE_URL_PREFIXES = ("http:", "https:", "mailto:", "/", "#")
 URL_ATTRIBUTES = {"href", "src"}
 LINK_CLASSES = {"mention"}
+SCROLL_BOX_CLASS = "table-scroll"
 CODE_CLASS = re.compile(r"(hl-[A-Za-z0-9_-]+|language-[A-Za-z0-9_+#.-]+|highlight)\Z")
 TABLE_ALIGNMENT = re.compile(r"text-align:(left|center|right)\Z")
 
@@ -185,13 +186,28 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     """Second line behind nh3's own checks: returning None drops the attribute."""
     if attribute in URL_ATTRIBUTES:
         return value if normalise_url(value).startswith(SAFE_URL_PREFIXES) else None
+    if attribute == "tabindex":  # only the scroll boxes the renderer makes, reachable by keyboard
+        return "0"
     if attribute == "class":
         if tag == "a":
             kept = [part for part in value.split() if part in LINK_CLASSES]
+        elif tag == "div":
+            kept = [part for part in value.split() if part == SCROLL_BOX_CLASS]
         else:
             kept = [part for part in value.split() if CODE_CLASS.match(part)]
         return " ".join(kept) or None
     return value
+
+
+def _scroll_boxes(html: str) -> str:
+    """Code blocks and tables scroll sideways inside themselves, so a long line never widens
+    the page; keyboard users scroll them once focused. Raw HTML is off at the parser, so these
+    tags can only come from the renderer (a user's "<pre>" is escaped text)."""
+    return (
+        html.replace("<pre>", '<pre tabindex="0">')
+        .replace("<table>", f'<div class="{SCROLL_BOX_CLASS}" tabindex="0"><table>')
+        .replace("</table>", "</table></div>")
+    )
 
 
 def sanitise(html: str) -> str:
@@ -218,4 +234,4 @@ def render_markdown(text: str, *, extend=None) -> str:
         tokens = _markdown.parse(text, env)
         extend(tokens)
         html = _markdown.renderer.render(tokens, _markdown.options, env)
-    return sanitise(html)
+    return sanitise(_scroll_boxes(html))

@@ -49,7 +49,22 @@ def test_code_block_in_a_known_language_is_highlighted_with_hl_classes():
 
 def test_code_block_in_an_unknown_language_is_escaped_not_highlighted():
     html = render_post("```klingon\n<b>qapla'</b>\n```").html
-    assert html == '<pre><code class="language-klingon">&lt;b&gt;qapla\'&lt;/b&gt;\n</code></pre>\n'
+    assert (
+        html == '<pre tabindex="0"><code class="language-klingon">&lt;b&gt;qapla\'&lt;/b&gt;\n</code></pre>\n'
+    )
+
+
+def test_code_blocks_and_tables_scroll_inside_themselves_and_keyboards_reach_them():
+    html = render_post("```\nlong line\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n").html
+    assert '<pre tabindex="0"><code>' in html
+    assert '<div class="table-scroll" tabindex="0"><table>' in html
+    assert html.rstrip().endswith("</table></div>")
+
+
+def test_text_that_spells_the_scroll_boxes_stays_text():
+    html = render_post('<pre tabindex="5"> <div class="table-scroll" tabindex="9"> <table>').html
+    assert "<pre" not in html and "<div" not in html and "<table" not in html
+    assert "&lt;pre tabindex=" in html
 
 
 def test_inline_html_is_shown_as_text():

@@ -1,0 +1,162 @@
+"""Every page type passes axe-core with no violations, light and dark, on a desktop screen and
+on a phone, for anonymous visitors, members and mentors; on the phone no page scrolls sideways,
+even with long code lines, long URLs and long words in posts."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.test import Client
+
+from community import services
+from tests.e2e.conftest import ACTION_TIMEOUT_MS, ARTIFACTS
+from tests.factories import (
+    CommentFactory,
+    MentorFactory,
+    NotificationFactory,
+    TagFactory,
+    ThreadFactory,
+    UserFactory,
+    build_roadmap,
+)
+
+SCREENS = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+
+LONG_POST = """A post with everything that can push a page wider than a phone.
+
+```python
+def a_function_with_a_very_long_line(argument): return {"key": "value", "another_key": "another value", "more": 1}
+```
+
+A bare link: https://docs.djangoproject.com/en/5.2/ref/models/querysets/#django.db.models.query.QuerySet.select_for_update
+
+A long word: Donaudampfschifffahrtsgesellschaftskapitänswitwenrentenversicherungsanstalt.
+
+Some `inline_code_that_is_rather_long_and_has_no_spaces_in_it_at_all_whatsoever` in a sentence.
+
+| column one | column two | column three | column four | column five | column six |
+|---|---|---|---|---|---|
+| a cell with text | another cell with text | more text here | and here | and here too | the end |
+"""
+
+
+@pytest.fixture
+def site(db):
+    roadmap, topics = build_roadmap(topics=12, sections=3, slug="backend")
+    learner = UserFactory(username="learner", display_name="A learner")
+    mentor = MentorFactory(username="mentor")
+    tag = TagFactory(name="databases", slug="databases", description="Storing and querying data.")
+    thread = ThreadFactory(author=mentor, title="How do indexes work?", topic=topics[0])
+    thread.tags.add(tag)
+    long_thread = services.create_thread(author=learner, title="A post with long lines", body=LONG_POST)
+    answer = CommentFactory(thread=thread, author=learner, body="They keep a sorted copy of a column.")
+    services.accept_answer(thread=thread, comment=answer, user=mentor)
+    CommentFactory(thread=thread, author=mentor, parent=answer, body="And they cost writes.")
+    NotificationFactory(recipient=learner, actor=mentor, thread=thread)
+    return {
+        "roadmap": roadmap,
+        "topic": topics[1],
+        "learner": learner,
+        "mentor": mentor,
+        "tag": tag,
+        "thread": thread,
+        "long_thread": long_thread,
+    }
+
+
+def public_pages(site) -> list[str]:
+    thread, long_thread = site["thread"], site["long_thread"]
+    return [
+        "/",
+        "/roadmaps/",
+        "/roadmaps/backend/",
+        f"/roadmaps/backend/{site['topic'].slug}/",
+        "/discussions/",
+        "/discussions/?tab=top",
+        thread.get_absolute_url(),
+        long_thread.get_absolute_url(),
+        f"/tags/{site['tag'].slug}/",
+        "/search/?q=index",
+        f"/u/{site['learner'].username}/",
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/api/docs/",
+        "/no-such-page/",
+    ]
+
+
+def member_pages(site) -> list[str]:
+    return [
+        *[path for path in public_pages(site) if not path.startswith("/accounts/")],
+        "/discussions/new/",
+        "/discussions/saved/",
+        "/notifications/",
+        "/settings/",
+        "/settings/tokens/",
+        "/accounts/email/",
+        "/accounts/password/change/",
+    ]
+
+
+def mentor_pages(site) -> list[str]:
+    return [
+        site["thread"].get_absolute_url(),
+        site["long_thread"].get_absolute_url(),
+        "/mod/",
+        "/mod/log/",
+        "/mod/tags/",
+        f"/mod/users/{site['learner'].username}/",
+    ]
+
+
+def _session_cookie(user, url) -> dict:
+    client = Client()
+    client.force_login(user)
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": url,
+    }
+
+
+def _problems(page, path, screen) -> list[str]:
+    response = page.goto(path)
+    problems = []
+    if response.status >= 500:
+        problems.append(f"{path}: answered {response.status}")
+    results = Axe().run(page)
+    for violation in results.response["violations"]:
+        targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+        problems.append(f"{path}: {violation['id']} ({violation['impact']}) at {targets}")
+    if screen == "phone":
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if width[0] > width[1]:
+            problems.append(f"{path}: {width[0]} px wide on a {width[1]} px screen")
+    return problems
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("screen", sorted(SCREENS))
+@pytest.mark.parametrize("visitor", ["anonymous", "learner", "mentor"])
+def test_every_page_type_passes_axe_and_fits_the_screen(
+    browser, live_server, settings, site, visitor, screen, theme
+):
+    settings.ALLOWED_HOSTS = ["*"]
+    context = browser.new_context(base_url=live_server.url, **SCREENS[screen])
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context.add_cookies([{"name": "theme", "value": theme, "url": live_server.url}])
+    pages = {"anonymous": public_pages, "learner": member_pages, "mentor": mentor_pages}[visitor](site)
+    if visitor != "anonymous":
+        context.add_cookies([_session_cookie(site[visitor], live_server.url)])
+    page = context.new_page()
+    try:
+        problems = [problem for path in pages for problem in _problems(page, path, screen)]
+        if visitor == "anonymous" and theme == "light":
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.goto(site["long_thread"].get_absolute_url())
+            page.screenshot(path=str(ARTIFACTS / f"long-thread-{screen}.png"), full_page=True)
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
