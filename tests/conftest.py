@@ -93,7 +93,13 @@ def learner_client(client, learner):
 # Tests that share one pytest-xdist worker (`--dist loadgroup`), one after another: those that run
 # a worker, gunicorn or nginx of their own (and collectstatic into the one STATIC_ROOT), and
 # the browser tests (one Chromium). The rest of the suite is spread over the other workers.
-XDIST_GROUPS = {"tests/system/": "processes", "tests/integration/": "processes", "tests/e2e/": "browser"}
+# The accessibility sweep (a minute or more of page loads) has a worker and a Chromium of its own.
+XDIST_GROUPS = {
+    "tests/system/": "processes",
+    "tests/integration/": "processes",
+    "tests/e2e/test_accessibility.py": "accessibility",
+    "tests/e2e/": "browser",
+}
 
 
 def pytest_collection_modifyitems(config, items):
