@@ -98,7 +98,7 @@ TEMPLATES = [
                 "accounts.context_processors.site",
                 "community.context_processors.notifications",
             ],
-            "libraries": {"fragments": "config.fragments"},
+            "libraries": {"fragments": "config.fragments", "seo": "config.seo"},
         },
     },
 ]
