@@ -9,6 +9,9 @@ Tokens:
 - NOTIFICATIONS, one per user: their unread count in the header;
 - TOPIC_THREADS, one per roadmap: how many threads each of its topics has, on the map.
 
+The sitemap's pages (SITEMAP_PAGE) are retired by LISTS (its threads) and roadmap's CATALOGUE
+(its roadmaps and topics).
+
 Names shown on thread pages and lists come from other rows (an author's name and role
 badges, a topic's or tag's name): renaming or deleting one retires the threads that show it.
 """
@@ -57,6 +60,13 @@ THREAD_COMMENTS = Cached(
     build=None,
     per_language=True,
 )
+THREAD_STRUCTURED_DATA = Cached(
+    "thread-json-ld",  # a thread page's JSON-LD, for a page of its comments
+    key=("thread_id", "page_number"),
+    tokens=lambda thread_id, page_number: [THREAD.key(thread_id)],
+    timeout="fragment",
+    build="community.structured_data.thread_json_ld",
+)
 VIEWER_STATE = Cached(
     "viewer-state",
     key=("viewer_id", "thread_id"),
@@ -103,6 +113,17 @@ API_THREADS = Cached(
 
 LISTS_PAGE = Page("lists", tokens=lambda request, **kwargs: [LISTS.key(), CATALOGUE.key()])
 THREAD_PAGE = Page("thread", tokens=lambda request, pk, **kwargs: [THREAD.key(pk)])
+# The sitemap (config.sitemaps): its threads section lists threads, the others roadmaps and
+# topics; the index counts the pages of every section.
+SITEMAP_PAGE = Page(
+    "sitemap",
+    tokens=lambda request, section=None, **kwargs: {
+        "threads": [LISTS.key()],
+        "roadmaps": [CATALOGUE.key()],
+        "topics": [CATALOGUE.key()],
+        "pages": [],
+    }.get(section, [LISTS.key(), CATALOGUE.key()]),
+)
 
 PREVIEWS = Counter("previews", key=("user_id", "minute"), timeout="rate")
 

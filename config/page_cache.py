@@ -90,7 +90,13 @@ TRACKING_PARAMETER = re.compile(r"utm_[a-z_]+|fbclid|gclid|dclid|msclkid|mc_cid|
 
 
 class NotCached(Exception):
-    """Raised by a normaliser for a value whose page is served uncached."""
+    """Raised by a normaliser for a value whose page is served uncached. `canonical` is the
+    value as the page's canonical link spells it, when the page is worth linking though not
+    keeping (page 60 of a list); without it the link leaves the parameter out."""
+
+    def __init__(self, canonical: str | None = None):
+        super().__init__(canonical)
+        self.canonical = canonical
 
 
 Normaliser = Callable[[str], str | None]
@@ -107,8 +113,10 @@ def choice(*values: str, default: str) -> Normaliser:
 
 def page_number(value: str) -> str | None:
     """Page 1 is dropped; other whole numbers up to MAX_CACHED_PAGE are kept, the rest uncached."""
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_CACHED_PAGE:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise NotCached
+    if int(value) > MAX_CACHED_PAGE:
+        raise NotCached(canonical=str(int(value)))
     return None if int(value) == 1 else str(int(value))
 
 
@@ -117,7 +125,7 @@ def text(*, max_length: int) -> Normaliser:
 
     def normalise(value):
         if len(value) > max_length:
-            raise NotCached
+            raise NotCached(canonical=value)
         return value or None
 
     return normalise
@@ -132,22 +140,33 @@ def existing(exists: Callable[[str], bool]) -> Normaliser:
     return normalise
 
 
-def canonical_query(request, parameters: dict[str, Normaliser]) -> dict[str, str] | None:
-    """The declared parameters that make this page differ from the default one, normalised;
-    None if the request is not to be cached (an undeclared parameter or a value raising NotCached)."""
-    query = {}
+def _read_query(request, parameters: dict[str, Normaliser]) -> tuple[dict[str, str], bool]:
+    """The declared parameters that make this page differ from the default one, normalised and
+    sorted, and whether the page may be cached (no undeclared parameter but tracking ones, no
+    value raising NotCached)."""
+    query, cacheable = {}, True
     for name, values in request.GET.lists():
         if name not in parameters:
-            if TRACKING_PARAMETER.fullmatch(name):
-                continue
-            return None
+            if not TRACKING_PARAMETER.fullmatch(name):
+                cacheable = False
+            continue
         try:
             value = parameters[name](values[-1])  # QueryDict.get, as views read it, takes the last
-        except NotCached:
-            return None
+        except NotCached as uncached:
+            cacheable, value = False, uncached.canonical
         if value is not None:
             query[name] = value
-    return dict(sorted(query.items()))
+    return dict(sorted(query.items())), cacheable
+
+
+def canonical_url(request) -> str:
+    """The absolute URL search engines should know this page by: SITE_URL, the path, and the
+    query parameters its view declared (@anonymous_page) in their canonical spelling; tracking,
+    undeclared and default-valued parameters left out. A page whose view declares none is its path."""
+    query = getattr(request, "canonical_page_query", None)
+    if query is None:  # a signed-in visitor's page: the normalisers have not run yet
+        query, _ = _read_query(request, getattr(request, "page_parameters", {}))
+    return f"{settings.SITE_URL}{request.path}" + (f"?{urlencode(query)}" if query else "")
 
 
 def _is_canonical(request, query: dict[str, str]) -> bool:
@@ -185,7 +204,11 @@ def anonymous_page(page: Page, *, parameters: dict[str, Normaliser] | None = Non
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            query = canonical_query(request, parameters) if is_cacheable_request(request) else None
+            request.page_parameters = parameters  # for its canonical link (canonical_url)
+            query = None
+            if is_cacheable_request(request):
+                request.canonical_page_query, cacheable = _read_query(request, parameters)
+                query = request.canonical_page_query if cacheable else None
             if query is None:
                 return view(request, *args, **kwargs)
             key = _key(page, request, query, version_tokens(*page.tokens(request, **kwargs)))

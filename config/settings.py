@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    "django.contrib.sitemaps",
     "django.contrib.humanize",
     "django.contrib.postgres",
     "allauth",
@@ -97,7 +98,7 @@ TEMPLATES = [
                 "accounts.context_processors.site",
                 "community.context_processors.notifications",
             ],
-            "libraries": {"fragments": "config.fragments"},
+            "libraries": {"fragments": "config.fragments", "seo": "config.seo"},
         },
     },
 ]

@@ -18,6 +18,9 @@ api_v1 = [
 urlpatterns = [
     path("", community_views.home, name="home"),
     path("healthz", site_views.healthz, name="healthz"),
+    path("robots.txt", site_views.robots_txt, name="robots-txt"),
+    path("sitemap.xml", site_views.sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", site_views.sitemap_section, name="sitemap-section"),
     path("accounts/login/", accounts_views.login, name="account_login"),  # before allauth's own
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

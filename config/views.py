@@ -1,14 +1,25 @@
-"""Site-wide views: the health check, the error pages and the benchmark baseline."""
+"""Site-wide views: the health check, robots.txt and the sitemap, the error pages and the
+benchmark baseline."""
 
 import logging
 
+from django.conf import settings
+from django.contrib.sitemaps import views as sitemap_views
 from django.db import connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from django.views.decorators.cache import never_cache
+from django.urls import reverse
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_safe
 
+from community.caches import SITEMAP_PAGE
+from community.sitemaps import ThreadSitemap
+from config import page_cache
 from config.cache import shared_cache_answers
+from config.page_cache import anonymous_page
+from config.sitemaps import PagesSitemap
+from roadmap.sitemaps import RoadmapSitemap, TopicSitemap
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +53,34 @@ def healthz(request):
         },
         status=200 if database else 503,
     )
+
+
+SITEMAP_SECTIONS = {
+    "pages": PagesSitemap,
+    "roadmaps": RoadmapSitemap,
+    "topics": TopicSitemap,
+    "threads": ThreadSitemap,
+}
+
+
+@require_safe
+@cache_control(public=True, max_age=60 * 60)
+def robots_txt(request):
+    """What crawlers may fetch: the public pages, not accounts, forms, actions or searches."""
+    context = {"sitemap_url": settings.SITE_URL + reverse("sitemap")}
+    return render(request, "robots.txt", context, content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+@anonymous_page(SITEMAP_PAGE)
+def sitemap_index(request):
+    return sitemap_views.index(request, SITEMAP_SECTIONS, sitemap_url_name="sitemap-section")
+
+
+@require_safe
+@anonymous_page(SITEMAP_PAGE, parameters={"p": page_cache.page_number})
+def sitemap_section(request, section):
+    return sitemap_views.sitemap(request, SITEMAP_SECTIONS, section=section)
 
 
 def bench_hello(request):

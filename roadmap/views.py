@@ -15,6 +15,7 @@ from config.page_cache import anonymous_page
 from roadmap import caches, hooks, selectors, services
 from roadmap.forms import NoteForm, ProgressForm
 from roadmap.models import Note, Topic
+from roadmap.structured_data import roadmap_json_ld
 
 
 def _read_tokens(request, slug):
@@ -39,7 +40,10 @@ def roadmap_detail(request, slug):
     progress = selectors.map_progress(roadmap=roadmap, viewer=request.user)
     html = selectors.personalise_map(shared_html, roadmap=roadmap, progress=progress)
     return render_page(
-        request, "roadmap/roadmap_detail.html", {"roadmap": roadmap, "map": progress}, body=html
+        request,
+        "roadmap/roadmap_detail.html",
+        {"roadmap": roadmap, "map": progress, "json_ld": roadmap_json_ld(roadmap)},
+        body=html,
     )
 
 

@@ -1,0 +1,88 @@
+"""The JSON-LD of a thread page (schema.org), as Google documents it for forums: a QAPage whose
+Question has an acceptedAnswer when the thread has a published accepted answer, else a
+DiscussionForumPosting. Only what anonymous visitors read goes in (published comments, authors
+by the names the page shows); built once per thread version and page of comments
+(caches.THREAD_STRUCTURED_DATA), in two queries.
+"""
+
+from community.models import Comment, Status, Thread
+from community.selectors import COMMENTS_PER_PAGE
+from config.seo import absolute, plain_text
+
+FORMER_MEMBER = "a former member"
+
+
+def _person(user) -> dict:
+    if user is None:
+        return {"@type": "Person", "name": FORMER_MEMBER}
+    return {"@type": "Person", "name": user.public_name, "url": absolute(user.get_absolute_url())}
+
+
+def _page_url(thread: Thread, page_number: int) -> str:
+    return absolute(thread.get_absolute_url() + (f"?page={page_number}" if page_number > 1 else ""))
+
+
+def _comment(comment: Comment, *, kind: str, url: str) -> dict:
+    return {
+        "@type": kind,
+        "text": plain_text(comment.body_html),
+        "datePublished": comment.created_at.isoformat(),
+        "url": f"{url}#c{comment.pk}",
+        "author": _person(comment.author),
+        "upvoteCount": comment.reaction_count,
+    }
+
+
+def thread_json_ld(*, thread_id: int, page_number: int, thread: Thread) -> dict:
+    """`thread` is the thread page's thread (caches.THREAD_HEAD), with its author and accepted answer."""
+    top_level = Comment.objects.filter(thread_id=thread_id, parent=None).exclude(status=Status.HIDDEN)
+    start = (page_number - 1) * COMMENTS_PER_PAGE  # the page's comments, as comment_page counts them
+    on_page = [
+        comment
+        for comment in top_level.select_related("author").order_by("created_at", "pk")[
+            start : start + COMMENTS_PER_PAGE
+        ]
+        if comment.status == Status.PUBLISHED
+    ]
+    url = _page_url(thread, page_number)
+    accepted = thread.accepted_comment
+    if accepted is not None and accepted.status == Status.PUBLISHED:
+        answer_count = top_level.filter(status=Status.PUBLISHED).count() + (accepted.parent_id is not None)
+        return {
+            "@context": "https://schema.org",
+            "@type": "QAPage",
+            "mainEntity": {
+                "@type": "Question",
+                "name": thread.title,
+                "text": plain_text(thread.body_html),
+                "dateCreated": thread.created_at.isoformat(),
+                "author": _person(thread.author),
+                "url": url,
+                "answerCount": answer_count,
+                "upvoteCount": thread.reaction_count,
+                "acceptedAnswer": {
+                    **_comment(accepted, kind="Answer", url=url),
+                    "url": absolute(accepted.get_absolute_url()),  # redirects to its page of the thread
+                },
+                "suggestedAnswer": [
+                    _comment(comment, kind="Answer", url=url)
+                    for comment in on_page
+                    if comment.pk != accepted.pk
+                ],
+            },
+        }
+    return {
+        "@context": "https://schema.org",
+        "@type": "DiscussionForumPosting",
+        "headline": thread.title,
+        "text": plain_text(thread.body_html),
+        "datePublished": thread.created_at.isoformat(),
+        "author": _person(thread.author),
+        "url": url,
+        "interactionStatistic": {
+            "@type": "InteractionCounter",
+            "interactionType": "https://schema.org/CommentAction",
+            "userInteractionCount": thread.comment_count,
+        },
+        "comment": [_comment(comment, kind="Comment", url=url) for comment in on_page],
+    }
