@@ -7,7 +7,7 @@ class CommunityConfig(AppConfig):
 
     def ready(self):
         from accounts import hooks as account_hooks
-        from community import demo, digest, exports, selectors, signals, versions  # noqa: F401
+        from community import demo, digest, exports, rendering, selectors, signals, versions  # noqa: F401
         from roadmap import hooks as roadmap_hooks
 
         account_hooks.register_export("community", exports.community_data)

@@ -8,8 +8,8 @@ Two differences make it fit the site's chrome (header, footer) on every page:
 
 - every value the part shows must be named, and only those: they make the key, so there is
   nothing to invalidate, and a change to any of them (a new notification, a rename) is a new key;
-- CSRF tokens inside are holes (config.holes), filled with this request's token on each use,
-  so a cached part never carries a token of another session.
+- it is a shared part (config.slots): a CSRF token inside is a slot, filled with this request's
+  token on each use, so a cached part never carries a token of another session.
 """
 
 import hashlib
@@ -18,8 +18,8 @@ from django import template
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
+from config import slots
 from config.cache import versioned_get_or_set
-from config.holes import fill, hole
 
 FRAGMENT_TIMEOUT = 60 * 10
 
@@ -41,13 +41,14 @@ class FragmentNode(template.Node):
         key = f"fragment:{self.name.resolve(context)}:{digest}"
 
         def build():
-            with context.push(csrf_token=hole("csrf")):
-                return self.nodelist.render(context)
+            recorder = slots.Recorder()
+            with context.push({slots.RECORDER: recorder, "csrf_token": recorder.slot("csrf")}):
+                return recorder.split(self.nodelist.render(context))
 
         html = versioned_get_or_set(key, build, FRAGMENT_TIMEOUT)
-        if "\x00" in html:  # asking for the token sets the CSRF cookie: only when a form needs it
-            html = fill(html, {"csrf": str(context.get("csrf_token", ""))})
-        return mark_safe(html)
+        # Asking for the token sets the CSRF cookie: only when a form in the part needs it.
+        token = {"csrf": str(context.get("csrf_token", ""))} if "csrf" in html.kinds else {}
+        return mark_safe(html.fill(**token).decode())
 
 
 @register.tag

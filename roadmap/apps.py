@@ -7,12 +7,7 @@ class RoadmapConfig(AppConfig):
 
     def ready(self):
         from accounts import hooks
-        from roadmap import (
-            demo,
-            exports,
-            selectors,
-            signals,  # noqa: F401
-        )
+        from roadmap import demo, exports, rendering, selectors, signals  # noqa: F401
         from roadmap.cache import progress_version_key
 
         hooks.register_export("roadmap", exports.progress_and_notes)

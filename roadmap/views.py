@@ -10,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.cache import version_tokens
-from config.holes import render_page
 from config.page_cache import anonymous_page
+from config.slots import render_page
 from roadmap import hooks, selectors, services
 from roadmap.cache import CATALOGUE_KEY, structure_version_key
 from roadmap.forms import NoteForm, ProgressForm
@@ -54,9 +54,8 @@ def roadmap_detail(request, slug):
     _read_tokens(request, slug)
     roadmap = selectors.published_roadmap(slug=slug)
     counts = hooks.discussion_counts(roadmap_id=roadmap.pk)
-    shared_html = selectors.map_html(roadmap=roadmap, discussion_counts=counts)
     progress = selectors.map_progress(roadmap=roadmap, viewer=request.user)
-    html = selectors.personalise_map(shared_html, roadmap=roadmap, progress=progress)
+    html = selectors.map_html(roadmap=roadmap, discussion_counts=counts).fill(progress)
     return render_page(
         request, "roadmap/roadmap_detail.html", {"roadmap": roadmap, "map": progress}, body=html
     )
