@@ -21,10 +21,11 @@ A kind is declared once, by the code that knows its values:
   (render_page) are declared here.
 
 Mistakes are errors while they can be fixed: with settings.SLOTS_STRICT (on with DEBUG, and in
-the tests) a slot of a kind nobody declared (when its template is compiled), a slot left with
-no value, a value given that no slot takes, or a slot whose sentinel did not survive to the
-output (a filter changed it) raise SlotError. In production they are logged, and the slot
-shows its default.
+the tests) a slot of a kind nobody declared, or with arguments its kind's function does not
+take (both when its template is compiled), a slot left with no value, a value given that no
+slot takes, and a slot whose sentinel did not reach the output (a filter changed it) raise
+SlotError. In production they are logged, and the slot shows its default (bar the last: a
+sentinel that was changed cannot be found).
 
 Nothing from outside can spell a sentinel: the key is drawn when the rendering starts, after
 every post and request it shows already exists, and is never shown. Outside a shared
