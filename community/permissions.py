@@ -77,6 +77,7 @@ def can_be_changed(post: Thread | Comment) -> bool:
 
 
 def can_be_answer(comment: Comment) -> bool:
+    """Only a published comment is accepted, or shown, as a thread's answer."""
     return comment.status == Status.PUBLISHED
 
 

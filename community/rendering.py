@@ -150,6 +150,11 @@ def _toggles(thread) -> dict[str, tuple[slots.SlottedHtml, slots.SlottedHtml]]:
     return toggles
 
 
+def _accepted_answer(thread):
+    answer = thread.accepted_comment
+    return answer if answer is not None and permissions.can_be_answer(answer) else None
+
+
 def thread_body(request, *, thread, page, comment_form, page_number, reply: int | None) -> bytes:
     """The page's body for this viewer, as UTF-8: from the shared cache when it is the usual
     view (a signed-in reader's GET, no form to show again, no reply picked, nothing blocking
@@ -167,6 +172,7 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
         "thread": thread,
         "variant": variant,
         "actions": variant.actions(thread),
+        "accepted_answer": _accepted_answer(thread),
         "comment_form": comment_form,
         "reply": reply,
         "posting_block": page.posting_block,
