@@ -58,12 +58,7 @@ def can_comment(user, thread: Thread) -> bool:
 
 
 def is_author(user, post: Thread | Comment) -> bool:
-    return user.is_authenticated and wrote(user_id=user.pk, author_id=post.author_id)
-
-
-def wrote(*, user_id: int | None, author_id: int | None) -> bool:
-    """is_author, by ids: a former member's post (no author) is nobody's."""
-    return author_id is not None and author_id == user_id
+    return user.is_authenticated and post.author_id is not None and post.author_id == user.pk
 
 
 def takes_reactions(post: Thread | Comment) -> bool:

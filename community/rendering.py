@@ -75,28 +75,36 @@ class ThreadViewer:
     reactions: frozenset = frozenset()  # ("thread"|"comment", id, kind) they gave
 
 
-@slots.kind("reaction_pressed")
-def _reaction_pressed(viewer: ThreadViewer, *, target, target_id, reaction):
+@slots.kind("reaction_pressed", "target", "target_id", "reaction")
+def _reaction_pressed(viewer: ThreadViewer):
     """aria-pressed of a reaction button: "true" on the viewer's own reactions."""
-    return "true" if (target, target_id, reaction) in viewer.reactions else None
+    return {
+        slots.where(target=target, target_id=target_id, reaction=reaction): "true"
+        for target, target_id, reaction in viewer.reactions
+    }
 
 
-@slots.kind("own_post_reaction")
-def _cannot_react_to_own_post(viewer: ThreadViewer, *, author_id):
-    """Reaction buttons are disabled on the viewer's own post."""
-    return "disabled" if permissions.wrote(user_id=viewer.user_id, author_id=author_id) else None
+def _own_posts(viewer: ThreadViewer, value: str) -> dict:
+    """`value` for the slots of the posts the viewer wrote (a former member's are nobody's)."""
+    return {} if viewer.user_id is None else {slots.where(author_id=viewer.user_id): value}
 
 
-@slots.kind("own_post_controls")
-def _own_post_controls(viewer: ThreadViewer, *, author_id):
-    """The `hidden` of a post's edit and delete controls: gone on the viewer's own post."""
-    return "" if permissions.wrote(user_id=viewer.user_id, author_id=author_id) else None
+@slots.kind("own_post_reaction", "author_id")
+def _cannot_react_to_own_post(viewer: ThreadViewer):
+    """Reaction buttons are disabled on the viewer's own posts."""
+    return _own_posts(viewer, "disabled")
 
 
-@slots.kind("flag_link")
-def _flag_link(viewer: ThreadViewer, *, author_id):
-    """A post's flag link: left out on the viewer's own post."""
-    return "" if permissions.wrote(user_id=viewer.user_id, author_id=author_id) else None
+@slots.kind("own_post_controls", "author_id")
+def _own_post_controls(viewer: ThreadViewer):
+    """The `hidden` of a post's edit and delete controls: gone on the viewer's own posts."""
+    return _own_posts(viewer, "")
+
+
+@slots.kind("flag_link", "author_id")
+def _flag_link(viewer: ThreadViewer):
+    """A post's flag link: left out on the viewer's own posts."""
+    return _own_posts(viewer, "")
 
 
 slots.declare("comments", "follow_button", "bookmark_button")

@@ -7,25 +7,28 @@ from one viewer to the next declared by the template itself, then filled in for 
 While a shared part is rendered (`render_shared`), each `{% viewer_slot %}` renders its content,
 the slot's default, and leaves in its place a sentinel of its own making: NUL, a key drawn at
 random for that one rendering, the slot's number, NUL. The HTML is then split once at that key
-into chunks, and the slots (kind, arguments, default) are kept beside them: a SlottedHtml,
-which is what gets cached. For each viewer, `fill` joins the chunks with each slot's value.
-Nothing is ever found by searching markup, so a template can be reformatted, or its
-attributes reordered, without turning anything off.
+into chunks, and each slot's place is indexed by its kind and arguments: a SlottedHtml, which
+is what gets cached. For each viewer, `fill` puts their values in those places. Nothing is
+ever found by searching markup, so a template can be reformatted, or its attributes
+reordered, without turning anything off.
 
 A kind is declared once, by the code that knows its values:
-- `@kind("reaction_pressed")` registers the function that gives a slot of that kind its value
-  for a viewer: `function(viewer, **arguments)` returns HTML, or None for the default. The
-  viewer is whatever the code filling the part passes (community.rendering.ThreadViewer...).
+- `@kind("reaction_pressed", "target", "target_id", "reaction")` registers the function that
+  gives this viewer's values for slots of that kind, and the arguments such a slot takes:
+  `function(viewer)` returns `{where(target="comment", target_id=7, reaction="like"): "true"}`,
+  HTML for just the slots where the viewer differs from the default (a viewer has reacted to
+  a few posts of hundreds), so that filling costs no more than they do. The viewer is
+  whatever the code filling the part passes (community.rendering.ThreadViewer, ...).
 - `declare("comments")`: the code filling the part passes the value, `fill(comments=...)`.
   `csrf` (this request's CSRF token, which {% csrf_token %} shows in a shared part) and `body`
   (render_page) are declared here.
 
 Mistakes are errors while they can be fixed: with settings.SLOTS_STRICT (on with DEBUG, and in
-the tests) a slot of a kind nobody declared, or with arguments its kind's function does not
-take (both when its template is compiled), a slot left with no value, a value given that no
-slot takes, and a slot whose sentinel did not reach the output (a filter changed it) raise
-SlotError. In production they are logged, and the slot shows its default (bar the last: a
-sentinel that was changed cannot be found).
+the tests) SlotError is raised for a slot of a kind nobody declared, or with other arguments
+than its kind takes (both when its template is compiled), a value for other arguments, a slot
+left with no value, a value given that no slot takes, and a slot whose sentinel did not reach
+the output (a filter changed it). In production they are logged, and the slot shows its
+default (bar the last: a sentinel that was changed cannot be found).
 
 Nothing from outside can spell a sentinel: the key is drawn when the rendering starts, after
 every post and request it shows already exists, and is never shown. Outside a shared
@@ -37,7 +40,6 @@ which they are sent, and put into the page in one copy (render_page): passed thr
 template instead, a part is copied at every level of block and include.
 """
 
-import inspect
 import logging
 import secrets
 from collections.abc import Callable
@@ -53,7 +55,13 @@ logger = logging.getLogger(__name__)
 
 RECORDER = "_viewer_slots"  # the context variable that holds the rendering's Recorder
 
-_KINDS: dict[str, Callable | None] = {}
+
+class Kind(NamedTuple):
+    function: Callable | None  # None: the value is given to fill()
+    arguments: frozenset[str]
+
+
+_KINDS: dict[str, Kind] = {}
 
 
 class SlotError(Exception):
@@ -69,17 +77,22 @@ def _mistake(message: str) -> None:
 def declare(*names: str) -> None:
     """Declare kinds of slot whose value the code filling the part gives (`fill(name=...)`)."""
     for name in names:
-        _KINDS.setdefault(name, None)
+        _KINDS.setdefault(name, Kind(None, frozenset()))
 
 
-def kind(name: str):
-    """Register `function(viewer, **arguments) -> str | None` as the value of slots of `name`."""
+def kind(name: str, *arguments: str):
+    """Register `function(viewer) -> {where(**arguments): html}` for slots of kind `name`."""
 
     def register(function):
-        _KINDS[name] = function
+        _KINDS[name] = Kind(function, frozenset(arguments))
         return function
 
     return register
+
+
+def where(**arguments) -> tuple:
+    """The slots with these arguments, as a key of what a kind's function returns."""
+    return tuple(sorted(arguments.items()))
 
 
 declare("csrf", "body")
@@ -92,43 +105,49 @@ class Slot(NamedTuple):
 
 
 class SlottedHtml:
-    """Shared HTML as UTF-8 chunks, with the slot that goes between each two of them."""
+    """Shared HTML as UTF-8: its chunks with each slot's default between them (`parts`), and
+    where each slot is among them, by kind and then arguments (`places`)."""
 
-    __slots__ = ("chunks", "slots")
+    __slots__ = ("parts", "places")
 
-    def __init__(self, chunks: tuple[bytes, ...], slots: tuple[Slot, ...]):
-        self.chunks = chunks
-        self.slots = slots
+    def __init__(self, chunks: list[bytes], slots: list[Slot]):
+        self.parts = [chunks[0]]
+        self.places: dict[str, dict[tuple, list[int]]] = {}
+        for slot, chunk in zip(slots, chunks[1:], strict=True):
+            self.places.setdefault(slot.kind, {}).setdefault(slot.arguments, []).append(len(self.parts))
+            self.parts += [slot.default, chunk]
 
     def __getstate__(self):
-        return self.chunks, self.slots
+        return self.parts, self.places
 
     def __setstate__(self, state):
-        self.chunks, self.slots = state
+        self.parts, self.places = state
 
     @property
     def kinds(self) -> frozenset[str]:
-        return frozenset(slot.kind for slot in self.slots)
+        return frozenset(self.places)
 
     def fill(self, viewer=None, **given: str | bytes) -> bytes:
-        """The HTML for one viewer: each slot's value, from `given` or its kind's function."""
-        parts = [self.chunks[0]]
-        used = set()
-        for slot, chunk in zip(self.slots, self.chunks[1:], strict=True):
-            value = None
-            if slot.kind in given:
-                value = given[slot.kind]
-                used.add(slot.kind)
-            elif function := _KINDS.get(slot.kind):
-                value = function(viewer, **dict(slot.arguments))
-            else:
-                _mistake(f"no value for the {slot.kind!r} slot")
-            if value is None:
-                value = slot.default
-            parts.append(value if isinstance(value, bytes) else value.encode())
-            parts.append(chunk)
-        for name in given.keys() - used:
+        """The HTML for one viewer: each slot's value, given or from its kind's function, and
+        its default where there is none."""
+        for name in given.keys() - self.places.keys():
             _mistake(f"a value was given for {name!r}, but the part has no such slot")
+        parts = self.parts.copy()
+        for name, places in self.places.items():
+            if name in given:
+                values = dict.fromkeys(places, given[name])
+            elif name in _KINDS and _KINDS[name].function is not None:
+                values = _KINDS[name].function(viewer)
+                for arguments in values:
+                    if {key for key, _ in arguments} != _KINDS[name].arguments:
+                        _mistake(f"{name!r} slots take {sorted(_KINDS[name].arguments)}, not {arguments}")
+            else:
+                _mistake(f"no value for the {name!r} slots")
+                continue
+            for arguments, value in values.items():
+                encoded = value if isinstance(value, bytes) else value.encode()
+                for position in places.get(arguments, ()):
+                    parts[position] = encoded
         return b"".join(parts)
 
 
@@ -144,7 +163,7 @@ class Recorder:
         """The sentinel of a new slot, to be put where the slot goes. A slot that is `required`
         must reach the output; one put into the context (csrf, body) may be left unused."""
         number = len(self.slots)
-        self.slots.append(Slot(kind, tuple(sorted(arguments.items())), default.encode()))
+        self.slots.append(Slot(kind, where(**arguments), default.encode()))
         if required:
             self.required.add(number)
         return mark_safe(f"\x00{self.key}:{number}\x00")
@@ -159,7 +178,7 @@ class Recorder:
             chunks.append(chunk)
         if missing := self.required.difference(numbers):
             _mistake(f"the {self.slots[min(missing)].kind!r} slot is not in the output: was it filtered?")
-        return SlottedHtml(tuple(chunks), tuple(self.slots[number] for number in numbers))
+        return SlottedHtml(chunks, [self.slots[number] for number in numbers])
 
 
 def render_shared(template_name: str, context: dict) -> SlottedHtml:
@@ -222,10 +241,7 @@ def _is_usable(name: str, arguments: dict) -> bool:
     if name not in _KINDS:
         _mistake(f"unknown kind {name!r} (declare it with config.slots.kind or declare)")
         return False
-    function = _KINDS[name]
-    try:
-        inspect.signature(function or (lambda viewer: None)).bind(None, **arguments)
-    except TypeError as error:
-        _mistake(f"the {name!r} slot's arguments do not fit its function: {error}")
+    if set(arguments) != _KINDS[name].arguments:
+        _mistake(f"a {name!r} slot takes {sorted(_KINDS[name].arguments)}, not {sorted(arguments)}")
         return False
     return True

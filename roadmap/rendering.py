@@ -9,29 +9,32 @@ from roadmap.models import Progress
 from roadmap.selectors import MapProgress
 
 
-def _is_next_up(progress: MapProgress, topic_id: int) -> bool:
-    return progress.next_up is not None and progress.next_up["id"] == topic_id
+def _next_up(progress: MapProgress, value: str) -> dict:
+    """`value` for the slots of the next topic to learn, if there is one."""
+    return {} if progress.next_up is None else {slots.where(topic_id=progress.next_up["id"]): value}
 
 
-@slots.kind("topic_status")
-def _topic_status(progress: MapProgress, *, topic_id):
+@slots.kind("topic_status", "topic_id")
+def _topic_status(progress: MapProgress):
     """The node's class says its status: status-<this>."""
-    return progress.statuses.get(topic_id) or None
+    return {slots.where(topic_id=topic_id): status for topic_id, status in progress.statuses.items()}
 
 
-@slots.kind("topic_status_label")
-def _topic_status_label(progress: MapProgress, *, topic_id):
-    status = progress.statuses.get(topic_id)
-    return escape(Progress.Status(status).label) if status else None
+@slots.kind("topic_status_label", "topic_id")
+def _topic_status_label(progress: MapProgress):
+    return {
+        slots.where(topic_id=topic_id): escape(Progress.Status(status).label)
+        for topic_id, status in progress.statuses.items()
+    }
 
 
-@slots.kind("next_up")
-def _next_up(progress: MapProgress, *, topic_id):
+@slots.kind("next_up", "topic_id")
+def _next_up_class(progress: MapProgress):
     """The node's class marks the next topic to learn."""
-    return "is-next-up" if _is_next_up(progress, topic_id) else None
+    return _next_up(progress, "is-next-up")
 
 
-@slots.kind("next_up_badge")
-def _next_up_badge(progress: MapProgress, *, topic_id):
+@slots.kind("next_up_badge", "topic_id")
+def _next_up_badge(progress: MapProgress):
     """The `hidden` of the node's "Next up" badge: gone on the next topic."""
-    return "" if _is_next_up(progress, topic_id) else None
+    return _next_up(progress, "")

@@ -14,9 +14,14 @@ from tests.factories import CommentFactory, ThreadFactory, UserFactory
 from tests.html import parse
 
 
-@slots.kind("test_greeting")
-def _greeting(viewer, *, name):
-    return f"Hello, {viewer}" if name == "greeting" else None
+@slots.kind("test_greeting", "name")
+def _greeting(viewer):
+    return {slots.where(name="greeting"): f"Hello, {viewer}"}
+
+
+@slots.kind("test_misnamed", "name")
+def _misnamed(viewer):
+    return {slots.where(nmae="greeting"): f"Hello, {viewer}"}
 
 
 slots.declare("test_given")
@@ -80,6 +85,10 @@ MISTAKES = {
     "unknown kind": ('{% load slots %}{% viewer_slot "test_no_such_kind" %}default{% endviewer_slot %}', {}),
     "arguments that do not fit": (
         '{% load slots %}{% viewer_slot "test_greeting" nom="greeting" %}default{% endviewer_slot %}',
+        {},
+    ),
+    "a value for other arguments": (
+        '{% load slots %}{% viewer_slot "test_misnamed" name="greeting" %}default{% endviewer_slot %}',
         {},
     ),
     "no value": ('{% load slots %}{% viewer_slot "test_given" %}default{% endviewer_slot %}', {}),
