@@ -7,7 +7,7 @@ class CommunityConfig(AppConfig):
 
     def ready(self):
         from accounts import hooks as account_hooks
-        from community import caches, demo, digest, exports, selectors
+        from community import caches, demo, digest, exports, rendering, selectors  # noqa: F401
         from roadmap import hooks as roadmap_hooks
 
         account_hooks.register_export("community", exports.community_data)

@@ -2,7 +2,10 @@
 
 Each rule is a plain function of the acting user and the target. Functions named `can_*`
 answer a boolean; `posting_block` explains, in words for the user, why they cannot write.
+HTML shared by many viewers gets its decisions from `post_actions`, made of the same parts.
 """
+
+from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -58,17 +61,32 @@ def is_author(user, post: Thread | Comment) -> bool:
     return user.is_authenticated and post.author_id is not None and post.author_id == user.pk
 
 
+def takes_reactions(post: Thread | Comment) -> bool:
+    """Only a published post takes reactions and flags."""
+    return post.status == Status.PUBLISHED
+
+
+def can_be_changed(post: Thread | Comment) -> bool:
+    """A removed post is gone: its author can no longer edit or delete it."""
+    return post.status != Status.REMOVED
+
+
+def can_be_answer(comment: Comment) -> bool:
+    """Only a published comment is accepted, or shown, as a thread's answer."""
+    return comment.status == Status.PUBLISHED
+
+
 def can_edit(user, post: Thread | Comment) -> bool:
-    """Authors edit their own posts while they may post at all; a removed post is gone."""
-    return is_author(user, post) and can_post(user) and post.status != Status.REMOVED
+    """Authors edit their own posts while they may post at all."""
+    return is_author(user, post) and can_post(user) and can_be_changed(post)
 
 
 def can_delete(user, post: Thread | Comment) -> bool:
-    return is_author(user, post) and user.is_active and post.status != Status.REMOVED
+    return is_author(user, post) and user.is_active and can_be_changed(post)
 
 
 def can_react(user, post: Thread | Comment) -> bool:
-    return can_post(user) and post.status == Status.PUBLISHED and not is_author(user, post)
+    return can_post(user) and takes_reactions(post) and not is_author(user, post)
 
 
 def can_accept_answer(user, thread: Thread) -> bool:
@@ -120,4 +138,32 @@ def moderation_refusal(actor, user) -> str:
 
 
 def can_flag(user, post: Thread | Comment) -> bool:
-    return can_post(user) and post.status == Status.PUBLISHED and not is_author(user, post)
+    return can_post(user) and takes_reactions(post) and not is_author(user, post)
+
+
+@dataclass(frozen=True)
+class PostActions:
+    """What every viewer of one kind may do with a post, for HTML that they all share
+    (community.rendering). Such viewers differ only in which posts they wrote, so the author
+    clause of each rule is left to a viewer slot: `can_edit` and `can_delete` hold if the
+    viewer wrote the post, `can_react` and `can_flag` if they did not."""
+
+    can_react: bool = False
+    can_flag: bool = False
+    can_edit: bool = False
+    can_delete: bool = False
+    can_accept: bool = False
+
+
+def post_actions(
+    post: Thread | Comment, *, viewer_can_post: bool, viewer_is_active: bool, viewer_can_accept: bool
+) -> PostActions:
+    """The rules above, short of `is_author`, for a viewer who may post or not, is active or not,
+    and may accept answers on the post's thread (can_accept_answer) or not."""
+    return PostActions(
+        can_react=viewer_can_post and takes_reactions(post),
+        can_flag=viewer_can_post and takes_reactions(post),
+        can_edit=viewer_can_post and can_be_changed(post),
+        can_delete=viewer_is_active and can_be_changed(post),
+        can_accept=viewer_can_accept and isinstance(post, Comment) and can_be_answer(post),
+    )

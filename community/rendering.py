@@ -1,95 +1,129 @@
 """A thread page's body and comments, rendered once per thread version and kind of viewer,
-cached, then personalised for the viewer with a few string replacements.
+cached, then filled in for the viewer.
 
 Rendering, not SQL, dominates a thread page, so its parts are cached as HTML. Each is the
-same for every viewer of a variant (anonymous, signed-in reader, member, the thread's author,
-moderator) and is rendered without the request, so nothing of one viewer can be in it. What
-differs per person comes in two ways, without queries: their CSRF token and follow and save
-buttons fill holes (config.holes); which reactions are theirs and which comments they wrote
-are marked in the markup with data attributes and switched on here.
+same for every viewer of a Variant, what community.permissions lets that kind of viewer do,
+and is rendered without the request, so nothing of one viewer can be in it. What differs
+from one person to the next are the viewer slots its templates declare (config.slots),
+filled here without queries: their CSRF token, their follow and save buttons, which
+reactions are theirs, and which posts they wrote (the controls of their own posts shown,
+the flag link and reaction buttons on them not).
 """
 
-import re
-from dataclasses import astuple, dataclass
+import dataclasses
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.middleware.csrf import get_token
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from community import caches
-from config.holes import MarkedHtml, fill_bytes, hole, hole_key
+from community import caches, permissions
+from community.models import Thread
+from community.selectors import comment_page
+from config import slots
 
 
 @dataclass(frozen=True)
 class Variant:
-    name: str
-    show_reaction_buttons: bool = False
-    show_reply: bool = False
-    show_member_links: bool = False
-    show_edit: bool = False
-    show_flag: bool = False
-    show_accept: bool = False
-    show_moderation: bool = False
+    """A kind of viewer of a thread page: everything about the viewer that the shared body and
+    comments depend on, as community.permissions decides it. Viewers of one variant differ
+    only in what the slots fill in."""
 
-    def context(self):
-        return {key: value for key, value in vars(self).items() if key.startswith("show_")}
+    signed_in: bool = False
+    is_active: bool = False
+    can_post: bool = False
+    can_reply: bool = False
+    can_accept: bool = False
+    is_moderator: bool = False
+
+    @classmethod
+    def of(cls, viewer, page) -> "Variant":
+        if not viewer.is_authenticated:
+            return cls()
+        return cls(
+            signed_in=True,
+            is_active=viewer.is_active,
+            can_post=not page.posting_block,
+            can_reply=page.can_comment,
+            can_accept=page.can_accept,
+            is_moderator=page.is_moderator,
+        )
+
+    @property
+    def name(self) -> str:
+        """Its true fields, e.g. "signed_in+is_active+can_post+can_reply", or "anonymous"."""
+        fields = dataclasses.fields(self)
+        return "+".join(field.name for field in fields if getattr(self, field.name)) or "anonymous"
+
+    def actions(self, post) -> permissions.PostActions:
+        return permissions.post_actions(
+            post,
+            viewer_can_post=self.can_post,
+            viewer_is_active=self.is_active,
+            viewer_can_accept=self.can_accept,
+        )
 
 
-def variant_for(viewer, thread, page) -> Variant:
-    if not viewer.is_authenticated:
-        return Variant("anonymous")
-    can_post = not page.posting_block
-    flags = {
-        "show_reaction_buttons": page.can_react,
-        "show_reply": page.can_comment,
-        "show_member_links": True,
-        "show_edit": can_post,
-        "show_flag": can_post,
-        "show_accept": page.can_accept,
-        "show_moderation": page.is_moderator,
+@dataclass(frozen=True)
+class ThreadViewer:
+    """What the slots of a thread page need to know of the person looking."""
+
+    user_id: int | None
+    reactions: frozenset = frozenset()  # ("thread"|"comment", id, kind) they gave
+
+
+@slots.kind("reaction_pressed", "target", "target_id", "reaction")
+def _reaction_pressed(viewer: ThreadViewer):
+    """aria-pressed of a reaction button: "true" on the viewer's own reactions."""
+    return {
+        slots.where(target=target, target_id=target_id, reaction=reaction): "true"
+        for target, target_id, reaction in viewer.reactions
     }
-    name = "-".join(key.removeprefix("show_") for key, value in flags.items() if value)
-    return Variant(name=name, **flags)
 
 
-# The markers personalise() switches: reaction buttons, a comment's own controls, its flag
-# link, and the reaction buttons of the viewer's own posts.
-MARKERS = re.compile(
-    rb'data-r="[^"]+" aria-pressed="false"|data-own="\d+" hidden|data-flag="\d+"|data-self="\d+"'
-)
+def _own_posts(viewer: ThreadViewer, value: str) -> dict:
+    """`value` for the slots of the posts the viewer wrote (a former member's are nobody's)."""
+    return {} if viewer.user_id is None else {slots.where(author_id=viewer.user_id): value}
 
 
-def marked(html: str) -> MarkedHtml:
-    return MarkedHtml(html, MARKERS)
+@slots.kind("own_post_reaction", "author_id")
+def _cannot_react_to_own_post(viewer: ThreadViewer):
+    """Reaction buttons are disabled on the viewer's own posts."""
+    return _own_posts(viewer, "disabled")
 
 
-def personalise(fragment: MarkedHtml, *, viewer, reaction_keys) -> bytes:
-    """Mark the viewer's own reactions as pressed and their own posts as theirs."""
-    if not viewer.is_authenticated:
-        return fragment.html
-    own = viewer.pk
-    changes = {
-        f'data-r="{key}" aria-pressed="false"': f'data-r="{key}" aria-pressed="true"' for key in reaction_keys
-    }
-    changes[f'data-own="{own}" hidden'] = f'data-own="{own}"'
-    changes[f'data-flag="{own}"'] = f'data-flag="{own}" hidden'
-    changes[f'data-self="{own}"'] = f'data-self="{own}" disabled'
-    return fragment.replace({marker.encode(): change.encode() for marker, change in changes.items()})
+@slots.kind("own_post_controls", "author_id")
+def _own_post_controls(viewer: ThreadViewer):
+    """The `hidden` of a post's edit and delete controls: gone on the viewer's own posts."""
+    return _own_posts(viewer, "")
 
 
-def comments_html(*, thread, page, viewer, page_number) -> MarkedHtml:
-    """The thread's comments for this viewer's variant (their own state not yet marked)."""
-    from community.selectors import comment_page
+@slots.kind("flag_link", "author_id")
+def _flag_link(viewer: ThreadViewer):
+    """A post's flag link: left out on the viewer's own posts."""
+    return _own_posts(viewer, "")
 
-    variant = variant_for(viewer, thread, page)
-    context = {"thread": thread, "mine": set(), **variant.context()}
+
+slots.declare("comments", "follow_button", "bookmark_button")
+
+
+def _with_actions(comments, variant: Variant):
+    """`comments` (a page of them), each reply too, with what the variant may do with it."""
+    for comment in comments:
+        comment.actions = variant.actions(comment)
+        for reply in comment.visible_replies:
+            reply.actions = variant.actions(reply)
+    return comments
+
+
+def comments_html(*, thread, page, viewer, page_number) -> slots.SlottedHtml:
+    """The thread's comments for this viewer's variant, their slots not yet filled."""
+    variant = Variant.of(viewer, page)
 
     def render(reader):
         comments = comment_page(thread=thread, viewer=reader, page_number=page_number)
-        return marked(
-            render_to_string("community/components/comment_list.html", {**context, "comments": comments})
-        )
+        context = {"thread": thread, "variant": variant, "comments": _with_actions(comments, variant)}
+        return slots.render_shared("community/components/comment_list.html", context)
 
     # A viewer who wrote a hidden comment sees it (marked), on a page of their own. A shared
     # fragment is read as by any member of the variant (mentors see every comment, the rest
@@ -105,40 +139,11 @@ def comments_html(*, thread, page, viewer, page_number) -> MarkedHtml:
     )
 
 
-@dataclass(frozen=True)
-class BodyVariant:
-    """What the body of a thread page (all but the comments) shows to a kind of viewer."""
-
-    signed_in: bool
-    is_author: bool
-    can_react: bool
-    can_comment: bool
-    can_edit: bool
-    can_delete: bool
-    is_moderator: bool
-
-    @classmethod
-    def of(cls, viewer, thread, page) -> "BodyVariant":
-        return cls(
-            signed_in=viewer.is_authenticated,
-            is_author=viewer.is_authenticated and thread.author_id == viewer.pk,
-            can_react=page.can_react,
-            can_comment=page.can_comment,
-            can_edit=page.can_edit,
-            can_delete=page.can_delete,
-            is_moderator=page.is_moderator,
-        )
-
-    @property
-    def name(self) -> str:
-        return "".join("1" if value else "0" for value in astuple(self))
-
-
-def _toggles(thread) -> dict[str, tuple[bytes, bytes]]:
-    """The follow and save buttons, off and on, each with a CSRF hole."""
+def _toggles(thread) -> dict[str, tuple[slots.SlottedHtml, slots.SlottedHtml]]:
+    """The follow and save buttons, off and on, each with a CSRF slot."""
     buttons = {
-        "follow": ("community:thread-follow", "Follow", "Following"),
-        "bookmark": ("community:thread-bookmark", "Save for later", "Saved"),
+        "follow_button": ("community:thread-follow", "Follow", "Following"),
+        "bookmark_button": ("community:thread-bookmark", "Save for later", "Saved"),
     }
     toggles = {}
     for name, (url_name, off_text, on_text) in buttons.items():
@@ -146,13 +151,17 @@ def _toggles(thread) -> dict[str, tuple[bytes, bytes]]:
             "url": reverse(url_name, args=[thread.pk, thread.slug]),
             "on_text": on_text,
             "off_text": off_text,
-            "csrf_token": hole("csrf"),
         }
         toggles[name] = tuple(
-            render_to_string("community/components/toggle_button.html", {**context, "is_on": is_on}).encode()
+            slots.render_shared("community/components/toggle_button.html", {**context, "is_on": is_on})
             for is_on in (False, True)
         )
     return toggles
+
+
+def _accepted_answer(thread):
+    answer = thread.accepted_comment
+    return answer if answer is not None and permissions.can_be_answer(answer) else None
 
 
 def thread_body(request, *, thread, page, comment_form, page_number, reply: int | None) -> bytes:
@@ -160,7 +169,7 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
     view (a signed-in reader's GET, no form to show again, no reply picked, nothing blocking
     them). `reply` is the id of a comment of this thread the reply form answers, or None."""
     viewer = request.user
-    variant = BodyVariant.of(viewer, thread, page)
+    variant = Variant.of(viewer, page)
     shared = (
         viewer.is_authenticated
         and request.method == "GET"
@@ -168,33 +177,40 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
         and not reply
         and not page.posting_block
     )
-    holes = "" if shared else hole_key()
     context = {
         "thread": thread,
-        **vars(variant),
+        "variant": variant,
+        "actions": variant.actions(thread),
+        "accepted_answer": _accepted_answer(thread),
         "comment_form": comment_form,
         "reply": reply,
         "posting_block": page.posting_block,
         "login_next": request.get_full_path(),
-        "csrf_token": hole("csrf", holes),
-        "follow_button": hole("follow", holes),
-        "bookmark_button": hole("bookmark", holes),
-        "comments_html": hole("comments", holes),
     }
 
     def render():
-        html = render_to_string("community/thread_content.html", context)
-        return {"html": marked(html), "toggles": _toggles(thread) if viewer.is_authenticated else {}}
+        html = slots.render_shared("community/thread_content.html", context)
+        return {"html": html, "toggles": _toggles(thread) if viewer.is_authenticated else {}}
 
     if shared:
         body = caches.THREAD_BODY.get(thread_id=thread.pk, variant=variant.name, build=render)
     else:
         body = render()
-    keys = {f"{target[0]}{target_id}-{kind}" for target, target_id, kind in page.viewer.reactions}
+    reader = ThreadViewer(user_id=viewer.pk, reactions=frozenset(page.viewer.reactions))
     comments = comments_html(thread=thread, page=page, viewer=viewer, page_number=page_number)
-    csrf = {"csrf": get_token(request).encode()} if viewer.is_authenticated else {}
-    values = {**csrf, "comments": personalise(comments, viewer=viewer, reaction_keys=keys)}
-    state = {"follow": page.viewer.follows_thread, "bookmark": page.viewer.bookmarked}
-    for name, (off, on) in body["toggles"].items():
-        values[name] = fill_bytes(on if state[name] else off, csrf)
-    return fill_bytes(personalise(body["html"], viewer=viewer, reaction_keys=keys), values, holes)
+    given = {"comments": comments.fill(reader)}
+    if viewer.is_authenticated:
+        given["csrf"] = get_token(request)
+        state = {"follow_button": page.viewer.follows_thread, "bookmark_button": page.viewer.bookmarked}
+        for name, (off, on) in body["toggles"].items():
+            given[name] = (on if state[name] else off).fill(csrf=given["csrf"])
+    return body["html"].fill(reader, **given)
+
+
+def reaction_buttons(*, target, viewer, given: set[str]) -> bytes:
+    """The reaction buttons of one post for a viewer who gave the reactions `given` (kinds)
+    there: the answer to an htmx reaction."""
+    kind = "thread" if isinstance(target, Thread) else "comment"
+    context = {"target": target, "kind": kind, "can_react": True}
+    reader = ThreadViewer(user_id=viewer.pk, reactions=frozenset((kind, target.pk, each) for each in given))
+    return slots.render_shared("community/components/reactions.html", context).fill(reader)

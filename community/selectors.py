@@ -92,10 +92,7 @@ class ThreadPage:
     thread: Thread
     viewer: ViewerState
     can_comment: bool
-    can_edit: bool
-    can_delete: bool
     can_accept: bool
-    can_react: bool
     is_moderator: bool
     posting_block: str
 
@@ -214,10 +211,7 @@ def thread_page(*, thread: Thread, viewer) -> ThreadPage:
         thread=thread,
         viewer=state,
         can_comment=permissions.can_comment(viewer, thread),
-        can_edit=permissions.can_edit(viewer, thread),
-        can_delete=permissions.can_delete(viewer, thread),
         can_accept=permissions.can_accept_answer(viewer, thread),
-        can_react=permissions.can_post(viewer) and thread.status == Status.PUBLISHED,
         is_moderator=permissions.is_moderator(viewer),
         posting_block=permissions.posting_block(viewer),
     )

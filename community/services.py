@@ -396,7 +396,7 @@ def accept_answer(*, thread: Thread, comment: Comment, user, reason: str = "") -
         permissions.can_accept_answer(user, thread),
         "Only the thread's author or a mentor can accept an answer.",
     )
-    if comment.thread_id != thread.pk or comment.status != Status.PUBLISHED:
+    if comment.thread_id != thread.pk or not permissions.can_be_answer(comment):
         raise Conflict("Only a published comment of this thread can be the answer.")
     accepting = thread.accepted_comment_id != comment.pk
     thread.accepted_comment = comment if accepting else None

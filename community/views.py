@@ -33,9 +33,9 @@ from community.forms import (
 from community.models import Comment, Reaction, Status, Tag, Thread
 from config import page_cache
 from config.api import write_wait
-from config.holes import render_page
 from config.input_guard import database_id
 from config.page_cache import anonymous_page
+from config.slots import render_page
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import Topic
 
@@ -410,17 +410,10 @@ def _react(request, target, thread):
     if request.htmx:
         target.refresh_from_db(fields=["like_count", "helpful_count", "insightful_count", "reaction_count"])
         kind = "thread" if isinstance(target, Thread) else "comment"
-        mine = {
-            (kind, target.pk, reaction)
-            for reaction in Reaction.objects.filter(user=request.user, **{kind: target}).values_list(
-                "kind", flat=True
-            )
-        }
-        return render(
-            request,
-            "community/components/reactions.html",
-            {"target": target, "kind": kind, "mine": mine, "thread": thread, "can_react": True},
+        given = set(
+            Reaction.objects.filter(user=request.user, **{kind: target}).values_list("kind", flat=True)
         )
+        return HttpResponse(rendering.reaction_buttons(target=target, viewer=request.user, given=given))
     return redirect(target.get_absolute_url() if isinstance(target, Comment) else thread.get_absolute_url())
 
 

@@ -1,5 +1,5 @@
 """{% fragment %}: a part of a template rendered once per combination of the values it names,
-then served from memory (config.cache.versioned_get_or_set), like Django's {% cache %} tag.
+then served from memory (declared as config.fragments.CHROME), like Django's {% cache %} tag.
 
     {% load fragments %}
     {% fragment "account-menu" user.pk user.username unread_notifications %}...{% endfragment %}
@@ -8,16 +8,16 @@ Two differences make it fit the site's chrome (header, footer) on every page:
 
 - every value the part shows must be named, and only those: they make the key, so there is
   nothing to invalidate, and a change to any of them (a new notification, a rename) is a new key;
-- CSRF tokens inside are holes (config.holes), filled with this request's token on each use,
-  so a cached part never carries a token of another session.
+- it is a shared part (config.slots): a CSRF token inside is a slot, filled with this request's
+  token on each use, so a cached part never carries a token of another session.
 """
 
 from django import template
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
+from config import slots
 from config.caching import Cached
-from config.holes import fill, hole
 
 CHROME = Cached(
     "chrome",  # a {% fragment %} of the page's chrome, rendered by the tag
@@ -44,15 +44,16 @@ class FragmentNode(template.Node):
         values = "\x1f".join(str(value.resolve(context)) for value in self.vary_on)
 
         def build():
-            with context.push(csrf_token=hole("csrf")):
-                return self.nodelist.render(context)
+            recorder = slots.Recorder()
+            with context.push({slots.RECORDER: recorder, "csrf_token": recorder.slot("csrf")}):
+                return recorder.split(self.nodelist.render(context))
 
         html = CHROME.get(
             template=context.template.name, name=self.name.resolve(context), values=values, build=build
         )
-        if "\x00" in html:  # asking for the token sets the CSRF cookie: only when a form needs it
-            html = fill(html, {"csrf": str(context.get("csrf_token", ""))})
-        return mark_safe(html)
+        # Asking for the token sets the CSRF cookie: only when a form in the part needs it.
+        token = {"csrf": str(context.get("csrf_token", ""))} if "csrf" in html.kinds else {}
+        return mark_safe(html.fill(**token).decode())
 
 
 @register.tag

@@ -98,10 +98,13 @@ TEMPLATES = [
                 "accounts.context_processors.site",
                 "community.context_processors.notifications",
             ],
-            "libraries": {"fragments": "config.fragments", "seo": "config.seo"},
+            "libraries": {"fragments": "config.fragments", "seo": "config.seo", "slots": "config.slots"},
         },
     },
 ]
+# A mistake in a template's viewer slots (config.slots) raises instead of being logged: in
+# development, and in the tests (tests/conftest.py).
+SLOTS_STRICT = DEBUG
 
 # --- Database ---------------------------------------------------------------------------
 

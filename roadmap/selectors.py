@@ -7,16 +7,14 @@ a shared key.
 """
 
 import copy
-import re
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q
 from django.http import Http404
-from django.template.loader import render_to_string
 
 from config.cache import LocalMemo
-from config.holes import MarkedHtml
+from config.slots import SlottedHtml, render_shared
 from roadmap import caches
 from roadmap.models import Note, Progress, Resource, Roadmap, Topic
 
@@ -416,49 +414,12 @@ def continue_learning(*, user) -> ContinueLearning | None:
     )
 
 
-# What personalise_map changes in the shared map: each topic node's status class and the
-# status text under its title.
-MAP_MARKERS = re.compile(
-    rb'id="topic-[^"]+" class="topic-node status-none|<span class="status-text" data-for="[^"]+">Not started</span>'
-)
-
-
-def map_html(*, roadmap: Roadmap, discussion_counts: dict[int, int]) -> MarkedHtml:
-    """The map's nodes as HTML for a viewer with no progress, cached with the roadmap's version
-    and that of its discussion counts."""
+def map_html(*, roadmap: Roadmap, discussion_counts: dict[int, int]) -> SlottedHtml:
+    """The map's nodes as HTML for a viewer with no progress, each node's status a viewer slot
+    (roadmap.rendering), cached with the roadmap's version and that of its discussion counts."""
 
     def build():
         neutral = roadmap_map(roadmap=roadmap, viewer=AnonymousUser(), discussion_counts=discussion_counts)
-        html = render_to_string("roadmap/components/map_body.html", {"roadmap": roadmap, "map": neutral})
-        return MarkedHtml(html, MAP_MARKERS)
+        return render_shared("roadmap/components/map_body.html", {"roadmap": roadmap, "map": neutral})
 
     return caches.MAP_HTML.get(roadmap_id=roadmap.pk, build=build)
-
-
-def personalise_map(html: MarkedHtml, *, roadmap: Roadmap, progress: MapProgress) -> bytes:
-    """The shared map HTML (UTF-8) with the viewer's statuses and next-up topic marked.
-
-    Only this viewer's topics are touched (a learner has a status on a few dozen of a map's
-    topics), at places found when the HTML was built.
-    """
-    slugs = {
-        topic["id"]: topic["slug"] for section in roadmap_structure(roadmap) for topic in section["topics"]
-    }
-    next_up_id = progress.next_up["id"] if progress.next_up else None
-    changes = {}
-    for topic_id in {*progress.statuses, next_up_id} - {None}:
-        slug = slugs.get(topic_id)
-        if slug is None:  # a status on a topic no longer published
-            continue
-        status = progress.statuses.get(topic_id, "")
-        is_next_up = topic_id == next_up_id
-        classes = f"status-{status or 'none'}" + (" is-next-up" if is_next_up else "")
-        changes[f'id="topic-{slug}" class="topic-node status-none'] = (
-            f'id="topic-{slug}" class="topic-node {classes}'
-        )
-        label = Progress.Status(status).label if status else "Not started"
-        badge = '<span class="next-badge">Next up</span>' if is_next_up else ""
-        changes[f'<span class="status-text" data-for="{slug}">Not started</span>'] = (
-            f'<span class="status-text" data-for="{slug}">{label}</span>{badge}'
-        )
-    return html.replace({marker.encode(): change.encode() for marker, change in changes.items()})

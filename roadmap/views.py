@@ -10,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.caching import read_tokens
-from config.holes import render_page
 from config.page_cache import anonymous_page
+from config.slots import render_page
 from roadmap import caches, hooks, selectors, services
 from roadmap.forms import NoteForm, ProgressForm
 from roadmap.models import Note, Topic
@@ -36,9 +36,8 @@ def roadmap_detail(request, slug):
     _read_tokens(request, slug)
     roadmap = selectors.published_roadmap(slug=slug)
     counts = hooks.discussion_counts(roadmap_id=roadmap.pk)
-    shared_html = selectors.map_html(roadmap=roadmap, discussion_counts=counts)
     progress = selectors.map_progress(roadmap=roadmap, viewer=request.user)
-    html = selectors.personalise_map(shared_html, roadmap=roadmap, progress=progress)
+    html = selectors.map_html(roadmap=roadmap, discussion_counts=counts).fill(progress)
     return render_page(
         request,
         "roadmap/roadmap_detail.html",

@@ -25,6 +25,12 @@ def _fast_passwords_and_clean_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _strict_slots(settings):
+    """A mistake in a template's viewer slots fails the test (config.slots), as in development."""
+    settings.SLOTS_STRICT = True
+
+
+@pytest.fixture(autouse=True)
 def _eager_tasks():
     """Tasks run in the test process, as with the embedded defaults, even when REDIS_URL names a
     broker: tests that need the broker or a worker publish to it themselves (publish_to,

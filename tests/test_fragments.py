@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import MentorFactory, UserFactory
+from tests.factories import AdminFactory, MentorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,13 @@ def test_each_visitor_gets_their_own_account_menu():
     assert "Account menu for</span> bob" in pages["bob"] and "alice" not in pages["bob"]
     assert reverse("community:mod-queue") in pages["mia"]
     assert reverse("community:mod-queue") not in pages["alice"]
+
+
+def test_only_admins_get_the_admin_link_in_their_menu():
+    admin_page = signed_in(AdminFactory()).get(reverse("home")).text
+    others = [signed_in(user).get(reverse("home")).text for user in (UserFactory(), MentorFactory())]
+    assert 'href="/admin/"' in admin_page
+    assert all('href="/admin/"' not in page for page in others)
 
 
 def test_a_rename_shows_in_the_account_menu_at_once():

@@ -13,10 +13,5 @@ def reaction_counts(target):
 
 
 @register.simple_tag
-def reaction_is_mine(mine, kind, target_id, reaction_kind):
-    return (kind, target_id, reaction_kind) in (mine or ())
-
-
-@register.simple_tag
 def reaction_icon(kind):
     return ICONS.get(kind, "")

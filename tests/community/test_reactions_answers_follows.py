@@ -5,10 +5,11 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from community import services
+from community import moderation, services
 from community.models import Bookmark, Follow, Notification, Reaction, Thread
 from tests.api.helpers import token_client
 from tests.factories import CommentFactory, TagFactory, ThreadFactory, UserFactory, build_roadmap
+from tests.html import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +44,11 @@ def test_htmx_reaction_returns_the_buttons_with_my_state(learner_client):
     )
     assert response.status_code == 200
     assert f'id="reactions-comment-{comment.pk}"' in response.text
-    assert f'data-r="c{comment.pk}-like" aria-pressed="true"' in response.text
-    assert f'data-r="c{comment.pk}-helpful" aria-pressed="false"' in response.text
+    pressed = {
+        button.attrs["value"]: button.attrs["aria-pressed"]
+        for button in parse(response.text).find_all("button", class_="reaction")
+    }
+    assert pressed == {"like": "true", "helpful": "false", "insightful": "false"}
 
 
 def test_unknown_reaction_is_400_and_own_post_is_403(learner_client, learner):
@@ -198,6 +202,16 @@ def test_mentor_can_accept_an_answer_and_it_is_logged(mentor):
     thread.refresh_from_db()
     assert thread.accepted_comment == answer
     assert ModerationAction.objects.get().action == "accept"
+
+
+def test_an_accepted_answer_a_mentor_hid_is_no_longer_shown_as_the_answer(learner, mentor):
+    thread = ThreadFactory(author=learner)
+    answer = CommentFactory(thread=thread, body_html="<p>the answer itself</p>")
+    client_for(learner).post(reverse("community:comment-accept", args=[answer.pk]))
+    assert "Accepted answer by" in Client().get(thread.get_absolute_url()).text
+    moderation.hide(moderator=mentor, target=answer, reason="wrong")
+    page = client_for(UserFactory()).get(thread.get_absolute_url()).text
+    assert "Accepted answer by" not in page and "the answer itself" not in page
 
 
 def test_other_learners_cannot_accept(other_learner):

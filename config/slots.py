@@ -1,0 +1,247 @@
+"""Viewer slots: HTML rendered once and shared by many viewers, with the few places that differ
+from one viewer to the next declared by the template itself, then filled in for each viewer.
+
+    {% load slots %}
+    <button ... aria-pressed="{% viewer_slot "reaction_pressed" target="comment" target_id=comment.pk reaction="like" %}false{% endviewer_slot %}">
+
+While a shared part is rendered (`render_shared`), each `{% viewer_slot %}` renders its content,
+the slot's default, and leaves in its place a sentinel of its own making: NUL, a key drawn at
+random for that one rendering, the slot's number, NUL. The HTML is then split once at that key
+into chunks, and each slot's place is indexed by its kind and arguments: a SlottedHtml, which
+is what gets cached. For each viewer, `fill` puts their values in those places. Nothing is
+ever found by searching markup, so a template can be reformatted, or its attributes
+reordered, without turning anything off.
+
+A kind is declared once, by the code that knows its values:
+- `@kind("reaction_pressed", "target", "target_id", "reaction")` registers the function that
+  gives this viewer's values for slots of that kind, and the arguments such a slot takes:
+  `function(viewer)` returns `{where(target="comment", target_id=7, reaction="like"): "true"}`,
+  HTML for just the slots where the viewer differs from the default (a viewer has reacted to
+  a few posts of hundreds), so that filling costs no more than they do. The viewer is
+  whatever the code filling the part passes (community.rendering.ThreadViewer, ...).
+- `declare("comments")`: the code filling the part passes the value, `fill(comments=...)`.
+  `csrf` (this request's CSRF token, which {% csrf_token %} shows in a shared part) and `body`
+  (render_page) are declared here.
+
+Mistakes are errors while they can be fixed: with settings.SLOTS_STRICT (on with DEBUG, and in
+the tests) SlotError is raised for a slot of a kind nobody declared, or with other arguments
+than its kind takes (both when its template is compiled), a value for other arguments, a slot
+left with no value, a value given that no slot takes, and a slot whose sentinel did not reach
+the output (a filter changed it). In production they are logged, and the slot shows its
+default (bar the last: a sentinel that was changed cannot be found).
+
+Nothing from outside can spell a sentinel: the key is drawn when the rendering starts, after
+every post and request it shows already exists, and is never shown. Outside a shared
+rendering (a template rendered for one viewer, such as an htmx partial) a slot just renders
+its content.
+
+Large parts (a thread page of 200 comments) are kept and filled as UTF-8 bytes, the form in
+which they are sent, and put into the page in one copy (render_page): passed through the
+template instead, a part is copied at every level of block and include.
+"""
+
+import logging
+import secrets
+from collections.abc import Callable
+from typing import NamedTuple
+
+from django import template
+from django.conf import settings
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+logger = logging.getLogger(__name__)
+
+RECORDER = "_viewer_slots"  # the context variable that holds the rendering's Recorder
+
+
+class Kind(NamedTuple):
+    function: Callable | None  # None: the value is given to fill()
+    arguments: frozenset[str]
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+class SlotError(Exception):
+    pass
+
+
+def _mistake(message: str) -> None:
+    if settings.SLOTS_STRICT:
+        raise SlotError(message)
+    logger.error("Viewer slot: %s", message)
+
+
+def declare(*names: str) -> None:
+    """Declare kinds of slot whose value the code filling the part gives (`fill(name=...)`)."""
+    for name in names:
+        _KINDS.setdefault(name, Kind(None, frozenset()))
+
+
+def kind(name: str, *arguments: str):
+    """Register `function(viewer) -> {where(**arguments): html}` for slots of kind `name`."""
+
+    def register(function):
+        _KINDS[name] = Kind(function, frozenset(arguments))
+        return function
+
+    return register
+
+
+def where(**arguments) -> tuple:
+    """The slots with these arguments, as a key of what a kind's function returns."""
+    return tuple(sorted(arguments.items()))
+
+
+declare("csrf", "body")
+
+
+class Slot(NamedTuple):
+    kind: str
+    arguments: tuple[tuple[str, object], ...]
+    default: bytes
+
+
+class SlottedHtml:
+    """Shared HTML as UTF-8: its chunks with each slot's default between them (`parts`), and
+    where each slot is among them, by kind and then arguments (`places`)."""
+
+    __slots__ = ("parts", "places")
+
+    def __init__(self, chunks: list[bytes], slots: list[Slot]):
+        self.parts = [chunks[0]]
+        self.places: dict[str, dict[tuple, list[int]]] = {}
+        for slot, chunk in zip(slots, chunks[1:], strict=True):
+            self.places.setdefault(slot.kind, {}).setdefault(slot.arguments, []).append(len(self.parts))
+            self.parts += [slot.default, chunk]
+
+    def __getstate__(self):
+        return self.parts, self.places
+
+    def __setstate__(self, state):
+        self.parts, self.places = state
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return frozenset(self.places)
+
+    def fill(self, viewer=None, **given: str | bytes) -> bytes:
+        """The HTML for one viewer: each slot's value, given or from its kind's function, and
+        its default where there is none."""
+        for name in given.keys() - self.places.keys():
+            _mistake(f"a value was given for {name!r}, but the part has no such slot")
+        parts = self.parts.copy()
+        for name, places in self.places.items():
+            if name in given:
+                values = dict.fromkeys(places, given[name])
+            elif name in _KINDS and _KINDS[name].function is not None:
+                values = _KINDS[name].function(viewer)
+                for arguments in values:
+                    if {key for key, _ in arguments} != _KINDS[name].arguments:
+                        _mistake(f"{name!r} slots take {sorted(_KINDS[name].arguments)}, not {arguments}")
+            else:
+                _mistake(f"no value for the {name!r} slots")
+                continue
+            for arguments, value in values.items():
+                encoded = value if isinstance(value, bytes) else value.encode()
+                for position in places.get(arguments, ()):
+                    parts[position] = encoded
+        return b"".join(parts)
+
+
+class Recorder:
+    """The slots of one rendering, and the key of its sentinels."""
+
+    def __init__(self):
+        self.key = secrets.token_hex(16)
+        self.slots: list[Slot] = []
+        self.required: set[int] = set()
+
+    def slot(self, kind: str, default: str = "", *, required: bool = False, **arguments) -> SafeString:
+        """The sentinel of a new slot, to be put where the slot goes. A slot that is `required`
+        must reach the output; one put into the context (csrf, body) may be left unused."""
+        number = len(self.slots)
+        self.slots.append(Slot(kind, where(**arguments), default.encode()))
+        if required:
+            self.required.add(number)
+        return mark_safe(f"\x00{self.key}:{number}\x00")
+
+    def split(self, html: str | bytes) -> SlottedHtml:
+        data = html.encode() if isinstance(html, str) else html
+        first, *rest = data.split(f"\x00{self.key}:".encode())
+        chunks, numbers = [first], []
+        for part in rest:
+            number, _, chunk = part.partition(b"\x00")
+            numbers.append(int(number))
+            chunks.append(chunk)
+        if missing := self.required.difference(numbers):
+            _mistake(f"the {self.slots[min(missing)].kind!r} slot is not in the output: was it filtered?")
+        return SlottedHtml(chunks, [self.slots[number] for number in numbers])
+
+
+def render_shared(template_name: str, context: dict) -> SlottedHtml:
+    """`template_name` rendered without the request, for every viewer, with its slots marked.
+    {% csrf_token %} in it is a slot of kind "csrf"."""
+    recorder = Recorder()
+    context = {**context, RECORDER: recorder, "csrf_token": recorder.slot("csrf")}
+    return recorder.split(render_to_string(template_name, context))
+
+
+def render_page(request, template_name: str, context: dict, *, body: bytes, status: int = 200):
+    """render(), with `body` (UTF-8, already personal) put where the template shows {{ body }}."""
+    recorder = Recorder()
+    response = render(request, template_name, {**context, "body": recorder.slot("body")}, status=status)
+    response.content = recorder.split(response.content).fill(body=body)
+    return response
+
+
+# --- The template tag -------------------------------------------------------------------------
+
+register = template.Library()
+
+
+class ViewerSlotNode(template.Node):
+    def __init__(self, nodelist, kind, arguments, *, is_usable):
+        self.nodelist = nodelist
+        self.kind = kind
+        self.arguments = arguments
+        self.is_usable = is_usable
+
+    def render(self, context):
+        default = self.nodelist.render(context)
+        recorder = context.get(RECORDER)
+        if recorder is None or not self.is_usable:
+            return default
+        if f"\x00{recorder.key}:" in default:
+            _mistake(f"a slot inside the {self.kind!r} slot: the outer one is left out")
+            return default
+        arguments = {name: value.resolve(context) for name, value in self.arguments.items()}
+        return recorder.slot(self.kind, default, required=True, **arguments)
+
+
+@register.tag
+def viewer_slot(parser, token):
+    """{% viewer_slot "kind" name=value ... %}default{% endviewer_slot %}"""
+    bits = token.split_contents()
+    if len(bits) < 2 or bits[1][0] not in "'\"" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError(f"'{bits[0]}' takes a kind, in quotes, then name=value arguments.")
+    name = bits[1][1:-1]
+    arguments = template.base.token_kwargs(bits[2:], parser, support_legacy=False)
+    if len(arguments) != len(bits) - 2:
+        raise template.TemplateSyntaxError(f"'{bits[0]}' arguments are name=value pairs.")
+    nodelist = parser.parse(("endviewer_slot",))
+    parser.delete_first_token()
+    return ViewerSlotNode(nodelist, name, arguments, is_usable=_is_usable(name, arguments))
+
+
+def _is_usable(name: str, arguments: dict) -> bool:
+    """Whether a slot of kind `name` with these arguments can be filled (else it shows its default)."""
+    if name not in _KINDS:
+        _mistake(f"unknown kind {name!r} (declare it with config.slots.kind or declare)")
+        return False
+    if set(arguments) != _KINDS[name].arguments:
+        _mistake(f"a {name!r} slot takes {sorted(_KINDS[name].arguments)}, not {sorted(arguments)}")
+        return False
+    return True

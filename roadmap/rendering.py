@@ -1,0 +1,40 @@
+"""The viewer slots of the roadmap map (config.slots): the map is rendered once for everyone
+with no progress (roadmap.selectors.map_html), and each topic node's status and the "Next up"
+mark are filled in from the viewer's MapProgress, for the few topics they have a status on."""
+
+from django.utils.html import escape
+
+from config import slots
+from roadmap.models import Progress
+from roadmap.selectors import MapProgress
+
+
+def _next_up(progress: MapProgress, value: str) -> dict:
+    """`value` for the slots of the next topic to learn, if there is one."""
+    return {} if progress.next_up is None else {slots.where(topic_id=progress.next_up["id"]): value}
+
+
+@slots.kind("topic_status", "topic_id")
+def _topic_status(progress: MapProgress):
+    """The node's class says its status: status-<this>."""
+    return {slots.where(topic_id=topic_id): status for topic_id, status in progress.statuses.items()}
+
+
+@slots.kind("topic_status_label", "topic_id")
+def _topic_status_label(progress: MapProgress):
+    return {
+        slots.where(topic_id=topic_id): escape(Progress.Status(status).label)
+        for topic_id, status in progress.statuses.items()
+    }
+
+
+@slots.kind("next_up", "topic_id")
+def _next_up_class(progress: MapProgress):
+    """The node's class marks the next topic to learn."""
+    return _next_up(progress, "is-next-up")
+
+
+@slots.kind("next_up_badge", "topic_id")
+def _next_up_badge(progress: MapProgress):
+    """The `hidden` of the node's "Next up" badge: gone on the next topic."""
+    return _next_up(progress, "")

@@ -1,0 +1,89 @@
+"""A page read the way a browser shows it: its elements with their attributes, text and whether
+they are hidden, so that tests assert what a user sees and not how the markup is spelled."""
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+@dataclass(eq=False)
+class Element:
+    tag: str
+    attrs: dict[str, str | None]
+    parent: "Element | None" = None
+    children: list["Element | str"] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The text inside, whitespace collapsed."""
+        parts = [child if isinstance(child, str) else child.text for child in self.children]
+        return " ".join("".join(parts).split())
+
+    @property
+    def is_hidden(self) -> bool:
+        """Hidden by its own `hidden` attribute or an ancestor's."""
+        element = self
+        while element is not None:
+            if "hidden" in element.attrs:
+                return True
+            element = element.parent
+        return False
+
+    @property
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    def find_all(self, tag: str | None = None, *, class_: str | None = None, **attrs) -> list["Element"]:
+        """Descendants with this tag, class and attributes (`aria_pressed` for aria-pressed)."""
+        wanted = {name.replace("_", "-"): value for name, value in attrs.items()}
+        found = []
+        for child in self.children:
+            if isinstance(child, str):
+                continue
+            if (
+                (tag is None or child.tag == tag)
+                and (class_ is None or class_ in child.classes)
+                and all(child.attrs.get(name) == value for name, value in wanted.items())
+            ):
+                found.append(child)
+            found.extend(child.find_all(tag, class_=class_, **attrs))
+        return found
+
+    def find(self, tag: str | None = None, **kwargs) -> "Element":
+        """The one descendant that matches."""
+        (element,) = self.find_all(tag, **kwargs)
+        return element
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {})
+        self.current = self.root
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, dict(attrs), parent=self.current)
+        self.current.children.append(element)
+        if tag not in VOID:
+            self.current = element
+
+    def handle_startendtag(self, tag, attrs):
+        self.current.children.append(Element(tag, dict(attrs), parent=self.current))
+
+    def handle_endtag(self, tag):
+        element = self.current
+        while element is not self.root and element.tag != tag:
+            element = element.parent
+        if element is not self.root:
+            self.current = element.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+def parse(page: str | bytes) -> Element:
+    builder = _TreeBuilder()
+    builder.feed(page.decode() if isinstance(page, bytes) else page)
+    builder.close()
+    return builder.root

@@ -1,0 +1,164 @@
+"""Viewer slots (config.slots): shared HTML declares where it differs per viewer, and each viewer
+gets their own values there, however the markup around a slot is written; mistakes in a
+template's slots fail loudly in development and tests and show the default in production."""
+
+import logging
+import pickle
+
+import pytest
+from django.test import Client
+
+from community import services
+from config import slots
+from tests.factories import CommentFactory, ThreadFactory, UserFactory
+from tests.html import parse
+
+
+@slots.kind("test_greeting", "name")
+def _greeting(viewer):
+    return {slots.where(name="greeting"): f"Hello, {viewer}"}
+
+
+@slots.kind("test_misnamed", "name")
+def _misnamed(viewer):
+    return {slots.where(nmae="greeting"): f"Hello, {viewer}"}
+
+
+slots.declare("test_given")
+
+
+@pytest.fixture
+def templates(settings):
+    """Templates by name, from a dict the test fills (django.template.loaders.locmem)."""
+    sources = {}
+    options = {
+        **settings.TEMPLATES[0]["OPTIONS"],
+        "loaders": [("django.template.loaders.locmem.Loader", sources)],
+    }
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [], "APP_DIRS": False, "OPTIONS": options}]
+    return sources
+
+
+GREETING = '{% load slots %}<p title="x">{% viewer_slot "test_greeting" name="greeting" %}Hello{% endviewer_slot %}</p>'
+
+
+def test_each_viewer_gets_their_own_value_and_others_the_default(templates):
+    templates["part.html"] = GREETING
+    shared = slots.render_shared("part.html", {})
+    assert shared.fill("Ada") == b'<p title="x">Hello, Ada</p>'
+    assert pickle.loads(pickle.dumps(shared)).fill("Grace") == b'<p title="x">Hello, Grace</p>'
+
+
+def test_the_markup_around_a_slot_can_be_written_any_way(templates):
+    templates["part.html"] = (
+        "{% load slots %}<p\n    data-extra='1'\n    title=\"x\">\n"
+        '  {% viewer_slot "test_greeting" name="greeting" %}\n    Hello\n  {% endviewer_slot %}\n</p>'
+    )
+    assert parse(slots.render_shared("part.html", {}).fill("Ada")).find("p").text == "Hello, Ada"
+
+
+def test_text_spelling_out_a_sentinel_is_shown_as_written(templates):
+    earlier = slots.Recorder()
+    spelled = str(earlier.slot("test_greeting", name="greeting"))
+    templates["part.html"] = GREETING + "{{ text }}"
+    html = slots.render_shared("part.html", {"text": spelled}).fill("Ada")
+    assert html == b'<p title="x">Hello, Ada</p>' + spelled.encode()
+
+
+def test_every_rendering_draws_its_own_sentinel_key():
+    assert slots.Recorder().key != slots.Recorder().key
+
+
+def test_a_slot_outside_a_shared_rendering_shows_its_content(templates):
+    templates["part.html"] = GREETING
+    from django.template.loader import render_to_string
+
+    assert render_to_string("part.html") == '<p title="x">Hello</p>'
+
+
+def test_a_value_given_by_the_caller_fills_its_slot(templates):
+    templates["part.html"] = '{% load slots %}<p>{% viewer_slot "test_given" %}{% endviewer_slot %}</p>'
+    assert slots.render_shared("part.html", {}).fill(test_given="given") == b"<p>given</p>"
+
+
+MISTAKES = {
+    "unknown kind": ('{% load slots %}{% viewer_slot "test_no_such_kind" %}default{% endviewer_slot %}', {}),
+    "arguments that do not fit": (
+        '{% load slots %}{% viewer_slot "test_greeting" nom="greeting" %}default{% endviewer_slot %}',
+        {},
+    ),
+    "a value for other arguments": (
+        '{% load slots %}{% viewer_slot "test_misnamed" name="greeting" %}default{% endviewer_slot %}',
+        {},
+    ),
+    "no value": ('{% load slots %}{% viewer_slot "test_given" %}default{% endviewer_slot %}', {}),
+    "a value for no slot": ("{% load slots %}default", {"test_given": "given"}),
+}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_a_mistake_in_a_templates_slots_fails_in_development_and_tests(templates, mistake):
+    source, given = MISTAKES[mistake]
+    templates["part.html"] = source
+    with pytest.raises(slots.SlotError):
+        slots.render_shared("part.html", {}).fill("Ada", **given)
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_a_mistake_in_a_templates_slots_shows_the_default_in_production(templates, settings, caplog, mistake):
+    settings.SLOTS_STRICT = False
+    source, given = MISTAKES[mistake]
+    templates["part.html"] = source
+    with caplog.at_level(logging.ERROR, logger="config.slots"):
+        html = slots.render_shared("part.html", {}).fill("Ada", **given)
+    assert b"default" in html.lower()
+    assert caplog.records
+
+
+def test_a_slot_that_a_filter_changed_fails_in_development_and_tests(templates):
+    templates["part.html"] = (
+        '{% load slots %}{% filter upper %}{% viewer_slot "test_greeting" name="x" %}default'
+        "{% endviewer_slot %}{% endfilter %}"
+    )
+    with pytest.raises(slots.SlotError):
+        slots.render_shared("part.html", {})
+
+
+# A reactions template written differently from the shipped one: other attribute order, other
+# line breaks, an attribute in between, the slots where a formatter might put them.
+REWRITTEN_REACTIONS = """{% load community slots %}
+<div class="reactions"
+     id="reactions-{{ kind }}-{{ target.pk }}">
+{% for reaction_kind, label, count in target|reaction_counts %}{% if can_react %}<button
+    {% viewer_slot "own_post_reaction" author_id=target.author_id %}{% endviewer_slot %}
+    aria-pressed="{% viewer_slot "reaction_pressed" reaction=reaction_kind target_id=target.pk target=kind %}false{% endviewer_slot %}"
+    data-inserted="between" value="{{ reaction_kind }}" name="kind" class="reaction"
+    formaction="{% if kind == 'thread' %}{% url 'community:thread-react' target.pk target.slug %}{% else %}{% url 'community:comment-react' target.pk %}{% endif %}"
+    type="submit" form="post-actions">{{ count }} {{ label }}</button>{% else %}<span>{{ count }}</span>{% endif %}{% endfor %}
+</div>
+"""
+
+
+@pytest.mark.django_db
+def test_a_rewritten_reactions_template_is_still_personalised(settings, tmp_path):
+    (tmp_path / "community" / "components").mkdir(parents=True)
+    (tmp_path / "community" / "components" / "reactions.html").write_text(REWRITTEN_REACTIONS)
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    thread = ThreadFactory()
+    reader = UserFactory()
+    mine, theirs = CommentFactory(thread=thread, author=reader), CommentFactory(thread=thread)
+    services.toggle_reaction(user=reader, target=theirs, kind="like")
+    client = Client()
+    client.force_login(reader)
+    page = parse(client.get(thread.get_absolute_url()).text)
+    buttons = {
+        (comment.pk, button.attrs["value"]): button
+        for comment in (mine, theirs)
+        for button in page.find("div", id=f"reactions-comment-{comment.pk}").find_all("button")
+    }
+    assert buttons[(theirs.pk, "like")].attrs["aria-pressed"] == "true"
+    assert buttons[(theirs.pk, "helpful")].attrs["aria-pressed"] == "false"
+    assert all("disabled" in buttons[(mine.pk, kind)].attrs for kind in ("like", "helpful", "insightful"))
+    assert not any(
+        "disabled" in buttons[(theirs.pk, kind)].attrs for kind in ("like", "helpful", "insightful")
+    )
