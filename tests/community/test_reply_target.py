@@ -38,6 +38,11 @@ def thread():
     return thread
 
 
+def in_body(page: str) -> str:
+    """The page's <body>: its <head> repeats the comments for search engines (JSON-LD)."""
+    return page.split("<body", 1)[1]
+
+
 def test_reply_names_a_comment_of_the_thread_to_answer(learner_client, thread):
     comment = thread.comments.get()
     page = learner_client.get(thread.get_absolute_url(), {"reply": comment.pk}).text
@@ -59,7 +64,7 @@ def test_a_reply_that_is_no_comment_id_is_ignored(learner_client, thread, reply)
     page = learner_client.get(thread.get_absolute_url(), {"reply": reply}).text
     assert parent_value(page) == ""
     assert "hidden data-replying-to" in page
-    assert page.count("The only comment on this thread") == 1
+    assert in_body(page).count("The only comment on this thread") == 1
     assert page.count("csrfmiddlewaretoken") == plain.count("csrfmiddlewaretoken")
 
 
@@ -73,7 +78,7 @@ def test_a_comment_of_another_thread_is_no_reply_target(learner_client, thread):
 @pytest.mark.parametrize("name", ["body", "comments", "csrf"])
 def test_the_search_box_echo_cannot_move_the_page_body(learner_client, thread, name):
     page = learner_client.get(thread.get_absolute_url(), {"q": f"\x00{name}\x00"}).text
-    assert page.count("The only comment on this thread") == 1
+    assert in_body(page).count("The only comment on this thread") == 1
     (search_value,) = re.findall(r'id="site-search"[^>]* value="([^"]*)"', page)
     assert "<" not in search_value
     assert search_value.count("\x00") in {0, 2}
@@ -86,5 +91,5 @@ def test_a_posted_body_cannot_pull_the_comments_into_the_form_shown_again(learne
         url, {"body": "\x00comments\x00 and \x00csrf\x00", "parent": "\x00csrf\x00"}
     )
     assert response.status_code == 400
-    assert response.text.count("The only comment on this thread") == 1
+    assert in_body(response.text).count("The only comment on this thread") == 1
     assert parent_value(response.text) == ""
