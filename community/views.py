@@ -438,9 +438,8 @@ def thread_react(request, pk, slug):
 @login_required
 @require_POST
 def comment_react(request, pk):
-    comment = get_object_or_404(Comment.objects.select_related("thread"), pk=pk)
-    thread = selectors.visible_thread(pk=comment.thread_id, viewer=request.user)
-    return _react(request, comment, thread)
+    comment = selectors.visible_comment(pk=pk, viewer=request.user)
+    return _react(request, comment, comment.thread)
 
 
 def _toggle_response(request, *, is_on, on_text, off_text, url, fallback):

@@ -9,7 +9,6 @@ are off, so that a client can repeat a request safely.
 import hashlib
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,7 +17,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticate
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import active_users_by_username
 from community import moderation, permissions, selectors, services
 from community import search as search_selectors
 from community.api.permissions import CanChangePost, CanFollow, CanPost
@@ -42,41 +40,19 @@ from community.models import Bookmark, Comment, Follow, Reaction, Tag, Thread
 from community.versions import LISTS_KEY
 from config.api import NewestFirstCursorPagination, OldestFirstCursorPagination
 from config.cache import version_tokens, versioned_get_or_set
-from roadmap.models import Topic
+from roadmap import selectors as roadmap_selectors
 
 SEARCH_LIMIT = 50
 ANONYMOUS_TIMEOUT = 60 * 10
 
 
-def thread_queryset(viewer):
-    """The threads `viewer` may see, with what a list shows joined in."""
-    return (
-        Thread.objects.visible_to(viewer)
-        .select_related("author", "topic__roadmap")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-    )
-
-
-def visible_comment(*, pk: int, viewer) -> Comment:
-    """A comment `viewer` may see, in a thread they may see, or 404."""
-    thread_id = Comment.objects.filter(pk=pk).values_list("thread_id", flat=True).first()
-    if thread_id is None:
-        raise Http404("No such comment.")
-    thread = selectors.visible_thread(pk=thread_id, viewer=viewer)
-    comment = (
-        selectors.visible_comments(thread, viewer).select_related("author", "reply_to").filter(pk=pk).first()
-    )
-    if comment is None:
-        raise Http404("No such comment.")
-    comment.thread = thread
-    return comment
-
-
 def viewer_state(thread: Thread, viewer) -> dict:
-    state = {
-        "reactions": [],
-        "is_following": False,
-        "is_bookmarked": False,
+    """What the viewer did on the thread (the page's own selector) and may do there."""
+    state = selectors.viewer_state(thread=thread, viewer=viewer)
+    return {
+        "reactions": sorted(kind for target, _, kind in state.reactions if target == "thread"),
+        "is_following": state.follows_thread,
+        "is_bookmarked": state.bookmarked,
         "can_comment": permissions.can_comment(viewer, thread),
         "can_edit": permissions.can_edit(viewer, thread),
         "can_delete": permissions.can_delete(viewer, thread),
@@ -85,13 +61,6 @@ def viewer_state(thread: Thread, viewer) -> dict:
         "can_accept_answer": permissions.can_accept_answer(viewer, thread),
         "can_moderate": permissions.can_moderate_content(viewer, thread),
     }
-    if viewer.is_authenticated:
-        state["reactions"] = sorted(
-            Reaction.objects.filter(user=viewer, thread=thread).values_list("kind", flat=True)
-        )
-        state["is_following"] = Follow.objects.filter(user=viewer, thread=thread).exists()
-        state["is_bookmarked"] = Bookmark.objects.filter(user=viewer, thread=thread).exists()
-    return state
 
 
 def _thread_detail(thread: Thread, viewer) -> dict:
@@ -119,17 +88,13 @@ class ThreadList(generics.ListAPIView):
 
     def get_queryset(self):
         given = self.get_filters()
-        threads = thread_queryset(self.request.user)
-        if "tag" in given:
-            threads = threads.filter(tags__slug=given["tag"])
-        if "topic" in given:
-            threads = threads.filter(topic_id=given["topic"])
-        if "author" in given:
-            author = active_users_by_username(usernames=[given["author"]]).get(given["author"].lower())
-            threads = threads.filter(author=author) if author else threads.none()
-        if given.get("answered") is not None:
-            threads = threads.filter(accepted_comment__isnull=not given["answered"])
-        return threads
+        return selectors.thread_list(
+            viewer=self.request.user,
+            tag=given.get("tag", ""),
+            topic_id=given.get("topic"),
+            author=given.get("author"),
+            answered=given.get("answered"),
+        )
 
     @extend_schema(parameters=[ThreadFilterSerializer], summary="Threads (filter, search)")
     def get(self, request):
@@ -266,7 +231,7 @@ class CommentList(generics.ListAPIView):
         comment = services.create_comment(
             thread=thread, author=request.user, body=given.validated_data["body"], parent=parent
         )
-        comment = visible_comment(pk=comment.pk, viewer=request.user)
+        comment = selectors.visible_comment(pk=comment.pk, viewer=request.user)
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
@@ -274,7 +239,7 @@ class CommentDetail(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly, CanChangePost]
 
     def get_object(self, pk) -> Comment:
-        comment = visible_comment(pk=pk, viewer=self.request.user)
+        comment = selectors.visible_comment(pk=pk, viewer=self.request.user)
         self.check_object_permissions(self.request, comment)
         return comment
 
@@ -293,7 +258,7 @@ class CommentDetail(APIView):
         given.is_valid(raise_exception=True)
         if "body" in given.validated_data:  # an edit that sends nothing changes nothing, as PATCH does
             services.edit_comment(comment=comment, editor=request.user, body=given.validated_data["body"])
-        return Response(CommentSerializer(visible_comment(pk=pk, viewer=request.user)).data)
+        return Response(CommentSerializer(selectors.visible_comment(pk=pk, viewer=request.user)).data)
 
     @extend_schema(responses={204: None}, summary="Delete my comment")
     def delete(self, request, pk):
@@ -307,7 +272,7 @@ class AcceptedAnswer(APIView):
     permission_classes = [IsAuthenticated]
 
     def _answer(self, request, pk, *, accept: bool):
-        comment = visible_comment(pk=pk, viewer=request.user)
+        comment = selectors.visible_comment(pk=pk, viewer=request.user)
         thread = comment.thread
         if not permissions.can_accept_answer(request.user, thread):
             raise PermissionDenied("Only the thread's author or a mentor can accept an answer.")
@@ -342,7 +307,7 @@ class ReactionView(APIView):
     def get_target(self, request, pk):
         if self.target_kind == "thread":
             return selectors.visible_thread(pk=pk, viewer=request.user)
-        return visible_comment(pk=pk, viewer=request.user)
+        return selectors.visible_comment(pk=pk, viewer=request.user)
 
     def _set(self, request, pk, kind, *, on: bool):
         if kind not in Reaction.Kind.values:
@@ -401,7 +366,7 @@ class FlagView(APIView):
         if self.target_kind == "thread":
             target = selectors.visible_thread(pk=pk, viewer=request.user)
         else:
-            target = visible_comment(pk=pk, viewer=request.user)
+            target = selectors.visible_comment(pk=pk, viewer=request.user)
         given = FlagCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         flag = moderation.flag(reporter=request.user, target=target, **given.validated_data)
@@ -473,11 +438,7 @@ class TopicFollow(_EnsureView):
     """Follow a roadmap topic: its new threads come in my digest."""
 
     def target(self, request, slug, topic):
-        return {
-            "topic": get_object_or_404(
-                Topic.objects.published().select_related("roadmap"), roadmap__slug=slug, slug=topic
-            )
-        }
+        return {"topic": roadmap_selectors.published_topic(roadmap_slug=slug, topic_slug=topic)}
 
     @extend_schema(request=None, responses=FollowStateSerializer, summary="Follow a roadmap topic")
     def post(self, request, slug, topic):
