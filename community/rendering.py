@@ -59,7 +59,7 @@ def variant_for(viewer, thread, page) -> Variant:
 # The markers personalise() switches: reaction buttons, a comment's own controls, its flag
 # link, and the reaction buttons of the viewer's own posts.
 MARKERS = re.compile(
-    rb'data-r="[^"]+" aria-pressed="false"|data-own="\d+" hidden|data-flag="\d+"|data-self="\d+"'
+    rb'data-r="[^"]+" aria-pressed="false" name="set"|data-own="\d+" hidden|data-flag="\d+"|data-self="\d+"'
 )
 
 
@@ -68,12 +68,14 @@ def marked(html: str) -> MarkedHtml:
 
 
 def personalise(fragment: MarkedHtml, *, viewer, reaction_keys) -> bytes:
-    """Mark the viewer's own reactions as pressed and their own posts as theirs."""
+    """Mark the viewer's own reactions as pressed (their buttons then take them back) and
+    their own posts as theirs."""
     if not viewer.is_authenticated:
         return fragment.html
     own = viewer.pk
     changes = {
-        f'data-r="{key}" aria-pressed="false"': f'data-r="{key}" aria-pressed="true"' for key in reaction_keys
+        f'data-r="{key}" aria-pressed="false" name="set"': f'data-r="{key}" aria-pressed="true" name="clear"'
+        for key in reaction_keys
     }
     changes[f'data-own="{own}" hidden'] = f'data-own="{own}"'
     changes[f'data-flag="{own}"'] = f'data-flag="{own}" hidden'

@@ -272,6 +272,14 @@ def viewer_state(*, thread: Thread, viewer) -> ViewerState:
     return state
 
 
+def reactions_given(*, user, target: Thread | Comment) -> set[tuple]:
+    """The reactions `user` gives to one post, as ViewerState.reactions has them, read
+    afresh: for the buttons answered right after a reaction changed."""
+    kind = "thread" if isinstance(target, Thread) else "comment"
+    given = Reaction.objects.filter(user=user, **{kind: target}).values_list("kind", flat=True)
+    return {(kind, target.pk, reaction) for reaction in given}
+
+
 def thread_page(*, thread: Thread, viewer) -> ThreadPage:
     """What the viewer may do on a thread page and what they already did there.
 

@@ -2,8 +2,8 @@
 
 Threads and comments are looked up through the same visibility rules as the pages: a thread
 someone may not see answers 404, exactly like one that does not exist. Reactions, follows and
-bookmarks are toggles in the services; here POST makes sure they are on and DELETE that they
-are off, so that a client can repeat a request safely.
+bookmarks are set by POST and cleared by DELETE, each through its own service, so that a
+client can repeat a request safely, even while the first one is still running.
 """
 
 import hashlib
@@ -36,7 +36,7 @@ from community.api.serializers import (
     ThreadSerializer,
     ThreadWriteSerializer,
 )
-from community.models import Bookmark, Comment, Follow, Reaction, Tag, Thread
+from community.models import Comment, Reaction, Tag, Thread
 from community.versions import LISTS_KEY
 from config.api import NewestFirstCursorPagination, OldestFirstCursorPagination
 from config.cache import version_tokens, versioned_get_or_set
@@ -309,17 +309,12 @@ class ReactionView(APIView):
             return selectors.visible_thread(pk=pk, viewer=request.user)
         return selectors.visible_comment(pk=pk, viewer=request.user)
 
-    def _set(self, request, pk, kind, *, on: bool):
+    def _set_or_clear(self, request, pk, kind, *, on: bool):
         if kind not in Reaction.Kind.values:
             raise Http404("Unknown reaction: use like, helpful or insightful.")
         target = self.get_target(request, pk)
-        given = Reaction.objects.filter(user=request.user, kind=kind, **{self.target_kind: target}).exists()
-        if given != on:
-            services.toggle_reaction(user=request.user, target=target, kind=kind)
-        elif not permissions.can_react(request.user, target):
-            raise PermissionDenied(
-                permissions.posting_block(request.user) or "You cannot react to this post."
-            )
+        change = services.reaction_set if on else services.reaction_clear
+        change(user=request.user, target=target, kind=kind)
         target.refresh_from_db(fields=["reaction_count", "like_count", "helpful_count", "insightful_count"])
         return Response(
             {
@@ -339,13 +334,13 @@ class ReactionView(APIView):
         summary="Give a reaction",
     )
     def post(self, request, pk, kind):
-        return self._set(request, pk, kind, on=True)
+        return self._set_or_clear(request, pk, kind, on=True)
 
     @extend_schema(
         parameters=[KIND_PARAMETER], responses={200: ReactionStateSerializer}, summary="Take a reaction back"
     )
     def delete(self, request, pk, kind):
-        return self._set(request, pk, kind, on=False)
+        return self._set_or_clear(request, pk, kind, on=False)
 
 
 class CommentReactionView(ReactionView):
@@ -380,31 +375,29 @@ class CommentFlagView(FlagView):
 # --- Follows and bookmarks --------------------------------------------------------------
 
 
-class _EnsureView(APIView):
-    """POST turns something on, DELETE turns it off, through the service's toggle."""
+class _SetOrClearView(APIView):
+    """POST sets, DELETE clears, each through its service, so that a repeated request (even
+    one sent while the first is still running) changes nothing more. Follows by default."""
 
     permission_classes = [CanFollow]
+    state_name = "is_following"
 
     def target(self, request, **kwargs) -> dict:
         raise NotImplementedError
 
-    def is_on(self, request, target: dict) -> bool:
-        return Follow.objects.filter(user=request.user, **target).exists()
+    def set_state(self, request, target: dict) -> None:
+        services.follow_set(user=request.user, **target)
 
-    def toggle(self, request, target: dict) -> bool:
-        return services.toggle_follow(user=request.user, **target)
+    def clear_state(self, request, target: dict) -> None:
+        services.follow_clear(user=request.user, **target)
 
-    def body(self, is_on: bool) -> dict:
-        return {"is_following": is_on}
-
-    def _set(self, request, on: bool, **kwargs):
+    def _set_or_clear(self, request, on: bool, **kwargs):
         target = self.target(request, **kwargs)
-        if self.is_on(request, target) != on:
-            self.toggle(request, target)
-        return Response(self.body(on))
+        (self.set_state if on else self.clear_state)(request, target)
+        return Response({self.state_name: on})
 
 
-class ThreadFollow(_EnsureView):
+class ThreadFollow(_SetOrClearView):
     """Follow a thread: a notification for every reply."""
 
     def target(self, request, pk):
@@ -412,14 +405,14 @@ class ThreadFollow(_EnsureView):
 
     @extend_schema(request=None, responses=FollowStateSerializer, summary="Follow a thread")
     def post(self, request, pk):
-        return self._set(request, True, pk=pk)
+        return self._set_or_clear(request, True, pk=pk)
 
     @extend_schema(responses={200: FollowStateSerializer}, summary="Unfollow a thread")
     def delete(self, request, pk):
-        return self._set(request, False, pk=pk)
+        return self._set_or_clear(request, False, pk=pk)
 
 
-class TagFollow(_EnsureView):
+class TagFollow(_SetOrClearView):
     """Follow a tag: its new threads come in my digest."""
 
     def target(self, request, slug):
@@ -427,14 +420,14 @@ class TagFollow(_EnsureView):
 
     @extend_schema(request=None, responses=FollowStateSerializer, summary="Follow a tag")
     def post(self, request, slug):
-        return self._set(request, True, slug=slug)
+        return self._set_or_clear(request, True, slug=slug)
 
     @extend_schema(responses={200: FollowStateSerializer}, summary="Unfollow a tag")
     def delete(self, request, slug):
-        return self._set(request, False, slug=slug)
+        return self._set_or_clear(request, False, slug=slug)
 
 
-class TopicFollow(_EnsureView):
+class TopicFollow(_SetOrClearView):
     """Follow a roadmap topic: its new threads come in my digest."""
 
     def target(self, request, slug, topic):
@@ -442,35 +435,34 @@ class TopicFollow(_EnsureView):
 
     @extend_schema(request=None, responses=FollowStateSerializer, summary="Follow a roadmap topic")
     def post(self, request, slug, topic):
-        return self._set(request, True, slug=slug, topic=topic)
+        return self._set_or_clear(request, True, slug=slug, topic=topic)
 
     @extend_schema(responses={200: FollowStateSerializer}, summary="Unfollow a roadmap topic")
     def delete(self, request, slug, topic):
-        return self._set(request, False, slug=slug, topic=topic)
+        return self._set_or_clear(request, False, slug=slug, topic=topic)
 
 
-class ThreadBookmark(_EnsureView):
+class ThreadBookmark(_SetOrClearView):
     """Save a thread for later (my bookmarks)."""
+
+    state_name = "is_bookmarked"
 
     def target(self, request, pk):
         return {"thread": selectors.visible_thread(pk=pk, viewer=request.user)}
 
-    def is_on(self, request, target):
-        return Bookmark.objects.filter(user=request.user, **target).exists()
+    def set_state(self, request, target):
+        services.bookmark_set(user=request.user, **target)
 
-    def toggle(self, request, target):
-        return services.toggle_bookmark(user=request.user, **target)
-
-    def body(self, is_on):
-        return {"is_bookmarked": is_on}
+    def clear_state(self, request, target):
+        services.bookmark_clear(user=request.user, **target)
 
     @extend_schema(request=None, responses=BookmarkStateSerializer, summary="Save a thread for later")
     def post(self, request, pk):
-        return self._set(request, True, pk=pk)
+        return self._set_or_clear(request, True, pk=pk)
 
     @extend_schema(responses={200: BookmarkStateSerializer}, summary="Unsave a thread")
     def delete(self, request, pk):
-        return self._set(request, False, pk=pk)
+        return self._set_or_clear(request, False, pk=pk)
 
 
 # --- Tags -------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def test_no_stale_anonymous_thread_page_after_a_write(write):
         services.create_comment(thread=thread, author=UserFactory(), body="a brand new reply")
         expected = "a brand new reply"
     elif write == "reaction":
-        services.toggle_reaction(user=UserFactory(), target=comment, kind="insightful")
+        services.reaction_set(user=UserFactory(), target=comment, kind="insightful")
         expected = f'data-r="c{comment.pk}-insightful"'
         assert "★</span> 1" in Client().get(url).text
         return
@@ -91,7 +91,7 @@ def test_signed_in_pages_are_personal_even_with_a_shared_fragment():
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     alices = CommentFactory(thread=thread, author=alice)
     bobs = CommentFactory(thread=thread, author=bob)
-    services.toggle_reaction(user=alice, target=bobs, kind="like")
+    services.reaction_set(user=alice, target=bobs, kind="like")
     alice_client, bob_client = Client(), Client()
     alice_client.force_login(alice)
     bob_client.force_login(bob)
@@ -133,9 +133,9 @@ def csrf_tokens(page: str) -> set[str]:
 def test_a_shared_thread_body_carries_each_viewers_own_buttons_and_token():
     thread = ThreadFactory()
     alice, bob = UserFactory(), UserFactory()
-    services.toggle_follow(user=alice, thread=thread)
-    services.toggle_bookmark(user=alice, thread=thread)
-    services.toggle_reaction(user=alice, target=thread, kind="helpful")
+    services.follow_set(user=alice, thread=thread)
+    services.bookmark_set(user=alice, thread=thread)
+    services.reaction_set(user=alice, target=thread, kind="helpful")
     alice_client, bob_client = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     alice_client.force_login(alice)
     bob_client.force_login(bob)
@@ -185,8 +185,8 @@ def test_post_text_that_spells_out_a_marker_is_shown_as_written():
     thread = ThreadFactory()
     bob = UserFactory()
     liked = CommentFactory(thread=thread)
-    services.toggle_reaction(user=bob, target=liked, kind="like")
-    forged = f'data-r="c{liked.pk}-like" aria-pressed="false" and data-own="{bob.pk}" hidden'
+    services.reaction_set(user=bob, target=liked, kind="like")
+    forged = f'data-r="c{liked.pk}-like" aria-pressed="false" name="set" and data-own="{bob.pk}" hidden'
     services.create_comment(thread=thread, author=UserFactory(), body=f"`{forged}` and {forged}")
     client = Client()
     client.force_login(bob)
@@ -232,13 +232,13 @@ def test_a_change_to_the_viewers_own_state_shows_on_the_thread_page_at_once(chan
     client.force_login(viewer)
     before = client.get(thread.get_absolute_url()).text  # the viewer's state is cached now
     if change == "reaction":
-        services.toggle_reaction(user=viewer, target=thread, kind="like")
+        services.reaction_set(user=viewer, target=thread, kind="like")
         shown = f'data-r="t{thread.pk}-like" aria-pressed="true"'
     elif change == "follow":
-        services.toggle_follow(user=viewer, thread=thread)
+        services.follow_set(user=viewer, thread=thread)
         shown = 'aria-pressed="true">Following</button>'
     elif change == "bookmark":
-        services.toggle_bookmark(user=viewer, thread=thread)
+        services.bookmark_set(user=viewer, thread=thread)
         shown = 'aria-pressed="true">Saved</button>'
     elif change == "hidden comment":
         moderation.hide(moderator=MentorFactory(), target=comment, reason="off topic")
