@@ -120,7 +120,7 @@ class ApiTokenList(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self):
-        return ApiToken.objects.filter(user=self.request.user)
+        return selectors.api_tokens(user=self.request.user)
 
 
 class ApiTokenRevoke(APIView):

@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
 from accounts import roles
-from accounts.models import User
+from accounts.models import ApiToken, User
 
 
 def public_profile(*, username: str) -> User:
@@ -28,6 +28,11 @@ def has_verified_email(user) -> bool:
 def remember_verified_email(user, verified: bool) -> None:
     """Note on this user instance (one request's) what a query that read it anyway found."""
     user._has_verified_email = verified
+
+
+def api_tokens(*, user):
+    """A member's personal API tokens, newest first (never their keys: only hashes are kept)."""
+    return ApiToken.objects.filter(user=user)
 
 
 def active_users_by_username(*, usernames: list[str]) -> dict[str, User]:

@@ -104,7 +104,7 @@ def token_list(request):
     response = render(
         request,
         "accounts/tokens.html",
-        {"form": form, "tokens": request.user.api_tokens.all(), "new_key": new_key},
+        {"form": form, "tokens": selectors.api_tokens(user=request.user), "new_key": new_key},
         status=status,
     )
     response["Cache-Control"] = "private, no-store"

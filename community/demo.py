@@ -88,8 +88,8 @@ def seed(*, users, stdout):
             for role, body in spec["replies"]
         ]
         if comments:
-            services.toggle_reaction(user=mentor, target=thread, kind="like")
-            services.toggle_reaction(user=learner, target=comments[0], kind="helpful")
+            services.reaction_set(user=mentor, target=thread, kind="like")
+            services.reaction_set(user=learner, target=comments[0], kind="helpful")
         if spec["accept"] is not None:
             services.accept_answer(thread=thread, comment=comments[spec["accept"]], user=learner)
     _flagged_comment(users, stdout)

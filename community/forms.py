@@ -85,8 +85,31 @@ class CommentForm(forms.Form):
         return body
 
 
+REACTION_KINDS = [("like", "like"), ("helpful", "helpful"), ("insightful", "insightful")]
+
+
 class ReactionForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("like", "like"), ("helpful", "helpful"), ("insightful", "insightful")])
+    """A reaction button posts the state it asks for, never "toggle": `set=<kind>` gives the
+    reaction, `clear=<kind>` takes it back. So a double click, or a second tab still showing
+    the old state, asks for the same state again and cannot undo the first click."""
+
+    set = forms.ChoiceField(choices=REACTION_KINDS, required=False)
+    clear = forms.ChoiceField(choices=REACTION_KINDS, required=False)
+
+    def clean(self):
+        data = super().clean()
+        asked = [(action, data[action]) for action in ("set", "clear") if data.get(action)]
+        if len(asked) != 1:
+            raise forms.ValidationError("Unknown reaction. Use like, helpful or insightful.")
+        action, data["kind"] = asked[0]
+        data["is_on"] = action == "set"
+        return data
+
+
+class SetOrClearForm(forms.Form):
+    """What a follow or save button asks for: `set` turns it on, `clear` off (see ReactionForm)."""
+
+    action = forms.ChoiceField(choices=[("set", "set"), ("clear", "clear")])
 
 
 class PreviewForm(forms.Form):

@@ -81,6 +81,16 @@ def _reaction_pressed(viewer: ThreadViewer):
     }
 
 
+@slots.kind("reaction_action", "target", "target_id", "reaction")
+def _reaction_action(viewer: ThreadViewer):
+    """What a reaction button asks for (community.forms.ReactionForm): to give the reaction,
+    or, on the viewer's own reactions, to take it back. Never a toggle."""
+    return {
+        slots.where(target=target, target_id=target_id, reaction=reaction): "clear"
+        for target, target_id, reaction in viewer.reactions
+    }
+
+
 def _own_posts(viewer: ThreadViewer, value: str) -> dict:
     """`value` for the slots of the posts the viewer wrote (a former member's are nobody's)."""
     return {} if viewer.user_id is None else {slots.where(author_id=viewer.user_id): value}

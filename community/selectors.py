@@ -3,18 +3,19 @@ the same number of queries however many threads, comments and reactions there ar
 
 import copy
 import functools
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Min, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.roles import is_mentor_annotation
-from accounts.selectors import remember_verified_email
+from accounts.selectors import active_users_by_username, remember_verified_email
 from community import caches, permissions
 from community.models import (
     Bookmark,
@@ -35,12 +36,44 @@ TABS = {"latest", "top", "unanswered"}
 PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30), "all": None}
 
 
-def _thread_list_queryset():
-    return (
-        Thread.objects.published()
-        .select_related("author", "topic__roadmap")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+def _with_list_joins(threads):
+    return threads.select_related("author", "topic__roadmap").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
     )
+
+
+def _thread_list_queryset():
+    """Published threads, with what a list shows joined: the lists every visitor shares."""
+    return _with_list_joins(Thread.objects.published())
+
+
+def visible_threads(*, viewer):
+    """The threads `viewer` may see (ThreadQuerySet.visible_to), with what a list shows
+    joined: their own lists, where mentors also see hidden threads and authors their own."""
+    return _with_list_joins(Thread.objects.visible_to(viewer))
+
+
+def thread_list(
+    *,
+    viewer,
+    tag: str = "",
+    topic_id: int | None = None,
+    author: str | None = None,
+    answered: bool | None = None,
+):
+    """The API's thread list: visible_threads, filtered by a tag's slug, a topic's id, an
+    author's username (an unknown or inactive one matches nothing) and whether answered."""
+    threads = visible_threads(viewer=viewer)
+    if tag:
+        threads = threads.filter(tags__slug=tag)
+    if topic_id is not None:
+        threads = threads.filter(topic_id=topic_id)
+    if author is not None:
+        member = active_users_by_username(usernames=[author]).get(author.lower())
+        threads = threads.filter(author=member) if member else threads.none()
+    if answered is not None:
+        threads = threads.filter(accepted_comment__isnull=not answered)
+    return threads
 
 
 @dataclass
@@ -135,6 +168,19 @@ def visible_comments(thread: Thread, viewer):
     return comments.filter(status__in=[Status.PUBLISHED, Status.REMOVED])
 
 
+def visible_comment(*, pk: int, viewer) -> Comment:
+    """A comment `viewer` may see, in a thread they may see (set as its `thread`), or 404."""
+    thread_id = Comment.objects.filter(pk=pk).values_list("thread_id", flat=True).first()
+    if thread_id is None:
+        raise Http404("No such comment.")
+    thread = visible_thread(pk=thread_id, viewer=viewer)
+    comment = visible_comments(thread, viewer).select_related("author", "reply_to").filter(pk=pk).first()
+    if comment is None:
+        raise Http404("No such comment.")
+    comment.thread = thread
+    return comment
+
+
 def comment_page(*, thread: Thread, viewer, page_number=1) -> Page:
     """One page of top-level comments (100), each with its visible replies, authors joined."""
     visible = visible_comments(thread, viewer)
@@ -187,6 +233,32 @@ def read_viewer_state(*, viewer_id: int, thread_id: int) -> list[tuple]:
         return cursor.fetchall()
 
 
+def viewer_state(*, thread: Thread, viewer) -> ViewerState:
+    """What `viewer` did on this thread, for its page and the API alike: one query, cached
+    until they change any of it; empty for an anonymous visitor."""
+    state = ViewerState()
+    if not viewer.is_authenticated:
+        return state
+    rows = caches.VIEWER_STATE.get(viewer_id=viewer.pk, thread_id=thread.pk)
+    for row, kind, thread_id, comment_id in rows:
+        if row == "reaction":
+            state.reactions.add(("thread", thread_id, kind) if thread_id else ("comment", comment_id, kind))
+    found = {row for row, *_ in rows}
+    state.follows_thread = "follow" in found
+    state.bookmarked = "bookmark" in found
+    state.has_hidden_comments = "hidden" in found
+    remember_verified_email(viewer, "verified" in found)
+    return state
+
+
+def reactions_given(*, user, target: Thread | Comment) -> set[tuple]:
+    """The reactions `user` gives to one post, as ViewerState.reactions has them, read
+    afresh: for the buttons answered right after a reaction changed."""
+    kind = "thread" if isinstance(target, Thread) else "comment"
+    given = Reaction.objects.filter(user=user, **{kind: target}).values_list("kind", flat=True)
+    return {(kind, target.pk, reaction) for reaction in given}
+
+
 def thread_page(*, thread: Thread, viewer) -> ThreadPage:
     """What the viewer may do on a thread page and what they already did there.
 
@@ -194,22 +266,9 @@ def thread_page(*, thread: Thread, viewer) -> ThreadPage:
     fragment (community.rendering); a signed-in viewer's state is one query, cached until
     they change it.
     """
-    state = ViewerState()
-    if viewer.is_authenticated:
-        rows = caches.VIEWER_STATE.get(viewer_id=viewer.pk, thread_id=thread.pk)
-        for row, kind, thread_id, comment_id in rows:
-            if row == "reaction":
-                state.reactions.add(
-                    ("thread", thread_id, kind) if thread_id else ("comment", comment_id, kind)
-                )
-        found = {row for row, *_ in rows}
-        state.follows_thread = "follow" in found
-        state.bookmarked = "bookmark" in found
-        state.has_hidden_comments = "hidden" in found
-        remember_verified_email(viewer, "verified" in found)
     return ThreadPage(
         thread=thread,
-        viewer=state,
+        viewer=viewer_state(thread=thread, viewer=viewer),
         can_comment=permissions.can_comment(viewer, thread),
         can_accept=permissions.can_accept_answer(viewer, thread),
         is_moderator=permissions.is_moderator(viewer),
@@ -274,9 +333,23 @@ def topic_discussion(*, topic_id: int, viewer) -> dict:
     }
 
 
-def notifications(*, user, page_number=1) -> Page:
+def user_notifications(*, user, unread_only: bool = False):
+    """A member's notifications, newest first (Notification.Meta.ordering), with who and
+    what they are about joined."""
     rows = Notification.objects.filter(recipient=user).select_related("actor", "thread", "comment")
-    return Paginator(rows, 30).get_page(page_number)
+    return rows.filter(read_at__isnull=True) if unread_only else rows
+
+
+def user_notification(*, user, pk: int) -> Notification:
+    """One of the member's notifications; another member's answers 404 like a missing one."""
+    notification = user_notifications(user=user).filter(pk=pk).first()
+    if notification is None:
+        raise Http404("You have no notification with this id.")
+    return notification
+
+
+def notifications(*, user, page_number=1) -> Page:
+    return Paginator(user_notifications(user=user), 30).get_page(page_number)
 
 
 def unread_count(*, user) -> int:
@@ -290,9 +363,28 @@ def count_unread(*, user_id: int) -> int:
     return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
 
 
+def bookmarked_threads(*, user):
+    """The threads a member saved and may still see (a hidden one stays listed for its author
+    and for mentors, as it stays open to them), most recently saved first."""
+    return (
+        visible_threads(viewer=user)
+        .filter(bookmarks__user=user)
+        .order_by("-bookmarks__created_at", "-bookmarks__pk")
+    )
+
+
 def bookmarks(*, user, page_number=1) -> Page:
-    threads = _thread_list_queryset().filter(bookmarks__user=user).order_by("-bookmarks__created_at")
-    return Paginator(threads, THREADS_PER_PAGE).get_page(page_number)
+    return Paginator(bookmarked_threads(user=user), THREADS_PER_PAGE).get_page(page_number)
+
+
+def user_follows(*, user):
+    """What a member follows, newest first: tags, topics, and the threads they may still see."""
+    return (
+        Follow.objects.filter(user=user)
+        .filter(Q(thread__isnull=True) | Q(thread__in=Thread.objects.visible_to(user)))
+        .select_related("thread", "tag", "topic__roadmap")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def followed_tag_ids(*, user) -> set[int]:
@@ -313,14 +405,30 @@ class FlaggedPost:
     kind: str  # "thread" or "comment"
     post: object
     thread: Thread
-    flags: list = field(default_factory=list)
+    flags: list = field(default_factory=list)  # the open ones, oldest first
     author_threads: int = 0
     author_comments: int = 0
     author_actions: int = 0
 
     @property
+    def comment(self):
+        return self.post if self.kind == "comment" else None
+
+    @property
+    def author(self):
+        return self.post.author
+
+    @property
+    def flag_count(self) -> int:
+        return len(self.flags)
+
+    @property
     def oldest(self):
         return self.flags[0].created_at
+
+    @property
+    def newest(self):
+        return self.flags[-1].created_at
 
     @property
     def reasons(self):
@@ -330,57 +438,100 @@ class FlaggedPost:
             counts[label] = counts.get(label, 0) + 1
         return sorted(counts.items(), key=lambda item: -item[1])
 
+    @property
+    def reason_counts(self) -> dict[str, int]:
+        """{reason: flags}, by the reasons' codes."""
+        return dict(Counter(flag.reason for flag in self.flags))
+
+
+def open_flags():
+    """Every open flag, oldest first, with its reporter and flagged comment."""
+    return (
+        Flag.objects.filter(status=Flag.State.OPEN)
+        .select_related("reporter", "comment")
+        .order_by("created_at", "pk")
+    )
+
 
 def open_flag_count() -> int:
     """How many posts wait for a decision (for the mentors' header badge)."""
     return Flag.objects.filter(status=Flag.State.OPEN).values("thread_id", "comment_id").distinct().count()
 
 
-def moderation_queue(*, limit: int = 50) -> list[FlaggedPost]:
-    """Posts with open flags, grouped by post, oldest flag first, with their author's history."""
+def moderation_queue_order():
+    """The queue's order, one row (thread_id, comment_id) per flagged post: the post whose
+    oldest open flag is oldest comes first, so that none waits forever. The /mod/ page and
+    the API page through these rows and fill each page in with flagged_posts()."""
+    return (
+        Flag.objects.filter(status=Flag.State.OPEN)
+        .values("thread_id", "comment_id")
+        .annotate(first_flagged_at=Min("created_at"), first_flag_id=Min("pk"))
+        .order_by("first_flagged_at", "first_flag_id")
+    )
+
+
+def flagged_posts(rows) -> list[FlaggedPost]:
+    """Rows of moderation_queue_order(), in their order, each with its post, thread and open
+    flags and its author's history, in a fixed number of queries. A post whose flags were
+    all closed since the rows were read is left out."""
+    rows = list(rows)
     flags = (
         Flag.objects.filter(status=Flag.State.OPEN)
+        .filter(
+            Q(thread_id__in=[row["thread_id"] for row in rows if row["thread_id"]])
+            | Q(comment_id__in=[row["comment_id"] for row in rows if row["comment_id"]])
+        )
         .select_related("reporter", "thread__author", "comment__author", "comment__thread")
         .order_by("created_at", "pk")
     )
-    groups: dict[tuple, FlaggedPost] = {}
-    for flag in flags[: limit * 10]:
-        if flag.comment_id:
-            key, post, thread = ("comment", flag.comment_id), flag.comment, flag.comment.thread
-        else:
-            key, post, thread = ("thread", flag.thread_id), flag.thread, flag.thread
-        if key not in groups:
-            if len(groups) >= limit:
-                continue
-            groups[key] = FlaggedPost(kind=key[0], post=post, thread=thread)
-        groups[key].flags.append(flag)
-    posts = list(groups.values())
-    author_ids = {item.post.author_id for item in posts if item.post.author_id}
-    if author_ids:
-        threads = dict(
-            Thread.objects.filter(author_id__in=author_ids, status=Status.PUBLISHED)
-            .values("author_id")
-            .annotate(total=Count("pk"))
-            .values_list("author_id", "total")
-        )
-        comments = dict(
-            Comment.objects.filter(author_id__in=author_ids, status=Status.PUBLISHED)
-            .values("author_id")
-            .annotate(total=Count("pk"))
-            .values_list("author_id", "total")
-        )
-        actions = dict(
-            ModerationAction.objects.filter(target_user_id__in=author_ids)
-            .values("target_user_id")
-            .annotate(total=Count("pk"))
-            .values_list("target_user_id", "total")
-        )
-        for item in posts:
-            author_id = item.post.author_id
-            item.author_threads = threads.get(author_id, 0)
-            item.author_comments = comments.get(author_id, 0)
-            item.author_actions = actions.get(author_id, 0)
+    found: dict[tuple, FlaggedPost] = {}
+    for flag in flags:
+        key = (flag.thread_id, flag.comment_id)
+        if key not in found:
+            post, thread = (
+                (flag.comment, flag.comment.thread) if flag.comment_id else (flag.thread, flag.thread)
+            )
+            found[key] = FlaggedPost(
+                kind="comment" if flag.comment_id else "thread", post=post, thread=thread
+            )
+        found[key].flags.append(flag)
+    posts = [found[key] for key in ((row["thread_id"], row["comment_id"]) for row in rows) if key in found]
+    _add_author_history(posts)
     return posts
+
+
+def moderation_queue(*, limit: int = 50) -> list[FlaggedPost]:
+    """The first posts of the queue (moderation_queue_order), as the /mod/ page shows them."""
+    return flagged_posts(moderation_queue_order()[:limit])
+
+
+def _add_author_history(posts: list[FlaggedPost]) -> None:
+    author_ids = {item.post.author_id for item in posts if item.post.author_id}
+    if not author_ids:
+        return
+    threads = dict(
+        Thread.objects.filter(author_id__in=author_ids, status=Status.PUBLISHED)
+        .values("author_id")
+        .annotate(total=Count("pk"))
+        .values_list("author_id", "total")
+    )
+    comments = dict(
+        Comment.objects.filter(author_id__in=author_ids, status=Status.PUBLISHED)
+        .values("author_id")
+        .annotate(total=Count("pk"))
+        .values_list("author_id", "total")
+    )
+    actions = dict(
+        ModerationAction.objects.filter(target_user_id__in=author_ids)
+        .values("target_user_id")
+        .annotate(total=Count("pk"))
+        .values_list("target_user_id", "total")
+    )
+    for item in posts:
+        author_id = item.post.author_id
+        item.author_threads = threads.get(author_id, 0)
+        item.author_comments = comments.get(author_id, 0)
+        item.author_actions = actions.get(author_id, 0)
 
 
 def hidden_posts(*, limit: int = 30) -> dict:
@@ -407,7 +558,11 @@ def unanswered_topic_threads(*, limit: int = 20) -> list[Thread]:
     )
 
 
-def moderation_log(*, action="", moderator="", target="", page_number=1) -> Page:
+def moderation_actions(
+    *, action: str = "", moderator: str = "", target: str = "", thread_id: int | None = None
+):
+    """The audit log, newest first; filtered by act, by the moderator's or the member's
+    username (any case) and by thread."""
     entries = ModerationAction.objects.select_related(
         "moderator", "target_user", "thread", "comment__thread"
     ).order_by("-created_at", "-pk")
@@ -417,6 +572,13 @@ def moderation_log(*, action="", moderator="", target="", page_number=1) -> Page
         entries = entries.filter(moderator__username__iexact=moderator)
     if target:
         entries = entries.filter(target_user__username__iexact=target)
+    if thread_id is not None:
+        entries = entries.filter(thread_id=thread_id)
+    return entries
+
+
+def moderation_log(*, action="", moderator="", target="", page_number=1) -> Page:
+    entries = moderation_actions(action=action, moderator=moderator, target=target)
     return Paginator(entries, 50).get_page(page_number)
 
 

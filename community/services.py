@@ -343,40 +343,59 @@ def delete_comment(*, comment: Comment, user) -> None:
 # --- Reactions -------------------------------------------------------------------------
 
 
-def toggle_reaction(*, user, target: Thread | Comment, kind: str) -> bool:
-    """Add the reaction, or take it back if the user already gave it. Returns whether it is on.
+def _create_once(model, **fields) -> bool:
+    """Create the row unless it exists; whether this call created it. The row's unique
+    constraint decides between calls made at once: the insert that loses finds the winner's
+    row instead, so the caller that did not create it moves no counter."""
+    try:
+        return model.objects.get_or_create(**fields)[1]
+    except IntegrityError:  # the winner's row was removed again before this call could read it
+        return model.objects.get_or_create(**fields)[1]
 
-    Counts stay exact under concurrent toggles: the unique constraint decides who created
-    the row, and only the request that changed a row moves the counters, with F().
-    """
+
+def _check_reaction(user, target: Thread | Comment, kind: str) -> dict:
+    """The reaction's rule; returns its target as filter arguments."""
     if kind not in Reaction.Kind.values:
         raise ValidationError({"kind": f"Unknown reaction “{kind}”. Use like, helpful or insightful."})
     account_selectors.refresh_standing(user)
     _require(permissions.can_react(user, target), _reaction_refusal(user, target))
-    model = type(target)
-    field = "thread" if model is Thread else "comment"
+    return {"thread" if isinstance(target, Thread) else "comment": target}
+
+
+def _count_reaction(target: Thread | Comment, kind: str, step: int) -> None:
     counter = f"{kind}_count"
-    with transaction.atomic():
-        deleted, _ = Reaction.objects.filter(user=user, kind=kind, **{field: target}).delete()
-        if deleted:
-            model.objects.filter(pk=target.pk).update(
-                **{
-                    counter: Greatest(F(counter) - 1, 0),
-                    "reaction_count": Greatest(F("reaction_count") - 1, 0),
-                }
-            )
-            touch(model, target.pk, fields={counter, "reaction_count"})
-            return False
-        try:
-            with transaction.atomic():
-                Reaction.objects.create(user=user, kind=kind, **{field: target})
-        except IntegrityError:
-            return True  # the same toggle raced in another request, which counted it
-        model.objects.filter(pk=target.pk).update(
-            **{counter: F(counter) + 1, "reaction_count": F("reaction_count") + 1}
-        )
-        touch(model, target.pk, fields={counter, "reaction_count"})
-        return True
+    if step > 0:
+        changes = {counter: F(counter) + 1, "reaction_count": F("reaction_count") + 1}
+    else:
+        changes = {
+            counter: Greatest(F(counter) - 1, 0),
+            "reaction_count": Greatest(F("reaction_count") - 1, 0),
+        }
+    type(target).objects.filter(pk=target.pk).update(**changes)
+    touch(type(target), target.pk, fields=set(changes))
+
+
+@transaction.atomic
+def reaction_set(*, user, target: Thread | Comment, kind: str) -> bool:
+    """Give the reaction; giving it again changes nothing. Returns whether this call gave it.
+
+    The same request twice at once leaves one row and one count: only the call that
+    inserted the row moves the counters, with F()."""
+    given = _create_once(Reaction, user=user, kind=kind, **_check_reaction(user, target, kind))
+    if given:
+        _count_reaction(target, kind, +1)
+    return given
+
+
+@transaction.atomic
+def reaction_clear(*, user, target: Thread | Comment, kind: str) -> bool:
+    """Take the reaction back; taking back one not given changes nothing. Returns whether
+    this call took it back: of two at once, only the one whose DELETE removed the row
+    moves the counters."""
+    deleted, _ = Reaction.objects.filter(user=user, kind=kind, **_check_reaction(user, target, kind)).delete()
+    if deleted:
+        _count_reaction(target, kind, -1)
+    return bool(deleted)
 
 
 def _reaction_refusal(user, target) -> str:
@@ -423,35 +442,39 @@ def accept_answer(*, thread: Thread, comment: Comment, user, reason: str = "") -
 # --- Follows and bookmarks -------------------------------------------------------------
 
 
-def toggle_follow(*, user, thread=None, tag=None, topic=None) -> bool:
-    """Follow the target, or unfollow it if followed. Returns whether the user now follows it."""
+def _follow_target(user, *, thread, tag, topic) -> dict:
     _require(permissions.can_follow(user), "Log in to follow.")
     target = {"thread": thread, "tag": tag, "topic": topic}
     target = {key: value for key, value in target.items() if value is not None}
     if len(target) != 1:
         raise ValueError("Follow exactly one of thread, tag or topic.")
+    return target
+
+
+def follow_set(*, user, thread=None, tag=None, topic=None) -> bool:
+    """Follow the thread, tag or topic; following it again changes nothing. Returns whether
+    this call started following it."""
+    return _create_once(Follow, user=user, **_follow_target(user, thread=thread, tag=tag, topic=topic))
+
+
+def follow_clear(*, user, thread=None, tag=None, topic=None) -> bool:
+    """Stop following; nothing to stop is fine. Returns whether this call stopped following."""
+    target = _follow_target(user, thread=thread, tag=tag, topic=topic)
     deleted, _ = Follow.objects.filter(user=user, **target).delete()
-    if deleted:
-        return False
-    try:
-        with transaction.atomic():
-            Follow.objects.create(user=user, **target)
-    except IntegrityError:
-        pass
-    return True
+    return bool(deleted)
 
 
-def toggle_bookmark(*, user, thread: Thread) -> bool:
+def bookmark_set(*, user, thread: Thread) -> bool:
+    """Save the thread for later; saving it again changes nothing. Returns whether this call saved it."""
+    _require(user.is_authenticated, "Log in to save threads.")
+    return _create_once(Bookmark, user=user, thread=thread)
+
+
+def bookmark_clear(*, user, thread: Thread) -> bool:
+    """Unsave the thread; one not saved is fine. Returns whether this call unsaved it."""
     _require(user.is_authenticated, "Log in to save threads.")
     deleted, _ = Bookmark.objects.filter(user=user, thread=thread).delete()
-    if deleted:
-        return False
-    try:
-        with transaction.atomic():
-            Bookmark.objects.create(user=user, thread=thread)
-    except IntegrityError:
-        pass
-    return True
+    return bool(deleted)
 
 
 # --- Notifications ---------------------------------------------------------------------

@@ -26,11 +26,12 @@ from community.forms import (
     ReactionForm,
     ReplyTargetForm,
     RetagForm,
+    SetOrClearForm,
     SuspendForm,
     TagForm,
     ThreadForm,
 )
-from community.models import Comment, Reaction, Status, Tag, Thread
+from community.models import Comment, Status, Tag, Thread
 from config import page_cache
 from config.api import write_wait
 from config.input_guard import database_id
@@ -393,26 +394,24 @@ def _too_many_reactions(request, wait: int):
 
 
 def _react(request, target, thread):
-    """Reactions share the API's write budget (config.api.write_wait): one rate whichever way
-    a member reacts."""
+    """Give or take back the reaction the button asks for (never a toggle). Reactions share
+    the API's write budget (config.api.write_wait): one rate whichever way a member reacts."""
     form = ReactionForm(request.POST)
     if not form.is_valid():
         return HttpResponse("Unknown reaction. Use like, helpful or insightful.", status=400)
     wait = write_wait(request)
     if wait is not None:
         return _too_many_reactions(request, wait)
+    change = services.reaction_set if form.cleaned_data["is_on"] else services.reaction_clear
     try:
-        services.toggle_reaction(user=request.user, target=target, kind=form.cleaned_data["kind"])
+        change(user=request.user, target=target, kind=form.cleaned_data["kind"])
     except PermissionDenied as error:
         if request.htmx:
             return HttpResponse(str(error), status=403, content_type="text/plain; charset=utf-8")
         raise
     if request.htmx:
         target.refresh_from_db(fields=["like_count", "helpful_count", "insightful_count", "reaction_count"])
-        kind = "thread" if isinstance(target, Thread) else "comment"
-        given = set(
-            Reaction.objects.filter(user=request.user, **{kind: target}).values_list("kind", flat=True)
-        )
+        given = {reaction for _, _, reaction in selectors.reactions_given(user=request.user, target=target)}
         return HttpResponse(rendering.reaction_buttons(target=target, viewer=request.user, given=given))
     return redirect(target.get_absolute_url() if isinstance(target, Comment) else thread.get_absolute_url())
 
@@ -427,9 +426,8 @@ def thread_react(request, pk, slug):
 @login_required
 @require_POST
 def comment_react(request, pk):
-    comment = get_object_or_404(Comment.objects.select_related("thread"), pk=pk)
-    thread = selectors.visible_thread(pk=comment.thread_id, viewer=request.user)
-    return _react(request, comment, thread)
+    comment = selectors.visible_comment(pk=pk, viewer=request.user)
+    return _react(request, comment, comment.thread)
 
 
 def _toggle_response(request, *, is_on, on_text, off_text, url, fallback):
@@ -443,14 +441,32 @@ def _toggle_response(request, *, is_on, on_text, off_text, url, fallback):
     return redirect(fallback)
 
 
+FOLLOW = (services.follow_set, services.follow_clear)
+BOOKMARK = (services.bookmark_set, services.bookmark_clear)
+
+
+def _set_or_clear(request, change, target: dict, **button):
+    """Set or clear what the button asks for (SetOrClearForm), through `change`, the pair of
+    set and clear services; then answer the button in its new state."""
+    form = SetOrClearForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(
+            "Reload the page and try again.", status=400, content_type="text/plain; charset=utf-8"
+        )
+    is_on = form.cleaned_data["action"] == "set"
+    set_state, clear_state = change
+    (set_state if is_on else clear_state)(user=request.user, **target)
+    return _toggle_response(request, is_on=is_on, **button)
+
+
 @login_required
 @require_POST
 def thread_follow(request, pk, slug):
     thread = selectors.visible_thread(pk=pk, viewer=request.user)
-    following = services.toggle_follow(user=request.user, thread=thread)
-    return _toggle_response(
+    return _set_or_clear(
         request,
-        is_on=following,
+        FOLLOW,
+        {"thread": thread},
         on_text="Following",
         off_text="Follow",
         url=reverse("community:thread-follow", args=[thread.pk, thread.slug]),
@@ -462,10 +478,10 @@ def thread_follow(request, pk, slug):
 @require_POST
 def thread_bookmark(request, pk, slug):
     thread = selectors.visible_thread(pk=pk, viewer=request.user)
-    saved = services.toggle_bookmark(user=request.user, thread=thread)
-    return _toggle_response(
+    return _set_or_clear(
         request,
-        is_on=saved,
+        BOOKMARK,
+        {"thread": thread},
         on_text="Saved",
         off_text="Save for later",
         url=reverse("community:thread-bookmark", args=[thread.pk, thread.slug]),
@@ -477,10 +493,10 @@ def thread_bookmark(request, pk, slug):
 @require_POST
 def tag_follow(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
-    following = services.toggle_follow(user=request.user, tag=tag)
-    return _toggle_response(
+    return _set_or_clear(
         request,
-        is_on=following,
+        FOLLOW,
+        {"tag": tag},
         on_text="Following",
         off_text="Follow tag",
         url=reverse("community:tag-follow", args=[tag.slug]),
@@ -492,10 +508,10 @@ def tag_follow(request, slug):
 @require_POST
 def topic_follow(request, pk):
     topic = get_object_or_404(Topic.objects.published().select_related("roadmap"), pk=pk)
-    following = services.toggle_follow(user=request.user, topic=topic)
-    return _toggle_response(
+    return _set_or_clear(
         request,
-        is_on=following,
+        FOLLOW,
+        {"topic": topic},
         on_text="Following this topic",
         off_text="Follow this topic",
         url=reverse("community:topic-follow", args=[topic.pk]),

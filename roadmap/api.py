@@ -3,7 +3,6 @@ the pages, with the viewer's statuses merged in), my progress and notes, and a m
 public progress."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -167,12 +166,6 @@ def build_resources(*, roadmap_id: int) -> dict[int, list[dict]]:
     return grouped
 
 
-def _published_topic(roadmap_slug: str, topic_slug: str) -> Topic:
-    return get_object_or_404(
-        Topic.objects.published().select_related("roadmap"), roadmap__slug=roadmap_slug, slug=topic_slug
-    )
-
-
 # --- Roadmaps and topics ----------------------------------------------------------------
 
 
@@ -285,17 +278,6 @@ def _roadmap_filter(request) -> str | None:
     return filters.validated_data.get("roadmap")
 
 
-def _in_map_order(rows, request):
-    """Rows about topics (progress, notes), for the `roadmap` asked for if any, roadmap by
-    roadmap in map order."""
-    roadmap = _roadmap_filter(request)
-    if roadmap:
-        rows = rows.filter(topic__roadmap__slug=roadmap)
-    return rows.select_related("topic__roadmap").order_by(
-        "topic__roadmap__position", "topic__roadmap_id", "topic__position", "topic_id"
-    )
-
-
 class ProgressList(generics.ListAPIView):
     """My status on each topic I started, roadmap by roadmap in map order."""
 
@@ -304,10 +286,7 @@ class ProgressList(generics.ListAPIView):
     pagination_class = NumberedPagination
 
     def get_queryset(self):
-        rows = Progress.objects.filter(
-            user=self.request.user, topic__is_published=True, topic__roadmap__is_published=True
-        )
-        return _in_map_order(rows, self.request)
+        return selectors.progress_list(user=self.request.user, roadmap_slug=_roadmap_filter(self.request))
 
     @extend_schema(parameters=[RoadmapFilterSerializer])
     def get(self, request, *args, **kwargs):
@@ -321,7 +300,9 @@ class ProgressList(generics.ListAPIView):
     def post(self, request):
         given = ProgressCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        topic = _published_topic(given.validated_data["roadmap"], given.validated_data["topic"])
+        topic = selectors.published_topic(
+            roadmap_slug=given.validated_data["roadmap"], topic_slug=given.validated_data["topic"]
+        )
         progress = services.set_progress(
             user=request.user, topic=topic, status=given.validated_data["status"]
         )
@@ -333,8 +314,8 @@ class ProgressDetail(APIView):
 
     @extend_schema(responses=ProgressSerializer, summary="My status on one topic")
     def get(self, request, slug, topic):
-        topic = _published_topic(slug, topic)
-        progress = Progress.objects.filter(user=request.user, topic=topic).first()
+        topic = selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
+        progress = selectors.progress_for(user=request.user, topic_id=topic.pk)
         if progress is None:
             raise Http404("You have not started this topic.")
         progress.topic = topic
@@ -342,7 +323,7 @@ class ProgressDetail(APIView):
 
     @extend_schema(request=ProgressStatusSerializer, responses=ProgressSerializer, summary="Set my status")
     def put(self, request, slug, topic):
-        topic = _published_topic(slug, topic)
+        topic = selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
         given = ProgressStatusSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         progress = services.set_progress(
@@ -352,7 +333,7 @@ class ProgressDetail(APIView):
 
     @extend_schema(responses={204: None}, summary="Clear my status")
     def delete(self, request, slug, topic):
-        topic = _published_topic(slug, topic)
+        topic = selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
         services.set_progress(user=request.user, topic=topic, status=services.CLEAR)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -365,12 +346,8 @@ class NoteList(generics.ListAPIView):
     pagination_class = NumberedPagination
 
     def get_queryset(self):
-        # As for progress: only what the reader can open, so each note listed also answers at
-        # its own URL; notes on an unpublished roadmap come back when it is published again.
-        notes = Note.objects.filter(
-            user=self.request.user, topic__is_published=True, topic__roadmap__is_published=True
-        )
-        return _in_map_order(notes, self.request)
+        # Only what the reader can open, so each note listed also answers at its own URL.
+        return selectors.notes_list(user=self.request.user, roadmap_slug=_roadmap_filter(self.request))
 
     @extend_schema(parameters=[RoadmapFilterSerializer])
     def get(self, request, *args, **kwargs):
@@ -382,7 +359,7 @@ class NoteDetail(APIView):
 
     @extend_schema(responses=NoteSerializer, summary="My note on one topic")
     def get(self, request, slug, topic):
-        topic = _published_topic(slug, topic)
+        topic = selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
         note = selectors.note_for(user=request.user, topic_id=topic.pk)
         if note is None:
             raise Http404("You have no note on this topic.")
@@ -391,7 +368,7 @@ class NoteDetail(APIView):
 
     @extend_schema(request=NoteWriteSerializer, responses=NoteSerializer, summary="Write my note")
     def put(self, request, slug, topic):
-        topic = _published_topic(slug, topic)
+        topic = selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
         given = NoteWriteSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         note = services.save_note(user=request.user, topic=topic, body=given.validated_data["body"])
@@ -399,7 +376,7 @@ class NoteDetail(APIView):
 
     @extend_schema(responses={204: None}, summary="Remove my note")
     def delete(self, request, slug, topic):
-        topic = _published_topic(slug, topic)
+        topic = selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
         services.save_note(user=request.user, topic=topic, body="")
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from config.cache import LocalMemo
 from config.slots import SlottedHtml, render_shared
@@ -304,10 +305,43 @@ def resources_by_kind(resources: list[dict]) -> list[tuple[str, list[dict]]]:
     return [(Resource.Kind(kind).label, groups[kind]) for kind in sorted(groups, key=order.index)]
 
 
+def published_topic(*, roadmap_slug: str, topic_slug: str) -> Topic:
+    """A published topic of a published roadmap, with its roadmap; 404 otherwise."""
+    return get_object_or_404(
+        Topic.objects.published().select_related("roadmap"), roadmap__slug=roadmap_slug, slug=topic_slug
+    )
+
+
 def note_for(*, user, topic_id: int) -> Note | None:
     if not user.is_authenticated:
         return None
     return Note.objects.filter(user=user, topic_id=topic_id).first()
+
+
+def progress_for(*, user, topic_id: int) -> Progress | None:
+    return Progress.objects.filter(user=user, topic_id=topic_id).first()
+
+
+def _readable_in_map_order(rows, roadmap_slug: str | None):
+    """Rows about topics (progress, notes) that the member can open, only the roadmap asked for
+    if any, roadmap by roadmap in map order. Rows on an unpublished roadmap come back when it
+    is published again."""
+    rows = rows.filter(topic__is_published=True, topic__roadmap__is_published=True)
+    if roadmap_slug:
+        rows = rows.filter(topic__roadmap__slug=roadmap_slug)
+    return rows.select_related("topic__roadmap").order_by(
+        "topic__roadmap__position", "topic__roadmap_id", "topic__position", "topic_id"
+    )
+
+
+def progress_list(*, user, roadmap_slug: str | None = None):
+    """The member's status on each topic they started (_readable_in_map_order)."""
+    return _readable_in_map_order(Progress.objects.filter(user=user), roadmap_slug)
+
+
+def notes_list(*, user, roadmap_slug: str | None = None):
+    """The member's private notes (_readable_in_map_order)."""
+    return _readable_in_map_order(Note.objects.filter(user=user), roadmap_slug)
 
 
 @dataclass

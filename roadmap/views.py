@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -14,7 +14,6 @@ from config.page_cache import anonymous_page
 from config.slots import render_page
 from roadmap import caches, hooks, selectors, services
 from roadmap.forms import NoteForm, ProgressForm
-from roadmap.models import Note, Topic
 from roadmap.structured_data import roadmap_json_ld
 
 
@@ -83,16 +82,6 @@ def topic_detail(request, slug, topic):
     return render(request, "roadmap/topic_detail.html", context)
 
 
-def _published_topic(slug, topic_slug):
-    return get_object_or_404(
-        Topic.objects.select_related("roadmap"),
-        roadmap__slug=slug,
-        roadmap__is_published=True,
-        slug=topic_slug,
-        is_published=True,
-    )
-
-
 def _redirect_back(request, fallback):
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -103,7 +92,7 @@ def _redirect_back(request, fallback):
 @require_POST
 @login_required
 def topic_progress(request, slug, topic):
-    topic_obj = _published_topic(slug, topic)
+    topic_obj = selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
     form = ProgressForm(request.POST)
     if not form.is_valid():
         message = form.errors["status"][0]
@@ -123,7 +112,7 @@ def topic_progress(request, slug, topic):
 @require_POST
 @login_required
 def topic_note(request, slug, topic):
-    topic_obj = _published_topic(slug, topic)
+    topic_obj = selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
     form = NoteForm(request.POST)
     status = 200
     if form.is_valid():
@@ -139,7 +128,7 @@ def topic_note(request, slug, topic):
         return redirect(topic_obj.get_absolute_url() + "#note")
     context = _topic_context(request, topic_obj.roadmap, topic_obj.slug)
     context["note_form"] = form
-    context["note"] = Note.objects.filter(user=request.user, topic=topic_obj).first()
+    context["note"] = selectors.note_for(user=request.user, topic_id=topic_obj.pk)
     context["note_saved"] = status == 200
     if request.htmx:
         return render(request, "roadmap/topic_detail.html#note-panel", context, status=status)

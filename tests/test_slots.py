@@ -147,7 +147,7 @@ def test_a_rewritten_reactions_template_is_still_personalised(settings, tmp_path
     thread = ThreadFactory()
     reader = UserFactory()
     mine, theirs = CommentFactory(thread=thread, author=reader), CommentFactory(thread=thread)
-    services.toggle_reaction(user=reader, target=theirs, kind="like")
+    services.reaction_set(user=reader, target=theirs, kind="like")
     client = Client()
     client.force_login(reader)
     page = parse(client.get(thread.get_absolute_url()).text)

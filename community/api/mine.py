@@ -1,15 +1,13 @@
 """My side of the community: notifications, bookmarks and follows. Every query is scoped to
 the signed-in user, so another member's id answers 404."""
 
-from django.db.models import Q
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from community import services
+from community import selectors, services
 from community.api.serializers import (
     BookmarkedThreadSerializer,
     FollowSerializer,
@@ -18,20 +16,7 @@ from community.api.serializers import (
     NotificationFilterSerializer,
     NotificationSerializer,
 )
-from community.api.threads import thread_queryset
-from community.models import Follow, Notification, Thread
 from config.api import NewestFirstCursorPagination, NumberedPagination
-
-
-def _my_notifications(user):
-    return Notification.objects.filter(recipient=user).select_related("actor", "thread")
-
-
-def _my_notification(user, pk) -> Notification:
-    notification = _my_notifications(user).filter(pk=pk).first()
-    if notification is None:
-        raise Http404("You have no notification with this id.")
-    return notification
 
 
 class NotificationList(generics.ListAPIView):
@@ -44,10 +29,9 @@ class NotificationList(generics.ListAPIView):
     def get_queryset(self):
         filters = NotificationFilterSerializer(data=self.request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        notifications = _my_notifications(self.request.user)
-        if filters.validated_data.get("unread"):
-            notifications = notifications.filter(read_at__isnull=True)
-        return notifications
+        return selectors.user_notifications(
+            user=self.request.user, unread_only=bool(filters.validated_data.get("unread"))
+        )
 
     @extend_schema(parameters=[NotificationFilterSerializer], summary="My notifications")
     def get(self, request, *args, **kwargs):
@@ -59,7 +43,7 @@ class NotificationDetail(APIView):
 
     @extend_schema(responses=NotificationSerializer, summary="One of my notifications")
     def get(self, request, pk):
-        return Response(NotificationSerializer(_my_notification(request.user, pk)).data)
+        return Response(NotificationSerializer(selectors.user_notification(user=request.user, pk=pk)).data)
 
 
 class NotificationRead(APIView):
@@ -67,9 +51,9 @@ class NotificationRead(APIView):
 
     @extend_schema(request=None, responses=NotificationSerializer, summary="Mark one notification read")
     def post(self, request, pk):
-        _my_notification(request.user, pk)
+        selectors.user_notification(user=request.user, pk=pk)
         services.mark_notifications_read(user=request.user, ids=[pk])
-        return Response(NotificationSerializer(_my_notification(request.user, pk)).data)
+        return Response(NotificationSerializer(selectors.user_notification(user=request.user, pk=pk)).data)
 
 
 class NotificationReadAll(APIView):
@@ -96,11 +80,7 @@ class BookmarkList(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self):
-        return (
-            thread_queryset(self.request.user)
-            .filter(bookmarks__user=self.request.user)
-            .order_by("-bookmarks__created_at", "-pk")
-        )
+        return selectors.bookmarked_threads(user=self.request.user)
 
 
 class FollowList(generics.ListAPIView):
@@ -111,10 +91,4 @@ class FollowList(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self):
-        user = self.request.user
-        return (
-            Follow.objects.filter(user=user)
-            .filter(Q(thread__isnull=True) | Q(thread__in=Thread.objects.visible_to(user)))
-            .select_related("thread", "tag", "topic__roadmap")
-            .order_by("-created_at", "-pk")
-        )
+        return selectors.user_follows(user=self.request.user)

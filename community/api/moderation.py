@@ -1,9 +1,6 @@
 """For mentors and admins: the open flags, the moderation acts (the same functions as the
 /mod/ pages, each with its reason) and the audit log."""
 
-from collections import Counter
-
-from django.db.models import Count, Max, Min, Q
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -23,7 +20,7 @@ from community.api.serializers import (
     RetagSerializer,
     SuspendSerializer,
 )
-from community.models import Comment, Flag, ModerationAction, Thread
+from community.models import Comment
 from config.api import NewestFirstCursorPagination, NumberedPagination
 
 # --- The flag queue ---------------------------------------------------------------------
@@ -37,62 +34,22 @@ class OpenFlagList(generics.ListAPIView):
     permission_classes = [IsModerator]
 
     def get_queryset(self):
-        return (
-            Flag.objects.filter(status=Flag.State.OPEN)
-            .select_related("reporter", "comment")
-            .order_by("created_at", "pk")
-        )
+        return selectors.open_flags()
 
 
 class FlaggedPostList(generics.ListAPIView):
-    """The flagged posts, most flagged first, each with its open flags."""
+    """The flagged posts in the order of the /mod/ queue (the one flagged longest ago first),
+    each with its open flags."""
 
     serializer_class = FlaggedPostSerializer
     pagination_class = NumberedPagination
     permission_classes = [IsModerator]
 
     def get_queryset(self):
-        return (
-            Flag.objects.filter(status=Flag.State.OPEN)
-            .values("thread_id", "comment_id")
-            .annotate(
-                flag_count=Count("pk"), first_flagged_at=Min("created_at"), last_flagged_at=Max("created_at")
-            )
-            .order_by("-flag_count", "first_flagged_at", "thread_id", "comment_id")
-        )
+        return selectors.moderation_queue_order()
 
     def list(self, request, *args, **kwargs):
-        groups = self.paginate_queryset(self.get_queryset())
-        thread_ids = [group["thread_id"] for group in groups if group["thread_id"]]
-        comment_ids = [group["comment_id"] for group in groups if group["comment_id"]]
-        comments = Comment.objects.select_related("author", "thread").in_bulk(comment_ids)
-        threads = Thread.objects.select_related("author").in_bulk(
-            thread_ids + [comment.thread_id for comment in comments.values()]
-        )
-        flags_of: dict[tuple, list[Flag]] = {}
-        for flag in (
-            Flag.objects.filter(status=Flag.State.OPEN)
-            .filter(Q(thread_id__in=thread_ids) | Q(comment_id__in=comment_ids))
-            .select_related("reporter", "comment")
-            .order_by("created_at", "pk")
-        ):
-            flags_of.setdefault((flag.thread_id, flag.comment_id), []).append(flag)
-        posts = []
-        for group in groups:
-            comment = comments.get(group["comment_id"])
-            thread = threads[comment.thread_id] if comment else threads[group["thread_id"]]
-            flags = flags_of.get((group["thread_id"], group["comment_id"]), [])
-            posts.append(
-                {
-                    **group,
-                    "kind": "comment" if comment else "thread",
-                    "thread": thread,
-                    "comment": comment,
-                    "author": (comment or thread).author,
-                    "reasons": dict(Counter(flag.reason for flag in flags)),
-                    "flags": flags,
-                }
-            )
+        posts = selectors.flagged_posts(self.paginate_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(posts, many=True).data)
 
 
@@ -186,16 +143,12 @@ class AuditLog(generics.ListAPIView):
         filters = AuditLogFilterSerializer(data=self.request.query_params.dict())
         filters.is_valid(raise_exception=True)
         given = filters.validated_data
-        entries = ModerationAction.objects.select_related("moderator", "target_user", "thread")
-        if "action" in given:
-            entries = entries.filter(action=given["action"])
-        if "moderator" in given:
-            entries = entries.filter(moderator__username__iexact=given["moderator"])
-        if "user" in given:
-            entries = entries.filter(target_user__username__iexact=given["user"])
-        if "thread" in given:
-            entries = entries.filter(thread_id=given["thread"])
-        return entries
+        return selectors.moderation_actions(
+            action=given.get("action", ""),
+            moderator=given.get("moderator", ""),
+            target=given.get("user", ""),
+            thread_id=given.get("thread"),
+        )
 
     @extend_schema(parameters=[AuditLogFilterSerializer], summary="The moderation audit log")
     def get(self, request, *args, **kwargs):

@@ -413,9 +413,9 @@ class FlaggedPostSerializer(serializers.Serializer):
     comment = FlaggedCommentSerializer(read_only=True, allow_null=True)
     author = UserSummarySerializer(read_only=True, allow_null=True)
     flag_count = serializers.IntegerField(read_only=True)
-    reasons = serializers.DictField(child=serializers.IntegerField(), read_only=True)
-    first_flagged_at = serializers.DateTimeField(read_only=True)
-    last_flagged_at = serializers.DateTimeField(read_only=True)
+    reasons = serializers.DictField(child=serializers.IntegerField(), source="reason_counts", read_only=True)
+    first_flagged_at = serializers.DateTimeField(source="oldest", read_only=True)
+    last_flagged_at = serializers.DateTimeField(source="newest", read_only=True)
     flags = ModeratorFlagSerializer(many=True, read_only=True)
 
 

@@ -2,12 +2,11 @@
 
 Threads and comments are looked up through the same visibility rules as the pages: a thread
 someone may not see answers 404, exactly like one that does not exist. Reactions, follows and
-bookmarks are toggles in the services; here POST makes sure they are on and DELETE that they
-are off, so that a client can repeat a request safely.
+bookmarks are set by POST and cleared by DELETE, each through its own service, so that a
+client can repeat a request safely, even while the first one is still running.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,7 +15,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticate
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import active_users_by_username
 from community import moderation, permissions, selectors, services
 from community import search as search_selectors
 from community.api.permissions import CanChangePost, CanFollow, CanPost
@@ -37,42 +35,20 @@ from community.api.serializers import (
     ThreadWriteSerializer,
 )
 from community.caches import API_THREADS
-from community.models import Bookmark, Comment, Follow, Reaction, Tag, Thread
+from community.models import Comment, Reaction, Tag, Thread
 from config.api import NewestFirstCursorPagination, OldestFirstCursorPagination
-from roadmap.models import Topic
+from roadmap import selectors as roadmap_selectors
 
 SEARCH_LIMIT = 50
 
 
-def thread_queryset(viewer):
-    """The threads `viewer` may see, with what a list shows joined in."""
-    return (
-        Thread.objects.visible_to(viewer)
-        .select_related("author", "topic__roadmap")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-    )
-
-
-def visible_comment(*, pk: int, viewer) -> Comment:
-    """A comment `viewer` may see, in a thread they may see, or 404."""
-    thread_id = Comment.objects.filter(pk=pk).values_list("thread_id", flat=True).first()
-    if thread_id is None:
-        raise Http404("No such comment.")
-    thread = selectors.visible_thread(pk=thread_id, viewer=viewer)
-    comment = (
-        selectors.visible_comments(thread, viewer).select_related("author", "reply_to").filter(pk=pk).first()
-    )
-    if comment is None:
-        raise Http404("No such comment.")
-    comment.thread = thread
-    return comment
-
-
 def viewer_state(thread: Thread, viewer) -> dict:
-    state = {
-        "reactions": [],
-        "is_following": False,
-        "is_bookmarked": False,
+    """What the viewer did on the thread (the page's own selector) and may do there."""
+    state = selectors.viewer_state(thread=thread, viewer=viewer)
+    return {
+        "reactions": sorted(kind for target, _, kind in state.reactions if target == "thread"),
+        "is_following": state.follows_thread,
+        "is_bookmarked": state.bookmarked,
         "can_comment": permissions.can_comment(viewer, thread),
         "can_edit": permissions.can_edit(viewer, thread),
         "can_delete": permissions.can_delete(viewer, thread),
@@ -81,13 +57,6 @@ def viewer_state(thread: Thread, viewer) -> dict:
         "can_accept_answer": permissions.can_accept_answer(viewer, thread),
         "can_moderate": permissions.can_moderate_content(viewer, thread),
     }
-    if viewer.is_authenticated:
-        state["reactions"] = sorted(
-            Reaction.objects.filter(user=viewer, thread=thread).values_list("kind", flat=True)
-        )
-        state["is_following"] = Follow.objects.filter(user=viewer, thread=thread).exists()
-        state["is_bookmarked"] = Bookmark.objects.filter(user=viewer, thread=thread).exists()
-    return state
 
 
 def _thread_detail(thread: Thread, viewer) -> dict:
@@ -115,17 +84,13 @@ class ThreadList(generics.ListAPIView):
 
     def get_queryset(self):
         given = self.get_filters()
-        threads = thread_queryset(self.request.user)
-        if "tag" in given:
-            threads = threads.filter(tags__slug=given["tag"])
-        if "topic" in given:
-            threads = threads.filter(topic_id=given["topic"])
-        if "author" in given:
-            author = active_users_by_username(usernames=[given["author"]]).get(given["author"].lower())
-            threads = threads.filter(author=author) if author else threads.none()
-        if given.get("answered") is not None:
-            threads = threads.filter(accepted_comment__isnull=not given["answered"])
-        return threads
+        return selectors.thread_list(
+            viewer=self.request.user,
+            tag=given.get("tag", ""),
+            topic_id=given.get("topic"),
+            author=given.get("author"),
+            answered=given.get("answered"),
+        )
 
     @extend_schema(parameters=[ThreadFilterSerializer], summary="Threads (filter, search)")
     def get(self, request):
@@ -264,7 +229,7 @@ class CommentList(generics.ListAPIView):
         comment = services.create_comment(
             thread=thread, author=request.user, body=given.validated_data["body"], parent=parent
         )
-        comment = visible_comment(pk=comment.pk, viewer=request.user)
+        comment = selectors.visible_comment(pk=comment.pk, viewer=request.user)
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
@@ -272,7 +237,7 @@ class CommentDetail(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly, CanChangePost]
 
     def get_object(self, pk) -> Comment:
-        comment = visible_comment(pk=pk, viewer=self.request.user)
+        comment = selectors.visible_comment(pk=pk, viewer=self.request.user)
         self.check_object_permissions(self.request, comment)
         return comment
 
@@ -291,7 +256,7 @@ class CommentDetail(APIView):
         given.is_valid(raise_exception=True)
         if "body" in given.validated_data:  # an edit that sends nothing changes nothing, as PATCH does
             services.edit_comment(comment=comment, editor=request.user, body=given.validated_data["body"])
-        return Response(CommentSerializer(visible_comment(pk=pk, viewer=request.user)).data)
+        return Response(CommentSerializer(selectors.visible_comment(pk=pk, viewer=request.user)).data)
 
     @extend_schema(responses={204: None}, summary="Delete my comment")
     def delete(self, request, pk):
@@ -305,7 +270,7 @@ class AcceptedAnswer(APIView):
     permission_classes = [IsAuthenticated]
 
     def _answer(self, request, pk, *, accept: bool):
-        comment = visible_comment(pk=pk, viewer=request.user)
+        comment = selectors.visible_comment(pk=pk, viewer=request.user)
         thread = comment.thread
         if not permissions.can_accept_answer(request.user, thread):
             raise PermissionDenied("Only the thread's author or a mentor can accept an answer.")
@@ -340,19 +305,14 @@ class ReactionView(APIView):
     def get_target(self, request, pk):
         if self.target_kind == "thread":
             return selectors.visible_thread(pk=pk, viewer=request.user)
-        return visible_comment(pk=pk, viewer=request.user)
+        return selectors.visible_comment(pk=pk, viewer=request.user)
 
-    def _set(self, request, pk, kind, *, on: bool):
+    def _set_or_clear(self, request, pk, kind, *, on: bool):
         if kind not in Reaction.Kind.values:
             raise Http404("Unknown reaction: use like, helpful or insightful.")
         target = self.get_target(request, pk)
-        given = Reaction.objects.filter(user=request.user, kind=kind, **{self.target_kind: target}).exists()
-        if given != on:
-            services.toggle_reaction(user=request.user, target=target, kind=kind)
-        elif not permissions.can_react(request.user, target):
-            raise PermissionDenied(
-                permissions.posting_block(request.user) or "You cannot react to this post."
-            )
+        change = services.reaction_set if on else services.reaction_clear
+        change(user=request.user, target=target, kind=kind)
         target.refresh_from_db(fields=["reaction_count", "like_count", "helpful_count", "insightful_count"])
         return Response(
             {
@@ -372,13 +332,13 @@ class ReactionView(APIView):
         summary="Give a reaction",
     )
     def post(self, request, pk, kind):
-        return self._set(request, pk, kind, on=True)
+        return self._set_or_clear(request, pk, kind, on=True)
 
     @extend_schema(
         parameters=[KIND_PARAMETER], responses={200: ReactionStateSerializer}, summary="Take a reaction back"
     )
     def delete(self, request, pk, kind):
-        return self._set(request, pk, kind, on=False)
+        return self._set_or_clear(request, pk, kind, on=False)
 
 
 class CommentReactionView(ReactionView):
@@ -399,7 +359,7 @@ class FlagView(APIView):
         if self.target_kind == "thread":
             target = selectors.visible_thread(pk=pk, viewer=request.user)
         else:
-            target = visible_comment(pk=pk, viewer=request.user)
+            target = selectors.visible_comment(pk=pk, viewer=request.user)
         given = FlagCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         flag = moderation.flag(reporter=request.user, target=target, **given.validated_data)
@@ -413,31 +373,29 @@ class CommentFlagView(FlagView):
 # --- Follows and bookmarks --------------------------------------------------------------
 
 
-class _EnsureView(APIView):
-    """POST turns something on, DELETE turns it off, through the service's toggle."""
+class _SetOrClearView(APIView):
+    """POST sets, DELETE clears, each through its service, so that a repeated request (even
+    one sent while the first is still running) changes nothing more. Follows by default."""
 
     permission_classes = [CanFollow]
+    state_name = "is_following"
 
     def target(self, request, **kwargs) -> dict:
         raise NotImplementedError
 
-    def is_on(self, request, target: dict) -> bool:
-        return Follow.objects.filter(user=request.user, **target).exists()
+    def set_state(self, request, target: dict) -> None:
+        services.follow_set(user=request.user, **target)
 
-    def toggle(self, request, target: dict) -> bool:
-        return services.toggle_follow(user=request.user, **target)
+    def clear_state(self, request, target: dict) -> None:
+        services.follow_clear(user=request.user, **target)
 
-    def body(self, is_on: bool) -> dict:
-        return {"is_following": is_on}
-
-    def _set(self, request, on: bool, **kwargs):
+    def _set_or_clear(self, request, on: bool, **kwargs):
         target = self.target(request, **kwargs)
-        if self.is_on(request, target) != on:
-            self.toggle(request, target)
-        return Response(self.body(on))
+        (self.set_state if on else self.clear_state)(request, target)
+        return Response({self.state_name: on})
 
 
-class ThreadFollow(_EnsureView):
+class ThreadFollow(_SetOrClearView):
     """Follow a thread: a notification for every reply."""
 
     def target(self, request, pk):
@@ -445,14 +403,14 @@ class ThreadFollow(_EnsureView):
 
     @extend_schema(request=None, responses=FollowStateSerializer, summary="Follow a thread")
     def post(self, request, pk):
-        return self._set(request, True, pk=pk)
+        return self._set_or_clear(request, True, pk=pk)
 
     @extend_schema(responses={200: FollowStateSerializer}, summary="Unfollow a thread")
     def delete(self, request, pk):
-        return self._set(request, False, pk=pk)
+        return self._set_or_clear(request, False, pk=pk)
 
 
-class TagFollow(_EnsureView):
+class TagFollow(_SetOrClearView):
     """Follow a tag: its new threads come in my digest."""
 
     def target(self, request, slug):
@@ -460,54 +418,49 @@ class TagFollow(_EnsureView):
 
     @extend_schema(request=None, responses=FollowStateSerializer, summary="Follow a tag")
     def post(self, request, slug):
-        return self._set(request, True, slug=slug)
+        return self._set_or_clear(request, True, slug=slug)
 
     @extend_schema(responses={200: FollowStateSerializer}, summary="Unfollow a tag")
     def delete(self, request, slug):
-        return self._set(request, False, slug=slug)
+        return self._set_or_clear(request, False, slug=slug)
 
 
-class TopicFollow(_EnsureView):
+class TopicFollow(_SetOrClearView):
     """Follow a roadmap topic: its new threads come in my digest."""
 
     def target(self, request, slug, topic):
-        return {
-            "topic": get_object_or_404(
-                Topic.objects.published().select_related("roadmap"), roadmap__slug=slug, slug=topic
-            )
-        }
+        return {"topic": roadmap_selectors.published_topic(roadmap_slug=slug, topic_slug=topic)}
 
     @extend_schema(request=None, responses=FollowStateSerializer, summary="Follow a roadmap topic")
     def post(self, request, slug, topic):
-        return self._set(request, True, slug=slug, topic=topic)
+        return self._set_or_clear(request, True, slug=slug, topic=topic)
 
     @extend_schema(responses={200: FollowStateSerializer}, summary="Unfollow a roadmap topic")
     def delete(self, request, slug, topic):
-        return self._set(request, False, slug=slug, topic=topic)
+        return self._set_or_clear(request, False, slug=slug, topic=topic)
 
 
-class ThreadBookmark(_EnsureView):
+class ThreadBookmark(_SetOrClearView):
     """Save a thread for later (my bookmarks)."""
+
+    state_name = "is_bookmarked"
 
     def target(self, request, pk):
         return {"thread": selectors.visible_thread(pk=pk, viewer=request.user)}
 
-    def is_on(self, request, target):
-        return Bookmark.objects.filter(user=request.user, **target).exists()
+    def set_state(self, request, target):
+        services.bookmark_set(user=request.user, **target)
 
-    def toggle(self, request, target):
-        return services.toggle_bookmark(user=request.user, **target)
-
-    def body(self, is_on):
-        return {"is_bookmarked": is_on}
+    def clear_state(self, request, target):
+        services.bookmark_clear(user=request.user, **target)
 
     @extend_schema(request=None, responses=BookmarkStateSerializer, summary="Save a thread for later")
     def post(self, request, pk):
-        return self._set(request, True, pk=pk)
+        return self._set_or_clear(request, True, pk=pk)
 
     @extend_schema(responses={200: BookmarkStateSerializer}, summary="Unsave a thread")
     def delete(self, request, pk):
-        return self._set(request, False, pk=pk)
+        return self._set_or_clear(request, False, pk=pk)
 
 
 # --- Tags -------------------------------------------------------------------------------

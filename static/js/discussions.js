@@ -7,11 +7,13 @@
     var button = event.target.closest("button.reaction[formaction]");
     if (!button || !window.htmx || button.disabled) return;
     event.preventDefault();
+    var values = {}; // set=<reaction> or clear=<reaction>: the state asked for, never "toggle"
+    values[button.name] = button.value;
     window.htmx.ajax("POST", button.getAttribute("formaction"), {
       source: button,
       target: button.closest(".reactions"),
       swap: "outerHTML",
-      values: { kind: button.value },
+      values: values,
     });
   });
 

@@ -1,7 +1,7 @@
 """For mentors and admins: the flag queue, every moderation act (with its reason, written to
 the audit log) and the log itself, with the role matrix of each."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -48,18 +48,24 @@ def test_the_flat_queue_lists_open_flags_oldest_first(mentor, thread, comment):
     ]
 
 
-def test_the_grouped_queue_puts_the_most_flagged_post_first(mentor, thread, comment):
-    flag_by_others(thread)
-    flag_by_others(comment, count=2, reason="abuse")
+def test_the_grouped_queue_puts_the_post_flagged_longest_ago_first(mentor, thread, comment):
+    flag_by_others(comment, reason="abuse")
+    flag_by_others(thread, count=2)
+    flag_by_others(comment, reason="spam")
     results = token_client(mentor).get("/api/v1/mod/flagged/").json()["results"]
     assert [(item["kind"], item["flag_count"], item["reasons"]) for item in results] == [
-        ("comment", 2, {"abuse": 2}),
-        ("thread", 1, {"spam": 1}),
+        ("comment", 2, {"abuse": 1, "spam": 1}),
+        ("thread", 2, {"spam": 2}),
     ]
     assert results[0]["comment"]["id"] == comment.pk
     assert results[0]["thread"]["id"] == thread.pk
     assert results[0]["author"]["username"] == "author"
-    assert len(results[0]["flags"]) == 2
+    assert [flag["reason"] for flag in results[0]["flags"]] == ["abuse", "spam"]
+    first, second = (
+        [datetime.fromisoformat(item[name]) for name in ("first_flagged_at", "last_flagged_at")]
+        for item in results
+    )
+    assert first[0] < second[0] < second[1] < first[1]
 
 
 def test_closed_flags_leave_the_queue(mentor, thread):

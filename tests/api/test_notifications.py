@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def replies(author, thread, learner, django_capture_on_commit_callbacks):
     """Two replies by `learner` to `author`'s thread: two notifications for the author."""
-    services.toggle_follow(user=author, thread=thread)
+    services.follow_set(user=author, thread=thread)
     with django_capture_on_commit_callbacks(execute=True):
         for body in ("First reply", "Second reply"):
             services.create_comment(thread=thread, author=learner, body=body)

@@ -138,7 +138,7 @@ def setup_tags(size, viewer):
 
 def setup_notifications(size, viewer):
     for thread in threads_of(size):
-        services.toggle_follow(user=viewer, thread=thread)
+        services.follow_set(user=viewer, thread=thread)
         services.create_comment(thread=thread, author=UserFactory(), body="A reply")
     outbox.drain()
     return "/api/v1/me/notifications/", {}

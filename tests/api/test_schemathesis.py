@@ -83,7 +83,7 @@ def seed():
         comment = CommentFactory(thread=thread, author=learner)
         CommentFactory(thread=thread, author=admin, parent=comment)
         moderation.flag(reporter=UserFactory(), target=thread, reason="spam")
-    services.toggle_follow(user=admin, thread=thread)
+    services.follow_set(user=admin, thread=thread)
     services.create_comment(thread=thread, author=learner, body="A reply that notifies the fuzzer")
     roadmap_services.set_progress(user=admin, topic=topics[0], status="done")
     roadmap_services.save_note(user=admin, topic=topics[0], body="A note")

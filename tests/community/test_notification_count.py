@@ -20,7 +20,7 @@ def test_the_header_count_is_cached_and_follows_new_and_read_notifications(
 ):
     client.force_login(learner)
     thread = ThreadFactory(author=learner)
-    services.toggle_follow(user=learner, thread=thread)
+    services.follow_set(user=learner, thread=thread)
     page = reverse("community:thread-list")
     assert unread_badge(client.get(page).text) == 0
 

@@ -96,7 +96,7 @@ def test_a_reply_to_a_reply_tells_the_top_comments_author_the_replied_to_and_fol
     asker, answerer, replier, follower, mentioned = (UserFactory(username=name) for name in
                                                      ("asker", "answerer", "replier", "follower", "mentioned"))  # fmt: skip
     thread = services.create_thread(author=asker, title="How do I read EXPLAIN?", body="Seq Scan everywhere.")
-    services.toggle_follow(user=follower, thread=thread)
+    services.follow_set(user=follower, thread=thread)
     top = services.create_comment(thread=thread, author=answerer, body="Look at the row estimates.")
     reply = services.create_comment(thread=thread, author=asker, body="Which ones?", parent=top)
     outbox.drain()
@@ -117,7 +117,7 @@ def test_a_late_drain_does_not_tell_followers_about_comments_from_before_they_fo
     FollowFactory(user=thread.author, thread=thread)
     services.create_comment(thread=thread, author=learner, body="Posted while the broker is down")
     latecomer = UserFactory(username="latecomer")
-    services.toggle_follow(user=latecomer, thread=thread)
+    services.follow_set(user=latecomer, thread=thread)
     outbox.drain()
     assert [row[0] for row in notified()] == [thread.author.username]
 

@@ -86,7 +86,7 @@ def test_no_stale_anonymous_thread_page_after_a_write(write):
         services.create_comment(thread=thread, author=UserFactory(), body="a brand new reply")
         expected = "a brand new reply"
     elif write == "reaction":
-        services.toggle_reaction(user=UserFactory(), target=comment, kind="insightful")
+        services.reaction_set(user=UserFactory(), target=comment, kind="insightful")
         assert "★</span> 1" in Client().get(url).text
         return
     elif write == "hide":
@@ -121,7 +121,7 @@ def test_signed_in_pages_are_personal_even_with_a_shared_fragment():
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     alices = CommentFactory(thread=thread, author=alice)
     bobs = CommentFactory(thread=thread, author=bob)
-    services.toggle_reaction(user=alice, target=bobs, kind="like")
+    services.reaction_set(user=alice, target=bobs, kind="like")
     alice_client, bob_client = Client(), Client()
     alice_client.force_login(alice)
     bob_client.force_login(bob)
@@ -164,9 +164,9 @@ def csrf_tokens(page: str) -> set[str]:
 def test_a_shared_thread_body_carries_each_viewers_own_buttons_and_token():
     thread = ThreadFactory()
     alice, bob = UserFactory(), UserFactory()
-    services.toggle_follow(user=alice, thread=thread)
-    services.toggle_bookmark(user=alice, thread=thread)
-    services.toggle_reaction(user=alice, target=thread, kind="helpful")
+    services.follow_set(user=alice, thread=thread)
+    services.bookmark_set(user=alice, thread=thread)
+    services.reaction_set(user=alice, target=thread, kind="helpful")
     alice_client, bob_client = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     alice_client.force_login(alice)
     bob_client.force_login(bob)
@@ -215,7 +215,7 @@ def test_post_text_that_spells_out_markup_is_shown_as_written():
     thread = ThreadFactory()
     bob = UserFactory()
     liked = CommentFactory(thread=thread)
-    services.toggle_reaction(user=bob, target=liked, kind="like")
+    services.reaction_set(user=bob, target=liked, kind="like")
     forged = f'class="reaction" value="like" aria-pressed="false" and {bob.pk}" hidden'
     services.create_comment(thread=thread, author=UserFactory(), body=f"`{forged}` and {forged}")
     client = Client()
@@ -262,13 +262,12 @@ def test_a_change_to_the_viewers_own_state_shows_on_the_thread_page_at_once(chan
     client.force_login(viewer)
     before = client.get(thread.get_absolute_url()).text  # the viewer's state is cached now
     if change == "reaction":
-        services.toggle_reaction(user=viewer, target=thread, kind="like")
+        services.reaction_set(user=viewer, target=thread, kind="like")
 
         def shown(page):
             return reaction_buttons(page, thread)["like"]["pressed"] == "true"
     elif change in {"follow", "bookmark"}:
-        toggle = services.toggle_follow if change == "follow" else services.toggle_bookmark
-        toggle(user=viewer, thread=thread)
+        (services.follow_set if change == "follow" else services.bookmark_set)(user=viewer, thread=thread)
 
         def shown(page):
             return ("Following" if change == "follow" else "Saved") in pressed_toggle(page)

@@ -103,7 +103,7 @@ def test_topic_page_and_map_do_not_grow_with_threads(client, learner, signed_in)
 def test_notifications_page_does_not_grow(client, learner):
     client.force_login(learner)
     thread = ThreadFactory(author=learner)
-    services.toggle_follow(user=learner, thread=thread)
+    services.follow_set(user=learner, thread=thread)
     for _ in range(3):
         services.create_comment(thread=thread, author=UserFactory(), body="hi")
     outbox.drain()
@@ -125,7 +125,7 @@ def outbox_backlog(size):
     )
     services.edit_thread(thread=thread, editor=author, title=thread.title, body=f"@{helper.username}")
     for follower in UserFactory.create_batch(size):
-        services.toggle_follow(user=follower, thread=thread)
+        services.follow_set(user=follower, thread=thread)
     comments = [
         services.create_comment(
             thread=thread, author=[author, helper][n % 2], body=f"@{mentioned.username} {n}"

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from community.models import Thread
 from tests.e2e.conftest import ARTIFACTS
-from tests.factories import UserFactory, build_roadmap
+from tests.factories import ThreadFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,3 +71,35 @@ def test_question_from_a_topic_gets_a_mention_reply_and_an_accepted_answer(brows
     asker_context.close()
     helper_context.close()
     assert re.search(r"/discussions/\d+/", thread.get_absolute_url())
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "plain-forms"])
+def test_a_reaction_and_the_save_button_go_on_and_off_and_stay_so(browser, live_server, settings, javascript):
+    """Each button posts the state it asks for, with htmx or as a plain form, and the page
+    built from the shared cache shows the member's state after a reload."""
+    settings.ALLOWED_HOSTS = ["*"]
+    thread = ThreadFactory(title="How do I read an EXPLAIN plan?")
+    member = UserFactory()
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(member.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(thread.get_absolute_url())
+
+    like = page.locator(f'#reactions-thread-{thread.pk} button[value="like"]')
+    save = page.locator(".toggle-form button").filter(has_text=re.compile("Save for later|Saved"))
+    for pressed, count, save_text in [("true", "1", "Saved"), ("false", "0", "Save for later")]:
+        like.click()
+        expect(like).to_have_attribute("aria-pressed", pressed)
+        expect(like).to_contain_text(count)
+        save.click()
+        expect(save).to_have_text(save_text)
+        page.reload()
+        expect(like).to_have_attribute("aria-pressed", pressed)
+        expect(save).to_have_text(save_text)
+    thread.refresh_from_db()
+    assert (thread.like_count, thread.reaction_count) == (0, 0)
+    context.close()
