@@ -4,6 +4,8 @@ they are hidden, so that tests assert what a user sees and not how the markup is
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from django.urls import reverse
+
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -87,3 +89,28 @@ def parse(page: str | bytes) -> Element:
     builder.feed(page.decode() if isinstance(page, bytes) else page)
     builder.close()
     return builder.root
+
+
+def react_url(post) -> str:
+    if hasattr(post, "thread_id"):
+        return reverse("community:comment-react", args=[post.pk])
+    return reverse("community:thread-react", args=[post.pk, post.slug])
+
+
+def reaction_buttons(page, post) -> dict[str, dict]:
+    """The reaction buttons of a post as a viewer sees them: pressed? disabled?, by kind."""
+    return {
+        button.attrs["value"]: {
+            "pressed": button.attrs["aria-pressed"],
+            "disabled": "disabled" in button.attrs,
+        }
+        for button in parse(page).find_all("button", class_="reaction", formaction=react_url(post))
+    }
+
+
+def pressed_toggle(page) -> set[str]:
+    """The labels of the follow and save buttons that show as on."""
+    toggles = parse(page).find_all("form", class_="toggle-form")
+    return {
+        form.find("button").text for form in toggles if form.find("button").attrs["aria-pressed"] == "true"
+    }

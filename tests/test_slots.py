@@ -132,7 +132,8 @@ REWRITTEN_REACTIONS = """{% load community slots %}
 {% for reaction_kind, label, count in target|reaction_counts %}{% if can_react %}<button
     {% viewer_slot "own_post_reaction" author_id=target.author_id %}{% endviewer_slot %}
     aria-pressed="{% viewer_slot "reaction_pressed" reaction=reaction_kind target_id=target.pk target=kind %}false{% endviewer_slot %}"
-    data-inserted="between" value="{{ reaction_kind }}" name="kind" class="reaction"
+    data-inserted="between" value="{{ reaction_kind }}" class="reaction"
+    name="{% viewer_slot "reaction_action" target=kind target_id=target.pk reaction=reaction_kind %}set{% endviewer_slot %}"
     formaction="{% if kind == 'thread' %}{% url 'community:thread-react' target.pk target.slug %}{% else %}{% url 'community:comment-react' target.pk %}{% endif %}"
     type="submit" form="post-actions">{{ count }} {{ label }}</button>{% else %}<span>{{ count }}</span>{% endif %}{% endfor %}
 </div>

@@ -15,6 +15,7 @@ from community import moderation
 from community.models import Bookmark, Status
 from tests.api.helpers import token_client
 from tests.factories import CommentFactory, MentorFactory, NotificationFactory, ThreadFactory, UserFactory
+from tests.html import pressed_toggle, reaction_buttons
 
 pytestmark = pytest.mark.django_db
 
@@ -189,11 +190,12 @@ def test_a_hidden_thread_answers_alike(viewer):
 
 
 def state_on_page(page: str, thread) -> dict:
-    pressed = re.findall(rf'data-r="t{thread.pk}-(\w+)" aria-pressed="true"', page)
+    buttons = reaction_buttons(page, thread)
+    on = pressed_toggle(page)
     return {
-        "reactions": sorted(pressed),
-        "is_following": 'aria-pressed="true">Following</button>' in page,
-        "is_bookmarked": 'aria-pressed="true">Saved</button>' in page,
+        "reactions": sorted(kind for kind, button in buttons.items() if button["pressed"] == "true"),
+        "is_following": "Following" in on,
+        "is_bookmarked": "Saved" in on,
     }
 
 

@@ -19,39 +19,14 @@ from tests.factories import (
     UserFactory,
     build_roadmap,
 )
-from tests.html import parse
+from tests.html import parse, pressed_toggle, reaction_buttons
 
 pytestmark = pytest.mark.django_db
-
-
-def react_url(post) -> str:
-    if hasattr(post, "thread_id"):
-        return reverse("community:comment-react", args=[post.pk])
-    return reverse("community:thread-react", args=[post.pk, post.slug])
-
-
-def reaction_buttons(page, post) -> dict[str, dict]:
-    """The reaction buttons of a post as a viewer sees them: pressed? disabled?, by kind."""
-    return {
-        button.attrs["value"]: {
-            "pressed": button.attrs["aria-pressed"],
-            "disabled": "disabled" in button.attrs,
-        }
-        for button in parse(page).find_all("button", class_="reaction", formaction=react_url(post))
-    }
 
 
 def shows_link(page, href) -> bool:
     """Whether the page shows a link to `href` (present and not hidden)."""
     return any(not link.is_hidden for link in parse(page).find_all("a", href=href))
-
-
-def pressed_toggle(page) -> set[str]:
-    """The labels of the follow and save buttons that show as on."""
-    toggles = parse(page).find_all("form", class_="toggle-form")
-    return {
-        form.find("button").text for form in toggles if form.find("button").attrs["aria-pressed"] == "true"
-    }
 
 
 def queries_for(client, url):
