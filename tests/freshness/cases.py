@@ -1,0 +1,538 @@
+"""What each write changes on which pages: the cases every write path is run through.
+
+An `Edit` changes one shown field of one row (hiding a post is an edit of its status); the
+admin form, a plain `.save()` and a `QuerySet.update()` with `touch()` each make it, and the
+pages must follow whichever did. A `Removal` deletes a row, by each path that can. Texts are
+the world's marker words (tests/freshness/world.py).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.contrib.auth.models import Group
+
+from accounts.models import MENTORS_GROUP
+from community import services
+from community.markdown import render_post
+from community.models import Bookmark, Follow, Reaction, Status
+from roadmap.models import Progress, Roadmap
+from tests.freshness.pages import MEMBER, Shows
+from tests.freshness.world import World
+
+# The pages that show a thread: its own, every list it is in, the feeds, search and the API.
+THREAD_PAGES = (
+    "thread page",
+    "/discussions/",
+    "/discussions/?tag=",
+    "/discussions/?topic=",
+    "tag page",
+    "home",
+    "topic page",
+    "author profile",
+    "feed",
+    "tag feed",
+    "search",
+    "API threads",
+    "API thread",
+)
+# The map counts a topic's published threads.
+ONE_DISCUSSION = Shows(("map",), gone=('<span class="node-discussions">1 discussion</span>',))
+COMMENT_PAGES = ("thread page", "API comments", "API comment")
+MENTOR_BADGE = (
+    Shows(("thread page",), gone=('title="Stepwise mentor">Mentor</span>',)),
+    Shows(("mentor profile",), gone=('<span class="badge">Mentor</span>',)),
+)
+
+
+def _reaction(world: World) -> Reaction:
+    services.toggle_reaction(user=world.member, target=world.thread, kind="like")
+    return Reaction.objects.get(user=world.member, thread=world.thread)
+
+
+def _follow(world: World) -> Follow:
+    services.toggle_follow(user=world.member, thread=world.thread)
+    return Follow.objects.get(user=world.member, thread=world.thread)
+
+
+def _bookmark(world: World) -> Bookmark:
+    services.toggle_bookmark(user=world.member, thread=world.thread)
+    return Bookmark.objects.get(user=world.member, thread=world.thread)
+
+
+def _progress(world: World) -> Progress:
+    return Progress.objects.create(user=world.member, topic=world.topic, status=Progress.Status.LEARNING)
+
+
+def _roadmap_without_topics(world: World) -> Roadmap:
+    """The admin cannot delete a roadmap with topics (their sections protect them); one
+    without is still listed."""
+    return Roadmap.objects.create(slug="dingo", title="Kestrel Dingo roadmap", summary="Not started yet.")
+
+
+def _mentors(world: World) -> Group:
+    return Group.objects.get(name=MENTORS_GROUP)
+
+
+# How a thread page shows its viewer their own reaction, follow and save: in the markup of the
+# buttons today. Should that state move out of the HTML, these three change, not the cases.
+def _pressed(world: World, kind: str) -> str:
+    return f'data-r="t{world.thread.pk}-{kind}" aria-pressed="true"'
+
+
+FOLLOWING = 'aria-pressed="true">Following</button>'
+SAVED = 'aria-pressed="true">Saved</button>'
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A change of shown fields of the row `target(world)` returns (it may create it: a
+    member's own reaction, follow, bookmark or progress). `form` is what is typed into its
+    admin change form; `fields` what code assigns, or for a many-to-many field, `m2m` what
+    code calls on the row."""
+
+    id: str
+    target: Callable[[World], object]
+    form: Callable[[World], dict]
+    fields: Callable[[World], dict] | None
+    expect: Callable[[World], list[Shows]]
+    m2m: Callable[[object], None] | None = None
+
+    @property
+    def model(self) -> str:
+        return self.id.split(" ")[0]
+
+
+EDITS = [
+    Edit(
+        "accounts.User display_name",
+        target=lambda world: world.author,
+        form=lambda world: {"display_name": "Author Condor"},
+        fields=lambda world: {"display_name": "Author Condor"},
+        expect=lambda world: [
+            Shows(
+                (
+                    "thread page",
+                    "/discussions/",
+                    "tag page",
+                    "topic page",
+                    "home",
+                    "author profile",
+                    "feed",
+                    "search",
+                    "API threads",
+                    "API thread",
+                ),
+                gone=("Falcon",),
+                shown=("Condor",),
+            )
+        ],
+    ),
+    Edit(
+        "accounts.User suspended_until",
+        target=lambda world: world.member,
+        form=lambda world: {"suspended_until_0": "2099-01-01", "suspended_until_1": "12:00:00"},
+        fields=lambda world: {"suspended_until": datetime(2099, 1, 1, 12, tzinfo=UTC)},
+        expect=lambda world: [
+            Shows(
+                ("thread page",),
+                gone=("Post reply",),
+                shown=("Your account is suspended until",),
+                viewers=(MEMBER,),
+            ),
+            Shows(
+                ("API thread",),
+                gone=('"can_comment":true',),
+                shown=('"can_comment":false',),
+                viewers=(MEMBER,),
+            ),
+        ],
+    ),
+    Edit(
+        "auth.Group permissions",
+        target=_mentors,
+        form=lambda world: {"permissions": []},
+        fields=None,
+        m2m=lambda group: group.permissions.clear(),
+        expect=lambda world: list(MENTOR_BADGE),
+    ),
+    Edit(
+        "roadmap.Roadmap title",
+        target=lambda world: world.roadmap,
+        form=lambda world: {"title": "Kestrel Caracal roadmap"},
+        fields=lambda world: {"title": "Kestrel Caracal roadmap"},
+        expect=lambda world: [
+            Shows(
+                (
+                    "roadmap list",
+                    "home",
+                    "map",
+                    "topic page",
+                    "thread page",
+                    "search",
+                    "API roadmaps",
+                    "API roadmap",
+                ),
+                gone=("Ocelot",),
+                shown=("Caracal",),
+            )
+        ],
+    ),
+    Edit(
+        "roadmap.Section title",
+        target=lambda world: world.section,
+        form=lambda world: {"title": "Kestrel Chamois section"},
+        fields=lambda world: {"title": "Kestrel Chamois section"},
+        expect=lambda world: [
+            Shows(
+                ("map", "topic page", "topic panel", "API roadmap", "API topic"),
+                gone=("Ibex",),
+                shown=("Chamois",),
+            )
+        ],
+    ),
+    Edit(
+        "roadmap.Topic title",
+        target=lambda world: world.topic,
+        form=lambda world: {"title": "Kestrel Serval topic"},
+        fields=lambda world: {"title": "Kestrel Serval topic"},
+        expect=lambda world: [
+            Shows(
+                (
+                    "map",
+                    "topic page",
+                    "topic panel",
+                    "thread page",
+                    "/discussions/",
+                    "/discussions/?topic=",
+                    "tag page",
+                    "home",
+                    "search",
+                    "API roadmap",
+                    "API topic",
+                    "API threads",
+                    "API thread",
+                ),
+                gone=("Lynx",),
+                shown=("Serval",),
+            )
+        ],
+    ),
+    Edit(
+        "roadmap.Topic body",
+        target=lambda world: world.topic,
+        form=lambda world: {"body": "Kestrel topic body about the Pika.\n"},
+        fields=lambda world: {
+            "body": "Kestrel topic body about the Pika.\n",
+            "body_html": "<p>Kestrel topic body about the Pika.</p>",
+        },
+        expect=lambda world: [
+            Shows(("topic page", "topic panel", "API topic"), gone=("Marmot",), shown=("Pika",))
+        ],
+    ),
+    Edit(
+        "roadmap.Progress status",
+        target=_progress,
+        form=lambda world: {"status": Progress.Status.DONE},
+        fields=lambda world: {"status": Progress.Status.DONE},
+        expect=lambda world: [
+            Shows(("member profile",), gone=("0% — 0 of 2 topics",), shown=("50% — 1 of 2 topics",)),
+            Shows(("API member progress",), gone=('"finished":0',), shown=('"finished":1',)),
+            Shows(
+                ("map",),
+                gone=('data-for="lynx">Learning<',),
+                shown=('data-for="lynx">Done<',),
+                viewers=(MEMBER,),
+            ),
+            Shows(
+                ("topic page", "topic panel"),
+                gone=('status-learning">Learning<',),
+                shown=('status-done">Done<',),
+                viewers=(MEMBER,),
+            ),
+            Shows(("roadmap list",), gone=("(0 of 2)",), shown=("(1 of 2)",), viewers=(MEMBER,)),
+            Shows(
+                ("API roadmap", "API topic"),
+                gone=('"status":"learning"',),
+                shown=('"status":"done"',),
+                viewers=(MEMBER,),
+            ),
+        ],
+    ),
+    Edit(
+        "community.Tag name",
+        target=lambda world: world.tag,
+        form=lambda world: {"name": "Kestrel Gaur tag"},
+        fields=lambda world: {"name": "Kestrel Gaur tag"},
+        expect=lambda world: [
+            Shows(("tag page", "search", "feed", "tag feed", "API tags"), gone=("Bison",), shown=("Gaur",))
+        ],
+    ),
+    Edit(
+        "community.Tag slug",
+        target=lambda world: world.tag,
+        form=lambda world: {"slug": "yak"},
+        fields=lambda world: {"slug": "yak"},
+        expect=lambda world: [
+            Shows(
+                ("thread page", "/discussions/", "topic page", "home", "API threads", "API thread"),
+                gone=("bison",),
+                shown=("yak",),
+            )
+        ],
+    ),
+    Edit(
+        "community.Thread title",
+        target=lambda world: world.thread,
+        form=lambda world: {"title": "Kestrel Quokka question"},
+        fields=lambda world: {"title": "Kestrel Quokka question"},
+        expect=lambda world: [Shows(THREAD_PAGES, gone=("Zebra",), shown=("Quokka",))],
+    ),
+    Edit(
+        "community.Thread tags",
+        target=lambda world: world.thread,
+        form=lambda world: {"tags": []},
+        fields=None,
+        m2m=lambda thread: thread.tags.clear(),
+        expect=lambda world: [
+            Shows(("thread page",), gone=("#bison",)),
+            Shows(("/discussions/?tag=", "tag page", "tag feed"), gone=("Zebra",)),
+            Shows(("API threads",), gone=('"tags":["bison"]',)),
+            Shows(("API thread",), gone=('"tags":["bison"]',), shown=('"tags":[]',)),
+        ],
+    ),
+    Edit(
+        "community.Thread body",
+        target=lambda world: world.thread,
+        form=lambda world: {"body": "Kestrel thread body about the Narwhal."},
+        fields=lambda world: {
+            "body": "Kestrel thread body about the Narwhal.",
+            "body_html": render_post("Kestrel thread body about the Narwhal.").html,
+        },
+        expect=lambda world: [
+            Shows(("thread page", "feed", "tag feed", "API thread"), gone=("Walrus",), shown=("Narwhal",))
+        ],
+    ),
+    Edit(
+        "community.Thread status",
+        target=lambda world: world.thread,
+        form=lambda world: {"status": Status.HIDDEN},
+        fields=lambda world: {"status": Status.HIDDEN},
+        expect=lambda world: [Shows(THREAD_PAGES, gone=("Zebra",)), ONE_DISCUSSION],
+    ),
+    Edit(
+        "community.Thread is_locked",
+        target=lambda world: world.thread,
+        form=lambda world: {"is_locked": "on"},
+        fields=lambda world: {"is_locked": True},
+        expect=lambda world: [
+            Shows(("thread page",), shown=("This thread is locked",)),
+            Shows(("thread page",), gone=("Post reply",), viewers=(MEMBER,)),
+            Shows(("/discussions/", "topic page"), shown=('<span class="badge">Locked</span>',)),
+        ],
+    ),
+    Edit(
+        "community.Thread accepted_comment",
+        target=lambda world: world.thread,
+        form=lambda world: {"accepted_comment": str(world.comment.pk)},
+        fields=lambda world: {"accepted_comment": world.comment},
+        expect=lambda world: [
+            Shows(("thread page",), shown=("Accepted answer by Mentor Osprey",)),
+            Shows(("/discussions/", "topic page", "home"), shown=("badge-answered",)),
+            Shows(("mentor profile",), gone=("No accepted answers yet.",), shown=("Zebra",)),
+            Shows(("API thread",), gone=('"has_answer":false',), shown=('"has_answer":true',)),
+        ],
+    ),
+    Edit(
+        "community.Comment body",
+        target=lambda world: world.comment,
+        form=lambda world: {"body": "Kestrel reply about the Gannet."},
+        fields=lambda world: {
+            "body": "Kestrel reply about the Gannet.",
+            "body_html": render_post("Kestrel reply about the Gannet.").html,
+        },
+        expect=lambda world: [Shows(COMMENT_PAGES, gone=("Puffin",), shown=("Gannet",))],
+    ),
+    Edit(
+        "community.Comment status",
+        target=lambda world: world.comment,
+        form=lambda world: {"status": Status.HIDDEN},
+        fields=lambda world: {"status": Status.HIDDEN},
+        expect=lambda world: [Shows(COMMENT_PAGES, gone=("Puffin",))],
+    ),
+    Edit(
+        "community.Reaction kind",
+        target=_reaction,
+        form=lambda world: {"kind": Reaction.Kind.HELPFUL},
+        fields=lambda world: {"kind": Reaction.Kind.HELPFUL},
+        expect=lambda world: [
+            Shows(
+                ("thread page",),
+                gone=(_pressed(world, "like"),),
+                shown=(_pressed(world, "helpful"),),
+                viewers=(MEMBER,),
+            ),
+            Shows(
+                ("API thread",),
+                gone=('"reactions":["like"]',),
+                shown=('"reactions":["helpful"]',),
+                viewers=(MEMBER,),
+            ),
+        ],
+    ),
+    Edit(
+        "community.Follow thread",
+        target=_follow,
+        form=lambda world: {"thread": str(world.other_thread.pk)},
+        fields=lambda world: {"thread": world.other_thread},
+        expect=lambda world: [
+            Shows(("thread page",), gone=(FOLLOWING,), viewers=(MEMBER,)),
+            Shows(("other thread page",), shown=(FOLLOWING,), viewers=(MEMBER,)),
+        ],
+    ),
+    Edit(
+        "community.Bookmark thread",
+        target=_bookmark,
+        form=lambda world: {"thread": str(world.other_thread.pk)},
+        fields=lambda world: {"thread": world.other_thread},
+        expect=lambda world: [
+            Shows(("thread page",), gone=(SAVED,), viewers=(MEMBER,)),
+            Shows(("other thread page",), shown=(SAVED,), viewers=(MEMBER,)),
+            Shows(
+                ("saved threads", "API saved threads"),
+                gone=("Zebra",),
+                shown=("Kestrel second thread",),
+                viewers=(MEMBER,),
+            ),
+        ],
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A row that disappears (deleted or hidden): what pages must stop showing."""
+
+    id: str
+    target: Callable[[World], object]
+    expect: Callable[[World], list[Shows]]
+
+    @property
+    def model(self) -> str:
+        return self.id.split(" ")[0]
+
+
+REMOVALS = [
+    Removal(
+        "community.Thread",
+        target=lambda world: world.thread,
+        expect=lambda world: [Shows(THREAD_PAGES, gone=("Zebra",)), ONE_DISCUSSION],
+    ),
+    Removal(
+        "community.Comment",
+        target=lambda world: world.comment,
+        expect=lambda world: [Shows(COMMENT_PAGES, gone=("Puffin",))],
+    ),
+    Removal(
+        "community.Tag",
+        target=lambda world: world.tag,
+        expect=lambda world: [
+            Shows(
+                ("thread page", "/discussions/", "topic page", "home", "API threads", "API thread"),
+                gone=("bison",),
+            ),
+            Shows(("tag page", "search", "feed", "API tags"), gone=("Bison",)),
+        ],
+    ),
+    Removal(
+        "accounts.User",
+        target=lambda world: world.author,
+        expect=lambda world: [
+            Shows(
+                (
+                    "thread page",
+                    "/discussions/",
+                    "tag page",
+                    "topic page",
+                    "home",
+                    "author profile",
+                    "feed",
+                    "search",
+                    "API threads",
+                    "API thread",
+                ),
+                gone=("Falcon",),
+            )
+        ],
+    ),
+    Removal("auth.Group", target=_mentors, expect=lambda world: list(MENTOR_BADGE)),
+    Removal(
+        "roadmap.Roadmap",
+        target=_roadmap_without_topics,
+        expect=lambda world: [Shows(("roadmap list", "home", "API roadmaps"), gone=("Dingo",))],
+    ),
+    Removal(
+        "roadmap.Topic",
+        target=lambda world: world.topic,
+        expect=lambda world: [
+            Shows(
+                (
+                    "map",
+                    "topic page",
+                    "thread page",
+                    "/discussions/",
+                    "tag page",
+                    "home",
+                    "search",
+                    "API roadmap",
+                    "API topic",
+                    "API threads",
+                    "API thread",
+                ),
+                gone=("Lynx",),
+            )
+        ],
+    ),
+    Removal(
+        "roadmap.Progress",
+        target=_progress,
+        expect=lambda world: [
+            Shows(("map",), gone=('data-for="lynx">Learning<',), viewers=(MEMBER,)),
+            Shows(("API roadmap", "API topic"), gone=('"status":"learning"',), viewers=(MEMBER,)),
+            Shows(("member profile", "API member progress"), gone=("Kestrel Ocelot roadmap",)),
+        ],
+    ),
+    Removal(
+        "community.Reaction",
+        target=_reaction,
+        expect=lambda world: [
+            Shows(("thread page",), gone=(_pressed(world, "like"),), viewers=(MEMBER,)),
+            Shows(("API thread",), gone=('"reactions":["like"]',), viewers=(MEMBER,)),
+        ],
+    ),
+    Removal(
+        "community.Follow",
+        target=_follow,
+        expect=lambda world: [
+            Shows(("thread page",), gone=(FOLLOWING,), viewers=(MEMBER,)),
+            Shows(("API thread",), gone=('"is_following":true',), viewers=(MEMBER,)),
+        ],
+    ),
+    Removal(
+        "community.Bookmark",
+        target=_bookmark,
+        expect=lambda world: [
+            Shows(("thread page",), gone=(SAVED,), viewers=(MEMBER,)),
+            Shows(("saved threads", "API saved threads"), gone=("Zebra",), viewers=(MEMBER,)),
+        ],
+    ),
+]
+
+
+def by_model(cases, *models: str) -> list:
+    return [case for case in cases if case.model in models]
+
+
+def expected(edit_id: str, world: World) -> list[Shows]:
+    """What the edit `edit_id` must show, for another path that makes the same change."""
+    return next(edit for edit in EDITS if edit.id == edit_id).expect(world)
