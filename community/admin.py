@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from community import digest
+from community.markdown import render_post
 from community.models import (
     Bookmark,
     Comment,
@@ -92,10 +93,15 @@ class ThreadAdmin(admin.ModelAdmin):
     inlines = [CommentInline]
 
     def save_model(self, request, obj, form, change):
-        from community.markdown import render_post
-
         obj.body_html = render_post(obj.body).html
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        """A reply edited in the thread's inline is rendered as in its own change form."""
+        for inline_form in formset.forms:
+            if isinstance(inline_form.instance, Comment) and "body" in inline_form.changed_data:
+                inline_form.instance.body_html = render_post(inline_form.instance.body).html
+        super().save_formset(request, form, formset, change)
 
 
 @admin.register(Comment)
@@ -117,8 +123,6 @@ class CommentAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def save_model(self, request, obj, form, change):
-        from community.markdown import render_post
-
         obj.body_html = render_post(obj.body).html
         super().save_model(request, obj, form, change)
 

@@ -212,6 +212,14 @@ M2MRule(
     lambda user_ids: _showing(threads_of_authors(user_ids)),
     reverse_set="user_set",
 )
+# Deleting a group drops its memberships by cascade, with no m2m_changed: its deletion itself
+# retires its members' posts (a save of a group changes no badge).
+Rule(
+    Group,
+    lambda group: _showing(threads_of_authors(set(group.user_set.values_list("pk", flat=True)))),
+    fields=frozenset(),
+    on_create=False,
+)
 M2MRule(
     Group.permissions.through,
     lambda group_ids: _showing(

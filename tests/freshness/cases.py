@@ -46,17 +46,17 @@ MENTOR_BADGE = (
 
 
 def _reaction(world: World) -> Reaction:
-    services.toggle_reaction(user=world.member, target=world.thread, kind="like")
+    services.reaction_set(user=world.member, target=world.thread, kind="like")
     return Reaction.objects.get(user=world.member, thread=world.thread)
 
 
 def _follow(world: World) -> Follow:
-    services.toggle_follow(user=world.member, thread=world.thread)
+    services.follow_set(user=world.member, thread=world.thread)
     return Follow.objects.get(user=world.member, thread=world.thread)
 
 
 def _bookmark(world: World) -> Bookmark:
-    services.toggle_bookmark(user=world.member, thread=world.thread)
+    services.bookmark_set(user=world.member, thread=world.thread)
     return Bookmark.objects.get(user=world.member, thread=world.thread)
 
 
@@ -75,9 +75,10 @@ def _mentors(world: World) -> Group:
 
 
 # How a thread page shows its viewer their own reaction, follow and save: in the markup of the
-# buttons today. Should that state move out of the HTML, these three change, not the cases.
+# buttons (a given reaction's button asks to take it back). Should that state move out of the
+# HTML, these three change, not the cases.
 def _pressed(world: World, kind: str) -> str:
-    return f'data-r="t{world.thread.pk}-{kind}" aria-pressed="true"'
+    return f'name="clear" title="{kind.title()}"'
 
 
 FOLLOWING = 'aria-pressed="true">Following</button>'
@@ -240,8 +241,8 @@ EDITS = [
             Shows(("API member progress",), gone=('"finished":0',), shown=('"finished":1',)),
             Shows(
                 ("map",),
-                gone=('data-for="lynx">Learning<',),
-                shown=('data-for="lynx">Done<',),
+                gone=('class="status-text">Learning<',),
+                shown=('class="status-text">Done<',),
                 viewers=(MEMBER,),
             ),
             Shows(
@@ -497,7 +498,7 @@ REMOVALS = [
         "roadmap.Progress",
         target=_progress,
         expect=lambda world: [
-            Shows(("map",), gone=('data-for="lynx">Learning<',), viewers=(MEMBER,)),
+            Shows(("map",), gone=('class="status-text">Learning<',), viewers=(MEMBER,)),
             Shows(("API roadmap", "API topic"), gone=('"status":"learning"',), viewers=(MEMBER,)),
             Shows(("member profile", "API member progress"), gone=("Kestrel Ocelot roadmap",)),
         ],

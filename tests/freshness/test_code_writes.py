@@ -37,7 +37,7 @@ def test_pages_follow_a_many_to_many_change_in_code(edit, world, pages_follow):
 
 @pytest.mark.parametrize("edit", FIELD_EDITS, ids=lambda edit: edit.id)
 def test_pages_follow_a_queryset_update_with_touch(edit, world, pages_follow):
-    from config.cache import touch
+    from config.caching import touch
 
     target = edit.target(world)
     model = type(target)
