@@ -4,9 +4,10 @@ cached, then personalised for the viewer with a few string replacements.
 Rendering, not SQL, dominates a thread page, so its parts are cached as HTML. Each is the
 same for every viewer of a variant (anonymous, signed-in reader, member, the thread's author,
 moderator) and is rendered without the request, so nothing of one viewer can be in it. What
-differs per person comes in two ways, without queries: their CSRF token and follow and save
-buttons fill holes (config.holes); which reactions are theirs and which comments they wrote
-are marked in the markup with data attributes and switched on here.
+differs per person comes in two ways, without queries: their CSRF token, follow and save
+buttons and the reply form's one-time token fill holes (config.holes); which reactions are
+theirs and which comments they wrote are marked in the markup with data attributes and
+switched on here.
 """
 
 import re
@@ -180,6 +181,7 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
         "follow_button": hole("follow", holes),
         "bookmark_button": hole("bookmark", holes),
         "comments_html": hole("comments", holes),
+        "submission": hole("submission", holes),
     }
 
     def render():
@@ -193,7 +195,11 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
     keys = {f"{target[0]}{target_id}-{kind}" for target, target_id, kind in page.viewer.reactions}
     comments = comments_html(thread=thread, page=page, viewer=viewer, page_number=page_number)
     csrf = {"csrf": get_token(request).encode()} if viewer.is_authenticated else {}
-    values = {**csrf, "comments": personalise(comments, viewer=viewer, reaction_keys=keys)}
+    values = {
+        **csrf,
+        "comments": personalise(comments, viewer=viewer, reaction_keys=keys),
+        "submission": comment_form.submission_token().encode(),
+    }
     state = {"follow": page.viewer.follows_thread, "bookmark": page.viewer.bookmarked}
     for name, (off, on) in body["toggles"].items():
         values[name] = fill_bytes(on if state[name] else off, csrf)

@@ -40,6 +40,34 @@ class RateLimited(Exception):
     """Too many posts in a short time; the message says when to try again."""
 
 
+class AlreadyPosted(Exception):
+    """The form was sent before, and its first submit made `post` (a Thread or a Comment)."""
+
+    def __init__(self, post):
+        super().__init__(f"{type(post).__name__} {post.pk} was already posted from this form.")
+        self.post = post
+
+
+def _posted_before(model, *, author, submission):
+    """Raise AlreadyPosted if `author` already posted a `model` from the form `submission`."""
+    if submission is None:
+        return
+    post = model.objects.filter(author=author, submission=submission).first()
+    if post is not None:
+        raise AlreadyPosted(post)
+
+
+def _create_once(model, *, submission, **fields):
+    """Create the post; if the same form's other submit created it meanwhile (the unique
+    constraint decides between two at once), raise AlreadyPosted with that one."""
+    try:
+        with transaction.atomic():
+            return model.objects.create(submission=submission, **fields)
+    except IntegrityError:
+        _posted_before(model, author=fields["author"], submission=submission)
+        raise
+
+
 @dataclass(frozen=True)
 class Limit:
     threads_per_hour: int
@@ -192,14 +220,19 @@ def _validate_tags(tags) -> list[Tag]:
 
 
 @transaction.atomic
-def create_thread(*, author, title: str, body: str, topic=None, tags=()) -> Thread:
+def create_thread(*, author, title: str, body: str, topic=None, tags=(), submission=None) -> Thread:
+    """Post a thread. `submission` is the posting form's one-time token: sent again, the form
+    raises AlreadyPosted with the thread it made the first time."""
+    _posted_before(Thread, author=author, submission=submission)
     _require_posting(author)
     check_rate_limit(user=author, kind="thread")
     tags = _validate_tags(tags)
     rendered = render_post(body)
     check_links(user=author, html=rendered.html)
     now = timezone.now()
-    thread = Thread.objects.create(
+    thread = _create_once(
+        Thread,
+        submission=submission,
         author=author,
         title=title.strip(),
         body=body,
@@ -262,7 +295,11 @@ def delete_thread(*, thread: Thread, user) -> None:
 
 
 @transaction.atomic
-def create_comment(*, thread: Thread, author, body: str, parent: Comment | None = None) -> Comment:
+def create_comment(
+    *, thread: Thread, author, body: str, parent: Comment | None = None, submission=None
+) -> Comment:
+    """Post a reply. `submission` is the reply form's one-time token, as for create_thread."""
+    _posted_before(Comment, author=author, submission=submission)
     _require_posting(author)
     if thread.status != Status.PUBLISHED:
         raise PermissionDenied("This thread is not open for replies.")
@@ -281,7 +318,9 @@ def create_comment(*, thread: Thread, author, body: str, parent: Comment | None 
     rendered = render_post(body)
     check_links(user=author, html=rendered.html)
     now = timezone.now()
-    comment = Comment.objects.create(
+    comment = _create_once(
+        Comment,
+        submission=submission,
         thread=thread,
         author=author,
         parent=parent,

@@ -22,6 +22,7 @@ from community.forms import (
     ModerationForm,
     ModerationLogFilter,
     MoveForm,
+    NewThreadForm,
     PreviewForm,
     ReactionForm,
     ReplyTargetForm,
@@ -165,13 +166,15 @@ def thread_create(request):
     if block:
         return _posting_refused(request, block)
     topic = _topic_filter(request)
-    form = ThreadForm(request.POST or None, initial={"topic": topic})
+    form = NewThreadForm(request.POST or None, initial={"topic": topic})
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
                 thread = services.create_thread(author=request.user, **form.cleaned_data)
+            except services.AlreadyPosted as posted:
+                return _already_posted(request, posted.post)
             except services.RateLimited as error:
                 form.add_error(None, str(error))
                 status = 429
@@ -183,6 +186,16 @@ def thread_create(request):
                 messages.success(request, "Your thread is posted.")
                 return redirect(thread.get_absolute_url())
     return render(request, "community/thread_form.html", {"form": form, "topic": topic}, status=status)
+
+
+def _already_posted(request, post):
+    """The second submit of a post form: to the post the first one made."""
+    noun = "thread" if isinstance(post, Thread) else "reply"
+    if post.status == Status.REMOVED:
+        messages.info(request, f"You already posted this {noun}, and deleted it since.")
+        return redirect("community:thread-list" if noun == "thread" else post.thread)
+    messages.info(request, f"You already posted this {noun}; here it is.")
+    return redirect(post.get_absolute_url())
 
 
 @require_safe
@@ -286,8 +299,14 @@ def comment_create(request, pk, slug):
                 raise Http404("The comment you replied to is gone.")
         try:
             comment = services.create_comment(
-                thread=thread, author=request.user, body=form.cleaned_data["body"], parent=parent
+                thread=thread,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                parent=parent,
+                submission=form.cleaned_data["submission"],
             )
+        except services.AlreadyPosted as posted:
+            return _already_posted(request, posted.post)
         except services.RateLimited as error:
             form.add_error(None, str(error))
             status = 429
