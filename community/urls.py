@@ -36,6 +36,7 @@ urlpatterns = [
     path("mod/<str:kind>/<int:pk>/<str:action>/", views.mod_content_action, name="mod-action"),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/read/", views.notification_read, name="notification-read"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification-open"),
     path("feeds/latest/", feeds.LatestThreadsFeed(), name="feed-latest"),
     path("feeds/tags/<slug:slug>/", feeds.TagThreadsFeed(), name="feed-tag"),
     path("digest/unsubscribe/<str:token>/", views.digest_unsubscribe, name="digest-unsubscribe"),

@@ -538,6 +538,19 @@ def notification_list(request):
     return render(request, "community/notifications.html", {"page": page})
 
 
+@never_cache
+@login_required
+@require_safe
+def notification_open(request, pk):
+    """A notification's link: marks it read, then goes to its post (or says the post is gone)."""
+    target = selectors.open_notification(user=request.user, pk=pk)
+    services.mark_notifications_read(user=request.user, ids=[pk])
+    if target is None:
+        messages.info(request, "That post is gone: a mentor hid it, or its author deleted it.")
+        return redirect("community:notification-list")
+    return redirect(target)
+
+
 @login_required
 @require_POST
 def notification_read(request):
