@@ -108,7 +108,7 @@ def _recent(model, user, hours: int) -> int:
 
 def check_rate_limit(*, user, kind: str) -> None:
     """Raise RateLimited when the user has posted too much of `kind` (thread/comment) lately."""
-    model, noun = (Thread, "threads") if kind == "thread" else (Comment, "comments")
+    model, noun = (Thread, "threads") if kind == "thread" else (Comment, "replies")
     young = timezone.now() - user.date_joined < NEW_ACCOUNT_AGE
     limits = NEW_ACCOUNT_LIMITS if young else LIMITS
     allowed = limits.threads_per_hour if kind == "thread" else limits.comments_per_hour
@@ -309,12 +309,12 @@ def create_comment(
     reply_to = None
     if parent is not None:
         if parent.thread_id != thread.pk:
-            raise ValidationError({"parent": "That comment belongs to another thread."})
+            raise ValidationError({"parent": "That reply belongs to another thread."})
         if parent.parent_id is not None:  # replies nest one level: answer under the top comment
             reply_to = parent.author
             parent = parent.parent
         elif parent.status == Status.REMOVED:
-            raise ValidationError({"parent": "That comment was deleted."})
+            raise ValidationError({"parent": "That reply was deleted."})
     rendered = render_post(body)
     check_links(user=author, html=rendered.html)
     now = timezone.now()
@@ -344,7 +344,7 @@ def create_comment(
 @transaction.atomic
 def edit_comment(*, comment: Comment, editor, body: str) -> Comment:
     account_selectors.refresh_standing(editor)
-    _require(permissions.can_edit(editor, comment), "You can only edit your own comments.")
+    _require(permissions.can_edit(editor, comment), "You can only edit your own replies.")
     rendered = render_post(body)
     check_links(user=editor, html=rendered.html)
     comment.body = body
@@ -363,7 +363,7 @@ def edit_comment(*, comment: Comment, editor, body: str) -> Comment:
 @transaction.atomic
 def delete_comment(*, comment: Comment, user) -> None:
     """Delete the author's comment; one with replies leaves a "deleted" placeholder."""
-    _require(permissions.can_delete(user, comment), "You can only delete your own comments.")
+    _require(permissions.can_delete(user, comment), "You can only delete your own replies.")
     thread_id = comment.thread_id
     was_counted = comment.status == Status.PUBLISHED
     if Thread.objects.filter(pk=thread_id, accepted_comment=comment).update(accepted_comment=None):
@@ -436,7 +436,7 @@ def accept_answer(*, thread: Thread, comment: Comment, user, reason: str = "") -
         "Only the thread's author or a mentor can accept an answer.",
     )
     if comment.thread_id != thread.pk or comment.status != Status.PUBLISHED:
-        raise Conflict("Only a published comment of this thread can be the answer.")
+        raise Conflict("Only a published reply of this thread can be the answer.")
     accepting = thread.accepted_comment_id != comment.pk
     thread.accepted_comment = comment if accepting else None
     thread.save(update_fields=["accepted_comment"])

@@ -296,7 +296,7 @@ def comment_create(request, pk, slug):
         if form.cleaned_data["parent"]:
             parent = Comment.objects.filter(pk=form.cleaned_data["parent"], thread=thread).first()
             if parent is None:
-                raise Http404("The comment you replied to is gone.")
+                raise Http404("The reply you answered is gone.")
         try:
             comment = services.create_comment(
                 thread=thread,
@@ -334,7 +334,7 @@ def _own_comment(request, pk):
     comment = get_object_or_404(Comment.objects.select_related("thread"), pk=pk)
     selectors.visible_thread(pk=comment.thread_id, viewer=request.user)
     if not permissions.is_author(request.user, comment) or comment.status == Status.REMOVED:
-        raise PermissionDenied("You can only change your own comments.")
+        raise PermissionDenied("You can only change your own replies.")
     return comment
 
 
@@ -344,7 +344,7 @@ def comment_edit(request, pk):
     comment = _own_comment(request, pk)
     if not permissions.can_edit(request.user, comment):
         return _posting_refused(
-            request, permissions.posting_block(request.user) or "This comment cannot be edited."
+            request, permissions.posting_block(request.user) or "This reply cannot be edited."
         )
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     status = 200
@@ -367,7 +367,7 @@ def comment_delete(request, pk):
     if request.method == "POST":
         thread = comment.thread
         services.delete_comment(comment=comment, user=request.user)
-        messages.success(request, "Your comment is deleted.")
+        messages.success(request, "Your reply is deleted.")
         return redirect(thread)
     return render(request, "community/confirm_delete.html", {"thing": "comment", "comment": comment})
 

@@ -97,7 +97,7 @@ TEMPLATES = [
                 "accounts.context_processors.site",
                 "community.context_processors.notifications",
             ],
-            "libraries": {"fragments": "config.fragments"},
+            "libraries": {"fragments": "config.fragments", "times": "config.times"},
         },
     },
 ]
