@@ -24,6 +24,7 @@ urlpatterns = [
     path("comments/<int:pk>/delete/", views.comment_delete, name="comment-delete"),
     path("comments/<int:pk>/react/", views.comment_react, name="comment-react"),
     path("comments/<int:pk>/accept/", views.comment_accept, name="comment-accept"),
+    path("tags/", views.tag_index, name="tag-index"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag-detail"),
     path("tags/<slug:slug>/follow/", views.tag_follow, name="tag-follow"),
     path("topics/<int:pk>/follow/", views.topic_follow, name="topic-follow"),

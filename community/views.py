@@ -130,6 +130,12 @@ def thread_list(request):
 
 
 @require_safe
+@anonymous_page(caches.TAGS_PAGE)
+def tag_index(request):
+    return render(request, "community/tag_index.html", {"tags": selectors.tag_index(viewer=request.user)})
+
+
+@require_safe
 @anonymous_page(caches.LISTS_PAGE, parameters=LISTING_PARAMETERS)
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
@@ -448,6 +454,8 @@ def comment_react(request, pk):
 
 
 def _toggle_response(request, *, is_on, on_text, off_text, url, fallback):
+    """htmx gets the button again; a plain form goes back to `next` (a path on this site) or
+    to `fallback`, with the outcome as a message."""
     if request.htmx:
         return render(
             request,
@@ -455,6 +463,9 @@ def _toggle_response(request, *, is_on, on_text, off_text, url, fallback):
             {"is_on": is_on, "on_text": on_text, "off_text": off_text, "url": url},
         )
     messages.success(request, on_text if is_on else off_text)
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return redirect(next_url)
     return redirect(fallback)
 
 
@@ -496,8 +507,8 @@ def tag_follow(request, slug):
     return _toggle_response(
         request,
         is_on=following,
-        on_text="Following",
-        off_text="Follow tag",
+        on_text=f"Following #{tag.slug}" if request.POST.get("next") else "Following",
+        off_text=f"No longer following #{tag.slug}" if request.POST.get("next") else "Follow tag",
         url=reverse("community:tag-follow", args=[tag.slug]),
         fallback=tag.get_absolute_url(),
     )
