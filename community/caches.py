@@ -112,6 +112,9 @@ API_THREADS = Cached(
 )
 
 LISTS_PAGE = Page("lists", tokens=lambda request, **kwargs: [LISTS.key(), CATALOGUE.key()])
+# The tag index shows each tag's name, description and thread count: Tag saves (and the
+# counters' touch) and thread changes bump LISTS.
+TAGS_PAGE = Page("tags", tokens=lambda request, **kwargs: [LISTS.key()])
 THREAD_PAGE = Page("thread", tokens=lambda request, pk, **kwargs: [THREAD.key(pk)])
 # The sitemap (config.sitemaps): its threads section lists threads, the others roadmaps and
 # topics; the index counts the pages of every section.

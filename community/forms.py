@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 
 from community.models import Comment, Flag, ModerationAction, Tag, Thread
@@ -59,13 +61,38 @@ class ThreadForm(forms.Form):
         return tags
 
 
+class SubmissionToken(forms.Form):
+    """A one-time token in a post form: sent twice (Back, then Post again), the form finds
+    the post its first submit made (community.services.AlreadyPosted) instead of a second."""
+
+    submission = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def clean_submission(self) -> uuid.UUID | None:
+        """The token, or None for a form without one (or with one tampered with)."""
+        try:
+            return uuid.UUID(self.cleaned_data["submission"])
+        except ValueError:
+            return None
+
+    def submission_token(self) -> str:
+        """The token to render: the one the form was sent with, or a new one."""
+        try:
+            return str(uuid.UUID(str(self["submission"].value())))
+        except ValueError:
+            return str(uuid.uuid4())
+
+
+class NewThreadForm(SubmissionToken, ThreadForm):
+    pass
+
+
 class ReplyTargetForm(forms.Form):
     """Which comment the reply form answers: `?reply=<id>`, or the `parent` of a form sent back."""
 
     reply = forms.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
-class CommentForm(forms.Form):
+class CommentForm(SubmissionToken):
     body = forms.CharField(
         strip=False,
         max_length=Comment.BODY_MAX,

@@ -82,6 +82,9 @@ class Thread(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
+    submission = models.UUIDField(
+        null=True, blank=True, editable=False, help_text="The one-time token of the form that posted it."
+    )
 
     objects = ThreadQuerySet.as_manager()
 
@@ -117,6 +120,12 @@ class Thread(models.Model):
             models.CheckConstraint(
                 condition=Q(comment_count__gte=0) & Q(reaction_count__gte=0),
                 name="thread_counts_non_negative",
+            ),
+            # A form sent twice (Back, then Post again) finds the thread its first submit made.
+            models.UniqueConstraint(
+                fields=["author", "submission"],
+                condition=Q(submission__isnull=False),
+                name="thread_once_per_submission",
             ),
         ]
 
@@ -166,9 +175,19 @@ class Comment(models.Model):
     insightful_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
+    submission = models.UUIDField(
+        null=True, blank=True, editable=False, help_text="The one-time token of the form that posted it."
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "submission"],
+                condition=Q(submission__isnull=False),
+                name="comment_once_per_submission",
+            ),
+        ]
         indexes = [
             models.Index(fields=["thread", "parent", "created_at"], name="comment_thread_idx"),
             models.Index(fields=["author", "-created_at"], name="comment_author_idx"),

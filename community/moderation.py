@@ -34,7 +34,7 @@ def _target_fields(target: Thread | Comment) -> dict:
 def _describe(target: Thread | Comment) -> str:
     if isinstance(target, Thread):
         return f"your thread “{target.title}”"
-    return f"your comment in “{target.thread.title}”"
+    return f"your reply in “{target.thread.title}”"
 
 
 def _clean_reason(reason: str) -> str:

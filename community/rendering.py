@@ -5,9 +5,9 @@ Rendering, not SQL, dominates a thread page, so its parts are cached as HTML. Ea
 same for every viewer of a Variant, what community.permissions lets that kind of viewer do,
 and is rendered without the request, so nothing of one viewer can be in it. What differs
 from one person to the next are the viewer slots its templates declare (config.slots),
-filled here without queries: their CSRF token, their follow and save buttons, which
-reactions are theirs, and which posts they wrote (the controls of their own posts shown,
-the flag link and reaction buttons on them not).
+filled here without queries: their CSRF token, their follow and save buttons, the reply
+form's one-time token, which reactions are theirs, and which posts they wrote (the controls
+of their own posts shown, the flag link and reaction buttons on them not).
 """
 
 import dataclasses
@@ -114,7 +114,7 @@ def _flag_link(viewer: ThreadViewer):
     return _own_posts(viewer, "")
 
 
-slots.declare("comments", "follow_button", "bookmark_button")
+slots.declare("comments", "follow_button", "bookmark_button", "submission")
 
 
 def _with_actions(comments, variant: Variant):
@@ -214,6 +214,8 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
         state = {"follow_button": page.viewer.follows_thread, "bookmark_button": page.viewer.bookmarked}
         for name, (off, on) in body["toggles"].items():
             given[name] = (on if state[name] else off).fill(csrf=given["csrf"])
+    if "submission" in body["html"].kinds:  # the reply form is shown: its one-time token
+        given["submission"] = comment_form.submission_token()
     return body["html"].fill(reader, **given)
 
 

@@ -5,8 +5,10 @@ On PostgreSQL it is full-text search: ranked, stemmed, with web-search syntax ("
 hundred topics are vectorised at query time. Other databases (SQLite in development) fall back
 to a contains-match on every word.
 
-Headlines are the only HTML this module produces: the text is always escaped and only the
-highlight markers become <mark> elements, so templates may render them with |safe.
+Headlines are the only HTML this module produces: they are cut from the text of the rendered
+body (body_html without its tags, so no Markdown or HTML syntax shows), the text is always
+escaped, and only the highlight markers become <mark> elements, so templates may render them
+with |safe.
 """
 
 import html
@@ -17,8 +19,7 @@ from functools import reduce
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, Value, When
-from django.db.models.functions import Replace
+from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -36,6 +37,22 @@ EXCERPT_LENGTH = 200
 # Control characters: cleaning removes them from every query, so a query can never forge one.
 MARK_START, MARK_STOP = "\u0002", "\u0003"
 MARKERS = re.compile(f"({MARK_START}|{MARK_STOP})")
+
+# The text of rendered (sanitised) HTML: block elements part words, inline ones do not (a
+# highlighted `create_order(` stays one word). Written for both Python's and PostgreSQL's
+# regular expressions. The text between tags stays entity-encoded, as ts_headline needs it.
+BLOCK_TAG = r"</?(?:p|div|pre|li|ul|ol|h[1-6]|blockquote|br|hr|table|thead|tbody|tr|td|th)(?=[\s/>])[^>]*>"
+ANY_TAG = r"<[^>]*>"
+
+
+def plain_text(body_html: str) -> str:
+    """The text a reader sees of rendered HTML, decoded."""
+    return html.unescape(re.sub(ANY_TAG, "", re.sub(BLOCK_TAG, " ", body_html)))
+
+
+class _RegexpReplace(Func):
+    function = "regexp_replace"
+    output_field = TextField()
 
 
 @dataclass
@@ -115,7 +132,7 @@ def _full_text_search(query: str, limit: int) -> tuple[list[Thread], list[Topic]
         .filter(search_vector=search_query)
         .annotate(
             rank=SearchRank(F("search_vector"), search_query),
-            headline=_headline("body", search_query),
+            headline=_headline("body_html", search_query),
         )
         .defer("body", "body_html", "search_vector")
         .order_by("-rank", "-last_activity_at")[:limit]
@@ -127,7 +144,7 @@ def _full_text_search(query: str, limit: int) -> tuple[list[Thread], list[Topic]
         _published_topics()
         .alias(document=document)
         .filter(document=search_query)
-        .annotate(rank=SearchRank(F("document"), search_query), headline=_headline("body", search_query))
+        .annotate(rank=SearchRank(F("document"), search_query), headline=_headline("body_html", search_query))
         .defer("body", "body_html")
         .order_by("-rank", "roadmap__position", "position")[:limit]
     )
@@ -138,13 +155,11 @@ def _full_text_search(query: str, limit: int) -> tuple[list[Thread], list[Topic]
 
 
 def _headline(field_name: str, search_query: SearchQuery) -> SearchHeadline:
-    """ts_headline drops whatever looks like an HTML tag (a question about `<form>` would lose
-    it), so the text reaches it entity-encoded and _marked_headline decodes it again."""
-    encoded = reduce(
-        lambda expression, pair: Replace(expression, Value(pair[0]), Value(pair[1])),
-        (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")),
-        F(field_name),
-    )
+    """ts_headline of the rendered body's text. That text is still entity-encoded (ts_headline
+    drops whatever looks like an HTML tag, so a question about `<form>` keeps it), and
+    _marked_headline decodes it."""
+    without_blocks = _RegexpReplace(F(field_name), Value(BLOCK_TAG), Value(" "), Value("g"))
+    encoded = _RegexpReplace(without_blocks, Value(ANY_TAG), Value(""), Value("g"))
     return SearchHeadline(
         encoded,
         search_query,
@@ -209,7 +224,7 @@ def _contains_search(query: str, limit: int) -> tuple[list[Thread], list[Topic]]
     alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
     pattern = re.compile(f"({alternatives})", re.IGNORECASE)
     for result in (*threads, *topics):
-        result.headline = _excerpt(result.body, pattern)
+        result.headline = _excerpt(plain_text(result.body_html), pattern)
     return threads, topics
 
 

@@ -349,7 +349,40 @@ def user_notification(*, user, pk: int) -> Notification:
 
 
 def notifications(*, user, page_number=1) -> Page:
-    return Paginator(user_notifications(user=user), 30).get_page(page_number)
+    """A page of the user's notifications, each with `target_url` (where opening it leads) or
+    `is_gone` (its post was hidden, removed or deleted since: the list shows neither its title
+    nor a link)."""
+    page = Paginator(user_notifications(user=user), 30).get_page(page_number)
+    sees_hidden = permissions.is_moderator(user)
+    for notification in page.object_list:
+        notification.target_url = notification_target(notification, viewer=user, sees_hidden=sees_hidden)
+        notification.is_gone = notification.target_url is None and notification.thread_id is not None
+    return page
+
+
+def notification_target(notification, *, viewer, sees_hidden: bool) -> str | None:
+    """Where the notification's post is, if this viewer may still see it; None if it is gone
+    or it is about no post."""
+    posts = [post for post in (notification.thread, notification.comment) if post is not None]
+    if not posts:
+        return None
+    for post in posts:
+        if post.status == Status.REMOVED:
+            return None
+        if post.status == Status.HIDDEN and not (sees_hidden or post.author_id == viewer.pk):
+            return None
+    return posts[-1].get_absolute_url()
+
+
+def open_notification(*, user, pk: int) -> str | None:
+    """The URL of a notification's post for its recipient (None if the post is gone); Http404
+    for a notification that is not theirs."""
+    notification = (
+        Notification.objects.select_related("thread", "comment").filter(pk=pk, recipient=user).first()
+    )
+    if notification is None:
+        raise Http404("No such notification.")
+    return notification_target(notification, viewer=user, sees_hidden=permissions.is_moderator(user))
 
 
 def unread_count(*, user) -> int:
@@ -395,6 +428,15 @@ def followed_tag_ids(*, user) -> set[int]:
 
 def curated_tags():
     return Tag.objects.order_by("name")
+
+
+def tag_index(*, viewer) -> list[Tag]:
+    """Every tag, by name, each with `is_followed` for the viewer (two queries signed in)."""
+    followed = followed_tag_ids(user=viewer)
+    tags = list(Tag.objects.only("slug", "name", "description", "thread_count").order_by("name"))
+    for tag in tags:
+        tag.is_followed = tag.pk in followed
+    return tags
 
 
 # --- Moderation ------------------------------------------------------------------------

@@ -40,6 +40,34 @@ class RateLimited(Exception):
     """Too many posts in a short time; the message says when to try again."""
 
 
+class AlreadyPosted(Exception):
+    """The form was sent before, and its first submit made `post` (a Thread or a Comment)."""
+
+    def __init__(self, post):
+        super().__init__(f"{type(post).__name__} {post.pk} was already posted from this form.")
+        self.post = post
+
+
+def _posted_before(model, *, author, submission):
+    """Raise AlreadyPosted if `author` already posted a `model` from the form `submission`."""
+    if submission is None:
+        return
+    post = model.objects.filter(author=author, submission=submission).first()
+    if post is not None:
+        raise AlreadyPosted(post)
+
+
+def _create_once(model, *, submission, **fields):
+    """Create the post; if the same form's other submit created it meanwhile (the unique
+    constraint decides between two at once), raise AlreadyPosted with that one."""
+    try:
+        with transaction.atomic():
+            return model.objects.create(submission=submission, **fields)
+    except IntegrityError:
+        _posted_before(model, author=fields["author"], submission=submission)
+        raise
+
+
 @dataclass(frozen=True)
 class Limit:
     threads_per_hour: int
@@ -80,7 +108,7 @@ def _recent(model, user, hours: int) -> int:
 
 def check_rate_limit(*, user, kind: str) -> None:
     """Raise RateLimited when the user has posted too much of `kind` (thread/comment) lately."""
-    model, noun = (Thread, "threads") if kind == "thread" else (Comment, "comments")
+    model, noun = (Thread, "threads") if kind == "thread" else (Comment, "replies")
     young = timezone.now() - user.date_joined < NEW_ACCOUNT_AGE
     limits = NEW_ACCOUNT_LIMITS if young else LIMITS
     allowed = limits.threads_per_hour if kind == "thread" else limits.comments_per_hour
@@ -192,14 +220,19 @@ def _validate_tags(tags) -> list[Tag]:
 
 
 @transaction.atomic
-def create_thread(*, author, title: str, body: str, topic=None, tags=()) -> Thread:
+def create_thread(*, author, title: str, body: str, topic=None, tags=(), submission=None) -> Thread:
+    """Post a thread. `submission` is the posting form's one-time token: sent again, the form
+    raises AlreadyPosted with the thread it made the first time."""
+    _posted_before(Thread, author=author, submission=submission)
     _require_posting(author)
     check_rate_limit(user=author, kind="thread")
     tags = _validate_tags(tags)
     rendered = render_post(body)
     check_links(user=author, html=rendered.html)
     now = timezone.now()
-    thread = Thread.objects.create(
+    thread = _create_once(
+        Thread,
+        submission=submission,
         author=author,
         title=title.strip(),
         body=body,
@@ -262,7 +295,11 @@ def delete_thread(*, thread: Thread, user) -> None:
 
 
 @transaction.atomic
-def create_comment(*, thread: Thread, author, body: str, parent: Comment | None = None) -> Comment:
+def create_comment(
+    *, thread: Thread, author, body: str, parent: Comment | None = None, submission=None
+) -> Comment:
+    """Post a reply. `submission` is the reply form's one-time token, as for create_thread."""
+    _posted_before(Comment, author=author, submission=submission)
     _require_posting(author)
     if thread.status != Status.PUBLISHED:
         raise PermissionDenied("This thread is not open for replies.")
@@ -272,16 +309,18 @@ def create_comment(*, thread: Thread, author, body: str, parent: Comment | None 
     reply_to = None
     if parent is not None:
         if parent.thread_id != thread.pk:
-            raise ValidationError({"parent": "That comment belongs to another thread."})
+            raise ValidationError({"parent": "That reply belongs to another thread."})
         if parent.parent_id is not None:  # replies nest one level: answer under the top comment
             reply_to = parent.author
             parent = parent.parent
         elif parent.status == Status.REMOVED:
-            raise ValidationError({"parent": "That comment was deleted."})
+            raise ValidationError({"parent": "That reply was deleted."})
     rendered = render_post(body)
     check_links(user=author, html=rendered.html)
     now = timezone.now()
-    comment = Comment.objects.create(
+    comment = _create_once(
+        Comment,
+        submission=submission,
         thread=thread,
         author=author,
         parent=parent,
@@ -305,7 +344,7 @@ def create_comment(*, thread: Thread, author, body: str, parent: Comment | None 
 @transaction.atomic
 def edit_comment(*, comment: Comment, editor, body: str) -> Comment:
     account_selectors.refresh_standing(editor)
-    _require(permissions.can_edit(editor, comment), "You can only edit your own comments.")
+    _require(permissions.can_edit(editor, comment), "You can only edit your own replies.")
     rendered = render_post(body)
     check_links(user=editor, html=rendered.html)
     comment.body = body
@@ -324,7 +363,7 @@ def edit_comment(*, comment: Comment, editor, body: str) -> Comment:
 @transaction.atomic
 def delete_comment(*, comment: Comment, user) -> None:
     """Delete the author's comment; one with replies leaves a "deleted" placeholder."""
-    _require(permissions.can_delete(user, comment), "You can only delete your own comments.")
+    _require(permissions.can_delete(user, comment), "You can only delete your own replies.")
     thread_id = comment.thread_id
     was_counted = comment.status == Status.PUBLISHED
     if Thread.objects.filter(pk=thread_id, accepted_comment=comment).update(accepted_comment=None):
@@ -416,7 +455,7 @@ def accept_answer(*, thread: Thread, comment: Comment, user, reason: str = "") -
         "Only the thread's author or a mentor can accept an answer.",
     )
     if comment.thread_id != thread.pk or not permissions.can_be_answer(comment):
-        raise Conflict("Only a published comment of this thread can be the answer.")
+        raise Conflict("Only a published reply of this thread can be the answer.")
     accepting = thread.accepted_comment_id != comment.pk
     thread.accepted_comment = comment if accepting else None
     thread.save(update_fields=["accepted_comment"])

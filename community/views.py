@@ -22,6 +22,7 @@ from community.forms import (
     ModerationForm,
     ModerationLogFilter,
     MoveForm,
+    NewThreadForm,
     PreviewForm,
     ReactionForm,
     ReplyTargetForm,
@@ -130,6 +131,12 @@ def thread_list(request):
 
 
 @require_safe
+@anonymous_page(caches.TAGS_PAGE)
+def tag_index(request):
+    return render(request, "community/tag_index.html", {"tags": selectors.tag_index(viewer=request.user)})
+
+
+@require_safe
 @anonymous_page(caches.LISTS_PAGE, parameters=LISTING_PARAMETERS)
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
@@ -166,13 +173,15 @@ def thread_create(request):
     if block:
         return _posting_refused(request, block)
     topic = _topic_filter(request)
-    form = ThreadForm(request.POST or None, initial={"topic": topic})
+    form = NewThreadForm(request.POST or None, initial={"topic": topic})
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
                 thread = services.create_thread(author=request.user, **form.cleaned_data)
+            except services.AlreadyPosted as posted:
+                return _already_posted(request, posted.post)
             except services.RateLimited as error:
                 form.add_error(None, str(error))
                 status = 429
@@ -184,6 +193,16 @@ def thread_create(request):
                 messages.success(request, "Your thread is posted.")
                 return redirect(thread.get_absolute_url())
     return render(request, "community/thread_form.html", {"form": form, "topic": topic}, status=status)
+
+
+def _already_posted(request, post):
+    """The second submit of a post form: to the post the first one made."""
+    noun = "thread" if isinstance(post, Thread) else "reply"
+    if post.status == Status.REMOVED:
+        messages.info(request, f"You already posted this {noun}, and deleted it since.")
+        return redirect("community:thread-list" if noun == "thread" else post.thread)
+    messages.info(request, f"You already posted this {noun}; here it is.")
+    return redirect(post.get_absolute_url())
 
 
 @require_safe
@@ -295,11 +314,17 @@ def comment_create(request, pk, slug):
         if form.cleaned_data["parent"]:
             parent = Comment.objects.filter(pk=form.cleaned_data["parent"], thread=thread).first()
             if parent is None:
-                raise Http404("The comment you replied to is gone.")
+                raise Http404("The reply you answered is gone.")
         try:
             comment = services.create_comment(
-                thread=thread, author=request.user, body=form.cleaned_data["body"], parent=parent
+                thread=thread,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                parent=parent,
+                submission=form.cleaned_data["submission"],
             )
+        except services.AlreadyPosted as posted:
+            return _already_posted(request, posted.post)
         except services.RateLimited as error:
             form.add_error(None, str(error))
             status = 429
@@ -327,7 +352,7 @@ def _own_comment(request, pk):
     comment = get_object_or_404(Comment.objects.select_related("thread"), pk=pk)
     selectors.visible_thread(pk=comment.thread_id, viewer=request.user)
     if not permissions.is_author(request.user, comment) or comment.status == Status.REMOVED:
-        raise PermissionDenied("You can only change your own comments.")
+        raise PermissionDenied("You can only change your own replies.")
     return comment
 
 
@@ -337,7 +362,7 @@ def comment_edit(request, pk):
     comment = _own_comment(request, pk)
     if not permissions.can_edit(request.user, comment):
         return _posting_refused(
-            request, permissions.posting_block(request.user) or "This comment cannot be edited."
+            request, permissions.posting_block(request.user) or "This reply cannot be edited."
         )
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     status = 200
@@ -360,7 +385,7 @@ def comment_delete(request, pk):
     if request.method == "POST":
         thread = comment.thread
         services.delete_comment(comment=comment, user=request.user)
-        messages.success(request, "Your comment is deleted.")
+        messages.success(request, "Your reply is deleted.")
         return redirect(thread)
     return render(request, "community/confirm_delete.html", {"thing": "comment", "comment": comment})
 
@@ -431,6 +456,8 @@ def comment_react(request, pk):
 
 
 def _toggle_response(request, *, is_on, on_text, off_text, url, fallback):
+    """htmx gets the button again; a plain form goes back to `next` (a path on this site) or
+    to `fallback`, with the outcome as a message."""
     if request.htmx:
         return render(
             request,
@@ -438,6 +465,9 @@ def _toggle_response(request, *, is_on, on_text, off_text, url, fallback):
             {"is_on": is_on, "on_text": on_text, "off_text": off_text, "url": url},
         )
     messages.success(request, on_text if is_on else off_text)
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return redirect(next_url)
     return redirect(fallback)
 
 
@@ -497,8 +527,8 @@ def tag_follow(request, slug):
         request,
         FOLLOW,
         {"tag": tag},
-        on_text="Following",
-        off_text="Follow tag",
+        on_text=f"Following #{tag.slug}" if request.POST.get("next") else "Following",
+        off_text=f"No longer following #{tag.slug}" if request.POST.get("next") else "Follow tag",
         url=reverse("community:tag-follow", args=[tag.slug]),
         fallback=tag.get_absolute_url(),
     )
@@ -537,6 +567,19 @@ def bookmark_list(request):
 def notification_list(request):
     page = selectors.notifications(user=request.user, page_number=request.GET.get("page", 1))
     return render(request, "community/notifications.html", {"page": page})
+
+
+@never_cache
+@login_required
+@require_safe
+def notification_open(request, pk):
+    """A notification's link: marks it read, then goes to its post (or says the post is gone)."""
+    target = selectors.open_notification(user=request.user, pk=pk)
+    services.mark_notifications_read(user=request.user, ids=[pk])
+    if target is None:
+        messages.info(request, "That post is gone: a mentor hid it, or its author deleted it.")
+        return redirect("community:notification-list")
+    return redirect(target)
 
 
 @login_required

@@ -98,7 +98,12 @@ TEMPLATES = [
                 "accounts.context_processors.site",
                 "community.context_processors.notifications",
             ],
-            "libraries": {"fragments": "config.fragments", "seo": "config.seo", "slots": "config.slots"},
+            "libraries": {
+                "fragments": "config.fragments",
+                "seo": "config.seo",
+                "slots": "config.slots",
+                "times": "config.times",
+            },
         },
     },
 ]

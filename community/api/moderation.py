@@ -59,7 +59,7 @@ class FlaggedPostList(generics.ListAPIView):
 def _comment_for_moderator(pk, moderator) -> Comment:
     comment = Comment.objects.select_related("author", "thread").filter(pk=pk).first()
     if comment is None:
-        raise Http404("No such comment.")
+        raise Http404("No such reply.")
     selectors.visible_thread(pk=comment.thread_id, viewer=moderator)
     return comment
 

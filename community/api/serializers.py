@@ -186,7 +186,7 @@ class ThreadFilterSerializer(serializers.Serializer):
 
 
 class CommentSerializer(ApiModelSerializer):
-    """A comment; a deleted one that still holds replies is an empty placeholder."""
+    """A reply to a thread; a deleted one that still holds replies is an empty placeholder."""
 
     thread_id = serializers.IntegerField(read_only=True)
     parent_id = serializers.IntegerField(read_only=True, allow_null=True)
@@ -241,7 +241,7 @@ class CommentWriteSerializer(serializers.Serializer):
 
 class CommentCreateSerializer(CommentWriteSerializer):
     parent = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, help_text="The id of the comment this one replies to."
+        required=False, allow_null=True, min_value=1, help_text="The id of the reply this one answers."
     )
 
 
@@ -385,7 +385,7 @@ class ModeratorFlagSerializer(ApiModelSerializer):
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_thread_id(self, flag) -> int:
-        """The flagged thread, or the thread of the flagged comment."""
+        """The flagged thread, or the thread of the flagged reply."""
         return flag.thread_id or flag.comment.thread_id
 
 

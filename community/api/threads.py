@@ -192,7 +192,7 @@ class ThreadDetail(APIView):
 
 
 class CommentList(generics.ListAPIView):
-    """A thread's comments, oldest first; replies carry their parent's id."""
+    """A thread's replies, oldest first; a reply to a reply carries its parent's id."""
 
     serializer_class = CommentSerializer
     pagination_class = OldestFirstCursorPagination
@@ -208,7 +208,7 @@ class CommentList(generics.ListAPIView):
             context["accepted_comment_id"] = self.thread.accepted_comment_id
         return context
 
-    @extend_schema(summary="A thread's comments")
+    @extend_schema(summary="A thread's replies")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -225,7 +225,7 @@ class CommentList(generics.ListAPIView):
                 .first()
             )
             if parent is None:
-                raise serializers.ValidationError({"parent": ["There is no such comment in this thread."]})
+                raise serializers.ValidationError({"parent": ["There is no such reply in this thread."]})
         comment = services.create_comment(
             thread=thread, author=request.user, body=given.validated_data["body"], parent=parent
         )
@@ -241,14 +241,14 @@ class CommentDetail(APIView):
         self.check_object_permissions(self.request, comment)
         return comment
 
-    @extend_schema(responses=CommentSerializer, summary="A comment")
+    @extend_schema(responses=CommentSerializer, summary="A reply")
     def get(self, request, pk):
         return Response(CommentSerializer(self.get_object(pk)).data)
 
     @extend_schema(
         request=CommentWriteSerializer(partial=True),
         responses=CommentSerializer,
-        summary="Edit my comment (only the fields sent change)",
+        summary="Edit my reply (only the fields sent change)",
     )
     def patch(self, request, pk):
         comment = self.get_object(pk)
@@ -258,14 +258,14 @@ class CommentDetail(APIView):
             services.edit_comment(comment=comment, editor=request.user, body=given.validated_data["body"])
         return Response(CommentSerializer(selectors.visible_comment(pk=pk, viewer=request.user)).data)
 
-    @extend_schema(responses={204: None}, summary="Delete my comment")
+    @extend_schema(responses={204: None}, summary="Delete my reply")
     def delete(self, request, pk):
         services.delete_comment(comment=self.get_object(pk), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AcceptedAnswer(APIView):
-    """The thread's author or a mentor marks a comment as the accepted answer (or unmarks it)."""
+    """The thread's author or a mentor marks a reply as the accepted answer (or unmarks it)."""
 
     permission_classes = [IsAuthenticated]
 
@@ -279,12 +279,12 @@ class AcceptedAnswer(APIView):
         return Response({"thread_id": thread.pk, "accepted_comment_id": thread.accepted_comment_id})
 
     @extend_schema(
-        request=None, responses=AcceptedAnswerSerializer, summary="Accept this comment as the answer"
+        request=None, responses=AcceptedAnswerSerializer, summary="Accept this reply as the answer"
     )
     def post(self, request, pk):
         return self._answer(request, pk, accept=True)
 
-    @extend_schema(responses={200: AcceptedAnswerSerializer}, summary="Unmark this comment as the answer")
+    @extend_schema(responses={200: AcceptedAnswerSerializer}, summary="Unmark this reply as the answer")
     def delete(self, request, pk):
         return self._answer(request, pk, accept=False)
 

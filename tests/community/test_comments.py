@@ -115,7 +115,7 @@ def test_deleting_a_comment_with_replies_leaves_a_placeholder(learner_client, le
     comment.refresh_from_db()
     assert comment.status == Status.REMOVED and comment.body == ""
     page = Client().get(thread.get_absolute_url()).text
-    assert "This comment was deleted." in page
+    assert "This reply was deleted." in page
     assert "original words" not in page
     assert reply.body in page
 

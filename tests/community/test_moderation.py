@@ -223,7 +223,7 @@ def test_queue_shows_flags_grouped_oldest_first_with_author_history(mentor):
     page = client_for(mentor).get(reverse("community:mod-queue")).text
     assert page.index("first spam") < page.index("second spam")
     assert "2 flags" in page and "rude too" in page
-    assert "2 comments" in page  # the author's history
+    assert "2 replies" in page  # the author's history
     assert "Questions waiting for an answer" in page
 
 
@@ -306,7 +306,7 @@ def test_newcomers_post_at_most_ten_comments_a_day():
         reverse("community:comment-create", args=[thread.pk, thread.slug]), {"body": "eleventh comment"}
     )
     assert response.status_code == 429
-    assert "10 comments a day" in response.text and "eleventh comment" in response.text
+    assert "10 replies a day" in response.text and "eleventh comment" in response.text
 
 
 def test_newcomers_may_put_two_links_in_a_post():

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from community import services
+from community.markdown import render_post
 from community.models import Thread
 from community.search import search
 from tests.factories import TagFactory, ThreadFactory, UserFactory, build_roadmap
@@ -119,10 +120,8 @@ def test_topics_match_on_title_or_body_and_link_to_their_roadmap(client):
 
 
 def test_headline_marks_the_term_and_escapes_html_in_the_body(client):
-    ThreadFactory(
-        title="Rendering user input in templates",
-        body='My templating code renders <script>alert("hi")</script> from comments & replies. Why?',
-    )
+    body = 'My templating code renders <script>alert("hi")</script> from comments & replies. Why?'
+    ThreadFactory(title="Rendering user input in templates", body=body, body_html=render_post(body).html)
 
     response = client.get("/search/", {"q": "templating"})
     [thread] = response.context["results"].threads

@@ -1,0 +1,27 @@
+"""{{ value|ago }}: how long ago a time was, the one way the site says it ("just now",
+"5 minutes ago", "3 days ago"), wherever a time is shown relatively.
+
+    {% load times %}
+    <time datetime="{{ thread.created_at|date:'c' }}">{{ thread.created_at|ago }}</time>
+"""
+
+from datetime import timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+register = template.Library()
+
+JUST_NOW = timedelta(minutes=1)
+
+
+@register.filter
+def ago(value) -> str:
+    """Under a minute ago (or a clock a little ahead) is "just now"; the rest is the largest
+    unit only ("2 hours ago", not "2 hours, 3 minutes ago")."""
+    if not value:
+        return ""
+    if timezone.now() - value < JUST_NOW:
+        return "just now"
+    return f"{timesince(value, depth=1)} ago"
