@@ -57,7 +57,7 @@ def _posted_before(model, *, author, submission):
         raise AlreadyPosted(post)
 
 
-def _create_once(model, *, submission, **fields):
+def _create_post_once(model, *, submission, **fields):
     """Create the post; if the same form's other submit created it meanwhile (the unique
     constraint decides between two at once), raise AlreadyPosted with that one."""
     try:
@@ -230,7 +230,7 @@ def create_thread(*, author, title: str, body: str, topic=None, tags=(), submiss
     rendered = render_post(body)
     check_links(user=author, html=rendered.html)
     now = timezone.now()
-    thread = _create_once(
+    thread = _create_post_once(
         Thread,
         submission=submission,
         author=author,
@@ -318,7 +318,7 @@ def create_comment(
     rendered = render_post(body)
     check_links(user=author, html=rendered.html)
     now = timezone.now()
-    comment = _create_once(
+    comment = _create_post_once(
         Comment,
         submission=submission,
         thread=thread,
