@@ -300,7 +300,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Celery -----------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# Without a broker, tasks run eagerly; kombu still opens a producer for each one sent, on this
+# in-process transport, whose URL names a host so that kombu has none to guess (and warn about).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env("CELERY_BROKER_URL", default=""))
 )
