@@ -132,6 +132,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return roles.is_suspended(self)
 
     @property
+    def suspension_notice(self):
+        from accounts import roles
+
+        return roles.suspension_notice(self)
+
+    @property
     def is_admin(self):
         from accounts import roles
 

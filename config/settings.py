@@ -5,6 +5,7 @@ cache, eager Celery, console email). Production sets the variables listed in the
 """
 
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -230,6 +231,8 @@ if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F821
     EMAIL_BACKEND = "config.mail.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Stepwise <hello@stepwise.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where members write to the mentors, e.g. to appeal a suspension.
+CONTACT_EMAIL = env("CONTACT_EMAIL", default=parseaddr(DEFAULT_FROM_EMAIL)[1])
 
 # --- Static files -----------------------------------------------------------------------
 
