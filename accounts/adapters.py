@@ -1,4 +1,4 @@
-"""allauth hooks: how Stepwise validates usernames, and whom its emails say they come from."""
+"""allauth hooks: how Stepwise validates usernames, counts failed logins and names itself in emails."""
 
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -8,18 +8,37 @@ from allauth.core import context as allauth_context
 from django import forms
 from django.conf import settings
 
-from accounts.models import username_validator
+from accounts.models import User, username_validator
 from accounts.names import validate_username
+
+LOGIN_MISMATCH = (
+    "That username or email and password do not match. Check both, or reset your password if "
+    "you have forgotten it."
+)
 
 
 class AccountAdapter(DefaultAccountAdapter):
     error_messages = {
         **DefaultAccountAdapter.error_messages,
+        # One answer whichever way in was typed, and whether or not such an account exists.
+        "email_password_mismatch": LOGIN_MISMATCH,
+        "username_password_mismatch": LOGIN_MISMATCH,
         # A successful password reset lifts the lock on the account (allauth clears its failures).
         "too_many_login_attempts": (
             "Too many failed login attempts. Wait a few minutes, then try again, or reset your password."
         ),
     }
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        """allauth counts failed logins per what was typed; a username counts as its account's
+        email, so that failures by username and by email share one lock, and a password reset
+        (which clears the email's count) lifts it for both."""
+        username = credentials.get("username")
+        if username and "email" not in credentials:
+            email = User.objects.filter(username__iexact=username).values_list("email", flat=True).first()
+            if email:
+                credentials = {**credentials, "email": email}
+        return super()._get_login_attempts_cache_key(request, **credentials)
 
     def clean_username(self, username, shallow=False):
         try:

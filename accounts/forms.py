@@ -1,7 +1,19 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 
 from accounts.models import TIMEZONE_CHOICES, ApiToken, User
 from accounts.names import validate_display_name
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login form, whose one field takes a username or an email address: a text
+    input (an email input would refuse a username in the browser), labelled for both."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        login = self.fields["login"]
+        login.label = "Username or email"
+        login.widget.attrs.update({"autocomplete": "username", "placeholder": ""})
 
 
 class SettingsForm(forms.ModelForm):

@@ -1,4 +1,4 @@
-"""The Stepwise user: logs in by email, shows a public username, owns digest preferences;
+"""The Stepwise user: logs in by email or username, shows a public username, owns digest preferences;
 and the personal API tokens a user creates in their settings."""
 
 import hashlib

@@ -176,7 +176,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_USER_MODEL_EMAIL_FIELD = "email"
@@ -192,7 +193,8 @@ ACCOUNT_USERNAME_BLACKLIST = [
     "admin", "administrator", "root", "staff", "mod", "moderator", "mentor", "mentors",
     "stepwise", "support", "help", "settings", "api", "null", "none", "anonymous",
 ]  # fmt: skip
-# Failed logins are limited per client address and per account (the key is the email typed): an
+# Failed logins are limited per client address and per account (the key is the account's email,
+# whether its email or its username was typed; else what was typed: accounts.adapters): an
 # address that keeps failing is refused whichever account it tries, and an account that keeps
 # failing is refused from every address, while other accounts still sign in. The client address
 # is the one ALLAUTH_TRUSTED_PROXY_COUNT (below, from NUM_PROXIES) finds behind the proxies.
