@@ -11,6 +11,9 @@ from django.conf import settings
 from accounts.models import User, username_validator
 from accounts.names import validate_username
 
+# Set in the session of a member's first sign-in: the home page welcomes them for that visit.
+FIRST_SIGN_IN = "accounts:first-sign-in"
+
 LOGIN_MISMATCH = (
     "That username or email and password do not match. Check both, or reset your password if "
     "you have forgotten it."
@@ -28,6 +31,12 @@ class AccountAdapter(DefaultAccountAdapter):
             "Too many failed login attempts. Wait a few minutes, then try again, or reset your password."
         ),
     }
+
+    def login(self, request, user):
+        is_first_sign_in = user.last_login is None  # Django sets it as the sign-in completes
+        super().login(request, user)
+        if is_first_sign_in:
+            request.session[FIRST_SIGN_IN] = True
 
     def _get_login_attempts_cache_key(self, request, **credentials):
         """allauth counts failed logins per what was typed; a username counts as its account's

@@ -50,3 +50,25 @@ def test_the_admin_signs_in_to_the_admin_site_with_their_email_or_username(admin
         )
         assert response.status_code == 302 and response["Location"] == "/admin/", typed
         assert client.get("/admin/").status_code == 200
+
+
+def test_the_first_sign_in_after_signing_up_welcomes_and_points_to_the_roadmap_later_ones_welcome_back(
+    client, password
+):
+    from roadmap.models import Roadmap
+    from tests.factories import UserFactory, build_roadmap
+
+    build_roadmap(topics=2, sections=1, with_resources=False)
+    roadmap = Roadmap.objects.get()
+    newcomer = UserFactory(username="nora", email="nora@example.com", display_name="", last_login=None)
+
+    log_in(client, "nora", password)
+    first = client.get(reverse("home")).text
+    assert "Welcome to Stepwise, nora" in first and "Welcome back" not in first
+    assert f'href="{roadmap.get_absolute_url()}"' in first
+    assert "Welcome to Stepwise" in client.get(reverse("home")).text  # the whole first visit
+
+    client.post(reverse("account_logout"))
+    log_in(client, newcomer.email, password)
+    later = client.get(reverse("home")).text
+    assert "Welcome back, nora" in later and "Welcome to Stepwise" not in later
