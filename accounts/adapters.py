@@ -32,6 +32,10 @@ class AccountAdapter(DefaultAccountAdapter):
         ),
     }
 
+    def save_user(self, request, user, form, commit=True):
+        user.timezone = form.cleaned_data.get("timezone") or user.timezone
+        return super().save_user(request, user, form, commit=commit)
+
     def login(self, request, user):
         is_first_sign_in = user.last_login is None  # Django sets it as the sign-in completes
         super().login(request, user)
