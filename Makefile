@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails (confirmation, digests) lead to the address `make run` serves on.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test test-stress lint audit format install install-dev migrate seed worker beat cluster clean
 
@@ -35,7 +37,7 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 run: seed
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The suite runs in parallel, one pytest-xdist worker per core, at most 6 (TEST_WORKERS=0 for one
 # process); each worker has its own test database and Redis databases (tests/workers.py).
@@ -66,7 +68,7 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 
 worker: install
-	$(VENV)/bin/celery -A config worker --loglevel=INFO
+	SITE_URL=$(SITE_URL) $(VENV)/bin/celery -A config worker --loglevel=INFO
 
 beat: install var
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule

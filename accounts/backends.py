@@ -1,6 +1,6 @@
-"""Authentication backends: Django's (username, for the admin) and allauth's (email), each
-with the signed-in user and their permissions cached (accounts.caches says under which tokens,
-and which writes retire them).
+"""Authentication backends: Django's (the email, as USERNAME_FIELD) and allauth's (the email or
+the username), each with the signed-in user and their permissions cached (accounts.caches says
+under which tokens, and which writes retire them).
 
 Code that changes users goes through `save()`, or calls `config.caching.touch()` after a
 `QuerySet.update()`, which sends no signal.
@@ -39,8 +39,8 @@ class CachedUserMixin:
 
 
 class CachedModelBackend(CachedUserMixin, ModelBackend):
-    """Username and password (the admin's login form)."""
+    """The email (the model's USERNAME_FIELD) and password."""
 
 
 class CachedEmailBackend(CachedUserMixin, AuthenticationBackend):
-    """Email and password (allauth's login form, the site's)."""
+    """Email or username, and password (allauth's login form, and the admin's for a username)."""

@@ -1,14 +1,47 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
 from accounts.models import TIMEZONE_CHOICES, ApiToken, User
 from accounts.names import validate_display_name
 
 
+class TimezoneField(forms.ChoiceField):
+    """A select of the zones zoneinfo knows (TIMEZONE_CHOICES, from available_timezones()):
+    any other value is refused. `detect` tells static/js/app.js what to do with the browser's
+    zone: "fill" chooses it (sign-up), "offer" adds a button that chooses it (settings, where
+    the saved zone stays until the member picks another). Without JavaScript, a plain select."""
+
+    def __init__(self, *, detect, **kwargs):
+        kwargs.setdefault("help_text", "Dates and your digest hour follow this timezone.")
+        super().__init__(
+            choices=TIMEZONE_CHOICES,
+            widget=forms.Select(attrs={"data-timezone-detect": detect}),
+            error_messages={"invalid_choice": "Choose a timezone from the list."},
+            **kwargs,
+        )
+
+
+class SignupForm(AllauthSignupForm):
+    timezone = TimezoneField(detect="fill", required=False, initial="UTC")
+
+    def clean_timezone(self):
+        return self.cleaned_data["timezone"] or "UTC"
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login form, whose one field takes a username or an email address: a text
+    input (an email input would refuse a username in the browser), labelled for both."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        login = self.fields["login"]
+        login.label = "Username or email"
+        login.widget.attrs.update({"autocomplete": "username", "placeholder": ""})
+
+
 class SettingsForm(forms.ModelForm):
-    timezone = forms.ChoiceField(
-        choices=TIMEZONE_CHOICES,
-        help_text="Dates and your digest hour follow this timezone.",
-    )
+    timezone = TimezoneField(detect="offer")
     digest_hour = forms.TypedChoiceField(
         coerce=int,
         choices=[(hour, f"{hour:02d}:00") for hour in range(24)],

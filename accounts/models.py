@@ -1,4 +1,4 @@
-"""The Stepwise user: logs in by email, shows a public username, owns digest preferences;
+"""The Stepwise user: logs in by email or username, shows a public username, owns digest preferences;
 and the personal API tokens a user creates in their settings."""
 
 import hashlib
@@ -130,6 +130,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         from accounts import roles
 
         return roles.is_suspended(self)
+
+    @property
+    def suspension_notice(self):
+        from accounts import roles
+
+        return roles.suspension_notice(self)
 
     @property
     def is_admin(self):

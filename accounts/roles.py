@@ -12,9 +12,12 @@ moderation follow the role. The powers (community.permissions.is_moderator) need
 and no suspension.
 """
 
+import zoneinfo
+
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import User
 
@@ -34,6 +37,29 @@ def is_suspended(user) -> bool:
     return (
         user.is_authenticated and user.suspended_until is not None and user.suspended_until > timezone.now()
     )
+
+
+SUSPENDED_MAY = (
+    "You can still read discussions and keep learning on your roadmap; posting, reacting and "
+    "flagging wait until then."
+)
+
+
+def suspension_notice(user) -> str:
+    """Until when and why a member is suspended, as they read it everywhere (banner, refused
+    pages, the notice sent to them): "Your account is suspended until 12 Dec 2026, 08:47
+    (Europe/Berlin time). Reason: Posting spam links." In their timezone and the site's format
+    for times, ending in one full stop whatever the reason ends with."""
+    try:
+        zone = zoneinfo.ZoneInfo(user.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    until = date_format(user.suspended_until.astimezone(zone), "j M Y, H:i")
+    notice = f"Your account is suspended until {until} ({zone.key} time)."
+    reason = user.suspension_reason.strip()
+    if reason:
+        notice += f" Reason: {reason}" + ("" if reason.endswith((".", "!", "?")) else ".")
+    return notice
 
 
 def admin_q() -> Q:

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
+from accounts import roles
 from accounts import selectors as account_selectors
 from community import permissions
 from community.models import Comment, Flag, ModerationAction, Status, Thread
@@ -327,12 +327,11 @@ def suspend(*, moderator, user, until: datetime, reason: str) -> ModerationActio
     entry = _log(
         moderator=moderator, action=Action.SUSPEND, reason=reason, target_user=user, until=until.isoformat()
     )
-    when = date_format(timezone.localtime(until), "DATETIME_FORMAT")
     notify_moderation(
         recipient_id=user.pk,
         actor=moderator,
         event_key=f"mod:{entry.pk}",
-        message=f"Your account is suspended until {when}: you can read but not post. Reason: {reason}",
+        message=f"{roles.suspension_notice(user)} {roles.SUSPENDED_MAY}",
     )
     return entry
 

@@ -7,9 +7,6 @@ HTML shared by many viewers gets its decisions from `post_actions`, made of the 
 
 from dataclasses import dataclass
 
-from django.utils import timezone
-from django.utils.formats import date_format
-
 from accounts import roles
 from accounts.selectors import has_verified_email
 from community.models import Comment, Status, Thread
@@ -31,9 +28,7 @@ def posting_block(user) -> str:
     if not user.is_active:
         return "This account is not active."
     if roles.is_suspended(user):
-        until = date_format(timezone.localtime(user.suspended_until), "DATETIME_FORMAT")
-        reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
-        return f"Your account is suspended until {until}. You can read, but not post.{reason}"
+        return f"{roles.suspension_notice(user)} {roles.SUSPENDED_MAY}"
     if not has_verified_email(user):
         return "Verify your email address to post: we sent you a link when you signed up."
     return ""

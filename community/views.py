@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.adapters import FIRST_SIGN_IN
 from accounts.models import User
 from community import caches, digest, moderation, permissions, rendering, selectors, services
 from community import search as search_selectors
@@ -51,6 +52,7 @@ def home(request):
         {
             "cards": roadmap_selectors.roadmap_cards(viewer=request.user),
             "continue_learning": roadmap_selectors.continue_learning(user=request.user),
+            "is_first_sign_in": request.session.get(FIRST_SIGN_IN, False),
             "latest": selectors.latest_threads(),
         },
     )

@@ -5,6 +5,7 @@ cache, eager Celery, console email). Production sets the variables listed in the
 """
 
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -184,7 +185,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm", "signup": "accounts.forms.SignupForm"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_USER_MODEL_EMAIL_FIELD = "email"
@@ -200,7 +202,8 @@ ACCOUNT_USERNAME_BLACKLIST = [
     "admin", "administrator", "root", "staff", "mod", "moderator", "mentor", "mentors",
     "stepwise", "support", "help", "settings", "api", "null", "none", "anonymous",
 ]  # fmt: skip
-# Failed logins are limited per client address and per account (the key is the email typed): an
+# Failed logins are limited per client address and per account (the key is the account's email,
+# whether its email or its username was typed; else what was typed: accounts.adapters): an
 # address that keeps failing is refused whichever account it tries, and an account that keeps
 # failing is refused from every address, while other accounts still sign in. The client address
 # is the one ALLAUTH_TRUSTED_PROXY_COUNT (below, from NUM_PROXIES) finds behind the proxies.
@@ -239,6 +242,8 @@ if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F821
     EMAIL_BACKEND = "config.mail.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Stepwise <hello@stepwise.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where members write to the mentors, e.g. to appeal a suspension.
+CONTACT_EMAIL = env("CONTACT_EMAIL", default=parseaddr(DEFAULT_FROM_EMAIL)[1])
 
 # --- Static files -----------------------------------------------------------------------
 
@@ -309,7 +314,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Celery -----------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# Without a broker, tasks run eagerly; kombu still opens a producer for each one sent, on this
+# in-process transport, whose URL names a host so that kombu has none to guess (and warn about).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env("CELERY_BROKER_URL", default=""))
 )

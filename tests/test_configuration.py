@@ -11,12 +11,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(code_or_args, **env):
+    """Run Python in a fresh process, with `env` added to the environment (None unsets)."""
     environment = {
         key: value
         for key, value in os.environ.items()
         if key not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(env)
+    environment = {key: value for key, value in environment.items() if value is not None}
     args = code_or_args if isinstance(code_or_args, list) else ["-c", code_or_args]
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
@@ -91,3 +93,35 @@ def test_num_proxies_sets_whom_the_api_throttles_and_the_login_limits_trust():
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["2", "2"]
+
+
+EAGER_TASK_SCRIPT = """
+import django
+django.setup()
+from django.conf import settings
+from config.celery import app
+assert settings.CELERY_TASK_ALWAYS_EAGER
+
+@app.task
+def ping():
+    return "pong"
+
+print(ping.apply_async(retry_policy={"max_retries": 0}).get(), ping.delay().get())
+"""
+
+
+def test_make_runs_eager_tasks_are_sent_without_a_broker_warning():
+    """`make run` sets neither REDIS_URL nor a broker: tasks run in the web process, and sending
+    one (which acquires a producer even then) must not warn about a broker's missing host."""
+    result = run(
+        EAGER_TASK_SCRIPT,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=None,
+        REDIS_URL=None,
+        CELERY_BROKER_URL=None,
+        CELERY_TASK_ALWAYS_EAGER=None,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "pong pong"
+    assert "WARNING" not in result.stderr, result.stderr
+    assert "No hostname was supplied" not in result.stderr

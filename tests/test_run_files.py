@@ -1,7 +1,9 @@
 """The deployment files (compose.yaml, .env.example, the Dockerfile, the Procfile, gunicorn's
 config), checked by reading them: the tests need no Docker engine and run everywhere."""
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -107,3 +109,31 @@ def test_gunicorn_config_reads_the_environment(monkeypatch):
     namespace = {}
     exec((ROOT / "gunicorn.conf.py").read_text(), namespace)  # noqa: S102 - our own config file
     assert namespace["workers"] == 7 and namespace["timeout"] == 45 and namespace["worker_class"] == "sync"
+
+
+def make_dry_run(*args, **env):
+    """The commands `make` would run (all of them, as if nothing were built yet)."""
+    environment = {key: value for key, value in os.environ.items() if key != "SITE_URL"} | env
+    command = ["make", "--dry-run", "--always-make", *args]
+    return subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    ).stdout
+
+
+def test_make_run_on_another_port_links_emails_to_that_port():
+    serve = next(line for line in make_dry_run("run", "PORT=8300").splitlines() if "runserver" in line)
+    assert "SITE_URL=http://127.0.0.1:8300 " in serve and serve.endswith("runserver 127.0.0.1:8300")
+
+
+def test_make_worker_links_digests_to_the_port_make_run_serves_on():
+    worker = next(line for line in make_dry_run("worker", "PORT=8300").splitlines() if "celery" in line)
+    assert "SITE_URL=http://127.0.0.1:8300 " in worker
+
+
+def test_a_site_url_set_in_the_environment_wins_over_make_runs_address():
+    serve = next(
+        line
+        for line in make_dry_run("run", "PORT=8300", SITE_URL="https://stepwise.example").splitlines()
+        if "runserver" in line
+    )
+    assert "SITE_URL=https://stepwise.example " in serve

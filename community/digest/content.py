@@ -64,21 +64,38 @@ class Link:
 
 @dataclass
 class RoadmapProgress:
+    """One roadmap in a digest. Each topic is named at most once: what changed this period
+    (finished, skipped, started), then the open topics not yet started (next_topics)."""
+
     title: str
     url: str
     done: int
+    skipped: int
     total: int
     finished_now: list[str]
+    skipped_now: list[str]
     started_now: list[str]
     next_topics: list[Link]
 
     @property
     def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
+        """Done or skipped, of all topics: the share the roadmap page shows."""
+        return round(100 * (self.done + self.skipped) / self.total) if self.total else 0
+
+    @property
+    def counted(self) -> str:
+        """ "12 of 144 topics done", or "done or skipped" once some are skipped, as the roadmap
+        page counts them."""
+        finished = "done or skipped" if self.skipped else "done"
+        return f"{self.done + self.skipped} of {self.total} topics {finished}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.done + self.skipped == self.total
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.finished_now or self.started_now)
+        return bool(self.finished_now or self.skipped_now or self.started_now)
 
 
 @dataclass
@@ -165,7 +182,7 @@ class Digest:
         roadmap = self.roadmaps[0] if self.roadmaps else None
         if roadmap is None:
             return "What happened on Stepwise since your last digest."
-        return f"{roadmap.title}: {roadmap.done} of {roadmap.total} topics done."
+        return f"{roadmap.title}: {roadmap.counted}."
 
     def render(self) -> tuple[str, str]:
         """The plain-text and HTML bodies."""
@@ -201,25 +218,38 @@ class Digest:
 def _roadmap_progress(
     roadmap: Roadmap, structure: list[dict], statuses: dict, updated: dict, since: datetime
 ) -> RoadmapProgress:
-    """One roadmap's done of total, this period's changes and the next open topics."""
+    """One roadmap's progress, this period's changes and the next open topics.
+
+    Skipped topics count towards the progress, as on the roadmap page, but are reported as
+    skipped, never as finished: a learner who pressed S by mistake sees it. The next topics
+    are open ones the learner has not started; a topic started this period is under Started.
+    """
     topics = [topic for section in structure for topic in section["topics"]]
     finished = {topic_id for topic_id, status in statuses.items() if status in roadmap_selectors.FINISHED}
-    finished_now, started_now, upcoming = [], [], []
+    changed = {
+        Progress.Status.DONE: [],
+        Progress.Status.SKIPPED: [],
+        Progress.Status.LEARNING: [],
+    }
+    upcoming = []
     for topic in topics:
         status = statuses.get(topic["id"])
-        if status and updated[topic["id"]] >= since:
-            (started_now if status == Progress.Status.LEARNING else finished_now).append(topic["title"])
-        is_open = topic["id"] not in finished and all(pk in finished for pk in topic["prerequisite_ids"])
+        if status in changed and updated[topic["id"]] >= since:
+            changed[status].append(topic["title"])
+        is_open = status is None and all(pk in finished for pk in topic["prerequisite_ids"])
         if is_open and len(upcoming) < MAX_NEXT_TOPICS:
             url = _topic_url(roadmap.slug, topic["slug"])
             upcoming.append(Link(title=topic["title"], url=url, topic_id=topic["id"]))
+    counts = [statuses.get(topic["id"]) for topic in topics]
     return RoadmapProgress(
         title=roadmap.title,
         url=absolute(roadmap.get_absolute_url()),
-        done=sum(1 for topic in topics if topic["id"] in finished),
+        done=counts.count(Progress.Status.DONE),
+        skipped=counts.count(Progress.Status.SKIPPED),
         total=len(topics),
-        finished_now=finished_now,
-        started_now=started_now,
+        finished_now=changed[Progress.Status.DONE],
+        skipped_now=changed[Progress.Status.SKIPPED],
+        started_now=changed[Progress.Status.LEARNING],
         next_topics=upcoming,
     )
 

@@ -1,4 +1,5 @@
-// Small progressive enhancements: theme toggle, closing menus. Pages work without it.
+// Small progressive enhancements: theme toggle, closing menus, the browser's timezone. Pages
+// work without it.
 (function () {
   "use strict";
 
@@ -43,5 +44,37 @@
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
+  });
+
+  // Timezone selects (accounts.forms.TimezoneField): the browser's own zone, when the list has
+  // it, is chosen at once ("fill", on sign-up while still the default) or offered ("offer").
+  function browserTimezone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  document.querySelectorAll("select[data-timezone-detect]").forEach(function (select) {
+    var zone = browserTimezone();
+    var option = Array.prototype.find.call(select.options, function (candidate) {
+      return candidate.value === zone;
+    });
+    if (!option || select.value === zone) return;
+    if (select.getAttribute("data-timezone-detect") === "fill") {
+      if (select.value === "UTC") select.value = zone;
+      return;
+    }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button-quiet button-small timezone-offer";
+    button.textContent = "Use " + option.textContent + " (your browser's timezone)";
+    button.addEventListener("click", function () {
+      select.value = zone;
+      select.focus();
+      button.remove();
+    });
+    select.insertAdjacentElement("afterend", button);
   });
 })();

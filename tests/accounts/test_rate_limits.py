@@ -94,3 +94,18 @@ def test_the_account_lock_counts_the_email_whatever_its_case(behind_one_proxy, p
         typed = "CASEY@example.com" if n % 2 else "casey@EXAMPLE.com"
         log_in(Client(), typed, "wrong", forwarded_for=f"192.0.2.{n}")
     assert log_in(Client(), user.email, password, forwarded_for=VISITOR).status_code == 429
+
+
+def test_the_account_lock_counts_failures_by_username_and_by_email_together(behind_one_proxy, password):
+    user = UserFactory(email="casey@example.com", username="casey")
+    for n in range(5):
+        typed = "Casey" if n % 2 else "casey@example.com"
+        assert log_in(Client(), typed, "wrong", forwarded_for=f"192.0.2.{n}").status_code == 200
+    for typed in (user.username, user.email):
+        response = log_in(Client(), typed, password, forwarded_for=VISITOR)
+        assert response.status_code == 429 and LOCKED in response.text
+
+
+def test_a_username_that_keeps_failing_from_one_address_is_refused_with_429(client, learner):
+    statuses = [log_in(client, "learner", "wrong").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]

@@ -37,7 +37,7 @@ def test_settings_are_saved(learner_client, learner):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("timezone", "Mars/Olympus_Mons", "Select a valid choice"),
+        ("timezone", "Mars/Olympus_Mons", "Choose a timezone from the list."),
         ("digest_hour", "25", "Select a valid choice"),
         ("digest_hour", "seven", "Select a valid choice"),
         ("digest_frequency", "hourly", "Select a valid choice"),

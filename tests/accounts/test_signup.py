@@ -100,3 +100,11 @@ def test_logout_needs_a_post(learner_client):
     assert learner_client.get(reverse("home")).context["user"].is_authenticated
     learner_client.post(reverse("account_logout"))
     assert not learner_client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_the_confirmation_email_names_the_host_its_link_points_at(client):
+    client.post(reverse("account_signup"), SIGNUP, headers={"host": "127.0.0.1:8300"})
+    body = mail.outbox[0].body
+    assert "http://127.0.0.1:8300/accounts/confirm-email/" in body
+    assert "register an account on 127.0.0.1:8300." in body
+    assert "8000" not in body

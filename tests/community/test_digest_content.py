@@ -67,6 +67,7 @@ def test_progress_shows_done_of_total_this_periods_changes_and_next_topics(learn
     set_progress(learner, topics[0], "done", at=since - timedelta(days=3))
     set_progress(learner, topics[1], "done", at=now - timedelta(days=1))
     set_progress(learner, topics[2], "learning", at=now - timedelta(hours=1))
+    topics[3].prerequisites.clear()  # Caching needs nothing first; Queues waits for it
 
     built = digest.build_digest(learner, since=since, now=now)
 
@@ -74,9 +75,9 @@ def test_progress_shows_done_of_total_this_periods_changes_and_next_topics(learn
     assert (progress.done, progress.total, progress.percent) == (2, 5, 40)
     assert progress.finished_now == ["SQL"]
     assert progress.started_now == ["Indexes"]
-    # Indexes is open (its prerequisite is done); Caching waits for Indexes.
-    assert [link.title for link in progress.next_topics] == ["Indexes"]
-    assert progress.next_topics[0].url == f"https://stepwise.example/roadmaps/backend/{topics[2].slug}/"
+    # Indexes is open too, but already named under Started.
+    assert [link.title for link in progress.next_topics] == ["Caching"]
+    assert progress.next_topics[0].url == f"https://stepwise.example/roadmaps/backend/{topics[3].slug}/"
 
 
 def test_replies_and_mentions_since_the_last_digest(learner, now, since):
@@ -256,6 +257,54 @@ def test_building_a_digest_runs_the_same_queries_however_much_there_is(now, sinc
 def test_subject_when_a_topic_was_only_started(learner, roadmap, now, since):
     _, topics = roadmap
     set_progress(learner, topics[0], "learning", at=now - timedelta(hours=1))
-    assert digest.build_digest(learner, since=since, now=now).subject == (
-        "1 topic started and your next topic: HTTP"
-    )
+    # HTTP is the one open topic, and the learner is on it: it is not named again as the next.
+    assert digest.build_digest(learner, since=since, now=now).subject == "1 topic started"
+
+
+def test_skipped_topics_are_reported_as_skipped_not_as_finished(learner, roadmap, now, since):
+    _, topics = roadmap
+    set_progress(learner, topics[0], "skipped", at=now - timedelta(days=2))
+    set_progress(learner, topics[1], "done", at=now - timedelta(days=1))
+
+    built = digest.build_digest(learner, since=since, now=now)
+    text, html = built.render()
+
+    for body in (text, html):
+        assert "Finished: SQL" in body and "Finished: HTTP" not in body
+        assert "Skipped: HTTP" in body
+        assert "2 of 5 topics done or skipped (40%)" in body  # as the roadmap page counts them
+    assert built.subject == "1 topic finished and your next topic: Indexes"
+    assert built.preheader == "Backend: 2 of 5 topics done or skipped."
+
+
+def test_a_topic_appears_in_one_section_of_the_digest_only(learner, roadmap, now, since):
+    _, topics = roadmap
+    for topic in topics:
+        topic.prerequisites.clear()  # every topic open at once: several could be next
+    set_progress(learner, topics[0], "done", at=since - timedelta(days=3))
+    set_progress(learner, topics[1], "learning", at=now - timedelta(days=1))
+    set_progress(learner, topics[3], "learning", at=now - timedelta(hours=1))
+
+    built = digest.build_digest(learner, since=since, now=now)
+    text, html = built.render()
+
+    [progress] = built.roadmaps
+    assert progress.started_now == ["SQL", "Caching"]
+    assert [link.title for link in progress.next_topics] == ["Indexes", "Queues"]
+    assert "Next up: Indexes" in text and "After that: Queues" in text
+    for title in ("SQL", "Caching", "Indexes", "Queues"):
+        assert text.count(title) == 1, title
+    assert built.subject == "2 topics started and your next topic: Indexes"
+
+
+def test_a_learner_on_the_last_open_topics_is_not_told_the_roadmap_is_finished(learner, roadmap, now, since):
+    _, topics = roadmap
+    set_progress(learner, topics[0], "done", at=since - timedelta(days=3))
+    set_progress(learner, topics[1], "learning", at=now - timedelta(hours=1))
+
+    text, html = digest.build_digest(learner, since=since, now=now).render()
+
+    for body in (text, html):
+        assert "Started: SQL" in body
+        assert "Next up" not in body
+        assert "finished every topic" not in body

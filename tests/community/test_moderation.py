@@ -1,4 +1,5 @@
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
@@ -184,6 +185,31 @@ def test_suspended_learner_sees_why_and_until_when(learner, django_capture_on_co
     assert "Your account is suspended until" in page and "Spam" in page
     notice = Notification.objects.get(recipient=learner)
     assert "suspended until" in notice.message
+
+
+def test_a_suspended_member_reads_one_clear_notice_in_their_timezone_and_how_to_appeal(
+    learner, mentor, settings, django_capture_on_commit_callbacks
+):
+    settings.CONTACT_EMAIL = "mentors@stepwise.example"
+    learner.timezone = "Europe/Berlin"
+    learner.save()
+    until = timezone.now().replace(microsecond=0) + timedelta(days=7)
+    local = until.astimezone(ZoneInfo("Europe/Berlin"))
+    when = f"{local.day} {local:%b %Y, %H:%M}"  # as the site writes times: "12 Dec 2026, 08:47"
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.suspend(moderator=mentor, user=learner, until=until, reason="Posting spam links.")
+
+    response = client_for(learner).get(reverse("community:thread-create"))
+
+    assert response.status_code == 403
+    page = " ".join(response.text.split())
+    notice = f"Your account is suspended until {when} (Europe/Berlin time). Reason: Posting spam links."
+    assert page.count(notice) == 2  # the banner and the page say it alike
+    assert ".." not in page and "a.m." not in page and "p.m." not in page
+    assert "Manage your email addresses" not in page
+    assert "You can still read discussions and keep learning on your roadmap" in page
+    assert 'href="mailto:mentors@stepwise.example"' in page
+    assert Notification.objects.get(recipient=learner).message.startswith(notice)
 
 
 def test_lifting_a_suspension_lets_them_post_again(learner, mentor):

@@ -39,7 +39,9 @@ def test_a_member_follows_a_tag_from_the_index_without_javascript(client, learne
     assert f'action="{reverse("community:tag-follow", args=["http"])}"' in page
     assert "csrfmiddlewaretoken" in page
 
-    response = client.post(reverse("community:tag-follow", args=["http"]), {"next": URL, "action": "set"}, follow=True)
+    response = client.post(
+        reverse("community:tag-follow", args=["http"]), {"next": URL, "action": "set"}, follow=True
+    )
 
     assert response.redirect_chain[-1][0] == URL
     assert Follow.objects.filter(user=learner, tag=http).exists()

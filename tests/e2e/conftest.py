@@ -76,7 +76,7 @@ def log_in(page):
 
     def log_in_as(user, password):
         page.goto("/accounts/login/")
-        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Username or email").fill(user.email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign In").click()
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
