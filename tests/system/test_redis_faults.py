@@ -154,7 +154,7 @@ def assert_pages_and_logins_work(port: int, pages: list[str], user) -> dict[str,
         assert response.status == 302, f"a login answered {response.status}"
         assert_signed_in(browser, user)
     response, page = Browser(port, slowest).sign_in(user.email, "not-the-password")
-    assert response.status == 200 and "password you specified are not correct" in page
+    assert response.status == 200 and "password do not match" in page
     return slowest
 
 
