@@ -60,12 +60,12 @@ THREAD_COMMENTS = Cached(
     build=None,
     per_language=True,
 )
-THREAD_STRUCTURED_DATA = Cached(
-    "thread-json-ld",  # a thread page's JSON-LD, for a page of its comments
+THREAD_META = Cached(
+    "thread-meta",  # a thread page's description and JSON-LD element, for a page of its comments
     key=("thread_id", "page_number"),
     tokens=lambda thread_id, page_number: [THREAD.key(thread_id)],
     timeout="fragment",
-    build="community.structured_data.thread_json_ld",
+    build="community.structured_data.thread_meta",
 )
 VIEWER_STATE = Cached(
     "viewer-state",

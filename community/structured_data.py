@@ -2,12 +2,12 @@
 Question has an acceptedAnswer when the thread has a published accepted answer, else a
 DiscussionForumPosting. Only what anonymous visitors read goes in (published comments, authors
 by the names the page shows); built once per thread version and page of comments
-(caches.THREAD_STRUCTURED_DATA), in two queries.
+(caches.THREAD_META, with the page's description), in two queries.
 """
 
 from community.models import Comment, Status, Thread
 from community.selectors import COMMENTS_PER_PAGE
-from config.seo import absolute, plain_text
+from config.seo import absolute, json_ld, plain_summary, plain_text
 
 FORMER_MEMBER = "a former member"
 
@@ -31,6 +31,15 @@ def _comment(comment: Comment, *, kind: str, url: str) -> dict:
         "author": _person(comment.author),
         "upvoteCount": comment.reaction_count,
     }
+
+
+def thread_meta(*, thread_id: int, page_number: int, thread: Thread) -> dict:
+    """What the page's head says of the thread: its description, and the JSON-LD element
+    (none for a hidden thread, whose page is for its author and the mentors alone)."""
+    script = ""
+    if thread.is_published:
+        script = json_ld(thread_json_ld(thread_id=thread_id, page_number=page_number, thread=thread))
+    return {"description": plain_summary(thread.body_html), "json_ld": script}
 
 
 def thread_json_ld(*, thread_id: int, page_number: int, thread: Thread) -> dict:

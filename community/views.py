@@ -246,15 +246,11 @@ def _render_thread(request, thread, comment_form, status=200):
         page_number=_page_number(request),
         reply=_reply_target(request, thread, comment_form),
     )
-    json_ld = None
-    if thread.is_published:  # a hidden thread's page is for its author and the mentors alone
-        json_ld = caches.THREAD_STRUCTURED_DATA.get(
-            thread_id=thread.pk, page_number=_page_number(request), thread=thread
-        )
+    meta = caches.THREAD_META.get(thread_id=thread.pk, page_number=_page_number(request), thread=thread)
     return render_page(
         request,
         "community/thread_detail.html",
-        {"thread": thread, "json_ld": json_ld},
+        {"thread": thread, "meta": meta},
         body=body,
         status=status,
     )

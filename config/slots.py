@@ -105,23 +105,30 @@ class Slot(NamedTuple):
 
 
 class SlottedHtml:
-    """Shared HTML as UTF-8: its chunks with each slot's default between them (`parts`), and
-    where each slot is among them, by kind and then arguments (`places`)."""
+    """Shared HTML as UTF-8, with every slot showing its default (`html`), and where each slot
+    is in it, by kind and then arguments: (offset, length of the default) (`places`).
 
-    __slots__ = ("parts", "places")
+    Filling copies the HTML once, changing only the slots whose value differs from their
+    default for this viewer (a few of the hundreds a long thread holds) and those given."""
+
+    __slots__ = ("html", "places")
 
     def __init__(self, chunks: list[bytes], slots: list[Slot]):
-        self.parts = [chunks[0]]
-        self.places: dict[str, dict[tuple, list[int]]] = {}
+        pieces = [chunks[0]]
+        offset = len(chunks[0])
+        self.places: dict[str, dict[tuple, list[tuple[int, int]]]] = {}
         for slot, chunk in zip(slots, chunks[1:], strict=True):
-            self.places.setdefault(slot.kind, {}).setdefault(slot.arguments, []).append(len(self.parts))
-            self.parts += [slot.default, chunk]
+            where_ = self.places.setdefault(slot.kind, {}).setdefault(slot.arguments, [])
+            where_.append((offset, len(slot.default)))
+            pieces += [slot.default, chunk]
+            offset += len(slot.default) + len(chunk)
+        self.html = b"".join(pieces)
 
     def __getstate__(self):
-        return self.parts, self.places
+        return self.html, self.places
 
     def __setstate__(self, state):
-        self.parts, self.places = state
+        self.html, self.places = state
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -132,7 +139,7 @@ class SlottedHtml:
         its default where there is none."""
         for name in given.keys() - self.places.keys():
             _mistake(f"a value was given for {name!r}, but the part has no such slot")
-        parts = self.parts.copy()
+        changes = []
         for name, places in self.places.items():
             if name in given:
                 values = dict.fromkeys(places, given[name])
@@ -146,9 +153,17 @@ class SlottedHtml:
                 continue
             for arguments, value in values.items():
                 encoded = value if isinstance(value, bytes) else value.encode()
-                for position in places.get(arguments, ()):
-                    parts[position] = encoded
-        return b"".join(parts)
+                changes += [(start, length, encoded) for start, length in places.get(arguments, ())]
+        if not changes:
+            return self.html
+        changes.sort(key=lambda change: change[0])
+        html = memoryview(self.html)
+        pieces, end = [], 0
+        for start, length, value in changes:
+            pieces += [html[end:start], value]
+            end = start + length
+        pieces.append(html[end:])
+        return b"".join(pieces)
 
 
 class Recorder:

@@ -60,6 +60,13 @@ MAP_HTML = Cached(
     build=None,
     per_language=True,
 )
+ROADMAP_JSON_LD = Cached(
+    "roadmap-json-ld",  # the roadmap page's JSON-LD element
+    key=("roadmap_id",),
+    tokens=lambda roadmap_id: [STRUCTURE.key(roadmap_id)],
+    timeout="structure",
+    build="roadmap.structured_data.roadmap_json_ld_element",
+)
 API_RESOURCES = Cached(
     "api-resources",  # every published topic's resources, for the API
     key=("roadmap_id",),

@@ -3,9 +3,14 @@ the order of the map, as an ItemList. Built from the cached structure: no query.
 
 from django.urls import reverse
 
-from config.seo import absolute
+from config.seo import absolute, json_ld
 from roadmap.models import Roadmap
 from roadmap.selectors import roadmap_structure
+
+
+def roadmap_json_ld_element(*, roadmap_id: int, roadmap: Roadmap) -> str:
+    """The script element of roadmap_json_ld (cached as caches.ROADMAP_JSON_LD)."""
+    return json_ld(roadmap_json_ld(roadmap))
 
 
 def roadmap_json_ld(roadmap: Roadmap) -> list[dict]:

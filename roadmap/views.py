@@ -14,7 +14,6 @@ from config.page_cache import anonymous_page
 from config.slots import render_page
 from roadmap import caches, hooks, selectors, services
 from roadmap.forms import NoteForm, ProgressForm
-from roadmap.structured_data import roadmap_json_ld
 
 
 def _read_tokens(request, slug):
@@ -40,7 +39,11 @@ def roadmap_detail(request, slug):
     return render_page(
         request,
         "roadmap/roadmap_detail.html",
-        {"roadmap": roadmap, "map": progress, "json_ld": roadmap_json_ld(roadmap)},
+        {
+            "roadmap": roadmap,
+            "map": progress,
+            "json_ld": caches.ROADMAP_JSON_LD.get(roadmap_id=roadmap.pk, roadmap=roadmap),
+        },
         body=html,
     )
 
