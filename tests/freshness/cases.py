@@ -104,6 +104,20 @@ class Edit:
         return self.id.split(" ")[0]
 
 
+# Every page that shows the thread author's name.
+AUTHOR_NAME_PAGES = (
+    "thread page",
+    "/discussions/",
+    "tag page",
+    "topic page",
+    "home",
+    "author profile",
+    "feed",
+    "search",
+    "API threads",
+    "API thread",
+)
+
 EDITS = [
     Edit(
         "accounts.User display_name",
@@ -112,18 +126,7 @@ EDITS = [
         fields=lambda world: {"display_name": "Author Condor"},
         expect=lambda world: [
             Shows(
-                (
-                    "thread page",
-                    "/discussions/",
-                    "tag page",
-                    "topic page",
-                    "home",
-                    "author profile",
-                    "feed",
-                    "search",
-                    "API threads",
-                    "API thread",
-                ),
+                AUTHOR_NAME_PAGES,
                 gone=("Falcon",),
                 shown=("Condor",),
             )
@@ -450,18 +453,7 @@ REMOVALS = [
         target=lambda world: world.author,
         expect=lambda world: [
             Shows(
-                (
-                    "thread page",
-                    "/discussions/",
-                    "tag page",
-                    "topic page",
-                    "home",
-                    "author profile",
-                    "feed",
-                    "search",
-                    "API threads",
-                    "API thread",
-                ),
+                AUTHOR_NAME_PAGES,
                 gone=("Falcon",),
             )
         ],
