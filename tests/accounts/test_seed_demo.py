@@ -20,6 +20,17 @@ def test_seed_demo_creates_the_demo_accounts_in_development(settings):
     assert {"ada", "grace", "admin"} <= set(User.objects.values_list("username", flat=True))
 
 
+def test_seed_demo_names_each_account_by_the_username_that_signs_in(settings, client):
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if line.strip().startswith("learner"))
+    role, username, email, _, password, _ = line.split()
+    assert User.objects.get(username=username).email == email
+    response = client.post("/accounts/login/", {"login": username, "password": password})
+    assert response.status_code == 302
+
+
 def test_seed_demo_refuses_to_run_with_debug_off_and_creates_nothing(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="development only") as refusal:

@@ -76,7 +76,7 @@ class Command(BaseCommand):
                 user.groups.add(mentors)
             users[role] = user
             state = "created" if created else "exists"
-            self.stdout.write(f"  {role:<8} {email:<30} password: {password}  ({state})")
+            self.stdout.write(f"  {role:<8} {username:<10} {email:<30} password: {password}  ({state})")
         for name, step in hooks.demo_steps():
             self.stdout.write(f"  demo content: {name}")
             step(users=users, stdout=self.stdout)
