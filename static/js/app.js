@@ -22,10 +22,14 @@
     });
   });
 
+  // Escape closes an open menu; focus that was inside it goes back to the menu's opener (a
+  // closed menu's links are hidden, and focus on them would be lost to the page's top).
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") {
       document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
+        var hadFocus = menu.contains(document.activeElement);
         menu.removeAttribute("open");
+        if (hadFocus) menu.querySelector("summary").focus();
       });
     }
   });
