@@ -5,7 +5,7 @@ Tokens:
 - LISTS, one for the site: every list of threads (the discussions pages, tag and topic lists,
   the home page's cards, search, the API's lists), which show titles, counts and order;
 - VIEWER, one per user: what thread pages show of them as a viewer (their reactions, follows,
-  saves, hidden comments, verified email);
+  saves, open flags, hidden comments, verified email);
 - NOTIFICATIONS, one per user: their unread count in the header;
 - TOPIC_THREADS, one per roadmap: how many threads each of its topics has, on the map.
 
@@ -20,7 +20,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from community.models import Bookmark, Comment, Follow, Notification, Reaction, Tag, Thread
+from community.models import Bookmark, Comment, Flag, Follow, Notification, Reaction, Tag, Thread
 from config.caching import Cached, Counter, M2MRule, Rule, Token
 from config.page_cache import Page
 from roadmap.caches import CATALOGUE
@@ -176,6 +176,12 @@ Rule(Comment, _comment_tokens)
 Rule(Reaction, _reaction_tokens)
 for _model in (Follow, Bookmark, EmailAddress):
     Rule(_model, lambda row: [VIEWER.key(row.user_id)])
+# A post shows as flagged to its reporter while their flag is open.
+Rule(
+    Flag,
+    lambda flag: [VIEWER.key(flag.reporter_id)] if flag.reporter_id else [],
+    fields=frozenset({"status"}),
+)
 Rule(Notification, lambda notification: [NOTIFICATIONS.key(notification.recipient_id)])
 Rule(Tag, lambda tag: [LISTS.key()])
 Rule(

@@ -16,6 +16,7 @@ from accounts import selectors as account_selectors
 from community import permissions
 from community.models import Comment, Flag, ModerationAction, Status, Thread
 from community.services import count_comments, count_tag_threads, notify_moderation
+from config.caching import touch
 from config.errors import Conflict
 
 AUTO_HIDE_FLAGS = 3
@@ -88,9 +89,14 @@ def _set_status(target: Thread | Comment, status: str) -> None:
 
 def _close_flags(target, *, moderator, state) -> int:
     field = "thread" if isinstance(target, Thread) else "comment"
-    return Flag.objects.filter(status=Flag.State.OPEN, **{field: target}).update(
+    flag_ids = list(
+        Flag.objects.filter(status=Flag.State.OPEN, **{field: target}).values_list("pk", flat=True)
+    )
+    closed = Flag.objects.filter(pk__in=flag_ids).update(
         status=state, resolved_by=moderator, resolved_at=timezone.now()
     )
+    touch(Flag, *flag_ids, fields={"status"})
+    return closed
 
 
 # --- Flags -----------------------------------------------------------------------------

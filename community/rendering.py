@@ -6,15 +6,18 @@ same for every viewer of a Variant, what community.permissions lets that kind of
 and is rendered without the request, so nothing of one viewer can be in it. What differs
 from one person to the next are the viewer slots its templates declare (config.slots),
 filled here without queries: their CSRF token, their follow and save buttons, the reply
-form's one-time token, which reactions are theirs, and which posts they wrote (the controls
-of their own posts shown, the flag link and reaction buttons on them not).
+form's one-time token, which reactions are theirs, which posts they flagged (and a mentor has
+not yet looked at), and which posts they wrote (the controls of their own posts shown, the
+flag link and reaction buttons on them not).
 """
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from community import caches, permissions
@@ -70,6 +73,7 @@ class ThreadViewer:
 
     user_id: int | None
     reactions: frozenset = frozenset()  # ("thread"|"comment", id, kind) they gave
+    flags: frozenset = frozenset()  # ("thread"|"comment", id) they flagged, still open
 
 
 @slots.kind("reaction_pressed", "target", "target_id", "reaction")
@@ -110,8 +114,23 @@ def _own_post_controls(viewer: ThreadViewer):
 
 @slots.kind("flag_link", "author_id")
 def _flag_link(viewer: ThreadViewer):
-    """A post's flag link: left out on the viewer's own posts."""
-    return _own_posts(viewer, "")
+    """The `hidden` of a post's flag control: hidden on the viewer's own posts."""
+    return _own_posts(viewer, "hidden")
+
+
+@slots.kind("flagged", "target", "target_id")
+def _flagged(viewer: ThreadViewer):
+    """A post's flag link, or, on the posts the viewer flagged, that they did (while the flag
+    is open): the same words as the answer to a flag sent with htmx."""
+    if not viewer.flags:
+        return {}
+    flagged = _flagged_html()
+    return {slots.where(target=target, target_id=target_id): flagged for target, target_id in viewer.flags}
+
+
+@functools.cache
+def _flagged_html() -> str:
+    return render_to_string("community/flag.html#flagged")
 
 
 slots.declare("comments", "follow_button", "bookmark_button", "submission")
@@ -206,7 +225,9 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
         body = caches.THREAD_BODY.get(thread_id=thread.pk, variant=variant.name, build=render)
     else:
         body = render()
-    reader = ThreadViewer(user_id=viewer.pk, reactions=frozenset(page.viewer.reactions))
+    reader = ThreadViewer(
+        user_id=viewer.pk, reactions=frozenset(page.viewer.reactions), flags=frozenset(page.viewer.flags)
+    )
     comments = comments_html(thread=thread, page=page, viewer=viewer, page_number=page_number)
     given = {"comments": comments.fill(reader)}
     if viewer.is_authenticated:

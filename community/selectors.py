@@ -118,6 +118,7 @@ class ViewerState:
     follows_thread: bool = False
     bookmarked: bool = False
     has_hidden_comments: bool = False  # they wrote a comment here that a mentor hid
+    flags: set = field(default_factory=set)  # ("thread"|"comment", id) they flagged, still open
 
 
 @dataclass
@@ -198,12 +199,12 @@ def comment_page(*, thread: Thread, viewer, page_number=1) -> Page:
 @functools.cache
 def _viewer_state_sql() -> str:
     """One statement for all a thread page needs to know of its signed-in viewer: their
-    reactions there, whether they follow or saved it, wrote a comment a mentor hid, and have
-    a verified email address (they may post). Written out because it runs on every signed-in
+    reactions there, their open flags on it and its comments, whether they follow or saved
+    it, wrote a comment a mentor hid, and have a verified email address (they may post). Written out because it runs on every signed-in
     view of a thread, where building five ORM queries cost more than running them."""
     reaction, comment = Reaction._meta.db_table, Comment._meta.db_table
     follow, bookmark = Follow._meta.db_table, Bookmark._meta.db_table
-    email = EmailAddress._meta.db_table
+    email, flag = EmailAddress._meta.db_table, Flag._meta.db_table
     return f"""
         SELECT 'reaction', kind, thread_id, comment_id FROM {reaction}
         WHERE user_id = %(user)s AND thread_id = %(thread)s
@@ -211,6 +212,13 @@ def _viewer_state_sql() -> str:
         SELECT 'reaction', r.kind, r.thread_id, r.comment_id FROM {reaction} r
         JOIN {comment} c ON c.id = r.comment_id
         WHERE r.user_id = %(user)s AND c.thread_id = %(thread)s
+        UNION ALL
+        SELECT 'flag', NULL, thread_id, NULL FROM {flag}
+        WHERE reporter_id = %(user)s AND thread_id = %(thread)s AND status = %(open)s
+        UNION ALL
+        SELECT 'flag', NULL, NULL, f.comment_id FROM {flag} f
+        JOIN {comment} c ON c.id = f.comment_id
+        WHERE f.reporter_id = %(user)s AND c.thread_id = %(thread)s AND f.status = %(open)s
         UNION ALL
         SELECT 'follow', NULL, NULL, NULL FROM {follow} WHERE user_id = %(user)s AND thread_id = %(thread)s
         UNION ALL
@@ -229,7 +237,8 @@ def _viewer_state_sql() -> str:
 def read_viewer_state(*, viewer_id: int, thread_id: int) -> list[tuple]:
     """The rows of _viewer_state_sql (cached as caches.VIEWER_STATE)."""
     with connection.cursor() as cursor:
-        cursor.execute(_viewer_state_sql(), {"user": viewer_id, "thread": thread_id, "hidden": Status.HIDDEN})
+        arguments = {"user": viewer_id, "thread": thread_id, "hidden": Status.HIDDEN, "open": Flag.State.OPEN}
+        cursor.execute(_viewer_state_sql(), arguments)
         return cursor.fetchall()
 
 
@@ -243,6 +252,8 @@ def viewer_state(*, thread: Thread, viewer) -> ViewerState:
     for row, kind, thread_id, comment_id in rows:
         if row == "reaction":
             state.reactions.add(("thread", thread_id, kind) if thread_id else ("comment", comment_id, kind))
+        elif row == "flag":
+            state.flags.add(("thread", thread_id) if thread_id else ("comment", comment_id))
     found = {row for row, *_ in rows}
     state.follows_thread = "follow" in found
     state.bookmarked = "bookmark" in found

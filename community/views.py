@@ -615,6 +615,9 @@ def markdown_preview(request):
 
 
 def _flag(request, target, thread):
+    """The flag form, on a page of its own or, with htmx, in place of the post's Flag link.
+    Once sent, the outcome shows at the post: htmx swaps in the flagged state; without it,
+    the reporter is taken back to the post, which their open flag now marks."""
     form = FlagForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -626,23 +629,21 @@ def _flag(request, target, thread):
                 form.add_error(None, error)
                 status = 409 if "already flagged" in " ".join(error.messages) else 400
             else:
-                messages.success(request, "Thank you. Mentors will look at this post.")
-                return redirect(
-                    target.get_absolute_url() if isinstance(target, Comment) else thread.get_absolute_url()
-                )
+                if request.htmx:
+                    return render(request, "community/flag.html#flagged")
+                if isinstance(target, Comment):
+                    return redirect(target.get_absolute_url())
+                return redirect(f"{thread.get_absolute_url()}#thread-actions")
     elif not permissions.can_flag(request.user, target):
         status = 403
-    return render(
-        request,
-        "community/flag.html",
-        {
-            "form": form,
-            "target": target,
-            "thread": thread,
-            "can_flag": permissions.can_flag(request.user, target),
-        },
-        status=status,
-    )
+    template = "community/flag.html#flag-form" if request.htmx else "community/flag.html"
+    context = {
+        "form": form,
+        "target": target,
+        "thread": thread,
+        "can_flag": permissions.can_flag(request.user, target),
+    }
+    return render(request, template, context, status=status)
 
 
 @login_required

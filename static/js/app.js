@@ -22,10 +22,14 @@
     });
   });
 
+  // Escape closes an open menu; focus that was inside it goes back to the menu's opener (a
+  // closed menu's links are hidden, and focus on them would be lost to the page's top).
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") {
       document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
+        var hadFocus = menu.contains(document.activeElement);
         menu.removeAttribute("open");
+        if (hadFocus) menu.querySelector("summary").focus();
       });
     }
   });
@@ -37,10 +41,14 @@
   });
 
   // htmx leaves the target alone on an error status; a preview refused as too long (413) or
-  // too frequent (429) says why in its body, so show that where the preview would have been.
+  // too frequent (429) says why in its body, so show that where the preview would have been,
+  // and a flag form sent with a mistake (400), twice (409) or not allowed (403) comes back
+  // with its message in place of the form.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
-    if ((status === 413 || status === 429) && event.target.closest("[data-preview-button]")) {
+    var isPreview = (status === 413 || status === 429) && event.target.closest("[data-preview-button]");
+    var isFlagForm = (status === 400 || status === 403 || status === 409) && event.target.closest(".flag-control");
+    if (isPreview || isFlagForm) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

@@ -39,7 +39,13 @@ def test_flag_hide_notice_and_audit_log(browser, live_server, settings):
     page.get_by_label("Abuse or harassment").check()
     page.get_by_label("Note").fill("Hostile to a newcomer")
     page.get_by_role("button", name="Send to the mentors").click()
-    expect(page.get_by_text("Mentors will look at this post")).to_be_visible()
+    # The form opened and answered in place of the Flag link, on the thread page.
+    post = page.locator(f"#c{comment.pk}")
+    expect(post.get_by_text("Flagged — thanks, a mentor will look")).to_be_in_viewport()
+    expect(post.get_by_role("link", name="Flag")).to_have_count(0)
+    assert page.url.endswith(thread.get_absolute_url())
+    page.reload()
+    expect(post.get_by_text("Flagged — thanks, a mentor will look")).to_be_visible()
     context.close()
 
     context, page, mentor_errors = signed_in(browser, live_server, mentor)
