@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from roadmap.models import Progress
-from tests.factories import UserFactory, build_roadmap
+from tests.factories import ProgressFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,3 +62,45 @@ def test_shortcut_keys_set_the_status_on_the_topic_page(page, log_in, roadmap_to
     page.locator("#id_body").click()
     page.keyboard.type("d")  # typing in the note does not trigger shortcuts
     expect(status).to_have_text("Not started")
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param({"width": 1280, "height": 800}, id="desktop"),
+        pytest.param({"width": 390, "height": 844}, id="phone"),
+    ],
+)
+def test_the_map_is_a_path_whose_folded_sections_stay_folded(page, log_in, roadmap_topics, screenshot, size):
+    roadmap, topics = roadmap_topics
+    learner = UserFactory()
+    ProgressFactory(user=learner, topic=topics[0], status="done")
+    log_in(learner, "correct-horse-battery-staple")
+    page.set_viewport_size(size)
+    page.goto(f"/roadmaps/{roadmap.slug}/")
+
+    node = page.locator(f"#topic-{topics[0].slug}")
+    expect(node.locator(".status-text")).to_have_text("Done")
+    expect(page.locator(f"#topic-{topics[1].slug}")).to_have_class(re.compile("is-next-up"))
+    expect(page.locator(".section-progress").first).to_have_text("1 of 4 done")
+    edges = page.locator("svg.edges").first.bounding_box()
+    first_node, last_node = node.bounding_box(), page.locator(f"#topic-{topics[3].slug}").bounding_box()
+    assert edges["width"] > 10 and edges["x"] + edges["width"] <= first_node["x"] + 1
+    assert (
+        edges["y"] <= first_node["y"] and edges["y"] + edges["height"] >= last_node["y"] + last_node["height"]
+    )
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    for theme in ("light", "dark"):
+        page.context.add_cookies([{"name": "theme", "value": theme, "url": page.url}])
+        page.reload()
+        screenshot(f"map-{theme}")
+
+    page.locator("details.map-section > summary").first.click()
+    expect(node).to_be_hidden()
+    page.reload()
+    expect(node).to_be_hidden()
+    expect(page.locator(f"#topic-{topics[4].slug}")).to_be_visible()
+    page.locator("details.map-section > summary").first.click()
+    page.reload()
+    expect(node).to_be_visible()
+    assert page.console_errors == []
