@@ -111,3 +111,15 @@ def test_the_shipped_map_is_no_larger_than_the_card_list_it_replaced(client):
     response = client.get(reverse("roadmap:roadmap-detail", args=["backend"]))
     assert response.status_code == 200
     assert len(response.content) <= CARD_LIST_MAP_BYTES
+
+
+def test_the_drawer_shows_the_topics_resources_discussions_and_a_way_to_close_it(client, roadmap_with_topics):
+    _, topics = roadmap_with_topics
+    response = client.get(f"{topics[1].get_absolute_url()}?panel=1", headers={"HX-Request": "true"})
+    drawer = parse(response.text)
+    assert drawer.find("h2", id="drawer-heading").text == topics[1].title
+    assert drawer.find("section", class_="resources").find("h3").text == "Resources"
+    assert len(drawer.find("section", class_="resources").find_all("li")) == 2
+    assert drawer.find("section", class_="topic-discussion")
+    closes = [button.text for button in drawer.find_all("button") if "data-drawer-close" in button.attrs]
+    assert closes == ["Close Esc"]
