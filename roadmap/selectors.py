@@ -52,6 +52,45 @@ class SectionNode:
     title: str
     description: str
     topics: list[TopicNode] = field(default_factory=list)
+    previous_topic_ids: frozenset[int] = frozenset()  # the topics of the section before this one
+
+    @property
+    def finished(self) -> int:
+        return sum(topic.status in FINISHED for topic in self.topics)
+
+    @property
+    def edges(self) -> list[dict]:
+        """The prerequisite edges the map draws in this section's gutter, as SVG paths in a box
+        EDGE_GUTTER wide and EDGE_ROW tall per topic: arcs between topics of this section, and
+        lines from the top (the end of the previous section) to topics that follow one of its
+        topics. Earlier sections are named in each node's text, not drawn."""
+        rows = {topic.id: index for index, topic in enumerate(self.topics)}
+        edges = []
+        for index, topic in enumerate(self.topics):
+            end = EDGE_ROW * index + EDGE_ROW // 2
+            kind = "" if topic.kind == Topic.Kind.CORE else topic.kind
+            if any(pk in self.previous_topic_ids for pk in topic.prerequisite_ids):
+                edges.append({"path": f"M0 0C0 {end} 0 {end} {EDGE_GUTTER} {end}", "kind": kind})
+            for pk in topic.prerequisite_ids:
+                if pk not in rows or rows[pk] == index:
+                    continue
+                start = EDGE_ROW * rows[pk] + EDGE_ROW // 2
+                bend = max(1, EDGE_GUTTER - 2 - 4 * abs(index - rows[pk]))
+                edges.append(
+                    {
+                        "path": f"M{EDGE_GUTTER} {start}C{bend} {start} {bend} {end} {EDGE_GUTTER} {end}",
+                        "kind": kind,
+                    }
+                )
+        return edges
+
+    @property
+    def edge_box(self) -> str:
+        return f"0 0 {EDGE_GUTTER} {EDGE_ROW * len(self.topics)}"
+
+
+EDGE_GUTTER = 24  # the width of a section's edge gutter, in SVG units
+EDGE_ROW = 10  # the height of one topic's row, in the same units (stretched to the row's height)
 
 
 @dataclass
@@ -176,6 +215,8 @@ class MapProgress:
     counts: dict[str, int]
     next_up: dict | None  # the next topic's entry in roadmap_structure (id, slug, title, ...)
     statuses: dict[int, str]
+    sections: dict[int, tuple[int, int]] = field(default_factory=dict)  # section id: (finished, total)
+    is_personal: bool = False
 
     @property
     def finished(self) -> int:
@@ -193,23 +234,29 @@ def map_progress(*, roadmap: Roadmap, viewer) -> MapProgress:
     counts = {status: 0 for status in Progress.Status.values}
     total = 0
     next_up = None
+    sections = {}
     for section in roadmap_structure(roadmap):
+        finished = 0
         for topic in section["topics"]:
             total += 1
             status = my_statuses.get(topic["id"], "")
             if status:
                 counts[status] += 1
+                finished += status in FINISHED
             if (
                 next_up is None
                 and status not in FINISHED
                 and all(my_statuses.get(pk) in FINISHED for pk in topic["prerequisite_ids"])
             ):
                 next_up = topic
+        sections[section["id"]] = (finished, len(section["topics"]))
     return MapProgress(
         total=total,
         counts=counts,
         next_up=next_up if viewer.is_authenticated else None,
         statuses=my_statuses,
+        sections=sections,
+        is_personal=viewer.is_authenticated,
     )
 
 
@@ -220,7 +267,14 @@ def roadmap_map(*, roadmap: Roadmap, viewer, discussion_counts: dict[int, int] |
     sections = []
     topics_by_id: dict[int, TopicNode] = {}
     for section in roadmap_structure(roadmap):
-        node = SectionNode(id=section["id"], title=section["title"], description=section["description"])
+        node = SectionNode(
+            id=section["id"],
+            title=section["title"],
+            description=section["description"],
+            previous_topic_ids=frozenset(topic.id for topic in sections[-1].topics)
+            if sections
+            else frozenset(),
+        )
         for data in section["topics"]:
             topic_id = data["id"]
             topic = TopicNode(

@@ -108,6 +108,11 @@ def topic_progress(request, slug, topic):
         context = _topic_context(request, topic_obj.roadmap, topic_obj.slug)
         from_map = request.POST.get("from") == "map"
         context.update(in_panel=from_map, oob_map=from_map)
+        if from_map:
+            sections = context["map"].sections
+            context["section"] = next(
+                section for section in sections if section.id == context["node"].section_id
+            )
         return render(request, "roadmap/topic_detail.html#status-panel", context)
     return _redirect_back(request, topic_obj.get_absolute_url())
 

@@ -1,5 +1,6 @@
-// Topic page keyboard shortcuts, as on roadmap.sh: D done, L learning, S skip, R reset.
-// Changes are sent one after another, in the order the keys were pressed.
+// Keyboard shortcuts for the status of the topic shown, on its page and in the map's drawer, as
+// on roadmap.sh: D done, L learning, S skip, R reset. Changes are sent one after another, in the
+// order the keys were pressed.
 (function () {
   "use strict";
   var pending = Promise.resolve();
@@ -31,4 +32,13 @@
       send(button);
     }
   });
+
+  // A topic page reloaded from the map's drawer shares its history with the map (the drawer
+  // pushed its address): Back then changes the address without loading the map, so load it.
+  if (!document.querySelector(".roadmap-map")) {
+    var here = location.pathname;
+    window.addEventListener("popstate", function () {
+      if (location.pathname !== here) location.reload();
+    });
+  }
 })();

@@ -1,10 +1,11 @@
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from roadmap.models import Progress
-from tests.factories import UserFactory, build_roadmap
+from tests.factories import ProgressFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +32,7 @@ def test_learner_marks_topics_on_the_map_and_the_progress_survives_a_reload(
         expect(page.locator(f"#topic-{topic.slug}")).to_have_class(re.compile(expected))
 
     expect(page.locator("#map-progress")).to_contain_text("50%")
-    page.reload()
+    page.goto(f"/roadmaps/{roadmap.slug}/")  # the address is the last topic's while the drawer shows it
     expect(page.locator("#map-progress")).to_contain_text("Your progress: 50%")
     expect(page.locator("#roadmap-progress")).to_have_attribute("value", "4")
     expect(page.locator(f"#topic-{topics[0].slug} .status-text")).to_have_text("Done")
@@ -62,3 +63,104 @@ def test_shortcut_keys_set_the_status_on_the_topic_page(page, log_in, roadmap_to
     page.locator("#id_body").click()
     page.keyboard.type("d")  # typing in the note does not trigger shortcuts
     expect(status).to_have_text("Not started")
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param({"width": 1280, "height": 800}, id="desktop"),
+        pytest.param({"width": 390, "height": 844}, id="phone"),
+    ],
+)
+def test_the_map_is_a_path_whose_folded_sections_stay_folded(page, log_in, roadmap_topics, screenshot, size):
+    roadmap, topics = roadmap_topics
+    learner = UserFactory()
+    ProgressFactory(user=learner, topic=topics[0], status="done")
+    log_in(learner, "correct-horse-battery-staple")
+    page.set_viewport_size(size)
+    page.goto(f"/roadmaps/{roadmap.slug}/")
+
+    node = page.locator(f"#topic-{topics[0].slug}")
+    expect(node.locator(".status-text")).to_have_text("Done")
+    expect(page.locator(f"#topic-{topics[1].slug}")).to_have_class(re.compile("is-next-up"))
+    expect(page.locator(".section-progress").first).to_have_text("1 of 4 done")
+    edges = page.locator("svg.edges").first.bounding_box()
+    first_node, last_node = node.bounding_box(), page.locator(f"#topic-{topics[3].slug}").bounding_box()
+    assert edges["width"] > 10 and edges["x"] + edges["width"] <= first_node["x"] + 1
+    assert (
+        edges["y"] <= first_node["y"] and edges["y"] + edges["height"] >= last_node["y"] + last_node["height"]
+    )
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    for theme in ("light", "dark"):
+        page.context.add_cookies([{"name": "theme", "value": theme, "url": page.url}])
+        page.reload()
+        screenshot(f"map-{theme}")
+
+    page.locator("details.map-section > summary").first.click()
+    expect(node).to_be_hidden()
+    page.reload()
+    expect(node).to_be_hidden()
+    expect(page.locator(f"#topic-{topics[4].slug}")).to_be_visible()
+    page.locator("details.map-section > summary").first.click()
+    page.reload()
+    expect(node).to_be_visible()
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param({"width": 1280, "height": 800}, id="desktop"),
+        pytest.param({"width": 390, "height": 844}, id="phone"),
+    ],
+)
+def test_a_node_opens_its_topic_in_a_drawer_that_follows_the_address(
+    page, live_server, log_in, roadmap_topics, screenshot, size, theme
+):
+    roadmap, topics = roadmap_topics
+    topic = topics[2]
+    log_in(UserFactory(), "correct-horse-battery-staple")
+    page.context.add_cookies([{"name": "theme", "value": theme, "url": live_server.url}])
+    page.set_viewport_size(size)
+    page.goto(f"/roadmaps/{roadmap.slug}/")
+    map_url, topic_url = page.url, f"{live_server.url}{topic.get_absolute_url()}"
+    screenshot(f"map-{theme}")
+    node = page.locator(f"#topic-{topic.slug}")
+    drawer = page.get_by_role("complementary", name="Selected topic")
+
+    node.locator("a.node-title").click()
+    expect(drawer.get_by_role("heading", name=topic.title, level=2)).to_be_focused()
+    expect(drawer.get_by_role("heading", name="Resources")).to_be_visible()
+    expect(drawer.get_by_role("heading", name=re.compile("^Discussions on this topic"))).to_be_attached()
+    assert page.url == topic_url
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert [violation["id"] for violation in Axe().run(page).response["violations"]] == []
+    screenshot(f"drawer-{theme}")
+
+    page.keyboard.press("d")  # the topic page's shortcut, here on the map
+    expect(drawer.locator("#status-panel .status-current strong")).to_have_text("Done")
+    expect(node).to_have_class(re.compile("status-done"))
+    expect(node.locator(".status-text")).to_have_text("Done")
+    expect(page.locator(".section-progress").first).to_have_text("1 of 4 done")
+
+    page.keyboard.press("Escape")
+    expect(node.locator("a.node-title")).to_be_focused()
+    expect(drawer.get_by_role("heading", name=topic.title)).to_have_count(0)
+    assert page.url == map_url
+
+    page.go_forward()
+    expect(drawer.get_by_role("heading", name=topic.title, level=2)).to_be_visible()
+    assert page.url == topic_url
+    page.go_back()
+    expect(drawer.get_by_role("heading", name=topic.title)).to_have_count(0)
+    assert page.url == map_url
+
+    node.locator("a.node-title").click()
+    expect(drawer.get_by_role("heading", name=topic.title, level=2)).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", name=topic.title, level=1)).to_be_visible()  # the topic page
+    page.go_back()
+    expect(page.locator(f"#topic-{topic.slug} .status-text")).to_have_text("Done")
+    assert page.url == map_url
+    assert page.console_errors == []
