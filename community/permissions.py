@@ -39,11 +39,17 @@ def can_post(user) -> bool:
 
 
 def can_view_thread(user, thread: Thread) -> bool:
-    if thread.status == Status.PUBLISHED:
+    return can_view_post(user, thread)
+
+
+def can_view_post(user, post: Thread | Comment) -> bool:
+    """Published posts are public; hidden ones are for their author and the mentors; removed
+    ones for nobody."""
+    if post.status == Status.PUBLISHED:
         return True
-    if thread.status == Status.REMOVED:
+    if post.status == Status.REMOVED:
         return False
-    return is_moderator(user) or (user.is_authenticated and thread.author_id == user.pk)
+    return is_moderator(user) or (user.is_authenticated and post.author_id == user.pk)
 
 
 def can_comment(user, thread: Thread) -> bool:

@@ -364,36 +364,25 @@ def notifications(*, user, page_number=1) -> Page:
     `is_gone` (its post was hidden, removed or deleted since: the list shows neither its title
     nor a link)."""
     page = Paginator(user_notifications(user=user), 30).get_page(page_number)
-    sees_hidden = permissions.is_moderator(user)
     for notification in page.object_list:
-        notification.target_url = notification_target(notification, viewer=user, sees_hidden=sees_hidden)
+        notification.target_url = notification_target(notification, viewer=user)
         notification.is_gone = notification.target_url is None and notification.thread_id is not None
     return page
 
 
-def notification_target(notification, *, viewer, sees_hidden: bool) -> str | None:
-    """Where the notification's post is, if this viewer may still see it; None if it is gone
-    or it is about no post."""
+def notification_target(notification, *, viewer) -> str | None:
+    """Where the notification's post is, if this viewer may still see it (the thread and the
+    comment both); None if it is gone or it is about no post."""
     posts = [post for post in (notification.thread, notification.comment) if post is not None]
-    if not posts:
+    if not posts or not all(permissions.can_view_post(viewer, post) for post in posts):
         return None
-    for post in posts:
-        if post.status == Status.REMOVED:
-            return None
-        if post.status == Status.HIDDEN and not (sees_hidden or post.author_id == viewer.pk):
-            return None
     return posts[-1].get_absolute_url()
 
 
 def open_notification(*, user, pk: int) -> str | None:
     """The URL of a notification's post for its recipient (None if the post is gone); Http404
     for a notification that is not theirs."""
-    notification = (
-        Notification.objects.select_related("thread", "comment").filter(pk=pk, recipient=user).first()
-    )
-    if notification is None:
-        raise Http404("No such notification.")
-    return notification_target(notification, viewer=user, sees_hidden=permissions.is_moderator(user))
+    return notification_target(user_notification(user=user, pk=pk), viewer=user)
 
 
 def unread_count(*, user) -> int:
