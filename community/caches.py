@@ -146,13 +146,6 @@ def _comment_tokens(comment) -> list[str]:
     return [THREAD.key(comment.thread_id), VIEWER.key(comment.author_id)]
 
 
-def _reaction_tokens(reaction) -> list[str]:
-    if reaction.thread_id:  # lists show a thread's reaction count and sort by it
-        return [THREAD.key(reaction.thread_id), LISTS.key(), VIEWER.key(reaction.user_id)]
-    thread_ids = Comment.objects.filter(pk=reaction.comment_id).values_list("thread_id", flat=True)
-    return [*THREAD.keys(thread_ids), VIEWER.key(reaction.user_id)]
-
-
 def threads_of_authors(user_ids) -> set[int]:
     """The threads these users started or commented on, in two queries however many users."""
     threads = set(Thread.objects.filter(author_id__in=user_ids).values_list("pk", flat=True))
@@ -173,7 +166,9 @@ Rule(
     before=frozenset({"topic"}),
 )
 Rule(Comment, _comment_tokens)
-Rule(Reaction, _reaction_tokens)
+# A reaction shows as its giver's pressed button (their viewer state); the counts on pages
+# are the post's own counters, which the services move and touch.
+Rule(Reaction, lambda reaction: [VIEWER.key(reaction.user_id)])
 for _model in (Follow, Bookmark, EmailAddress):
     Rule(_model, lambda row: [VIEWER.key(row.user_id)])
 # A post shows as flagged to its reporter while their flag is open.
