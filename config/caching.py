@@ -20,9 +20,10 @@ Every key holds the release (config.cache.code_version) and the cache epoch, whi
 Redis answers again after an outage, so bumps lost meanwhile cannot leave stale values.
 """
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
@@ -127,7 +128,6 @@ class Cached:
     timeout: str
     build: Callable | str | None
     per_language: bool = False
-    _builder: list = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self):
         if self.timeout not in TIMEOUTS:
@@ -152,14 +152,15 @@ class Cached:
         digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
         return versioned_get_or_set(
             f"{self.name}:{digest}",
-            build or (lambda: self.builder()(**arguments)),
+            build or (lambda: self.builder(**arguments)),
             TIMEOUTS[self.timeout],
         )
 
+    @functools.cached_property
     def builder(self) -> Callable:
-        if not self._builder:
-            self._builder.append(import_string(self.build) if isinstance(self.build, str) else self.build)
-        return self._builder[0]
+        """The declared build function (imported on first use: it may live in a module that
+        imports this declaration)."""
+        return import_string(self.build) if isinstance(self.build, str) else self.build
 
 
 _DECLARED: dict[str, Cached] = {}

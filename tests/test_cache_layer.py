@@ -43,7 +43,7 @@ def test_every_declaration_names_a_known_timeout_a_builder_that_exists_and_token
     for name, cached in declared().items():
         assert cached.timeout in TIMEOUTS, name
         if cached.build is not None:
-            parameters = inspect.signature(cached.builder()).parameters
+            parameters = inspect.signature(cached.builder).parameters
             assert set(cached.key) <= set(parameters), f"{name}: its builder does not take its key"
         keys = cached.tokens(**dict.fromkeys(cached.key, 1))
         assert all(key.startswith("token:") for key in keys), name
