@@ -75,6 +75,7 @@ def public_pages(site) -> list[str]:
         f"/roadmaps/backend/{site['topic'].slug}/",
         "/discussions/",
         "/discussions/?tab=top",
+        "/tags/",
         thread.get_absolute_url(),
         long_thread.get_absolute_url(),
         f"/tags/{site['tag'].slug}/",
