@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from community import moderation, services
+from community.structured_data import JSON_LD_COMMENTS
 from tests.factories import (
     CommentFactory,
     MentorFactory,
@@ -165,6 +166,17 @@ def test_an_unanswered_thread_is_a_forum_posting_with_its_comments():
     assert data["author"]["name"] == "a former member"
     assert data["url"] == SITE + thread.get_absolute_url()
     assert [comment["text"] for comment in data["comment"]] == ["Try this."]
+
+
+def test_a_long_thread_lists_its_first_replies_and_counts_them_all():
+    thread = ThreadFactory()
+    replies = CommentFactory.create_batch(JSON_LD_COMMENTS + 5, thread=thread)
+    services.count_comments(thread_id=thread.pk, change=len(replies))
+    (data,) = json_ld(Client().get(thread.get_absolute_url()).text)
+    assert [comment["url"].rsplit("#", 1)[1] for comment in data["comment"]] == [
+        f"c{reply.pk}" for reply in replies[:JSON_LD_COMMENTS]
+    ]
+    assert data["interactionStatistic"]["userInteractionCount"] == JSON_LD_COMMENTS + 5
 
 
 def test_an_accepted_answer_hidden_since_makes_no_qa_page():
