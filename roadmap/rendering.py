@@ -22,10 +22,9 @@ def _topic_status(progress: MapProgress):
 
 @slots.kind("topic_status_label", "topic_id")
 def _topic_status_label(progress: MapProgress):
-    return {
-        slots.where(topic_id=topic_id): escape(Progress.Status(status).label)
-        for topic_id, status in progress.statuses.items()
-    }
+    """The words of the node's status (the labels are lazy: each is made text once a map)."""
+    labels = {status: escape(str(label)) for status, label in Progress.Status.choices}
+    return {slots.where(topic_id=topic_id): labels[status] for topic_id, status in progress.statuses.items()}
 
 
 @slots.kind("next_up", "topic_id")
