@@ -92,6 +92,8 @@ def kind(name: str, *arguments: str):
 
 def where(**arguments) -> tuple:
     """The slots with these arguments, as a key of what a kind's function returns."""
+    if len(arguments) == 1:  # most kinds take one argument, and a map asks for hundreds of keys
+        return tuple(arguments.items())
     return tuple(sorted(arguments.items()))
 
 
@@ -145,9 +147,11 @@ class SlottedHtml:
                 values = dict.fromkeys(places, given[name])
             elif name in _KINDS and _KINDS[name].function is not None:
                 values = _KINDS[name].function(viewer)
-                for arguments in values:
-                    if {key for key, _ in arguments} != _KINDS[name].arguments:
-                        _mistake(f"{name!r} slots take {sorted(_KINDS[name].arguments)}, not {arguments}")
+                # A kind's function makes all its keys alike: the first one shows a mistake.
+                if (arguments := next(iter(values), None)) is not None and {
+                    key for key, _ in arguments
+                } != _KINDS[name].arguments:
+                    _mistake(f"{name!r} slots take {sorted(_KINDS[name].arguments)}, not {arguments}")
             else:
                 _mistake(f"no value for the {name!r} slots")
                 continue
@@ -156,7 +160,7 @@ class SlottedHtml:
                 changes += [(start, length, encoded) for start, length in places.get(arguments, ())]
         if not changes:
             return self.html
-        changes.sort(key=lambda change: change[0])
+        changes.sort()  # by offset; at one offset an empty default comes before a longer one
         html = memoryview(self.html)
         pieces, end = [], 0
         for start, length, value in changes:
