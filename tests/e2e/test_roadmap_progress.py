@@ -5,6 +5,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from roadmap.models import Progress
+from tests.e2e.conftest import SCREENS, save_screenshot
 from tests.factories import ProgressFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,7 +73,7 @@ def test_shortcut_keys_set_the_status_on_the_topic_page(page, log_in, roadmap_to
         pytest.param({"width": 390, "height": 844}, id="phone"),
     ],
 )
-def test_the_map_is_a_path_whose_folded_sections_stay_folded(page, log_in, roadmap_topics, screenshot, size):
+def test_the_map_is_a_path_whose_folded_sections_stay_folded(page, log_in, roadmap_topics, size):
     roadmap, topics = roadmap_topics
     learner = UserFactory()
     ProgressFactory(user=learner, topic=topics[0], status="done")
@@ -91,10 +92,6 @@ def test_the_map_is_a_path_whose_folded_sections_stay_folded(page, log_in, roadm
         edges["y"] <= first_node["y"] and edges["y"] + edges["height"] >= last_node["y"] + last_node["height"]
     )
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
-    for theme in ("light", "dark"):
-        page.context.add_cookies([{"name": "theme", "value": theme, "url": page.url}])
-        page.reload()
-        screenshot(f"map-{theme}")
 
     page.locator("details.map-section > summary").first.click()
     expect(node).to_be_hidden()
@@ -108,24 +105,18 @@ def test_the_map_is_a_path_whose_folded_sections_stay_folded(page, log_in, roadm
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-@pytest.mark.parametrize(
-    "size",
-    [
-        pytest.param({"width": 1280, "height": 800}, id="desktop"),
-        pytest.param({"width": 390, "height": 844}, id="phone"),
-    ],
-)
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
 def test_a_node_opens_its_topic_in_a_drawer_that_follows_the_address(
-    page, live_server, log_in, roadmap_topics, screenshot, size, theme
+    page, live_server, log_in, roadmap_topics, screen, theme
 ):
     roadmap, topics = roadmap_topics
     topic = topics[2]
     log_in(UserFactory(), "correct-horse-battery-staple")
     page.context.add_cookies([{"name": "theme", "value": theme, "url": live_server.url}])
-    page.set_viewport_size(size)
+    page.set_viewport_size(SCREENS[screen]["viewport"])
     page.goto(f"/roadmaps/{roadmap.slug}/")
     map_url, topic_url = page.url, f"{live_server.url}{topic.get_absolute_url()}"
-    screenshot(f"map-{theme}")
+    save_screenshot(page, f"map-{screen}-{theme}")
     node = page.locator(f"#topic-{topic.slug}")
     drawer = page.get_by_role("complementary", name="Selected topic")
 
@@ -136,7 +127,7 @@ def test_a_node_opens_its_topic_in_a_drawer_that_follows_the_address(
     assert page.url == topic_url
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     assert [violation["id"] for violation in Axe().run(page).response["violations"]] == []
-    screenshot(f"drawer-{theme}")
+    save_screenshot(page, f"drawer-{screen}-{theme}", full_page=False)
 
     page.keyboard.press("d")  # the topic page's shortcut, here on the map
     expect(drawer.locator("#status-panel .status-current strong")).to_have_text("Done")
