@@ -71,6 +71,25 @@ def page(browser, live_server, settings):
     page.context.close()
 
 
+@pytest.fixture
+def screen_page(browser, live_server, settings):
+    """Open a page on a screen (an entry of SCREENS, or options of the same kind), signed in as
+    `user` if one is given."""
+    settings.ALLOWED_HOSTS = ["*"]
+    pages = []
+
+    def open_page(screen, user=None):
+        page = _new_page(browser, live_server, **screen)
+        if user is not None:
+            page.context.add_cookies([session_cookie(user, live_server.url)])
+        pages.append(page)
+        return page
+
+    yield open_page
+    for page in pages:
+        page.context.close()
+
+
 def save_screenshot(page, name: str, *, full_page: bool = True) -> Path:
     """Keep a screenshot as test-artifacts/<name>.png: of the whole page, or of what the screen
     shows (a sheet fixed over the page is drawn only once, where the screen is)."""
