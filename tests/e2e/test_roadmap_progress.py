@@ -262,3 +262,17 @@ def test_key_hints_show_where_there_is_a_keyboard_and_not_on_touch_screens(
     expect(done).to_be_visible()
     close = drawer.get_by_role("button", name="Close Esc" if has_hints else "Close", exact=True)
     expect(close).to_be_visible()
+
+
+def test_a_status_chosen_from_the_keyboard_leaves_the_focus_on_its_button(screen_page, roadmap_topics):
+    _, topics = roadmap_topics
+    page = screen_page(SCREENS["desktop"], UserFactory())
+    page.goto(topics[5].get_absolute_url())
+    done = page.locator("#status-panel").get_by_role("button", name=re.compile("^Done"))
+    done.focus()
+
+    page.keyboard.press("Enter")  # the panel is drawn again with the new status
+    expect(done).to_have_attribute("aria-pressed", "true")
+    expect(done).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("#status-panel").get_by_role("button", name=re.compile("^Skip"))).to_be_focused()
