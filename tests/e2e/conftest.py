@@ -5,6 +5,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
 # test body are still synchronous and safe.
@@ -16,6 +18,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # a map. Playwright's default is 5 s; a passing expectation returns as soon as it holds.
 EXPECT_TIMEOUT_MS = 30_000
 ACTION_TIMEOUT_MS = 30_000
+# The two screens the browser tests look at; the phone is a touch screen, as a phone is.
+SCREENS = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
 
 
 def chromium_path():
@@ -46,28 +53,71 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server, settings):
-    settings.ALLOWED_HOSTS = ["*"]
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+def _new_page(browser, live_server, **options):
+    context = browser.new_context(base_url=live_server.url, **options)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.console_errors = errors
+    return page
+
+
+@pytest.fixture
+def page(browser, live_server, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    page = _new_page(browser, live_server, viewport={"width": 1280, "height": 900})
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def screen_page(browser, live_server, settings):
+    """Open a page on a screen (an entry of SCREENS, or options of the same kind), signed in as
+    `user` if one is given."""
+    settings.ALLOWED_HOSTS = ["*"]
+    pages = []
+
+    def open_page(screen, user=None):
+        page = _new_page(browser, live_server, **screen)
+        if user is not None:
+            page.context.add_cookies([session_cookie(user, live_server.url)])
+        pages.append(page)
+        return page
+
+    yield open_page
+    for page in pages:
+        page.context.close()
+
+
+def save_screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """Keep a screenshot as test-artifacts/<name>.png: of the whole page, or of what the screen
+    shows (a sheet fixed over the page is drawn only once, where the screen is)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
 
 
 @pytest.fixture
 def screenshot(page, request):
+    """Keep a screenshot named after the test, for a look at what it saw."""
+
     def take(name):
-        ARTIFACTS.mkdir(exist_ok=True)
-        path = ARTIFACTS / f"{request.node.name}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
+        return save_screenshot(page, f"{request.node.name}-{name}")
 
     return take
+
+
+def session_cookie(user, url) -> dict:
+    """A session cookie for `user`, so a test starts signed in without loading the login form."""
+    client = Client()
+    client.force_login(user)
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": url,
+    }
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
 """Every page type passes axe-core with no violations, light and dark, on a desktop screen and
 on a phone, for anonymous visitors, members and mentors; on the phone no page scrolls sideways,
-even with long code lines, long URLs and long words in posts."""
+even with long code lines, long URLs and long words in posts. On its way it keeps screenshots of
+the home page and of threads (`screenshots`, listed in the README)."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings
-from django.test import Client
 
 from community import services
-from tests.e2e.conftest import ACTION_TIMEOUT_MS, ARTIFACTS
+from tests.e2e.conftest import ACTION_TIMEOUT_MS, SCREENS, save_screenshot, session_cookie
 from tests.factories import (
     CommentFactory,
     MentorFactory,
@@ -18,11 +17,6 @@ from tests.factories import (
     UserFactory,
     build_roadmap,
 )
-
-SCREENS = {
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
-}
 
 LONG_POST = """A post with everything that can push a page wider than a phone.
 
@@ -112,14 +106,18 @@ def mentor_pages(site) -> list[str]:
     ]
 
 
-def _session_cookie(user, url) -> dict:
-    client = Client()
-    client.force_login(user)
-    return {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": url,
-    }
+def screenshots(site, visitor) -> dict[str, str]:
+    """The pages the sweep keeps a screenshot of while it is on them, as
+    test-artifacts/<name>-<screen>-<theme>.png."""
+    if visitor == "anonymous":
+        return {
+            "/": "home",
+            site["thread"].get_absolute_url(): "thread",
+            site["long_thread"].get_absolute_url(): "long-thread",
+        }
+    if visitor == "learner":
+        return {"/": "home-signed-in"}
+    return {}
 
 
 # Swagger UI, on the API reference page, is a widget we ship but do not write: its markup has
@@ -159,14 +157,15 @@ def test_every_page_type_passes_axe_and_fits_the_screen(
     context.add_cookies([{"name": "theme", "value": theme, "url": live_server.url}])
     pages = {"anonymous": public_pages, "learner": member_pages, "mentor": mentor_pages}[visitor](site)
     if visitor != "anonymous":
-        context.add_cookies([_session_cookie(site[visitor], live_server.url)])
+        context.add_cookies([session_cookie(site[visitor], live_server.url)])
+    shots = screenshots(site, visitor)
     page = context.new_page()
+    problems = []
     try:
-        problems = [problem for path in pages for problem in _problems(page, path, screen)]
-        if visitor == "anonymous" and theme == "light":
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.goto(site["long_thread"].get_absolute_url())
-            page.screenshot(path=str(ARTIFACTS / f"long-thread-{screen}.png"), full_page=True)
+        for path in pages:
+            problems += _problems(page, path, screen)
+            if path in shots:
+                save_screenshot(page, f"{shots[path]}-{screen}-{theme}")
     finally:
         context.close()
     assert not problems, "\n".join(problems)

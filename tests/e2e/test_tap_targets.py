@@ -8,12 +8,11 @@ whose ::after covers its positioned ancestor (a node of the map) as that ancesto
 
 import pytest
 
-from tests.e2e.conftest import ACTION_TIMEOUT_MS, ARTIFACTS
-from tests.e2e.test_accessibility import _session_cookie, site  # noqa: F401 (a fixture)
+from tests.e2e.conftest import ACTION_TIMEOUT_MS, SCREENS, save_screenshot, session_cookie
+from tests.e2e.test_accessibility import site  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 MINIMUM = 44
 
 MEASURE = """
@@ -83,19 +82,18 @@ def pages(site) -> dict[str, list[str]]:  # noqa: F811
 @pytest.mark.parametrize("visitor", ["anonymous", "learner"])
 def test_every_control_on_a_phone_is_at_least_44_px_square(browser, live_server, settings, site, visitor):  # noqa: F811
     settings.ALLOWED_HOSTS = ["*"]
-    context = browser.new_context(base_url=live_server.url, **PHONE)
+    context = browser.new_context(base_url=live_server.url, **SCREENS["phone"])
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     if visitor != "anonymous":
-        context.add_cookies([_session_cookie(site[visitor], live_server.url)])
+        context.add_cookies([session_cookie(site[visitor], live_server.url)])
     page = context.new_page()
     problems = []
     try:
         for path in pages(site)[visitor]:
             page.goto(path)
             problems += [f"{path}: {small}" for small in page.evaluate(MEASURE, MINIMUM)]
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.goto(site["thread"].get_absolute_url())
-        page.screenshot(path=str(ARTIFACTS / f"tap-targets-thread-{visitor}-phone.png"), full_page=True)
+            if path == site["thread"].get_absolute_url():
+                save_screenshot(page, f"tap-targets-thread-{visitor}-phone")
     finally:
         context.close()
     assert not problems, f"{len(problems)} controls smaller than {MINIMUM} px:\n" + "\n".join(problems)
