@@ -42,11 +42,11 @@ run: seed
 # The suite runs in parallel, one pytest-xdist worker per core and one more, at most 6
 # (TEST_WORKERS=0 for one process): the tests of real processes spend much of their time
 # waiting on them, so a third worker on two cores finishes sooner. Each worker has its own
-# test database and Redis databases (tests/workers.py). The groups of tests that share a worker
-# start first, longest first, in the order tests/scheduling.py gives them.
+# test database and Redis databases (tests/workers.py). Which tests share a worker, and the order
+# the work is handed out in: tests/scheduling.py.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: install-dev var
-	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 6 --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 6 --dist loadgroup $(PYTEST_ARGS)
 
 # The tests that wait on other processes, run STRESS_RUNS times with every core kept busy.
 STRESS_RUNS ?= 10

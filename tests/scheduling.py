@@ -6,9 +6,14 @@ a test's group from a suffix it writes into the test's id, which pytest 9.2 no l
 change (pytest-xdist issue #1386): its groups silently fall apart. So the groups are decided here,
 from the test ids, by the scheduler `Scheduler` (conftest's `pytest_xdist_make_scheduler`).
 
-The groups are handed out first, longest first, in GROUPS' order (conftest sorts the collected
-tests so; `make test` passes `--no-loadscope-reorder`, else xdist would start with the groups of
-the most tests), and the rest of the suite, one test at a time, fills in around them.
+The groups are handed out longest first, in GROUPS' order (conftest sorts the collected tests
+so, and the scheduler keeps the collection order), and the rest of the suite, one test at a
+time, fills in around them. pytest-django
+then sorts the tests as Django does, keeping that order within each kind: first those that run
+in a transaction, then those that flush the database (every group's tests do), then those that
+use none. The flush empties the tables the migrations filled (the mentors' group, the site's
+domain), so on each worker no test in a transaction may come after one that flushed: the
+groups start once the tests in a transaction are all handed out, a third of them on each worker.
 """
 
 import re
@@ -46,7 +51,8 @@ def place(nodeid: str) -> tuple[str | None, int]:
 
 
 def order(items: list) -> None:
-    """Sort the collected tests: the groups' first, in GROUPS' order; the rest as collected."""
+    """Sort the collected tests: the groups' first, in GROUPS' order; the rest as collected
+    (pytest-django sorts them again by kind, keeping this order within each)."""
     items[:] = [
         item for _, item in sorted(enumerate(items), key=lambda pair: (place(pair[1].nodeid)[1], pair[0]))
     ]
@@ -58,6 +64,12 @@ class Scheduler(LoadScopeScheduling):
     A worker that has a group still to finish is given single tests when it needs more work, not
     another group: a worker starts a test only once it knows the next one, so what it is given
     waits for the rest of the group. Groups go to workers that have none left."""
+
+    def __init__(self, config, log=None):
+        # xdist's loadscope would otherwise hand out the scopes of the most tests first, groups
+        # before the tests in a transaction.
+        config.option.loadscopereorder = False
+        super().__init__(config, log)
 
     def _split_scope(self, nodeid: str) -> str:
         return place(nodeid)[0] or nodeid
