@@ -8,12 +8,12 @@ from the test ids, by the scheduler `Scheduler` (conftest's `pytest_xdist_make_s
 
 The groups are handed out longest first, in GROUPS' order (conftest sorts the collected tests
 so, and the scheduler keeps the collection order), and the rest of the suite, one test at a
-time, fills in around them. pytest-django
-then sorts the tests as Django does, keeping that order within each kind: first those that run
-in a transaction, then those that flush the database (every group's tests do), then those that
-use none. The flush empties the tables the migrations filled (the mentors' group, the site's
-domain), so on each worker no test in a transaction may come after one that flushed: the
-groups start once the tests in a transaction are all handed out, a third of them on each worker.
+time, fills in around them. pytest-django then sorts the tests as Django does, keeping that order
+within each kind: first those that run in a transaction, then those that flush the database
+(every group's tests do), then those that use none. A flush empties the tables the migrations
+filled (the mentors' group, the site's domain), so on each worker no test in a transaction may
+come after one that flushed: the groups start once the tests in a transaction are all handed
+out, a third of them on each worker.
 """
 
 import re
@@ -30,7 +30,7 @@ GROUPS = [
     ("digest-workers", r"tests/system/test_digest_crashes\.py::"),
     ("digest-workers", r"tests/system/test_smtp_faults\.py::"),
     ("digest-workers", r"tests/integration/"),
-    # gunicorn, nginx and Redis servers of their own, collecting static files into STATIC_ROOT.
+    # gunicorn, nginx and Redis servers of their own, serving the files collected in STATIC_ROOT.
     ("processes", r"tests/system/"),
     ("fuzzing-shard-2", r"tests/api/test_schemathesis\.py::"),
     # Chromium: the accessibility sweep is two groups, one per screen size, each its own browser.
