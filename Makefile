@@ -42,7 +42,8 @@ run: seed
 # The suite runs in parallel, one pytest-xdist worker per core and one more, at most 6
 # (TEST_WORKERS=0 for one process): the tests of real processes spend much of their time
 # waiting on them, so a third worker on two cores finishes sooner. Each worker has its own
-# test database and Redis databases (tests/workers.py).
+# test database and Redis databases (tests/workers.py). Which tests share a worker, and the order
+# the work is handed out in: tests/scheduling.py.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: install-dev var
 	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 6 --dist loadgroup $(PYTEST_ARGS)

@@ -5,12 +5,24 @@ from django.core.cache import cache
 
 from config.cache import clear_local_memos
 from config.celery import app as celery_app
-from tests import workers
+from tests import scheduling, workers
 from tests.factories import PASSWORD, AdminFactory, MentorFactory, UserFactory
 
 
 def pytest_configure(config):
     workers.isolate_cache()
+    _no_collected_static_files()
+
+
+def _no_collected_static_files():
+    """The test process finds no collected static files, as in a fresh checkout, even after the
+    system tests ran collectstatic (for the gunicorn they start): WhiteNoise indexes STATIC_ROOT
+    each time a test client makes its handler, and over its ~900 files that took a third of a
+    typical API test's time. The live server serves static files from the finders, as in
+    development."""
+    from django.conf import settings
+
+    settings.STATIC_ROOT = settings.BASE_DIR / "var" / "no-collected-static-files-in-tests"
 
 
 @pytest.fixture(autouse=True)
@@ -96,35 +108,30 @@ def learner_client(client, learner):
     return client
 
 
-# Tests that share one pytest-xdist worker (`--dist loadgroup`), one after another: those that run
-# a worker, gunicorn or nginx of their own (and collectstatic into the one STATIC_ROOT), and
-# the browser tests (one Chromium). The rest of the suite is spread over the other workers.
-# The accessibility sweep (a minute or more of page loads) has a worker and a Chromium of its own.
-XDIST_GROUPS = {
-    "tests/system/": "processes",
-    "tests/integration/": "processes",
-    "tests/e2e/test_accessibility.py": "accessibility",
-    "tests/e2e/": "browser",
-}
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` groups tests as tests/scheduling.py says."""
+    if config.getvalue("dist") == "loadgroup":
+        return scheduling.Scheduler(config, log)
+    return None
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-django's sort, which keeps this order within its own
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` need PostgreSQL, those marked `redis` a Redis server; without
-    them (the quick SQLite run) they are skipped with the reason. Tests of XDIST_GROUPS are
-    grouped."""
+    them (the quick SQLite run) they are skipped with the reason. The tests that share a
+    pytest-xdist worker come first, longest group first (tests/scheduling.py)."""
     from django.conf import settings
 
     on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     skip_postgres = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
     skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://...")
     for item in items:  # markers, not keywords: a parametrised test may have an id such as "redis"
-        group = next((name for prefix, name in XDIST_GROUPS.items() if item.nodeid.startswith(prefix)), None)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
         if item.get_closest_marker("postgres") and not on_postgres:
             item.add_marker(skip_postgres)
         if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
             item.add_marker(skip_redis)
+    scheduling.order(items)
 
 
 FIGURES = []  # (test id, text) recorded with record_property("figures", text)

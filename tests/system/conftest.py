@@ -1,6 +1,16 @@
+import pytest
+
+from bench.cluster import manage, production_env
 from tests.integration.conftest import (  # noqa: F401 - shared fixtures
     broker_url,
     send_task,
     smtp_sink,
     start_worker,
 )
+
+
+@pytest.fixture(scope="session")
+def collected_static():
+    """collectstatic into STATIC_ROOT with production settings, once per run: every gunicorn
+    the system tests start serves the same files, and each run of it takes seconds."""
+    manage(production_env(), "collectstatic")

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from bench.cluster import Cluster, manage, production_env
+from bench.cluster import Cluster, production_env
 from community.models import DigestDelivery
 from tests.integration.conftest import (
     WORKER_CLAIM_TIMEOUT,
@@ -42,7 +42,7 @@ def load(url, stop, results):
 
 
 @pytest.fixture
-def cluster(transactional_db, broker_url, smtp_sink, tmp_path):
+def cluster(transactional_db, broker_url, smtp_sink, tmp_path, collected_static):
     if not shutil.which("nginx") and not shutil.which("/usr/sbin/nginx"):
         pytest.skip("nginx is not installed (apt-get install nginx)")
     env = production_env(
@@ -58,7 +58,6 @@ def cluster(transactional_db, broker_url, smtp_sink, tmp_path):
         WEB_CONCURRENCY="2",
         GUNICORN_PRELOAD="false",
     )
-    manage(env, "collectstatic")
     running = Cluster(env=env)
     try:
         yield running.up(beat=True)

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from bench.cluster import Cluster, manage, production_env
+from bench.cluster import Cluster, production_env
 from community.models import Comment, Notification, OutboxEvent
 from tests.factories import ThreadFactory, UserFactory
 from tests.integration.conftest import _database_url, wait_for
@@ -17,13 +17,14 @@ from tests.system.tcp_forwarder import TcpForwarder
 
 
 @pytest.mark.postgres
-def test_requests_succeed_after_postgresql_terminates_every_connection(transactional_db, tmp_path):
+def test_requests_succeed_after_postgresql_terminates_every_connection(
+    transactional_db, tmp_path, collected_static
+):
     """gunicorn keeps connections open (CONN_MAX_AGE); CONN_HEALTH_CHECKS replaces dead ones."""
     ThreadFactory(title="A thread the pages will read from")
     env = production_env(
         DATABASE_URL=_database_url(), CONN_MAX_AGE="600", WEB_CONCURRENCY="2", GUNICORN_PRELOAD="false"
     )
-    manage(env, "collectstatic")
     cluster = Cluster(env=env).up(workers=False)
     try:
         urls = [f"{cluster.url}/discussions/", f"{cluster.url}/healthz"]

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from accounts.hashers import Argon2Hasher
-from bench.cluster import Cluster, manage, production_env
+from bench.cluster import Cluster, production_env
 from tests.factories import PASSWORD, UserFactory
 from tests.integration.conftest import _database_url
 from tests.system.browser import Browser
@@ -20,7 +20,7 @@ LOCKED = "Too many failed login attempts"
 
 
 @pytest.fixture
-def site(transactional_db, broker_url):
+def site(transactional_db, broker_url, collected_static):
     """nginx in front of two gunicorn instances, production settings, one trusted proxy."""
     if not shutil.which("nginx") and not shutil.which("/usr/sbin/nginx"):
         pytest.skip("nginx is not installed (apt-get install nginx)")
@@ -31,7 +31,6 @@ def site(transactional_db, broker_url):
         WEB_CONCURRENCY="2",
         GUNICORN_PRELOAD="false",
     )
-    manage(env, "collectstatic")
     running = Cluster(env=env)
     try:
         yield running.up(workers=False)

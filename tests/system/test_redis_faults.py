@@ -14,7 +14,7 @@ import redis
 from django.utils import timezone
 
 from accounts.hashers import Argon2Hasher
-from bench.cluster import Cluster, free_port, manage, production_env
+from bench.cluster import Cluster, free_port, production_env
 from bench.login import CSRF_FIELD, request
 from community import moderation
 from community.models import Comment, Thread
@@ -99,7 +99,7 @@ def private_redis(tmp_path):
 
 
 @pytest.fixture
-def site(transactional_db, private_redis):
+def site(transactional_db, private_redis, collected_static):
     """gunicorn (two sync workers) with production settings on the private Redis. Without the
     cluster's nginx: the proxy plays no part in a Redis outage."""
     env = production_env(
@@ -109,7 +109,6 @@ def site(transactional_db, private_redis):
         WEB_CONCURRENCY="2",
         GUNICORN_PRELOAD="false",
     )
-    manage(env, "collectstatic")
     cluster = Cluster(env=env)
     cluster.start_web(0)
     try:
