@@ -116,7 +116,7 @@ def pytest_xdist_make_scheduler(config, log):
     return None
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-django's sort, which keeps this order within its own
+@pytest.hookimpl(trylast=True)  # after pytest-django's sort by kind: the groups go first
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` need PostgreSQL, those marked `redis` a Redis server; without
     them (the quick SQLite run) they are skipped with the reason. The tests that share a

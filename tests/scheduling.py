@@ -6,14 +6,12 @@ a test's group from a suffix it writes into the test's id, which pytest 9.2 no l
 change (pytest-xdist issue #1386): its groups silently fall apart. So the groups are decided here,
 from the test ids, by the scheduler `Scheduler` (conftest's `pytest_xdist_make_scheduler`).
 
-The groups are handed out longest first, in GROUPS' order (conftest sorts the collected tests
-so, and the scheduler keeps the collection order), and the rest of the suite, one test at a
-time, fills in around them. pytest-django then sorts the tests as Django does, keeping that order
-within each kind: first those that run in a transaction, then those that flush the database
-(every group's tests do), then those that use none. A flush empties the tables the migrations
-filled (the mentors' group, the site's domain), so on each worker no test in a transaction may
-come after one that flushed: the groups start once the tests in a transaction are all handed
-out, a third of them on each worker.
+The groups are handed out first, longest first, in GROUPS' order (conftest sorts the collected
+tests so, after pytest-django has sorted them by kind, and the scheduler keeps the collection
+order), and the rest of the suite, one test at a time, fills in around them. The groups' tests
+flush the database after themselves, and the tests in a transaction that a worker runs after
+them find it as migrated: `flush` sends post_migrate, from which Django makes its content types,
+permissions and site again, and accounts.setup the Mentors group and the site's name.
 """
 
 import re
@@ -66,8 +64,8 @@ class Scheduler(LoadScopeScheduling):
     waits for the rest of the group. Groups go to workers that have none left."""
 
     def __init__(self, config, log=None):
-        # xdist's loadscope would otherwise hand out the scopes of the most tests first, groups
-        # before the tests in a transaction.
+        # xdist's loadscope would otherwise hand out the scopes of the most tests first, not
+        # the order of GROUPS.
         config.option.loadscopereorder = False
         super().__init__(config, log)
 
