@@ -1,6 +1,6 @@
 """The viewer slots of the roadmap map (config.slots): the map is rendered once for everyone
-with no progress (roadmap.selectors.map_html), and each topic node's status and the "Next up"
-mark are filled in from the viewer's MapProgress, for the few topics they have a status on."""
+with no progress (roadmap.selectors.map_html), and each topic node's status, its "Verified"
+mark and the "Next up" mark are filled in from the viewer's MapProgress, for the few topics they have a status on."""
 
 from django.utils.html import escape
 
@@ -26,6 +26,12 @@ def _topic_status_label(progress: MapProgress):
         slots.where(topic_id=topic_id): escape(Progress.Status(status).label)
         for topic_id, status in progress.statuses.items()
     }
+
+
+@slots.kind("topic_verified", "topic_id")
+def _topic_verified(progress: MapProgress):
+    """The `hidden` of the node's "Verified" mark: gone on the topics a mentor verified."""
+    return {slots.where(topic_id=topic_id): "" for topic_id in progress.verified}
 
 
 @slots.kind("next_up", "topic_id")
