@@ -611,7 +611,7 @@ def moderation_actions(
     """The audit log, newest first; filtered by act, by the moderator's or the member's
     username (any case) and by thread."""
     entries = ModerationAction.objects.select_related(
-        "moderator", "target_user", "thread", "comment__thread"
+        "moderator", "target_user", "thread", "comment__thread", "review"
     ).order_by("-created_at", "-pk")
     if action:
         entries = entries.filter(action=action)

@@ -103,7 +103,7 @@ class RoadmapMap:
     finished: int
     counts: dict[str, int]
     next_up: TopicNode | None
-    verified: int = 0  # how many topics a mentor verified
+    verified_count: int = 0  # how many topics a mentor verified
 
     @property
     def percent(self) -> int:
@@ -236,6 +236,10 @@ class MapProgress:
         return self.counts[Progress.Status.DONE] + self.counts[Progress.Status.SKIPPED]
 
     @property
+    def verified_count(self) -> int:
+        return len(self.verified)
+
+    @property
     def percent(self) -> int:
         return round(100 * self.finished / self.total) if self.total else 0
 
@@ -315,7 +319,7 @@ def roadmap_map(*, roadmap: Roadmap, viewer, discussion_counts: dict[int, int] |
         finished=progress.finished,
         counts=progress.counts,
         next_up=next_up,
-        verified=len(progress.verified),
+        verified_count=progress.verified_count,
     )
 
 
