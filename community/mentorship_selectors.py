@@ -38,11 +38,12 @@ def _with_people(rows):
 
 
 def desk(*, mentor, roadmap=None, section=None, page_number=1) -> Page:
-    """Requests waiting for a mentor (open, or claimed by someone), the mentor's own sections
-    first, then oldest first; never their own requests."""
+    """Requests waiting for a mentor (open, or claimed by another), the mentor's own sections
+    first, then oldest first; never their own requests, nor those they hold (my_claims)."""
     rows = (
         ReviewRequest.objects.waiting()
         .exclude(learner=mentor)
+        .exclude(state=State.CLAIMED, claimed_by=mentor, claim_expires_at__gt=timezone.now())
         .annotate(
             is_in_my_sections=Exists(
                 MentorSection.objects.filter(mentor=mentor, section_id=OuterRef("topic__section_id"))
