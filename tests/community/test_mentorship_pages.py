@@ -5,10 +5,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from community import mentorship
-from community.models import MentorSection, ReviewRequest
+from community import mentorship, outbox
+from community.models import MentorSection, ModerationAction, Notification, ReviewRequest
 from roadmap.models import Progress
-from tests.factories import MentorFactory, ProgressFactory, ReviewRequestFactory, build_roadmap
+from tests.factories import MentorFactory, ProgressFactory, ReviewRequestFactory, TopicFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +201,64 @@ def test_a_mentor_chooses_their_sections(client, topic):
     assert list(MentorSection.objects.filter(mentor=mentor).values_list("section_id", flat=True)) == [
         topic.section_id
     ]
+
+
+def test_opening_a_review_notification_goes_to_the_request(learner_client, learner):
+    review = ReviewRequestFactory(learner=learner)
+    mentorship.claim(mentor=MentorFactory(), review=review)
+    outbox.drain()
+    notification = Notification.objects.get(recipient=learner)
+    response = learner_client.get(reverse("community:notification-open", args=[notification.pk]))
+    assert response.status_code == 302 and response["Location"] == review.get_absolute_url()
+    assert "is reviewing your work" in learner_client.get(reverse("community:notification-list")).text
+
+
+def test_every_act_shows_in_the_audit_log(client):
+    mentor = MentorFactory(username="grace")
+    review = mentorship.claim(mentor=mentor, review=ReviewRequestFactory())
+    mentorship.decide(mentor=mentor, review=review, verdict="needs_work", feedback="Add tests please")
+    client.force_login(mentor)
+    page = client.get(reverse("community:mod-log")).text
+    assert "Claimed a review request" in page and "Asked for more work" in page
+    assert "Add tests please" in page and review.get_absolute_url() in page
+
+
+def test_the_admin_shows_throughput_and_logs_a_correction(client, admin_user):
+    review = mentorship.claim(mentor=MentorFactory(), review=ReviewRequestFactory())
+    ReviewRequestFactory(topic=TopicFactory(section=review.topic.section))
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:community_reviewrequest_changelist")).text
+    section = f"{review.topic.roadmap.title}: {review.topic.section.title}"
+    row = listing[listing.index(section) :]
+    assert row.startswith(f"{section}</td><td>2</td><td>1</td><td>0:")
+    change = client.get(reverse("admin:community_reviewrequest_change", args=[review.pk]))
+    assert change.status_code == 200
+    response = client.post(
+        reverse("admin:community_reviewrequest_change", args=[review.pk]),
+        {
+            "learner": review.learner_id,
+            "topic": review.topic_id,
+            "links": '["https://github.com/example/work"]',
+            "explanation": review.explanation,
+            "state": "open",
+            "claimed_by": "",
+            "claim_expires_at_0": "",
+            "claim_expires_at_1": "",
+            "decided_by": "",
+            "decided_at_0": "",
+            "decided_at_1": "",
+            "submitted_at_0": review.submitted_at.strftime("%Y-%m-%d"),
+            "submitted_at_1": review.submitted_at.strftime("%H:%M:%S"),
+            "queued_at_0": review.queued_at.strftime("%Y-%m-%d"),
+            "queued_at_1": review.queued_at.strftime("%H:%M:%S"),
+            "messages-TOTAL_FORMS": "0",
+            "messages-INITIAL_FORMS": "0",
+            "messages-MIN_NUM_FORMS": "0",
+            "messages-MAX_NUM_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.text[:3000]
+    review.refresh_from_db()
+    assert review.state == State.OPEN and review.claimed_by is None
+    entry = ModerationAction.objects.get(action=ModerationAction.Action.REVIEW_CORRECT)
+    assert entry.moderator == admin_user and "state" in entry.reason
