@@ -628,11 +628,6 @@ class ReviewRequest(models.Model):
                 condition=Q(state__in=["open", "claimed", "needs_work"]),
                 name="review_one_active_per_topic",
             ),
-            models.CheckConstraint(
-                condition=Q(state="claimed", claimed_by__isnull=False, claim_expires_at__isnull=False)
-                | ~Q(state="claimed"),
-                name="review_claim_has_holder",
-            ),
         ]
         indexes = [
             models.Index(fields=["state", "submitted_at"], name="review_queue_idx"),
@@ -656,9 +651,10 @@ class ReviewRequest(models.Model):
         return self.state in self.ACTIVE
 
     def claim_holds(self, now=None) -> bool:
-        """Claimed, and the claim has not run out."""
+        """Claimed by a mentor (whose account still exists), and the claim has not run out."""
         return (
             self.state == self.State.CLAIMED
+            and self.claimed_by_id is not None
             and self.claim_expires_at is not None
             and self.claim_expires_at > (now or timezone.now())
         )

@@ -243,3 +243,24 @@ def test_another_learner_cannot_withdraw_or_reply():
         mentorship.withdraw(learner=other, review=review)
     with pytest.raises(PermissionDenied):
         mentorship.reply(author=other, review=review, body="Hi")
+
+
+def test_deleting_a_mentor_who_holds_a_claim_returns_the_request_to_the_desk():
+    mentor = MentorFactory()
+    review = _claimed(mentor)
+    mentor.delete()
+    review.refresh_from_db()
+    assert review.claimed_by is None and not review.claim_holds()
+    assert mentorship.claim(mentor=MentorFactory(), review=review).state == State.CLAIMED
+
+
+def test_the_account_export_carries_the_learners_requests_and_conversation():
+    from accounts.services import export_user_data
+
+    mentor = MentorFactory()
+    review = mentorship.decide(mentor=mentor, review=_claimed(mentor), verdict="needs_work", feedback="More")
+    exported = export_user_data(user=review.learner)["community"]["review_requests"]
+    assert [(item["topic"], item["state"]) for item in exported] == [(review.topic.slug, "needs_work")]
+    assert [(message["kind"], message["by_me"]) for message in exported[0]["conversation"]] == [
+        ("needs_work", False)
+    ]
