@@ -71,7 +71,13 @@ def review_create(request, slug, topic):
     return render(
         request,
         "community/mentor/request_form.html",
-        {"topic": topic_obj, "form": form, "state": state, "has_note": has_note},
+        {
+            "topic": topic_obj,
+            "form": form,
+            "state": state,
+            "has_note": has_note,
+            "posting_block": permissions.posting_block(request.user),
+        },
         status=status,
     )
 

@@ -262,3 +262,13 @@ def test_the_admin_shows_throughput_and_logs_a_correction(client, admin_user):
     assert review.state == State.OPEN and review.claimed_by is None
     entry = ModerationAction.objects.get(action=ModerationAction.Action.REVIEW_CORRECT)
     assert entry.moderator == admin_user and "state" in entry.reason
+
+
+def test_a_suspended_learner_is_told_why_they_cannot_ask(client, learner, topic):
+    learner.suspended_until = timezone.now() + timezone.timedelta(days=2)
+    learner.suspension_reason = "Spam links"
+    learner.save()
+    client.force_login(learner)
+    page = client.get(_create_url(topic)).text
+    assert "Your account is suspended until" in page and "Reason: Spam links." in page
+    assert client.post(_create_url(topic), {"explanation": "Please"}).status_code == 403
