@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -199,10 +200,14 @@ def profile_help_section(*, profile_user, viewer) -> dict | None:
     }
 
 
+RECENT_PER_MENTOR = 3
+
+
 def public_mentors() -> list[User]:
-    """Every mentor (not the admins who are only admins), with what they helped with and the
-    sections they cover, most recently active first: two queries however many."""
-    return list(
+    """Every mentor (not the admins who are only admins), with what they helped with, the
+    sections they cover and the topics they verified last (`recent`, no learner named), most
+    recently active first: three queries however many."""
+    mentors = list(
         User.objects.filter(roles.mentor_q(), is_superuser=False)
         .annotate(
             learners_helped=Count("review_decisions__learner", distinct=True),
@@ -221,6 +226,20 @@ def public_mentors() -> list[User]:
         )
         .order_by(F("last_helped_at").desc(nulls_last=True), "username")
     )
+    recent: dict[int, list[ReviewRequest]] = {mentor.pk: [] for mentor in mentors}
+    if mentors:
+        newest_first = Window(RowNumber(), partition_by=[F("decided_by_id")], order_by=F("decided_at").desc())
+        for review in (
+            ReviewRequest.objects.filter(decided_by__in=recent, state=State.VERIFIED)
+            .select_related("topic__roadmap")
+            .annotate(rank=newest_first)
+            .filter(rank__lte=RECENT_PER_MENTOR)
+            .order_by("decided_by_id", "rank")
+        ):
+            recent[review.decided_by_id].append(review)
+    for mentor in mentors:
+        mentor.recent = recent[mentor.pk]
+    return mentors
 
 
 # --- Throughput, for the admin ------------------------------------------------------------

@@ -184,6 +184,7 @@ def test_the_mentors_page_lists_mentors_with_their_sections_and_help(client, lea
     assert "Mira" in page
     assert "Helped 1 learner, verified 1 topic" in page
     assert f"Covers: {topic.roadmap.title} · {topic.section.title}" in page
+    assert f'Recently verified: <a href="{topic.get_absolute_url()}">{topic.title}</a>' in page
 
 
 def test_the_mentor_profile_counts_who_they_helped(client, learner, topic):
