@@ -18,10 +18,13 @@ from community.models import (
     DigestDelivery,
     Flag,
     Follow,
+    MentorSection,
     ModerationAction,
     Notification,
     OutboxEvent,
     Reaction,
+    ReviewMessage,
+    ReviewRequest,
     Tag,
     Thread,
 )
@@ -342,3 +345,64 @@ class FlagAdmin(admin.ModelAdmin):
     @admin.action(description="Dismiss: keep the posts and close their flags")
     def dismiss(self, request, queryset):
         self._decide(request, queryset, "dismiss")
+
+
+# --- Mentorship -------------------------------------------------------------------------
+
+
+class ReviewMessageInline(admin.TabularInline):
+    model = ReviewMessage
+    fields = ["author", "kind", "created_at", "body"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+
+@admin.register(ReviewRequest)
+class ReviewRequestAdmin(admin.ModelAdmin):
+    """Review requests, with the review throughput per section above the list. An admin may
+    correct a request (its state, its claim); each correction goes to the audit log."""
+
+    list_display = [
+        "topic",
+        "learner",
+        "state",
+        "claimed_by",
+        "claim_expires_at",
+        "submitted_at",
+        "decided_by",
+    ]
+    list_filter = ["state", "topic__roadmap"]
+    list_select_related = ["topic", "learner", "claimed_by", "decided_by"]
+    search_fields = ["learner__username", "topic__slug", "topic__title"]
+    raw_id_fields = ["learner", "topic", "claimed_by", "decided_by"]
+    readonly_fields = ["explanation_html", "created_at", "updated_at", "first_response_at"]
+    inlines = [ReviewMessageInline]
+    show_full_result_count = False
+    change_list_template = "admin/community/reviewrequest/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        from community.mentorship_selectors import throughput
+
+        return super().changelist_view(request, {**(extra_context or {}), "throughput": throughput()})
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            ModerationAction.objects.create(
+                moderator=request.user,
+                action=ModerationAction.Action.REVIEW_CORRECT,
+                review=obj,
+                target_user=obj.learner,
+                reason=f"Corrected in the admin: {', '.join(form.changed_data)}.",
+                details={"topic": obj.topic.title, "fields": form.changed_data},
+            )
+
+
+@admin.register(MentorSection)
+class MentorSectionAdmin(admin.ModelAdmin):
+    list_display = ["mentor", "section", "created_at"]
+    list_select_related = ["mentor", "section__roadmap"]
+    raw_id_fields = ["mentor", "section"]
+    search_fields = ["mentor__username", "section__title"]

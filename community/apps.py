@@ -7,7 +7,16 @@ class CommunityConfig(AppConfig):
 
     def ready(self):
         from accounts import hooks as account_hooks
-        from community import caches, demo, digest, exports, rendering, selectors  # noqa: F401
+        from community import (  # noqa: F401
+            caches,
+            demo,
+            digest,
+            exports,
+            mentorship,
+            mentorship_selectors,
+            rendering,
+            selectors,
+        )
         from roadmap import hooks as roadmap_hooks
 
         account_hooks.register_export("community", exports.community_data)
@@ -15,6 +24,9 @@ class CommunityConfig(AppConfig):
         account_hooks.register_demo("discussions", demo.seed)
         account_hooks.register_profile_section("posts", exports.profile_posts_section)
         roadmap_hooks.register("discussion_counts", selectors.topic_thread_counts)
+        roadmap_hooks.register("progress_undone", mentorship.close_undone)
+        roadmap_hooks.register("topic_review", mentorship_selectors.topic_review_block)
+        account_hooks.register_profile_section("help", mentorship_selectors.profile_help_section)
         roadmap_hooks.register("topic_discussion", selectors.topic_discussion)
         roadmap_hooks.register("version_keys", lambda roadmap_id: [caches.TOPIC_THREADS.key(roadmap_id)])
         roadmap_hooks.register(

@@ -1,9 +1,10 @@
-"""Header counts: unread notifications for everyone signed in, open flags for moderators.
+"""Header counts: unread notifications for everyone signed in, open flags and review requests
+waiting for a mentor for moderators.
 Each is cached or one indexed query, run only if the template shows it."""
 
 from django.utils.functional import SimpleLazyObject
 
-from community import permissions, selectors
+from community import mentorship_selectors, permissions, selectors
 
 
 def notifications(request):
@@ -16,4 +17,7 @@ def notifications(request):
         "unread_notifications": SimpleLazyObject(lambda: selectors.unread_count(user=user)),
         "is_moderator": is_moderator,
         "open_flags": SimpleLazyObject(lambda: selectors.open_flag_count() if is_moderator else 0),
+        "waiting_reviews": SimpleLazyObject(
+            lambda: mentorship_selectors.waiting_count() if is_moderator else 0
+        ),
     }

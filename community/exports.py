@@ -1,6 +1,6 @@
 """The community's part of the account export and of the public profile."""
 
-from community.models import Bookmark, Comment, Follow, Reaction, Status, Thread
+from community.models import Bookmark, Comment, Follow, Reaction, ReviewRequest, Status, Thread
 
 
 def community_data(user) -> dict:
@@ -48,6 +48,30 @@ def community_data(user) -> dict:
         "bookmarks": list(
             Bookmark.objects.filter(user=user).order_by("created_at").values_list("thread_id", flat=True)
         ),
+        "review_requests": [
+            {
+                "roadmap": review.topic.roadmap.slug,
+                "topic": review.topic.slug,
+                "state": review.state,
+                "links": review.links,
+                "explanation": review.explanation,
+                "shares_note": review.shares_note,
+                "created_at": review.created_at.isoformat(),
+                "conversation": [
+                    {
+                        "kind": message.kind,
+                        "by_me": message.author_id == user.pk,
+                        "body": message.body,
+                        "created_at": message.created_at.isoformat(),
+                    }
+                    for message in review.messages.all()
+                ],
+            }
+            for review in ReviewRequest.objects.filter(learner=user)
+            .select_related("topic__roadmap")
+            .prefetch_related("messages")
+            .order_by("created_at", "pk")
+        ],
     }
 
 

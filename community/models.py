@@ -1,5 +1,6 @@
 """Discussions: threads (often anchored to a roadmap topic), comments, reactions, tags,
-follows, bookmarks and notifications, plus the moderation records (flags and the audit log)."""
+follows, bookmarks and notifications, plus the moderation records (flags and the audit log) and
+mentorship (review requests, their conversations, the sections each mentor covers)."""
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -306,6 +307,7 @@ class Notification(models.Model):
         MENTION = "mention", "mentioned you"
         ANSWER_ACCEPTED = "answer_accepted", "accepted your answer"
         MODERATION = "moderation", "moderation notice"
+        REVIEW = "review", "review request"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -316,6 +318,9 @@ class Notification(models.Model):
     verb = models.CharField(max_length=20, choices=Verb.choices)
     thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    review = models.ForeignKey(
+        "ReviewRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     message = models.CharField(max_length=500, blank=True)
     event_key = models.CharField(max_length=80, help_text="One notification per recipient and event.")
     created_at = models.DateTimeField(default=timezone.now)
@@ -404,6 +409,13 @@ class ModerationAction(models.Model):
         WARN = "warn", "Warned"
         SUSPEND = "suspend", "Suspended"
         UNSUSPEND = "unsuspend", "Lifted a suspension"
+        REVIEW_CLAIM = "review_claim", "Claimed a review request"
+        REVIEW_EXTEND = "review_extend", "Extended a review claim"
+        REVIEW_RELEASE = "review_release", "Released a review request"
+        REVIEW_VERIFY = "review_verify", "Verified a topic"
+        REVIEW_NEEDS_WORK = "review_needs_work", "Asked for more work"
+        REVIEW_WITHDRAW = "review_withdraw", "Withdrew a review request"
+        REVIEW_CORRECT = "review_correct", "Corrected a review request"
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -411,6 +423,9 @@ class ModerationAction(models.Model):
     action = models.CharField(max_length=20, choices=Action.choices)
     thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    review = models.ForeignKey(
+        "ReviewRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     target_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -497,6 +512,7 @@ class OutboxEvent(models.Model):
         COMMENT_EDITED = "comment_edited", "Comment edited"
         ANSWER_ACCEPTED = "answer_accepted", "Answer accepted"
         MODERATION_NOTICE = "moderation_notice", "Moderation notice"
+        REVIEW_NOTICE = "review_notice", "Review request notice"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     payload = models.JSONField(default=dict)
@@ -528,3 +544,169 @@ class OutboxEvent(models.Model):
         if self.failed_at is not None:
             return "failed"
         return "retrying" if self.attempts else "pending"
+
+
+# --- Mentorship -------------------------------------------------------------------------
+
+
+class ReviewRequestQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(state__in=ReviewRequest.ACTIVE)
+
+    def waiting(self):
+        """On the mentors' desk: open, or claimed (the claim may have run out since)."""
+        return self.filter(state__in=[ReviewRequest.State.OPEN, ReviewRequest.State.CLAIMED])
+
+
+class ReviewRequest(models.Model):
+    """A learner asks a mentor to look at their work on a topic they marked done.
+
+    open -> claimed (one mentor, until `claim_expires_at`) -> verified, or needs work -> (the
+    learner resubmits) claimed again by the same mentor. An open request nobody claims within
+    REVIEW_UNCLAIMED_DAYS expires; the learner may withdraw an active one; setting the topic back
+    to learning (or resetting it) closes it. At most one active request per learner and topic.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "Waiting for a mentor"
+        CLAIMED = "claimed", "A mentor is reviewing it"
+        NEEDS_WORK = "needs_work", "Needs work"
+        VERIFIED = "verified", "Verified"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired unclaimed"
+        CLOSED = "closed", "Closed: the topic is no longer done"
+
+    ACTIVE = (State.OPEN, State.CLAIMED, State.NEEDS_WORK)
+    LINKS_MAX = 5
+    LINK_MAX_LENGTH = 2000
+    EXPLANATION_MAX = 10_000
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_requests"
+    )
+    topic = models.ForeignKey("roadmap.Topic", on_delete=models.CASCADE, related_name="review_requests")
+    links = models.JSONField(default=list, blank=True, help_text="https links to the work (at most 5).")
+    explanation = models.TextField(blank=True, help_text="Markdown.")
+    explanation_html = models.TextField(blank=True, editable=False)
+    shares_note = models.BooleanField(
+        default=False, help_text="The learner's private note on the topic is shown to the reviewing mentor."
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="review_claims",
+    )
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="review_decisions",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(
+        null=True, blank=True, help_text="The first claim by a mentor (for the review throughput)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(default=timezone.now, help_text="Sent, or sent again, for review.")
+    queued_at = models.DateTimeField(
+        default=timezone.now, help_text="Last put in the queue: unclaimed a week from then, it expires."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReviewRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "topic"],
+                condition=Q(state__in=["open", "claimed", "needs_work"]),
+                name="review_one_active_per_topic",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "submitted_at"], name="review_queue_idx"),
+            models.Index(fields=["state", "queued_at"], name="review_unclaimed_idx"),
+            models.Index(fields=["learner", "-created_at"], name="review_learner_idx"),
+            models.Index(fields=["decided_by", "state"], name="review_decided_idx"),
+        ]
+
+    def __str__(self):
+        return f"Review of {self.topic_id} for {self.learner_id}: {self.state}"
+
+    def save(self, *args, **kwargs):
+        self.explanation_html = render_markdown(self.explanation)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("community:review-detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE
+
+    def claim_holds(self, now=None) -> bool:
+        """Claimed by a mentor (whose account still exists), and the claim has not run out."""
+        return (
+            self.state == self.State.CLAIMED
+            and self.claimed_by_id is not None
+            and self.claim_expires_at is not None
+            and self.claim_expires_at > (now or timezone.now())
+        )
+
+
+class ReviewMessage(models.Model):
+    """One step of a review's conversation: the request itself, a mentor's decision with its
+    feedback, a learner's reply or resubmission."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", "asked for a review"
+        NEEDS_WORK = "needs_work", "asked for more work"
+        VERIFIED = "verified", "verified the topic"
+        REPLY = "reply", "replied"
+        RESUBMITTED = "resubmitted", "resubmitted for review"
+
+    BODY_MAX = 10_000
+
+    request = models.ForeignKey(ReviewRequest, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    body = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.kind} on review {self.request_id}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+
+class MentorSection(models.Model):
+    """A roadmap section a mentor chose to cover: its requests come first on their desk, and
+    their digest tells them what waits there."""
+
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentor_sections"
+    )
+    section = models.ForeignKey("roadmap.Section", on_delete=models.CASCADE, related_name="mentors")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mentor", "section"], name="mentor_section_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.mentor_id} covers {self.section_id}"

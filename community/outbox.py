@@ -28,7 +28,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
-from community.models import Comment, Follow, Notification, OutboxEvent, Thread
+from community.models import Comment, Follow, Notification, OutboxEvent, ReviewRequest, Thread
 from config.caching import touch
 from config.observability import request_id_var
 
@@ -228,6 +228,8 @@ class Lookups:
             user_ids.update(payload.get("mentioned_ids", ()))
             user_ids.update(payload[key] for key in ("actor_id", "recipient_id") if payload.get(key))
         self.users = set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+        review_ids = {payload["review_id"] for payload in payloads if payload.get("review_id")}
+        self.reviews = set(ReviewRequest.objects.filter(pk__in=review_ids).values_list("pk", flat=True))
 
     def user(self, user_id: int | None) -> int | None:
         return user_id if user_id in self.users else None
@@ -240,7 +242,16 @@ class Lookups:
 
 
 def _notifications(
-    lookups: Lookups, *, recipients, actor_id, verb, event_key, thread_id=None, comment_id=None, message=""
+    lookups: Lookups,
+    *,
+    recipients,
+    actor_id,
+    verb,
+    event_key,
+    thread_id=None,
+    comment_id=None,
+    review_id=None,
+    message="",
 ) -> list[Notification]:
     """One notification per recipient and event, never to the actor themself."""
     actor_id = lookups.user(actor_id)
@@ -251,6 +262,7 @@ def _notifications(
             verb=verb,
             thread_id=thread_id,
             comment_id=comment_id,
+            review_id=review_id,
             message=message,
             event_key=event_key,
         )
@@ -353,6 +365,22 @@ def _moderation_notice(event: OutboxEvent, lookups: Lookups) -> list[Notificatio
     )
 
 
+def _review_notice(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
+    """A step of a review request told to the learner or the mentor (community.mentorship)."""
+    payload = event.payload
+    if payload["review_id"] not in lookups.reviews:
+        return []
+    return _notifications(
+        lookups,
+        recipients=[lookups.user(payload["recipient_id"])],
+        actor_id=payload.get("actor_id"),
+        verb=Verb.REVIEW,
+        event_key=payload["event_key"],
+        review_id=payload["review_id"],
+        message=payload["message"][: Notification._meta.get_field("message").max_length],
+    )
+
+
 HANDLERS: dict[str, Callable[[OutboxEvent, Lookups], list[Notification]]] = {
     Kind.THREAD_POSTED: _mentions_in_thread,
     Kind.THREAD_EDITED: _mentions_in_thread,
@@ -360,6 +388,7 @@ HANDLERS: dict[str, Callable[[OutboxEvent, Lookups], list[Notification]]] = {
     Kind.COMMENT_EDITED: _mentions_in_comment,
     Kind.ANSWER_ACCEPTED: _answer_accepted,
     Kind.MODERATION_NOTICE: _moderation_notice,
+    Kind.REVIEW_NOTICE: _review_notice,
 }
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from accounts import roles
 from accounts.selectors import has_verified_email
-from community.models import Comment, Status, Thread
+from community.models import Comment, ReviewRequest, Status, Thread
 
 
 def is_moderator(user) -> bool:
@@ -140,6 +140,42 @@ def moderation_refusal(actor, user) -> str:
 
 def can_flag(user, post: Thread | Comment) -> bool:
     return can_post(user) and takes_reactions(post) and not is_author(user, post)
+
+
+# --- Mentorship ------------------------------------------------------------------------
+
+
+def can_request_review(user) -> bool:
+    """Asking for a review is writing to the community: the same as posting."""
+    return can_post(user)
+
+
+def can_view_review(user, review: ReviewRequest) -> bool:
+    """The learner who asked, and the mentors (admins too) who may review it."""
+    if not user.is_authenticated:
+        return False
+    return review.learner_id == user.pk or is_moderator(user)
+
+
+def can_review(user, review: ReviewRequest) -> bool:
+    """Claim, extend, release, decide: any mentor or admin, never on their own request."""
+    return is_moderator(user) and review.learner_id != user.pk
+
+
+def can_withdraw_review(user, review: ReviewRequest) -> bool:
+    return user.is_authenticated and user.is_active and review.learner_id == user.pk
+
+
+def can_reply_review(user, review: ReviewRequest) -> bool:
+    return review.learner_id == getattr(user, "pk", None) and can_post(user)
+
+
+def sees_shared_note(user, review: ReviewRequest) -> bool:
+    """A note the learner shared is for the mentor reviewing it, while they hold the request
+    or decided it, and for nobody else."""
+    if not review.shares_note or not user.is_authenticated:
+        return False
+    return user.pk in (review.claimed_by_id, review.decided_by_id) and is_moderator(user)
 
 
 @dataclass(frozen=True)

@@ -347,7 +347,9 @@ def topic_discussion(*, topic_id: int, viewer) -> dict:
 def user_notifications(*, user, unread_only: bool = False):
     """A member's notifications, newest first (Notification.Meta.ordering), with who and
     what they are about joined."""
-    rows = Notification.objects.filter(recipient=user).select_related("actor", "thread", "comment")
+    rows = Notification.objects.filter(recipient=user).select_related(
+        "actor", "thread", "comment", "review__topic"
+    )
     return rows.filter(read_at__isnull=True) if unread_only else rows
 
 
@@ -373,6 +375,9 @@ def notifications(*, user, page_number=1) -> Page:
 def notification_target(notification, *, viewer) -> str | None:
     """Where the notification's post is, if this viewer may still see it (the thread and the
     comment both); None if it is gone or it is about no post."""
+    if notification.review_id is not None:
+        review = notification.review
+        return review.get_absolute_url() if permissions.can_view_review(viewer, review) else None
     posts = [post for post in (notification.thread, notification.comment) if post is not None]
     if not posts or not all(permissions.can_view_post(viewer, post) for post in posts):
         return None
@@ -606,7 +611,7 @@ def moderation_actions(
     """The audit log, newest first; filtered by act, by the moderator's or the member's
     username (any case) and by thread."""
     entries = ModerationAction.objects.select_related(
-        "moderator", "target_user", "thread", "comment__thread"
+        "moderator", "target_user", "thread", "comment__thread", "review"
     ).order_by("-created_at", "-pk")
     if action:
         entries = entries.filter(action=action)

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from community import digest, outbox
+from community import digest, mentorship, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -80,3 +80,13 @@ def prune_outbox() -> int:
     deleted = outbox.prune()
     logger.info("outbox pruned: %d processed events deleted", deleted)
     return deleted
+
+
+@shared_task
+def expire_reviews() -> str:
+    """Run by beat every 10 minutes: claims past their time return to the queue, requests
+    unclaimed for a week expire (community.mentorship.expire)."""
+    released, expired = mentorship.expire()
+    if released or expired:
+        logger.info("reviews: %d claims ran out, %d requests expired unclaimed", released, expired)
+    return f"{released} released, {expired} expired"

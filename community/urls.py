@@ -1,6 +1,7 @@
 from django.urls import path
 
 from community import feeds, views
+from community import mentorship_views as mentor_views
 
 app_name = "community"
 
@@ -35,6 +36,14 @@ urlpatterns = [
     path("mod/users/<str:username>/", views.mod_user, name="mod-user"),
     path("mod/users/<str:username>/<str:action>/", views.mod_user, name="mod-user-action"),
     path("mod/<str:kind>/<int:pk>/<str:action>/", views.mod_content_action, name="mod-action"),
+    path("mentor/", mentor_views.mentor_desk, name="mentor-desk"),
+    path("mentors/", mentor_views.mentor_list, name="mentor-list"),
+    path("reviews/new/<slug:slug>/<slug:topic>/", mentor_views.review_create, name="review-create"),
+    path("reviews/<int:pk>/", mentor_views.review_detail, name="review-detail"),
+    path("reviews/<int:pk>/withdraw/", mentor_views.review_withdraw, name="review-withdraw"),
+    path("reviews/<int:pk>/reply/", mentor_views.review_reply, name="review-reply"),
+    path("reviews/<int:pk>/decide/", mentor_views.review_decide, name="review-decide"),
+    path("reviews/<int:pk>/<str:action>/", mentor_views.review_action, name="review-action"),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/read/", views.notification_read, name="notification-read"),
     path("notifications/<int:pk>/", views.notification_open, name="notification-open"),

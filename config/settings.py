@@ -362,6 +362,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.prune_outbox",
         "schedule": crontab(minute=40),
     },
+    # Claims past their time go back to the queue; requests nobody claimed for a week expire.
+    "expire-reviews": {
+        "task": "community.tasks.expire_reviews",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # --- Digest emails ----------------------------------------------------------------------
@@ -383,6 +388,13 @@ OUTBOX_BATCH_SIZE = 100  # events claimed and processed per transaction
 OUTBOX_MAX_ATTEMPTS = 10  # then an event is given up and left for a person to look at
 OUTBOX_RETRY_DELAY = 30  # seconds before the first retry; doubles each time, up to an hour
 OUTBOX_RETENTION_DAYS = 7  # processed events are kept this long, then pruned
+
+# --- Mentorship (review requests: community.mentorship) --------------------------------
+
+MENTOR_CLAIM_HOURS = env.int(
+    "MENTOR_CLAIM_HOURS", default=48
+)  # how long a claim holds, and an extension adds
+REVIEW_UNCLAIMED_DAYS = 7  # a request nobody claimed for this long expires, and its learner is told
 
 # --- REST framework ---------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ class PagesSitemap(SiteSitemap):
     """The pages every visit starts from."""
 
     def items(self):
-        return ["home", "roadmap:roadmap-list", "community:thread-list"]
+        return ["home", "roadmap:roadmap-list", "community:thread-list", "community:mentor-list"]
 
     def location(self, item):
         return reverse(item)

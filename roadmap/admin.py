@@ -151,11 +151,11 @@ class SectionAdmin(admin.ModelAdmin):
 
 @admin.register(Progress)
 class ProgressAdmin(admin.ModelAdmin):
-    list_display = ["user", "topic", "status", "updated_at"]
+    list_display = ["user", "topic", "status", "verified_by", "verified_at", "updated_at"]
     list_filter = ["status", "topic__roadmap"]
-    list_select_related = ["user", "topic"]
+    list_select_related = ["user", "topic", "verified_by"]
     search_fields = ["user__username", "user__email", "topic__slug"]
-    raw_id_fields = ["user", "topic"]
+    raw_id_fields = ["user", "topic", "verified_by"]
     show_full_result_count = False
 
 

@@ -27,6 +27,8 @@ class RoadmapCardSerializer(serializers.Serializer):
         read_only=True, help_text="Topics done or skipped by the viewer (by the member, on a profile)."
     )
     percent = serializers.IntegerField(read_only=True)
+    done = serializers.IntegerField(read_only=True, help_text="Of those, the topics marked done.")
+    verified = serializers.IntegerField(read_only=True, help_text="Of those, the topics a mentor verified.")
     updated_at = serializers.DateTimeField(source="roadmap.updated_at", read_only=True)
     url = serializers.CharField(source="roadmap.get_absolute_url", read_only=True)
 
@@ -52,6 +54,7 @@ class MapTopicSerializer(serializers.Serializer):
     )
     is_blocked = serializers.BooleanField(read_only=True, help_text="A prerequisite is not finished yet.")
     is_next_up = serializers.BooleanField(read_only=True)
+    is_verified = serializers.BooleanField(read_only=True, help_text="Mine: a mentor verified it.")
     prerequisites = serializers.ListField(child=serializers.SlugField(), read_only=True)
     discussion_count = serializers.IntegerField(read_only=True)
     resources = ResourceSerializer(many=True, read_only=True)
@@ -100,6 +103,7 @@ class TopicDetailSerializer(serializers.Serializer):
         help_text="Mine; null if not started.",
     )
     is_blocked = serializers.BooleanField(read_only=True)
+    is_verified = serializers.BooleanField(read_only=True, help_text="Mine: a mentor verified it.")
     prerequisites = TopicLinkSerializer(many=True, read_only=True)
     resources = ResourceSerializer(many=True, read_only=True)
 
@@ -109,10 +113,26 @@ class ProgressSerializer(ApiModelSerializer):
     topic = serializers.SlugField(source="topic.slug", read_only=True)
     topic_id = serializers.IntegerField(read_only=True)
     title = serializers.CharField(source="topic.title", read_only=True)
+    verified_by = serializers.CharField(
+        source="verified_by.username",
+        allow_null=True,
+        read_only=True,
+        default=None,
+        help_text="The mentor who verified the topic, if one did.",
+    )
 
     class Meta:
         model = Progress
-        fields = ["roadmap", "topic", "topic_id", "title", "status", "updated_at"]
+        fields = [
+            "roadmap",
+            "topic",
+            "topic_id",
+            "title",
+            "status",
+            "updated_at",
+            "verified_by",
+            "verified_at",
+        ]
         read_only_fields = fields
 
 
@@ -219,6 +239,7 @@ class RoadmapDetail(APIView):
                             "status": topic.status or None,
                             "is_blocked": topic.is_blocked,
                             "is_next_up": topic.is_next_up,
+                            "is_verified": topic.is_verified,
                             "prerequisites": [prerequisite.slug for prerequisite in topic.prerequisites],
                             "discussion_count": topic.discussion_count,
                             "resources": resources.get(topic.id, []),
@@ -251,6 +272,7 @@ class TopicDetail(APIView):
             "body_html": content.body_html,
             "url": reverse("roadmap:topic-detail", kwargs={"slug": roadmap.slug, "topic": content.slug}),
             "status": node.status or None,
+            "is_verified": node.is_verified,
             "is_blocked": node.is_blocked,
             "prerequisites": [
                 {

@@ -75,7 +75,7 @@ API_RESOURCES = Cached(
     build="roadmap.api.build_resources",
 )
 STATUSES = Cached(
-    "statuses",  # {topic id: status} of one learner on one roadmap
+    "statuses",  # ({topic id: status}, the verified topic ids) of one learner on one roadmap
     key=("user_id", "roadmap_id"),
     tokens=lambda user_id, roadmap_id: [PROGRESS.key(user_id)],
     timeout="progress",

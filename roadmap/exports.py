@@ -6,10 +6,26 @@ from roadmap.models import Note, Progress
 def progress_and_notes(user) -> dict:
     return {
         "progress": [
-            {"roadmap": roadmap, "topic": topic, "status": status, "updated_at": updated.isoformat()}
-            for roadmap, topic, status, updated in Progress.objects.filter(user=user)
+            {
+                "roadmap": roadmap,
+                "topic": topic,
+                "status": status,
+                "updated_at": updated.isoformat(),
+                "verified_by": verified_by,
+                "verified_at": verified_at.isoformat() if verified_at else None,
+            }
+            for roadmap, topic, status, updated, verified_by, verified_at in Progress.objects.filter(
+                user=user
+            )
             .order_by("topic__roadmap__slug", "topic__position")
-            .values_list("topic__roadmap__slug", "topic__slug", "status", "updated_at")
+            .values_list(
+                "topic__roadmap__slug",
+                "topic__slug",
+                "status",
+                "updated_at",
+                "verified_by__username",
+                "verified_at",
+            )
         ],
         "notes": [
             {"roadmap": roadmap, "topic": topic, "body": body, "updated_at": updated.isoformat()}

@@ -25,6 +25,15 @@ def topic_discussion(*, topic_id: int, viewer):
     return provider(topic_id=topic_id, viewer=viewer) if provider else None
 
 
+def topic_review(*, topic_id: int, viewer, node) -> dict | None:
+    """The topic status panel's part about a mentor's review of the viewer's work (their
+    request, the verification): {"template": ..., **context}, or None."""
+    provider = _providers.get("topic_review")
+    if provider is None or not viewer.is_authenticated:
+        return None
+    return provider(topic_id=topic_id, viewer=viewer, node=node)
+
+
 def version_keys(*, roadmap_id: int) -> list[str]:
     """Cache keys of the version tokens of what the providers show on a roadmap's map: a
     write that changes it bumps one of them (config.cache.version_tokens)."""
@@ -36,3 +45,11 @@ def topic_version_keys(*, roadmap_id: int) -> list[str]:
     """The same for a topic page, whose discussion block lists threads."""
     provider = _providers.get("topic_version_keys")
     return provider(roadmap_id=roadmap_id) if provider else []
+
+
+def progress_undone(*, user, topic_ids: list[int]) -> None:
+    """A learner's topics stop being done (set to learning or skipped, cleared, reset): what
+    depended on them being done (an open review request) closes, in the same transaction."""
+    provider = _providers.get("progress_undone")
+    if provider and topic_ids:
+        provider(user=user, topic_ids=topic_ids)

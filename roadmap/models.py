@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from roadmap.markdown import render_markdown
@@ -131,11 +132,21 @@ class Progress(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="progress")
     status = models.CharField(max_length=10, choices=Status.choices)
     updated_at = models.DateTimeField(auto_now=True)
+    # A mentor signed off on this topic (a review request, in community): the tick lasts while
+    # the topic stays done; the request keeps the history when it goes.
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "progress"
         constraints = [
             models.UniqueConstraint(fields=["user", "topic"], name="roadmap_progress_user_topic_unique"),
+            models.CheckConstraint(
+                condition=Q(verified_at__isnull=True) | Q(status="done"),
+                name="roadmap_progress_verified_only_done",
+            ),
         ]
         indexes = [
             models.Index(fields=["user", "status"]),
@@ -144,6 +155,18 @@ class Progress(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.topic}: {self.status}"
+
+    def save(self, *args, **kwargs):
+        """Only a done topic carries a verification, however the status is changed (the admin too)."""
+        if self.status != self.Status.DONE and (self.verified_at or self.verified_by_id):
+            self.verified_at = self.verified_by = None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "verified_at", "verified_by"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class Note(models.Model):

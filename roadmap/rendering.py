@@ -1,6 +1,6 @@
 """The viewer slots of the roadmap map (config.slots): the map is rendered once for everyone
-with no progress (roadmap.selectors.map_html), and each topic node's status and the "Next up"
-mark are filled in from the viewer's MapProgress, for the few topics they have a status on."""
+with no progress (roadmap.selectors.map_html), and each topic node's status, its "Verified"
+mark and the "Next up" mark are filled in from the viewer's MapProgress, for the few topics they have a status on."""
 
 from django.utils.html import escape
 
@@ -25,6 +25,12 @@ def _topic_status_label(progress: MapProgress):
     """The words of the node's status (the labels are lazy: each is made text once a map)."""
     labels = {status: escape(str(label)) for status, label in Progress.Status.choices}
     return {slots.where(topic_id=topic_id): labels[status] for topic_id, status in progress.statuses.items()}
+
+
+@slots.kind("topic_verified", "topic_id")
+def _topic_verified(progress: MapProgress):
+    """The `hidden` of the node's "Verified" mark: gone on the topics a mentor verified."""
+    return {slots.where(topic_id=topic_id): "" for topic_id in progress.verified}
 
 
 @slots.kind("next_up", "topic_id")

@@ -36,6 +36,7 @@ class TopicNode:
     is_next_up: bool = False
     is_blocked: bool = False
     discussion_count: int = 0
+    is_verified: bool = False
 
     @property
     def status_label(self):
@@ -102,6 +103,7 @@ class RoadmapMap:
     finished: int
     counts: dict[str, int]
     next_up: TopicNode | None
+    verified_count: int = 0  # how many topics a mentor verified
 
     @property
     def percent(self) -> int:
@@ -193,18 +195,28 @@ def roadmap_structure(roadmap: Roadmap) -> list[dict]:
 
 def statuses(*, user, roadmap_id: int) -> dict[int, str]:
     """{topic id: status} of the user's progress on one roadmap; cached until it changes."""
+    return learner_state(user=user, roadmap_id=roadmap_id)[0]
+
+
+def learner_state(*, user, roadmap_id: int) -> tuple[dict[int, str], frozenset[int]]:
+    """The user's statuses on one roadmap and the topics a mentor verified, read together
+    (one cached value, retired by any change to their progress)."""
     if not user.is_authenticated:
-        return {}
-    found = caches.STATUSES.get(user_id=user.pk, roadmap_id=roadmap_id)
-    return dict(found)  # the cached dict is shared by this process's requests
+        return {}, frozenset()
+    found_statuses, verified = caches.STATUSES.get(user_id=user.pk, roadmap_id=roadmap_id)
+    return dict(found_statuses), verified  # the cached dict is shared by this process's requests
 
 
-def read_statuses(*, user_id: int, roadmap_id: int) -> dict[int, str]:
-    return dict(
-        Progress.objects.filter(user_id=user_id, topic__roadmap_id=roadmap_id).values_list(
-            "topic_id", "status"
-        )
+def read_statuses(*, user_id: int, roadmap_id: int) -> tuple[dict[int, str], frozenset[int]]:
+    rows = Progress.objects.filter(user_id=user_id, topic__roadmap_id=roadmap_id).values_list(
+        "topic_id", "status", "verified_at"
     )
+    found_statuses, verified = {}, set()
+    for topic_id, status, verified_at in rows:
+        found_statuses[topic_id] = status
+        if verified_at is not None:
+            verified.add(topic_id)
+    return found_statuses, frozenset(verified)
 
 
 @dataclass
@@ -217,10 +229,15 @@ class MapProgress:
     statuses: dict[int, str]
     sections: dict[int, tuple[int, int]] = field(default_factory=dict)  # section id: (finished, total)
     is_personal: bool = False
+    verified: frozenset[int] = frozenset()  # topics a mentor verified
 
     @property
     def finished(self) -> int:
         return self.counts[Progress.Status.DONE] + self.counts[Progress.Status.SKIPPED]
+
+    @property
+    def verified_count(self) -> int:
+        return len(self.verified)
 
     @property
     def percent(self) -> int:
@@ -230,7 +247,7 @@ class MapProgress:
 def map_progress(*, roadmap: Roadmap, viewer) -> MapProgress:
     """Counts and the next topic (the first, in roadmap order, not yet finished whose
     prerequisites are all finished), from the cached structure and statuses: no nodes built."""
-    my_statuses = statuses(user=viewer, roadmap_id=roadmap.pk)
+    my_statuses, verified = learner_state(user=viewer, roadmap_id=roadmap.pk)
     counts = {status: 0 for status in Progress.Status.values}
     total = 0
     next_up = None
@@ -257,6 +274,7 @@ def map_progress(*, roadmap: Roadmap, viewer) -> MapProgress:
         statuses=my_statuses,
         sections=sections,
         is_personal=viewer.is_authenticated,
+        verified=verified,
     )
 
 
@@ -281,6 +299,7 @@ def roadmap_map(*, roadmap: Roadmap, viewer, discussion_counts: dict[int, int] |
                 **data,
                 status=progress.statuses.get(topic_id, ""),
                 discussion_count=discussion_counts.get(topic_id, 0),
+                is_verified=topic_id in progress.verified,
             )
             node.topics.append(topic)
             topics_by_id[topic_id] = topic
@@ -300,6 +319,7 @@ def roadmap_map(*, roadmap: Roadmap, viewer, discussion_counts: dict[int, int] |
         finished=progress.finished,
         counts=progress.counts,
         next_up=next_up,
+        verified_count=progress.verified_count,
     )
 
 
@@ -373,24 +393,24 @@ def note_for(*, user, topic_id: int) -> Note | None:
 
 
 def progress_for(*, user, topic_id: int) -> Progress | None:
-    return Progress.objects.filter(user=user, topic_id=topic_id).first()
+    return Progress.objects.filter(user=user, topic_id=topic_id).select_related("verified_by").first()
 
 
-def _readable_in_map_order(rows, roadmap_slug: str | None):
+def _readable_in_map_order(rows, roadmap_slug: str | None, *extra_joins: str):
     """Rows about topics (progress, notes) that the member can open, only the roadmap asked for
     if any, roadmap by roadmap in map order. Rows on an unpublished roadmap come back when it
     is published again."""
     rows = rows.filter(topic__is_published=True, topic__roadmap__is_published=True)
     if roadmap_slug:
         rows = rows.filter(topic__roadmap__slug=roadmap_slug)
-    return rows.select_related("topic__roadmap").order_by(
+    return rows.select_related("topic__roadmap", *extra_joins).order_by(
         "topic__roadmap__position", "topic__roadmap_id", "topic__position", "topic_id"
     )
 
 
 def progress_list(*, user, roadmap_slug: str | None = None):
     """The member's status on each topic they started (_readable_in_map_order)."""
-    return _readable_in_map_order(Progress.objects.filter(user=user), roadmap_slug)
+    return _readable_in_map_order(Progress.objects.filter(user=user), roadmap_slug, "verified_by")
 
 
 def notes_list(*, user, roadmap_slug: str | None = None):
@@ -403,6 +423,8 @@ class RoadmapCard:
     roadmap: Roadmap
     topic_count: int
     finished: int = 0
+    done: int = 0
+    verified: int = 0  # done topics a mentor verified
 
     @property
     def percent(self) -> int:
@@ -416,14 +438,21 @@ def roadmap_cards(*, viewer) -> list[RoadmapCard]:
     )
     cards = [RoadmapCard(roadmap=roadmap, topic_count=roadmap.topic_count) for roadmap in roadmaps]
     if viewer.is_authenticated and cards:
-        finished = dict(
-            Progress.objects.filter(user=viewer, status__in=FINISHED, topic__is_published=True)
+        counts = {
+            roadmap_id: (finished, done, verified)
+            for roadmap_id, finished, done, verified in Progress.objects.filter(
+                user=viewer, status__in=FINISHED, topic__is_published=True
+            )
             .values("topic__roadmap_id")
-            .annotate(count=Count("pk"))
-            .values_list("topic__roadmap_id", "count")
-        )
+            .annotate(
+                finished=Count("pk"),
+                done=Count("pk", filter=Q(status=Progress.Status.DONE)),
+                verified=Count("pk", filter=Q(verified_at__isnull=False)),
+            )
+            .values_list("topic__roadmap_id", "finished", "done", "verified")
+        }
         for card in cards:
-            card.finished = finished.get(card.roadmap.pk, 0)
+            card.finished, card.done, card.verified = counts.get(card.roadmap.pk, (0, 0, 0))
     return cards
 
 
@@ -442,8 +471,12 @@ def learning_now(*, user, limit: int = 5) -> list[Topic]:
     ]
 
 
+PROGRESS_COLUMNS = ["section", "topic", "title", "status", "updated_at", "verified_by", "verified_at"]
+
+
 def progress_rows(*, user, roadmap: Roadmap) -> list[dict]:
-    """The user's progress on one roadmap, for CSV and JSON downloads."""
+    """The user's progress on one roadmap, for CSV and JSON downloads: with who verified a
+    topic and when (blank when no mentor did)."""
     return [
         {
             "section": row["topic__section__title"],
@@ -451,10 +484,20 @@ def progress_rows(*, user, roadmap: Roadmap) -> list[dict]:
             "title": row["topic__title"],
             "status": row["status"],
             "updated_at": row["updated_at"].isoformat(),
+            "verified_by": row["verified_by__username"] or "",
+            "verified_at": row["verified_at"].isoformat() if row["verified_at"] else "",
         }
         for row in Progress.objects.filter(user=user, topic__roadmap=roadmap)
         .order_by("topic__position")
-        .values("topic__section__title", "topic__slug", "topic__title", "status", "updated_at")
+        .values(
+            "topic__section__title",
+            "topic__slug",
+            "topic__title",
+            "status",
+            "updated_at",
+            "verified_by__username",
+            "verified_at",
+        )
     ]
 
 

@@ -3,30 +3,39 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from roadmap import hooks
 from roadmap.models import Note, Progress, Roadmap, Topic
 
 CLEAR = "none"
 STATUS_CHOICES = [*Progress.Status.values, CLEAR]
 
 
+@transaction.atomic
 def set_progress(*, user, topic: Topic, status: str) -> Progress | None:
-    """Set the user's status on a topic; `none` clears it. Safe against double submits."""
+    """Set the user's status on a topic; `none` clears it. Safe against double submits.
+
+    A topic that stops being done loses its mentor's verification (the review request keeps
+    the history) and closes any review request still open on it (roadmap.hooks)."""
     if status not in STATUS_CHOICES:
         raise ValidationError(
             f"Unknown status “{status}”. Choose one of: {', '.join(STATUS_CHOICES)}.", code="invalid_status"
         )
+    if status != Progress.Status.DONE:
+        hooks.progress_undone(user=user, topic_ids=[topic.pk])
     if status == CLEAR:
         Progress.objects.filter(user=user, topic=topic).delete()
         return None
+    defaults = {"status": status}
+    if status != Progress.Status.DONE:
+        defaults.update(verified_by=None, verified_at=None)
     try:
         with transaction.atomic():
-            progress, _ = Progress.objects.update_or_create(
-                user=user, topic=topic, defaults={"status": status}
-            )
+            progress, _ = Progress.objects.update_or_create(user=user, topic=topic, defaults=defaults)
     except IntegrityError:  # the same click twice at once: the other request created the row
         progress = Progress.objects.get(user=user, topic=topic)
-        progress.status = status
-        progress.save(update_fields=["status", "updated_at"])
+        for name, value in defaults.items():
+            setattr(progress, name, value)
+        progress.save(update_fields=[*defaults, "updated_at"])
     return progress
 
 
@@ -47,6 +56,9 @@ def save_note(*, user, topic: Topic, body: str) -> Note | None:
     return note
 
 
+@transaction.atomic
 def reset_progress(*, user, roadmap: Roadmap) -> int:
-    deleted, _ = Progress.objects.filter(user=user, topic__roadmap=roadmap).delete()
+    rows = Progress.objects.filter(user=user, topic__roadmap=roadmap)
+    hooks.progress_undone(user=user, topic_ids=list(rows.values_list("topic_id", flat=True)))
+    deleted, _ = rows.delete()
     return deleted

@@ -65,6 +65,7 @@ def _topic_context(request, roadmap, topic_slug):
         "previous_topic": ordered[index - 1] if index > 0 else None,
         "next_topic": ordered[index + 1] if index + 1 < len(ordered) else None,
         "statuses": ProgressForm.base_fields["status"].choices,
+        "review_block": hooks.topic_review(topic_id=content.id, viewer=request.user, node=node),
     }
 
 
@@ -170,7 +171,7 @@ def progress_download(request, slug, fmt):
         )
     else:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        writer = csv.DictWriter(response, fieldnames=["section", "topic", "title", "status", "updated_at"])
+        writer = csv.DictWriter(response, fieldnames=selectors.PROGRESS_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

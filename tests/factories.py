@@ -190,3 +190,21 @@ class DigestDeliveryFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     period_key = factory.Sequence(lambda n: f"daily:2020-01-{n % 28 + 1:02d}")
     status = "sent"
+
+
+class ReviewRequestFactory(factory.django.DjangoModelFactory):
+    """An open review request on a topic its learner marked done."""
+
+    class Meta:
+        model = "community.ReviewRequest"
+        skip_postgeneration_save = True
+
+    learner = factory.SubFactory(UserFactory)
+    topic = factory.SubFactory(TopicFactory)
+    links = factory.LazyFunction(lambda: ["https://github.com/example/work"])
+    explanation = "I built a small API and wrote down what I learned."
+
+    @factory.post_generation
+    def done(review, create, extracted, **kwargs):
+        if create and extracted is not False:
+            ProgressFactory(user=review.learner, topic=review.topic, status="done")

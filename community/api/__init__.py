@@ -1,9 +1,10 @@
 """The community API: threads and comments with their reactions, flags, follows and
-bookmarks; my notifications; and, for mentors, the flag queue, moderation acts and audit log."""
+bookmarks; my notifications and review requests; and, for mentors, the desk of review
+requests, claims and decisions, the flag queue, moderation acts and audit log."""
 
 from django.urls import path
 
-from community.api import mine, moderation, threads
+from community.api import mentorship, mine, moderation, threads
 
 urlpatterns = [
     path("threads/", threads.ThreadList.as_view(), name="thread-list"),
@@ -32,6 +33,7 @@ urlpatterns = [
     path("me/notifications/<int:pk>/read/", mine.NotificationRead.as_view(), name="notification-read"),
     path("me/bookmarks/", mine.BookmarkList.as_view(), name="bookmark-list"),
     path("me/follows/", mine.FollowList.as_view(), name="follow-list"),
+    *mentorship.routes(),
     path("mod/flags/", moderation.OpenFlagList.as_view(), name="mod-flag-list"),
     path("mod/flagged/", moderation.FlaggedPostList.as_view(), name="mod-flagged-list"),
     path("mod/log/", moderation.AuditLog.as_view(), name="mod-log"),

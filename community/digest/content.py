@@ -1,5 +1,6 @@
-"""What goes into a learner's digest: their roadmap progress, replies to them, threads they
-follow and threads asking for help, read for a whole batch in a fixed number of queries
+"""What goes into a learner's digest: their roadmap progress, replies to them, the outcomes of
+their review requests, threads they follow and threads asking for help, and, for a mentor,
+the review requests and questions waiting in the sections they cover; read for a whole batch in a fixed number of queries
 (DigestBuilder), and the email it becomes."""
 
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Exists, F, OuterRef, Q, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,7 +19,7 @@ from django.urls import reverse
 from accounts.models import User
 from community.digest.periods import Frequency, news_start, previous_digests
 from community.digest.unsubscribe import unsubscribe_url
-from community.models import Follow, Notification, Status, Thread
+from community.models import Follow, MentorSection, Notification, ReviewRequest, Status, Thread
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import Progress, Roadmap
 
@@ -108,6 +109,33 @@ class Reply:
 
 
 @dataclass
+class Outcome:
+    """A review request of the learner that a mentor answered, or that expired, this period."""
+
+    topic_title: str
+    state: str
+    mentor: str
+    url: str
+
+    @property
+    def sentence(self) -> str:
+        if self.state == ReviewRequest.State.VERIFIED:
+            return f"{self.mentor} verified your work on {self.topic_title}"
+        if self.state == ReviewRequest.State.NEEDS_WORK:
+            return f"{self.mentor} asked for more work on {self.topic_title}"
+        return f"No mentor claimed your request on {self.topic_title} within a week"
+
+
+@dataclass
+class SectionWaiting:
+    """For a mentor: one section they cover, with what waits there."""
+
+    title: str
+    requests: int
+    questions: int
+
+
+@dataclass
 class Digest:
     user: User
     since: datetime
@@ -118,6 +146,12 @@ class Digest:
     has_more_replies: bool = False
     threads: list[Link] = field(default_factory=list)
     help_threads: list[Link] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    waiting: list[SectionWaiting] = field(default_factory=list)
+
+    @property
+    def desk_url(self) -> str:
+        return absolute(_path("community:mentor-desk"))
 
     @cached_property
     def unsubscribe_url(self) -> str:
@@ -138,6 +172,8 @@ class Digest:
     def has_news(self) -> bool:
         return bool(
             self.replies
+            or self.outcomes
+            or self.waiting
             or self.threads
             or self.help_threads
             or any(roadmap.has_changes for roadmap in self.roadmaps)
@@ -158,6 +194,11 @@ class Digest:
                 parts.append(_plural(counts[Notification.Verb.MENTION], "mention"))
             if counts.get(Notification.Verb.ANSWER_ACCEPTED):
                 parts.append(_plural(counts[Notification.Verb.ANSWER_ACCEPTED], "accepted answer"))
+        verified = sum(outcome.state == ReviewRequest.State.VERIFIED for outcome in self.outcomes)
+        if verified:
+            parts.insert(0, f"{_plural(verified, 'topic')} verified by a mentor")
+        elif self.outcomes:
+            parts.insert(0, f"{_plural(len(self.outcomes), 'review')} answered")
         started_count = sum(len(roadmap.started_now) for roadmap in self.roadmaps)
         if not parts and self.finished_count:
             parts.append(f"{_plural(self.finished_count, 'topic')} finished")
@@ -167,6 +208,9 @@ class Digest:
             parts.append(f"{_plural(len(self.threads), 'new thread')} on your topics")
         if not parts and self.help_threads:
             parts.append(f"{_plural(len(self.help_threads), 'question')} you could answer")
+        waiting = sum(section.requests for section in self.waiting)
+        if not parts and waiting:
+            parts.append(f"{_plural(waiting, 'review request')} waiting in your sections")
         next_topic = self.next_topic
         if next_topic is not None:
             parts.append(f"your next topic: {next_topic.title}")
@@ -308,7 +352,7 @@ class _Learner:
 
 class DigestBuilder:
     """Builds the digests of a batch of learners from their activity, read up front in at most
-    five queries however many learners, topics, follows, threads or notifications there are
+    nine queries however many learners, topics, follows, threads or notifications there are
     (roadmap structures come from the cache, once per roadmap).
 
     `since` gives each learner's start of news (news_start). Threads are considered among the
@@ -323,11 +367,78 @@ class DigestBuilder:
         self.notifications: dict[int, list[Notification]] = {pk: [] for pk in self.users}
         self.threads: list[_ThreadRow] = []
         self.thread_tags: dict[int, set[int]] = {}
+        self.outcomes: dict[int, list[Outcome]] = {pk: [] for pk in self.users}
+        self.waiting: dict[int, list[SectionWaiting]] = {pk: [] for pk in self.users}
         if self.users:
             self._read_progress()
             self._read_follows()
             self._read_notifications()
             self._read_threads()
+            self._read_outcomes()
+            self._read_mentor_sections()
+
+    def _read_outcomes(self) -> None:
+        """Review requests answered (or expired) since each learner's start: one query."""
+        since = reduce(or_, (Q(learner_id=pk, updated_at__gte=self.since[pk]) for pk in self.users))
+        answered = Q(state__in=[ReviewRequest.State.VERIFIED, ReviewRequest.State.NEEDS_WORK]) | Q(
+            state=ReviewRequest.State.EXPIRED
+        )
+        rows = (
+            ReviewRequest.objects.filter(since, answered, updated_at__lt=self.now)
+            .order_by("learner_id", "-updated_at")
+            .values_list(
+                "pk",
+                "learner_id",
+                "state",
+                "topic__title",
+                "decided_by__username",
+                "decided_by__display_name",
+            )
+        )
+        for pk, learner_id, state, title, username, display_name in rows:
+            self.outcomes[learner_id].append(
+                Outcome(
+                    topic_title=title,
+                    state=state,
+                    mentor=display_name or username or "A mentor",
+                    url=absolute(_path("community:review-detail", pk=pk)),
+                )
+            )
+
+    def _read_mentor_sections(self) -> None:
+        """For the mentors of the batch: review requests and unanswered questions waiting in the
+        sections they cover. One query, three when the batch has mentors with sections."""
+        chosen = list(
+            MentorSection.objects.filter(mentor_id__in=self.users)
+            .order_by("section__roadmap__position", "section__position")
+            .values_list("mentor_id", "section_id", "section__roadmap__title", "section__title")
+        )
+        if not chosen:
+            return
+        section_ids = {row[1] for row in chosen}
+        requests = dict(
+            ReviewRequest.objects.waiting()
+            .filter(topic__section_id__in=section_ids)
+            .values("topic__section_id")
+            .annotate(count=Count("pk"))
+            .values_list("topic__section_id", "count")
+        )
+        questions = dict(
+            Thread.objects.published()
+            .filter(topic__section_id__in=section_ids, accepted_comment__isnull=True, is_locked=False)
+            .values("topic__section_id")
+            .annotate(count=Count("pk"))
+            .values_list("topic__section_id", "count")
+        )
+        for mentor_id, section_id, roadmap_title, title in chosen:
+            if requests.get(section_id) or questions.get(section_id):
+                self.waiting[mentor_id].append(
+                    SectionWaiting(
+                        title=f"{roadmap_title}: {title}",
+                        requests=requests.get(section_id, 0),
+                        questions=questions.get(section_id, 0),
+                    )
+                )
 
     def _read_progress(self) -> None:
         rows = (
@@ -436,7 +547,14 @@ class DigestBuilder:
         """The learner's digest, or None when nothing is new."""
         since = self.since[user.pk]
         learner = self.learners[user.pk]
-        digest = Digest(user=user, since=since, now=self.now, roadmaps=learner.roadmaps)
+        digest = Digest(
+            user=user,
+            since=since,
+            now=self.now,
+            roadmaps=learner.roadmaps,
+            outcomes=self.outcomes[user.pk],
+            waiting=self.waiting[user.pk],
+        )
 
         notifications = self.notifications[user.pk]
         for notification in notifications:

@@ -39,7 +39,7 @@ from schemathesis.checks import is_check_class, load_all_checks
 
 from accounts import services as account_services
 from accounts.models import ApiToken
-from community import moderation, services
+from community import mentorship, moderation, services
 from roadmap import services as roadmap_services
 from tests.factories import (
     AdminFactory,
@@ -87,6 +87,8 @@ def seed():
     services.create_comment(thread=thread, author=learner, body="A reply that notifies the fuzzer")
     roadmap_services.set_progress(user=admin, topic=topics[0], status="done")
     roadmap_services.save_note(user=admin, topic=topics[0], body="A note")
+    roadmap_services.set_progress(user=learner, topic=topics[1], status="done")
+    mentorship.request_review(learner=learner, topic=topics[1], explanation="My work", shares_note=True)
     real = {"slug": roadmap.slug, "topic": topics[1].slug, "username": learner.username}
     existing = {"tags": [tag.slug for tag in tags], "topics": [topic.pk for topic in topics]}
     return admin, real, existing

@@ -7,15 +7,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from community import digest
-from community.models import Status
+from community import digest, mentorship
+from community.models import MentorSection, Status
 from roadmap.models import Progress
 from tests.factories import (
     CommentFactory,
     DigestDeliveryFactory,
     FollowFactory,
+    MentorFactory,
     NotificationFactory,
     ProgressFactory,
+    ReviewRequestFactory,
     TagFactory,
     ThreadFactory,
     UserFactory,
@@ -251,7 +253,7 @@ def test_building_a_digest_runs_the_same_queries_however_much_there_is(now, sinc
             built = digest.build_digest(learner, since=since, now=now)
         assert built.replies and built.threads and built.help_threads
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 5
+    assert counts[0] == counts[1] <= 7  # the review outcomes and the mentor's sections: one each
 
 
 def test_subject_when_a_topic_was_only_started(learner, roadmap, now, since):
@@ -308,3 +310,34 @@ def test_a_learner_on_the_last_open_topics_is_not_told_the_roadmap_is_finished(l
         assert "Started: SQL" in body
         assert "Next up" not in body
         assert "finished every topic" not in body
+
+
+def test_a_learners_digest_carries_what_mentors_answered(learner, roadmap, now, since):
+    _, topics = roadmap
+    mentor = MentorFactory(display_name="Mira")
+    for topic, verdict in [(topics[0], "verified"), (topics[1], "needs_work")]:
+        ProgressFactory(user=learner, topic=topic, status="done")
+        review = mentorship.request_review(learner=learner, topic=topic, explanation="Mine")
+        mentorship.claim(mentor=mentor, review=review)
+        mentorship.decide(mentor=mentor, review=review, verdict=verdict, feedback="Noted")
+    built = digest.build_digest(learner, since=since, now=now)
+    assert built.subject.startswith("1 topic verified by a mentor")
+    text, html = built.render()
+    assert "Mira verified your work on HTTP" in text and "Mira asked for more work on SQL" in text
+    assert "Mira verified your work on HTTP" in html
+
+
+def test_a_mentors_digest_carries_what_waits_in_their_sections(roadmap, now, since):
+    _, topics = roadmap
+    mentor = MentorFactory(digest_frequency="daily")
+    MentorSection.objects.create(mentor=mentor, section=topics[0].section)
+    ReviewRequestFactory.create_batch(2, topic=topics[1])
+    ThreadFactory(topic=topics[2])
+    built = digest.build_digest(mentor, since=since, now=now)
+    assert built.subject == "2 review requests waiting in your sections"
+    text, _ = built.render()
+    assert (
+        f"{topics[0].section.roadmap.title}: {topics[0].section.title}: 2 review requests, 1 unanswered question"
+        in text
+    )
+    assert "https://stepwise.example/mentor/" in text

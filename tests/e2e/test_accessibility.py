@@ -6,12 +6,14 @@ the home page and of threads (`screenshots`, listed in the README)."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from community import services
+from community import mentorship, services
+from community.models import MentorSection
 from tests.e2e.conftest import ACTION_TIMEOUT_MS, SCREENS, save_screenshot, session_cookie
 from tests.factories import (
     CommentFactory,
     MentorFactory,
     NotificationFactory,
+    ProgressFactory,
     TagFactory,
     ThreadFactory,
     UserFactory,
@@ -49,7 +51,19 @@ def site(db):
     services.accept_answer(thread=thread, comment=answer, user=mentor)
     CommentFactory(thread=thread, author=mentor, parent=answer, body="And they cost writes.")
     NotificationFactory(recipient=learner, actor=mentor, thread=thread)
+    for topic in topics[1:3]:
+        ProgressFactory(user=learner, topic=topic, status="done")
+    review = mentorship.request_review(
+        learner=learner,
+        topic=topics[1],
+        links=["https://github.com/a-learner/" + "a-repository-with-a-very-long-name-" * 3],
+        explanation=LONG_POST,
+    )
+    mentorship.claim(mentor=mentor, review=review)
+    MentorSection.objects.create(mentor=mentor, section=topics[1].section)
     return {
+        "review": review,
+        "request_topic": topics[2],
         "roadmap": roadmap,
         "topic": topics[1],
         "learner": learner,
@@ -78,6 +92,7 @@ def public_pages(site) -> list[str]:
         "/accounts/login/",
         "/accounts/signup/",
         "/api/docs/",
+        "/mentors/",
         "/no-such-page/",
     ]
 
@@ -92,6 +107,8 @@ def member_pages(site) -> list[str]:
         "/settings/tokens/",
         "/accounts/email/",
         "/accounts/password/change/",
+        f"/reviews/new/backend/{site['request_topic'].slug}/",
+        site["review"].get_absolute_url(),
     ]
 
 
@@ -103,6 +120,8 @@ def mentor_pages(site) -> list[str]:
         "/mod/log/",
         "/mod/tags/",
         f"/mod/users/{site['learner'].username}/",
+        "/mentor/",
+        site["review"].get_absolute_url(),
     ]
 
 

@@ -64,6 +64,15 @@ def _progress(world: World) -> Progress:
     return Progress.objects.create(user=world.member, topic=world.topic, status=Progress.Status.LEARNING)
 
 
+def _done(world: World) -> Progress:
+    return Progress.objects.create(user=world.member, topic=world.topic, status=Progress.Status.DONE)
+
+
+def _verified_mark(world: World) -> str:
+    """The start of the map's "Verified" mark on the world's topic (hidden unless verified)."""
+    return f'data-verified="{world.topic.slug}" title="A mentor verified this topic" '
+
+
 def _roadmap_without_topics(world: World) -> Roadmap:
     """The admin cannot delete a roadmap with topics (their sections protect them); one
     without is still listed."""
@@ -232,6 +241,34 @@ EDITS = [
         },
         expect=lambda world: [
             Shows(("topic page", "topic panel", "API topic"), gone=("Marmot",), shown=("Pika",))
+        ],
+    ),
+    Edit(
+        "roadmap.Progress verified_by",
+        target=_done,
+        form=lambda world: {
+            "verified_by": str(world.author.pk),
+            "verified_at_0": "2026-12-01",
+            "verified_at_1": "12:00:00",
+        },
+        fields=lambda world: {
+            "verified_by": world.author,
+            "verified_at": datetime(2026, 12, 1, 12, tzinfo=UTC),
+        },
+        expect=lambda world: [
+            Shows(
+                ("map",),
+                gone=(_verified_mark(world) + "hidden>",),
+                shown=(_verified_mark(world) + ">",),
+                viewers=(MEMBER,),
+            ),
+            Shows(("member profile",), gone=("1 done, 0 verified",), shown=("1 done, 1 verified",)),
+            Shows(
+                ("API topic",),
+                gone=('"is_verified":false',),
+                shown=('"is_verified":true',),
+                viewers=(MEMBER,),
+            ),
         ],
     ),
     Edit(

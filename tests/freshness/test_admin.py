@@ -40,6 +40,10 @@ NOT_SHOWN = {
     "community.ModerationAction": "read-only: the audit log, shown to mentors only (/mod/log/)",
     "community.DigestDelivery": "read-only: the record of digest emails",
     "community.Flag": "shown to mentors only (/mod/); its actions hide and restore posts, cases of ACTIONS",
+    "community.ReviewRequest": "shown on pages rendered for each request and never cached (the mentors' "
+    "desk, the request's own page, /mentors/, the learner's topic panel); a verification shows on cached "
+    "pages through its Progress row, a case of EDITS",
+    "community.MentorSection": "shown on /mentors/, the desk and profiles, all rendered for each request",
 }
 # Writes the admin offers on shown models that no case can make, and why.
 NO_CASE = {

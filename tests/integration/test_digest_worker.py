@@ -10,9 +10,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from community import digest
+from community import digest, mentorship
 from community.models import DigestDelivery
-from tests.factories import NotificationFactory, ProgressFactory, ThreadFactory, UserFactory, build_roadmap
+from tests.factories import (
+    MentorFactory,
+    NotificationFactory,
+    ProgressFactory,
+    ThreadFactory,
+    UserFactory,
+    build_roadmap,
+)
 from tests.integration.conftest import WORKER_CLAIM_TIMEOUT, WORKER_VISIBILITY_TIMEOUT, wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.postgres]
@@ -29,11 +36,17 @@ def zone_before_23h() -> str:
     return min(ZONES, key=lambda name: timezone.now().astimezone(ZoneInfo(name)).hour)
 
 
+# Learners whose review request a mentor verified today: their digest carries the outcome.
+VERIFIED_OUTCOME = "Mira verified your work on"
+
+
 def learners(count: int) -> dict[int, str]:
     """`count` due learners (daily digest, hour 0, various timezones), each with news: a topic
-    finished today, and every other one a reply. Returns {user id: expected subject}."""
+    finished today, and every other one a reply, every fourth one a mentor's verification of
+    that topic. Returns {user id: expected subject}."""
     _, topics = build_roadmap(topics=4, sections=1, with_resources=False)
     someone = UserFactory(digest_frequency="off")
+    mentor = MentorFactory(digest_frequency="off", display_name="Mira")
     thread = ThreadFactory(author=someone)
     expected = {}
     for index in range(count):
@@ -44,6 +57,11 @@ def learners(count: int) -> dict[int, str]:
                 recipient=user, actor=someone, thread=thread, created_at=timezone.now() - timedelta(hours=1)
             )
             subject = f"1 reply and your next topic: {topics[1].title}"
+        elif index % 4 == 0:
+            review = mentorship.request_review(learner=user, topic=topics[0], explanation="My work")
+            mentorship.claim(mentor=mentor, review=review)
+            mentorship.decide(mentor=mentor, review=review, verdict="verified", feedback="Well done")
+            subject = f"1 topic verified by a mentor and your next topic: {topics[1].title}"
         else:
             subject = f"1 topic finished and your next topic: {topics[1].title}"
         expected[user.pk] = subject
@@ -96,6 +114,9 @@ def assert_well_formed(message, user_id, subject):
     text = parsed.get_body(("plain",)).get_content()
     assert "https://stepwise.example/settings/" in html and "https://stepwise.example/settings/" in text
     assert subject.split(": ")[-1] in text
+    has_outcome = subject.startswith("1 topic verified")
+    assert (f"{VERIFIED_OUTCOME} " in text) == has_outcome
+    assert (f"{VERIFIED_OUTCOME} " in html) == has_outcome
 
 
 def test_a_real_worker_sends_each_due_learner_exactly_one_well_formed_digest(

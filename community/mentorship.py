@@ -1,0 +1,445 @@
+"""Mentorship: a learner asks a mentor to review their work on a topic they marked done; a
+mentor claims the request, answers "verified" or "needs work" with feedback; the learner
+replies and resubmits. Verifying records who and when on the learner's Progress row.
+
+Every act is written to the moderation audit log (ModerationAction) and the person it concerns
+is told through the outbox. Functions raise PermissionDenied or ValidationError (Conflict for
+a request whose state forbids the act) and know nothing about HTTP, so pages and the API share
+them. Rules come from community.permissions.
+"""
+
+import zoneinfo
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from accounts import selectors as account_selectors
+from community import outbox, permissions
+from community.models import ModerationAction, OutboxEvent, ReviewMessage, ReviewRequest
+from config.caching import touch
+from config.errors import Conflict
+from roadmap.models import Progress, Topic
+
+State = ReviewRequest.State
+Action = ModerationAction.Action
+Kind = ReviewMessage.Kind
+
+
+def claim_length() -> timedelta:
+    return timedelta(hours=settings.MENTOR_CLAIM_HOURS)
+
+
+# --- Input ------------------------------------------------------------------------------
+
+_https = URLValidator(schemes=["https"])
+
+
+def clean_links(links) -> list[str]:
+    """The links as given, blanks dropped and repeats once: each https, at most 2,000
+    characters, at most five."""
+    links = list(dict.fromkeys(link.strip() for link in links if link and link.strip()))
+    if len(links) > ReviewRequest.LINKS_MAX:
+        raise ValidationError(
+            {"links": f"Give at most {ReviewRequest.LINKS_MAX} links; you gave {len(links)}."}
+        )
+    for link in links:
+        if len(link) > ReviewRequest.LINK_MAX_LENGTH:
+            raise ValidationError(
+                {
+                    "links": f"Keep each link under {ReviewRequest.LINK_MAX_LENGTH:,} characters "
+                    f"(one has {len(link):,})."
+                }
+            )
+        try:
+            _https(link)
+        except ValidationError:
+            shown = link if len(link) <= 80 else link[:79] + "…"
+            raise ValidationError(
+                {"links": f"“{shown}” is not an https link: links start with https://."}
+            ) from None
+    return links
+
+
+def _clean_text(text: str, *, field: str, required: str, limit: int) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise ValidationError({field: required})
+    if len(text) > limit:
+        raise ValidationError({field: f"Keep it under {limit:,} characters (it has {len(text):,})."})
+    return text
+
+
+def _until(moment: datetime, user) -> str:
+    """A time as `user` reads it: "12 Dec 2026, 08:47 (Europe/Berlin time)"."""
+    try:
+        zone = zoneinfo.ZoneInfo(user.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, AttributeError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return f"{date_format(moment.astimezone(zone), 'j M Y, H:i')} ({zone.key} time)"
+
+
+def _refuse_inactive(review: ReviewRequest) -> None:
+    if review.state == State.WITHDRAWN:
+        raise Conflict("This request was withdrawn by the learner.")
+    if review.state == State.EXPIRED:
+        raise Conflict("This request expired: no mentor claimed it within a week.")
+    if review.state == State.CLOSED:
+        raise Conflict("This request was closed: the learner set the topic back from done.")
+    if review.state == State.VERIFIED:
+        raise Conflict("This request is already verified.")
+
+
+def _locked(review: ReviewRequest) -> ReviewRequest:
+    return ReviewRequest.objects.select_for_update().select_related("learner", "topic").get(pk=review.pk)
+
+
+# --- The log and the people told ---------------------------------------------------------
+
+
+def _log(*, actor, action: str, review: ReviewRequest, reason: str) -> ModerationAction:
+    return ModerationAction.objects.create(
+        moderator=actor,
+        action=action,
+        review=review,
+        target_user=review.learner,
+        reason=reason[: ModerationAction._meta.get_field("reason").max_length],
+        details={"topic": review.topic.title},
+    )
+
+
+def _tell(*, recipient_id, actor, review: ReviewRequest, event_key: str, message: str) -> None:
+    if recipient_id is None or (actor is not None and recipient_id == actor.pk):
+        return
+    outbox.record(
+        OutboxEvent.Kind.REVIEW_NOTICE,
+        recipient_id=recipient_id,
+        actor_id=actor.pk if actor else None,
+        review_id=review.pk,
+        event_key=event_key,
+        message=message,
+    )
+
+
+def _message(review, *, author, kind, body="") -> ReviewMessage:
+    return ReviewMessage.objects.create(request=review, author=author, kind=kind, body=body)
+
+
+# --- The learner --------------------------------------------------------------------------
+
+
+def request_review(
+    *, learner, topic: Topic, links=(), explanation: str = "", shares_note: bool = False
+) -> ReviewRequest:
+    """Ask for a review of a done topic, with links to the work and/or an explanation."""
+    account_selectors.refresh_standing(learner)
+    if not permissions.can_request_review(learner):
+        raise PermissionDenied(permissions.posting_block(learner) or "You cannot ask for a review.")
+    links = clean_links(links)
+    explanation = _clean_text(
+        explanation, field="explanation", required="", limit=ReviewRequest.EXPLANATION_MAX
+    )
+    if not links and not explanation:
+        raise ValidationError({"explanation": "Give a link to your work or explain it in words (or both)."})
+    with transaction.atomic():
+        progress = Progress.objects.select_for_update().filter(user=learner, topic=topic).first()
+        if progress is None or progress.status != Progress.Status.DONE:
+            raise Conflict("Mark the topic done first: a review looks at work on a topic you finished.")
+        if progress.is_verified:
+            raise Conflict("A mentor already verified this topic.")
+        try:
+            with transaction.atomic():
+                review = ReviewRequest.objects.create(
+                    learner=learner,
+                    topic=topic,
+                    links=links,
+                    explanation=explanation,
+                    shares_note=shares_note,
+                )
+        except IntegrityError:
+            raise Conflict("You already have a review request open on this topic.") from None
+        _message(review, author=learner, kind=Kind.SUBMITTED)
+    return review
+
+
+@transaction.atomic
+def withdraw(*, learner, review: ReviewRequest) -> ReviewRequest:
+    review = _locked(review)
+    if not permissions.can_withdraw_review(learner, review):
+        raise PermissionDenied("Only the learner who asked can withdraw a review request.")
+    _refuse_inactive(review)
+    holder_id = review.claimed_by_id if review.claim_holds() else None
+    review.state = State.WITHDRAWN
+    review.claim_expires_at = None
+    review.save()
+    action = _log(
+        actor=learner, action=Action.REVIEW_WITHDRAW, review=review, reason="Withdrawn by the learner."
+    )
+    _tell(
+        recipient_id=holder_id,
+        actor=learner,
+        review=review,
+        event_key=f"review-action:{action.pk}",
+        message=f"{learner.public_name} withdrew the review request on “{review.topic.title}”.",
+    )
+    return review
+
+
+@transaction.atomic
+def reply(*, author, review: ReviewRequest, body: str, resubmit: bool = False) -> ReviewMessage:
+    """The learner answers the mentor's feedback; with `resubmit` a request that needs work
+    goes back to its mentor (claimed for them afresh) or, without one, to the queue."""
+    account_selectors.refresh_standing(author)
+    review = _locked(review)
+    if not permissions.can_reply_review(author, review):
+        raise PermissionDenied("Only the learner who asked can reply here.")
+    body = _clean_text(body, field="body", required="Write your reply.", limit=ReviewMessage.BODY_MAX)
+    _refuse_inactive(review)
+    now = timezone.now()
+    if resubmit:
+        if review.state != State.NEEDS_WORK:
+            raise Conflict("Only a request a mentor sent back for more work can be resubmitted.")
+        mentor = review.claimed_by
+        if mentor is not None and permissions.is_moderator(mentor):
+            review.state = State.CLAIMED
+            review.claim_expires_at = now + claim_length()
+        else:
+            review.state = State.OPEN
+            review.claimed_by = None
+            review.queued_at = now
+        review.submitted_at = now
+        review.save()
+    else:
+        review.save(update_fields=["updated_at"])
+    message = _message(review, author=author, kind=Kind.RESUBMITTED if resubmit else Kind.REPLY, body=body)
+    verb = "resubmitted" if resubmit else "replied on"
+    _tell(
+        recipient_id=review.claimed_by_id,
+        actor=author,
+        review=review,
+        event_key=f"review-message:{message.pk}",
+        message=f"{author.public_name} {verb} the review request on “{review.topic.title}”.",
+    )
+    return message
+
+
+def close_undone(*, user, topic_ids: list[int]) -> int:
+    """The learner set these topics back from done (roadmap.hooks.progress_undone): their
+    active requests close."""
+    rows = ReviewRequest.objects.active().filter(learner=user, topic_id__in=topic_ids)
+    ids = list(rows.values_list("pk", flat=True))
+    if ids:
+        ReviewRequest.objects.filter(pk__in=ids).update(
+            state=State.CLOSED, claim_expires_at=None, updated_at=timezone.now()
+        )
+        touch(ReviewRequest, *ids)
+    return len(ids)
+
+
+# --- The mentor ---------------------------------------------------------------------------
+
+
+def _require_reviewer(mentor, review: ReviewRequest) -> None:
+    account_selectors.refresh_standing(mentor, permissions=True)
+    if not permissions.can_review(mentor, review):
+        if review.learner_id == getattr(mentor, "pk", None):
+            raise PermissionDenied("You cannot review your own request.")
+        raise PermissionDenied("Only mentors can review requests.")
+
+
+def _refuse_held_by_another(review: ReviewRequest, mentor, now) -> None:
+    if review.claim_holds(now) and review.claimed_by_id != mentor.pk:
+        holder = review.claimed_by.public_name if review.claimed_by else "Another mentor"
+        raise Conflict(f"{holder} holds this request until {_until(review.claim_expires_at, mentor)}.")
+
+
+@transaction.atomic
+def claim(*, mentor, review: ReviewRequest) -> ReviewRequest:
+    """Take a request off the queue for CLAIM_HOURS; of two mentors claiming at once, the row
+    lock lets one through and shows the other who holds it."""
+    _require_reviewer(mentor, review)
+    review = _locked(review)
+    _refuse_inactive(review)
+    now = timezone.now()
+    if review.state == State.NEEDS_WORK:
+        raise Conflict("This request waits for the learner's answer to the feedback.")
+    _refuse_held_by_another(review, mentor, now)
+    if review.claim_holds(now):
+        raise Conflict(
+            f"You hold this request already, until {_until(review.claim_expires_at, mentor)}; extend it to keep it longer."
+        )
+    review.state = State.CLAIMED
+    review.claimed_by = mentor
+    review.claim_expires_at = now + claim_length()
+    review.first_response_at = review.first_response_at or now
+    review.save()
+    action = _log(actor=mentor, action=Action.REVIEW_CLAIM, review=review, reason="Claimed for review.")
+    _tell(
+        recipient_id=review.learner_id,
+        actor=mentor,
+        review=review,
+        event_key=f"review-action:{action.pk}",
+        message=f"{mentor.public_name} is reviewing your work on “{review.topic.title}”.",
+    )
+    return review
+
+
+def _require_holder(mentor, review: ReviewRequest, now) -> None:
+    _refuse_inactive(review)
+    _refuse_held_by_another(review, mentor, now)
+    if review.state != State.CLAIMED or review.claimed_by_id != mentor.pk:
+        raise Conflict("Claim this request first.")
+    if not review.claim_holds(now):
+        raise Conflict(
+            f"Your claim ran out at {_until(review.claim_expires_at, mentor)}; claim the request again."
+        )
+
+
+@transaction.atomic
+def extend(*, mentor, review: ReviewRequest) -> ReviewRequest:
+    """Hold the claim CLAIM_HOURS longer (at most twice that from now)."""
+    _require_reviewer(mentor, review)
+    review = _locked(review)
+    now = timezone.now()
+    _require_holder(mentor, review, now)
+    review.claim_expires_at = min(review.claim_expires_at + claim_length(), now + 2 * claim_length())
+    review.save()
+    _log(
+        actor=mentor,
+        action=Action.REVIEW_EXTEND,
+        review=review,
+        reason=f"Claim extended until {_until(review.claim_expires_at, mentor)}.",
+    )
+    return review
+
+
+@transaction.atomic
+def release(*, mentor, review: ReviewRequest) -> ReviewRequest:
+    _require_reviewer(mentor, review)
+    review = _locked(review)
+    _require_holder(mentor, review, timezone.now())
+    review.state = State.OPEN
+    review.claimed_by = None
+    review.claim_expires_at = None
+    review.queued_at = timezone.now()
+    review.save()
+    _log(actor=mentor, action=Action.REVIEW_RELEASE, review=review, reason="Released back to the queue.")
+    return review
+
+
+VERDICTS = {"verified": State.VERIFIED, "needs_work": State.NEEDS_WORK}
+
+
+@transaction.atomic
+def decide(*, mentor, review: ReviewRequest, verdict: str, feedback: str) -> ReviewRequest:
+    """Answer a claimed request: "verified" ticks the learner's topic, "needs work" sends it
+    back to them; either way with Markdown feedback."""
+    if verdict not in VERDICTS:
+        raise ValidationError({"verdict": "Choose “verified” or “needs work”."})
+    _require_reviewer(mentor, review)
+    feedback = _clean_text(
+        feedback,
+        field="feedback",
+        required="Write your feedback: the learner reads it with your decision.",
+        limit=ReviewMessage.BODY_MAX,
+    )
+    review = _locked(review)
+    now = timezone.now()
+    _require_holder(mentor, review, now)
+    if verdict == "verified":
+        progress = (
+            Progress.objects.select_for_update().filter(user=review.learner, topic=review.topic).first()
+        )
+        if progress is None or progress.status != Progress.Status.DONE:
+            raise Conflict("The learner no longer marks this topic done.")
+        progress.verified_by = mentor
+        progress.verified_at = now
+        progress.save(update_fields=["verified_by", "verified_at"])
+    review.state = VERDICTS[verdict]
+    review.decided_by = mentor
+    review.decided_at = now
+    review.claim_expires_at = None
+    review.save()
+    _message(
+        review, author=mentor, kind=Kind.VERIFIED if verdict == "verified" else Kind.NEEDS_WORK, body=feedback
+    )
+    action = _log(
+        actor=mentor,
+        action=Action.REVIEW_VERIFY if verdict == "verified" else Action.REVIEW_NEEDS_WORK,
+        review=review,
+        reason=feedback,
+    )
+    outcome = "verified your work" if verdict == "verified" else "asked for more work"
+    _tell(
+        recipient_id=review.learner_id,
+        actor=mentor,
+        review=review,
+        event_key=f"review-action:{action.pk}",
+        message=f"{mentor.public_name} {outcome} on “{review.topic.title}”.",
+    )
+    return review
+
+
+# --- The clock ----------------------------------------------------------------------------
+
+
+def expire(*, now: datetime | None = None) -> tuple[int, int]:
+    """Run by beat: claims past their time go back to the queue (logged, with no moderator);
+    requests waiting unclaimed for REVIEW_UNCLAIMED_DAYS expire, and their learner is told.
+    Safe to run twice: each row is changed under its lock, once. Returns (released, expired)."""
+    now = now or timezone.now()
+    released = expired = 0
+    ran_out = ReviewRequest.objects.filter(state=State.CLAIMED, claim_expires_at__lte=now)
+    for pk in ran_out.values_list("pk", flat=True):
+        with transaction.atomic():
+            review = ReviewRequest.objects.select_for_update().select_related("learner", "topic").get(pk=pk)
+            if review.state != State.CLAIMED or review.claim_holds(now):
+                continue
+            review.state = State.OPEN
+            review.claimed_by = None
+            review.claim_expires_at = None
+            review.queued_at = now
+            review.save()
+            _log(actor=None, action=Action.REVIEW_RELEASE, review=review, reason="The claim ran out.")
+            released += 1
+    cutoff = now - timedelta(days=settings.REVIEW_UNCLAIMED_DAYS)
+    stale = ReviewRequest.objects.filter(state=State.OPEN, queued_at__lte=cutoff)
+    for pk in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            review = ReviewRequest.objects.select_for_update().select_related("learner", "topic").get(pk=pk)
+            if review.state != State.OPEN or review.queued_at > cutoff:
+                continue
+            review.state = State.EXPIRED
+            review.save()
+            _tell(
+                recipient_id=review.learner_id,
+                actor=None,
+                review=review,
+                event_key=f"review-expired:{review.pk}",
+                message=f"No mentor claimed your review request on “{review.topic.title}” within a week. "
+                "You can ask again.",
+            )
+            expired += 1
+    return released, expired
+
+
+# --- Mentor sections ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_mentor_sections(*, mentor, section_ids) -> None:
+    """The sections a mentor covers, replacing their earlier choice."""
+    from community.models import MentorSection
+
+    if not permissions.is_moderator(mentor):
+        raise PermissionDenied("Only mentors choose sections to cover.")
+    wanted = set(section_ids)
+    MentorSection.objects.filter(mentor=mentor).exclude(section_id__in=wanted).delete()
+    have = set(MentorSection.objects.filter(mentor=mentor).values_list("section_id", flat=True))
+    MentorSection.objects.bulk_create(
+        [MentorSection(mentor=mentor, section_id=pk) for pk in wanted - have], ignore_conflicts=True
+    )

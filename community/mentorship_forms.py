@@ -1,0 +1,97 @@
+"""The forms of mentorship: asking for a review, replying, a mentor's decision, the desk's
+filters and the sections a mentor covers. Rules on links live in community.mentorship."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from community import mentorship
+from community.models import ReviewMessage, ReviewRequest
+from roadmap.models import Roadmap, Section
+
+
+class ReviewRequestForm(forms.Form):
+    links = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocapitalize": "off"}),
+        help_text="One https link per line: a repository, a gist, a deployed app. At most 5.",
+        label="Links to your work",
+    )
+    explanation = forms.CharField(
+        required=False,
+        max_length=ReviewRequest.EXPLANATION_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown. What you built or learned, and what you would like the mentor to look at.",
+        label="Explain your work",
+        error_messages={"max_length": "Keep it under %(limit_value)d characters (it has %(show_value)d)."},
+    )
+    shares_note = forms.BooleanField(
+        required=False, label="Share my private note on this topic with the mentor who reviews it"
+    )
+
+    def clean_links(self) -> list[str]:
+        try:
+            return mentorship.clean_links(self.cleaned_data["links"].splitlines())
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["links"]) from None
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("links") and not data.get("explanation", "").strip():
+            raise ValidationError("Give a link to your work or explain it in words (or both).")
+        return data
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        max_length=ReviewMessage.BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Your reply",
+        help_text="Markdown. Say what you changed; resubmit when it is ready for another look.",
+        error_messages={
+            "required": "Write your reply.",
+            "max_length": "Keep it under %(limit_value)d characters (it has %(show_value)d).",
+        },
+    )
+
+
+class DecisionForm(forms.Form):
+    verdict = forms.ChoiceField(
+        choices=[("verified", "Verified: they have this"), ("needs_work", "Needs work")],
+        widget=forms.RadioSelect,
+        label="Your answer",
+        error_messages={"required": "Choose “verified” or “needs work”."},
+    )
+    feedback = forms.CharField(
+        max_length=ReviewMessage.BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="Feedback",
+        help_text="Markdown. The learner reads it with your answer.",
+        error_messages={
+            "required": "Write your feedback: the learner reads it with your decision.",
+            "max_length": "Keep it under %(limit_value)d characters (it has %(show_value)d).",
+        },
+    )
+
+
+class DeskFilter(forms.Form):
+    roadmap = forms.ModelChoiceField(
+        queryset=Roadmap.objects.filter(is_published=True), required=False, empty_label="All roadmaps"
+    )
+    section = forms.ModelChoiceField(
+        queryset=Section.objects.filter(roadmap__is_published=True).select_related("roadmap"),
+        required=False,
+        empty_label="All sections",
+    )
+
+
+class MentorSectionsForm(forms.Form):
+    sections = forms.ModelMultipleChoiceField(
+        queryset=Section.objects.filter(roadmap__is_published=True)
+        .select_related("roadmap")
+        .order_by("roadmap__position", "roadmap_id", "position"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Sections you cover",
+        help_text="Their requests come first on your desk, and your digest tells you what waits there.",
+    )
