@@ -2,7 +2,8 @@ import uuid
 
 from django import forms
 
-from community.models import Comment, Flag, ModerationAction, Tag, Thread
+from community import notification_kinds
+from community.models import Comment, EmailPreference, Flag, ModerationAction, Tag, Thread
 from community.moderation import SUSPENSION_MAX_DAYS
 from roadmap.models import Topic
 
@@ -208,3 +209,20 @@ class ModerationLogFilter(forms.Form):
     action = forms.ChoiceField(choices=[("", "Any action"), *ModerationAction.Action.choices], required=False)
     moderator = forms.CharField(required=False, max_length=30)
     target = forms.CharField(required=False, max_length=30, label="About user")
+
+
+class EmailPreferencesForm(forms.Form):
+    """One choice per kind of notification (community.notification_kinds), named by its verb:
+    at once by email, in the digest only, or off. Built from the registry, so a kind registered
+    later has its line here with no change to this form."""
+
+    def __init__(self, *args, current: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in notification_kinds.kinds():
+            self.fields[kind.verb] = forms.ChoiceField(
+                label=kind.label,
+                choices=EmailPreference.Mode.choices,
+                initial=current[kind.verb],
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": "Choose at once, digest only or off."},
+            )

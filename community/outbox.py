@@ -28,6 +28,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
+from community import notification_emails
 from community.models import Comment, Follow, Notification, OutboxEvent, Thread
 from config.caching import touch
 from config.observability import request_id_var
@@ -364,9 +365,12 @@ HANDLERS: dict[str, Callable[[OutboxEvent, Lookups], list[Notification]]] = {
 
 
 def deliver(events: list[OutboxEvent]) -> None:
-    """Write the notifications of these events: their reads, then one insert."""
+    """Write the notifications of these events: their reads, then one insert. Those whose
+    recipient wants that kind by email at once are marked due for an email (one more query)."""
     lookups = Lookups(events)
     rows = [row for event in events for row in HANDLERS[event.kind](event, lookups)]
+    if rows and notification_emails.schedule(rows):
+        transaction.on_commit(notification_emails.request_send, robust=True)
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:  # bulk_create sends no signal
         touch(*rows)

@@ -6,6 +6,7 @@ import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
 from django.core.paginator import Page, Paginator
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from accounts.roles import is_mentor_annotation
 from accounts.selectors import active_users_by_username, remember_verified_email
-from community import caches, permissions
+from community import caches, notification_kinds, permissions
 from community.models import (
     Bookmark,
     Comment,
@@ -379,10 +380,28 @@ def notification_target(notification, *, viewer) -> str | None:
     return posts[-1].get_absolute_url()
 
 
-def open_notification(*, user, pk: int) -> str | None:
+def open_notification(*, user, pk: int, reply: bool = False) -> str | None:
     """The URL of a notification's post for its recipient (None if the post is gone); Http404
-    for a notification that is not theirs."""
-    return notification_target(user_notification(user=user, pk=pk), viewer=user)
+    for a notification that is not theirs. With `reply`, the thread at that post with the
+    reply box open and answering it (the "Reply" link of a notification email)."""
+    notification = user_notification(user=user, pk=pk)
+    target = notification_target(notification, viewer=user)
+    if target is None or not reply or notification.thread is None:
+        return target
+    query = {}
+    if notification.comment is not None:
+        page = comment_page_number(comment=notification.comment)
+        if page > 1:
+            query["page"] = page
+        query["reply"] = notification.comment.pk
+    url = notification.thread.get_absolute_url()
+    return f"{url}?{urlencode(query)}#reply-form" if query else f"{url}#reply-form"
+
+
+def email_modes(*, user) -> dict[str, str]:
+    """How the member wants each kind of notification: kind -> at once / digest only / off."""
+    stored = notification_kinds.preferences_of([user.pk]).get(user.pk, {})
+    return notification_kinds.modes_for(stored)
 
 
 def unread_count(*, user) -> int:

@@ -18,11 +18,12 @@ from django.utils import timezone
 
 from accounts import selectors as account_selectors
 from accounts.models import User
-from community import caches, outbox, permissions
+from community import caches, notification_kinds, outbox, permissions
 from community.markdown import render_post
 from community.models import (
     Bookmark,
     Comment,
+    EmailPreference,
     Follow,
     ModerationAction,
     Notification,
@@ -523,10 +524,35 @@ def mark_notifications_read(*, user, ids=None) -> int:
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
-    marked = unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now(), email_due_at=None)  # read: no email is due for it
     if marked:  # many rows of one recipient: the rules read only that
         touch(Notification(recipient_id=user.pk), fields={"read_at"})
     return marked
+
+
+def set_email_preferences(*, user, modes: dict[str, str]) -> None:
+    """Store how a member wants each kind of notification (community.notification_kinds): a
+    row for a mode that differs from the kind's default, none for one that matches it."""
+    now = timezone.now()
+    with transaction.atomic():
+        for verb, mode in modes.items():
+            kind = notification_kinds.get(verb)
+            if kind is None or mode not in EmailPreference.Mode.values:
+                raise ValidationError(f"No setting {verb!r} = {mode!r}.")
+            if mode == kind.default:
+                EmailPreference.objects.filter(user=user, kind=verb).delete()
+            else:
+                EmailPreference.objects.update_or_create(
+                    user=user, kind=verb, defaults={"mode": mode, "updated_at": now}
+                )
+
+
+def turn_off_notification_emails(*, user, kind: str) -> None:
+    """A notification email's unsubscribe link: that kind is not emailed any more."""
+    set_email_preferences(user=user, modes={kind: EmailPreference.Mode.OFF})
+    logging.getLogger("community.notification_emails").info(
+        "%s emails turned off by unsubscribe link for user %s", kind, user.pk
+    )
 
 
 # --- Digests ---------------------------------------------------------------------------

@@ -15,10 +15,20 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.adapters import FIRST_SIGN_IN
 from accounts.models import User
-from community import caches, digest, moderation, permissions, rendering, selectors, services
+from community import (
+    caches,
+    digest,
+    moderation,
+    notification_unsubscribe,
+    permissions,
+    rendering,
+    selectors,
+    services,
+)
 from community import search as search_selectors
 from community.forms import (
     CommentForm,
+    EmailPreferencesForm,
     FlagForm,
     ModerationForm,
     ModerationLogFilter,
@@ -33,7 +43,7 @@ from community.forms import (
     TagForm,
     ThreadForm,
 )
-from community.models import Comment, Status, Tag, Thread
+from community.models import Comment, EmailPreference, Status, Tag, Thread
 from config import page_cache
 from config.api import write_wait
 from config.input_guard import database_id
@@ -571,8 +581,9 @@ def notification_list(request):
 @login_required
 @require_safe
 def notification_open(request, pk):
-    """A notification's link: marks it read, then goes to its post (or says the post is gone)."""
-    target = selectors.open_notification(user=request.user, pk=pk)
+    """A notification's link (on the site and in its email): marks it read, then goes to its
+    post (or says the post is gone); with ?reply=1, to the reply box answering it."""
+    target = selectors.open_notification(user=request.user, pk=pk, reply=request.GET.get("reply") == "1")
     services.mark_notifications_read(user=request.user, ids=[pk])
     if target is None:
         messages.info(request, "That post is gone: a mentor hid it, or its author deleted it.")
@@ -882,3 +893,41 @@ def digest_unsubscribe(request, token):
     context["is_off"] = user.digest_frequency == digest.Frequency.OFF
     context["frequency"] = user.get_digest_frequency_display().lower()
     return render(request, "community/unsubscribe.html", context)
+
+
+# --- Notification emails ------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def notification_settings(request):
+    """For each kind of notification: by email at once, in the digest only, or off."""
+    form = EmailPreferencesForm(request.POST or None, current=selectors.email_modes(user=request.user))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            services.set_email_preferences(user=request.user, modes=form.cleaned_data)
+            messages.success(request, "Your notification settings are saved.")
+            return redirect("community:notification-settings")
+        status = 400
+    return render(request, "community/notification_settings.html", {"form": form}, status=status)
+
+
+@csrf_exempt  # RFC 8058: the one-click POST comes from a mail client, with no cookie or token
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def notification_email_unsubscribe(request, token):
+    """GET shows a confirmation and changes nothing; POST, from the page's form or a mail
+    client's one-click request, turns off emails of the link's kind, and only that kind."""
+    found = notification_unsubscribe.read_token(token)
+    if found is None:
+        return render(request, "community/notification_unsubscribe.html", {"is_invalid": True}, status=400)
+    user, kind = found
+    context = {"email": digest.masked_email(user.email), "kind": kind}
+    if request.method == "POST":
+        services.turn_off_notification_emails(user=user, kind=kind.verb)
+        context["is_done"] = True
+    else:
+        context["is_off"] = selectors.email_modes(user=user)[kind.verb] == EmailPreference.Mode.OFF
+    return render(request, "community/notification_unsubscribe.html", context)

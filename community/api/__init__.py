@@ -32,6 +32,7 @@ urlpatterns = [
     path("me/notifications/<int:pk>/read/", mine.NotificationRead.as_view(), name="notification-read"),
     path("me/bookmarks/", mine.BookmarkList.as_view(), name="bookmark-list"),
     path("me/follows/", mine.FollowList.as_view(), name="follow-list"),
+    path("me/email-settings/", mine.EmailSettings.as_view(), name="email-settings"),
     path("mod/flags/", moderation.OpenFlagList.as_view(), name="mod-flag-list"),
     path("mod/flagged/", moderation.FlaggedPostList.as_view(), name="mod-flagged-list"),
     path("mod/log/", moderation.AuditLog.as_view(), name="mod-log"),

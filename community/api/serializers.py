@@ -8,9 +8,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api import UserSummarySerializer
-from community import search
+from community import notification_kinds, search
 from community.models import (
     Comment,
+    EmailPreference,
     Flag,
     Follow,
     ModerationAction,
@@ -478,3 +479,23 @@ class SuspendSerializer(ReasonSerializer):
         validators=[validate_suspension_end],
         help_text=f"When the suspension ends: must be in the future, at most {SUSPENSION_MAX_DAYS} days ahead.",
     )
+
+
+class EmailSettingsSerializer(serializers.Serializer):
+    """My notification email settings: for each kind (community.notification_kinds, read when
+    the serializer is made, so a kind registered later is here too), `now` (an email at once),
+    `digest` (in the digest only) or `off`. A PATCH may give some kinds only."""
+
+    def get_fields(self):
+        return {
+            kind.verb: serializers.ChoiceField(
+                choices=EmailPreference.Mode.choices, help_text=kind.label, required=False
+            )
+            for kind in notification_kinds.kinds()
+        }
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["No such kind of notification."] for name in unknown})
+        return attrs
