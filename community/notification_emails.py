@@ -232,9 +232,15 @@ def _recipients():
 # --- Claiming and sending -------------------------------------------------------------------
 
 
-def _group(recipient_id: int, thread_id: int | None, kind: str, now: datetime):
+def _waiting(recipient_id: int, thread_id: int | None, kind: str):
+    """Every notification of this kind about this thread waiting for an email to this member:
+    once the first of them is due, the email gathers them all."""
     return Notification.objects.filter(
-        recipient_id=recipient_id, thread_id=thread_id, verb=kind, email__isnull=True, email_due_at__lte=now
+        recipient_id=recipient_id,
+        thread_id=thread_id,
+        verb=kind,
+        email__isnull=True,
+        email_due_at__isnull=False,
     )
 
 
@@ -251,12 +257,13 @@ def _window_end(recipient_id: int, thread_id: int | None) -> datetime | None:
     return last + timedelta(seconds=settings.NOTIFICATION_EMAIL_WINDOW) if last else None
 
 
-def claim(*, recipient_id: int, thread_id: int | None, kind: str, now: datetime) -> NotificationEmail | None:
-    """Claim one email for this member's due notifications of a kind about a thread, tying them
-    to it in the same transaction; None when another run holds or took them."""
+def claim(*, recipient_id: int, thread_id: int | None, kind: str) -> NotificationEmail | None:
+    """Claim one email for this member's waiting notifications of a kind about a thread, tying
+    them to it in the same transaction; None when another run holds or took them. It gathers
+    those not due yet too: they came in while the first waited."""
     with _quick_commit():
         rows = list(
-            _group(recipient_id, thread_id, kind, now).order_by("pk").select_for_update(skip_locked=True)
+            _waiting(recipient_id, thread_id, kind).order_by("pk").select_for_update(skip_locked=True)
         )
         if not rows:
             return None
@@ -267,7 +274,7 @@ def claim(*, recipient_id: int, thread_id: int | None, kind: str, now: datetime)
                     thread_id=thread_id,
                     kind=kind,
                     key=f"{thread_id or '-'}:{rows[0].pk}",
-                    claimed_at=now,
+                    claimed_at=timezone.now(),  # not the run's start: the sweep measures from here
                 )
         except IntegrityError:
             return None
@@ -275,13 +282,17 @@ def claim(*, recipient_id: int, thread_id: int | None, kind: str, now: datetime)
     return email
 
 
-def _retake(email: NotificationEmail, *, now: datetime) -> NotificationEmail | None:
+def _retake(email: NotificationEmail) -> NotificationEmail | None:
     """Take over a failed email due another try (compare-and-set on `attempts`)."""
     with _quick_commit():
         taken = NotificationEmail.objects.filter(
             pk=email.pk, status=State.FAILED, will_retry=True, attempts=email.attempts
         ).update(
-            status=State.PENDING, will_retry=False, attempts=email.attempts + 1, reason="", claimed_at=now
+            status=State.PENDING,
+            will_retry=False,
+            attempts=email.attempts + 1,
+            reason="",
+            claimed_at=timezone.now(),
         )
     if not taken:
         return None
@@ -382,7 +393,7 @@ def send_due(*, now: datetime | None = None) -> RunResult:
     mailer = Mailer()
     try:
         for email in NotificationEmail.objects.filter(status=State.FAILED, will_retry=True).order_by("pk"):
-            retaken = _retake(email, now=now)
+            retaken = _retake(email)
             result.add(deliver(retaken, mailer=mailer) if retaken else Outcome.TAKEN)
         groups = (
             Notification.objects.filter(email__isnull=True, email_due_at__lte=now)
@@ -393,10 +404,10 @@ def send_due(*, now: datetime | None = None) -> RunResult:
         for recipient_id, thread_id, kind in list(groups):
             window_end = _window_end(recipient_id, thread_id)
             if window_end is not None and window_end > now:
-                _group(recipient_id, thread_id, kind, now).update(email_due_at=window_end)
+                _waiting(recipient_id, thread_id, kind).update(email_due_at=window_end)
                 result.add(Outcome.DEFERRED)
                 continue
-            email = claim(recipient_id=recipient_id, thread_id=thread_id, kind=kind, now=now)
+            email = claim(recipient_id=recipient_id, thread_id=thread_id, kind=kind)
             result.add(deliver(email, mailer=mailer) if email else Outcome.TAKEN)
     except SmtpUnavailable as error:
         result.stopped = str(error)[:200]

@@ -134,9 +134,7 @@ def test_a_notification_read_after_the_claim_is_left_out_of_the_email(learner, o
     thread = ThreadFactory(author=other_learner)
     services.follow_set(user=other_learner, thread=thread)
     reply(thread, learner)
-    email = notification_emails.claim(
-        recipient_id=other_learner.pk, thread_id=thread.pk, kind="reply", now=later(DELAY + 1)
-    )
+    email = notification_emails.claim(recipient_id=other_learner.pk, thread_id=thread.pk, kind="reply")
     services.mark_notifications_read(user=other_learner)
     assert notification_emails.deliver(email, mailer=notification_emails.Mailer()) == "skipped"
     assert mail.outbox == []
@@ -217,9 +215,7 @@ def test_a_claim_of_a_worker_that_died_before_sending_is_sent_by_a_later_run(
     thread = ThreadFactory(author=other_learner)
     services.follow_set(user=other_learner, thread=thread)
     reply(thread, learner)
-    notification_emails.claim(
-        recipient_id=other_learner.pk, thread_id=thread.pk, kind="reply", now=later(DELAY)
-    )
+    notification_emails.claim(recipient_id=other_learner.pk, thread_id=thread.pk, kind="reply")
     send(after=DELAY + settings.NOTIFICATION_EMAIL_CLAIM_TIMEOUT + 1)
     assert len(emails_to(other_learner)) == 1
 
@@ -228,9 +224,7 @@ def test_a_worker_that_died_mid_send_is_never_resent(learner, other_learner, set
     thread = ThreadFactory(author=other_learner)
     services.follow_set(user=other_learner, thread=thread)
     reply(thread, learner)
-    email = notification_emails.claim(
-        recipient_id=other_learner.pk, thread_id=thread.pk, kind="reply", now=later(DELAY)
-    )
+    email = notification_emails.claim(recipient_id=other_learner.pk, thread_id=thread.pk, kind="reply")
     NotificationEmail.objects.filter(pk=email.pk).update(sending_at=later(DELAY))
     send(after=DELAY + settings.NOTIFICATION_EMAIL_CLAIM_TIMEOUT + 1)
     email.refresh_from_db()
