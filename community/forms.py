@@ -3,7 +3,7 @@ import uuid
 from django import forms
 
 from community import notification_kinds
-from community.models import Comment, EmailPreference, Flag, ModerationAction, Tag, Thread
+from community.models import Comment, EmailPreference, Flag, ModerationAction, Tag, Thread, WatchLevel
 from community.moderation import SUSPENSION_MAX_DAYS
 from roadmap.models import Topic
 
@@ -138,6 +138,24 @@ class SetOrClearForm(forms.Form):
     """What a follow or save button asks for: `set` turns it on, `clear` off (see ReactionForm)."""
 
     action = forms.ChoiceField(choices=[("set", "set"), ("clear", "clear")])
+
+
+class WatchLevelForm(forms.Form):
+    """The thread's watch level a member picks (WatchLevel). A `set` or `clear` from a follow
+    button of before stands for watching or normal."""
+
+    level = forms.ChoiceField(choices=WatchLevel.choices, required=False)
+    action = forms.ChoiceField(choices=[("set", "set"), ("clear", "clear")], required=False)
+
+    def clean(self):
+        data = super().clean()
+        level = data.get("level") or {"set": WatchLevel.WATCHING, "clear": WatchLevel.NORMAL}.get(
+            data.get("action")
+        )
+        if not level:
+            raise forms.ValidationError("Choose watching, normal or muted.")
+        data["level"] = level
+        return data
 
 
 class PreviewForm(forms.Form):

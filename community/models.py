@@ -287,6 +287,31 @@ class Follow(models.Model):
         return f"{self.user_id} follows {self.thread_id or self.tag_id or self.topic_id}"
 
 
+class WatchLevel(models.TextChoices):
+    """How closely a member hears about one thread. Watching: a notification for every reply
+    (a Follow of the thread). Normal: replies to their own posts and mentions (no row).
+    Muted: mentions only (a ThreadMute), even replies to their own posts stay quiet."""
+
+    WATCHING = "watching", "Watching"
+    NORMAL = "normal", "Normal"
+    MUTED = "muted", "Muted"
+
+
+class ThreadMute(models.Model):
+    """A member muted a thread: only mentions of them there notify them (see WatchLevel)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_mutes")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="mutes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="thread_mute_unique")]
+        indexes = [models.Index(fields=["thread", "user"], name="thread_mute_thread_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} muted {self.thread_id}"
+
+
 class Bookmark(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="bookmarks")

@@ -29,7 +29,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
 from community import notification_emails
-from community.models import Comment, Follow, Notification, OutboxEvent, Thread
+from community.models import Comment, Follow, Notification, OutboxEvent, Thread, ThreadMute
 from config.caching import touch
 from config.observability import request_id_var
 
@@ -200,7 +200,8 @@ def prune(*, now: datetime | None = None) -> int:
 
 class Lookups:
     """What the handlers of a batch read, loaded in a fixed number of queries: which users,
-    threads and comments still exist, the comments' reply targets and their threads' followers.
+    threads and comments still exist, the comments' reply targets and their threads' followers
+    and mutes.
     """
 
     def __init__(self, events: list[OutboxEvent]):
@@ -224,6 +225,8 @@ class Lookups:
         follows = Follow.objects.filter(thread_id__in=replied_threads)
         for thread_id, user_id, since in follows.values_list("thread_id", "user_id", "created_at"):
             self._follows[thread_id].append((user_id, since))
+        mutes = ThreadMute.objects.filter(thread_id__in=replied_threads)
+        self._mutes = set(mutes.values_list("thread_id", "user_id"))
         user_ids = set()
         for payload in payloads:
             user_ids.update(payload.get("mentioned_ids", ()))
@@ -232,6 +235,9 @@ class Lookups:
 
     def user(self, user_id: int | None) -> int | None:
         return user_id if user_id in self.users else None
+
+    def has_muted(self, user_id: int | None, comment: dict) -> bool:
+        return (comment["thread_id"], user_id) in self._mutes
 
     def followers(self, comment: dict) -> list[int]:
         """Who followed the comment's thread when it was posted (and still does): a late drain
@@ -282,7 +288,7 @@ def _mentions_in_thread(event: OutboxEvent, lookups: Lookups) -> list[Notificati
 
 def _comment_posted(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
     """The people it mentions, then, as replies, the author of the comment it answers, the one
-    it replies to, and the thread's followers."""
+    it replies to, and the thread's followers (those watching it); not those who muted it."""
     rows = _mentions_in_comment(event, lookups)
     comment = lookups.comments.get(event.payload["comment_id"])
     if comment is None:
@@ -293,7 +299,9 @@ def _comment_posted(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
         lookups,
         comment,
         recipients=[
-            user_id for user_id in [*direct, *lookups.followers(comment)] if user_id not in mentioned
+            user_id
+            for user_id in [*direct, *lookups.followers(comment)]
+            if user_id not in mentioned and not lookups.has_muted(user_id, comment)
         ],
         actor_id=event.payload["actor_id"],
         verb=Verb.REPLY,

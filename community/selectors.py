@@ -29,6 +29,8 @@ from community.models import (
     Status,
     Tag,
     Thread,
+    ThreadMute,
+    WatchLevel,
 )
 
 THREADS_PER_PAGE = 30
@@ -117,9 +119,17 @@ class ViewerState:
 
     reactions: set = field(default_factory=set)  # ("thread"|"comment", id, kind)
     follows_thread: bool = False
+    has_muted_thread: bool = False
     bookmarked: bool = False
     has_hidden_comments: bool = False  # they wrote a comment here that a mentor hid
     flags: set = field(default_factory=set)  # ("thread"|"comment", id) they flagged, still open
+
+    @property
+    def watch_level(self) -> str:
+        """A mute wins over a follow (commenting in a muted thread follows it too)."""
+        if self.has_muted_thread:
+            return WatchLevel.MUTED
+        return WatchLevel.WATCHING if self.follows_thread else WatchLevel.NORMAL
 
 
 @dataclass
@@ -201,10 +211,12 @@ def comment_page(*, thread: Thread, viewer, page_number=1) -> Page:
 def _viewer_state_sql() -> str:
     """One statement for all a thread page needs to know of its signed-in viewer: their
     reactions there, their open flags on it and its comments, whether they follow or saved
-    it, wrote a comment a mentor hid, and have a verified email address (they may post). Written out because it runs on every signed-in
+    it (or muted it), wrote a comment a mentor hid, and have a verified email address (they may
+    post). Written out because it runs on every signed-in
     view of a thread, where building five ORM queries cost more than running them."""
     reaction, comment = Reaction._meta.db_table, Comment._meta.db_table
     follow, bookmark = Follow._meta.db_table, Bookmark._meta.db_table
+    mute = ThreadMute._meta.db_table
     email, flag = EmailAddress._meta.db_table, Flag._meta.db_table
     return f"""
         SELECT 'reaction', kind, thread_id, comment_id FROM {reaction}
@@ -222,6 +234,8 @@ def _viewer_state_sql() -> str:
         WHERE f.reporter_id = %(user)s AND c.thread_id = %(thread)s AND f.status = %(open)s
         UNION ALL
         SELECT 'follow', NULL, NULL, NULL FROM {follow} WHERE user_id = %(user)s AND thread_id = %(thread)s
+        UNION ALL
+        SELECT 'muted', NULL, NULL, NULL FROM {mute} WHERE user_id = %(user)s AND thread_id = %(thread)s
         UNION ALL
         SELECT 'bookmark', NULL, NULL, NULL FROM {bookmark} WHERE user_id = %(user)s AND thread_id = %(thread)s
         UNION ALL
@@ -257,6 +271,7 @@ def viewer_state(*, thread: Thread, viewer) -> ViewerState:
             state.flags.add(("thread", thread_id) if thread_id else ("comment", comment_id))
     found = {row for row, *_ in rows}
     state.follows_thread = "follow" in found
+    state.has_muted_thread = "muted" in found
     state.bookmarked = "bookmark" in found
     state.has_hidden_comments = "hidden" in found
     remember_verified_email(viewer, "verified" in found)

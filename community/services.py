@@ -32,6 +32,8 @@ from community.models import (
     Status,
     Tag,
     Thread,
+    ThreadMute,
+    WatchLevel,
 )
 from config.caching import touch
 from config.errors import Conflict
@@ -502,6 +504,23 @@ def follow_clear(*, user, thread=None, tag=None, topic=None) -> bool:
     target = _follow_target(user, thread=thread, tag=tag, topic=topic)
     deleted, _ = Follow.objects.filter(user=user, **target).delete()
     return bool(deleted)
+
+
+def watch_level_set(*, user, thread: Thread, level: str) -> None:
+    """Set how closely the member hears about the thread (WatchLevel): watching follows it,
+    normal neither follows nor mutes it, muted mutes it. Setting the level it has changes
+    nothing."""
+    if level not in WatchLevel.values:
+        raise ValidationError({"level": "Choose watching, normal or muted."})
+    with transaction.atomic():
+        if level == WatchLevel.WATCHING:
+            follow_set(user=user, thread=thread)
+        else:
+            follow_clear(user=user, thread=thread)
+        if level == WatchLevel.MUTED:
+            _create_once(ThreadMute, user=user, thread=thread)
+        else:
+            ThreadMute.objects.filter(user=user, thread=thread).delete()
 
 
 def bookmark_set(*, user, thread: Thread) -> bool:

@@ -42,8 +42,9 @@ from community.forms import (
     SuspendForm,
     TagForm,
     ThreadForm,
+    WatchLevelForm,
 )
-from community.models import Comment, EmailPreference, Status, Tag, Thread
+from community.models import Comment, EmailPreference, Status, Tag, Thread, WatchLevel
 from config import page_cache
 from config.api import write_wait
 from config.input_guard import database_id
@@ -500,16 +501,21 @@ def _set_or_clear(request, change, target: dict, **button):
 @login_required
 @require_POST
 def thread_follow(request, pk, slug):
+    """Set the viewer's watch level of the thread (WatchLevel); htmx gets the control again."""
     thread = selectors.visible_thread(pk=pk, viewer=request.user)
-    return _set_or_clear(
-        request,
-        FOLLOW,
-        {"thread": thread},
-        on_text="Following",
-        off_text="Follow",
-        url=reverse("community:thread-follow", args=[thread.pk, thread.slug]),
-        fallback=thread.get_absolute_url(),
-    )
+    form = WatchLevelForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(
+            "Choose watching, normal or muted.", status=400, content_type="text/plain; charset=utf-8"
+        )
+    level = form.cleaned_data["level"]
+    services.watch_level_set(user=request.user, thread=thread, level=level)
+    if request.htmx:
+        return render(
+            request, "community/components/watch_level.html", rendering.watch_control_context(thread, level)
+        )
+    messages.success(request, f"Notifications for this thread: {WatchLevel(level).label.lower()}.")
+    return redirect(thread.get_absolute_url())
 
 
 @login_required

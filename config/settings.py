@@ -450,6 +450,7 @@ SPECTACULAR_SETTINGS = {
         "FlagStatusEnum": "community.models.Flag.State",
         "ReactionKindEnum": "community.models.Reaction.Kind",
         "EmailModeEnum": "community.models.EmailPreference.Mode",
+        "WatchLevelEnum": "community.models.WatchLevel",
         "FollowKindEnum": ["thread", "tag", "topic"],
         "FlaggedPostKindEnum": ["thread", "comment"],
         "FlagReasonEnum": "community.models.Flag.Reason",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("threads/<int:pk>/reactions/<str:kind>/", threads.ReactionView.as_view(), name="thread-reaction"),
     path("threads/<int:pk>/flags/", threads.FlagView.as_view(), name="thread-flag"),
     path("threads/<int:pk>/follow/", threads.ThreadFollow.as_view(), name="thread-follow"),
+    path("threads/<int:pk>/watch/", threads.ThreadWatch.as_view(), name="thread-watch"),
     path("threads/<int:pk>/bookmark/", threads.ThreadBookmark.as_view(), name="thread-bookmark"),
     path("comments/<int:pk>/", threads.CommentDetail.as_view(), name="comment-detail"),
     path("comments/<int:pk>/accept/", threads.AcceptedAnswer.as_view(), name="comment-accept"),

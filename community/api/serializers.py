@@ -20,6 +20,7 @@ from community.models import (
     Status,
     Tag,
     Thread,
+    WatchLevel,
 )
 from community.moderation import REASON_MAX, SUSPENSION_MAX_DAYS, validate_suspension_end
 from config.api import ApiModelSerializer
@@ -301,6 +302,13 @@ class FlagSerializer(ApiModelSerializer):
 
 class FollowStateSerializer(serializers.Serializer):
     is_following = serializers.BooleanField(read_only=True)
+
+
+class WatchLevelSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=WatchLevel.choices,
+        help_text="watching: every reply; normal: replies to my posts and mentions; muted: mentions only.",
+    )
 
 
 class BookmarkStateSerializer(serializers.Serializer):

@@ -33,9 +33,10 @@ from community.api.serializers import (
     ThreadFilterSerializer,
     ThreadSerializer,
     ThreadWriteSerializer,
+    WatchLevelSerializer,
 )
 from community.caches import API_THREADS
-from community.models import Comment, Reaction, Tag, Thread
+from community.models import Comment, Reaction, Tag, Thread, WatchLevel
 from config.api import NewestFirstCursorPagination, OldestFirstCursorPagination
 from roadmap import selectors as roadmap_selectors
 
@@ -396,10 +397,14 @@ class _SetOrClearView(APIView):
 
 
 class ThreadFollow(_SetOrClearView):
-    """Follow a thread: a notification for every reply."""
+    """Follow a thread: a notification for every reply (the watch level "watching", which
+    lifts a mute)."""
 
     def target(self, request, pk):
         return {"thread": selectors.visible_thread(pk=pk, viewer=request.user)}
+
+    def set_state(self, request, target: dict) -> None:
+        services.watch_level_set(user=request.user, level=WatchLevel.WATCHING, **target)
 
     @extend_schema(request=None, responses=FollowStateSerializer, summary="Follow a thread")
     def post(self, request, pk):
@@ -408,6 +413,26 @@ class ThreadFollow(_SetOrClearView):
     @extend_schema(responses={200: FollowStateSerializer}, summary="Unfollow a thread")
     def delete(self, request, pk):
         return self._set_or_clear(request, False, pk=pk)
+
+
+class ThreadWatch(APIView):
+    """My watch level of a thread: `watching` (every reply), `normal` (replies to my posts and
+    mentions) or `muted` (mentions only)."""
+
+    permission_classes = [CanFollow]
+
+    @extend_schema(responses=WatchLevelSerializer, summary="My watch level of a thread")
+    def get(self, request, pk):
+        thread = selectors.visible_thread(pk=pk, viewer=request.user)
+        return Response({"level": selectors.viewer_state(thread=thread, viewer=request.user).watch_level})
+
+    @extend_schema(request=WatchLevelSerializer, responses=WatchLevelSerializer, summary="Set my watch level")
+    def put(self, request, pk):
+        thread = selectors.visible_thread(pk=pk, viewer=request.user)
+        given = WatchLevelSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.watch_level_set(user=request.user, thread=thread, level=given.validated_data["level"])
+        return Response({"level": given.validated_data["level"]})
 
 
 class TagFollow(_SetOrClearView):

@@ -148,3 +148,16 @@ def test_the_unsubscribe_link_turns_off_that_kind_only(worker, smtp_sink):
     settle(worker)
     subjects = [message["Subject"] for message in received(smtp_sink, author)]
     assert len(subjects) == 2 and "mentioned you" in subjects[1]
+
+
+def test_a_muted_thread_sends_none(worker, smtp_sink):
+    author, replier, muter = UserFactory(), UserFactory(), UserFactory()
+    thread = ThreadFactory(author=author)
+    services.follow_set(user=author, thread=thread)
+    comment = services.create_comment(thread=thread, author=muter, body="I asked something too")
+    services.watch_level_set(user=muter, thread=thread, level="muted")
+    services.create_comment(thread=thread, author=replier, body="An answer to you both", parent=comment)
+    wait_for(lambda: received(smtp_sink, author), timeout=30, what="the author's email")
+    settle(worker)
+    assert received(smtp_sink, muter) == []
+    assert not Notification.objects.filter(recipient=muter).exists()
