@@ -3,7 +3,16 @@ import uuid
 from django import forms
 
 from community import notification_kinds
-from community.models import Comment, EmailPreference, Flag, ModerationAction, Tag, Thread, WatchLevel
+from community.models import (
+    Comment,
+    EmailPreference,
+    Flag,
+    FollowLevel,
+    ModerationAction,
+    Tag,
+    Thread,
+    WatchLevel,
+)
 from community.moderation import SUSPENSION_MAX_DAYS
 from roadmap.models import Topic
 
@@ -156,6 +165,12 @@ class WatchLevelForm(forms.Form):
             raise forms.ValidationError("Choose watching, normal or muted.")
         data["level"] = level
         return data
+
+
+class FollowLevelForm(forms.Form):
+    """How to follow a tag or topic (FollowLevel)."""
+
+    level = forms.ChoiceField(choices=FollowLevel.choices)
 
 
 class PreviewForm(forms.Form):

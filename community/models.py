@@ -260,9 +260,19 @@ class Follow(models.Model):
     topic = models.ForeignKey(
         "roadmap.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="follows"
     )
+    notify_new_threads = models.BooleanField(
+        default=False,
+        help_text="A tag or topic: a notification for each new thread in it (not only the digest).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [
+            models.Index(fields=["tag"], condition=Q(notify_new_threads=True), name="follow_tag_alert_idx"),
+            models.Index(
+                fields=["topic"], condition=Q(notify_new_threads=True), name="follow_topic_alert_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -285,6 +295,15 @@ class Follow(models.Model):
 
     def __str__(self):
         return f"{self.user_id} follows {self.thread_id or self.tag_id or self.topic_id}"
+
+
+class FollowLevel(models.TextChoices):
+    """How a member follows a tag or a roadmap topic: not at all, in their digest, or also a
+    notification for each new thread there ("tell me about new threads")."""
+
+    NONE = "none", "Not following"
+    DIGEST = "digest", "Following"
+    NEW_THREADS = "new_threads", "New threads"
 
 
 class WatchLevel(models.TextChoices):
@@ -331,6 +350,7 @@ class Notification(models.Model):
         MENTION = "mention", "mentioned you"
         ANSWER_ACCEPTED = "answer_accepted", "accepted your answer"
         MODERATION = "moderation", "moderation notice"
+        NEW_THREAD = "new_thread", "started a thread"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -172,7 +172,10 @@ def _is_shown(notification: Notification) -> bool:
 
 
 def _excerpt(notification: Notification) -> str:
-    text = notification.message or (notification.comment.body if notification.comment else "")
+    if notification.message or notification.comment:
+        text = notification.message or notification.comment.body
+    else:  # a new thread: its opening
+        text = notification.thread.body if notification.verb == Notification.Verb.NEW_THREAD else ""
     return Truncator(" ".join(text.split())).chars(EXCERPT_CHARS)
 
 

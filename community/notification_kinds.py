@@ -103,3 +103,13 @@ register(
         many="moderation notices about",
     )
 )
+register(
+    EmailKind(
+        verb=Verb.NEW_THREAD,
+        label="New threads in tags and topics you asked to hear about",
+        default=Mode.NOW,
+        reason="you asked to hear about new threads in one of its tags or its topic",
+        one="started",
+        many="new threads:",
+    )
+)

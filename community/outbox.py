@@ -29,7 +29,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
 from community import notification_emails
-from community.models import Comment, Follow, Notification, OutboxEvent, Thread, ThreadMute
+from community.models import Comment, Follow, Notification, OutboxEvent, Status, Thread, ThreadMute
 from config.caching import touch
 from config.observability import request_id_var
 
@@ -227,11 +227,52 @@ class Lookups:
             self._follows[thread_id].append((user_id, since))
         mutes = ThreadMute.objects.filter(thread_id__in=replied_threads)
         self._mutes = set(mutes.values_list("thread_id", "user_id"))
+        self._alerts = self._new_thread_alerts(
+            {event.payload["thread_id"] for event in events if event.kind == Kind.THREAD_POSTED}
+        )
         user_ids = set()
         for payload in payloads:
             user_ids.update(payload.get("mentioned_ids", ()))
             user_ids.update(payload[key] for key in ("actor_id", "recipient_id") if payload.get(key))
         self.users = set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+
+    @staticmethod
+    def _new_thread_alerts(thread_ids: set[int]) -> dict[int, list[int]]:
+        """Who asked to hear about each of these new threads (published ones): those following
+        one of its tags or its topic with notify_new_threads, since before it was posted."""
+        alerts: dict[int, list[int]] = defaultdict(list)
+        if not thread_ids:
+            return alerts
+        threads = {
+            row["pk"]: row
+            for row in Thread.objects.filter(pk__in=thread_ids, status=Status.PUBLISHED).values(
+                "pk", "topic_id", "created_at"
+            )
+        }
+        tags = defaultdict(set)
+        for thread_id, tag_id in Thread.tags.through.objects.filter(thread_id__in=threads).values_list(
+            "thread_id", "tag_id"
+        ):
+            tags[thread_id].add(tag_id)
+        topic_ids = {row["topic_id"] for row in threads.values() if row["topic_id"]}
+        tag_ids = set().union(*tags.values())
+        if not topic_ids and not tag_ids:
+            return alerts
+        follows = Follow.objects.filter(notify_new_threads=True).filter(
+            Q(topic_id__in=topic_ids) | Q(tag_id__in=tag_ids)
+        )
+        rows = list(follows.values_list("user_id", "topic_id", "tag_id", "created_at"))
+        for thread_id, thread in threads.items():
+            for user_id, topic_id, tag_id, since in rows:
+                matches = (topic_id and topic_id == thread["topic_id"]) or (
+                    tag_id and tag_id in tags[thread_id]
+                )
+                if matches and since <= thread["created_at"]:
+                    alerts[thread_id].append(user_id)
+        return alerts
+
+    def new_thread_audience(self, thread_id: int) -> list[int]:
+        return self._alerts.get(thread_id, [])
 
     def user(self, user_id: int | None) -> int | None:
         return user_id if user_id in self.users else None
@@ -283,6 +324,24 @@ def _mentions_in_thread(event: OutboxEvent, lookups: Lookups) -> list[Notificati
         verb=Verb.MENTION,
         event_key=f"thread:{payload['thread_id']}",
         thread_id=payload["thread_id"],
+    )
+
+
+def _thread_posted(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
+    """The people it mentions, then those who asked to hear about new threads in its tags or
+    topic."""
+    rows = _mentions_in_thread(event, lookups)
+    mentioned = {row.recipient_id for row in rows}
+    thread_id = event.payload["thread_id"]
+    return rows + _notifications(
+        lookups,
+        recipients=[
+            user_id for user_id in lookups.new_thread_audience(thread_id) if user_id not in mentioned
+        ],
+        actor_id=event.payload["actor_id"],
+        verb=Verb.NEW_THREAD,
+        event_key=f"new_thread:{thread_id}",
+        thread_id=thread_id,
     )
 
 
@@ -363,7 +422,7 @@ def _moderation_notice(event: OutboxEvent, lookups: Lookups) -> list[Notificatio
 
 
 HANDLERS: dict[str, Callable[[OutboxEvent, Lookups], list[Notification]]] = {
-    Kind.THREAD_POSTED: _mentions_in_thread,
+    Kind.THREAD_POSTED: _thread_posted,
     Kind.THREAD_EDITED: _mentions_in_thread,
     Kind.COMMENT_POSTED: _comment_posted,
     Kind.COMMENT_EDITED: _mentions_in_comment,

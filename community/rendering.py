@@ -21,8 +21,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from community import caches, permissions
-from community.models import Thread, WatchLevel
+from community.models import Thread
 from community.selectors import comment_page
+from community.watch_choices import FOLLOW_CHOICES, WATCH_CHOICES
 from config import slots
 
 
@@ -168,18 +169,9 @@ def comments_html(*, thread, page, viewer, page_number) -> slots.SlottedHtml:
     )
 
 
-@dataclass(frozen=True)
-class WatchChoice:
-    value: str
-    label: str
-    hint: str
-
-
-WATCH_CHOICES = [
-    WatchChoice(WatchLevel.WATCHING, "Watching", "a notification for every reply"),
-    WatchChoice(WatchLevel.NORMAL, "Normal", "replies to your posts and mentions"),
-    WatchChoice(WatchLevel.MUTED, "Muted", "mentions only"),
-]
+def follow_control_context(*, url: str, level: str, legend: str) -> dict:
+    """The tag's or topic's follow choices (FollowLevel), for community/components/watch_level.html."""
+    return {"url": url, "levels": FOLLOW_CHOICES, "level": level, "legend": legend}
 
 
 def watch_control_context(thread, level: str) -> dict:

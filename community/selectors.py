@@ -13,6 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Min, Prefetch, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import is_mentor_annotation
@@ -23,6 +24,7 @@ from community.models import (
     Comment,
     Flag,
     Follow,
+    FollowLevel,
     ModerationAction,
     Notification,
     Reaction,
@@ -32,6 +34,7 @@ from community.models import (
     ThreadMute,
     WatchLevel,
 )
+from community.watch_choices import FOLLOW_CHOICES
 
 THREADS_PER_PAGE = 30
 COMMENTS_PER_PAGE = 100
@@ -349,13 +352,16 @@ def topic_threads(*, topic_id: int, limit: int = 10) -> list[Thread]:
 
 def topic_discussion(*, topic_id: int, viewer) -> dict:
     """The discussion block of a roadmap topic page."""
-    follows = viewer.is_authenticated and Follow.objects.filter(user=viewer, topic_id=topic_id).exists()
     return {
         "template": "community/components/topic_discussion.html",
         "topic_id": topic_id,
         "threads": topic_threads(topic_id=topic_id),
         "thread_count": Thread.objects.published().filter(topic_id=topic_id).count(),
-        "follows": follows,
+        "follow_control": {
+            "url": reverse("community:topic-follow", args=[topic_id]),
+            "levels": FOLLOW_CHOICES,
+            "level": follow_level(user=viewer, topic_id=topic_id),
+        },
         "can_post": permissions.can_post(viewer),
     }
 
@@ -452,6 +458,17 @@ def user_follows(*, user):
         .select_related("thread", "tag", "topic__roadmap")
         .order_by("-created_at", "-pk")
     )
+
+
+def follow_level(*, user, tag_id: int | None = None, topic_id: int | None = None) -> str:
+    """How the member follows this tag or topic (FollowLevel), in one query."""
+    if not user.is_authenticated:
+        return FollowLevel.NONE
+    target = {"tag_id": tag_id} if tag_id else {"topic_id": topic_id}
+    notify = Follow.objects.filter(user=user, **target).values_list("notify_new_threads", flat=True).first()
+    if notify is None:
+        return FollowLevel.NONE
+    return FollowLevel.NEW_THREADS if notify else FollowLevel.DIGEST
 
 
 def followed_tag_ids(*, user) -> set[int]:

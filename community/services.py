@@ -25,6 +25,7 @@ from community.models import (
     Comment,
     EmailPreference,
     Follow,
+    FollowLevel,
     ModerationAction,
     Notification,
     OutboxEvent,
@@ -521,6 +522,24 @@ def watch_level_set(*, user, thread: Thread, level: str) -> None:
             _create_once(ThreadMute, user=user, thread=thread)
         else:
             ThreadMute.objects.filter(user=user, thread=thread).delete()
+
+
+def follow_level_set(*, user, level: str, tag=None, topic=None) -> None:
+    """Set how the member follows a tag or topic (FollowLevel): not at all, in the digest, or
+    also a notification for each new thread there. Setting the level it has changes nothing."""
+    if level not in FollowLevel.values:
+        raise ValidationError({"level": "Choose none, digest or new_threads."})
+    target = _follow_target(user, thread=None, tag=tag, topic=topic)
+    with transaction.atomic():
+        if level == FollowLevel.NONE:
+            follow_clear(user=user, **target)
+            return
+        follow_set(user=user, **target)
+        follow = Follow.objects.select_for_update().get(user=user, **target)
+        notify = level == FollowLevel.NEW_THREADS
+        if follow.notify_new_threads != notify:
+            follow.notify_new_threads = notify
+            follow.save(update_fields=["notify_new_threads"])
 
 
 def bookmark_set(*, user, thread: Thread) -> bool:

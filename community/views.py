@@ -30,6 +30,7 @@ from community.forms import (
     CommentForm,
     EmailPreferencesForm,
     FlagForm,
+    FollowLevelForm,
     ModerationForm,
     ModerationLogFilter,
     MoveForm,
@@ -44,7 +45,7 @@ from community.forms import (
     ThreadForm,
     WatchLevelForm,
 )
-from community.models import Comment, EmailPreference, Status, Tag, Thread, WatchLevel
+from community.models import Comment, EmailPreference, FollowLevel, Status, Tag, Thread, WatchLevel
 from config import page_cache
 from config.api import write_wait
 from config.input_guard import database_id
@@ -166,7 +167,11 @@ def tag_detail(request, slug):
             "listing": listing,
             "cards_html": _cards_html(request, listing),
             "tag": tag,
-            "follows": tag.pk in selectors.followed_tag_ids(user=request.user),
+            "follow_control": rendering.follow_control_context(
+                url=reverse("community:tag-follow", args=[tag.slug]),
+                level=selectors.follow_level(user=request.user, tag_id=tag.pk),
+                legend="Follow this tag",
+            ),
             "can_post": permissions.can_post(request.user),
         },
     )
@@ -533,10 +538,31 @@ def thread_bookmark(request, pk, slug):
     )
 
 
+def _follow_level(request, target: dict, *, url: str, fallback: str, legend: str):
+    """Set the follow level a control asks for (`level`); htmx gets the control again."""
+    form = FollowLevelForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(
+            "Choose none, digest or new_threads.", status=400, content_type="text/plain; charset=utf-8"
+        )
+    level = form.cleaned_data["level"]
+    services.follow_level_set(user=request.user, level=level, **target)
+    if request.htmx:
+        context = rendering.follow_control_context(url=url, level=level, legend=legend)
+        return render(request, "community/components/watch_level.html", context)
+    messages.success(request, f"{FollowLevel(level).label}.")
+    return redirect(fallback)
+
+
 @login_required
 @require_POST
 def tag_follow(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
+    if "level" in request.POST:
+        url = reverse("community:tag-follow", args=[tag.slug])
+        return _follow_level(
+            request, {"tag": tag}, url=url, fallback=tag.get_absolute_url(), legend="Follow this tag"
+        )
     return _set_or_clear(
         request,
         FOLLOW,
@@ -552,6 +578,11 @@ def tag_follow(request, slug):
 @require_POST
 def topic_follow(request, pk):
     topic = get_object_or_404(Topic.objects.published().select_related("roadmap"), pk=pk)
+    if "level" in request.POST:
+        url = reverse("community:topic-follow", args=[topic.pk])
+        return _follow_level(
+            request, {"topic": topic}, url=url, fallback=topic.get_absolute_url(), legend="Follow this topic"
+        )
     return _set_or_clear(
         request,
         FOLLOW,

@@ -451,6 +451,7 @@ SPECTACULAR_SETTINGS = {
         "ReactionKindEnum": "community.models.Reaction.Kind",
         "EmailModeEnum": "community.models.EmailPreference.Mode",
         "WatchLevelEnum": "community.models.WatchLevel",
+        "FollowLevelEnum": "community.models.FollowLevel",
         "FollowKindEnum": ["thread", "tag", "topic"],
         "FlaggedPostKindEnum": ["thread", "comment"],
         "FlagReasonEnum": "community.models.Flag.Reason",

@@ -14,6 +14,7 @@ from community.models import (
     EmailPreference,
     Flag,
     Follow,
+    FollowLevel,
     ModerationAction,
     Notification,
     Reaction,
@@ -311,6 +312,14 @@ class WatchLevelSerializer(serializers.Serializer):
     )
 
 
+class FollowLevelSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=FollowLevel.choices,
+        help_text="none: not following; digest: its threads in my digest; new_threads: also a notification "
+        "for each new thread.",
+    )
+
+
 class BookmarkStateSerializer(serializers.Serializer):
     is_bookmarked = serializers.BooleanField(read_only=True)
 
@@ -323,7 +332,7 @@ class FollowSerializer(ApiModelSerializer):
 
     class Meta:
         model = Follow
-        fields = ["id", "kind", "thread", "tag", "topic", "created_at"]
+        fields = ["id", "kind", "thread", "tag", "topic", "notify_new_threads", "created_at"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=["thread", "tag", "topic"]))

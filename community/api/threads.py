@@ -26,6 +26,7 @@ from community.api.serializers import (
     CommentWriteSerializer,
     FlagCreateSerializer,
     FlagSerializer,
+    FollowLevelSerializer,
     FollowStateSerializer,
     ReactionStateSerializer,
     TagSerializer,
@@ -435,7 +436,19 @@ class ThreadWatch(APIView):
         return Response({"level": given.validated_data["level"]})
 
 
-class TagFollow(_SetOrClearView):
+class _FollowLevel:
+    """PUT `{"level": "none" | "digest" | "new_threads"}`: how I follow it (FollowLevel);
+    new_threads also notifies me of each new thread there."""
+
+    def put(self, request, **kwargs):
+        target = self.target(request, **kwargs)
+        given = FollowLevelSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.follow_level_set(user=request.user, level=given.validated_data["level"], **target)
+        return Response({"level": given.validated_data["level"]})
+
+
+class TagFollow(_FollowLevel, _SetOrClearView):
     """Follow a tag: its new threads come in my digest."""
 
     def target(self, request, slug):
@@ -449,8 +462,14 @@ class TagFollow(_SetOrClearView):
     def delete(self, request, slug):
         return self._set_or_clear(request, False, slug=slug)
 
+    @extend_schema(
+        request=FollowLevelSerializer, responses=FollowLevelSerializer, summary="Set how I follow a tag"
+    )
+    def put(self, request, slug):
+        return super().put(request, slug=slug)
 
-class TopicFollow(_SetOrClearView):
+
+class TopicFollow(_FollowLevel, _SetOrClearView):
     """Follow a roadmap topic: its new threads come in my digest."""
 
     def target(self, request, slug, topic):
@@ -463,6 +482,14 @@ class TopicFollow(_SetOrClearView):
     @extend_schema(responses={200: FollowStateSerializer}, summary="Unfollow a roadmap topic")
     def delete(self, request, slug, topic):
         return self._set_or_clear(request, False, slug=slug, topic=topic)
+
+    @extend_schema(
+        request=FollowLevelSerializer,
+        responses=FollowLevelSerializer,
+        summary="Set how I follow a roadmap topic",
+    )
+    def put(self, request, slug, topic):
+        return super().put(request, slug=slug, topic=topic)
 
 
 class ThreadBookmark(_SetOrClearView):

@@ -178,6 +178,7 @@ def test_the_defaults_email_replies_mentions_accepted_answers_and_notices_at_onc
         "mention": "now",
         "answer_accepted": "now",
         "moderation": "now",
+        "new_thread": "now",
     }
     assert not EmailPreference.objects.exists()
 
@@ -295,6 +296,7 @@ def test_one_click_unsubscribe_turns_off_that_kind_only_without_a_session_or_csr
         "mention": "now",
         "answer_accepted": "now",
         "moderation": "now",
+        "new_thread": "now",
     }
 
 
@@ -315,7 +317,13 @@ def test_the_settings_page_shows_each_kind_and_saves_a_choice(learner_client, le
     page = learner_client.get(url).content.decode()
     assert "<legend>Mentions of your @username</legend>" in page
     assert re.search(r'<input type="radio" name="mention" value="now"[^>]* checked', page)
-    data = {"reply": "digest", "mention": "now", "answer_accepted": "off", "moderation": "now"}
+    data = {
+        "reply": "digest",
+        "mention": "now",
+        "answer_accepted": "off",
+        "moderation": "now",
+        "new_thread": "now",
+    }
     response = learner_client.post(url, data)
     assert response.status_code == 302
     from community import selectors
