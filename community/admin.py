@@ -20,6 +20,7 @@ from community.models import (
     Follow,
     ModerationAction,
     Notification,
+    NotificationEmail,
     OutboxEvent,
     Reaction,
     Tag,
@@ -342,3 +343,17 @@ class FlagAdmin(admin.ModelAdmin):
     @admin.action(description="Dismiss: keep the posts and close their flags")
     def dismiss(self, request, queryset):
         self._decide(request, queryset, "dismiss")
+
+
+@admin.register(NotificationEmail)
+class NotificationEmailAdmin(ReadOnlyAdmin):
+    """Which notification emails went to whom, and how each ended (community.notification_emails):
+    read-only, like the digest deliveries."""
+
+    list_display = ["claimed_at", "recipient", "kind", "thread", "status", "attempts", "sent_at", "reason"]
+    list_filter = ["status", "kind", "will_retry", ("claimed_at", admin.DateFieldListFilter)]
+    list_select_related = ["recipient", "thread"]
+    search_fields = ["recipient__email", "recipient__username", "key"]
+    raw_id_fields = ["recipient", "thread"]
+    date_hierarchy = "claimed_at"
+    show_full_result_count = False

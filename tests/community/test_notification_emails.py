@@ -398,3 +398,18 @@ def test_a_replys_request_runs_as_many_queries_with_1_or_500_watchers(client, le
         counts.append(len(queries))
     assert Comment.objects.filter(body__startswith="A reply read by").count() == 2
     assert counts[0] == counts[1]
+
+
+def test_the_admin_lists_notification_emails_read_only(client, admin_user, learner, other_learner):
+    thread = ThreadFactory(author=other_learner, title="Listed in the admin")
+    services.follow_set(user=other_learner, thread=thread)
+    reply(thread, learner)
+    send()
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:community_notificationemail_changelist"))
+    assert response.status_code == 200 and "Listed in the admin" in response.text
+    email = NotificationEmail.objects.get()
+    assert (
+        client.post(reverse("admin:community_notificationemail_delete", args=[email.pk])).status_code == 403
+    )
+    assert NotificationEmail.objects.filter(pk=email.pk).exists()
