@@ -21,6 +21,7 @@ from community.models import (
     MentorSection,
     ModerationAction,
     Notification,
+    NotificationEmail,
     OutboxEvent,
     Reaction,
     ReviewMessage,
@@ -406,3 +407,17 @@ class MentorSectionAdmin(admin.ModelAdmin):
     list_select_related = ["mentor", "section__roadmap"]
     raw_id_fields = ["mentor", "section"]
     search_fields = ["mentor__username", "section__title"]
+
+
+@admin.register(NotificationEmail)
+class NotificationEmailAdmin(ReadOnlyAdmin):
+    """Which notification emails went to whom, and how each ended (community.notification_emails):
+    read-only, like the digest deliveries."""
+
+    list_display = ["claimed_at", "recipient", "kind", "thread", "status", "attempts", "sent_at", "reason"]
+    list_filter = ["status", "kind", "will_retry", ("claimed_at", admin.DateFieldListFilter)]
+    list_select_related = ["recipient", "thread"]
+    search_fields = ["recipient__email", "recipient__username", "key"]
+    raw_id_fields = ["recipient", "thread"]
+    date_hierarchy = "claimed_at"
+    show_full_result_count = False

@@ -20,7 +20,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from community.models import Bookmark, Comment, Flag, Follow, Notification, Reaction, Tag, Thread
+from community.models import Bookmark, Comment, Flag, Follow, Notification, Reaction, Tag, Thread, ThreadMute
 from config.caching import Cached, Counter, M2MRule, Rule, Token
 from config.page_cache import Page
 from roadmap.caches import CATALOGUE
@@ -169,7 +169,7 @@ Rule(Comment, _comment_tokens)
 # A reaction shows as its giver's pressed button (their viewer state); the counts on pages
 # are the post's own counters, which the services move and touch.
 Rule(Reaction, lambda reaction: [VIEWER.key(reaction.user_id)])
-for _model in (Follow, Bookmark, EmailAddress):
+for _model in (Follow, ThreadMute, Bookmark, EmailAddress):
     Rule(_model, lambda row: [VIEWER.key(row.user_id)])
 # A post shows as flagged to its reporter while their flag is open.
 Rule(

@@ -1,6 +1,17 @@
 """The community's part of the account export and of the public profile."""
 
-from community.models import Bookmark, Comment, Follow, Reaction, ReviewRequest, Status, Thread
+from community.models import (
+    Bookmark,
+    Comment,
+    EmailPreference,
+    Follow,
+    NotificationEmail,
+    Reaction,
+    ReviewRequest,
+    Status,
+    Thread,
+    ThreadMute,
+)
 
 
 def community_data(user) -> dict:
@@ -40,11 +51,14 @@ def community_data(user) -> dict:
             .values_list("kind", "thread_id", "comment_id", "created_at")
         ],
         "follows": [
-            {"thread": thread_id, "tag": tag_slug, "topic": topic_slug}
-            for thread_id, tag_slug, topic_slug in Follow.objects.filter(user=user)
+            {"thread": thread_id, "tag": tag_slug, "topic": topic_slug, "notify_new_threads": notify}
+            for thread_id, tag_slug, topic_slug, notify in Follow.objects.filter(user=user)
             .order_by("created_at")
-            .values_list("thread_id", "tag__slug", "topic__slug")
+            .values_list("thread_id", "tag__slug", "topic__slug", "notify_new_threads")
         ],
+        "muted_threads": list(
+            ThreadMute.objects.filter(user=user).order_by("created_at").values_list("thread_id", flat=True)
+        ),
         "bookmarks": list(
             Bookmark.objects.filter(user=user).order_by("created_at").values_list("thread_id", flat=True)
         ),
@@ -71,6 +85,20 @@ def community_data(user) -> dict:
             .select_related("topic__roadmap")
             .prefetch_related("messages")
             .order_by("created_at", "pk")
+        ],
+        "email_settings": dict(EmailPreference.objects.filter(user=user).values_list("kind", "mode")),
+        "notification_emails": [
+            {
+                "kind": row["kind"],
+                "thread": row["thread_id"],
+                "status": row["status"],
+                "subject": row["subject"],
+                "claimed_at": row["claimed_at"].isoformat(),
+                "sent_at": row["sent_at"].isoformat() if row["sent_at"] else None,
+            }
+            for row in NotificationEmail.objects.filter(recipient=user)
+            .order_by("claimed_at")
+            .values("kind", "thread_id", "status", "subject", "claimed_at", "sent_at")
         ],
     }
 

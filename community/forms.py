@@ -2,7 +2,17 @@ import uuid
 
 from django import forms
 
-from community.models import Comment, Flag, ModerationAction, Tag, Thread
+from community import notification_kinds
+from community.models import (
+    Comment,
+    EmailPreference,
+    Flag,
+    FollowLevel,
+    ModerationAction,
+    Tag,
+    Thread,
+    WatchLevel,
+)
 from community.moderation import SUSPENSION_MAX_DAYS
 from roadmap.models import Topic
 
@@ -139,6 +149,30 @@ class SetOrClearForm(forms.Form):
     action = forms.ChoiceField(choices=[("set", "set"), ("clear", "clear")])
 
 
+class WatchLevelForm(forms.Form):
+    """The thread's watch level a member picks (WatchLevel). A `set` or `clear` from a follow
+    button of before stands for watching or normal."""
+
+    level = forms.ChoiceField(choices=WatchLevel.choices, required=False)
+    action = forms.ChoiceField(choices=[("set", "set"), ("clear", "clear")], required=False)
+
+    def clean(self):
+        data = super().clean()
+        level = data.get("level") or {"set": WatchLevel.WATCHING, "clear": WatchLevel.NORMAL}.get(
+            data.get("action")
+        )
+        if not level:
+            raise forms.ValidationError("Choose watching, normal or muted.")
+        data["level"] = level
+        return data
+
+
+class FollowLevelForm(forms.Form):
+    """How to follow a tag or topic (FollowLevel)."""
+
+    level = forms.ChoiceField(choices=FollowLevel.choices)
+
+
 class PreviewForm(forms.Form):
     body = forms.CharField(required=False, strip=False, max_length=Thread.BODY_MAX)
 
@@ -208,3 +242,20 @@ class ModerationLogFilter(forms.Form):
     action = forms.ChoiceField(choices=[("", "Any action"), *ModerationAction.Action.choices], required=False)
     moderator = forms.CharField(required=False, max_length=30)
     target = forms.CharField(required=False, max_length=30, label="About user")
+
+
+class EmailPreferencesForm(forms.Form):
+    """One choice per kind of notification (community.notification_kinds), named by its verb:
+    at once by email, in the digest only, or off. Built from the registry, so a kind registered
+    later has its line here with no change to this form."""
+
+    def __init__(self, *args, current: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in notification_kinds.kinds():
+            self.fields[kind.verb] = forms.ChoiceField(
+                label=kind.label,
+                choices=EmailPreference.Mode.choices,
+                initial=current[kind.verb],
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": "Choose at once, digest only or off."},
+            )

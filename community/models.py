@@ -261,9 +261,19 @@ class Follow(models.Model):
     topic = models.ForeignKey(
         "roadmap.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="follows"
     )
+    notify_new_threads = models.BooleanField(
+        default=False,
+        help_text="A tag or topic: a notification for each new thread in it (not only the digest).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [
+            models.Index(fields=["tag"], condition=Q(notify_new_threads=True), name="follow_tag_alert_idx"),
+            models.Index(
+                fields=["topic"], condition=Q(notify_new_threads=True), name="follow_topic_alert_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -288,6 +298,40 @@ class Follow(models.Model):
         return f"{self.user_id} follows {self.thread_id or self.tag_id or self.topic_id}"
 
 
+class FollowLevel(models.TextChoices):
+    """How a member follows a tag or a roadmap topic: not at all, in their digest, or also a
+    notification for each new thread there ("tell me about new threads")."""
+
+    NONE = "none", "Not following"
+    DIGEST = "digest", "Following"
+    NEW_THREADS = "new_threads", "New threads"
+
+
+class WatchLevel(models.TextChoices):
+    """How closely a member hears about one thread. Watching: a notification for every reply
+    (a Follow of the thread). Normal: replies to their own posts and mentions (no row).
+    Muted: mentions only (a ThreadMute), even replies to their own posts stay quiet."""
+
+    WATCHING = "watching", "Watching"
+    NORMAL = "normal", "Normal"
+    MUTED = "muted", "Muted"
+
+
+class ThreadMute(models.Model):
+    """A member muted a thread: only mentions of them there notify them (see WatchLevel)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_mutes")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="mutes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="thread_mute_unique")]
+        indexes = [models.Index(fields=["thread", "user"], name="thread_mute_thread_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} muted {self.thread_id}"
+
+
 class Bookmark(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="bookmarks")
@@ -308,6 +352,7 @@ class Notification(models.Model):
         ANSWER_ACCEPTED = "answer_accepted", "accepted your answer"
         MODERATION = "moderation", "moderation notice"
         REVIEW = "review", "review request"
+        NEW_THREAD = "new_thread", "started a thread"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -325,6 +370,17 @@ class Notification(models.Model):
     event_key = models.CharField(max_length=80, help_text="One notification per recipient and event.")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    email_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it is to be emailed; empty when no email is due for it."
+    )
+    email = models.ForeignKey(
+        "NotificationEmail",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+        help_text="The email that told it (or that was claimed to).",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -336,10 +392,86 @@ class Notification(models.Model):
             models.Index(
                 fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread_idx"
             ),
+            # The emails due: few rows at any time, read by every run of the sender.
+            models.Index(
+                fields=["email_due_at"],
+                condition=Q(email_due_at__isnull=False, email__isnull=True),
+                name="notification_email_due_idx",
+            ),
         ]
 
     def __str__(self):
         return f"{self.verb} for {self.recipient_id}"
+
+
+class EmailPreference(models.Model):
+    """How a member wants one kind of notification by email, when it differs from the kind's
+    default (community.notification_kinds): at once, only in the digest, or not at all."""
+
+    class Mode(models.TextChoices):
+        NOW = "now", "By email at once"
+        DIGEST = "digest", "In the digest only"
+        OFF = "off", "Off"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences"
+    )
+    kind = models.CharField(max_length=32, help_text="A notification verb.")
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="email_preference_once_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind}: {self.mode}"
+
+
+class NotificationEmail(models.Model):
+    """One email telling a member about one or more notifications (of one kind, about one
+    thread): the record that makes it go out at most once, as DigestDelivery does for digests.
+
+    A sender claims the row and ties the notifications to it in one transaction (the unique
+    `key` settles races), sets `sending_at` just before the end of the message's data and
+    marks it sent after. A row left pending with `sending_at` set belongs to a worker that died
+    mid-send, and is never resent (community.notification_emails).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_emails"
+    )
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=32)
+    key = models.CharField(max_length=80, help_text="The thread and the first notification it tells.")
+    status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    reason = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    will_retry = models.BooleanField(default=False, help_text="A failed email that will be tried again.")
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sending_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_email_once"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "claimed_at"], name="notification_email_sweep_idx"),
+            # The last email about a thread to a member: the gathering window starts from it.
+            models.Index(fields=["recipient", "thread", "-claimed_at"], name="notification_email_last_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} email {self.key} for {self.recipient_id}: {self.status}"
 
 
 class Flag(models.Model):

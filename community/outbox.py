@@ -28,7 +28,17 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
-from community.models import Comment, Follow, Notification, OutboxEvent, ReviewRequest, Thread
+from community import notification_emails
+from community.models import (
+    Comment,
+    Follow,
+    Notification,
+    OutboxEvent,
+    ReviewRequest,
+    Status,
+    Thread,
+    ThreadMute,
+)
 from config.caching import touch
 from config.observability import request_id_var
 
@@ -199,7 +209,8 @@ def prune(*, now: datetime | None = None) -> int:
 
 class Lookups:
     """What the handlers of a batch read, loaded in a fixed number of queries: which users,
-    threads and comments still exist, the comments' reply targets and their threads' followers.
+    threads and comments still exist, the comments' reply targets and their threads' followers
+    and mutes.
     """
 
     def __init__(self, events: list[OutboxEvent]):
@@ -223,6 +234,11 @@ class Lookups:
         follows = Follow.objects.filter(thread_id__in=replied_threads)
         for thread_id, user_id, since in follows.values_list("thread_id", "user_id", "created_at"):
             self._follows[thread_id].append((user_id, since))
+        mutes = ThreadMute.objects.filter(thread_id__in=replied_threads)
+        self._mutes = set(mutes.values_list("thread_id", "user_id"))
+        self._alerts = self._new_thread_alerts(
+            {event.payload["thread_id"] for event in events if event.kind == Kind.THREAD_POSTED}
+        )
         user_ids = set()
         for payload in payloads:
             user_ids.update(payload.get("mentioned_ids", ()))
@@ -231,8 +247,49 @@ class Lookups:
         review_ids = {payload["review_id"] for payload in payloads if payload.get("review_id")}
         self.reviews = set(ReviewRequest.objects.filter(pk__in=review_ids).values_list("pk", flat=True))
 
+    @staticmethod
+    def _new_thread_alerts(thread_ids: set[int]) -> dict[int, list[int]]:
+        """Who asked to hear about each of these new threads (published ones): those following
+        one of its tags or its topic with notify_new_threads, since before it was posted."""
+        alerts: dict[int, list[int]] = defaultdict(list)
+        if not thread_ids:
+            return alerts
+        threads = {
+            row["pk"]: row
+            for row in Thread.objects.filter(pk__in=thread_ids, status=Status.PUBLISHED).values(
+                "pk", "topic_id", "created_at"
+            )
+        }
+        tags = defaultdict(set)
+        for thread_id, tag_id in Thread.tags.through.objects.filter(thread_id__in=threads).values_list(
+            "thread_id", "tag_id"
+        ):
+            tags[thread_id].add(tag_id)
+        topic_ids = {row["topic_id"] for row in threads.values() if row["topic_id"]}
+        tag_ids = set().union(*tags.values())
+        if not topic_ids and not tag_ids:
+            return alerts
+        follows = Follow.objects.filter(notify_new_threads=True).filter(
+            Q(topic_id__in=topic_ids) | Q(tag_id__in=tag_ids)
+        )
+        rows = list(follows.values_list("user_id", "topic_id", "tag_id", "created_at"))
+        for thread_id, thread in threads.items():
+            for user_id, topic_id, tag_id, since in rows:
+                matches = (topic_id and topic_id == thread["topic_id"]) or (
+                    tag_id and tag_id in tags[thread_id]
+                )
+                if matches and since <= thread["created_at"]:
+                    alerts[thread_id].append(user_id)
+        return alerts
+
+    def new_thread_audience(self, thread_id: int) -> list[int]:
+        return self._alerts.get(thread_id, [])
+
     def user(self, user_id: int | None) -> int | None:
         return user_id if user_id in self.users else None
+
+    def has_muted(self, user_id: int | None, comment: dict) -> bool:
+        return (comment["thread_id"], user_id) in self._mutes
 
     def followers(self, comment: dict) -> list[int]:
         """Who followed the comment's thread when it was posted (and still does): a late drain
@@ -291,9 +348,27 @@ def _mentions_in_thread(event: OutboxEvent, lookups: Lookups) -> list[Notificati
     )
 
 
+def _thread_posted(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
+    """The people it mentions, then those who asked to hear about new threads in its tags or
+    topic."""
+    rows = _mentions_in_thread(event, lookups)
+    mentioned = {row.recipient_id for row in rows}
+    thread_id = event.payload["thread_id"]
+    return rows + _notifications(
+        lookups,
+        recipients=[
+            user_id for user_id in lookups.new_thread_audience(thread_id) if user_id not in mentioned
+        ],
+        actor_id=event.payload["actor_id"],
+        verb=Verb.NEW_THREAD,
+        event_key=f"new_thread:{thread_id}",
+        thread_id=thread_id,
+    )
+
+
 def _comment_posted(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
     """The people it mentions, then, as replies, the author of the comment it answers, the one
-    it replies to, and the thread's followers."""
+    it replies to, and the thread's followers (those watching it); not those who muted it."""
     rows = _mentions_in_comment(event, lookups)
     comment = lookups.comments.get(event.payload["comment_id"])
     if comment is None:
@@ -304,7 +379,9 @@ def _comment_posted(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
         lookups,
         comment,
         recipients=[
-            user_id for user_id in [*direct, *lookups.followers(comment)] if user_id not in mentioned
+            user_id
+            for user_id in [*direct, *lookups.followers(comment)]
+            if user_id not in mentioned and not lookups.has_muted(user_id, comment)
         ],
         actor_id=event.payload["actor_id"],
         verb=Verb.REPLY,
@@ -382,7 +459,7 @@ def _review_notice(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
 
 
 HANDLERS: dict[str, Callable[[OutboxEvent, Lookups], list[Notification]]] = {
-    Kind.THREAD_POSTED: _mentions_in_thread,
+    Kind.THREAD_POSTED: _thread_posted,
     Kind.THREAD_EDITED: _mentions_in_thread,
     Kind.COMMENT_POSTED: _comment_posted,
     Kind.COMMENT_EDITED: _mentions_in_comment,
@@ -393,9 +470,12 @@ HANDLERS: dict[str, Callable[[OutboxEvent, Lookups], list[Notification]]] = {
 
 
 def deliver(events: list[OutboxEvent]) -> None:
-    """Write the notifications of these events: their reads, then one insert."""
+    """Write the notifications of these events: their reads, then one insert. Those whose
+    recipient wants that kind by email at once are marked due for an email (one more query)."""
     lookups = Lookups(events)
     rows = [row for event in events for row in HANDLERS[event.kind](event, lookups)]
+    if rows and notification_emails.schedule(rows):
+        transaction.on_commit(notification_emails.request_send, robust=True)
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:  # bulk_create sends no signal
         touch(*rows)

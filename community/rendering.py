@@ -23,6 +23,7 @@ from django.urls import reverse
 from community import caches, permissions
 from community.models import Thread
 from community.selectors import comment_page
+from community.watch_choices import FOLLOW_CHOICES, WATCH_CHOICES
 from config import slots
 
 
@@ -168,24 +169,39 @@ def comments_html(*, thread, page, viewer, page_number) -> slots.SlottedHtml:
     )
 
 
-def _toggles(thread) -> dict[str, tuple[slots.SlottedHtml, slots.SlottedHtml]]:
-    """The follow and save buttons, off and on, each with a CSRF slot."""
-    buttons = {
-        "follow_button": ("community:thread-follow", "Follow", "Following"),
-        "bookmark_button": ("community:thread-bookmark", "Save for later", "Saved"),
+def follow_control_context(*, url: str, level: str, legend: str) -> dict:
+    """The tag's or topic's follow choices (FollowLevel), for community/components/watch_level.html."""
+    return {"url": url, "levels": FOLLOW_CHOICES, "level": level, "legend": legend}
+
+
+def watch_control_context(thread, level: str) -> dict:
+    return {
+        "url": reverse("community:thread-follow", args=[thread.pk, thread.slug]),
+        "levels": WATCH_CHOICES,
+        "level": level,
     }
-    toggles = {}
-    for name, (url_name, off_text, on_text) in buttons.items():
-        context = {
-            "url": reverse(url_name, args=[thread.pk, thread.slug]),
-            "on_text": on_text,
-            "off_text": off_text,
-        }
-        toggles[name] = tuple(
-            slots.render_shared("community/components/toggle_button.html", {**context, "is_on": is_on})
+
+
+def _toggles(thread) -> dict[str, dict]:
+    """The viewer's controls in each of their states, each with a CSRF slot: the watch level
+    (by level) and the save button (off and on)."""
+    save = {
+        "url": reverse("community:thread-bookmark", args=[thread.pk, thread.slug]),
+        "on_text": "Saved",
+        "off_text": "Save for later",
+    }
+    return {
+        "follow_button": {
+            choice.value: slots.render_shared(
+                "community/components/watch_level.html", watch_control_context(thread, choice.value)
+            )
+            for choice in WATCH_CHOICES
+        },
+        "bookmark_button": {
+            is_on: slots.render_shared("community/components/toggle_button.html", {**save, "is_on": is_on})
             for is_on in (False, True)
-        )
-    return toggles
+        },
+    }
 
 
 def _accepted_answer(thread):
@@ -232,9 +248,9 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
     given = {"comments": comments.fill(reader)}
     if viewer.is_authenticated:
         given["csrf"] = get_token(request)
-        state = {"follow_button": page.viewer.follows_thread, "bookmark_button": page.viewer.bookmarked}
-        for name, (off, on) in body["toggles"].items():
-            given[name] = (on if state[name] else off).fill(csrf=given["csrf"])
+        state = {"follow_button": page.viewer.watch_level, "bookmark_button": page.viewer.bookmarked}
+        for name, states in body["toggles"].items():
+            given[name] = states[state[name]].fill(csrf=given["csrf"])
     if "submission" in body["html"].kinds:  # the reply form is shown: its one-time token
         given["submission"] = comment_form.submission_token()
     return body["html"].fill(reader, **given)

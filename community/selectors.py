@@ -6,29 +6,35 @@ import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Min, Prefetch, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import is_mentor_annotation
 from accounts.selectors import active_users_by_username, remember_verified_email
-from community import caches, permissions
+from community import caches, notification_kinds, permissions
 from community.models import (
     Bookmark,
     Comment,
     Flag,
     Follow,
+    FollowLevel,
     ModerationAction,
     Notification,
     Reaction,
     Status,
     Tag,
     Thread,
+    ThreadMute,
+    WatchLevel,
 )
+from community.watch_choices import FOLLOW_CHOICES
 
 THREADS_PER_PAGE = 30
 COMMENTS_PER_PAGE = 100
@@ -116,9 +122,17 @@ class ViewerState:
 
     reactions: set = field(default_factory=set)  # ("thread"|"comment", id, kind)
     follows_thread: bool = False
+    has_muted_thread: bool = False
     bookmarked: bool = False
     has_hidden_comments: bool = False  # they wrote a comment here that a mentor hid
     flags: set = field(default_factory=set)  # ("thread"|"comment", id) they flagged, still open
+
+    @property
+    def watch_level(self) -> str:
+        """A mute wins over a follow (commenting in a muted thread follows it too)."""
+        if self.has_muted_thread:
+            return WatchLevel.MUTED
+        return WatchLevel.WATCHING if self.follows_thread else WatchLevel.NORMAL
 
 
 @dataclass
@@ -200,10 +214,12 @@ def comment_page(*, thread: Thread, viewer, page_number=1) -> Page:
 def _viewer_state_sql() -> str:
     """One statement for all a thread page needs to know of its signed-in viewer: their
     reactions there, their open flags on it and its comments, whether they follow or saved
-    it, wrote a comment a mentor hid, and have a verified email address (they may post). Written out because it runs on every signed-in
+    it (or muted it), wrote a comment a mentor hid, and have a verified email address (they may
+    post). Written out because it runs on every signed-in
     view of a thread, where building five ORM queries cost more than running them."""
     reaction, comment = Reaction._meta.db_table, Comment._meta.db_table
     follow, bookmark = Follow._meta.db_table, Bookmark._meta.db_table
+    mute = ThreadMute._meta.db_table
     email, flag = EmailAddress._meta.db_table, Flag._meta.db_table
     return f"""
         SELECT 'reaction', kind, thread_id, comment_id FROM {reaction}
@@ -221,6 +237,8 @@ def _viewer_state_sql() -> str:
         WHERE f.reporter_id = %(user)s AND c.thread_id = %(thread)s AND f.status = %(open)s
         UNION ALL
         SELECT 'follow', NULL, NULL, NULL FROM {follow} WHERE user_id = %(user)s AND thread_id = %(thread)s
+        UNION ALL
+        SELECT 'muted', NULL, NULL, NULL FROM {mute} WHERE user_id = %(user)s AND thread_id = %(thread)s
         UNION ALL
         SELECT 'bookmark', NULL, NULL, NULL FROM {bookmark} WHERE user_id = %(user)s AND thread_id = %(thread)s
         UNION ALL
@@ -256,6 +274,7 @@ def viewer_state(*, thread: Thread, viewer) -> ViewerState:
             state.flags.add(("thread", thread_id) if thread_id else ("comment", comment_id))
     found = {row for row, *_ in rows}
     state.follows_thread = "follow" in found
+    state.has_muted_thread = "muted" in found
     state.bookmarked = "bookmark" in found
     state.has_hidden_comments = "hidden" in found
     remember_verified_email(viewer, "verified" in found)
@@ -333,13 +352,16 @@ def topic_threads(*, topic_id: int, limit: int = 10) -> list[Thread]:
 
 def topic_discussion(*, topic_id: int, viewer) -> dict:
     """The discussion block of a roadmap topic page."""
-    follows = viewer.is_authenticated and Follow.objects.filter(user=viewer, topic_id=topic_id).exists()
     return {
         "template": "community/components/topic_discussion.html",
         "topic_id": topic_id,
         "threads": topic_threads(topic_id=topic_id),
         "thread_count": Thread.objects.published().filter(topic_id=topic_id).count(),
-        "follows": follows,
+        "follow_control": {
+            "url": reverse("community:topic-follow", args=[topic_id]),
+            "levels": FOLLOW_CHOICES,
+            "level": follow_level(user=viewer, topic_id=topic_id),
+        },
         "can_post": permissions.can_post(viewer),
     }
 
@@ -384,10 +406,28 @@ def notification_target(notification, *, viewer) -> str | None:
     return posts[-1].get_absolute_url()
 
 
-def open_notification(*, user, pk: int) -> str | None:
+def open_notification(*, user, pk: int, reply: bool = False) -> str | None:
     """The URL of a notification's post for its recipient (None if the post is gone); Http404
-    for a notification that is not theirs."""
-    return notification_target(user_notification(user=user, pk=pk), viewer=user)
+    for a notification that is not theirs. With `reply`, the thread at that post with the
+    reply box open and answering it (the "Reply" link of a notification email)."""
+    notification = user_notification(user=user, pk=pk)
+    target = notification_target(notification, viewer=user)
+    if target is None or not reply or notification.thread is None:
+        return target
+    query = {}
+    if notification.comment is not None:
+        page = comment_page_number(comment=notification.comment)
+        if page > 1:
+            query["page"] = page
+        query["reply"] = notification.comment.pk
+    url = notification.thread.get_absolute_url()
+    return f"{url}?{urlencode(query)}#reply-form" if query else f"{url}#reply-form"
+
+
+def email_modes(*, user) -> dict[str, str]:
+    """How the member wants each kind of notification: kind -> at once / digest only / off."""
+    stored = notification_kinds.preferences_of([user.pk]).get(user.pk, {})
+    return notification_kinds.modes_for(stored)
 
 
 def unread_count(*, user) -> int:
@@ -423,6 +463,17 @@ def user_follows(*, user):
         .select_related("thread", "tag", "topic__roadmap")
         .order_by("-created_at", "-pk")
     )
+
+
+def follow_level(*, user, tag_id: int | None = None, topic_id: int | None = None) -> str:
+    """How the member follows this tag or topic (FollowLevel), in one query."""
+    if not user.is_authenticated:
+        return FollowLevel.NONE
+    target = {"tag_id": tag_id} if tag_id else {"topic_id": topic_id}
+    notify = Follow.objects.filter(user=user, **target).values_list("notify_new_threads", flat=True).first()
+    if notify is None:
+        return FollowLevel.NONE
+    return FollowLevel.NEW_THREADS if notify else FollowLevel.DIGEST
 
 
 def followed_tag_ids(*, user) -> set[int]:

@@ -18,12 +18,14 @@ from django.utils import timezone
 
 from accounts import selectors as account_selectors
 from accounts.models import User
-from community import caches, outbox, permissions
+from community import caches, notification_kinds, outbox, permissions
 from community.markdown import render_post
 from community.models import (
     Bookmark,
     Comment,
+    EmailPreference,
     Follow,
+    FollowLevel,
     ModerationAction,
     Notification,
     OutboxEvent,
@@ -31,6 +33,8 @@ from community.models import (
     Status,
     Tag,
     Thread,
+    ThreadMute,
+    WatchLevel,
 )
 from config.caching import touch
 from config.errors import Conflict
@@ -503,6 +507,41 @@ def follow_clear(*, user, thread=None, tag=None, topic=None) -> bool:
     return bool(deleted)
 
 
+def watch_level_set(*, user, thread: Thread, level: str) -> None:
+    """Set how closely the member hears about the thread (WatchLevel): watching follows it,
+    normal neither follows nor mutes it, muted mutes it. Setting the level it has changes
+    nothing."""
+    if level not in WatchLevel.values:
+        raise ValidationError({"level": "Choose watching, normal or muted."})
+    with transaction.atomic():
+        if level == WatchLevel.WATCHING:
+            follow_set(user=user, thread=thread)
+        else:
+            follow_clear(user=user, thread=thread)
+        if level == WatchLevel.MUTED:
+            _create_once(ThreadMute, user=user, thread=thread)
+        else:
+            ThreadMute.objects.filter(user=user, thread=thread).delete()
+
+
+def follow_level_set(*, user, level: str, tag=None, topic=None) -> None:
+    """Set how the member follows a tag or topic (FollowLevel): not at all, in the digest, or
+    also a notification for each new thread there. Setting the level it has changes nothing."""
+    if level not in FollowLevel.values:
+        raise ValidationError({"level": "Choose none, digest or new_threads."})
+    target = _follow_target(user, thread=None, tag=tag, topic=topic)
+    with transaction.atomic():
+        if level == FollowLevel.NONE:
+            follow_clear(user=user, **target)
+            return
+        follow_set(user=user, **target)
+        follow = Follow.objects.select_for_update().get(user=user, **target)
+        notify = level == FollowLevel.NEW_THREADS
+        if follow.notify_new_threads != notify:
+            follow.notify_new_threads = notify
+            follow.save(update_fields=["notify_new_threads"])
+
+
 def bookmark_set(*, user, thread: Thread) -> bool:
     """Save the thread for later; saving it again changes nothing. Returns whether this call saved it."""
     _require(user.is_authenticated, "Log in to save threads.")
@@ -523,10 +562,35 @@ def mark_notifications_read(*, user, ids=None) -> int:
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
-    marked = unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now(), email_due_at=None)  # read: no email is due for it
     if marked:  # many rows of one recipient: the rules read only that
         touch(Notification(recipient_id=user.pk), fields={"read_at"})
     return marked
+
+
+def set_email_preferences(*, user, modes: dict[str, str]) -> None:
+    """Store how a member wants each kind of notification (community.notification_kinds): a
+    row for a mode that differs from the kind's default, none for one that matches it."""
+    now = timezone.now()
+    with transaction.atomic():
+        for verb, mode in modes.items():
+            kind = notification_kinds.get(verb)
+            if kind is None or mode not in EmailPreference.Mode.values:
+                raise ValidationError(f"No setting {verb!r} = {mode!r}.")
+            if mode == kind.default:
+                EmailPreference.objects.filter(user=user, kind=verb).delete()
+            else:
+                EmailPreference.objects.update_or_create(
+                    user=user, kind=verb, defaults={"mode": mode, "updated_at": now}
+                )
+
+
+def turn_off_notification_emails(*, user, kind: str) -> None:
+    """A notification email's unsubscribe link: that kind is not emailed any more."""
+    set_email_preferences(user=user, modes={kind: EmailPreference.Mode.OFF})
+    logging.getLogger("community.notification_emails").info(
+        "%s emails turned off by unsubscribe link for user %s", kind, user.pk
+    )
 
 
 # --- Digests ---------------------------------------------------------------------------

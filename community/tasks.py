@@ -1,5 +1,5 @@
-"""Celery tasks of the community: digest emails and the outbox. Thin: they take ids and call
-community.digest or community.outbox.
+"""Celery tasks of the community: digest emails, the outbox and notification emails. Thin:
+they take ids and call community.digest, community.outbox or community.notification_emails.
 
 Every task is safe to run twice (the DigestDelivery claim makes a second run send nothing; an
 outbox event is claimed under a row lock and its notifications are unique per event), so a
@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from community import digest, mentorship, outbox
+from community import digest, mentorship, notification_emails, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +90,13 @@ def expire_reviews() -> str:
     if released or expired:
         logger.info("reviews: %d claims ran out, %d requests expired unclaimed", released, expired)
     return f"{released} released, {expired} expired"
+
+
+def send_notification_emails() -> str:
+    """Asked for when notifications become due for an email, and run by beat every 20 seconds:
+    send the notification emails due (community.notification_emails). Concurrent runs share
+    the work; an email is never sent twice."""
+    result = notification_emails.send_due()
+    if result.counts or result.stopped:
+        logger.info("notification emails: %s", result)
+    return str(result)

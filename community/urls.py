@@ -47,6 +47,12 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/read/", views.notification_read, name="notification-read"),
     path("notifications/<int:pk>/", views.notification_open, name="notification-open"),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        views.notification_email_unsubscribe,
+        name="notification-unsubscribe",
+    ),
+    path("settings/notifications/", views.notification_settings, name="notification-settings"),
     path("feeds/latest/", feeds.LatestThreadsFeed(), name="feed-latest"),
     path("feeds/tags/<slug:slug>/", feeds.TagThreadsFeed(), name="feed-tag"),
     path("digest/unsubscribe/<str:token>/", views.digest_unsubscribe, name="digest-unsubscribe"),

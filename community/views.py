@@ -15,11 +15,22 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.adapters import FIRST_SIGN_IN
 from accounts.models import User
-from community import caches, digest, moderation, permissions, rendering, selectors, services
+from community import (
+    caches,
+    digest,
+    moderation,
+    notification_unsubscribe,
+    permissions,
+    rendering,
+    selectors,
+    services,
+)
 from community import search as search_selectors
 from community.forms import (
     CommentForm,
+    EmailPreferencesForm,
     FlagForm,
+    FollowLevelForm,
     ModerationForm,
     ModerationLogFilter,
     MoveForm,
@@ -32,8 +43,9 @@ from community.forms import (
     SuspendForm,
     TagForm,
     ThreadForm,
+    WatchLevelForm,
 )
-from community.models import Comment, Status, Tag, Thread
+from community.models import Comment, EmailPreference, FollowLevel, Status, Tag, Thread, WatchLevel
 from config import page_cache
 from config.api import write_wait
 from config.input_guard import database_id
@@ -155,7 +167,11 @@ def tag_detail(request, slug):
             "listing": listing,
             "cards_html": _cards_html(request, listing),
             "tag": tag,
-            "follows": tag.pk in selectors.followed_tag_ids(user=request.user),
+            "follow_control": rendering.follow_control_context(
+                url=reverse("community:tag-follow", args=[tag.slug]),
+                level=selectors.follow_level(user=request.user, tag_id=tag.pk),
+                legend="Follow this tag",
+            ),
             "can_post": permissions.can_post(request.user),
         },
     )
@@ -490,16 +506,21 @@ def _set_or_clear(request, change, target: dict, **button):
 @login_required
 @require_POST
 def thread_follow(request, pk, slug):
+    """Set the viewer's watch level of the thread (WatchLevel); htmx gets the control again."""
     thread = selectors.visible_thread(pk=pk, viewer=request.user)
-    return _set_or_clear(
-        request,
-        FOLLOW,
-        {"thread": thread},
-        on_text="Following",
-        off_text="Follow",
-        url=reverse("community:thread-follow", args=[thread.pk, thread.slug]),
-        fallback=thread.get_absolute_url(),
-    )
+    form = WatchLevelForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(
+            "Choose watching, normal or muted.", status=400, content_type="text/plain; charset=utf-8"
+        )
+    level = form.cleaned_data["level"]
+    services.watch_level_set(user=request.user, thread=thread, level=level)
+    if request.htmx:
+        return render(
+            request, "community/components/watch_level.html", rendering.watch_control_context(thread, level)
+        )
+    messages.success(request, f"Notifications for this thread: {WatchLevel(level).label.lower()}.")
+    return redirect(thread.get_absolute_url())
 
 
 @login_required
@@ -517,10 +538,31 @@ def thread_bookmark(request, pk, slug):
     )
 
 
+def _follow_level(request, target: dict, *, url: str, fallback: str, legend: str):
+    """Set the follow level a control asks for (`level`); htmx gets the control again."""
+    form = FollowLevelForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(
+            "Choose none, digest or new_threads.", status=400, content_type="text/plain; charset=utf-8"
+        )
+    level = form.cleaned_data["level"]
+    services.follow_level_set(user=request.user, level=level, **target)
+    if request.htmx:
+        context = rendering.follow_control_context(url=url, level=level, legend=legend)
+        return render(request, "community/components/watch_level.html", context)
+    messages.success(request, f"{FollowLevel(level).label}.")
+    return redirect(fallback)
+
+
 @login_required
 @require_POST
 def tag_follow(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
+    if "level" in request.POST:
+        url = reverse("community:tag-follow", args=[tag.slug])
+        return _follow_level(
+            request, {"tag": tag}, url=url, fallback=tag.get_absolute_url(), legend="Follow this tag"
+        )
     return _set_or_clear(
         request,
         FOLLOW,
@@ -536,6 +578,11 @@ def tag_follow(request, slug):
 @require_POST
 def topic_follow(request, pk):
     topic = get_object_or_404(Topic.objects.published().select_related("roadmap"), pk=pk)
+    if "level" in request.POST:
+        url = reverse("community:topic-follow", args=[topic.pk])
+        return _follow_level(
+            request, {"topic": topic}, url=url, fallback=topic.get_absolute_url(), legend="Follow this topic"
+        )
     return _set_or_clear(
         request,
         FOLLOW,
@@ -571,8 +618,9 @@ def notification_list(request):
 @login_required
 @require_safe
 def notification_open(request, pk):
-    """A notification's link: marks it read, then goes to its post (or says the post is gone)."""
-    target = selectors.open_notification(user=request.user, pk=pk)
+    """A notification's link (on the site and in its email): marks it read, then goes to its
+    post (or says the post is gone); with ?reply=1, to the reply box answering it."""
+    target = selectors.open_notification(user=request.user, pk=pk, reply=request.GET.get("reply") == "1")
     services.mark_notifications_read(user=request.user, ids=[pk])
     if target is None:
         messages.info(request, "That post is gone: a mentor hid it, or its author deleted it.")
@@ -882,3 +930,41 @@ def digest_unsubscribe(request, token):
     context["is_off"] = user.digest_frequency == digest.Frequency.OFF
     context["frequency"] = user.get_digest_frequency_display().lower()
     return render(request, "community/unsubscribe.html", context)
+
+
+# --- Notification emails ------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def notification_settings(request):
+    """For each kind of notification: by email at once, in the digest only, or off."""
+    form = EmailPreferencesForm(request.POST or None, current=selectors.email_modes(user=request.user))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            services.set_email_preferences(user=request.user, modes=form.cleaned_data)
+            messages.success(request, "Your notification settings are saved.")
+            return redirect("community:notification-settings")
+        status = 400
+    return render(request, "community/notification_settings.html", {"form": form}, status=status)
+
+
+@csrf_exempt  # RFC 8058: the one-click POST comes from a mail client, with no cookie or token
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def notification_email_unsubscribe(request, token):
+    """GET shows a confirmation and changes nothing; POST, from the page's form or a mail
+    client's one-click request, turns off emails of the link's kind, and only that kind."""
+    found = notification_unsubscribe.read_token(token)
+    if found is None:
+        return render(request, "community/notification_unsubscribe.html", {"is_invalid": True}, status=400)
+    user, kind = found
+    context = {"email": digest.masked_email(user.email), "kind": kind}
+    if request.method == "POST":
+        services.turn_off_notification_emails(user=user, kind=kind.verb)
+        context["is_done"] = True
+    else:
+        context["is_off"] = selectors.email_modes(user=user)[kind.verb] == EmailPreference.Mode.OFF
+    return render(request, "community/notification_unsubscribe.html", context)

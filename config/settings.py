@@ -367,6 +367,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.expire_reviews",
         "schedule": crontab(minute="*/10"),
     },
+    # Notification emails: each drain that made one due asks for a run when it is due; this
+    # one sends what a gathering window held back, retries, and settles dead workers' claims.
+    "send-notification-emails": {
+        "task": "community.tasks.send_notification_emails",
+        "schedule": 20.0,
+        "options": {"expires": 20},
+    },
 }
 
 # --- Digest emails ----------------------------------------------------------------------
@@ -381,6 +388,17 @@ DIGEST_MAX_ATTEMPTS = 5
 # (at least 1), each further one up to twice as long, at most 15 minutes.
 DIGEST_RETRY_DELAY = env.int("DIGEST_RETRY_DELAY", default=60)
 DIGEST_SMTP_TIMEOUT = 30
+
+# --- Notification emails (community.notification_emails) -------------------------------
+
+# The first email about a thread waits this many seconds, gathering what else comes in; after
+# an email about a thread, the next one to that member about it waits for the window to end.
+NOTIFICATION_EMAIL_DELAY = env.int("NOTIFICATION_EMAIL_DELAY", default=30)
+NOTIFICATION_EMAIL_WINDOW = env.int("NOTIFICATION_EMAIL_WINDOW", default=600)
+# As DIGEST_CLAIM_TIMEOUT: a claim pending longer than this belongs to a worker that died.
+NOTIFICATION_EMAIL_CLAIM_TIMEOUT = env.int("NOTIFICATION_EMAIL_CLAIM_TIMEOUT", default=360)
+NOTIFICATION_EMAIL_MAX_ATTEMPTS = 5
+NOTIFICATION_EMAIL_GROUPS_PER_RUN = 500  # emails a run claims at most; beat's next run goes on
 
 # --- Outbox (follow-up work of posts: community.outbox) --------------------------------
 
@@ -443,6 +461,9 @@ SPECTACULAR_SETTINGS = {
         "PostStatusEnum": "community.models.Status",
         "FlagStatusEnum": "community.models.Flag.State",
         "ReactionKindEnum": "community.models.Reaction.Kind",
+        "EmailModeEnum": "community.models.EmailPreference.Mode",
+        "WatchLevelEnum": "community.models.WatchLevel",
+        "FollowLevelEnum": "community.models.FollowLevel",
         "FollowKindEnum": ["thread", "tag", "topic"],
         "FlaggedPostKindEnum": ["thread", "comment"],
         "FlagReasonEnum": "community.models.Flag.Reason",

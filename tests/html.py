@@ -109,8 +109,15 @@ def reaction_buttons(page, post) -> dict[str, dict]:
 
 
 def pressed_toggle(page) -> set[str]:
-    """The labels of the follow and save buttons that show as on."""
-    toggles = parse(page).find_all("form", class_="toggle-form")
+    """The labels of the save buttons that show as on, and of the watch level chosen."""
+    document = parse(page)
+    toggles = [
+        *document.find_all("form", class_="toggle-form"),
+        *document.find_all("form", class_="watch-form"),
+    ]
     return {
-        form.find("button").text for form in toggles if form.find("button").attrs["aria-pressed"] == "true"
+        button.text
+        for form in toggles
+        for button in form.find_all("button")
+        if button.attrs.get("aria-pressed") == "true"
     }

@@ -42,6 +42,7 @@ def site(learner):
         "member": [
             reverse("accounts:settings"),
             reverse("community:notification-list"),
+            reverse("community:notification-settings"),
             reverse("community:thread-create"),
             reverse("community:bookmark-list"),
         ],

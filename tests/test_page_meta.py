@@ -216,7 +216,13 @@ def test_a_hidden_thread_seen_by_its_author_is_not_for_search_engines(learner):
 
 @pytest.mark.parametrize(
     "url_name",
-    ["accounts:settings", "accounts:token-list", "community:notification-list", "community:bookmark-list"],
+    [
+        "accounts:settings",
+        "accounts:token-list",
+        "community:notification-list",
+        "community:notification-settings",
+        "community:bookmark-list",
+    ],
 )
 def test_private_pages_are_not_for_search_engines(learner_client, url_name):
     assert meta(learner_client.get(reverse(url_name)).text, "name", "robots") == "noindex"

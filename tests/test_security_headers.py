@@ -9,6 +9,7 @@ PUBLIC_PAGES = ["home", "account_login", "account_signup", "account_reset_passwo
 PRIVATE_PAGES = [
     "accounts:settings",
     "accounts:delete",
+    "community:notification-settings",
     "account_email",
     "account_change_password",
     "mfa_index",

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from community import selectors, services
 from community.api.serializers import (
     BookmarkedThreadSerializer,
+    EmailSettingsSerializer,
     FollowSerializer,
     MarkedSerializer,
     MarkReadSerializer,
@@ -92,3 +93,24 @@ class FollowList(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.user_follows(user=self.request.user)
+
+
+class EmailSettings(APIView):
+    """How I want each kind of notification by email; the same choices as the settings page."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=EmailSettingsSerializer, summary="My notification email settings")
+    def get(self, request):
+        return Response(selectors.email_modes(user=request.user))
+
+    @extend_schema(
+        request=EmailSettingsSerializer,
+        responses=EmailSettingsSerializer,
+        summary="Change some of my notification email settings",
+    )
+    def patch(self, request):
+        given = EmailSettingsSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.set_email_preferences(user=request.user, modes=given.validated_data)
+        return Response(selectors.email_modes(user=request.user))

@@ -8,17 +8,20 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api import UserSummarySerializer
-from community import search
+from community import notification_kinds, search
 from community.models import (
     Comment,
+    EmailPreference,
     Flag,
     Follow,
+    FollowLevel,
     ModerationAction,
     Notification,
     Reaction,
     Status,
     Tag,
     Thread,
+    WatchLevel,
 )
 from community.moderation import REASON_MAX, SUSPENSION_MAX_DAYS, validate_suspension_end
 from config.api import ApiModelSerializer
@@ -302,6 +305,21 @@ class FollowStateSerializer(serializers.Serializer):
     is_following = serializers.BooleanField(read_only=True)
 
 
+class WatchLevelSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=WatchLevel.choices,
+        help_text="watching: every reply; normal: replies to my posts and mentions; muted: mentions only.",
+    )
+
+
+class FollowLevelSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=FollowLevel.choices,
+        help_text="none: not following; digest: its threads in my digest; new_threads: also a notification "
+        "for each new thread.",
+    )
+
+
 class BookmarkStateSerializer(serializers.Serializer):
     is_bookmarked = serializers.BooleanField(read_only=True)
 
@@ -314,7 +332,7 @@ class FollowSerializer(ApiModelSerializer):
 
     class Meta:
         model = Follow
-        fields = ["id", "kind", "thread", "tag", "topic", "created_at"]
+        fields = ["id", "kind", "thread", "tag", "topic", "notify_new_threads", "created_at"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=["thread", "tag", "topic"]))
@@ -478,3 +496,18 @@ class SuspendSerializer(ReasonSerializer):
         validators=[validate_suspension_end],
         help_text=f"When the suspension ends: must be in the future, at most {SUSPENSION_MAX_DAYS} days ahead.",
     )
+
+
+class EmailSettingsSerializer(serializers.Serializer):
+    """My notification email settings: for each kind (community.notification_kinds, read when
+    the serializer is made, so a kind registered later is here too), `now` (an email at once),
+    `digest` (in the digest only) or `off`. A PATCH may give some kinds only; other keys are
+    ignored, as everywhere in the API."""
+
+    def get_fields(self):
+        return {
+            kind.verb: serializers.ChoiceField(
+                choices=EmailPreference.Mode.choices, help_text=kind.label, required=False
+            )
+            for kind in notification_kinds.kinds()
+        }

@@ -26,6 +26,7 @@ from community.api.serializers import (
     CommentWriteSerializer,
     FlagCreateSerializer,
     FlagSerializer,
+    FollowLevelSerializer,
     FollowStateSerializer,
     ReactionStateSerializer,
     TagSerializer,
@@ -33,9 +34,10 @@ from community.api.serializers import (
     ThreadFilterSerializer,
     ThreadSerializer,
     ThreadWriteSerializer,
+    WatchLevelSerializer,
 )
 from community.caches import API_THREADS
-from community.models import Comment, Reaction, Tag, Thread
+from community.models import Comment, Reaction, Tag, Thread, WatchLevel
 from config.api import NewestFirstCursorPagination, OldestFirstCursorPagination
 from roadmap import selectors as roadmap_selectors
 
@@ -396,10 +398,14 @@ class _SetOrClearView(APIView):
 
 
 class ThreadFollow(_SetOrClearView):
-    """Follow a thread: a notification for every reply."""
+    """Follow a thread: a notification for every reply (the watch level "watching", which
+    lifts a mute)."""
 
     def target(self, request, pk):
         return {"thread": selectors.visible_thread(pk=pk, viewer=request.user)}
+
+    def set_state(self, request, target: dict) -> None:
+        services.watch_level_set(user=request.user, level=WatchLevel.WATCHING, **target)
 
     @extend_schema(request=None, responses=FollowStateSerializer, summary="Follow a thread")
     def post(self, request, pk):
@@ -410,7 +416,39 @@ class ThreadFollow(_SetOrClearView):
         return self._set_or_clear(request, False, pk=pk)
 
 
-class TagFollow(_SetOrClearView):
+class ThreadWatch(APIView):
+    """My watch level of a thread: `watching` (every reply), `normal` (replies to my posts and
+    mentions) or `muted` (mentions only)."""
+
+    permission_classes = [CanFollow]
+
+    @extend_schema(responses=WatchLevelSerializer, summary="My watch level of a thread")
+    def get(self, request, pk):
+        thread = selectors.visible_thread(pk=pk, viewer=request.user)
+        return Response({"level": selectors.viewer_state(thread=thread, viewer=request.user).watch_level})
+
+    @extend_schema(request=WatchLevelSerializer, responses=WatchLevelSerializer, summary="Set my watch level")
+    def put(self, request, pk):
+        thread = selectors.visible_thread(pk=pk, viewer=request.user)
+        given = WatchLevelSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.watch_level_set(user=request.user, thread=thread, level=given.validated_data["level"])
+        return Response({"level": given.validated_data["level"]})
+
+
+class _FollowLevel:
+    """PUT `{"level": "none" | "digest" | "new_threads"}`: how I follow it (FollowLevel);
+    new_threads also notifies me of each new thread there."""
+
+    def put(self, request, **kwargs):
+        target = self.target(request, **kwargs)
+        given = FollowLevelSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.follow_level_set(user=request.user, level=given.validated_data["level"], **target)
+        return Response({"level": given.validated_data["level"]})
+
+
+class TagFollow(_FollowLevel, _SetOrClearView):
     """Follow a tag: its new threads come in my digest."""
 
     def target(self, request, slug):
@@ -424,8 +462,14 @@ class TagFollow(_SetOrClearView):
     def delete(self, request, slug):
         return self._set_or_clear(request, False, slug=slug)
 
+    @extend_schema(
+        request=FollowLevelSerializer, responses=FollowLevelSerializer, summary="Set how I follow a tag"
+    )
+    def put(self, request, slug):
+        return super().put(request, slug=slug)
 
-class TopicFollow(_SetOrClearView):
+
+class TopicFollow(_FollowLevel, _SetOrClearView):
     """Follow a roadmap topic: its new threads come in my digest."""
 
     def target(self, request, slug, topic):
@@ -438,6 +482,14 @@ class TopicFollow(_SetOrClearView):
     @extend_schema(responses={200: FollowStateSerializer}, summary="Unfollow a roadmap topic")
     def delete(self, request, slug, topic):
         return self._set_or_clear(request, False, slug=slug, topic=topic)
+
+    @extend_schema(
+        request=FollowLevelSerializer,
+        responses=FollowLevelSerializer,
+        summary="Set how I follow a roadmap topic",
+    )
+    def put(self, request, slug, topic):
+        return super().put(request, slug=slug, topic=topic)
 
 
 class ThreadBookmark(_SetOrClearView):

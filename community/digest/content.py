@@ -19,7 +19,15 @@ from django.urls import reverse
 from accounts.models import User
 from community.digest.periods import Frequency, news_start, previous_digests
 from community.digest.unsubscribe import unsubscribe_url
-from community.models import Follow, MentorSection, Notification, ReviewRequest, Status, Thread
+from community.models import (
+    EmailPreference,
+    Follow,
+    MentorSection,
+    Notification,
+    ReviewRequest,
+    Status,
+    Thread,
+)
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import Progress, Roadmap
 
@@ -494,13 +502,18 @@ class DigestBuilder:
 
     def _read_notifications(self) -> None:
         """Replies and mentions on published posts since each learner's start, newest first,
-        at most MAX_COUNTED per learner."""
+        at most MAX_COUNTED per learner; not the kinds a learner turned off in their notification
+        settings ("at once" and "digest only" both show here)."""
         since = reduce(or_, (Q(recipient_id=pk, created_at__gte=self.since[pk]) for pk in self.users))
         newest_first = Window(RowNumber(), partition_by=[F("recipient_id")], order_by=F("created_at").desc())
+        turned_off = EmailPreference.objects.filter(
+            user_id=OuterRef("recipient_id"), kind=OuterRef("verb"), mode=EmailPreference.Mode.OFF
+        )
         notifications = (
             Notification.objects.filter(since, verb__in=REPLY_VERBS, created_at__lt=self.now)
             .filter(thread__status=Status.PUBLISHED)
             .filter(Q(comment__isnull=True) | Q(comment__status=Status.PUBLISHED))
+            .exclude(Exists(turned_off))
             .select_related("actor", "thread")
             .only(
                 "recipient_id",

@@ -194,7 +194,7 @@ def state_on_page(page: str, thread) -> dict:
     on = pressed_toggle(page)
     return {
         "reactions": sorted(kind for kind, button in buttons.items() if button["pressed"] == "true"),
-        "is_following": "Following" in on,
+        "is_following": "Watching" in on,
         "is_bookmarked": "Saved" in on,
     }
 

@@ -165,6 +165,14 @@ def setup_tokens(size, viewer):
     return "/api/v1/me/tokens/", {}
 
 
+def setup_email_settings(size, viewer):
+    services.set_email_preferences(user=viewer, modes={"reply": "digest", "mention": "off"})
+    for thread in threads_of(size):
+        services.create_comment(thread=thread, author=UserFactory(), body=f"@{viewer.username} a look?")
+    outbox.drain()
+    return "/api/v1/me/email-settings/", {}
+
+
 def setup_flags(size, viewer):
     for thread in threads_of(size):
         moderation.flag(reporter=UserFactory(), target=thread, reason="spam")
@@ -202,6 +210,7 @@ ENDPOINTS = {
     "bookmarks": setup_bookmarks,
     "follows": setup_follows,
     "tokens": setup_tokens,
+    "email-settings": setup_email_settings,
     "mod-flags": setup_flags,
     "mod-flagged": setup_flagged,
     "mod-log": setup_log,

@@ -147,10 +147,10 @@ def test_a_shared_thread_body_carries_each_viewers_own_buttons_and_token():
     bob_client.force_login(bob)
     bob_page = bob_client.get(thread.get_absolute_url()).text  # renders and caches the body
     alice_page = alice_client.get(thread.get_absolute_url()).text
-    assert pressed_toggle(alice_page) == {"Following", "Saved"}
+    assert pressed_toggle(alice_page) == {"Watching", "Saved"}
     assert reaction_buttons(alice_page, thread)["helpful"]["pressed"] == "true"
-    assert pressed_toggle(bob_page) == set()
-    assert {"Follow", "Save for later"} <= {button.text for button in parse(bob_page).find_all("button")}
+    assert pressed_toggle(bob_page) == {"Normal"}
+    assert {"Watching", "Save for later"} <= {button.text for button in parse(bob_page).find_all("button")}
     assert reaction_buttons(bob_page, thread)["helpful"]["pressed"] == "false"
     assert "\x00" not in alice_page + bob_page
     # Every form on each page carries that viewer's own token: posting with it works.
@@ -245,7 +245,7 @@ def test_a_change_to_the_viewers_own_state_shows_on_the_thread_page_at_once(chan
         (services.follow_set if change == "follow" else services.bookmark_set)(user=viewer, thread=thread)
 
         def shown(page):
-            return ("Following" if change == "follow" else "Saved") in pressed_toggle(page)
+            return ("Watching" if change == "follow" else "Saved") in pressed_toggle(page)
     else:
         if change == "hidden comment":
             moderation.hide(moderator=MentorFactory(), target=comment, reason="off topic")

@@ -3,11 +3,14 @@ on a phone, for anonymous visitors, members and mentors; on the phone no page sc
 even with long code lines, long URLs and long words in posts. On its way it keeps screenshots of
 the home page and of threads (`screenshots`, listed in the README)."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from community import mentorship, services
 from community.models import MentorSection
+from community.notification_unsubscribe import unsubscribe_url
 from tests.e2e.conftest import ACTION_TIMEOUT_MS, SCREENS, save_screenshot, session_cookie
 from tests.factories import (
     CommentFactory,
@@ -71,6 +74,7 @@ def site(db):
         "tag": tag,
         "thread": thread,
         "long_thread": long_thread,
+        "unsubscribe": urlsplit(unsubscribe_url(learner, "reply")).path,
     }
 
 
@@ -93,6 +97,7 @@ def public_pages(site) -> list[str]:
         "/accounts/signup/",
         "/api/docs/",
         "/mentors/",
+        site["unsubscribe"],
         "/no-such-page/",
     ]
 
@@ -104,6 +109,7 @@ def member_pages(site) -> list[str]:
         "/discussions/saved/",
         "/notifications/",
         "/settings/",
+        "/settings/notifications/",
         "/settings/tokens/",
         "/accounts/email/",
         "/accounts/password/change/",

@@ -90,7 +90,7 @@ def _pressed(world: World, kind: str) -> str:
     return f'name="clear" title="{kind.title()}"'
 
 
-FOLLOWING = 'aria-pressed="true">Following</button>'
+FOLLOWING = 'aria-pressed="true" aria-describedby="watch-hint-watching">Watching</button>'
 SAVED = 'aria-pressed="true">Saved</button>'
 
 

@@ -39,6 +39,7 @@ NOT_SHOWN = {
     "community.OutboxEvent": "read-only: the queue of follow-up work",
     "community.ModerationAction": "read-only: the audit log, shown to mentors only (/mod/log/)",
     "community.DigestDelivery": "read-only: the record of digest emails",
+    "community.NotificationEmail": "read-only: the record of notification emails",
     "community.Flag": "shown to mentors only (/mod/); its actions hide and restore posts, cases of ACTIONS",
     "community.ReviewRequest": "shown on pages rendered for each request and never cached (the mentors' "
     "desk, the request's own page, /mentors/, the learner's topic panel); a verification shows on cached "

@@ -1,0 +1,447 @@
+"""Notification emails: a reply, a mention, an accepted answer or a mentor's notice told by
+email, sent by the worker at most once, never in a request.
+
+When the outbox writes a notification whose recipient wants its kind at once
+(community.notification_kinds), it sets `email_due_at` NOTIFICATION_EMAIL_DELAY seconds ahead,
+and asks for a run of `send_due` at that time once its transaction commits (beat runs it every
+20 seconds too). A run:
+
+1. settles the claims of workers that died (as the digest's sweep does);
+2. retries the emails that failed and may be tried again;
+3. for each member, thread and kind with notifications due, either defers them to the end of
+   the gathering window (an email about that thread went to that member less than
+   NOTIFICATION_EMAIL_WINDOW seconds ago) or claims one `NotificationEmail` for all of them
+   and sends it. So the first email about a thread goes within about a minute, gathering what
+   came in meanwhile; after it, at most one more per window, gathering the rest.
+
+Claiming ties the notifications to the row in the same transaction (their rows locked, skipping
+those another run holds), so two runs never tell the same notification. Sending then follows
+the digest's protocol (community.digest.delivery): `sending_at` is committed just before the
+end of the message's data; a worker that dies before it leaves a claim that is retried, after
+it an "ambiguous" row that is never resent. Right before sending, the email leaves out what
+the member has read on the site meanwhile, posts hidden since and kinds turned off since; with
+nothing left it is skipped.
+"""
+
+import logging
+import smtplib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Exists, OuterRef, Value, When
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from accounts.models import User
+from community import notification_kinds
+from community.digest.delivery import Mailer, _is_permanent, _quick_commit
+from community.models import Notification, NotificationEmail, Status
+from community.notification_unsubscribe import unsubscribe_url
+
+logger = logging.getLogger("community.notification_emails")
+
+State = NotificationEmail.State
+Mode = notification_kinds.Mode
+EXCERPT_CHARS = 280
+MAX_SHOWN = 10  # notifications shown in one gathered email; the rest are counted
+
+
+class Outcome:
+    SENT = "sent"
+    SKIPPED = "skipped"
+    DEFERRED = "deferred"
+    TAKEN = "taken"
+    FAILED = "failed"
+
+
+class SmtpUnavailable(Exception):
+    """The SMTP server could not take an email now: the run stops, the next one retries."""
+
+
+# --- Scheduling (in the outbox's transaction) -------------------------------------------
+
+
+def schedule(rows: list[Notification], *, now: datetime | None = None) -> bool:
+    """Mark the unsaved notifications whose recipient wants their kind by email at once as due
+    after NOTIFICATION_EMAIL_DELAY; True if any is. One query, for the recipients' settings."""
+    recipients = {row.recipient_id for row in rows if notification_kinds.get(row.verb)}
+    if not recipients:
+        return False
+    stored = notification_kinds.preferences_of(recipients)
+    due_at = (now or timezone.now()) + timedelta(seconds=settings.NOTIFICATION_EMAIL_DELAY)
+    scheduled = False
+    for row in rows:
+        if notification_kinds.mode(stored.get(row.recipient_id, {}), row.verb) == Mode.NOW:
+            row.email_due_at = due_at
+            scheduled = True
+    return scheduled
+
+
+def request_send() -> None:
+    """Ask a worker for a run when the emails just scheduled are due; an unreachable broker
+    only delays them until beat's next run."""
+    from community.outbox import BROKER_ERRORS, KICK_RETRY_POLICY  # the outbox imports this module
+    from community.tasks import send_notification_emails
+
+    try:
+        send_notification_emails.apply_async(
+            countdown=settings.NOTIFICATION_EMAIL_DELAY, retry_policy=KICK_RETRY_POLICY
+        )
+    except BROKER_ERRORS as error:
+        logger.warning("notification emails: could not ask for a run (%s); beat's next run sends them", error)
+
+
+# --- The email ----------------------------------------------------------------------------
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+@dataclass
+class Item:
+    actor: str
+    says: str  # "replied in", "mentioned you in"
+    excerpt: str
+    url: str  # through /notifications/<id>/: opening it marks the notification read
+
+
+@dataclass
+class NotificationMessage:
+    recipient: User
+    kind: notification_kinds.EmailKind
+    thread_title: str
+    items: list[Item]
+    reply_url: str
+    unsubscribe_url: str
+    more: int = 0
+
+    @property
+    def subject(self) -> str:
+        count = len(self.items) + self.more
+        about = f"“{self.thread_title}”" if self.thread_title else "your account"
+        if count == 1:
+            text = f"{self.items[0].actor} {self.kind.one} {about}"
+        else:
+            text = f"{count} {self.kind.many} {about}"
+        return text if len(text) <= 200 else text[:199] + "…"
+
+    def render(self) -> tuple[str, str]:
+        context = {
+            "email": self,
+            "name": self.recipient.public_name,
+            "site_url": settings.SITE_URL,
+            "settings_url": _absolute(reverse("community:notification-settings")),
+        }
+        return (
+            render_to_string("email/notification.txt", context),
+            render_to_string("email/notification.html", context),
+        )
+
+    def message(self) -> EmailMultiAlternatives:
+        text, html = self.render()
+        message = EmailMultiAlternatives(
+            subject=self.subject,
+            body=text,
+            to=[self.recipient.email],
+            headers={
+                "List-Unsubscribe": f"<{self.unsubscribe_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        message.attach_alternative(html, "text/html")
+        return message
+
+
+def _is_shown(notification: Notification) -> bool:
+    """Unread, and about posts still published (a mentor's notice is about the hidden post
+    itself, so it is told whatever became of it)."""
+    if notification.read_at is not None:
+        return False
+    if notification.verb == Notification.Verb.MODERATION:
+        return True
+    posts = [post for post in (notification.thread, notification.comment) if post is not None]
+    return all(post.status == Status.PUBLISHED for post in posts)
+
+
+def _excerpt(notification: Notification) -> str:
+    if notification.message or notification.comment:
+        text = notification.message or notification.comment.body
+    else:  # a new thread: its opening
+        text = notification.thread.body if notification.verb == Notification.Verb.NEW_THREAD else ""
+    return Truncator(" ".join(text.split())).chars(EXCERPT_CHARS)
+
+
+def _open_url(notification: Notification, *, reply: bool = False) -> str:
+    path = reverse("community:notification-open", kwargs={"pk": notification.pk})
+    return _absolute(path + ("?reply=1" if reply else ""))
+
+
+def build_message(email: NotificationEmail) -> NotificationMessage | None:
+    """The email of a claim, from what is still to tell: None when nothing is (all read,
+    hidden, or the kind turned off), or the recipient can no longer get emails."""
+    kind = notification_kinds.get(email.kind)
+    recipient = _recipients().filter(pk=email.recipient_id).first()
+    if kind is None or recipient is None:
+        return None
+    stored = notification_kinds.preferences_of([recipient.pk]).get(recipient.pk, {})
+    if notification_kinds.mode(stored, email.kind) != Mode.NOW:
+        return None
+    notifications = [
+        notification
+        for notification in Notification.objects.filter(email=email)
+        .select_related("actor", "thread", "comment")
+        .order_by("pk")
+        if _is_shown(notification)
+    ]
+    if not notifications:
+        return None
+    shown = notifications[-MAX_SHOWN:]
+    last = notifications[-1]
+    return NotificationMessage(
+        recipient=recipient,
+        kind=kind,
+        thread_title=last.thread.title if last.thread else "",
+        items=[
+            Item(
+                actor=notification.actor.public_name if notification.actor else "A former member",
+                says=kind.one,
+                excerpt=_excerpt(notification),
+                url=_open_url(notification),
+            )
+            for notification in shown
+        ],
+        reply_url=_open_url(last, reply=last.verb != Notification.Verb.MODERATION),
+        unsubscribe_url=unsubscribe_url(recipient, email.kind),
+        more=len(notifications) - len(shown),
+    )
+
+
+def _recipients():
+    """Members who can get emails: active, with their login address verified."""
+    verified = EmailAddress.objects.filter(
+        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
+    )
+    return User.objects.filter(is_active=True).filter(Exists(verified))
+
+
+# --- Claiming and sending -------------------------------------------------------------------
+
+
+def _waiting(recipient_id: int, thread_id: int | None, kind: str):
+    """Every notification of this kind about this thread waiting for an email to this member:
+    once the first of them is due, the email gathers them all."""
+    return Notification.objects.filter(
+        recipient_id=recipient_id,
+        thread_id=thread_id,
+        verb=kind,
+        email__isnull=True,
+        email_due_at__isnull=False,
+    )
+
+
+def _window_end(recipient_id: int, thread_id: int | None) -> datetime | None:
+    """When the member may next be emailed about this thread: the end of the window opened by
+    the last email about it (skipped ones sent nothing and open none)."""
+    last = (
+        NotificationEmail.objects.filter(recipient_id=recipient_id, thread_id=thread_id)
+        .exclude(status=State.SKIPPED)
+        .order_by("-claimed_at")
+        .values_list("claimed_at", flat=True)
+        .first()
+    )
+    return last + timedelta(seconds=settings.NOTIFICATION_EMAIL_WINDOW) if last else None
+
+
+def claim(*, recipient_id: int, thread_id: int | None, kind: str) -> NotificationEmail | None:
+    """Claim one email for this member's waiting notifications of a kind about a thread, tying
+    them to it in the same transaction; None when another run holds or took them. It gathers
+    those not due yet too: they came in while the first waited."""
+    with _quick_commit():
+        rows = list(
+            _waiting(recipient_id, thread_id, kind).order_by("pk").select_for_update(skip_locked=True)
+        )
+        if not rows:
+            return None
+        try:
+            with transaction.atomic():
+                email = NotificationEmail.objects.create(
+                    recipient_id=recipient_id,
+                    thread_id=thread_id,
+                    kind=kind,
+                    key=f"{thread_id or '-'}:{rows[0].pk}",
+                    claimed_at=timezone.now(),  # not the run's start: the sweep measures from here
+                )
+        except IntegrityError:
+            return None
+        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(email=email)
+    return email
+
+
+def _retake(email: NotificationEmail) -> NotificationEmail | None:
+    """Take over a failed email due another try (compare-and-set on `attempts`)."""
+    with _quick_commit():
+        taken = NotificationEmail.objects.filter(
+            pk=email.pk, status=State.FAILED, will_retry=True, attempts=email.attempts
+        ).update(
+            status=State.PENDING,
+            will_retry=False,
+            attempts=email.attempts + 1,
+            reason="",
+            claimed_at=timezone.now(),
+        )
+    if not taken:
+        return None
+    email.refresh_from_db()
+    return email
+
+
+def _still_ours(email: NotificationEmail):
+    return NotificationEmail.objects.filter(pk=email.pk, status=State.PENDING, attempts=email.attempts)
+
+
+class _NoLongerOurs(Exception):
+    pass
+
+
+def deliver(email: NotificationEmail, *, mailer: Mailer) -> str:
+    """Build, send and record one claimed email; an Outcome. Raises SmtpUnavailable after
+    recording a transient SMTP failure, so that the run stops using a broken connection."""
+    built = build_message(email)
+    if built is None:
+        with _quick_commit():
+            _still_ours(email).update(status=State.SKIPPED, reason="nothing left to tell")
+        return Outcome.SKIPPED
+    message = built.message()
+    try:
+        mailer.open()
+    except (smtplib.SMTPException, OSError) as error:
+        _still_ours(email).update(
+            status=State.FAILED, will_retry=True, reason=f"SMTP server unreachable: {error}"[:300]
+        )
+        raise SmtpUnavailable(f"SMTP server unreachable: {error}") from error
+    handed_over = False
+
+    def record_handover():
+        nonlocal handed_over
+        if not _still_ours(email).update(sending_at=timezone.now(), subject=message.subject[:200]):
+            raise _NoLongerOurs
+        handed_over = True
+
+    try:
+        mailer.send(message, before_handover=record_handover)
+    except _NoLongerOurs:
+        mailer.close()
+        return Outcome.TAKEN
+    except (smtplib.SMTPException, OSError) as error:
+        if handed_over and mailer.marks_end_of_data and not isinstance(error, smtplib.SMTPResponseException):
+            NotificationEmail.objects.filter(pk=email.pk).update(
+                status=State.FAILED,
+                will_retry=False,
+                reason=f"ambiguous: {error or repr(error)}; not resent"[:300],
+            )
+            logger.warning(
+                "notification email %s is ambiguous: the connection failed after the end of its data (%s); "
+                "it is not resent",
+                email.pk,
+                error or repr(error),
+            )
+            mailer.close()
+            raise SmtpUnavailable(str(error)) from error
+        permanent = _is_permanent(error)
+        NotificationEmail.objects.filter(pk=email.pk).update(
+            status=State.FAILED,
+            will_retry=not permanent and email.attempts < settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS,
+            sending_at=None,
+            reason=str(error)[:300] or repr(error),
+        )
+        if permanent:
+            logger.warning("notification email %s refused for good: %s", email.pk, error)
+            return Outcome.FAILED
+        mailer.close()
+        raise SmtpUnavailable(str(error)) from error
+    with _quick_commit():
+        NotificationEmail.objects.filter(pk=email.pk).update(
+            status=State.SENT, sent_at=timezone.now(), reason=""
+        )
+    return Outcome.SENT
+
+
+@dataclass
+class RunResult:
+    counts: dict[str, int] = field(default_factory=dict)
+    stopped: str = ""
+
+    def add(self, outcome: str) -> None:
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+
+    def __str__(self):
+        text = ", ".join(f"{count} {outcome}" for outcome, count in sorted(self.counts.items())) or "nothing"
+        return f"{text}; stopped: {self.stopped}" if self.stopped else text
+
+
+def send_due(*, now: datetime | None = None) -> RunResult:
+    """One run: settle dead workers' claims, retry failed emails, then defer or send every
+    group of notifications due (at most NOTIFICATION_EMAIL_GROUPS_PER_RUN)."""
+    now = now or timezone.now()
+    result = RunResult()
+    sweep(now=now)
+    mailer = Mailer()
+    try:
+        for email in NotificationEmail.objects.filter(status=State.FAILED, will_retry=True).order_by("pk"):
+            retaken = _retake(email)
+            result.add(deliver(retaken, mailer=mailer) if retaken else Outcome.TAKEN)
+        groups = (
+            Notification.objects.filter(email__isnull=True, email_due_at__lte=now)
+            .values_list("recipient_id", "thread_id", "verb")
+            .distinct()
+            .order_by()[: settings.NOTIFICATION_EMAIL_GROUPS_PER_RUN]
+        )
+        for recipient_id, thread_id, kind in list(groups):
+            window_end = _window_end(recipient_id, thread_id)
+            if window_end is not None and window_end > now:
+                _waiting(recipient_id, thread_id, kind).update(email_due_at=window_end)
+                result.add(Outcome.DEFERRED)
+                continue
+            email = claim(recipient_id=recipient_id, thread_id=thread_id, kind=kind)
+            result.add(deliver(email, mailer=mailer) if email else Outcome.TAKEN)
+    except SmtpUnavailable as error:
+        result.stopped = str(error)[:200]
+        logger.warning("notification emails: the SMTP server failed (%s); the next run retries", error)
+    finally:
+        mailer.close()
+    return result
+
+
+def sweep(*, now: datetime) -> None:
+    """Settle the claims of workers that died: retried if their send had not started,
+    "ambiguous" (logged, never resent) if it had."""
+    cutoff = now - timedelta(seconds=settings.NOTIFICATION_EMAIL_CLAIM_TIMEOUT)
+    stale = NotificationEmail.objects.filter(status=State.PENDING, claimed_at__lt=cutoff)
+    for pk, recipient_id in stale.filter(sending_at__isnull=False).values_list("pk", "recipient_id"):
+        if stale.filter(pk=pk, sending_at__isnull=False).update(
+            status=State.FAILED,
+            will_retry=False,
+            reason="ambiguous: the worker stopped during the SMTP send; not resent",
+        ):
+            logger.warning(
+                "notification email %s for user %s is ambiguous: its worker stopped during the SMTP send, "
+                "so it may or may not have gone out; it is not resent",
+                pk,
+                recipient_id,
+            )
+    stale.filter(sending_at__isnull=True).update(
+        status=State.FAILED,
+        will_retry=Case(
+            When(attempts__lt=settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS, then=Value(True)),
+            default=Value(False),
+        ),
+        reason="the worker stopped before sending",
+    )
