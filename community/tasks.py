@@ -92,6 +92,7 @@ def expire_reviews() -> str:
     return f"{released} released, {expired} expired"
 
 
+@shared_task
 def send_notification_emails() -> str:
     """Asked for when notifications become due for an email, and run by beat every 20 seconds:
     send the notification emails due (community.notification_emails). Concurrent runs share
