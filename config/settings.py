@@ -393,8 +393,12 @@ DIGEST_SMTP_TIMEOUT = 30
 
 # The first email about a thread waits this many seconds, gathering what else comes in; after
 # an email about a thread, the next one to that member about it waits for the window to end.
-NOTIFICATION_EMAIL_DELAY = env.int("NOTIFICATION_EMAIL_DELAY", default=30)
-NOTIFICATION_EMAIL_WINDOW = env.int("NOTIFICATION_EMAIL_WINDOW", default=600)
+# With eager tasks (`make run` on the embedded defaults) there is no worker or beat to come back
+# for an email held until later, so each goes out as it is made, to the console.
+NOTIFICATION_EMAIL_DELAY = env.int("NOTIFICATION_EMAIL_DELAY", default=0 if CELERY_TASK_ALWAYS_EAGER else 30)
+NOTIFICATION_EMAIL_WINDOW = env.int(
+    "NOTIFICATION_EMAIL_WINDOW", default=0 if CELERY_TASK_ALWAYS_EAGER else 600
+)
 # As DIGEST_CLAIM_TIMEOUT: a claim pending longer than this belongs to a worker that died.
 NOTIFICATION_EMAIL_CLAIM_TIMEOUT = env.int("NOTIFICATION_EMAIL_CLAIM_TIMEOUT", default=360)
 NOTIFICATION_EMAIL_MAX_ATTEMPTS = 5

@@ -125,3 +125,21 @@ def test_make_runs_eager_tasks_are_sent_without_a_broker_warning():
     assert result.stdout.strip() == "pong pong"
     assert "WARNING" not in result.stderr, result.stderr
     assert "No hostname was supplied" not in result.stderr
+
+
+def test_make_run_sends_each_notification_email_as_it_is_made():
+    """With eager tasks there is no worker or beat to come back for an email held until later:
+    `make run` would never show one. There, none waits."""
+    result = run(
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.NOTIFICATION_EMAIL_DELAY, settings.NOTIFICATION_EMAIL_WINDOW)",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=None,
+        REDIS_URL=None,
+        CELERY_BROKER_URL=None,
+        CELERY_TASK_ALWAYS_EAGER=None,
+        NOTIFICATION_EMAIL_DELAY=None,
+        NOTIFICATION_EMAIL_WINDOW=None,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "0"]
