@@ -93,12 +93,20 @@ def test_the_map_is_a_path_whose_folded_sections_stay_folded(page, log_in, roadm
     )
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
 
+    # The browser tells the page of a fold a moment after the click (the "toggle" event): the
+    # reload waits until the page has remembered it, as a person's would.
+    remembered = (
+        "n => JSON.parse(localStorage.getItem('stepwise:folded:' + location.pathname) || '[]').length === n"
+    )
+
     page.locator("details.map-section > summary").first.click()
     expect(node).to_be_hidden()
+    page.wait_for_function(remembered, arg=1)
     page.reload()
     expect(node).to_be_hidden()
     expect(page.locator(f"#topic-{topics[4].slug}")).to_be_visible()
     page.locator("details.map-section > summary").first.click()
+    page.wait_for_function(remembered, arg=0)
     page.reload()
     expect(node).to_be_visible()
     assert page.console_errors == []
