@@ -3,22 +3,17 @@ and kind, so that a link turns off that kind of email only. Bound to the member'
 `unsubscribe_salt`, like the digest's links: changing it revokes every link sent so far."""
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 
 from accounts.models import User
 from community import notification_kinds
-from config.input_guard import database_id
+from community.member_links import MemberLinks
 
-SALT = "community.notification_emails.unsubscribe"
-
-
-def _signer(user) -> signing.Signer:
-    return signing.Signer(salt=f"{SALT}:{user.unsubscribe_salt}")
+LINKS = MemberLinks("community.notification_emails.unsubscribe")
 
 
 def unsubscribe_token(user, kind: str) -> str:
-    return _signer(user).sign(f"{user.pk}.{kind}")
+    return LINKS.token(user, kind)
 
 
 def unsubscribe_url(user, kind: str) -> str:
@@ -29,16 +24,7 @@ def unsubscribe_url(user, kind: str) -> str:
 def read_token(token: str) -> tuple[User, notification_kinds.EmailKind] | None:
     """The member and the kind of email a valid token turns off; None for a forged, tampered
     or revoked one, or a kind no longer emailed."""
-    value, _, _ = token.rpartition(":")
-    user_id, _, verb = value.partition(".")
-    kind = notification_kinds.get(verb)
-    if database_id(user_id) is None or kind is None:
+    found = LINKS.read(token)
+    if found is None or (kind := notification_kinds.get(found[1])) is None:
         return None
-    user = User.objects.filter(pk=database_id(user_id)).first()
-    if user is None:
-        return None
-    try:
-        _signer(user).unsign(token)
-    except signing.BadSignature:
-        return None
-    return user, kind
+    return found[0], kind

@@ -2,22 +2,16 @@
 that confirms it. Turning digests off is a write: community.services.turn_off_digests."""
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 
 from accounts.models import User
-from config.input_guard import database_id
+from community.member_links import MemberLinks
 
-UNSUBSCRIBE_SALT = "community.digest.unsubscribe"
-
-
-def _signer(user) -> signing.Signer:
-    """Bound to the user's unsubscribe_salt: changing it revokes every link sent so far."""
-    return signing.Signer(salt=f"{UNSUBSCRIBE_SALT}:{user.unsubscribe_salt}")
+LINKS = MemberLinks("community.digest.unsubscribe")
 
 
 def unsubscribe_token(user) -> str:
-    return _signer(user).sign(str(user.pk))
+    return LINKS.token(user)
 
 
 def unsubscribe_url(user) -> str:
@@ -27,17 +21,8 @@ def unsubscribe_url(user) -> str:
 
 def user_for_unsubscribe_token(token: str) -> User | None:
     """The user a valid token was made for, or None for a forged or tampered one."""
-    user_id, _, _ = token.partition(":")
-    if database_id(user_id) is None:
-        return None
-    user = User.objects.filter(pk=database_id(user_id)).first()
-    if user is None:
-        return None
-    try:
-        _signer(user).unsign(token)
-    except signing.BadSignature:
-        return None
-    return user
+    found = LINKS.read(token)
+    return None if found is None or found[1] else found[0]
 
 
 def masked_email(email: str) -> str:

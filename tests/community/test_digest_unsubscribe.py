@@ -111,3 +111,24 @@ def test_a_token_signed_with_another_secret_key_is_refused(client, learner, sett
 
 def test_other_methods_are_not_allowed(client, learner):
     assert client.put(url_for(digest.unsubscribe_token(learner))).status_code == 405
+
+
+def test_links_already_sent_keep_working_and_one_kind_of_link_cannot_serve_another(learner):
+    """The token format is what digests and notification emails have carried since they were
+    first sent: the member's id (and, for notifications, the kind), signed per purpose."""
+    from django.core import signing
+
+    from community import notification_unsubscribe
+
+    sent_digest_link = signing.Signer(salt=f"community.digest.unsubscribe:{learner.unsubscribe_salt}").sign(
+        str(learner.pk)
+    )
+    sent_reply_link = signing.Signer(
+        salt=f"community.notification_emails.unsubscribe:{learner.unsubscribe_salt}"
+    ).sign(f"{learner.pk}.reply")
+
+    assert digest.user_for_unsubscribe_token(sent_digest_link) == learner
+    assert notification_unsubscribe.read_token(sent_reply_link)[0] == learner
+    assert notification_unsubscribe.read_token(sent_reply_link)[1].verb == "reply"
+    assert digest.user_for_unsubscribe_token(sent_reply_link) is None
+    assert notification_unsubscribe.read_token(sent_digest_link) is None
