@@ -70,7 +70,7 @@ def _done(world: World) -> Progress:
 
 def _verified_mark(world: World) -> str:
     """The start of the map's "Verified" mark on the world's topic (hidden unless verified)."""
-    return f'data-verified="{world.topic.slug}" title="A mentor verified this topic" '
+    return f'id="verified-{world.topic.slug}" '
 
 
 def _roadmap_without_topics(world: World) -> Roadmap:
