@@ -230,13 +230,16 @@ def reply(*, author, review: ReviewRequest, body: str, resubmit: bool = False) -
 def close_undone(*, user, topic_ids: list[int]) -> int:
     """The learner set these topics back from done (roadmap.hooks.progress_undone): their
     active requests close."""
-    rows = ReviewRequest.objects.active().filter(learner=user, topic_id__in=topic_ids)
-    ids = list(rows.values_list("pk", flat=True))
-    if ids:
-        ReviewRequest.objects.filter(pk__in=ids).update(
-            state=State.CLOSED, claim_expires_at=None, updated_at=timezone.now()
-        )
-        touch(ReviewRequest, *ids)
+    with transaction.atomic():
+        # Locked, then closed only if still active: a mentor's decision or a withdrawal that
+        # committed while this waited for the rows stands.
+        rows = ReviewRequest.objects.active().filter(learner=user, topic_id__in=topic_ids)
+        ids = list(rows.select_for_update().values_list("pk", flat=True))
+        if ids:
+            ReviewRequest.objects.active().filter(pk__in=ids).update(
+                state=State.CLOSED, claim_expires_at=None, updated_at=timezone.now()
+            )
+            touch(ReviewRequest, *ids)
     return len(ids)
 
 

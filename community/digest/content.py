@@ -387,12 +387,23 @@ class DigestBuilder:
 
     def _read_outcomes(self) -> None:
         """Review requests answered (or expired) since each learner's start: one query."""
-        since = reduce(or_, (Q(learner_id=pk, updated_at__gte=self.since[pk]) for pk in self.users))
-        answered = Q(state__in=[ReviewRequest.State.VERIFIED, ReviewRequest.State.NEEDS_WORK]) | Q(
-            state=ReviewRequest.State.EXPIRED
+        # A decision counts from when it was made (a reply or an admin correction moves
+        # updated_at, not decided_at); an expiry from its last change.
+        decided = Q(state__in=[ReviewRequest.State.VERIFIED, ReviewRequest.State.NEEDS_WORK])
+        expired = Q(state=ReviewRequest.State.EXPIRED)
+        since = reduce(
+            or_,
+            (
+                Q(learner_id=pk)
+                & (
+                    (decided & Q(decided_at__gte=self.since[pk]))
+                    | (expired & Q(updated_at__gte=self.since[pk]))
+                )
+                for pk in self.users
+            ),
         )
         rows = (
-            ReviewRequest.objects.filter(since, answered, updated_at__lt=self.now)
+            ReviewRequest.objects.filter(since, updated_at__lt=self.now)
             .order_by("learner_id", "-updated_at")
             .values_list(
                 "pk",

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from community import digest, mentorship
-from community.models import MentorSection, Status
+from community.models import MentorSection, ReviewRequest, Status
 from roadmap.models import Progress
 from tests.factories import (
     CommentFactory,
@@ -325,6 +325,23 @@ def test_a_learners_digest_carries_what_mentors_answered(learner, roadmap, now, 
     text, html = built.render()
     assert "Mira verified your work on HTTP" in text and "Mira asked for more work on SQL" in text
     assert "Mira verified your work on HTTP" in html
+
+
+def test_a_decision_from_an_earlier_digest_is_not_told_again_when_the_learner_replies(
+    learner, roadmap, now, since
+):
+    _, topics = roadmap
+    mentor = MentorFactory(display_name="Mira")
+    ProgressFactory(user=learner, topic=topics[1], status="done")
+    review = mentorship.request_review(learner=learner, topic=topics[1], explanation="Mine")
+    mentorship.claim(mentor=mentor, review=review)
+    mentorship.decide(mentor=mentor, review=review, verdict="needs_work", feedback="Noted")
+    ReviewRequest.objects.filter(pk=review.pk).update(decided_at=since - timedelta(days=1))
+    mentorship.reply(author=learner, review=ReviewRequest.objects.get(pk=review.pk), body="Working on it")
+
+    text, _ = digest.build_digest(learner, since=since, now=now).render()
+
+    assert "asked for more work on SQL" not in text
 
 
 def test_a_mentors_digest_carries_what_waits_in_their_sections(roadmap, now, since):
