@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.roles import mentor_q
 from community.digest.periods import Frequency, news_start, previous_digests
 from community.digest.unsubscribe import unsubscribe_url
 from community.models import (
@@ -428,7 +429,10 @@ class DigestBuilder:
         """For the mentors of the batch: review requests and unanswered questions waiting in the
         sections they cover. One query, three when the batch has mentors with sections."""
         chosen = list(
-            MentorSection.objects.filter(mentor_id__in=self.users)
+            MentorSection.objects.filter(
+                # Sections a member chose while a mentor say nothing once the role is gone.
+                mentor_id__in=User.objects.filter(mentor_q(), pk__in=self.users).values("pk")
+            )
             .order_by("section__roadmap__position", "section__position")
             .values_list("mentor_id", "section_id", "section__roadmap__title", "section__title")
         )

@@ -358,3 +358,15 @@ def test_a_mentors_digest_carries_what_waits_in_their_sections(roadmap, now, sin
         in text
     )
     assert "https://stepwise.example/mentor/" in text
+
+
+def test_a_member_no_longer_a_mentor_is_not_sent_the_desk(roadmap, now, since):
+    _, topics = roadmap
+    former = MentorFactory(digest_frequency="daily")
+    MentorSection.objects.create(mentor=former, section=topics[0].section)
+    ReviewRequestFactory.create_batch(2, topic=topics[1])
+    former.groups.clear()
+    former = type(former).objects.get(pk=former.pk)
+
+    # The desk was all this member's digest would have said: there is none.
+    assert digest.build_digest(former, since=since, now=now) is None
