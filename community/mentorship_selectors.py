@@ -24,10 +24,7 @@ DESK_PAGE_SIZE = 30
 
 def waiting_count() -> int:
     """Requests no mentor holds (the header's count for mentors): one indexed count."""
-    now = timezone.now()
-    return ReviewRequest.objects.filter(
-        Q(state=State.OPEN) | Q(state=State.CLAIMED, claim_expires_at__lte=now)
-    ).count()
+    return ReviewRequest.objects.unclaimed().count()
 
 
 def mentor_section_ids(*, mentor) -> set[int]:
@@ -254,7 +251,7 @@ class SectionThroughput:
 
 
 def throughput(*, days: int = 90) -> list[SectionThroughput]:
-    """Per section: requests waiting now, and the median time from a request to a mentor's
+    """Per section: requests on the desk now (open or claimed), and the median time from a request to a mentor's
     first claim over the last `days` days. Two queries."""
     since = timezone.now() - timedelta(days=days)
     names = {}

@@ -689,6 +689,14 @@ class ReviewRequestQuerySet(models.QuerySet):
         """On the mentors' desk: open, or claimed (the claim may have run out since)."""
         return self.filter(state__in=[ReviewRequest.State.OPEN, ReviewRequest.State.CLAIMED])
 
+    def unclaimed(self):
+        """Waiting for a mentor to take it: open, or claimed by one whose claim ran out (the
+        header's count and the mentor's digest)."""
+        return self.filter(
+            Q(state=ReviewRequest.State.OPEN)
+            | Q(state=ReviewRequest.State.CLAIMED, claim_expires_at__lte=timezone.now())
+        )
+
 
 class ReviewRequest(models.Model):
     """A learner asks a mentor to look at their work on a topic they marked done.

@@ -440,7 +440,7 @@ class DigestBuilder:
             return
         section_ids = {row[1] for row in chosen}
         requests = dict(
-            ReviewRequest.objects.waiting()
+            ReviewRequest.objects.unclaimed()
             .filter(topic__section_id__in=section_ids)
             .values("topic__section_id")
             .annotate(count=Count("pk"))

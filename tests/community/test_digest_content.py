@@ -370,3 +370,16 @@ def test_a_member_no_longer_a_mentor_is_not_sent_the_desk(roadmap, now, since):
 
     # The desk was all this member's digest would have said: there is none.
     assert digest.build_digest(former, since=since, now=now) is None
+
+
+def test_a_mentors_digest_counts_only_requests_no_mentor_holds(roadmap, now, since):
+    _, topics = roadmap
+    mentor, other = MentorFactory(digest_frequency="daily"), MentorFactory()
+    MentorSection.objects.create(mentor=mentor, section=topics[0].section)
+    held, _ = ReviewRequestFactory.create_batch(2, topic=topics[1])
+    mentorship.claim(mentor=other, review=held)
+
+    assert (
+        digest.build_digest(mentor, since=since, now=now).subject
+        == "1 review request waiting in your sections"
+    )
