@@ -14,8 +14,11 @@ Announcing is a hint. It never raises into the write that caused it, and while R
 unreachable it is skipped: pages then miss live updates, never a write.
 """
 
+import asyncio
 import logging
+import os
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -25,6 +28,8 @@ from django.utils.module_loading import import_string
 logger = logging.getLogger(__name__)
 
 GROUP_PREFIX = "live"
+# How long a write waits, at most, for its announcement to be handed to Redis.
+ANNOUNCE_TIMEOUT = 2
 # What a client may ask for: a topic's name, and for a topic that is not the member's own, an id.
 TOPIC_PATTERN = re.compile(r"^(?P<name>[a-z]{1,20})(?::(?P<scope>[1-9][0-9]{0,17}))?$")
 
@@ -131,7 +136,7 @@ def announce(keys: Iterable[str]) -> None:
             )
             for (topic, scope, _), version in zip(changed, versions, strict=True)
         ]
-        async_to_sync(_send)(messages)
+        _ANNOUNCER.send(messages)
     except Exception as error:  # noqa: BLE001 - a hint must not fail the write that caused it
         logger.warning("live: could not announce %d change(s): %r", len(changed), error)
 
@@ -144,6 +149,42 @@ async def _send(messages: list[tuple[str, dict]]) -> None:
         return
     for group, message in messages:
         await layer.group_send(group, message)
+
+
+class _Announcer:
+    """How a process's sync code (a request, a task, a shell) reaches the channel layer.
+
+    In memory (`make run`), the sockets live on the server's event loop, and the request's
+    thread hands the announcement to that loop (async_to_sync). With Redis, every announcement
+    of the process goes through one event loop of its own, in a thread, over one connection:
+    no new loop and connection per write, and it works from a thread that runs an event loop
+    of its own. Each process (a gunicorn worker after the fork) starts its own thread.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = None
+
+    def send(self, messages: list[tuple[str, dict]]) -> None:
+        from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+        if isinstance(get_channel_layer(), InMemoryChannelLayer):
+            async_to_sync(_send)(messages)
+            return
+        future = asyncio.run_coroutine_threadsafe(_send(messages), self._running_loop())
+        future.result(timeout=ANNOUNCE_TIMEOUT)
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                self._loop = asyncio.new_event_loop()
+                self._pid = os.getpid()
+                threading.Thread(target=self._loop.run_forever, name="live-announcer", daemon=True).start()
+            return self._loop
+
+
+_ANNOUNCER = _Announcer()
 
 
 def current_versions(pairs: Iterable[tuple[Topic, object]]) -> list[str]:

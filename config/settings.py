@@ -108,6 +108,7 @@ TEMPLATES = [
             ],
             "libraries": {
                 "fragments": "config.fragments",
+                "live": "config.live_tags",
                 "seo": "config.seo",
                 "slots": "config.slots",
                 "times": "config.times",

@@ -1,0 +1,146 @@
+"""Live updates through the whole cluster: nginx sends pages to gunicorn and /ws/ to the ASGI
+process (daphne), the outbox's worker writes notifications. Two members in two Chromium
+contexts: what B does shows on A's open thread page without a reload, A's header count rises
+when B mentions A, a reply a mentor hides leaves A's page, a thread A may not see tells A
+nothing, and when the ASGI process restarts A's page reconnects and catches up."""
+
+import os
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from bench.cluster import Cluster, production_env
+from community import moderation, services
+from community.models import Status
+from tests.e2e.conftest import ACTION_TIMEOUT_MS, EXPECT_TIMEOUT_MS, chromium_path, session_cookie
+from tests.factories import CommentFactory, MentorFactory, ThreadFactory, UserFactory
+from tests.integration.conftest import _database_url
+
+pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.redis]
+
+
+@pytest.fixture
+def cluster(transactional_db, broker_url, collected_static):
+    # The cache and the channel layer are the test process's own Redis database, so that a
+    # write made here (a mentor's act) reaches the cluster's sockets as one made there does.
+    env = production_env(
+        SECRET_KEY=settings.SECRET_KEY,  # the sessions made here sign in there
+        DATABASE_URL=_database_url(),
+        REDIS_URL=os.environ["REDIS_URL"],
+        CELERY_BROKER_URL=broker_url,
+        CELERY_TASK_ALWAYS_EAGER="false",
+        NOTIFICATION_EMAIL_DELAY="3600",
+        LIVE_RECHECK_SECONDS="2",
+        WEB_CONCURRENCY="2",
+        GUNICORN_PRELOAD="false",
+    )
+    running = Cluster(env=env, web_workers=2)
+    try:
+        yield running.up(workers=True, beat=False)
+    finally:
+        running.down()
+
+
+@pytest.fixture
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield browser
+        browser.close()
+
+
+def open_as(chromium, cluster, user):
+    # "localhost": Chromium keeps the site's Secure cookies (CSRF) over plain HTTP only there.
+    url = cluster.url.replace("127.0.0.1", "localhost")
+    context = chromium.new_context(base_url=url, viewport={"width": 390, "height": 844})
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context.add_cookies([session_cookie(user, url)])
+    page = context.new_page()
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: page.console_errors.append(message.text) if message.type == "error" else None,
+    )
+    return page
+
+
+def test_what_b_does_shows_on_as_open_thread_page(cluster, chromium):
+    alice = UserFactory(username="alice", display_name="Alice")
+    bob = UserFactory(username="bob", display_name="Bob")
+    carol = UserFactory(username="carol", display_name="Carol")
+    mentor = MentorFactory(username="mentor")
+    thread = ThreadFactory(author=bob, title="Which status code for a duplicate email?")
+    answer = services.create_comment(
+        thread=thread, author=carol, body="Use 409 Conflict, the state conflicts."
+    )
+    doubt = services.create_comment(thread=thread, author=carol, body="Or maybe a 400, I am not sure of it.")
+    secret = ThreadFactory(author=bob, title="A thread a mentor hid from everyone", status=Status.HIDDEN)
+
+    a = open_as(chromium, cluster, alice)
+    b = open_as(chromium, cluster, bob)
+    a.goto(thread.get_absolute_url())
+    b.goto(thread.get_absolute_url())
+    comments_heading = a.locator("#comments-heading")
+    expect(comments_heading).to_have_text("2 replies")
+    a.evaluate("window.scrollTo(0, 200)")
+
+    # A reply: A is offered it without losing their place, then sees it.
+    b.get_by_role("textbox", name="Your reply").fill("@alice the RFC says 409 when the state conflicts.")
+    b.get_by_role("button", name="Post reply").click()
+    show = a.get_by_role("button", name="1 new reply: show")
+    expect(show).to_be_visible()
+    expect(comments_heading).to_have_text("3 replies")
+    scrolled = a.evaluate("window.scrollY")
+    show.click()
+    expect(a.locator(".comment-body").filter(has_text="the RFC says 409")).to_be_visible()
+    assert abs(a.evaluate("window.scrollY") - scrolled) < 5, "showing the new reply moved the page"
+
+    # The mention: A's header count rises.
+    expect(a.locator("[data-unread-count]")).to_contain_text("1")
+
+    # A reaction: the count changes in place.
+    b.locator(f'#reactions-comment-{answer.pk} button[value="helpful"]').click()
+    expect(a.locator(f"#reactions-comment-{answer.pk}")).to_contain_text("1")
+
+    # An accepted answer.
+    b.locator(f"#c{answer.pk}").get_by_role("button", name="Accept as answer").click()
+    expect(a.locator(".accepted-answer")).to_contain_text("Use 409 Conflict")
+    expect(a.locator("#thread-meta .badge-answered")).to_have_text("Answered")
+
+    # A reply hidden by a mentor leaves A's page.
+    expect(a.locator(f"#c{doubt.pk}")).to_be_visible()
+    moderation.hide(moderator=mentor, target=doubt, reason="Off topic guessing.")
+    expect(a.locator(f"#c{doubt.pk}")).to_have_count(0)
+    expect(comments_heading).to_have_text("2 replies")
+
+    # A thread A may not see: refused, and nothing comes of its changes.
+    a.evaluate(
+        """([id]) => {
+            window.heard = [];
+            const socket = new WebSocket(`ws://${location.host}/ws/`);
+            socket.onopen = () => socket.send(JSON.stringify({subscribe: `thread:${id}`, version: "old"}));
+            socket.onmessage = (event) => window.heard.push(JSON.parse(event.data));
+        }""",
+        [secret.pk],
+    )
+    a.wait_for_function("() => window.heard.length > 0")
+    CommentFactory(thread=secret, author=bob, body="Nobody but Bob and the mentors may know of this.")
+    a.wait_for_timeout(2000)
+    assert a.evaluate("window.heard") == [{"type": "refused", "topic": f"thread:{secret.pk}"}]
+
+    # The ASGI process restarts: A's page reconnects and catches up on what it missed.
+    cluster.kill("live")
+    b.get_by_role("textbox", name="Your reply").fill("Posted while the live process was down.")
+    b.get_by_role("button", name="Post reply").click()
+    cluster.restart_live()
+    expect(a.get_by_role("button", name="1 new reply: show")).to_be_visible()
+    expect(comments_heading).to_have_text("3 replies")
+
+    # Only the socket's own complaints while the process was down reach the console.
+    assert not [error for error in a.console_errors if "WebSocket" not in error]
