@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -76,18 +75,6 @@ http {{
     }}
 }}
 """
-
-
-def answers(url: str) -> bool:
-    """Whether a server answers at `url`: 200 from a web instance, any status from the ASGI
-    process, which serves no page."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except urllib.error.HTTPError as error:
-        return error.code == 404 and "/healthz" not in url
-    except OSError:
-        return False
 
 
 def free_port() -> int:
@@ -182,19 +169,18 @@ class Cluster:
         deadline = time.monotonic() + timeout
         pending = [f"http://127.0.0.1:{port}/healthz" for port in self.web_ports] + [f"{self.url}/healthz"]
         if "live" in self.processes:
-            pending.append(self.live_url)
+            pending.append(f"http://127.0.0.1:{self.live_port}/healthz")
         while pending:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"cluster not healthy in {timeout}s: {pending}; logs in {self.run}")
-            if answers(pending[0]):
-                pending.pop(0)
-                continue
+            try:
+                with urllib.request.urlopen(pending[0], timeout=2) as response:
+                    if response.status == 200:
+                        pending.pop(0)
+                        continue
+            except OSError:
+                pass
             time.sleep(0.3)
-
-    @property
-    def live_url(self) -> str:
-        """The ASGI process's own address (it answers any page with a 404)."""
-        return f"http://127.0.0.1:{self.live_port}/"
 
     def restart_live(self) -> None:
         """Start the ASGI process again (after `kill("live")`) and wait until it answers."""

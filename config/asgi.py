@@ -2,7 +2,7 @@
 
 Pages are served by gunicorn's sync workers (config.wsgi), which cost several times less CPU
 per request here; nginx sends only /ws/ to this process (docs/deployment.md). `application`
-answers any other HTTP request with a 404. `make run` serves pages and /ws/ from one process
+answers /healthz, and any other HTTP request with a 404. `make run` serves pages and /ws/ from one process
 with `runserver_application` (daphne's runserver, the ASGI_APPLICATION setting).
 
 A socket is accepted only from a page of this site: its Origin must be one of ALLOWED_HOSTS.
@@ -28,14 +28,22 @@ websockets = AllowedHostsOriginValidator(
 )
 
 
-async def not_here(scope, receive, send):
-    """Any HTTP request that reaches the ASGI process: pages are gunicorn's."""
-    headers = [(b"content-type", b"text/plain; charset=utf-8")]
-    await send({"type": "http.response.start", "status": 404, "headers": headers})
+async def liveness(scope, receive, send):
+    """HTTP to the ASGI process: /healthz answers while its event loop does (for a load
+    balancer or a container's health check); anything else is a 404, pages are gunicorn's."""
+    if scope["path"] == "/healthz":
+        status, body = 200, b"live: ok\n"
+    else:
+        status, body = 404, b"This process serves /ws/ only; pages are the web's.\n"
     await send(
-        {"type": "http.response.body", "body": b"This process serves /ws/ only; pages are the web's.\n"}
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+        }
     )
+    await send({"type": "http.response.body", "body": body})
 
 
-application = ProtocolTypeRouter({"http": not_here, "websocket": websockets})
+application = ProtocolTypeRouter({"http": liveness, "websocket": websockets})
 runserver_application = ProtocolTypeRouter({"http": django_application, "websocket": websockets})

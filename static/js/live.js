@@ -265,10 +265,18 @@
 
   var PROGRESS_PARTS = "#status-panel, #map-progress, li.topic-node[id], .section-progress[id]";
 
+  // Every open page of a thread hears of its change at the same moment: each waits a moment
+  // of its own before asking, so a thread read by a thousand does not bring a thousand
+  // requests in the same millisecond.
+  var SPREAD_MS = 1000;
+
   var handlers = {
     thread: function (message) {
       var topic = "thread:" + message.id;
-      if (message.version !== versions[topic]) refresh(topic, applyThread);
+      if (message.version === versions[topic]) return;
+      setTimeout(function () {
+        refresh(topic, applyThread);
+      }, Math.random() * SPREAD_MS);
     },
     notifications: updateCount,
     progress: function (message) {
