@@ -1,4 +1,5 @@
-"""`{% live_topic %}`: the attributes that make an element a page's live target (config.live).
+"""`{% live_topic %}`: the attributes that make an element a page's live target (config.live);
+`{% live_script %}`: the script that follows them, unless LIVE_UPDATES is off.
 
     <div {% live_topic "thread" thread.pk %} hidden></div>
     <div {% live_topic "progress" %} hidden></div>          the viewer's own; nothing if signed out
@@ -8,6 +9,8 @@ that is already out of date when it opens is told so as soon as its socket subsc
 """
 
 from django import template
+from django.conf import settings
+from django.templatetags.static import static
 from django.utils.html import format_html
 
 from config import live
@@ -26,3 +29,10 @@ def live_topic(context, name: str, scope=None) -> str:
     return format_html(
         'data-live-topic="{}" data-live-version="{}"', topic.label(scope), live.page_version(topic, scope)
     )
+
+
+@register.simple_tag
+def live_script() -> str:
+    if not settings.LIVE_UPDATES:
+        return ""
+    return format_html('<script src="{}" defer></script>', static("js/live.js"))

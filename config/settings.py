@@ -173,6 +173,8 @@ else:
 CHANNEL_LAYERS = live_channel_layers(REDIS_URL)
 # How often an open socket re-checks its session, the member's standing and what it follows.
 LIVE_RECHECK_SECONDS = env.float("LIVE_RECHECK_SECONDS", default=30)
+# Whether pages open the socket at all: false for a deployment that runs no live process.
+LIVE_UPDATES = env.bool("LIVE_UPDATES", default=True)
 
 SESSION_ENGINE = "config.sessions"  # cached_db that does not wait for Redis while it is unreachable
 SESSION_CACHE_ALIAS = "sessions"
