@@ -2,11 +2,15 @@
 process (daphne), the outbox's worker writes notifications. Two members in two Chromium
 contexts: what B does shows on A's open thread page without a reload, A's header count rises
 when B mentions A, a reply a mentor hides leaves A's page, a thread A may not see tells A
-nothing, and when the ASGI process restarts A's page reconnects and catches up."""
+nothing, and when the ASGI process restarts A's page reconnects and catches up; the page with
+its "new replies" button passes axe at 390 px, light and dark. A learner's map follows a status
+set in another tab."""
 
 import os
+import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from playwright.sync_api import expect
 
@@ -14,7 +18,7 @@ from bench.cluster import Cluster, production_env
 from community import moderation, services
 from community.models import Status
 from tests.e2e.conftest import ACTION_TIMEOUT_MS, EXPECT_TIMEOUT_MS, chromium_path, session_cookie
-from tests.factories import CommentFactory, MentorFactory, ThreadFactory, UserFactory
+from tests.factories import CommentFactory, MentorFactory, ThreadFactory, UserFactory, build_roadmap
 from tests.integration.conftest import _database_url
 
 pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.redis]
@@ -70,6 +74,16 @@ def open_as(chromium, cluster, user):
     return page
 
 
+def assert_accessible(page):
+    """axe finds nothing on the page as it is now, in the light theme and the dark one."""
+    for theme in ("light", "dark"):
+        page.evaluate("(theme) => document.documentElement.setAttribute('data-theme', theme)", theme)
+        violations = Axe().run(page).response["violations"]
+        assert not violations, [
+            (violation["id"], violation["nodes"][0]["target"]) for violation in violations
+        ]
+
+
 def test_what_b_does_shows_on_as_open_thread_page(cluster, chromium):
     alice = UserFactory(username="alice", display_name="Alice")
     bob = UserFactory(username="bob", display_name="Bob")
@@ -96,6 +110,7 @@ def test_what_b_does_shows_on_as_open_thread_page(cluster, chromium):
     show = a.get_by_role("button", name="1 new reply: show")
     expect(show).to_be_visible()
     expect(comments_heading).to_have_text("3 replies")
+    assert_accessible(a)
     scrolled = a.evaluate("window.scrollY")
     show.click()
     expect(a.locator(".comment-body").filter(has_text="the RFC says 409")).to_be_visible()
@@ -144,3 +159,20 @@ def test_what_b_does_shows_on_as_open_thread_page(cluster, chromium):
 
     # Only the socket's own complaints while the process was down reach the console.
     assert not [error for error in a.console_errors if "WebSocket" not in error]
+
+
+def test_a_status_set_in_one_tab_shows_on_the_map_in_another(cluster, chromium):
+    roadmap, topics = build_roadmap(topics=3, sections=1)
+    learner = UserFactory()
+    map_tab = open_as(chromium, cluster, learner)
+    topic_tab = map_tab.context.new_page()
+    map_tab.goto(roadmap.get_absolute_url())
+    node = map_tab.locator(f"#topic-{topics[0].slug}")
+    expect(node).to_have_class(re.compile(r"\bstatus-none\b"))
+
+    topic_tab.goto(topics[0].get_absolute_url())
+    topic_tab.get_by_role("button", name="Done").click()
+    expect(topic_tab.locator("#status-panel .status-current")).to_contain_text("Done")
+
+    expect(node).to_have_class(re.compile(r"\bstatus-done\b"))
+    expect(map_tab.locator("#map-progress")).to_contain_text("1 of 3 topics done or skipped")
