@@ -4,7 +4,7 @@ contexts: what B does shows on A's open thread page without a reload, A's header
 when B mentions A, a reply a mentor hides leaves A's page, a thread A may not see tells A
 nothing, and when the ASGI process restarts A's page reconnects and catches up; the page with
 its "new replies" button passes axe at 390 px, light and dark. A learner's map follows a status
-set in another tab."""
+set in another tab. A page catches up on what it missed while Redis restarted."""
 
 import os
 import re
@@ -24,14 +24,11 @@ from tests.integration.conftest import _database_url
 pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.redis]
 
 
-@pytest.fixture
-def cluster(transactional_db, broker_url, collected_static):
-    # The cache and the channel layer are the test process's own Redis database, so that a
-    # write made here (a mentor's act) reaches the cluster's sockets as one made there does.
+def start_cluster(*, redis_url: str, broker_url: str) -> Cluster:
     env = production_env(
         SECRET_KEY=settings.SECRET_KEY,  # the sessions made here sign in there
         DATABASE_URL=_database_url(),
-        REDIS_URL=os.environ["REDIS_URL"],
+        REDIS_URL=redis_url,
         CELERY_BROKER_URL=broker_url,
         CELERY_TASK_ALWAYS_EAGER="false",
         NOTIFICATION_EMAIL_DELAY="3600",
@@ -39,9 +36,26 @@ def cluster(transactional_db, broker_url, collected_static):
         WEB_CONCURRENCY="2",
         GUNICORN_PRELOAD="false",
     )
-    running = Cluster(env=env, web_workers=2)
+    return Cluster(env=env, web_workers=2).up(workers=True, beat=False)
+
+
+@pytest.fixture
+def cluster(transactional_db, broker_url, collected_static):
+    # The cache and the channel layer are the test process's own Redis database, so that a
+    # write made here (a mentor's act) reaches the cluster's sockets as one made there does.
+    running = start_cluster(redis_url=os.environ["REDIS_URL"], broker_url=broker_url)
     try:
-        yield running.up(workers=True, beat=False)
+        yield running
+    finally:
+        running.down()
+
+
+@pytest.fixture
+def cluster_on_private_redis(transactional_db, broker_url, collected_static, private_redis):
+    """The cluster with its cache, sessions and channel layer on a Redis of the test's own."""
+    running = start_cluster(redis_url=private_redis.url, broker_url=broker_url)
+    try:
+        yield running
     finally:
         running.down()
 
@@ -176,3 +190,26 @@ def test_a_status_set_in_one_tab_shows_on_the_map_in_another(cluster, chromium):
 
     expect(node).to_have_class(re.compile(r"\bstatus-done\b"))
     expect(map_tab.locator("#map-progress")).to_contain_text("1 of 3 topics done or skipped")
+
+
+def test_a_page_catches_up_on_what_it_missed_while_redis_restarted(
+    cluster_on_private_redis, chromium, private_redis
+):
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    thread = ThreadFactory(author=bob, title="Which index for a LIKE query on a prefix?")
+    a = open_as(chromium, cluster_on_private_redis, alice)
+    b = open_as(chromium, cluster_on_private_redis, bob)
+    a.goto(thread.get_absolute_url())
+    b.goto(thread.get_absolute_url())
+    b.get_by_role("textbox", name="Your reply").fill("A B-tree index works for a prefix match.")
+    b.get_by_role("button", name="Post reply").click()
+    expect(a.get_by_role("button", name="1 new reply: show")).to_be_visible()
+
+    private_redis.kill()
+    b.get_by_role("textbox", name="Your reply").fill("Posted while Redis was down: pages still work.")
+    b.get_by_role("button", name="Post reply").click()
+    expect(b.locator(".comment-body").filter(has_text="Posted while Redis was down")).to_be_visible()
+    private_redis.start()
+
+    expect(a.get_by_role("button", name="2 new replies: show")).to_be_visible()
+    expect(a.locator("#comments-heading")).to_have_text("2 replies")
