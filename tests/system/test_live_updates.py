@@ -168,7 +168,8 @@ def test_what_b_does_shows_on_as_open_thread_page(cluster, chromium):
     b.get_by_role("textbox", name="Your reply").fill("Posted while the live process was down.")
     b.get_by_role("button", name="Post reply").click()
     cluster.restart_live()
-    expect(a.get_by_role("button", name="1 new reply: show")).to_be_visible()
+    # The page's next try may be up to 30 s away (its backoff grew while the process was down).
+    expect(a.get_by_role("button", name="1 new reply: show")).to_be_visible(timeout=60_000)
     expect(comments_heading).to_have_text("3 replies")
 
     # Only the socket's own complaints while the process was down reach the console.
