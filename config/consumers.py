@@ -29,6 +29,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
 from django.utils.module_loading import import_string
 
 from accounts import roles
@@ -49,6 +50,30 @@ def current_member(session_key: str | None):
     user = auth.get_user(SimpleNamespace(session=session))
     refresh_standing(user)
     return user
+
+
+_OPEN_TO_EVERYONE: dict[tuple[str, int, str], asyncio.Task] = {}
+OPEN_TO_EVERYONE_KEPT = 2048
+
+
+async def open_to_everyone(topic: live.Topic, scope: int, version: str) -> bool:
+    """Whether an anonymous visitor may follow the topic at this version, and so everyone
+    may: asked once per version in this process, by the first socket to need it, while the
+    others wait for the same answer."""
+    key = (topic.name, scope, version)
+    answer = _OPEN_TO_EVERYONE.get(key)
+    if answer is None:
+        if len(_OPEN_TO_EVERYONE) >= OPEN_TO_EVERYONE_KEPT:
+            _OPEN_TO_EVERYONE.clear()
+        answer = asyncio.ensure_future(
+            database_sync_to_async(topic.call)("allows", AnonymousUser(), scope, version)
+        )
+        _OPEN_TO_EVERYONE[key] = answer
+    try:
+        return await asyncio.shield(answer)
+    except Exception:
+        _OPEN_TO_EVERYONE.pop(key, None)  # the next socket asks again
+        raise
 
 
 def may_connect(user) -> bool:
@@ -158,8 +183,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(message)
 
     async def allowed(self, topic: live.Topic, scope: int, version: str | None = None) -> bool:
-        """Whether this member may follow the topic (their own topics, always)."""
-        return topic.own or await database_sync_to_async(topic.call)("allows", self.user, scope, version)
+        """Whether this member may follow the topic (their own topics, always). For a change
+        just announced, what anyone may follow (a published thread) is decided once per version
+        in this process, not once per socket."""
+        if topic.own:
+            return True
+        if version is not None and await open_to_everyone(topic, scope, version):
+            return True
+        return await database_sync_to_async(topic.call)("allows", self.user, scope, version)
 
     async def drop(self, label: str) -> None:
         await self.unsubscribe(label)

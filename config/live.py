@@ -41,9 +41,11 @@ class Topic:
     A topic `own` is the member's own (scoped by their user id, which the socket knows; nobody
     may follow another member's); any other is scoped by an id the page names, and `allows`
     (a function of the user, the scope and the announced version, or its dotted path) says who
-    may follow it. `state` (a function of the user) adds what the member is told with each
-    change, such as their unread count. A topic `internal` is followed by every signed-in
-    socket and never sent to the page: the socket re-checks the session on it.
+    may follow it; what an anonymous visitor may follow, everyone may (config.consumers asks
+    that once per version for all its sockets). `state` (a function of the user) adds what
+    the member is told with each change, such as their unread count. A topic `internal` is
+    followed by every signed-in socket and never sent to the page: the socket re-checks the
+    session on it.
     """
 
     name: str
