@@ -113,13 +113,29 @@
       });
   }
 
+  // Put the fresh copy of an element in its place. Keyboard focus inside it stays on the same
+  // control (found by its place in the element), and htmx learns of the new markup.
+  function swap(current, fresh) {
+    var path = [];
+    for (var node = document.activeElement; node && node !== current && current.contains(node); node = node.parentElement) {
+      path.unshift(Array.prototype.indexOf.call(node.parentElement.children, node));
+    }
+    var replacement = document.importNode(fresh, true);
+    current.replaceWith(replacement);
+    if (window.htmx) window.htmx.process(replacement);
+    if (!path.length) return;
+    var target = replacement;
+    path.forEach(function (index) {
+      target = target && target.children[index];
+    });
+    if (target && target.focus) target.focus({ preventScroll: true });
+  }
+
   // Replace each element of `selector` (by id) whose markup changed; leave the others alone.
   function replaceChanged(page, selector) {
     page.querySelectorAll(selector).forEach(function (fresh) {
       var current = fresh.id && document.getElementById(fresh.id);
-      if (current && current.outerHTML !== fresh.outerHTML) {
-        current.replaceWith(document.importNode(fresh, true));
-      }
+      if (current && current.outerHTML !== fresh.outerHTML) swap(current, fresh);
     });
   }
 
@@ -147,7 +163,7 @@
         var item = shown[id].closest("li") || shown[id];
         item.remove(); // hidden by a mentor, or deleted: gone from this page as from the next
       } else if (shown[id].outerHTML !== fresh[id].outerHTML) {
-        shown[id].replaceWith(document.importNode(fresh[id], true));
+        swap(shown[id], fresh[id]);
       }
     });
     var added = Object.keys(fresh).filter(function (id) {
@@ -165,7 +181,7 @@
     if (!current || !fresh || current.outerHTML === fresh.outerHTML) return;
     var text = current.querySelector("textarea");
     if (text && (text.value.trim() || document.activeElement === text)) return;
-    current.replaceWith(document.importNode(fresh, true));
+    swap(current, fresh);
   }
 
   var banner = null;
@@ -211,7 +227,7 @@
     var before = commentIds(document);
     var anchor = firstVisibleComment();
     var top = anchor ? anchor.getBoundingClientRect().top : 0;
-    list.replaceWith(document.importNode(fresh, true));
+    swap(list, fresh);
     if (anchor) {
       var same = document.getElementById(anchor.id);
       if (same) window.scrollBy(0, same.getBoundingClientRect().top - top);

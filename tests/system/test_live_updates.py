@@ -133,9 +133,11 @@ def test_what_b_does_shows_on_as_open_thread_page(cluster, chromium):
     # The mention: A's header count rises.
     expect(a.locator("[data-unread-count]")).to_contain_text("1")
 
-    # A reaction: the count changes in place.
+    # A reaction: the count changes in place, and A's keyboard focus stays where it was.
+    a.locator(f'#reactions-comment-{answer.pk} button[value="like"]').focus()
     b.locator(f'#reactions-comment-{answer.pk} button[value="helpful"]').click()
     expect(a.locator(f"#reactions-comment-{answer.pk}")).to_contain_text("1")
+    expect(a.locator(f'#reactions-comment-{answer.pk} button[value="like"]')).to_be_focused()
 
     # An accepted answer.
     b.locator(f"#c{answer.pk}").get_by_role("button", name="Accept as answer").click()
