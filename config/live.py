@@ -119,8 +119,8 @@ def changed_topics(keys: Iterable[str]) -> list[tuple[Topic, str, str]]:
 def announce(keys: Iterable[str]) -> None:
     """Tell each live topic among these just-bumped token keys its new version (after commit).
 
-    One round trip to the channel layer for all of them; nothing when none is live. Never
-    raises: a failed announcement costs live updates, not the write that made it.
+    One PUBLISH per topic, whoever follows it; nothing when none is live. Never raises: a
+    failed announcement costs live updates, not the write that made it.
     """
     from django.core.cache import cache
 
@@ -147,8 +147,6 @@ async def _send(messages: list[tuple[str, dict]]) -> None:
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
-    if layer is None:
-        return
     for group, message in messages:
         await layer.group_send(group, message)
 
