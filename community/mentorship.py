@@ -462,7 +462,7 @@ def set_mentor_sections(*, mentor, section_ids, watched_ids=()) -> None:
         raise PermissionDenied("Only mentors choose sections to cover.")
     wanted, watched = set(section_ids), set(watched_ids)
     if not watched <= wanted:
-        raise ValidationError({"watching": "Watch only sections you cover: choose the section too."})
+        raise ValidationError({"watching": "Watch only sections you cover: choose the section itself too."})
     MentorSection.objects.filter(mentor=mentor).exclude(section_id__in=wanted).delete()
     MentorSection.objects.bulk_create(
         [MentorSection(mentor=mentor, section_id=pk, watching=pk in watched) for pk in sorted(wanted)],

@@ -116,5 +116,5 @@ class MentorSectionsForm(forms.Form):
     def clean(self):
         data = super().clean()
         if set(data.get("watching", ())) - set(data.get("sections", ())):
-            self.add_error("watching", "Watch only sections you cover: tick “Cover” for them too.")
+            self.add_error("watching", "Watch only sections you cover: tick the section itself too.")
         return data
