@@ -1,5 +1,6 @@
 """Review requests in the API: a learner's own requests (ask, read, withdraw, reply and
-resubmit), the mentors' desk, claims and decisions. The same services and selectors as the
+resubmit), the mentors' desk, claims and decisions, and the sections a mentor covers and
+watches. The same services and selectors as the
 pages; the services' refusals map to 400, 403 and 409 (config.api.exception_handler)."""
 
 from django.http import Http404
@@ -255,7 +256,7 @@ class MentorDesk(generics.ListAPIView):
 
 
 class MentorSections(APIView):
-    """The sections I cover, in the desk's order, and whether I watch each."""
+    """The sections I cover, in roadmap order, and whether I watch each."""
 
     permission_classes = [IsModerator]
 
