@@ -1,7 +1,7 @@
 """Review requests in the API: a learner's own requests (ask, read, withdraw, reply and
 resubmit), the mentors' desk, claims and decisions, and the sections a mentor covers and
-watches. The same services and selectors as the
-pages; the services' refusals map to 400, 403 and 409 (config.api.exception_handler)."""
+watches. The same services and selectors as the pages; the services' refusals map to 400, 403
+and 409 (config.api.exception_handler)."""
 
 from django.http import Http404
 from django.urls import path
