@@ -403,7 +403,8 @@ class ReviewRequestAdmin(admin.ModelAdmin):
 
 @admin.register(MentorSection)
 class MentorSectionAdmin(admin.ModelAdmin):
-    list_display = ["mentor", "section", "created_at"]
+    list_display = ["mentor", "section", "watching", "created_at"]
+    list_filter = ["watching"]
     list_select_related = ["mentor", "section__roadmap"]
     raw_id_fields = ["mentor", "section"]
     search_fields = ["mentor__username", "section__title"]

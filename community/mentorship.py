@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 
 from accounts import selectors as account_selectors
 from community import outbox, permissions
-from community.models import ModerationAction, OutboxEvent, ReviewMessage, ReviewRequest
+from community.models import MentorSection, ModerationAction, OutboxEvent, ReviewMessage, ReviewRequest
 from config.caching import touch
 from config.errors import Conflict
 from roadmap.models import Progress, Topic
@@ -125,6 +125,23 @@ def _tell(*, recipient_id, actor, review: ReviewRequest, event_key: str, message
     )
 
 
+def _tell_section_watchers(*, review: ReviewRequest, submission: ReviewMessage) -> None:
+    """A request now waits on the desk for any mentor: those watching its section are told.
+    The outbox finds them when it drains, so the request does no work per mentor."""
+    learner, title = review.learner.public_name, review.topic.title
+    if submission.kind == Kind.RESUBMITTED:
+        message = f"{learner} resubmitted their work on “{title}” for review."
+    else:
+        message = f"{learner} asked for a review of “{title}”."
+    outbox.record(
+        OutboxEvent.Kind.REVIEW_REQUESTED,
+        review_id=review.pk,
+        actor_id=review.learner_id,
+        event_key=f"review-submitted:{submission.pk}",
+        message=message,
+    )
+
+
 def _message(review, *, author, kind, body="") -> ReviewMessage:
     return ReviewMessage.objects.create(request=review, author=author, kind=kind, body=body)
 
@@ -162,7 +179,8 @@ def request_review(
                 )
         except IntegrityError:
             raise Conflict("You already have a review request open on this topic.") from None
-        _message(review, author=learner, kind=Kind.SUBMITTED)
+        submission = _message(review, author=learner, kind=Kind.SUBMITTED)
+        _tell_section_watchers(review=review, submission=submission)
     return review
 
 
@@ -216,6 +234,8 @@ def reply(*, author, review: ReviewRequest, body: str, resubmit: bool = False) -
     else:
         review.save(update_fields=["updated_at"])
     message = _message(review, author=author, kind=Kind.RESUBMITTED if resubmit else Kind.REPLY, body=body)
+    if resubmit and review.state == State.OPEN:
+        _tell_section_watchers(review=review, submission=message)
     verb = "resubmitted" if resubmit else "replied on"
     _tell(
         recipient_id=review.claimed_by_id,
@@ -434,15 +454,19 @@ def expire(*, now: datetime | None = None) -> tuple[int, int]:
 
 
 @transaction.atomic
-def set_mentor_sections(*, mentor, section_ids) -> None:
-    """The sections a mentor covers, replacing their earlier choice."""
-    from community.models import MentorSection
-
+def set_mentor_sections(*, mentor, section_ids, watched_ids=()) -> None:
+    """The sections a mentor covers, and those of them they watch (told at once of each review
+    request and new thread there), replacing their earlier choice."""
+    account_selectors.refresh_standing(mentor, permissions=True)
     if not permissions.is_moderator(mentor):
         raise PermissionDenied("Only mentors choose sections to cover.")
-    wanted = set(section_ids)
+    wanted, watched = set(section_ids), set(watched_ids)
+    if not watched <= wanted:
+        raise ValidationError({"watching": "Watch only sections you cover: choose the section itself too."})
     MentorSection.objects.filter(mentor=mentor).exclude(section_id__in=wanted).delete()
-    have = set(MentorSection.objects.filter(mentor=mentor).values_list("section_id", flat=True))
     MentorSection.objects.bulk_create(
-        [MentorSection(mentor=mentor, section_id=pk) for pk in wanted - have], ignore_conflicts=True
+        [MentorSection(mentor=mentor, section_id=pk, watching=pk in watched) for pk in sorted(wanted)],
+        update_conflicts=True,
+        unique_fields=["mentor", "section"],
+        update_fields=["watching"],
     )

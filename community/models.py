@@ -645,6 +645,7 @@ class OutboxEvent(models.Model):
         ANSWER_ACCEPTED = "answer_accepted", "Answer accepted"
         MODERATION_NOTICE = "moderation_notice", "Moderation notice"
         REVIEW_NOTICE = "review_notice", "Review request notice"
+        REVIEW_REQUESTED = "review_requested", "Review requested"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     payload = models.JSONField(default=dict)
@@ -833,15 +834,32 @@ class ReviewMessage(models.Model):
         super().save(*args, **kwargs)
 
 
+class MentorSectionQuerySet(models.QuerySet):
+    def watched(self):
+        """Sections watched by members who may still act on what they hear: mentors and
+        admins, not suspended. A role taken away silences the choice made while holding it."""
+        from accounts import roles
+        from accounts.models import User
+
+        moderators = User.objects.filter(roles.admin_q() | roles.mentor_q()).exclude(roles.suspended_q())
+        return self.filter(watching=True, mentor_id__in=moderators.values("pk"))
+
+
 class MentorSection(models.Model):
     """A roadmap section a mentor chose to cover: its requests come first on their desk, and
-    their digest tells them what waits there."""
+    their digest tells them what waits there. Watching it, they are also told at once of each
+    review request and new thread on its topics (community.outbox)."""
 
     mentor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentor_sections"
     )
     section = models.ForeignKey("roadmap.Section", on_delete=models.CASCADE, related_name="mentors")
+    watching = models.BooleanField(
+        default=False, help_text="Told at once of each review request and new thread in the section."
+    )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MentorSectionQuerySet.as_manager()
 
     class Meta:
         constraints = [
