@@ -431,7 +431,7 @@ class EmailPreference(models.Model):
 
 class NotificationEmail(models.Model):
     """One email telling a member about one or more notifications (of one kind, about one
-    thread): the record that makes it go out at most once, as DigestDelivery does for digests.
+    thread or one review request): the record that makes it go out at most once, as DigestDelivery does for digests.
 
     A sender claims the row and ties the notifications to it in one transaction (the unique
     `key` settles races), sets `sending_at` just before the end of the message's data and
@@ -449,8 +449,13 @@ class NotificationEmail(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_emails"
     )
     thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    review = models.ForeignKey(
+        "ReviewRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=32)
-    key = models.CharField(max_length=80, help_text="The thread and the first notification it tells.")
+    key = models.CharField(
+        max_length=80, help_text="The thread or review request, and the first notification it tells."
+    )
     status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     reason = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=200, blank=True)

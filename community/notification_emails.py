@@ -1,5 +1,5 @@
-"""Notification emails: a reply, a mention, an accepted answer or a mentor's notice told by
-email, sent by the worker at most once, never in a request.
+"""Notification emails: a reply, a mention, an accepted answer, a mentor's notice or a step of
+a review request told by email, sent by the worker at most once, never in a request.
 
 When the outbox writes a notification whose recipient wants its kind at once
 (community.notification_kinds), it sets `email_due_at` NOTIFICATION_EMAIL_DELAY seconds ahead,
@@ -8,9 +8,9 @@ and asks for a run of `send_due` at that time once its transaction commits (beat
 
 1. settles the claims of workers that died (as the digest's sweep does);
 2. retries the emails that failed and may be tried again;
-3. for each member, thread and kind with notifications due, either defers them to the end of
-   the gathering window (an email about that thread went to that member less than
-   NOTIFICATION_EMAIL_WINDOW seconds ago) or claims one `NotificationEmail` for all of them
+3. for each member, thread (or review request) and kind with notifications due, either defers
+   them to the end of the gathering window (an email about that thread went to that member less
+   than NOTIFICATION_EMAIL_WINDOW seconds ago) or claims one `NotificationEmail` for all of them
    and sends it. So the first email about a thread goes within about a minute, gathering what
    came in meanwhile; after it, at most one more per window, gathering the rest.
 
@@ -106,8 +106,7 @@ def _absolute(path: str) -> str:
 
 @dataclass
 class Item:
-    actor: str
-    says: str  # "replied in", "mentioned you in"
+    headline: str  # "Ann replied in “Why is my view slow?”"
     excerpt: str
     url: str  # through /notifications/<id>/: opening it marks the notification read
 
@@ -116,20 +115,20 @@ class Item:
 class NotificationMessage:
     recipient: User
     kind: notification_kinds.EmailKind
-    thread_title: str
+    title: str  # what it is about: the thread's title or the reviewed topic's; empty for the account
     items: list[Item]
     reply_url: str
+    reply_label: str  # "Reply", or "Open" where there is nothing to answer
     unsubscribe_url: str
     more: int = 0
 
     @property
     def subject(self) -> str:
         count = len(self.items) + self.more
-        about = f"“{self.thread_title}”" if self.thread_title else "your account"
         if count == 1:
-            text = f"{self.items[0].actor} {self.kind.one} {about}"
+            text = self.items[0].headline
         else:
-            text = f"{count} {self.kind.many} {about}"
+            text = f"{count} {self.kind.many} {_about(self.title)}"
         return text if len(text) <= 200 else text[:199] + "…"
 
     def render(self) -> tuple[str, str]:
@@ -171,7 +170,28 @@ def _is_shown(notification: Notification) -> bool:
     return all(post.status == Status.PUBLISHED for post in posts)
 
 
+def _about(title: str) -> str:
+    return f"“{title}”" if title else "your account"
+
+
+def _title(notification: Notification) -> str:
+    if notification.thread is not None:
+        return notification.thread.title
+    return notification.review.topic.title if notification.review is not None else ""
+
+
+def _headline(notification: Notification, kind: notification_kinds.EmailKind) -> str:
+    """The line naming who did what: a review's step is its own message ("Ann verified your
+    work on “Forms”."), the rest the actor, the kind's words and the title."""
+    if not kind.one:
+        return notification.message.rstrip(".")
+    actor = notification.actor.public_name if notification.actor else "A former member"
+    return f"{actor} {kind.one} {_about(_title(notification))}"
+
+
 def _excerpt(notification: Notification) -> str:
+    if notification.review_id is not None:  # its message is the headline
+        return ""
     if notification.message or notification.comment:
         text = notification.message or notification.comment.body
     else:  # a new thread: its opening
@@ -182,6 +202,14 @@ def _excerpt(notification: Notification) -> str:
 def _open_url(notification: Notification, *, reply: bool = False) -> str:
     path = reverse("community:notification-open", kwargs={"pk": notification.pk})
     return _absolute(path + ("?reply=1" if reply else ""))
+
+
+def _can_answer(notification: Notification) -> bool:
+    """Whether the email's button opens a reply box: under a post, or on a review request still
+    going on; a notice, or a review that ended, is only opened."""
+    if notification.review is not None:
+        return notification.review.is_active
+    return notification.verb != Notification.Verb.MODERATION
 
 
 def build_message(email: NotificationEmail) -> NotificationMessage | None:
@@ -197,7 +225,7 @@ def build_message(email: NotificationEmail) -> NotificationMessage | None:
     notifications = [
         notification
         for notification in Notification.objects.filter(email=email)
-        .select_related("actor", "thread", "comment")
+        .select_related("actor", "thread", "comment", "review__topic")
         .order_by("pk")
         if _is_shown(notification)
     ]
@@ -205,20 +233,21 @@ def build_message(email: NotificationEmail) -> NotificationMessage | None:
         return None
     shown = notifications[-MAX_SHOWN:]
     last = notifications[-1]
+    answerable = _can_answer(last)
     return NotificationMessage(
         recipient=recipient,
         kind=kind,
-        thread_title=last.thread.title if last.thread else "",
+        title=_title(last),
         items=[
             Item(
-                actor=notification.actor.public_name if notification.actor else "A former member",
-                says=kind.one,
+                headline=_headline(notification, kind),
                 excerpt=_excerpt(notification),
                 url=_open_url(notification),
             )
             for notification in shown
         ],
-        reply_url=_open_url(last, reply=last.verb != Notification.Verb.MODERATION),
+        reply_url=_open_url(last, reply=answerable),
+        reply_label="Reply" if answerable else "Open",
         unsubscribe_url=unsubscribe_url(recipient, email.kind),
         more=len(notifications) - len(shown),
     )
@@ -235,23 +264,24 @@ def _recipients():
 # --- Claiming and sending -------------------------------------------------------------------
 
 
-def _waiting(recipient_id: int, thread_id: int | None, kind: str):
-    """Every notification of this kind about this thread waiting for an email to this member:
-    once the first of them is due, the email gathers them all."""
+def _waiting(recipient_id: int, thread_id: int | None, review_id: int | None, kind: str):
+    """Every notification of this kind about this thread (or review request) waiting for an
+    email to this member: once the first of them is due, the email gathers them all."""
     return Notification.objects.filter(
         recipient_id=recipient_id,
         thread_id=thread_id,
+        review_id=review_id,
         verb=kind,
         email__isnull=True,
         email_due_at__isnull=False,
     )
 
 
-def _window_end(recipient_id: int, thread_id: int | None) -> datetime | None:
-    """When the member may next be emailed about this thread: the end of the window opened by
-    the last email about it (skipped ones sent nothing and open none)."""
+def _window_end(recipient_id: int, thread_id: int | None, review_id: int | None) -> datetime | None:
+    """When the member may next be emailed about this thread (or review request): the end of
+    the window opened by the last email about it (skipped ones sent nothing and open none)."""
     last = (
-        NotificationEmail.objects.filter(recipient_id=recipient_id, thread_id=thread_id)
+        NotificationEmail.objects.filter(recipient_id=recipient_id, thread_id=thread_id, review_id=review_id)
         .exclude(status=State.SKIPPED)
         .order_by("-claimed_at")
         .values_list("claimed_at", flat=True)
@@ -260,13 +290,18 @@ def _window_end(recipient_id: int, thread_id: int | None) -> datetime | None:
     return last + timedelta(seconds=settings.NOTIFICATION_EMAIL_WINDOW) if last else None
 
 
-def claim(*, recipient_id: int, thread_id: int | None, kind: str) -> NotificationEmail | None:
-    """Claim one email for this member's waiting notifications of a kind about a thread, tying
-    them to it in the same transaction; None when another run holds or took them. It gathers
-    those not due yet too: they came in while the first waited."""
+def claim(
+    *, recipient_id: int, thread_id: int | None, kind: str, review_id: int | None = None
+) -> NotificationEmail | None:
+    """Claim one email for this member's waiting notifications of a kind about a thread (or a
+    review request), tying them to it in the same transaction; None when another run holds or
+    took them. It gathers those not due yet too: they came in while the first waited."""
+    about = f"review-{review_id}" if review_id else (thread_id or "-")
     with _quick_commit():
         rows = list(
-            _waiting(recipient_id, thread_id, kind).order_by("pk").select_for_update(skip_locked=True)
+            _waiting(recipient_id, thread_id, review_id, kind)
+            .order_by("pk")
+            .select_for_update(skip_locked=True)
         )
         if not rows:
             return None
@@ -275,8 +310,9 @@ def claim(*, recipient_id: int, thread_id: int | None, kind: str) -> Notificatio
                 email = NotificationEmail.objects.create(
                     recipient_id=recipient_id,
                     thread_id=thread_id,
+                    review_id=review_id,
                     kind=kind,
-                    key=f"{thread_id or '-'}:{rows[0].pk}",
+                    key=f"{about}:{rows[0].pk}",
                     claimed_at=timezone.now(),  # not the run's start: the sweep measures from here
                 )
         except IntegrityError:
@@ -400,17 +436,17 @@ def send_due(*, now: datetime | None = None) -> RunResult:
             result.add(deliver(retaken, mailer=mailer) if retaken else Outcome.TAKEN)
         groups = (
             Notification.objects.filter(email__isnull=True, email_due_at__lte=now)
-            .values_list("recipient_id", "thread_id", "verb")
+            .values_list("recipient_id", "thread_id", "review_id", "verb")
             .distinct()
             .order_by()[: settings.NOTIFICATION_EMAIL_GROUPS_PER_RUN]
         )
-        for recipient_id, thread_id, kind in list(groups):
-            window_end = _window_end(recipient_id, thread_id)
+        for recipient_id, thread_id, review_id, kind in list(groups):
+            window_end = _window_end(recipient_id, thread_id, review_id)
             if window_end is not None and window_end > now:
-                _waiting(recipient_id, thread_id, kind).update(email_due_at=window_end)
+                _waiting(recipient_id, thread_id, review_id, kind).update(email_due_at=window_end)
                 result.add(Outcome.DEFERRED)
                 continue
-            email = claim(recipient_id=recipient_id, thread_id=thread_id, kind=kind)
+            email = claim(recipient_id=recipient_id, thread_id=thread_id, review_id=review_id, kind=kind)
             result.add(deliver(email, mailer=mailer) if email else Outcome.TAKEN)
     except SmtpUnavailable as error:
         result.stopped = str(error)[:200]

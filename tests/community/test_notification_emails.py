@@ -170,7 +170,7 @@ def test_turning_a_kind_off_after_it_was_due_stops_its_email(learner, other_lear
     assert mail.outbox == []
 
 
-def test_the_defaults_email_replies_mentions_accepted_answers_and_notices_at_once(other_learner):
+def test_the_defaults_email_every_kind_at_once(other_learner):
     from community import selectors
 
     assert selectors.email_modes(user=other_learner) == {
@@ -179,6 +179,7 @@ def test_the_defaults_email_replies_mentions_accepted_answers_and_notices_at_onc
         "answer_accepted": "now",
         "moderation": "now",
         "new_thread": "now",
+        "review": "now",
     }
     assert not EmailPreference.objects.exists()
 
@@ -297,6 +298,7 @@ def test_one_click_unsubscribe_turns_off_that_kind_only_without_a_session_or_csr
         "answer_accepted": "now",
         "moderation": "now",
         "new_thread": "now",
+        "review": "now",
     }
 
 
@@ -323,6 +325,7 @@ def test_the_settings_page_shows_each_kind_and_saves_a_choice(learner_client, le
         "answer_accepted": "off",
         "moderation": "now",
         "new_thread": "now",
+        "review": "now",
     }
     response = learner_client.post(url, data)
     assert response.status_code == 302
