@@ -16,31 +16,29 @@ and asks for a run of `send_due` at that time once its transaction commits (beat
 
 Claiming ties the notifications to the row in the same transaction (their rows locked, skipping
 those another run holds), so two runs never tell the same notification. Sending then follows
-the digest's protocol (community.digest.delivery): `sending_at` is committed just before the
-end of the message's data; a worker that dies before it leaves a claim that is retried, after
-it an "ambiguous" row that is never resent. Right before sending, the email leaves out what
+the protocol the digest's use too (community.mail_delivery): `sending_at` is committed just
+before the end of the message's data; a worker that dies before it leaves a claim that is
+retried, after it an "ambiguous" row that is never resent. Right before sending, the email leaves out what
 the member has read on the site meanwhile, posts hidden since and kinds turned off since; with
 nothing left it is skipped.
 """
 
 import logging
-import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, OuterRef, Value, When
+from django.db.models import Case, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
 from accounts.models import User
-from community import notification_kinds
-from community.digest.delivery import Mailer, _is_permanent, _quick_commit
+from community import mail_delivery, notification_kinds
+from community.mail_delivery import Mailer, SmtpUnavailable, quick_commit, reachable_members
 from community.models import Notification, NotificationEmail, Status
 from community.notification_unsubscribe import unsubscribe_url
 
@@ -52,16 +50,8 @@ EXCERPT_CHARS = 280
 MAX_SHOWN = 10  # notifications shown in one gathered email; the rest are counted
 
 
-class Outcome:
-    SENT = "sent"
-    SKIPPED = "skipped"
+class Outcome(mail_delivery.Outcome):
     DEFERRED = "deferred"
-    TAKEN = "taken"
-    FAILED = "failed"
-
-
-class SmtpUnavailable(Exception):
-    """The SMTP server could not take an email now: the run stops, the next one retries."""
 
 
 # --- Scheduling (in the outbox's transaction) -------------------------------------------
@@ -216,7 +206,7 @@ def build_message(email: NotificationEmail) -> NotificationMessage | None:
     """The email of a claim, from what is still to tell: None when nothing is (all read,
     hidden, or the kind turned off), or the recipient can no longer get emails."""
     kind = notification_kinds.get(email.kind)
-    recipient = _recipients().filter(pk=email.recipient_id).first()
+    recipient = reachable_members().filter(pk=email.recipient_id).first()
     if kind is None or recipient is None:
         return None
     stored = notification_kinds.preferences_of([recipient.pk]).get(recipient.pk, {})
@@ -251,14 +241,6 @@ def build_message(email: NotificationEmail) -> NotificationMessage | None:
         unsubscribe_url=unsubscribe_url(recipient, email.kind),
         more=len(notifications) - len(shown),
     )
-
-
-def _recipients():
-    """Members who can get emails: active, with their login address verified."""
-    verified = EmailAddress.objects.filter(
-        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
-    )
-    return User.objects.filter(is_active=True).filter(Exists(verified))
 
 
 # --- Claiming and sending -------------------------------------------------------------------
@@ -297,7 +279,7 @@ def claim(
     review request), tying them to it in the same transaction; None when another run holds or
     took them. It gathers those not due yet too: they came in while the first waited."""
     about = f"review-{review_id}" if review_id else (thread_id or "-")
-    with _quick_commit():
+    with quick_commit():
         rows = list(
             _waiting(recipient_id, thread_id, review_id, kind)
             .order_by("pk")
@@ -323,7 +305,7 @@ def claim(
 
 def _retake(email: NotificationEmail) -> NotificationEmail | None:
     """Take over a failed email due another try (compare-and-set on `attempts`)."""
-    with _quick_commit():
+    with quick_commit():
         taken = NotificationEmail.objects.filter(
             pk=email.pk, status=State.FAILED, will_retry=True, attempts=email.attempts
         ).update(
@@ -339,75 +321,36 @@ def _retake(email: NotificationEmail) -> NotificationEmail | None:
     return email
 
 
-def _still_ours(email: NotificationEmail):
-    return NotificationEmail.objects.filter(pk=email.pk, status=State.PENDING, attempts=email.attempts)
+def _claim_of(email: NotificationEmail) -> mail_delivery.Claim:
+    return mail_delivery.Claim(
+        model=NotificationEmail,
+        pk=email.pk,
+        attempts=email.attempts,
+        label=f"notification email {email.pk} for user {email.recipient_id}",
+        logger=logger,
+    )
 
 
-class _NoLongerOurs(Exception):
-    pass
+def _retry_fields(email: NotificationEmail):
+    """An unreachable server is waited out; a failure of the send itself is tried again until
+    NOTIFICATION_EMAIL_MAX_ATTEMPTS."""
+
+    def fields(reached_server: bool) -> dict:
+        return {"will_retry": not reached_server or email.attempts < settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS}
+
+    return fields
 
 
 def deliver(email: NotificationEmail, *, mailer: Mailer) -> str:
     """Build, send and record one claimed email; an Outcome. Raises SmtpUnavailable after
-    recording a transient SMTP failure, so that the run stops using a broken connection."""
+    recording a failure that may pass, so that the run stops using a broken connection."""
+    claim = _claim_of(email)
     built = build_message(email)
     if built is None:
-        with _quick_commit():
-            _still_ours(email).update(status=State.SKIPPED, reason="nothing left to tell")
-        return Outcome.SKIPPED
-    message = built.message()
-    try:
-        mailer.open()
-    except (smtplib.SMTPException, OSError) as error:
-        _still_ours(email).update(
-            status=State.FAILED, will_retry=True, reason=f"SMTP server unreachable: {error}"[:300]
-        )
-        raise SmtpUnavailable(f"SMTP server unreachable: {error}") from error
-    handed_over = False
-
-    def record_handover():
-        nonlocal handed_over
-        if not _still_ours(email).update(sending_at=timezone.now(), subject=message.subject[:200]):
-            raise _NoLongerOurs
-        handed_over = True
-
-    try:
-        mailer.send(message, before_handover=record_handover)
-    except _NoLongerOurs:
-        mailer.close()
-        return Outcome.TAKEN
-    except (smtplib.SMTPException, OSError) as error:
-        if handed_over and mailer.marks_end_of_data and not isinstance(error, smtplib.SMTPResponseException):
-            NotificationEmail.objects.filter(pk=email.pk).update(
-                status=State.FAILED,
-                will_retry=False,
-                reason=f"ambiguous: {error or repr(error)}; not resent"[:300],
-            )
-            logger.warning(
-                "notification email %s is ambiguous: the connection failed after the end of its data (%s); "
-                "it is not resent",
-                email.pk,
-                error or repr(error),
-            )
-            mailer.close()
-            raise SmtpUnavailable(str(error)) from error
-        permanent = _is_permanent(error)
-        NotificationEmail.objects.filter(pk=email.pk).update(
-            status=State.FAILED,
-            will_retry=not permanent and email.attempts < settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS,
-            sending_at=None,
-            reason=str(error)[:300] or repr(error),
-        )
-        if permanent:
-            logger.warning("notification email %s refused for good: %s", email.pk, error)
-            return Outcome.FAILED
-        mailer.close()
-        raise SmtpUnavailable(str(error)) from error
-    with _quick_commit():
-        NotificationEmail.objects.filter(pk=email.pk).update(
-            status=State.SENT, sent_at=timezone.now(), reason=""
-        )
-    return Outcome.SENT
+        return mail_delivery.skip(claim, "nothing left to tell")
+    return mail_delivery.send_claimed(
+        claim, built.message(), mailer=mailer, retry_fields=_retry_fields(email)
+    )
 
 
 @dataclass
@@ -459,25 +402,15 @@ def send_due(*, now: datetime | None = None) -> RunResult:
 def sweep(*, now: datetime) -> None:
     """Settle the claims of workers that died: retried if their send had not started,
     "ambiguous" (logged, never resent) if it had."""
-    cutoff = now - timedelta(seconds=settings.NOTIFICATION_EMAIL_CLAIM_TIMEOUT)
-    stale = NotificationEmail.objects.filter(status=State.PENDING, claimed_at__lt=cutoff)
-    for pk, recipient_id in stale.filter(sending_at__isnull=False).values_list("pk", "recipient_id"):
-        if stale.filter(pk=pk, sending_at__isnull=False).update(
-            status=State.FAILED,
-            will_retry=False,
-            reason="ambiguous: the worker stopped during the SMTP send; not resent",
-        ):
-            logger.warning(
-                "notification email %s for user %s is ambiguous: its worker stopped during the SMTP send, "
-                "so it may or may not have gone out; it is not resent",
-                pk,
-                recipient_id,
+    mail_delivery.sweep(
+        NotificationEmail,
+        cutoff=now - timedelta(seconds=settings.NOTIFICATION_EMAIL_CLAIM_TIMEOUT),
+        label=lambda email: f"notification email {email.pk} for user {email.recipient_id}",
+        logger=logger,
+        retry_fields={
+            "will_retry": Case(
+                When(attempts__lt=settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS, then=Value(True)),
+                default=Value(False),
             )
-    stale.filter(sending_at__isnull=True).update(
-        status=State.FAILED,
-        will_retry=Case(
-            When(attempts__lt=settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS, then=Value(True)),
-            default=Value(False),
-        ),
-        reason="the worker stopped before sending",
+        },
     )
