@@ -7,7 +7,7 @@ and asks for a run of `send_due` at that time once its transaction commits (beat
 20 seconds too). A run:
 
 1. settles the claims of workers that died (as the digest's sweep does);
-2. retries the emails that failed and may be tried again;
+2. retries the emails that failed whose `retry_at` has come;
 3. for each member, thread (or review request) and kind with notifications due, either defers
    them to the end of the gathering window (an email about that thread went to that member less
    than NOTIFICATION_EMAIL_WINDOW seconds ago) or claims one `NotificationEmail` for all of them
@@ -16,11 +16,18 @@ and asks for a run of `send_due` at that time once its transaction commits (beat
 
 Claiming ties the notifications to the row in the same transaction (their rows locked, skipping
 those another run holds), so two runs never tell the same notification. Sending then follows
-the protocol the digest's use too (community.mail_delivery): `sending_at` is committed just
+the protocol the digests use too (community.mail_delivery): `sending_at` is committed just
 before the end of the message's data; a worker that dies before it leaves a claim that is
-retried, after it an "ambiguous" row that is never resent. Right before sending, the email leaves out what
-the member has read on the site meanwhile, posts hidden since and kinds turned off since; with
-nothing left it is skipped.
+retried, after it an "ambiguous" row that is never resent. Right before sending, the email
+leaves out what the member has read on the site meanwhile, posts hidden since and kinds turned
+off since; with nothing left it is skipped.
+
+An SMTP server that is away, or answers "try later", delays an email and never loses it: a
+failed email is tried again after NOTIFICATION_EMAIL_RETRY_DELAY, the wait doubling after each
+try up to NOTIFICATION_EMAIL_RETRY_MAX_DELAY, for as long as the outage lasts, up to
+NOTIFICATION_EMAIL_RETRY_FOR after its first try (a day: news that late is read on the site).
+Only a server that was reached and refused it for now NOTIFICATION_EMAIL_MAX_ATTEMPTS times
+gives up sooner. So `attempts` stays small whatever happens: about 30 in the day at most.
 """
 
 import logging
@@ -30,7 +37,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Value, When
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Left
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -331,26 +339,37 @@ def _claim_of(email: NotificationEmail) -> mail_delivery.Claim:
     )
 
 
-def _retry_fields(email: NotificationEmail):
-    """An unreachable server is waited out; a failure of the send itself is tried again until
-    NOTIFICATION_EMAIL_MAX_ATTEMPTS."""
+def retry_delay(attempts: int) -> timedelta:
+    """The wait before the next try of an email tried `attempts` times: a minute, doubling, at
+    most an hour."""
+    doubled = settings.NOTIFICATION_EMAIL_RETRY_DELAY * 2 ** min(max(attempts - 1, 0), 16)
+    return timedelta(seconds=min(doubled, settings.NOTIFICATION_EMAIL_RETRY_MAX_DELAY))
+
+
+def _retry_fields(email: NotificationEmail, *, now: datetime):
+    """Tried again after the backoff; an unreachable server is waited out, a server that was
+    reached and refused it for now counts towards NOTIFICATION_EMAIL_MAX_ATTEMPTS."""
 
     def fields(reached_server: bool) -> dict:
-        return {"will_retry": not reached_server or email.attempts < settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS}
+        failures = email.server_failures + reached_server
+        return {
+            "will_retry": failures < settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS,
+            "server_failures": failures,
+            "retry_at": now + retry_delay(email.attempts),
+        }
 
     return fields
 
 
-def deliver(email: NotificationEmail, *, mailer: Mailer) -> str:
+def deliver(email: NotificationEmail, *, mailer: Mailer, now: datetime | None = None) -> str:
     """Build, send and record one claimed email; an Outcome. Raises SmtpUnavailable after
     recording a failure that may pass, so that the run stops using a broken connection."""
     claim = _claim_of(email)
     built = build_message(email)
     if built is None:
         return mail_delivery.skip(claim, "nothing left to tell")
-    return mail_delivery.send_claimed(
-        claim, built.message(), mailer=mailer, retry_fields=_retry_fields(email)
-    )
+    retry_fields = _retry_fields(email, now=now or timezone.now())
+    return mail_delivery.send_claimed(claim, built.message(), mailer=mailer, retry_fields=retry_fields)
 
 
 @dataclass
@@ -372,11 +391,13 @@ def send_due(*, now: datetime | None = None) -> RunResult:
     now = now or timezone.now()
     result = RunResult()
     sweep(now=now)
+    _give_up_old(now=now)
     mailer = Mailer()
     try:
-        for email in NotificationEmail.objects.filter(status=State.FAILED, will_retry=True).order_by("pk"):
+        retries = NotificationEmail.objects.filter(status=State.FAILED, will_retry=True, retry_at__lte=now)
+        for email in retries.order_by("retry_at", "pk")[: settings.NOTIFICATION_EMAIL_GROUPS_PER_RUN]:
             retaken = _retake(email)
-            result.add(deliver(retaken, mailer=mailer) if retaken else Outcome.TAKEN)
+            result.add(deliver(retaken, mailer=mailer, now=now) if retaken else Outcome.TAKEN)
         groups = (
             Notification.objects.filter(email__isnull=True, email_due_at__lte=now)
             .values_list("recipient_id", "thread_id", "review_id", "verb")
@@ -390,7 +411,7 @@ def send_due(*, now: datetime | None = None) -> RunResult:
                 result.add(Outcome.DEFERRED)
                 continue
             email = claim(recipient_id=recipient_id, thread_id=thread_id, review_id=review_id, kind=kind)
-            result.add(deliver(email, mailer=mailer) if email else Outcome.TAKEN)
+            result.add(deliver(email, mailer=mailer, now=now) if email else Outcome.TAKEN)
     except SmtpUnavailable as error:
         result.stopped = str(error)[:200]
         logger.warning("notification emails: the SMTP server failed (%s); the next run retries", error)
@@ -407,10 +428,17 @@ def sweep(*, now: datetime) -> None:
         cutoff=now - timedelta(seconds=settings.NOTIFICATION_EMAIL_CLAIM_TIMEOUT),
         label=lambda email: f"notification email {email.pk} for user {email.recipient_id}",
         logger=logger,
-        retry_fields={
-            "will_retry": Case(
-                When(attempts__lt=settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS, then=Value(True)),
-                default=Value(False),
-            )
-        },
+        retry_fields={"will_retry": True, "retry_at": now},
+    )
+
+
+def _give_up_old(*, now: datetime) -> None:
+    """Failed emails first tried more than NOTIFICATION_EMAIL_RETRY_FOR ago are not tried again:
+    what they tell waits on the site (and in the digest)."""
+    hours = settings.NOTIFICATION_EMAIL_RETRY_FOR // 3600
+    NotificationEmail.objects.filter(
+        will_retry=True, created_at__lt=now - timedelta(seconds=settings.NOTIFICATION_EMAIL_RETRY_FOR)
+    ).update(
+        will_retry=False,
+        reason=Left(Concat(Value(f"given up after {hours} hours; last: "), F("reason")), 300),
     )
