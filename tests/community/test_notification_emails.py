@@ -14,7 +14,7 @@ from django.utils import timezone
 from community import moderation, notification_emails, outbox, services
 from community.models import Comment, EmailPreference, Notification, NotificationEmail
 from community.notification_unsubscribe import unsubscribe_url
-from tests.factories import CommentFactory, ThreadFactory, UserFactory
+from tests.factories import CommentFactory, TagFactory, ThreadFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +148,51 @@ def test_a_reply_hidden_before_the_email_went_out_is_not_emailed(learner, other_
     outbox.drain()
     send()
     assert emails_to(other_learner) == []
+
+
+def test_muting_a_thread_after_a_reply_was_due_leaves_the_reply_out_and_keeps_the_mention(
+    learner, other_learner
+):
+    thread = ThreadFactory(author=other_learner, title="A busy thread")
+    services.follow_set(user=other_learner, thread=thread)
+    reply(thread, learner, body="A plain reply")
+    reply(thread, UserFactory(), body="@other a mention in it")
+    services.watch_level_set(user=other_learner, thread=thread, level="muted")
+    send()
+    send(after=WINDOW + DELAY + 2)  # after the mention's email, the reply's waits for the window
+    [message] = emails_to(other_learner)
+    assert "mentioned you" in message.subject
+    assert "A plain reply" not in message.body
+    assert NotificationEmail.objects.get(recipient=other_learner, kind="reply").status == "skipped"
+
+
+def test_a_new_thread_is_left_out_once_its_tag_no_longer_tells_of_new_threads(learner, other_learner):
+    tag = TagFactory(slug="databases", name="databases")
+    services.follow_level_set(user=other_learner, tag=tag, level="new_threads")
+    services.create_thread(
+        author=learner, title="Indexes slow?", body="Why would an index slow it?", tags=[tag]
+    )
+    outbox.drain()
+    services.follow_level_set(user=other_learner, tag=tag, level="digest")
+    send()
+    assert mail.outbox == []
+    assert NotificationEmail.objects.get(kind="new_thread").status == "skipped"
+
+
+def test_a_new_thread_still_goes_while_its_topic_tells_of_new_threads(learner, other_learner):
+    tag = TagFactory(slug="databases", name="databases")
+    topic = build_roadmap(topics=1)[1][0]
+    services.follow_level_set(user=other_learner, tag=tag, level="new_threads")
+    services.follow_level_set(user=other_learner, topic=topic, level="new_threads")
+    services.create_thread(
+        author=learner, title="Indexes slow?", body="Why would an index slow it?", tags=[tag], topic=topic
+    )
+    outbox.drain()
+    services.follow_level_set(user=other_learner, tag=tag, level="none")
+    send()
+    assert [message.subject for message in emails_to(other_learner)] == [
+        f"{learner.public_name} started “Indexes slow?”"
+    ]
 
 
 @pytest.mark.parametrize("mode", ["digest", "off"])
