@@ -10,9 +10,11 @@ and asks for a run of `send_due` at that time once its transaction commits (beat
 2. retries the emails that failed whose `retry_at` has come;
 3. for each member, thread (or review request) and kind with notifications due, either defers
    them to the end of the gathering window (an email about that thread went to that member less
-   than NOTIFICATION_EMAIL_WINDOW seconds ago) or claims one `NotificationEmail` for all of them
-   and sends it. So the first email about a thread goes within about a minute, gathering what
-   came in meanwhile; after it, at most one more per window, gathering the rest.
+   than NOTIFICATION_EMAIL_WINDOW seconds ago) or claims one `NotificationEmail` for all of them.
+   So the first email about a thread goes within about a minute, gathering what came in
+   meanwhile; after it, at most one more per window, gathering the rest;
+4. reads what all its claims tell at once (a fixed number of queries, however many emails),
+   and sends them over one SMTP connection.
 
 Claiming ties the notifications to the row in the same transaction (their rows locked, skipping
 those another run holds), so two runs never tell the same notification. Sending then follows
@@ -38,7 +40,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, Max, Value
 from django.db.models.functions import Concat, Left
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -262,27 +264,37 @@ def _can_answer(notification: Notification) -> bool:
     return notification.verb != Notification.Verb.MODERATION
 
 
-def build_message(email: NotificationEmail) -> NotificationMessage | None:
-    """The email of a claim, from what is still to tell: None when nothing is (all read,
-    hidden, or the kind turned off), or the recipient can no longer get emails."""
-    kind = notification_kinds.get(email.kind)
-    recipient = reachable_members().filter(pk=email.recipient_id).first()
-    if kind is None or recipient is None:
-        return None
-    stored = notification_kinds.preferences_of([recipient.pk]).get(recipient.pk, {})
-    if notification_kinds.mode(stored, email.kind) != Mode.NOW:
-        return None
-    notifications = [
-        notification
-        for notification in Notification.objects.filter(email=email)
+def build_messages(emails: list[NotificationEmail]) -> dict[int, NotificationMessage | None]:
+    """The email of each claim (by its id), from what is still to tell: None when nothing is
+    (all read, hidden, no longer wanted, or the kind turned off), or the recipient can no longer
+    get emails. Reads everything for all of them at once: at most six queries, however many."""
+    if not emails:
+        return {}
+    recipient_ids = {email.recipient_id for email in emails}
+    recipients = {member.pk: member for member in reachable_members().filter(pk__in=recipient_ids)}
+    stored = notification_kinds.preferences_of(recipient_ids)
+    told: dict[int, list[Notification]] = {email.pk: [] for email in emails}
+    for notification in (
+        Notification.objects.filter(email_id__in=told)
         .select_related("actor", "thread", "comment", "review__topic")
         .order_by("pk")
-        if _is_shown(notification)
-    ]
-    interest = Interest(notifications)
-    notifications = [notification for notification in notifications if interest.holds(notification)]
-    if not notifications:
-        return None
+    ):
+        if _is_shown(notification):
+            told[notification.email_id].append(notification)
+    interest = Interest([notification for rows in told.values() for notification in rows])
+    messages = {}
+    for email in emails:
+        recipient = recipients.get(email.recipient_id)
+        wanted = notification_kinds.mode(stored.get(email.recipient_id, {}), email.kind) == Mode.NOW
+        rows = [notification for notification in told[email.pk] if interest.holds(notification)]
+        messages[email.pk] = _message(email, recipient, rows) if recipient and wanted and rows else None
+    return messages
+
+
+def _message(
+    email: NotificationEmail, recipient: User, notifications: list[Notification]
+) -> NotificationMessage:
+    kind = notification_kinds.get(email.kind)
     shown = notifications[-MAX_SHOWN:]
     last = notifications[-1]
     answerable = _can_answer(last)
@@ -321,17 +333,24 @@ def _waiting(recipient_id: int, thread_id: int | None, review_id: int | None, ki
     )
 
 
-def _window_end(recipient_id: int, thread_id: int | None, review_id: int | None) -> datetime | None:
-    """When the member may next be emailed about this thread (or review request): the end of
-    the window opened by the last email about it (skipped ones sent nothing and open none)."""
-    last = (
-        NotificationEmail.objects.filter(recipient_id=recipient_id, thread_id=thread_id, review_id=review_id)
+def _window_ends(groups, *, now: datetime) -> dict[tuple[int, int | None, int | None], datetime]:
+    """For each (member, thread, review request) of these groups still inside a gathering
+    window, when it ends: the window opened by the last email about it (skipped ones sent
+    nothing and open none). One query for all of them."""
+    window = timedelta(seconds=settings.NOTIFICATION_EMAIL_WINDOW)
+    recent = (
+        NotificationEmail.objects.filter(
+            recipient_id__in={recipient_id for recipient_id, *_ in groups}, claimed_at__gt=now - window
+        )
         .exclude(status=State.SKIPPED)
-        .order_by("-claimed_at")
-        .values_list("claimed_at", flat=True)
-        .first()
+        .values_list("recipient_id", "thread_id", "review_id")
+        .annotate(last=Max("claimed_at"))
+        .order_by()
     )
-    return last + timedelta(seconds=settings.NOTIFICATION_EMAIL_WINDOW) if last else None
+    return {
+        (recipient_id, thread_id, review_id): last + window
+        for recipient_id, thread_id, review_id, last in recent
+    }
 
 
 def claim(
@@ -367,19 +386,20 @@ def claim(
 
 def _retake(email: NotificationEmail) -> NotificationEmail | None:
     """Take over a failed email due another try (compare-and-set on `attempts`)."""
+    taken = {
+        "status": State.PENDING,
+        "will_retry": False,
+        "attempts": email.attempts + 1,
+        "reason": "",
+        "claimed_at": timezone.now(),
+    }
     with quick_commit():
-        taken = NotificationEmail.objects.filter(
+        if not NotificationEmail.objects.filter(
             pk=email.pk, status=State.FAILED, will_retry=True, attempts=email.attempts
-        ).update(
-            status=State.PENDING,
-            will_retry=False,
-            attempts=email.attempts + 1,
-            reason="",
-            claimed_at=timezone.now(),
-        )
-    if not taken:
-        return None
-    email.refresh_from_db()
+        ).update(**taken):
+            return None
+    for name, value in taken.items():
+        setattr(email, name, value)
     return email
 
 
@@ -418,12 +438,33 @@ def _retry_fields(email: NotificationEmail, *, now: datetime):
 def deliver(email: NotificationEmail, *, mailer: Mailer, now: datetime | None = None) -> str:
     """Build, send and record one claimed email; an Outcome. Raises SmtpUnavailable after
     recording a failure that may pass, so that the run stops using a broken connection."""
+    return _send(email, build_messages([email])[email.pk], mailer=mailer, now=now or timezone.now())
+
+
+def _send(
+    email: NotificationEmail, built: NotificationMessage | None, *, mailer: Mailer, now: datetime
+) -> str:
     claim = _claim_of(email)
-    built = build_message(email)
     if built is None:
         return mail_delivery.skip(claim, "nothing left to tell")
-    retry_fields = _retry_fields(email, now=now or timezone.now())
+    retry_fields = _retry_fields(email, now=now)
     return mail_delivery.send_claimed(claim, built.message(), mailer=mailer, retry_fields=retry_fields)
+
+
+def _postpone(emails: list[NotificationEmail], *, now: datetime) -> None:
+    """Claims the run did not get to try once the SMTP server failed: each waits its turn as
+    if the server had been away for it too (an update per number of attempts among them)."""
+    for attempts in sorted({email.attempts for email in emails}):
+        NotificationEmail.objects.filter(
+            pk__in=[email.pk for email in emails if email.attempts == attempts],
+            status=State.PENDING,
+            attempts=attempts,
+        ).update(
+            status=State.FAILED,
+            will_retry=True,
+            retry_at=now + retry_delay(attempts),
+            reason="not tried: the SMTP server failed on an earlier email of the run",
+        )
 
 
 @dataclass
@@ -440,38 +481,72 @@ class RunResult:
 
 
 def send_due(*, now: datetime | None = None) -> RunResult:
-    """One run: settle dead workers' claims, retry failed emails, then defer or send every
-    group of notifications due (at most NOTIFICATION_EMAIL_GROUPS_PER_RUN)."""
+    """One run: settle dead workers' claims, take the failed emails due another try, defer or
+    claim every group of notifications due (at most NOTIFICATION_EMAIL_GROUPS_PER_RUN each),
+    then read what all the claims tell at once and send them over one connection. Its reads
+    are a fixed number of queries; each email adds only its own writes."""
     now = now or timezone.now()
     result = RunResult()
     sweep(now=now)
     _give_up_old(now=now)
+    claimed = _retake_due(now=now, result=result) + _claim_due(now=now, result=result)
+    messages = build_messages(claimed)
     mailer = Mailer()
+    tried = 0
     try:
-        retries = NotificationEmail.objects.filter(status=State.FAILED, will_retry=True, retry_at__lte=now)
-        for email in retries.order_by("retry_at", "pk")[: settings.NOTIFICATION_EMAIL_GROUPS_PER_RUN]:
-            retaken = _retake(email)
-            result.add(deliver(retaken, mailer=mailer, now=now) if retaken else Outcome.TAKEN)
-        groups = (
-            Notification.objects.filter(email__isnull=True, email_due_at__lte=now)
-            .values_list("recipient_id", "thread_id", "review_id", "verb")
-            .distinct()
-            .order_by()[: settings.NOTIFICATION_EMAIL_GROUPS_PER_RUN]
-        )
-        for recipient_id, thread_id, review_id, kind in list(groups):
-            window_end = _window_end(recipient_id, thread_id, review_id)
-            if window_end is not None and window_end > now:
-                _waiting(recipient_id, thread_id, review_id, kind).update(email_due_at=window_end)
-                result.add(Outcome.DEFERRED)
-                continue
-            email = claim(recipient_id=recipient_id, thread_id=thread_id, review_id=review_id, kind=kind)
-            result.add(deliver(email, mailer=mailer, now=now) if email else Outcome.TAKEN)
+        for email in claimed:
+            tried += 1
+            result.add(_send(email, messages[email.pk], mailer=mailer, now=now))
     except SmtpUnavailable as error:
+        _postpone(claimed[tried:], now=now)
         result.stopped = str(error)[:200]
-        logger.warning("notification emails: the SMTP server failed (%s); the next run retries", error)
+        logger.warning("notification emails: the SMTP server failed (%s); it is tried again later", error)
     finally:
         mailer.close()
     return result
+
+
+def _retake_due(*, now: datetime, result: RunResult) -> list[NotificationEmail]:
+    due = NotificationEmail.objects.filter(status=State.FAILED, will_retry=True, retry_at__lte=now)
+    retaken = []
+    for email in due.order_by("retry_at", "pk")[: settings.NOTIFICATION_EMAIL_GROUPS_PER_RUN]:
+        if _retake(email) is None:
+            result.add(Outcome.TAKEN)
+        else:
+            retaken.append(email)
+    return retaken
+
+
+def _claim_due(*, now: datetime, result: RunResult) -> list[NotificationEmail]:
+    """Claim an email for each group of notifications due, or defer the group to the end of
+    its gathering window."""
+    groups = list(
+        Notification.objects.filter(email__isnull=True, email_due_at__lte=now)
+        .values_list("recipient_id", "thread_id", "review_id", "verb")
+        .distinct()
+        .order_by()[: settings.NOTIFICATION_EMAIL_GROUPS_PER_RUN]
+    )
+    window_ends = _window_ends(groups, now=now) if groups else {}
+    claimed, claimed_about = [], set()
+    for recipient_id, thread_id, review_id, kind in groups:
+        about = (recipient_id, thread_id, review_id)
+        if about in claimed_about:
+            # Another kind about the same thread, claimed just now: the next run defers this
+            # to the end of the window that email opens, or claims it if that one was skipped.
+            result.add(Outcome.DEFERRED)
+            continue
+        window_end = window_ends.get(about)
+        if window_end is not None and window_end > now:
+            _waiting(recipient_id, thread_id, review_id, kind).update(email_due_at=window_end)
+            result.add(Outcome.DEFERRED)
+            continue
+        email = claim(recipient_id=recipient_id, thread_id=thread_id, review_id=review_id, kind=kind)
+        if email is None:
+            result.add(Outcome.TAKEN)
+            continue
+        claimed.append(email)
+        claimed_about.add(about)
+    return claimed
 
 
 def sweep(*, now: datetime) -> None:

@@ -452,6 +452,35 @@ def test_a_replys_request_runs_as_many_queries_with_1_or_500_watchers(client, le
     assert counts[0] == counts[1]
 
 
+def test_a_runs_reads_are_the_same_for_1_or_20_emails_and_each_email_adds_only_its_writes(settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    runs = {}
+    for size in (1, 20):
+        authors = UserFactory.create_batch(size)
+        for number, author in enumerate(authors):
+            services.set_email_preferences(user=author, modes={"mention": "digest"})
+            thread = ThreadFactory(author=author, title=f"Thread {number}")
+            services.follow_set(user=author, thread=thread)
+            services.create_comment(thread=thread, author=UserFactory(), body="A plain reply")
+        outbox.drain()
+        mail.outbox.clear()
+        with CaptureQueriesContext(connection) as queries:
+            result = send(after=DELAY + 1 + size)
+        assert result.counts == {"sent": size} and len(mail.outbox) == size
+        runs[size] = [query["sql"] for query in queries]
+    reads = {
+        size: [sql for sql in sqls if sql.startswith("SELECT") and "FOR UPDATE" not in sql]
+        for size, sqls in runs.items()
+    }
+    assert len(reads[1]) == len(reads[20])
+    writes_per_email, leftover = divmod(len(runs[20]) - len(runs[1]), 19)
+    # The claim (its rows locked, the row inserted, the notifications tied to it), the hand-over
+    # mark and the outcome, with their transactions' savepoints and SET LOCAL: no read.
+    assert leftover == 0 and writes_per_email == 13, writes_per_email
+
+
 def test_the_admin_lists_notification_emails_read_only(client, admin_user, learner, other_learner):
     thread = ThreadFactory(author=other_learner, title="Listed in the admin")
     services.follow_set(user=other_learner, thread=thread)
