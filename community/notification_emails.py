@@ -200,14 +200,15 @@ class Interest:
             thread_id__in={row.thread_id for row in new_threads}
         ).values_list("thread_id", "tag_id"):
             thread_tags.setdefault(thread_id, set()).add(tag_id)
-        follows = Follow.objects.filter(
-            notify_new_threads=True, user_id__in={row.recipient_id for row in new_threads}
-        ).values_list("user_id", "topic_id", "tag_id")
+        told_of: dict[int, list[Notification]] = {}
+        for row in new_threads:
+            told_of.setdefault(row.recipient_id, []).append(row)
+        follows = Follow.objects.filter(notify_new_threads=True, user_id__in=told_of).values_list(
+            "user_id", "topic_id", "tag_id"
+        )
         alerted = set()
         for user_id, topic_id, tag_id in follows:
-            for row in new_threads:
-                if row.recipient_id != user_id:
-                    continue
+            for row in told_of[user_id]:
                 if (topic_id and topic_id == row.thread.topic_id) or tag_id in thread_tags.get(
                     row.thread_id, ()
                 ):
