@@ -195,7 +195,9 @@ def send_claimed(
             mailer.close()
             raise SmtpUnavailable(f"{claim.label}: {error}") from error
         if is_permanent(error):
-            claim.row().update(status=FAILED, will_retry=False, sending_at=None, reason=str(error)[:300])
+            claim.row().update(
+                status=FAILED, will_retry=False, sending_at=None, reason=str(error)[:300] or repr(error)
+            )
             claim.logger.warning("%s refused for good: %s", claim.label, error)
             return Outcome.FAILED
         claim.row().update(

@@ -73,12 +73,8 @@ def claim_delivery(*, user, key: str) -> DigestDelivery | None:
     return DigestDelivery.objects.get(pk=row["pk"]) if taken else None
 
 
-class Outcome:
-    SENT = "sent"
-    SKIPPED = "skipped"
-    TAKEN = "taken"
+class Outcome(mail_delivery.Outcome):
     NOT_DUE = "not_due"
-    FAILED = "failed"
 
 
 def deliver_digest(*, user, builder: DigestBuilder, mailer: Mailer) -> str:
