@@ -431,12 +431,13 @@ class EmailPreference(models.Model):
 
 class NotificationEmail(models.Model):
     """One email telling a member about one or more notifications (of one kind, about one
-    thread): the record that makes it go out at most once, as DigestDelivery does for digests.
+    thread or one review request): the record that makes it go out at most once, as DigestDelivery does for digests.
 
     A sender claims the row and ties the notifications to it in one transaction (the unique
     `key` settles races), sets `sending_at` just before the end of the message's data and
     marks it sent after. A row left pending with `sending_at` set belongs to a worker that died
-    mid-send, and is never resent (community.notification_emails).
+    mid-send, and is never resent (community.notification_emails). A failed one is tried again
+    at `retry_at`, later after each try, until it is a day old.
     """
 
     class State(models.TextChoices):
@@ -449,13 +450,23 @@ class NotificationEmail(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_emails"
     )
     thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    review = models.ForeignKey(
+        "ReviewRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=32)
-    key = models.CharField(max_length=80, help_text="The thread and the first notification it tells.")
+    key = models.CharField(
+        max_length=80, help_text="The thread or review request, and the first notification it tells."
+    )
     status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     reason = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=200, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=1)
+    attempts = models.PositiveSmallIntegerField(default=1, help_text="Claims of it, the first included.")
+    server_failures = models.PositiveSmallIntegerField(
+        default=0, help_text="Sends the SMTP server answered with a temporary failure."
+    )
     will_retry = models.BooleanField(default=False, help_text="A failed email that will be tried again.")
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="When a failed email is tried again.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     claimed_at = models.DateTimeField(default=timezone.now)
     sending_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -468,6 +479,10 @@ class NotificationEmail(models.Model):
             models.Index(fields=["status", "claimed_at"], name="notification_email_sweep_idx"),
             # The last email about a thread to a member: the gathering window starts from it.
             models.Index(fields=["recipient", "thread", "-claimed_at"], name="notification_email_last_idx"),
+            # The failed emails due another try: few rows, read by every run.
+            models.Index(
+                fields=["retry_at"], condition=Q(will_retry=True), name="notification_email_retry_idx"
+            ),
         ]
 
     def __str__(self):
