@@ -107,9 +107,9 @@ register(
 register(
     EmailKind(
         verb=Verb.NEW_THREAD,
-        label="New threads in tags and topics you asked to hear about",
+        label="New threads in tags, topics and sections you asked to hear about",
         default=Mode.NOW,
-        reason="you asked to hear about new threads in one of its tags or its topic",
+        reason="you asked to hear about new threads in one of its tags, its topic or its section",
         one="started",
         many="new threads:",
     )
@@ -117,9 +117,9 @@ register(
 register(
     EmailKind(
         verb=Verb.REVIEW,
-        label="Review requests: a mentor claims or answers yours, a learner replies to one you hold",
+        label="Review requests: a mentor claims or answers yours; a learner replies to one you hold or asks in a section you watch",
         default=Mode.NOW,
-        reason="a review request you asked for or hold has moved on",
+        reason="there is news of a review request you asked for or hold, or a new one waits in a section you watch",
         one="",
         many="updates on the review of",
     )
