@@ -16,7 +16,6 @@ import functools
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -247,7 +246,7 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
     comments = comments_html(thread=thread, page=page, viewer=viewer, page_number=page_number)
     given = {"comments": comments.fill(reader)}
     if viewer.is_authenticated:
-        given["csrf"] = get_token(request)
+        given["csrf"] = slots.csrf_token(request)
         state = {"follow_button": page.viewer.watch_level, "bookmark_button": page.viewer.bookmarked}
         for name, states in body["toggles"].items():
             given[name] = states[state[name]].fill(csrf=given["csrf"])

@@ -47,8 +47,10 @@ from typing import NamedTuple
 
 from django import template
 from django.conf import settings
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 
 logger = logging.getLogger(__name__)
@@ -208,10 +210,24 @@ def render_shared(template_name: str, context: dict) -> SlottedHtml:
     return recorder.split(render_to_string(template_name, context))
 
 
+def csrf_token(request) -> str:
+    """This request's CSRF token, for every form of its page. Django masks the secret anew,
+    with 32 random characters, each time it is asked: once a page is enough."""
+    if not hasattr(request, "page_csrf_token"):
+        request.page_csrf_token = get_token(request)
+    return request.page_csrf_token
+
+
 def render_page(request, template_name: str, context: dict, *, body: bytes, status: int = 200):
-    """render(), with `body` (UTF-8, already personal) put where the template shows {{ body }}."""
+    """render(), with `body` (UTF-8, already personal) put where the template shows {{ body }}.
+    The template's forms carry the body's CSRF token (csrf_token), asked for only if shown."""
     recorder = Recorder()
-    response = render(request, template_name, {**context, "body": recorder.slot("body")}, status=status)
+    context = {
+        **context,
+        "body": recorder.slot("body"),
+        "csrf_token": SimpleLazyObject(lambda: csrf_token(request)),
+    }
+    response = render(request, template_name, context, status=status)
     response.content = recorder.split(response.content).fill(body=body)
     return response
 

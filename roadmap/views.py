@@ -9,16 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config.caching import read_tokens
 from config.page_cache import anonymous_page
 from config.slots import render_page
 from roadmap import caches, hooks, selectors, services
 from roadmap.forms import NoteForm, ProgressForm
-
-
-def _read_tokens(request, slug):
-    """Read every version token the roadmap's pages depend on in one round trip."""
-    read_tokens(*caches.TOPIC_PAGE.tokens(request, slug=slug))
 
 
 @require_safe
@@ -31,7 +25,6 @@ def roadmap_list(request):
 @require_safe
 @anonymous_page(caches.ROADMAP_PAGE)
 def roadmap_detail(request, slug):
-    _read_tokens(request, slug)
     roadmap = selectors.published_roadmap(slug=slug)
     counts = hooks.discussion_counts(roadmap_id=roadmap.pk)
     progress = selectors.map_progress(roadmap=roadmap, viewer=request.user)
@@ -72,7 +65,6 @@ def _topic_context(request, roadmap, topic_slug):
 @require_safe
 @anonymous_page(caches.TOPIC_PAGE)
 def topic_detail(request, slug, topic):
-    _read_tokens(request, slug)
     roadmap = selectors.published_roadmap(slug=slug)
     context = _topic_context(request, roadmap, topic)
     context["discussion"] = hooks.topic_discussion(topic_id=context["topic"].id, viewer=request.user)
