@@ -269,6 +269,7 @@ def _render_thread(request, thread, comment_form, status=200):
         {"thread": thread, "meta": meta},
         body=body,
         status=status,
+        shell=caches.THREAD_SHELL.bind(thread_id=thread.pk),
     )
 
 

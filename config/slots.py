@@ -47,11 +47,15 @@ from typing import NamedTuple
 
 from django import template
 from django.conf import settings
+from django.contrib.messages import get_messages
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
+
+from accounts.context_processors import THEMES
 
 logger = logging.getLogger(__name__)
 
@@ -218,18 +222,82 @@ def csrf_token(request) -> str:
     return request.page_csrf_token
 
 
-def render_page(request, template_name: str, context: dict, *, body: bytes, status: int = 200):
-    """render(), with `body` (UTF-8, already personal) put where the template shows {{ body }}.
-    The template's forms carry the body's CSRF token (csrf_token), asked for only if shown."""
+# What render_page adds to the key of a page's shell, besides what the view binds.
+SHELL_KEY = ("path", "query", "theme")
+
+declare("account_menu")
+
+
+def render_page(
+    request,
+    template_name: str,
+    context: dict,
+    *,
+    body: bytes,
+    status: int = 200,
+    personal: dict[str, str] | None = None,
+    shell: Callable | None = None,
+):
+    """render(), with `body` (UTF-8, already personal) put where the template shows {{ body }},
+    and each of `personal` (the viewer's own parts, HTML) where it shows {{ name }}. The
+    template's forms carry the body's CSRF token (csrf_token), asked for only if shown.
+
+    `shell` is the page's declared Cached `get`, bound to what the view shows (`THREAD_SHELL.bind(
+    thread_id=...)`), keyed by SHELL_KEY too. With it, a signed-in visitor's page is rendered
+    once around its body and personal parts for every signed-in visitor (takes_shell), cached,
+    and filled in for each: their CSRF token, their account menu and the personal parts.
+    """
+    personal = personal or {}
+    if shell is not None and status == 200 and takes_shell(request):
+        theme = request.COOKIES.get("theme")
+        html = shell(
+            build=lambda: _render_shell(request, template_name, context, personal=list(personal)),
+            path=request.path,
+            query=request.META.get("QUERY_STRING", ""),
+            theme=theme if theme in THEMES else "",
+        )
+        token = csrf_token(request)
+        menu = render_to_string("components/account_area.html", {"csrf_token": token}, request)
+        return HttpResponse(html.fill(body=body, csrf=token, account_menu=menu, **personal))
     recorder = Recorder()
     context = {
         **context,
+        **personal,
         "body": recorder.slot("body"),
         "csrf_token": SimpleLazyObject(lambda: csrf_token(request)),
     }
     response = render(request, template_name, context, status=status)
     response.content = recorder.split(response.content).fill(body=body)
     return response
+
+
+def takes_shell(request) -> bool:
+    """Whether this request's page may come from the shell shared by signed-in visitors:
+    a read by a member in good standing with no message waiting, whose query parameters are
+    all ones its view declares (none of them shown but through its canonical link), so the
+    page around their own parts is the same for every one of them."""
+    user = request.user
+    return (
+        request.method in {"GET", "HEAD"}
+        and user.is_authenticated
+        and not user.is_suspended
+        and not get_messages(request)
+        and set(request.GET) <= set(getattr(request, "page_parameters", ()))
+    )
+
+
+def _render_shell(request, template_name: str, context: dict, *, personal: list[str]) -> SlottedHtml:
+    """The page for any signed-in visitor, each part that is someone's own a slot: the body,
+    the CSRF token, the account menu, and the `personal` parts the view names."""
+    recorder = Recorder()
+    context = {
+        **context,
+        **{name: recorder.slot(name) for name in personal},
+        "body": recorder.slot("body"),
+        "csrf_token": recorder.slot("csrf"),
+        "account_menu": recorder.slot("account_menu"),
+    }
+    return recorder.split(render_to_string(template_name, context, request))
 
 
 # --- The template tag -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -29,15 +30,19 @@ def roadmap_detail(request, slug):
     counts = hooks.discussion_counts(roadmap_id=roadmap.pk)
     progress = selectors.map_progress(roadmap=roadmap, viewer=request.user)
     html = selectors.map_html(roadmap=roadmap, discussion_counts=counts).fill(progress)
+    summary = render_to_string(
+        "roadmap/roadmap_detail.html#progress-summary", {"roadmap": roadmap, "map": progress}, request
+    )
     return render_page(
         request,
         "roadmap/roadmap_detail.html",
         {
             "roadmap": roadmap,
-            "map": progress,
             "json_ld": caches.ROADMAP_JSON_LD.get(roadmap_id=roadmap.pk, roadmap=roadmap),
         },
         body=html,
+        personal={"progress_summary": summary},
+        shell=caches.MAP_SHELL.bind(roadmap_id=roadmap.pk),
     )
 
 
