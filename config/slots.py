@@ -106,6 +106,9 @@ def where(**arguments) -> tuple:
 declare("csrf", "body")
 
 
+Pieces = list[bytes | memoryview]  # HTML in pieces, to be joined once (SlottedHtml.pieces)
+
+
 class Slot(NamedTuple):
     kind: str
     arguments: tuple[tuple[str, object], ...]
@@ -142,9 +145,15 @@ class SlottedHtml:
     def kinds(self) -> frozenset[str]:
         return frozenset(self.places)
 
-    def fill(self, viewer=None, **given: str | bytes) -> bytes:
+    def fill(self, viewer=None, **given: str | bytes | Pieces) -> bytes:
         """The HTML for one viewer: each slot's value, given or from its kind's function, and
         its default where there is none."""
+        return b"".join(self.pieces(viewer, **given))
+
+    def pieces(self, viewer=None, **given: str | bytes | Pieces) -> Pieces:
+        """fill() before its pieces are joined. A part that goes into another one is given
+        to it as its pieces, so that a page of parts within parts is copied once, not once a
+        level (a thread's 300 kB of comments, in its body, in its page)."""
         for name in given.keys() - self.places.keys():
             _mistake(f"a value was given for {name!r}, but the part has no such slot")
         changes = []
@@ -162,18 +171,21 @@ class SlottedHtml:
                 _mistake(f"no value for the {name!r} slots")
                 continue
             for arguments, value in values.items():
-                encoded = value if isinstance(value, bytes) else value.encode()
-                changes += [(start, length, encoded) for start, length in places.get(arguments, ())]
+                value = [value.encode()] if isinstance(value, str) else value
+                value = [value] if isinstance(value, bytes) else value
+                changes += [(start, length, value) for start, length in places.get(arguments, ())]
         if not changes:
-            return self.html
-        changes.sort()  # by offset; at one offset an empty default comes before a longer one
+            return [self.html]
+        # By offset; at one offset an empty default comes before a longer one.
+        changes.sort(key=lambda change: change[:2])
         html = memoryview(self.html)
         pieces, end = [], 0
         for start, length, value in changes:
-            pieces += [html[end:start], value]
+            pieces.append(html[end:start])
+            pieces += value
             end = start + length
         pieces.append(html[end:])
-        return b"".join(pieces)
+        return pieces
 
 
 class Recorder:
@@ -233,12 +245,12 @@ def render_page(
     template_name: str,
     context: dict,
     *,
-    body: bytes,
+    body: bytes | Pieces,
     status: int = 200,
     personal: dict[str, str] | None = None,
     shell: Callable | None = None,
 ):
-    """render(), with `body` (UTF-8, already personal) put where the template shows {{ body }},
+    """render(), with `body` (UTF-8 or its pieces, already personal) put where the template shows {{ body }},
     and each of `personal` (the viewer's own parts, HTML) where it shows {{ name }}. The
     template's forms carry the body's CSRF token (csrf_token), asked for only if shown.
 

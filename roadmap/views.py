@@ -29,7 +29,7 @@ def roadmap_detail(request, slug):
     roadmap = selectors.published_roadmap(slug=slug)
     counts = hooks.discussion_counts(roadmap_id=roadmap.pk)
     progress = selectors.map_progress(roadmap=roadmap, viewer=request.user)
-    html = selectors.map_html(roadmap=roadmap, discussion_counts=counts).fill(progress)
+    html = selectors.map_html(roadmap=roadmap, discussion_counts=counts).pieces(progress)
     summary = render_to_string(
         "roadmap/roadmap_detail.html#progress-summary", {"roadmap": roadmap, "map": progress}, request
     )
