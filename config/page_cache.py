@@ -169,6 +169,13 @@ def canonical_url(request) -> str:
     return f"{settings.SITE_URL}{request.path}" + (f"?{urlencode(query)}" if query else "")
 
 
+def spells_canonical_url(request) -> bool:
+    """Whether the request is for its page's canonical URL: every query parameter one its view
+    declares, each in its normal spelling, none giving a page not worth keeping."""
+    query, cacheable = _read_query(request, getattr(request, "page_parameters", {}))
+    return cacheable and _is_canonical(request, query)
+
+
 def _is_canonical(request, query: dict[str, str]) -> bool:
     return {name: values for name, values in request.GET.lists()} == {
         name: [value] for name, value in query.items()

@@ -56,6 +56,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.context_processors import THEMES
+from config import page_cache
 
 logger = logging.getLogger(__name__)
 
@@ -235,7 +236,7 @@ def csrf_token(request) -> str:
 
 
 # What render_page adds to the key of a page's shell, besides what the view binds.
-SHELL_KEY = ("path", "query", "theme")
+SHELL_KEY = ("url", "theme")
 
 declare("account_menu")
 
@@ -264,8 +265,7 @@ def render_page(
         theme = request.COOKIES.get("theme")
         html = shell(
             build=lambda: _render_shell(request, template_name, context, personal=list(personal)),
-            path=request.path,
-            query=request.META.get("QUERY_STRING", ""),
+            url=page_cache.canonical_url(request),
             theme=theme if theme in THEMES else "",
         )
         token = csrf_token(request)
@@ -285,16 +285,16 @@ def render_page(
 
 def takes_shell(request) -> bool:
     """Whether this request's page may come from the shell shared by signed-in visitors:
-    a read by a member in good standing with no message waiting, whose query parameters are
-    all ones its view declares (none of them shown but through its canonical link), so the
-    page around their own parts is the same for every one of them."""
+    a read of the page's canonical URL (its query shows only through the canonical link) by a
+    member in good standing with no message waiting, so the page around their own parts is
+    the same for every one of them."""
     user = request.user
     return (
         request.method in {"GET", "HEAD"}
         and user.is_authenticated
         and not user.is_suspended
         and not get_messages(request)
-        and set(request.GET) <= set(getattr(request, "page_parameters", ()))
+        and page_cache.spells_canonical_url(request)
     )
 
 
