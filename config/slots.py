@@ -37,7 +37,12 @@ its content.
 
 Large parts (a thread page of 200 comments) are kept and filled as UTF-8 bytes, the form in
 which they are sent, and put into the page in one copy (render_page): passed through the
-template instead, a part is copied at every level of block and include.
+template instead, a part is copied at every level of block and include. A part filled into
+another is passed as its pieces (SlottedHtml.pieces), joined once with the page.
+
+The page around those parts, base.html's chrome included, is itself a shared part for
+signed-in members (render_page's `shell`): rendered once, it is filled with the viewer's CSRF
+token, account menu and the parts the view names as theirs.
 """
 
 import logging
@@ -251,9 +256,10 @@ def render_page(
     personal: dict[str, str] | None = None,
     shell: Callable | None = None,
 ):
-    """render(), with `body` (UTF-8 or its pieces, already personal) put where the template shows {{ body }},
-    and each of `personal` (the viewer's own parts, HTML) where it shows {{ name }}. The
-    template's forms carry the body's CSRF token (csrf_token), asked for only if shown.
+    """render(), with `body` (UTF-8 or its pieces, already personal) put where the template
+    shows {{ body }}, and each of `personal` (the viewer's own parts, HTML) where it shows
+    {{ name }}. The template's forms carry the body's CSRF token (csrf_token), asked for only
+    if shown.
 
     `shell` is the page's declared Cached `get`, bound to what the view shows (`THREAD_SHELL.bind(
     thread_id=...)`), keyed by SHELL_KEY too. With it, a signed-in visitor's page is rendered

@@ -400,11 +400,11 @@ def unread_badge(page: str) -> str | None:
 def test_a_page_shell_shared_by_members_shows_each_their_own_menu_count_token_and_progress():
     thread = ThreadFactory()
     roadmap, topics = build_roadmap(topics=4, sections=2)
-    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    alice, bob = UserFactory(username="alice"), MentorFactory(username="bob")
     NotificationFactory(recipient=alice)
     ProgressFactory(user=alice, topic=topics[0], status="done")
     clients = {}
-    for user in (bob, alice):  # bob's requests render the shells, alice's reuse them
+    for user in (bob, alice):  # the mentor's requests render the shells, alice's reuse them
         clients[user] = Client(enforce_csrf_checks=True)
         clients[user].force_login(user)
     pages = {
@@ -418,6 +418,8 @@ def test_a_page_shell_shared_by_members_shows_each_their_own_menu_count_token_an
         assert account_menu_of(pages[alice][url]).endswith("Account menu for alice")
         assert account_menu_of(pages[bob][url]).endswith("Account menu for bob")
         assert unread_badge(pages[alice][url]) == "1" and unread_badge(pages[bob][url]) is None
+        queue = reverse("community:mod-queue")
+        assert shows_link(pages[bob][url], queue) and not shows_link(pages[alice][url], queue)
         assert "\x00" not in pages[alice][url] + pages[bob][url]
     map_page = roadmap.get_absolute_url()
     progress = {
