@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -448,3 +449,26 @@ def test_a_message_a_suspension_and_a_search_show_on_pages_whose_shell_is_cached
     learner.suspended_until = timezone.now() + timedelta(days=2)
     learner.save()
     assert "Your account is suspended until" in client.get(thread.get_absolute_url()).text
+
+
+@pytest.mark.parametrize("page", ["thread", "map"])
+def test_a_warm_signed_in_page_reads_its_version_tokens_with_the_visitors_in_one_round_trip(
+    page, learner, monkeypatch
+):
+    if page == "thread":
+        url = ThreadFactory().get_absolute_url()
+    else:
+        url = build_roadmap(topics=3, sections=1)[0].get_absolute_url()
+    client = Client()
+    client.force_login(learner)
+    client.get(url)
+    backend = type(caches["default"])
+    original, reads = backend.get_many, []
+
+    def get_many(self, keys, *args, **kwargs):
+        reads.append(keys)
+        return original(self, keys, *args, **kwargs)
+
+    monkeypatch.setattr(backend, "get_many", get_many)
+    assert client.get(url).status_code == 200
+    assert len(reads) == 1, reads
