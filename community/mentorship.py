@@ -142,6 +142,11 @@ def _tell_section_watchers(*, review: ReviewRequest, submission: ReviewMessage) 
     )
 
 
+def _save(review: ReviewRequest, *fields: str) -> None:
+    """Write a step's fields (and updated_at) only: the explanation is not rendered again."""
+    review.save(update_fields=[*fields, "updated_at"])
+
+
 def _message(review, *, author, kind, body="") -> ReviewMessage:
     return ReviewMessage.objects.create(request=review, author=author, kind=kind, body=body)
 
@@ -190,10 +195,14 @@ def withdraw(*, learner, review: ReviewRequest) -> ReviewRequest:
     if not permissions.can_withdraw_review(learner, review):
         raise PermissionDenied("Only the learner who asked can withdraw a review request.")
     _refuse_inactive(review)
-    holder_id = review.claimed_by_id if review.claim_holds() else None
+    # The mentor who holds it, or who asked for more work and waits for the answer, is told.
+    if review.state == State.NEEDS_WORK:
+        holder_id = review.decided_by_id
+    else:
+        holder_id = review.claimed_by_id if review.claim_holds() else None
     review.state = State.WITHDRAWN
     review.claim_expires_at = None
-    review.save()
+    _save(review, "state", "claim_expires_at")
     action = _log(
         actor=learner, action=Action.REVIEW_WITHDRAW, review=review, reason="Withdrawn by the learner."
     )
@@ -230,9 +239,9 @@ def reply(*, author, review: ReviewRequest, body: str, resubmit: bool = False) -
             review.claimed_by = None
             review.queued_at = now
         review.submitted_at = now
-        review.save()
+        _save(review, "state", "claimed_by", "claim_expires_at", "queued_at", "submitted_at")
     else:
-        review.save(update_fields=["updated_at"])
+        _save(review)
     message = _message(review, author=author, kind=Kind.RESUBMITTED if resubmit else Kind.REPLY, body=body)
     if resubmit and review.state == State.OPEN:
         _tell_section_watchers(review=review, submission=message)
@@ -299,7 +308,7 @@ def claim(*, mentor, review: ReviewRequest) -> ReviewRequest:
     review.claimed_by = mentor
     review.claim_expires_at = now + claim_length()
     review.first_response_at = review.first_response_at or now
-    review.save()
+    _save(review, "state", "claimed_by", "claim_expires_at", "first_response_at")
     action = _log(actor=mentor, action=Action.REVIEW_CLAIM, review=review, reason="Claimed for review.")
     _tell(
         recipient_id=review.learner_id,
@@ -330,7 +339,7 @@ def extend(*, mentor, review: ReviewRequest) -> ReviewRequest:
     now = timezone.now()
     _require_holder(mentor, review, now)
     review.claim_expires_at = min(review.claim_expires_at + claim_length(), now + 2 * claim_length())
-    review.save()
+    _save(review, "claim_expires_at")
     _log(
         actor=mentor,
         action=Action.REVIEW_EXTEND,
@@ -349,7 +358,7 @@ def release(*, mentor, review: ReviewRequest) -> ReviewRequest:
     review.claimed_by = None
     review.claim_expires_at = None
     review.queued_at = timezone.now()
-    review.save()
+    _save(review, "state", "claimed_by", "claim_expires_at", "queued_at")
     _log(actor=mentor, action=Action.REVIEW_RELEASE, review=review, reason="Released back to the queue.")
     return review
 
@@ -386,7 +395,7 @@ def decide(*, mentor, review: ReviewRequest, verdict: str, feedback: str) -> Rev
     review.decided_by = mentor
     review.decided_at = now
     review.claim_expires_at = None
-    review.save()
+    _save(review, "state", "decided_by", "decided_at", "claim_expires_at")
     _message(
         review, author=mentor, kind=Kind.VERIFIED if verdict == "verified" else Kind.NEEDS_WORK, body=feedback
     )
@@ -426,7 +435,7 @@ def expire(*, now: datetime | None = None) -> tuple[int, int]:
             review.claimed_by = None
             review.claim_expires_at = None
             review.queued_at = now
-            review.save()
+            _save(review, "state", "claimed_by", "claim_expires_at", "queued_at")
             _log(actor=None, action=Action.REVIEW_RELEASE, review=review, reason="The claim ran out.")
             released += 1
     cutoff = now - timedelta(days=settings.REVIEW_UNCLAIMED_DAYS)
@@ -437,7 +446,7 @@ def expire(*, now: datetime | None = None) -> tuple[int, int]:
             if review.state != State.OPEN or review.queued_at > cutoff:
                 continue
             review.state = State.EXPIRED
-            review.save()
+            _save(review, "state")
             _tell(
                 recipient_id=review.learner_id,
                 actor=None,

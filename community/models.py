@@ -796,7 +796,13 @@ class ReviewRequest(models.Model):
         return f"Review of {self.topic_id} for {self.learner_id}: {self.state}"
 
     def save(self, *args, **kwargs):
-        self.explanation_html = render_markdown(self.explanation)
+        # A change of state (claim, decision, expiry) saves its own fields: the explanation
+        # is rendered again only by a save that writes it.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "explanation" in update_fields:
+            self.explanation_html = render_markdown(self.explanation)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "explanation_html"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
