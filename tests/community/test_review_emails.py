@@ -49,7 +49,9 @@ def test_a_mentor_claiming_the_request_sends_the_learner_one_email_naming_the_to
     [message] = mail.outbox
     assert message.to == [review.learner.email]
     assert message.subject == f"{mentor.public_name} is reviewing your work on “Class-based views”"
-    assert "You get this email because there is news of a review request you asked for or hold" in message.body
+    assert (
+        "You get this email because there is news of a review request you asked for or hold" in message.body
+    )
     email = NotificationEmail.objects.get()
     assert (email.status, email.review_id, email.thread_id) == ("sent", review.pk, None)
 
