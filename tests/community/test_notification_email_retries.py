@@ -10,18 +10,10 @@ from django.utils import timezone
 
 from community import notification_emails, outbox, services
 from community.models import NotificationEmail
+from tests.community.notification_mail import DELAY
 from tests.factories import ThreadFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-DELAY = 30
-
-
-@pytest.fixture(autouse=True)
-def _memory_mail(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.NOTIFICATION_EMAIL_DELAY = DELAY
-    settings.NOTIFICATION_EMAIL_WINDOW = 600
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("notification_mail")]
 
 
 class Outage:

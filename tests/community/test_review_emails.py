@@ -13,19 +13,10 @@ from django.utils import timezone
 from community import mentorship, notification_emails, outbox, selectors, services
 from community.models import Notification, NotificationEmail
 from community.notification_unsubscribe import unsubscribe_url
+from tests.community.notification_mail import DELAY, WINDOW
 from tests.factories import MentorFactory, ReviewRequestFactory, TopicFactory
 
-pytestmark = pytest.mark.django_db
-
-DELAY, WINDOW = 30, 600
-
-
-@pytest.fixture(autouse=True)
-def _memory_mail(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.NOTIFICATION_EMAIL_DELAY = DELAY
-    settings.NOTIFICATION_EMAIL_WINDOW = WINDOW
-    settings.SITE_URL = "https://stepwise.example"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("notification_mail")]
 
 
 @pytest.fixture
