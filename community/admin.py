@@ -403,7 +403,8 @@ class ReviewRequestAdmin(admin.ModelAdmin):
 
 @admin.register(MentorSection)
 class MentorSectionAdmin(admin.ModelAdmin):
-    list_display = ["mentor", "section", "created_at"]
+    list_display = ["mentor", "section", "watching", "created_at"]
+    list_filter = ["watching"]
     list_select_related = ["mentor", "section__roadmap"]
     raw_id_fields = ["mentor", "section"]
     search_fields = ["mentor__username", "section__title"]
@@ -414,10 +415,20 @@ class NotificationEmailAdmin(ReadOnlyAdmin):
     """Which notification emails went to whom, and how each ended (community.notification_emails):
     read-only, like the digest deliveries."""
 
-    list_display = ["claimed_at", "recipient", "kind", "thread", "status", "attempts", "sent_at", "reason"]
+    list_display = [
+        "claimed_at",
+        "recipient",
+        "kind",
+        "thread",
+        "review",
+        "status",
+        "attempts",
+        "sent_at",
+        "reason",
+    ]
     list_filter = ["status", "kind", "will_retry", ("claimed_at", admin.DateFieldListFilter)]
-    list_select_related = ["recipient", "thread"]
+    list_select_related = ["recipient", "thread", "review"]
     search_fields = ["recipient__email", "recipient__username", "key"]
-    raw_id_fields = ["recipient", "thread"]
+    raw_id_fields = ["recipient", "thread", "review"]
     date_hierarchy = "claimed_at"
     show_full_result_count = False

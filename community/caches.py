@@ -24,6 +24,7 @@ from community.models import Bookmark, Comment, Flag, Follow, Notification, Reac
 from config.caching import Cached, Counter, M2MRule, Rule, Token
 from config.live import Topic as LiveTopic
 from config.page_cache import Page
+from config.slots import SHELL_KEY
 from roadmap.caches import CATALOGUE
 from roadmap.models import Roadmap, Topic
 
@@ -64,6 +65,14 @@ THREAD_COMMENTS = Cached(
     "thread-comments",  # one page of a thread's comments, for a kind of viewer; rendered by the caller
     key=("thread_id", "page_number", "variant"),
     tokens=lambda thread_id, page_number, variant: [THREAD.key(thread_id)],
+    timeout="fragment",
+    build=None,
+    per_language=True,
+)
+THREAD_SHELL = Cached(
+    "thread-shell",  # a thread page around its body, for every signed-in visitor (config.slots.render_page)
+    key=("thread_id", *SHELL_KEY),
+    tokens=lambda thread_id, **where: [THREAD.key(thread_id)],
     timeout="fragment",
     build=None,
     per_language=True,

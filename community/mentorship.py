@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 
 from accounts import selectors as account_selectors
 from community import outbox, permissions
-from community.models import ModerationAction, OutboxEvent, ReviewMessage, ReviewRequest
+from community.models import MentorSection, ModerationAction, OutboxEvent, ReviewMessage, ReviewRequest
 from config.caching import touch
 from config.errors import Conflict
 from roadmap.models import Progress, Topic
@@ -125,6 +125,28 @@ def _tell(*, recipient_id, actor, review: ReviewRequest, event_key: str, message
     )
 
 
+def _tell_section_watchers(*, review: ReviewRequest, submission: ReviewMessage) -> None:
+    """A request now waits on the desk for any mentor: those watching its section are told.
+    The outbox finds them when it drains, so the request does no work per mentor."""
+    learner, title = review.learner.public_name, review.topic.title
+    if submission.kind == Kind.RESUBMITTED:
+        message = f"{learner} resubmitted their work on “{title}” for review."
+    else:
+        message = f"{learner} asked for a review of “{title}”."
+    outbox.record(
+        OutboxEvent.Kind.REVIEW_REQUESTED,
+        review_id=review.pk,
+        actor_id=review.learner_id,
+        event_key=f"review-submitted:{submission.pk}",
+        message=message,
+    )
+
+
+def _save(review: ReviewRequest, *fields: str) -> None:
+    """Write a step's fields (and updated_at) only: the explanation is not rendered again."""
+    review.save(update_fields=[*fields, "updated_at"])
+
+
 def _message(review, *, author, kind, body="") -> ReviewMessage:
     return ReviewMessage.objects.create(request=review, author=author, kind=kind, body=body)
 
@@ -162,7 +184,8 @@ def request_review(
                 )
         except IntegrityError:
             raise Conflict("You already have a review request open on this topic.") from None
-        _message(review, author=learner, kind=Kind.SUBMITTED)
+        submission = _message(review, author=learner, kind=Kind.SUBMITTED)
+        _tell_section_watchers(review=review, submission=submission)
     return review
 
 
@@ -172,10 +195,14 @@ def withdraw(*, learner, review: ReviewRequest) -> ReviewRequest:
     if not permissions.can_withdraw_review(learner, review):
         raise PermissionDenied("Only the learner who asked can withdraw a review request.")
     _refuse_inactive(review)
-    holder_id = review.claimed_by_id if review.claim_holds() else None
+    # The mentor who holds it, or who asked for more work and waits for the answer, is told.
+    if review.state == State.NEEDS_WORK:
+        holder_id = review.decided_by_id
+    else:
+        holder_id = review.claimed_by_id if review.claim_holds() else None
     review.state = State.WITHDRAWN
     review.claim_expires_at = None
-    review.save()
+    _save(review, "state", "claim_expires_at")
     action = _log(
         actor=learner, action=Action.REVIEW_WITHDRAW, review=review, reason="Withdrawn by the learner."
     )
@@ -212,10 +239,12 @@ def reply(*, author, review: ReviewRequest, body: str, resubmit: bool = False) -
             review.claimed_by = None
             review.queued_at = now
         review.submitted_at = now
-        review.save()
+        _save(review, "state", "claimed_by", "claim_expires_at", "queued_at", "submitted_at")
     else:
-        review.save(update_fields=["updated_at"])
+        _save(review)
     message = _message(review, author=author, kind=Kind.RESUBMITTED if resubmit else Kind.REPLY, body=body)
+    if resubmit and review.state == State.OPEN:
+        _tell_section_watchers(review=review, submission=message)
     verb = "resubmitted" if resubmit else "replied on"
     _tell(
         recipient_id=review.claimed_by_id,
@@ -279,7 +308,7 @@ def claim(*, mentor, review: ReviewRequest) -> ReviewRequest:
     review.claimed_by = mentor
     review.claim_expires_at = now + claim_length()
     review.first_response_at = review.first_response_at or now
-    review.save()
+    _save(review, "state", "claimed_by", "claim_expires_at", "first_response_at")
     action = _log(actor=mentor, action=Action.REVIEW_CLAIM, review=review, reason="Claimed for review.")
     _tell(
         recipient_id=review.learner_id,
@@ -310,7 +339,7 @@ def extend(*, mentor, review: ReviewRequest) -> ReviewRequest:
     now = timezone.now()
     _require_holder(mentor, review, now)
     review.claim_expires_at = min(review.claim_expires_at + claim_length(), now + 2 * claim_length())
-    review.save()
+    _save(review, "claim_expires_at")
     _log(
         actor=mentor,
         action=Action.REVIEW_EXTEND,
@@ -329,7 +358,7 @@ def release(*, mentor, review: ReviewRequest) -> ReviewRequest:
     review.claimed_by = None
     review.claim_expires_at = None
     review.queued_at = timezone.now()
-    review.save()
+    _save(review, "state", "claimed_by", "claim_expires_at", "queued_at")
     _log(actor=mentor, action=Action.REVIEW_RELEASE, review=review, reason="Released back to the queue.")
     return review
 
@@ -366,7 +395,7 @@ def decide(*, mentor, review: ReviewRequest, verdict: str, feedback: str) -> Rev
     review.decided_by = mentor
     review.decided_at = now
     review.claim_expires_at = None
-    review.save()
+    _save(review, "state", "decided_by", "decided_at", "claim_expires_at")
     _message(
         review, author=mentor, kind=Kind.VERIFIED if verdict == "verified" else Kind.NEEDS_WORK, body=feedback
     )
@@ -406,7 +435,7 @@ def expire(*, now: datetime | None = None) -> tuple[int, int]:
             review.claimed_by = None
             review.claim_expires_at = None
             review.queued_at = now
-            review.save()
+            _save(review, "state", "claimed_by", "claim_expires_at", "queued_at")
             _log(actor=None, action=Action.REVIEW_RELEASE, review=review, reason="The claim ran out.")
             released += 1
     cutoff = now - timedelta(days=settings.REVIEW_UNCLAIMED_DAYS)
@@ -417,7 +446,7 @@ def expire(*, now: datetime | None = None) -> tuple[int, int]:
             if review.state != State.OPEN or review.queued_at > cutoff:
                 continue
             review.state = State.EXPIRED
-            review.save()
+            _save(review, "state")
             _tell(
                 recipient_id=review.learner_id,
                 actor=None,
@@ -434,15 +463,19 @@ def expire(*, now: datetime | None = None) -> tuple[int, int]:
 
 
 @transaction.atomic
-def set_mentor_sections(*, mentor, section_ids) -> None:
-    """The sections a mentor covers, replacing their earlier choice."""
-    from community.models import MentorSection
-
+def set_mentor_sections(*, mentor, section_ids, watched_ids=()) -> None:
+    """The sections a mentor covers, and those of them they watch (told at once of each review
+    request and new thread there), replacing their earlier choice."""
+    account_selectors.refresh_standing(mentor, permissions=True)
     if not permissions.is_moderator(mentor):
         raise PermissionDenied("Only mentors choose sections to cover.")
-    wanted = set(section_ids)
+    wanted, watched = set(section_ids), set(watched_ids)
+    if not watched <= wanted:
+        raise ValidationError({"watching": "Watch only sections you cover: choose the section itself too."})
     MentorSection.objects.filter(mentor=mentor).exclude(section_id__in=wanted).delete()
-    have = set(MentorSection.objects.filter(mentor=mentor).values_list("section_id", flat=True))
     MentorSection.objects.bulk_create(
-        [MentorSection(mentor=mentor, section_id=pk) for pk in wanted - have], ignore_conflicts=True
+        [MentorSection(mentor=mentor, section_id=pk, watching=pk in watched) for pk in sorted(wanted)],
+        update_conflicts=True,
+        unique_fields=["mentor", "section"],
+        update_fields=["watching"],
     )

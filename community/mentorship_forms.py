@@ -85,13 +85,36 @@ class DeskFilter(forms.Form):
     )
 
 
+def _published_sections():
+    return (
+        Section.objects.filter(roadmap__is_published=True)
+        .select_related("roadmap")
+        .order_by("roadmap__position", "roadmap_id", "position")
+    )
+
+
 class MentorSectionsForm(forms.Form):
     sections = forms.ModelMultipleChoiceField(
-        queryset=Section.objects.filter(roadmap__is_published=True)
-        .select_related("roadmap")
-        .order_by("roadmap__position", "roadmap_id", "position"),
+        queryset=_published_sections(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Sections you cover",
         help_text="Their requests come first on your desk, and your digest tells you what waits there.",
     )
+    watching = forms.ModelMultipleChoiceField(
+        queryset=_published_sections(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Sections you watch",
+        help_text="Watching a section, you are told at once of each review request and new thread in it.",
+    )
+
+    def rows(self):
+        """Each section's two choices side by side: cover it, and watch it."""
+        return zip(self["sections"], self["watching"], strict=True)
+
+    def clean(self):
+        data = super().clean()
+        if set(data.get("watching", ())) - set(data.get("sections", ())):
+            self.add_error("watching", "Watch only sections you cover: tick the section itself too.")
+        return data

@@ -27,8 +27,22 @@ def waiting_count() -> int:
     return ReviewRequest.objects.unclaimed().count()
 
 
-def mentor_section_ids(*, mentor) -> set[int]:
-    return set(MentorSection.objects.filter(mentor=mentor).values_list("section_id", flat=True))
+def mentor_sections(*, mentor) -> dict[int, bool]:
+    """The sections a mentor covers, each with whether they watch it."""
+    return dict(MentorSection.objects.filter(mentor=mentor).values_list("section_id", "watching"))
+
+
+def mentor_section_list(*, mentor) -> list[dict]:
+    """The sections a mentor covers, in roadmap order: id, roadmap, title and whether watched."""
+    rows = (
+        MentorSection.objects.filter(mentor=mentor)
+        .order_by("section__roadmap__position", "section__roadmap_id", "section__position")
+        .values_list("section_id", "watching", "section__roadmap__slug", "section__title")
+    )
+    return [
+        {"section": section_id, "watching": watching, "roadmap": roadmap, "title": title}
+        for section_id, watching, roadmap, title in rows
+    ]
 
 
 def _with_people(rows):

@@ -210,13 +210,15 @@ def mentor_desk(request):
             mentorship.set_mentor_sections(
                 mentor=request.user,
                 section_ids=[section.pk for section in sections_form.cleaned_data["sections"]],
+                watched_ids=[section.pk for section in sections_form.cleaned_data["watching"]],
             )
             messages.success(request, "Your sections are saved.")
             return redirect("community:mentor-desk")
         status = 400
     else:
+        chosen = selectors.mentor_sections(mentor=request.user)
         sections_form = MentorSectionsForm(
-            initial={"sections": sorted(selectors.mentor_section_ids(mentor=request.user))}
+            initial={"sections": sorted(chosen), "watching": sorted(pk for pk in chosen if chosen[pk])}
         )
         status = 200
     filters = DeskFilter(request.GET or None)

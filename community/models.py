@@ -431,12 +431,13 @@ class EmailPreference(models.Model):
 
 class NotificationEmail(models.Model):
     """One email telling a member about one or more notifications (of one kind, about one
-    thread): the record that makes it go out at most once, as DigestDelivery does for digests.
+    thread or one review request): the record that makes it go out at most once, as DigestDelivery does for digests.
 
     A sender claims the row and ties the notifications to it in one transaction (the unique
     `key` settles races), sets `sending_at` just before the end of the message's data and
     marks it sent after. A row left pending with `sending_at` set belongs to a worker that died
-    mid-send, and is never resent (community.notification_emails).
+    mid-send, and is never resent (community.notification_emails). A failed one is tried again
+    at `retry_at`, later after each try, until it is a day old.
     """
 
     class State(models.TextChoices):
@@ -449,13 +450,23 @@ class NotificationEmail(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_emails"
     )
     thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    review = models.ForeignKey(
+        "ReviewRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=32)
-    key = models.CharField(max_length=80, help_text="The thread and the first notification it tells.")
+    key = models.CharField(
+        max_length=80, help_text="The thread or review request, and the first notification it tells."
+    )
     status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     reason = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=200, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=1)
+    attempts = models.PositiveSmallIntegerField(default=1, help_text="Claims of it, the first included.")
+    server_failures = models.PositiveSmallIntegerField(
+        default=0, help_text="Sends the SMTP server answered with a temporary failure."
+    )
     will_retry = models.BooleanField(default=False, help_text="A failed email that will be tried again.")
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="When a failed email is tried again.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     claimed_at = models.DateTimeField(default=timezone.now)
     sending_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -468,6 +479,10 @@ class NotificationEmail(models.Model):
             models.Index(fields=["status", "claimed_at"], name="notification_email_sweep_idx"),
             # The last email about a thread to a member: the gathering window starts from it.
             models.Index(fields=["recipient", "thread", "-claimed_at"], name="notification_email_last_idx"),
+            # The failed emails due another try: few rows, read by every run.
+            models.Index(
+                fields=["retry_at"], condition=Q(will_retry=True), name="notification_email_retry_idx"
+            ),
         ]
 
     def __str__(self):
@@ -645,6 +660,7 @@ class OutboxEvent(models.Model):
         ANSWER_ACCEPTED = "answer_accepted", "Answer accepted"
         MODERATION_NOTICE = "moderation_notice", "Moderation notice"
         REVIEW_NOTICE = "review_notice", "Review request notice"
+        REVIEW_REQUESTED = "review_requested", "Review requested"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     payload = models.JSONField(default=dict)
@@ -780,7 +796,13 @@ class ReviewRequest(models.Model):
         return f"Review of {self.topic_id} for {self.learner_id}: {self.state}"
 
     def save(self, *args, **kwargs):
-        self.explanation_html = render_markdown(self.explanation)
+        # A change of state (claim, decision, expiry) saves its own fields: the explanation
+        # is rendered again only by a save that writes it.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "explanation" in update_fields:
+            self.explanation_html = render_markdown(self.explanation)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "explanation_html"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -833,15 +855,32 @@ class ReviewMessage(models.Model):
         super().save(*args, **kwargs)
 
 
+class MentorSectionQuerySet(models.QuerySet):
+    def watched(self):
+        """Sections watched by members who may still act on what they hear: mentors and
+        admins, not suspended. A role taken away silences the choice made while holding it."""
+        from accounts import roles
+        from accounts.models import User
+
+        moderators = User.objects.filter(roles.admin_q() | roles.mentor_q()).exclude(roles.suspended_q())
+        return self.filter(watching=True, mentor_id__in=moderators.values("pk"))
+
+
 class MentorSection(models.Model):
     """A roadmap section a mentor chose to cover: its requests come first on their desk, and
-    their digest tells them what waits there."""
+    their digest tells them what waits there. Watching it, they are also told at once of each
+    review request and new thread on its topics (community.outbox)."""
 
     mentor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentor_sections"
     )
     section = models.ForeignKey("roadmap.Section", on_delete=models.CASCADE, related_name="mentors")
+    watching = models.BooleanField(
+        default=False, help_text="Told at once of each review request and new thread in the section."
+    )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MentorSectionQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -1,5 +1,5 @@
-"""Notification emails: a reply, a mention, an accepted answer or a mentor's notice told by
-email, sent by the worker at most once, never in a request.
+"""Notification emails: a reply, a mention, an accepted answer, a mentor's notice or a step of
+a review request told by email, sent by the worker at most once, never in a request.
 
 When the outbox writes a notification whose recipient wants its kind at once
 (community.notification_kinds), it sets `email_due_at` NOTIFICATION_EMAIL_DELAY seconds ahead,
@@ -7,41 +7,50 @@ and asks for a run of `send_due` at that time once its transaction commits (beat
 20 seconds too). A run:
 
 1. settles the claims of workers that died (as the digest's sweep does);
-2. retries the emails that failed and may be tried again;
-3. for each member, thread and kind with notifications due, either defers them to the end of
-   the gathering window (an email about that thread went to that member less than
-   NOTIFICATION_EMAIL_WINDOW seconds ago) or claims one `NotificationEmail` for all of them
-   and sends it. So the first email about a thread goes within about a minute, gathering what
-   came in meanwhile; after it, at most one more per window, gathering the rest.
+2. retries the emails that failed whose `retry_at` has come;
+3. for each member, thread (or review request) and kind with notifications due, either defers
+   them to the end of the gathering window (an email about that thread went to that member less
+   than NOTIFICATION_EMAIL_WINDOW seconds ago) or claims one `NotificationEmail` for all of them.
+   So the first email about a thread goes within about a minute, gathering what came in
+   meanwhile; after it, at most one more per window, gathering the rest;
+4. reads what all its claims tell at once (a fixed number of queries, however many emails),
+   and sends them over one SMTP connection.
 
 Claiming ties the notifications to the row in the same transaction (their rows locked, skipping
 those another run holds), so two runs never tell the same notification. Sending then follows
-the digest's protocol (community.digest.delivery): `sending_at` is committed just before the
-end of the message's data; a worker that dies before it leaves a claim that is retried, after
-it an "ambiguous" row that is never resent. Right before sending, the email leaves out what
-the member has read on the site meanwhile, posts hidden since and kinds turned off since; with
-nothing left it is skipped.
+the protocol the digests use too (community.mail_delivery): `sending_at` is committed just
+before the end of the message's data; a worker that dies before it leaves a claim that is
+retried, after it an "ambiguous" row that is never resent. Right before sending, the email
+leaves out what the member has read on the site meanwhile, posts hidden since, kinds turned off
+since, replies in threads muted since and new threads in tags and topics no longer followed for
+them; with nothing left it is skipped.
+
+An SMTP server that is away, or answers "try later", delays an email and never loses it: a
+failed email is tried again after NOTIFICATION_EMAIL_RETRY_DELAY, the wait doubling after each
+try up to NOTIFICATION_EMAIL_RETRY_MAX_DELAY, for as long as the outage lasts, up to
+NOTIFICATION_EMAIL_RETRY_FOR after its first try (a day: news that late is read on the site).
+Only a server that was reached and refused it for now NOTIFICATION_EMAIL_MAX_ATTEMPTS times
+gives up sooner. So `attempts` stays small whatever happens: about 30 in the day at most.
 """
 
 import logging
-import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, OuterRef, Value, When
+from django.db.models import F, Max, Value
+from django.db.models.functions import Concat, Left
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
 from accounts.models import User
-from community import notification_kinds
-from community.digest.delivery import Mailer, _is_permanent, _quick_commit
-from community.models import Notification, NotificationEmail, Status
+from community import mail_delivery, notification_kinds
+from community.mail_delivery import Mailer, SmtpUnavailable, quick_commit, reachable_members
+from community.models import Follow, Notification, NotificationEmail, Status, Thread, ThreadMute
 from community.notification_unsubscribe import unsubscribe_url
 
 logger = logging.getLogger("community.notification_emails")
@@ -52,16 +61,8 @@ EXCERPT_CHARS = 280
 MAX_SHOWN = 10  # notifications shown in one gathered email; the rest are counted
 
 
-class Outcome:
-    SENT = "sent"
-    SKIPPED = "skipped"
+class Outcome(mail_delivery.Outcome):
     DEFERRED = "deferred"
-    TAKEN = "taken"
-    FAILED = "failed"
-
-
-class SmtpUnavailable(Exception):
-    """The SMTP server could not take an email now: the run stops, the next one retries."""
 
 
 # --- Scheduling (in the outbox's transaction) -------------------------------------------
@@ -106,8 +107,7 @@ def _absolute(path: str) -> str:
 
 @dataclass
 class Item:
-    actor: str
-    says: str  # "replied in", "mentioned you in"
+    headline: str  # "Ann replied in “Why is my view slow?”"
     excerpt: str
     url: str  # through /notifications/<id>/: opening it marks the notification read
 
@@ -116,20 +116,20 @@ class Item:
 class NotificationMessage:
     recipient: User
     kind: notification_kinds.EmailKind
-    thread_title: str
+    title: str  # what it is about: the thread's title or the reviewed topic's; empty for the account
     items: list[Item]
     reply_url: str
+    reply_label: str  # "Reply", or "Open" where there is nothing to answer
     unsubscribe_url: str
     more: int = 0
 
     @property
     def subject(self) -> str:
         count = len(self.items) + self.more
-        about = f"“{self.thread_title}”" if self.thread_title else "your account"
         if count == 1:
-            text = f"{self.items[0].actor} {self.kind.one} {about}"
+            text = self.items[0].headline
         else:
-            text = f"{count} {self.kind.many} {about}"
+            text = f"{count} {self.kind.many} {_about(self.title)}"
         return text if len(text) <= 200 else text[:199] + "…"
 
     def render(self) -> tuple[str, str]:
@@ -171,7 +171,80 @@ def _is_shown(notification: Notification) -> bool:
     return all(post.status == Status.PUBLISHED for post in posts)
 
 
+class Interest:
+    """Whether the member still wants to hear of what each notification tells, as the outbox
+    would decide now: a reply, unless they muted its thread since (a mention is told whatever
+    the thread's level); a new thread, while they follow one of its tags or its topic for new
+    threads. Read for many notifications at once, in at most three queries."""
+
+    def __init__(self, notifications: list[Notification]):
+        replies = [row for row in notifications if row.verb == Notification.Verb.REPLY]
+        new_threads = [row for row in notifications if row.verb == Notification.Verb.NEW_THREAD]
+        self.muted = self._muted(replies) if replies else set()
+        self.alerted = self._alerted(new_threads) if new_threads else set()
+
+    @staticmethod
+    def _muted(replies) -> set[tuple[int, int]]:
+        mutes = ThreadMute.objects.filter(
+            user_id__in={row.recipient_id for row in replies},
+            thread_id__in={row.thread_id for row in replies},
+        )
+        return set(mutes.values_list("user_id", "thread_id"))
+
+    @staticmethod
+    def _alerted(new_threads) -> set[tuple[int, int]]:
+        """(member, thread) pairs where the member follows one of the thread's tags or its topic
+        for new threads."""
+        thread_tags: dict[int, set[int]] = {}
+        for thread_id, tag_id in Thread.tags.through.objects.filter(
+            thread_id__in={row.thread_id for row in new_threads}
+        ).values_list("thread_id", "tag_id"):
+            thread_tags.setdefault(thread_id, set()).add(tag_id)
+        told_of: dict[int, list[Notification]] = {}
+        for row in new_threads:
+            told_of.setdefault(row.recipient_id, []).append(row)
+        follows = Follow.objects.filter(notify_new_threads=True, user_id__in=told_of).values_list(
+            "user_id", "topic_id", "tag_id"
+        )
+        alerted = set()
+        for user_id, topic_id, tag_id in follows:
+            for row in told_of[user_id]:
+                if (topic_id and topic_id == row.thread.topic_id) or tag_id in thread_tags.get(
+                    row.thread_id, ()
+                ):
+                    alerted.add((user_id, row.thread_id))
+        return alerted
+
+    def holds(self, notification: Notification) -> bool:
+        if notification.verb == Notification.Verb.REPLY:
+            return (notification.recipient_id, notification.thread_id) not in self.muted
+        if notification.verb == Notification.Verb.NEW_THREAD:
+            return (notification.recipient_id, notification.thread_id) in self.alerted
+        return True
+
+
+def _about(title: str) -> str:
+    return f"“{title}”" if title else "your account"
+
+
+def _title(notification: Notification) -> str:
+    if notification.thread is not None:
+        return notification.thread.title
+    return notification.review.topic.title if notification.review is not None else ""
+
+
+def _headline(notification: Notification, kind: notification_kinds.EmailKind) -> str:
+    """The line naming who did what: a review's step is its own message ("Ann verified your
+    work on “Forms”."), the rest the actor, the kind's words and the title."""
+    if not kind.one:
+        return notification.message.rstrip(".")
+    actor = notification.actor.public_name if notification.actor else "A former member"
+    return f"{actor} {kind.one} {_about(_title(notification))}"
+
+
 def _excerpt(notification: Notification) -> str:
+    if notification.review_id is not None:  # its message is the headline
+        return ""
     if notification.message or notification.comment:
         text = notification.message or notification.comment.body
     else:  # a new thread: its opening
@@ -184,89 +257,115 @@ def _open_url(notification: Notification, *, reply: bool = False) -> str:
     return _absolute(path + ("?reply=1" if reply else ""))
 
 
-def build_message(email: NotificationEmail) -> NotificationMessage | None:
-    """The email of a claim, from what is still to tell: None when nothing is (all read,
-    hidden, or the kind turned off), or the recipient can no longer get emails."""
-    kind = notification_kinds.get(email.kind)
-    recipient = _recipients().filter(pk=email.recipient_id).first()
-    if kind is None or recipient is None:
-        return None
-    stored = notification_kinds.preferences_of([recipient.pk]).get(recipient.pk, {})
-    if notification_kinds.mode(stored, email.kind) != Mode.NOW:
-        return None
-    notifications = [
-        notification
-        for notification in Notification.objects.filter(email=email)
-        .select_related("actor", "thread", "comment")
+def _can_answer(notification: Notification) -> bool:
+    """Whether the email's button opens a reply box: under a post, or on a review request still
+    going on; a notice, or a review that ended, is only opened."""
+    if notification.review is not None:
+        return notification.review.is_active
+    return notification.verb != Notification.Verb.MODERATION
+
+
+def build_messages(emails: list[NotificationEmail]) -> dict[int, NotificationMessage | None]:
+    """The email of each claim (by its id), from what is still to tell: None when nothing is
+    (all read, hidden, no longer wanted, or the kind turned off), or the recipient can no longer
+    get emails. Reads everything for all of them at once: at most six queries, however many."""
+    if not emails:
+        return {}
+    recipient_ids = {email.recipient_id for email in emails}
+    recipients = {member.pk: member for member in reachable_members().filter(pk__in=recipient_ids)}
+    stored = notification_kinds.preferences_of(recipient_ids)
+    told: dict[int, list[Notification]] = {email.pk: [] for email in emails}
+    for notification in (
+        Notification.objects.filter(email_id__in=told)
+        .select_related("actor", "thread", "comment", "review__topic")
         .order_by("pk")
-        if _is_shown(notification)
-    ]
-    if not notifications:
-        return None
+    ):
+        if _is_shown(notification):
+            told[notification.email_id].append(notification)
+    interest = Interest([notification for rows in told.values() for notification in rows])
+    messages = {}
+    for email in emails:
+        recipient = recipients.get(email.recipient_id)
+        wanted = notification_kinds.mode(stored.get(email.recipient_id, {}), email.kind) == Mode.NOW
+        rows = [notification for notification in told[email.pk] if interest.holds(notification)]
+        messages[email.pk] = _message(email, recipient, rows) if recipient and wanted and rows else None
+    return messages
+
+
+def _message(
+    email: NotificationEmail, recipient: User, notifications: list[Notification]
+) -> NotificationMessage:
+    kind = notification_kinds.get(email.kind)
     shown = notifications[-MAX_SHOWN:]
     last = notifications[-1]
+    answerable = _can_answer(last)
     return NotificationMessage(
         recipient=recipient,
         kind=kind,
-        thread_title=last.thread.title if last.thread else "",
+        title=_title(last),
         items=[
             Item(
-                actor=notification.actor.public_name if notification.actor else "A former member",
-                says=kind.one,
+                headline=_headline(notification, kind),
                 excerpt=_excerpt(notification),
                 url=_open_url(notification),
             )
             for notification in shown
         ],
-        reply_url=_open_url(last, reply=last.verb != Notification.Verb.MODERATION),
+        reply_url=_open_url(last, reply=answerable),
+        reply_label="Reply" if answerable else "Open",
         unsubscribe_url=unsubscribe_url(recipient, email.kind),
         more=len(notifications) - len(shown),
     )
 
 
-def _recipients():
-    """Members who can get emails: active, with their login address verified."""
-    verified = EmailAddress.objects.filter(
-        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
-    )
-    return User.objects.filter(is_active=True).filter(Exists(verified))
-
-
 # --- Claiming and sending -------------------------------------------------------------------
 
 
-def _waiting(recipient_id: int, thread_id: int | None, kind: str):
-    """Every notification of this kind about this thread waiting for an email to this member:
-    once the first of them is due, the email gathers them all."""
+def _waiting(recipient_id: int, thread_id: int | None, review_id: int | None, kind: str):
+    """Every notification of this kind about this thread (or review request) waiting for an
+    email to this member: once the first of them is due, the email gathers them all."""
     return Notification.objects.filter(
         recipient_id=recipient_id,
         thread_id=thread_id,
+        review_id=review_id,
         verb=kind,
         email__isnull=True,
         email_due_at__isnull=False,
     )
 
 
-def _window_end(recipient_id: int, thread_id: int | None) -> datetime | None:
-    """When the member may next be emailed about this thread: the end of the window opened by
-    the last email about it (skipped ones sent nothing and open none)."""
-    last = (
-        NotificationEmail.objects.filter(recipient_id=recipient_id, thread_id=thread_id)
+def _window_ends(groups, *, now: datetime) -> dict[tuple[int, int | None, int | None], datetime]:
+    """For each (member, thread, review request) of these groups still inside a gathering
+    window, when it ends: the window opened by the last email about it (skipped ones sent
+    nothing and open none). One query for all of them."""
+    window = timedelta(seconds=settings.NOTIFICATION_EMAIL_WINDOW)
+    recent = (
+        NotificationEmail.objects.filter(
+            recipient_id__in={recipient_id for recipient_id, *_ in groups}, claimed_at__gt=now - window
+        )
         .exclude(status=State.SKIPPED)
-        .order_by("-claimed_at")
-        .values_list("claimed_at", flat=True)
-        .first()
+        .values_list("recipient_id", "thread_id", "review_id")
+        .annotate(last=Max("claimed_at"))
+        .order_by()
     )
-    return last + timedelta(seconds=settings.NOTIFICATION_EMAIL_WINDOW) if last else None
+    return {
+        (recipient_id, thread_id, review_id): last + window
+        for recipient_id, thread_id, review_id, last in recent
+    }
 
 
-def claim(*, recipient_id: int, thread_id: int | None, kind: str) -> NotificationEmail | None:
-    """Claim one email for this member's waiting notifications of a kind about a thread, tying
-    them to it in the same transaction; None when another run holds or took them. It gathers
-    those not due yet too: they came in while the first waited."""
-    with _quick_commit():
+def claim(
+    *, recipient_id: int, thread_id: int | None, kind: str, review_id: int | None = None
+) -> NotificationEmail | None:
+    """Claim one email for this member's waiting notifications of a kind about a thread (or a
+    review request), tying them to it in the same transaction; None when another run holds or
+    took them. It gathers those not due yet too: they came in while the first waited."""
+    about = f"review-{review_id}" if review_id else (thread_id or "-")
+    with quick_commit():
         rows = list(
-            _waiting(recipient_id, thread_id, kind).order_by("pk").select_for_update(skip_locked=True)
+            _waiting(recipient_id, thread_id, review_id, kind)
+            .order_by("pk")
+            .select_for_update(skip_locked=True)
         )
         if not rows:
             return None
@@ -275,8 +374,9 @@ def claim(*, recipient_id: int, thread_id: int | None, kind: str) -> Notificatio
                 email = NotificationEmail.objects.create(
                     recipient_id=recipient_id,
                     thread_id=thread_id,
+                    review_id=review_id,
                     kind=kind,
-                    key=f"{thread_id or '-'}:{rows[0].pk}",
+                    key=f"{about}:{rows[0].pk}",
                     claimed_at=timezone.now(),  # not the run's start: the sweep measures from here
                 )
         except IntegrityError:
@@ -287,91 +387,85 @@ def claim(*, recipient_id: int, thread_id: int | None, kind: str) -> Notificatio
 
 def _retake(email: NotificationEmail) -> NotificationEmail | None:
     """Take over a failed email due another try (compare-and-set on `attempts`)."""
-    with _quick_commit():
-        taken = NotificationEmail.objects.filter(
+    taken = {
+        "status": State.PENDING,
+        "will_retry": False,
+        "attempts": email.attempts + 1,
+        "reason": "",
+        "claimed_at": timezone.now(),
+    }
+    with quick_commit():
+        if not NotificationEmail.objects.filter(
             pk=email.pk, status=State.FAILED, will_retry=True, attempts=email.attempts
-        ).update(
-            status=State.PENDING,
-            will_retry=False,
-            attempts=email.attempts + 1,
-            reason="",
-            claimed_at=timezone.now(),
-        )
-    if not taken:
-        return None
-    email.refresh_from_db()
+        ).update(**taken):
+            return None
+    for name, value in taken.items():
+        setattr(email, name, value)
     return email
 
 
-def _still_ours(email: NotificationEmail):
-    return NotificationEmail.objects.filter(pk=email.pk, status=State.PENDING, attempts=email.attempts)
+def _claim_of(email: NotificationEmail) -> mail_delivery.Claim:
+    return mail_delivery.Claim(
+        model=NotificationEmail,
+        pk=email.pk,
+        attempts=email.attempts,
+        label=f"notification email {email.pk} for user {email.recipient_id}",
+        logger=logger,
+    )
 
 
-class _NoLongerOurs(Exception):
-    pass
+def retry_delay(attempts: int) -> timedelta:
+    """The wait before the next try of an email tried `attempts` times: a minute, doubling, at
+    most an hour."""
+    doubled = settings.NOTIFICATION_EMAIL_RETRY_DELAY * 2 ** min(max(attempts - 1, 0), 16)
+    return timedelta(seconds=min(doubled, settings.NOTIFICATION_EMAIL_RETRY_MAX_DELAY))
 
 
-def deliver(email: NotificationEmail, *, mailer: Mailer) -> str:
+def _retry_fields(email: NotificationEmail, *, now: datetime):
+    """Tried again after the backoff; an unreachable server is waited out, a server that was
+    reached and refused it for now counts towards NOTIFICATION_EMAIL_MAX_ATTEMPTS."""
+
+    def fields(reached_server: bool) -> dict:
+        failures = email.server_failures + reached_server
+        return {
+            "will_retry": failures < settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS,
+            "server_failures": failures,
+            "retry_at": now + retry_delay(email.attempts),
+        }
+
+    return fields
+
+
+def deliver(email: NotificationEmail, *, mailer: Mailer, now: datetime | None = None) -> str:
     """Build, send and record one claimed email; an Outcome. Raises SmtpUnavailable after
-    recording a transient SMTP failure, so that the run stops using a broken connection."""
-    built = build_message(email)
+    recording a failure that may pass, so that the run stops using a broken connection."""
+    return _send(email, build_messages([email])[email.pk], mailer=mailer, now=now or timezone.now())
+
+
+def _send(
+    email: NotificationEmail, built: NotificationMessage | None, *, mailer: Mailer, now: datetime
+) -> str:
+    claim = _claim_of(email)
     if built is None:
-        with _quick_commit():
-            _still_ours(email).update(status=State.SKIPPED, reason="nothing left to tell")
-        return Outcome.SKIPPED
-    message = built.message()
-    try:
-        mailer.open()
-    except (smtplib.SMTPException, OSError) as error:
-        _still_ours(email).update(
-            status=State.FAILED, will_retry=True, reason=f"SMTP server unreachable: {error}"[:300]
-        )
-        raise SmtpUnavailable(f"SMTP server unreachable: {error}") from error
-    handed_over = False
+        return mail_delivery.skip(claim, "nothing left to tell")
+    retry_fields = _retry_fields(email, now=now)
+    return mail_delivery.send_claimed(claim, built.message(), mailer=mailer, retry_fields=retry_fields)
 
-    def record_handover():
-        nonlocal handed_over
-        if not _still_ours(email).update(sending_at=timezone.now(), subject=message.subject[:200]):
-            raise _NoLongerOurs
-        handed_over = True
 
-    try:
-        mailer.send(message, before_handover=record_handover)
-    except _NoLongerOurs:
-        mailer.close()
-        return Outcome.TAKEN
-    except (smtplib.SMTPException, OSError) as error:
-        if handed_over and mailer.marks_end_of_data and not isinstance(error, smtplib.SMTPResponseException):
-            NotificationEmail.objects.filter(pk=email.pk).update(
-                status=State.FAILED,
-                will_retry=False,
-                reason=f"ambiguous: {error or repr(error)}; not resent"[:300],
-            )
-            logger.warning(
-                "notification email %s is ambiguous: the connection failed after the end of its data (%s); "
-                "it is not resent",
-                email.pk,
-                error or repr(error),
-            )
-            mailer.close()
-            raise SmtpUnavailable(str(error)) from error
-        permanent = _is_permanent(error)
-        NotificationEmail.objects.filter(pk=email.pk).update(
+def _postpone(emails: list[NotificationEmail], *, now: datetime) -> None:
+    """Claims the run did not get to try once the SMTP server failed: each waits its turn as
+    if the server had been away for it too (an update per number of attempts among them)."""
+    for attempts in sorted({email.attempts for email in emails}):
+        NotificationEmail.objects.filter(
+            pk__in=[email.pk for email in emails if email.attempts == attempts],
+            status=State.PENDING,
+            attempts=attempts,
+        ).update(
             status=State.FAILED,
-            will_retry=not permanent and email.attempts < settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS,
-            sending_at=None,
-            reason=str(error)[:300] or repr(error),
+            will_retry=True,
+            retry_at=now + retry_delay(attempts),
+            reason="not tried: the SMTP server failed on an earlier email of the run",
         )
-        if permanent:
-            logger.warning("notification email %s refused for good: %s", email.pk, error)
-            return Outcome.FAILED
-        mailer.close()
-        raise SmtpUnavailable(str(error)) from error
-    with _quick_commit():
-        NotificationEmail.objects.filter(pk=email.pk).update(
-            status=State.SENT, sent_at=timezone.now(), reason=""
-        )
-    return Outcome.SENT
 
 
 @dataclass
@@ -388,60 +482,93 @@ class RunResult:
 
 
 def send_due(*, now: datetime | None = None) -> RunResult:
-    """One run: settle dead workers' claims, retry failed emails, then defer or send every
-    group of notifications due (at most NOTIFICATION_EMAIL_GROUPS_PER_RUN)."""
+    """One run: settle dead workers' claims, take the failed emails due another try, defer or
+    claim every group of notifications due (at most NOTIFICATION_EMAIL_GROUPS_PER_RUN each),
+    then read what all the claims tell at once and send them over one connection. Its reads
+    are a fixed number of queries; each email adds only its own writes."""
     now = now or timezone.now()
     result = RunResult()
     sweep(now=now)
+    _give_up_old(now=now)
+    claimed = _retake_due(now=now, result=result) + _claim_due(now=now, result=result)
+    messages = build_messages(claimed)
     mailer = Mailer()
+    tried = 0
     try:
-        for email in NotificationEmail.objects.filter(status=State.FAILED, will_retry=True).order_by("pk"):
-            retaken = _retake(email)
-            result.add(deliver(retaken, mailer=mailer) if retaken else Outcome.TAKEN)
-        groups = (
-            Notification.objects.filter(email__isnull=True, email_due_at__lte=now)
-            .values_list("recipient_id", "thread_id", "verb")
-            .distinct()
-            .order_by()[: settings.NOTIFICATION_EMAIL_GROUPS_PER_RUN]
-        )
-        for recipient_id, thread_id, kind in list(groups):
-            window_end = _window_end(recipient_id, thread_id)
-            if window_end is not None and window_end > now:
-                _waiting(recipient_id, thread_id, kind).update(email_due_at=window_end)
-                result.add(Outcome.DEFERRED)
-                continue
-            email = claim(recipient_id=recipient_id, thread_id=thread_id, kind=kind)
-            result.add(deliver(email, mailer=mailer) if email else Outcome.TAKEN)
+        for email in claimed:
+            tried += 1
+            result.add(_send(email, messages[email.pk], mailer=mailer, now=now))
     except SmtpUnavailable as error:
+        _postpone(claimed[tried:], now=now)
         result.stopped = str(error)[:200]
-        logger.warning("notification emails: the SMTP server failed (%s); the next run retries", error)
+        logger.warning("notification emails: the SMTP server failed (%s); it is tried again later", error)
     finally:
         mailer.close()
     return result
 
 
+def _retake_due(*, now: datetime, result: RunResult) -> list[NotificationEmail]:
+    due = NotificationEmail.objects.filter(status=State.FAILED, will_retry=True, retry_at__lte=now)
+    retaken = []
+    for email in due.order_by("retry_at", "pk")[: settings.NOTIFICATION_EMAIL_GROUPS_PER_RUN]:
+        if _retake(email) is None:
+            result.add(Outcome.TAKEN)
+        else:
+            retaken.append(email)
+    return retaken
+
+
+def _claim_due(*, now: datetime, result: RunResult) -> list[NotificationEmail]:
+    """Claim an email for each group of notifications due, or defer the group to the end of
+    its gathering window."""
+    groups = list(
+        Notification.objects.filter(email__isnull=True, email_due_at__lte=now)
+        .values_list("recipient_id", "thread_id", "review_id", "verb")
+        .distinct()
+        .order_by()[: settings.NOTIFICATION_EMAIL_GROUPS_PER_RUN]
+    )
+    window_ends = _window_ends(groups, now=now) if groups else {}
+    claimed, claimed_about = [], set()
+    for recipient_id, thread_id, review_id, kind in groups:
+        about = (recipient_id, thread_id, review_id)
+        if about in claimed_about:
+            # Another kind about the same thread, claimed just now: the next run defers this
+            # to the end of the window that email opens, or claims it if that one was skipped.
+            result.add(Outcome.DEFERRED)
+            continue
+        window_end = window_ends.get(about)
+        if window_end is not None and window_end > now:
+            _waiting(recipient_id, thread_id, review_id, kind).update(email_due_at=window_end)
+            result.add(Outcome.DEFERRED)
+            continue
+        email = claim(recipient_id=recipient_id, thread_id=thread_id, review_id=review_id, kind=kind)
+        if email is None:
+            result.add(Outcome.TAKEN)
+            continue
+        claimed.append(email)
+        claimed_about.add(about)
+    return claimed
+
+
 def sweep(*, now: datetime) -> None:
     """Settle the claims of workers that died: retried if their send had not started,
     "ambiguous" (logged, never resent) if it had."""
-    cutoff = now - timedelta(seconds=settings.NOTIFICATION_EMAIL_CLAIM_TIMEOUT)
-    stale = NotificationEmail.objects.filter(status=State.PENDING, claimed_at__lt=cutoff)
-    for pk, recipient_id in stale.filter(sending_at__isnull=False).values_list("pk", "recipient_id"):
-        if stale.filter(pk=pk, sending_at__isnull=False).update(
-            status=State.FAILED,
-            will_retry=False,
-            reason="ambiguous: the worker stopped during the SMTP send; not resent",
-        ):
-            logger.warning(
-                "notification email %s for user %s is ambiguous: its worker stopped during the SMTP send, "
-                "so it may or may not have gone out; it is not resent",
-                pk,
-                recipient_id,
-            )
-    stale.filter(sending_at__isnull=True).update(
-        status=State.FAILED,
-        will_retry=Case(
-            When(attempts__lt=settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS, then=Value(True)),
-            default=Value(False),
-        ),
-        reason="the worker stopped before sending",
+    mail_delivery.sweep(
+        NotificationEmail,
+        cutoff=now - timedelta(seconds=settings.NOTIFICATION_EMAIL_CLAIM_TIMEOUT),
+        label=lambda email: f"notification email {email.pk} for user {email.recipient_id}",
+        logger=logger,
+        retry_fields={"will_retry": True, "retry_at": now},
+    )
+
+
+def _give_up_old(*, now: datetime) -> None:
+    """Failed emails first tried more than NOTIFICATION_EMAIL_RETRY_FOR ago are not tried again:
+    what they tell waits on the site (and in the digest)."""
+    hours = settings.NOTIFICATION_EMAIL_RETRY_FOR // 3600
+    NotificationEmail.objects.filter(
+        will_retry=True, created_at__lt=now - timedelta(seconds=settings.NOTIFICATION_EMAIL_RETRY_FOR)
+    ).update(
+        will_retry=False,
+        reason=Left(Concat(Value(f"given up after {hours} hours; last: "), F("reason")), 300),
     )

@@ -2,9 +2,8 @@
 
 A kind is a notification verb. Registering it here gives it a line on the notification
 settings page and in the API (at once / in the digest only / off), its default there, the
-words its emails use and a one-click unsubscribe of its own. A new kind (say, a review request
-answered) registers itself with `register` and is emailed by community.notification_emails
-with nothing else to add.
+words its emails use and a one-click unsubscribe of its own. A new kind registers itself with
+`register` and is emailed by community.notification_emails with nothing else to add.
 """
 
 from dataclasses import dataclass, replace
@@ -21,7 +20,9 @@ class EmailKind:
     label: str  # the setting's name: "Replies to your posts and threads you watch"
     default: str  # a Mode
     reason: str  # ends "You get this email because …"
-    one: str  # what one notification says after the actor's name: "replied in"
+    # What one notification says after the actor's name ("replied in"); empty when the
+    # notification's own message is the whole line (a review's step names who did what).
+    one: str
     many: str  # the subject of a gathered email, after the count: "new replies in"
 
 
@@ -106,10 +107,20 @@ register(
 register(
     EmailKind(
         verb=Verb.NEW_THREAD,
-        label="New threads in tags and topics you asked to hear about",
+        label="New threads in tags, topics and sections you asked to hear about",
         default=Mode.NOW,
-        reason="you asked to hear about new threads in one of its tags or its topic",
+        reason="you asked to hear about new threads in one of its tags, its topic or its section",
         one="started",
         many="new threads:",
+    )
+)
+register(
+    EmailKind(
+        verb=Verb.REVIEW,
+        label="Review requests: a mentor claims or answers yours; a learner replies to one you hold or asks in a section you watch",
+        default=Mode.NOW,
+        reason="there is news of a review request you asked for or hold, or a new one waits in a section you watch",
+        one="",
+        many="updates on the review of",
     )
 )

@@ -32,6 +32,7 @@ from community import notification_emails
 from community.models import (
     Comment,
     Follow,
+    MentorSection,
     Notification,
     OutboxEvent,
     ReviewRequest,
@@ -209,8 +210,9 @@ def prune(*, now: datetime | None = None) -> int:
 
 class Lookups:
     """What the handlers of a batch read, loaded in a fixed number of queries: which users,
-    threads and comments still exist, the comments' reply targets and their threads' followers
-    and mutes.
+    threads, comments and review requests still exist, the comments' reply targets and their
+    threads' followers and mutes, who hears of new threads, and the mentors watching the
+    sections of new threads and requests.
     """
 
     def __init__(self, events: list[OutboxEvent]):
@@ -236,30 +238,64 @@ class Lookups:
             self._follows[thread_id].append((user_id, since))
         mutes = ThreadMute.objects.filter(thread_id__in=replied_threads)
         self._mutes = set(mutes.values_list("thread_id", "user_id"))
-        self._alerts = self._new_thread_alerts(
+        review_ids = {payload["review_id"] for payload in payloads if payload.get("review_id")}
+        self.reviews = {
+            row["pk"]: row
+            for row in ReviewRequest.objects.filter(pk__in=review_ids).values(
+                "pk", "state", "topic__section_id"
+            )
+        }
+        new_threads = self._new_threads(
             {event.payload["thread_id"] for event in events if event.kind == Kind.THREAD_POSTED}
         )
+        requested = {
+            self.reviews[event.payload["review_id"]]["topic__section_id"]
+            for event in events
+            if event.kind == Kind.REVIEW_REQUESTED and event.payload["review_id"] in self.reviews
+        }
+        self._watchers = self._section_watchers(
+            requested | {thread["topic__section_id"] for thread in new_threads.values()}
+        )
+        self._alerts = self._new_thread_alerts(new_threads)
         user_ids = set()
         for payload in payloads:
             user_ids.update(payload.get("mentioned_ids", ()))
             user_ids.update(payload[key] for key in ("actor_id", "recipient_id") if payload.get(key))
         self.users = set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True))
-        review_ids = {payload["review_id"] for payload in payloads if payload.get("review_id")}
-        self.reviews = set(ReviewRequest.objects.filter(pk__in=review_ids).values_list("pk", flat=True))
 
     @staticmethod
-    def _new_thread_alerts(thread_ids: set[int]) -> dict[int, list[int]]:
-        """Who asked to hear about each of these new threads (published ones): those following
-        one of its tags or its topic with notify_new_threads, since before it was posted."""
-        alerts: dict[int, list[int]] = defaultdict(list)
+    def _new_threads(thread_ids: set[int]) -> dict[int, dict]:
+        """The new threads still published, with their topic and its section."""
         if not thread_ids:
+            return {}
+        rows = Thread.objects.filter(pk__in=thread_ids, status=Status.PUBLISHED).values(
+            "pk", "topic_id", "topic__section_id", "created_at"
+        )
+        return {row["pk"]: row for row in rows}
+
+    @staticmethod
+    def _section_watchers(section_ids: set[int | None]) -> dict[int, list[int]]:
+        """The mentors watching each of these sections (MentorSection.objects.watched)."""
+        watchers: dict[int, list[int]] = defaultdict(list)
+        section_ids.discard(None)
+        if section_ids:
+            rows = MentorSection.objects.watched().filter(section_id__in=section_ids)
+            for section_id, mentor_id in rows.values_list("section_id", "mentor_id"):
+                watchers[section_id].append(mentor_id)
+        return watchers
+
+    def section_watchers(self, section_id: int | None) -> list[int]:
+        return self._watchers.get(section_id, [])
+
+    def _new_thread_alerts(self, threads: dict[int, dict]) -> dict[int, list[int]]:
+        """Who asked to hear about each of these new threads: those following one of its tags
+        or its topic with notify_new_threads, since before it was posted, and the mentors
+        watching its topic's section."""
+        alerts: dict[int, list[int]] = defaultdict(list)
+        if not threads:
             return alerts
-        threads = {
-            row["pk"]: row
-            for row in Thread.objects.filter(pk__in=thread_ids, status=Status.PUBLISHED).values(
-                "pk", "topic_id", "created_at"
-            )
-        }
+        for thread_id, thread in threads.items():
+            alerts[thread_id].extend(self.section_watchers(thread["topic__section_id"]))
         tags = defaultdict(set)
         for thread_id, tag_id in Thread.tags.through.objects.filter(thread_id__in=threads).values_list(
             "thread_id", "tag_id"
@@ -458,6 +494,24 @@ def _review_notice(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
     )
 
 
+def _review_requested(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
+    """A request submitted or resubmitted to the desk: the mentors watching its section, while
+    it still waits unclaimed (never the learner, who is the actor)."""
+    payload = event.payload
+    review = lookups.reviews.get(payload["review_id"])
+    if review is None or review["state"] != ReviewRequest.State.OPEN:
+        return []
+    return _notifications(
+        lookups,
+        recipients=lookups.section_watchers(review["topic__section_id"]),
+        actor_id=payload["actor_id"],
+        verb=Verb.REVIEW,
+        event_key=payload["event_key"],
+        review_id=review["pk"],
+        message=payload["message"][: Notification._meta.get_field("message").max_length],
+    )
+
+
 HANDLERS: dict[str, Callable[[OutboxEvent, Lookups], list[Notification]]] = {
     Kind.THREAD_POSTED: _thread_posted,
     Kind.THREAD_EDITED: _mentions_in_thread,
@@ -466,6 +520,7 @@ HANDLERS: dict[str, Callable[[OutboxEvent, Lookups], list[Notification]]] = {
     Kind.ANSWER_ACCEPTED: _answer_accepted,
     Kind.MODERATION_NOTICE: _moderation_notice,
     Kind.REVIEW_NOTICE: _review_notice,
+    Kind.REVIEW_REQUESTED: _review_requested,
 }
 
 

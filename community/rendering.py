@@ -16,7 +16,6 @@ import functools
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -209,8 +208,8 @@ def _accepted_answer(thread):
     return answer if answer is not None and permissions.can_be_answer(answer) else None
 
 
-def thread_body(request, *, thread, page, comment_form, page_number, reply: int | None) -> bytes:
-    """The page's body for this viewer, as UTF-8: from the shared cache when it is the usual
+def thread_body(request, *, thread, page, comment_form, page_number, reply: int | None) -> slots.Pieces:
+    """The page's body for this viewer, as UTF-8 pieces: from the shared cache when it is the usual
     view (a signed-in reader's GET, no form to show again, no reply picked, nothing blocking
     them). `reply` is the id of a comment of this thread the reply form answers, or None."""
     viewer = request.user
@@ -245,15 +244,15 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
         user_id=viewer.pk, reactions=frozenset(page.viewer.reactions), flags=frozenset(page.viewer.flags)
     )
     comments = comments_html(thread=thread, page=page, viewer=viewer, page_number=page_number)
-    given = {"comments": comments.fill(reader)}
+    given = {"comments": comments.pieces(reader)}
     if viewer.is_authenticated:
-        given["csrf"] = get_token(request)
+        given["csrf"] = slots.csrf_token(request)
         state = {"follow_button": page.viewer.watch_level, "bookmark_button": page.viewer.bookmarked}
         for name, states in body["toggles"].items():
             given[name] = states[state[name]].fill(csrf=given["csrf"])
     if "submission" in body["html"].kinds:  # the reply form is shown: its one-time token
         given["submission"] = comment_form.submission_token()
-    return body["html"].fill(reader, **given)
+    return body["html"].pieces(reader, **given)
 
 
 def reaction_buttons(*, target, viewer, given: set[str]) -> bytes:

@@ -413,7 +413,11 @@ def open_notification(*, user, pk: int, reply: bool = False) -> str | None:
     reply box open and answering it (the "Reply" link of a notification email)."""
     notification = user_notification(user=user, pk=pk)
     target = notification_target(notification, viewer=user)
-    if target is None or not reply or notification.thread is None:
+    if target is None or not reply:
+        return target
+    if notification.review is not None:
+        return _review_reply_target(notification.review, target, viewer=user)
+    if notification.thread is None:
         return target
     query = {}
     if notification.comment is not None:
@@ -423,6 +427,14 @@ def open_notification(*, user, pk: int, reply: bool = False) -> str | None:
         query["reply"] = notification.comment.pk
     url = notification.thread.get_absolute_url()
     return f"{url}?{urlencode(query)}#reply-form" if query else f"{url}#reply-form"
+
+
+def _review_reply_target(review, url: str, *, viewer) -> str:
+    """A review request at the learner's reply box, or at the mentor's part of the page (their
+    answer, or the state they wait in); just the page once the request has ended."""
+    if not review.is_active:
+        return url
+    return f"{url}#{'reply' if review.learner_id == viewer.pk else 'your-review'}"
 
 
 def email_modes(*, user) -> dict[str, str]:

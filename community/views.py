@@ -246,6 +246,8 @@ def _page_number(request) -> int:
 def _reply_target(request, thread, comment_form) -> int | None:
     """The comment of this thread the reply form answers; anything else asked for is ignored."""
     asked = request.GET.get("reply") or (comment_form["parent"].value() if comment_form.is_bound else None)
+    if not asked:  # the usual page: nothing to parse
+        return None
     given = ReplyTargetForm({"reply": asked})
     if not given.is_valid():
         return None
@@ -269,6 +271,7 @@ def _render_thread(request, thread, comment_form, status=200):
         {"thread": thread, "meta": meta},
         body=body,
         status=status,
+        shell=caches.THREAD_SHELL.bind(thread_id=thread.pk),
     )
 
 

@@ -190,6 +190,20 @@ def version_token(key: str) -> str:
 # The tokens one request has read, so that it reads each once: set by VersionTokenScope for
 # the length of a request, None elsewhere (tasks, commands, tests calling selectors).
 _request_tokens: ContextVar[dict[str, str] | None] = ContextVar("request_tokens", default=None)
+# The keys of tokens the request will need, read with the next ones it reads (read_ahead).
+_tokens_ahead: ContextVar[dict[str, None] | None] = ContextVar("tokens_ahead", default=None)
+
+
+def read_ahead(*keys: str) -> None:
+    """Read these tokens in the request's next round trip for tokens, whatever asks for it.
+
+    A signed-in page reads the tokens of its visitor (their user row, their viewer state)
+    before those of the page itself: announced here first, the page's are read in the same
+    round trip. Outside a request, nothing happens: each read goes to the cache anyway.
+    """
+    ahead = _tokens_ahead.get()
+    if ahead is not None:
+        ahead.update(dict.fromkeys(keys))
 
 
 def version_tokens(*keys: str) -> list[str]:
@@ -206,6 +220,10 @@ def version_tokens(*keys: str) -> list[str]:
     every = (*keys, EPOCH_KEY)
     found = {key: known[key] for key in every if key in known} if known is not None else {}
     wanted = [key for key in every if key not in found]
+    ahead = _tokens_ahead.get()
+    if wanted and known is not None and ahead:
+        wanted += [key for key in ahead if key not in known and key not in wanted]
+        ahead.clear()
     if wanted:
         found.update(cache.get_many(wanted))
         for key in wanted:
@@ -236,9 +254,11 @@ class VersionTokenScope:
 
     def __call__(self, request):
         scope = _request_tokens.set({})
+        ahead = _tokens_ahead.set({})
         try:
             return self.get_response(request)
         finally:
+            _tokens_ahead.reset(ahead)
             _request_tokens.reset(scope)
 
 

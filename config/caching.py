@@ -162,6 +162,11 @@ class Cached:
             TIMEOUTS[self.timeout],
         )
 
+    def bind(self, **arguments) -> Callable:
+        """`get` with these arguments given, for code that adds the others (a page's shell:
+        config.slots.render_page adds SHELL_KEY)."""
+        return functools.partial(self.get, **arguments)
+
     @functools.cached_property
     def builder(self) -> Callable:
         """The declared build function (imported on first use: it may live in a module that

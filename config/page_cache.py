@@ -41,7 +41,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
 from accounts.context_processors import THEMES
-from config.cache import version_tokens, versioned_get_or_set
+from config.cache import read_ahead, version_tokens, versioned_get_or_set
 from config.caching import TIMEOUTS
 
 PUBLIC_MAX_AGE = 60
@@ -169,6 +169,13 @@ def canonical_url(request) -> str:
     return f"{settings.SITE_URL}{request.path}" + (f"?{urlencode(query)}" if query else "")
 
 
+def spells_canonical_url(request) -> bool:
+    """Whether the request is for its page's canonical URL: every query parameter one its view
+    declares, each in its normal spelling, none giving a page not worth keeping."""
+    query, cacheable = _read_query(request, getattr(request, "page_parameters", {}))
+    return cacheable and _is_canonical(request, query)
+
+
 def _is_canonical(request, query: dict[str, str]) -> bool:
     return {name: values for name, values in request.GET.lists()} == {
         name: [value] for name, value in query.items()
@@ -197,7 +204,9 @@ def anonymous_page(page: Page, *, parameters: dict[str, Normaliser] | None = Non
 
     `page` is the page's declaration; a write that bumps any of its tokens retires the cached
     page. It is keyed by the path, the theme and the language as well. `parameters` maps each query parameter the view reads to its normaliser (choice,
-    page_number, text, existing, or any function of the same shape).
+    page_number, text, existing, or any function of the same shape). For any other visitor
+    the view runs, and the page's tokens are read with the next ones the request reads (the
+    signed-in visitor's), so the view finds them read.
     """
     parameters = parameters or {}
 
@@ -205,13 +214,16 @@ def anonymous_page(page: Page, *, parameters: dict[str, Normaliser] | None = Non
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             request.page_parameters = parameters  # for its canonical link (canonical_url)
+            tokens = page.tokens(request, **kwargs)
+            # A signed-in visitor's page reads them with the visitor's tokens, in one round trip.
+            read_ahead(*tokens)
             query = None
             if is_cacheable_request(request):
                 request.canonical_page_query, cacheable = _read_query(request, parameters)
                 query = request.canonical_page_query if cacheable else None
             if query is None:
                 return view(request, *args, **kwargs)
-            key = _key(page, request, query, version_tokens(*page.tokens(request, **kwargs)))
+            key = _key(page, request, query, version_tokens(*tokens))
             is_canonical = _is_canonical(request, query)
             uncacheable = None
 

@@ -418,6 +418,12 @@ NOTIFICATION_EMAIL_WINDOW = env.int(
 )
 # As DIGEST_CLAIM_TIMEOUT: a claim pending longer than this belongs to a worker that died.
 NOTIFICATION_EMAIL_CLAIM_TIMEOUT = env.int("NOTIFICATION_EMAIL_CLAIM_TIMEOUT", default=360)
+# A failed email is tried again after 1 minute, then 2, 4, ... up to an hour between tries, for
+# as long as the SMTP server is away; a day after its first try it is given up. Temporary
+# refusals by a server that was reached count apart: after 5 of them it is not tried again.
+NOTIFICATION_EMAIL_RETRY_DELAY = 60
+NOTIFICATION_EMAIL_RETRY_MAX_DELAY = 3600
+NOTIFICATION_EMAIL_RETRY_FOR = 24 * 3600
 NOTIFICATION_EMAIL_MAX_ATTEMPTS = 5
 NOTIFICATION_EMAIL_GROUPS_PER_RUN = 500  # emails a run claims at most; beat's next run goes on
 

@@ -37,7 +37,12 @@ its content.
 
 Large parts (a thread page of 200 comments) are kept and filled as UTF-8 bytes, the form in
 which they are sent, and put into the page in one copy (render_page): passed through the
-template instead, a part is copied at every level of block and include.
+template instead, a part is copied at every level of block and include. A part filled into
+another is passed as its pieces (SlottedHtml.pieces), joined once with the page.
+
+The page around those parts, base.html's chrome included, is itself a shared part for
+signed-in members (render_page's `shell`): rendered once, it is filled with the viewer's CSRF
+token, account menu and the parts the view names as theirs.
 """
 
 import logging
@@ -47,9 +52,16 @@ from typing import NamedTuple
 
 from django import template
 from django.conf import settings
+from django.contrib.messages import get_messages
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
+
+from accounts.context_processors import THEMES
+from config import page_cache
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +112,9 @@ def where(**arguments) -> tuple:
 declare("csrf", "body")
 
 
+Pieces = list[bytes | memoryview]  # HTML in pieces, to be joined once (SlottedHtml.pieces)
+
+
 class Slot(NamedTuple):
     kind: str
     arguments: tuple[tuple[str, object], ...]
@@ -136,9 +151,15 @@ class SlottedHtml:
     def kinds(self) -> frozenset[str]:
         return frozenset(self.places)
 
-    def fill(self, viewer=None, **given: str | bytes) -> bytes:
+    def fill(self, viewer=None, **given: str | bytes | Pieces) -> bytes:
         """The HTML for one viewer: each slot's value, given or from its kind's function, and
         its default where there is none."""
+        return b"".join(self.pieces(viewer, **given))
+
+    def pieces(self, viewer=None, **given: str | bytes | Pieces) -> Pieces:
+        """fill() before its pieces are joined. A part that goes into another one is given
+        to it as its pieces, so that a page of parts within parts is copied once, not once a
+        level (a thread's 300 kB of comments, in its body, in its page)."""
         for name in given.keys() - self.places.keys():
             _mistake(f"a value was given for {name!r}, but the part has no such slot")
         changes = []
@@ -156,18 +177,21 @@ class SlottedHtml:
                 _mistake(f"no value for the {name!r} slots")
                 continue
             for arguments, value in values.items():
-                encoded = value if isinstance(value, bytes) else value.encode()
-                changes += [(start, length, encoded) for start, length in places.get(arguments, ())]
+                value = [value.encode()] if isinstance(value, str) else value
+                value = [value] if isinstance(value, bytes) else value
+                changes += [(start, length, value) for start, length in places.get(arguments, ())]
         if not changes:
-            return self.html
-        changes.sort()  # by offset; at one offset an empty default comes before a longer one
+            return [self.html]
+        # By offset; at one offset an empty default comes before a longer one.
+        changes.sort(key=lambda change: change[:2])
         html = memoryview(self.html)
         pieces, end = [], 0
         for start, length, value in changes:
-            pieces += [html[end:start], value]
+            pieces.append(html[end:start])
+            pieces += value
             end = start + length
         pieces.append(html[end:])
-        return b"".join(pieces)
+        return pieces
 
 
 class Recorder:
@@ -208,12 +232,90 @@ def render_shared(template_name: str, context: dict) -> SlottedHtml:
     return recorder.split(render_to_string(template_name, context))
 
 
-def render_page(request, template_name: str, context: dict, *, body: bytes, status: int = 200):
-    """render(), with `body` (UTF-8, already personal) put where the template shows {{ body }}."""
+def csrf_token(request) -> str:
+    """This request's CSRF token, for every form of its page. Django masks the secret anew,
+    with 32 random characters, each time it is asked: once a page is enough."""
+    if not hasattr(request, "page_csrf_token"):
+        request.page_csrf_token = get_token(request)
+    return request.page_csrf_token
+
+
+# What render_page adds to the key of a page's shell, besides what the view binds.
+SHELL_KEY = ("url", "theme")
+
+declare("account_menu")
+
+
+def render_page(
+    request,
+    template_name: str,
+    context: dict,
+    *,
+    body: bytes | Pieces,
+    status: int = 200,
+    personal: dict[str, str] | None = None,
+    shell: Callable | None = None,
+):
+    """render(), with `body` (UTF-8 or its pieces, already personal) put where the template
+    shows {{ body }}, and each of `personal` (the viewer's own parts, HTML) where it shows
+    {{ name }}. The template's forms carry the body's CSRF token (csrf_token), asked for only
+    if shown.
+
+    `shell` is the page's declared Cached `get`, bound to what the view shows (`THREAD_SHELL.bind(
+    thread_id=...)`), keyed by SHELL_KEY too. With it, a signed-in visitor's page is rendered
+    once around its body and personal parts for every signed-in visitor (takes_shell), cached,
+    and filled in for each: their CSRF token, their account menu and the personal parts.
+    """
+    personal = personal or {}
+    if shell is not None and status == 200 and takes_shell(request):
+        theme = request.COOKIES.get("theme")
+        html = shell(
+            build=lambda: _render_shell(request, template_name, context, personal=list(personal)),
+            url=page_cache.canonical_url(request),
+            theme=theme if theme in THEMES else "",
+        )
+        token = csrf_token(request)
+        menu = render_to_string("components/account_area.html", {"csrf_token": token}, request)
+        return HttpResponse(html.fill(body=body, csrf=token, account_menu=menu, **personal))
     recorder = Recorder()
-    response = render(request, template_name, {**context, "body": recorder.slot("body")}, status=status)
+    context = {
+        **context,
+        **personal,
+        "body": recorder.slot("body"),
+        "csrf_token": SimpleLazyObject(lambda: csrf_token(request)),
+    }
+    response = render(request, template_name, context, status=status)
     response.content = recorder.split(response.content).fill(body=body)
     return response
+
+
+def takes_shell(request) -> bool:
+    """Whether this request's page may come from the shell shared by signed-in visitors:
+    a read of the page's canonical URL (its query shows only through the canonical link) by a
+    member in good standing with no message waiting, so the page around their own parts is
+    the same for every one of them."""
+    user = request.user
+    return (
+        request.method in {"GET", "HEAD"}
+        and user.is_authenticated
+        and not user.is_suspended
+        and not get_messages(request)
+        and page_cache.spells_canonical_url(request)
+    )
+
+
+def _render_shell(request, template_name: str, context: dict, *, personal: list[str]) -> SlottedHtml:
+    """The page for any signed-in visitor, each part that is someone's own a slot: the body,
+    the CSRF token, the account menu, and the `personal` parts the view names."""
+    recorder = Recorder()
+    context = {
+        **context,
+        **{name: recorder.slot(name) for name in personal},
+        "body": recorder.slot("body"),
+        "csrf_token": recorder.slot("csrf"),
+        "account_menu": recorder.slot("account_menu"),
+    }
+    return recorder.split(render_to_string(template_name, context, request))
 
 
 # --- The template tag -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ Tokens:
 from config.caching import Cached, M2MRule, Rule, Token
 from config.live import Topic as LiveTopic
 from config.page_cache import Page
+from config.slots import SHELL_KEY
 from roadmap import hooks
 from roadmap.models import Progress, Resource, Roadmap, Section, Topic
 
@@ -60,6 +61,14 @@ MAP_HTML = Cached(
     "map-html",  # the map's nodes for a viewer with no progress; rendered by the caller
     key=("roadmap_id",),
     tokens=lambda roadmap_id: [STRUCTURE.key(roadmap_id), *hooks.version_keys(roadmap_id=roadmap_id)],
+    timeout="structure",
+    build=None,
+    per_language=True,
+)
+MAP_SHELL = Cached(
+    "map-shell",  # a roadmap's page around its map, for every signed-in visitor (config.slots.render_page)
+    key=("roadmap_id", *SHELL_KEY),
+    tokens=lambda roadmap_id, **where: [STRUCTURE.key(roadmap_id)],
     timeout="structure",
     build=None,
     per_language=True,

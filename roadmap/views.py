@@ -6,19 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config.caching import read_tokens
 from config.page_cache import anonymous_page
 from config.slots import render_page
 from roadmap import caches, hooks, selectors, services
 from roadmap.forms import NoteForm, ProgressForm
-
-
-def _read_tokens(request, slug):
-    """Read every version token the roadmap's pages depend on in one round trip."""
-    read_tokens(*caches.TOPIC_PAGE.tokens(request, slug=slug))
 
 
 @require_safe
@@ -31,20 +26,23 @@ def roadmap_list(request):
 @require_safe
 @anonymous_page(caches.ROADMAP_PAGE)
 def roadmap_detail(request, slug):
-    _read_tokens(request, slug)
     roadmap = selectors.published_roadmap(slug=slug)
     counts = hooks.discussion_counts(roadmap_id=roadmap.pk)
     progress = selectors.map_progress(roadmap=roadmap, viewer=request.user)
-    html = selectors.map_html(roadmap=roadmap, discussion_counts=counts).fill(progress)
+    html = selectors.map_html(roadmap=roadmap, discussion_counts=counts).pieces(progress)
+    summary = render_to_string(
+        "roadmap/roadmap_detail.html#progress-summary", {"roadmap": roadmap, "map": progress}, request
+    )
     return render_page(
         request,
         "roadmap/roadmap_detail.html",
         {
             "roadmap": roadmap,
-            "map": progress,
             "json_ld": caches.ROADMAP_JSON_LD.get(roadmap_id=roadmap.pk, roadmap=roadmap),
         },
         body=html,
+        personal={"progress_summary": summary},
+        shell=caches.MAP_SHELL.bind(roadmap_id=roadmap.pk),
     )
 
 
@@ -72,7 +70,6 @@ def _topic_context(request, roadmap, topic_slug):
 @require_safe
 @anonymous_page(caches.TOPIC_PAGE)
 def topic_detail(request, slug, topic):
-    _read_tokens(request, slug)
     roadmap = selectors.published_roadmap(slug=slug)
     context = _topic_context(request, roadmap, topic)
     context["discussion"] = hooks.topic_discussion(topic_id=context["topic"].id, viewer=request.user)

@@ -1,6 +1,7 @@
 """Review requests in the API: a learner's own requests (ask, read, withdraw, reply and
-resubmit), the mentors' desk, claims and decisions. The same services and selectors as the
-pages; the services' refusals map to 400, 403 and 409 (config.api.exception_handler)."""
+resubmit), the mentors' desk, claims and decisions, and the sections a mentor covers and
+watches. The same services and selectors as the pages; the services' refusals map to 400, 403
+and 409 (config.api.exception_handler)."""
 
 from django.http import Http404
 from django.urls import path
@@ -111,6 +112,33 @@ class DeskFilterSerializer(serializers.Serializer):
     roadmap = serializers.SlugField(required=False, help_text="Only requests on this roadmap.")
     section = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     page = serializers.IntegerField(required=False, min_value=1, max_value=10_000)
+
+
+class MentorSectionSerializer(serializers.Serializer):
+    section = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, help_text="A section's id, as the roadmap API gives it."
+    )
+    watching = serializers.BooleanField(
+        required=False, default=False, help_text="Told at once of each review request and new thread in it."
+    )
+    roadmap = serializers.SlugField(read_only=True)
+    title = serializers.CharField(read_only=True)
+
+
+class MentorSectionsSerializer(serializers.Serializer):
+    sections = MentorSectionSerializer(many=True, max_length=1000)
+
+    def validate_sections(self, sections):
+        ids = [section["section"] for section in sections]
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError("Give each section once.")
+        known = set(
+            Section.objects.filter(pk__in=ids, roadmap__is_published=True).values_list("pk", flat=True)
+        )
+        unknown = [pk for pk in ids if pk not in known]
+        if unknown:
+            raise serializers.ValidationError(f"No published section has the id {unknown[0]}.")
+        return sections
 
 
 def _review_for(request, pk) -> ReviewRequest:
@@ -227,6 +255,35 @@ class MentorDesk(generics.ListAPIView):
         return Response(ReviewRequestSerializer(page.object_list, many=True).data)
 
 
+class MentorSections(APIView):
+    """The sections I cover, in roadmap order, and whether I watch each."""
+
+    permission_classes = [IsModerator]
+
+    def _chosen(self, request) -> Response:
+        return Response({"sections": selectors.mentor_section_list(mentor=request.user)})
+
+    @extend_schema(responses=MentorSectionsSerializer, summary="The sections I cover")
+    def get(self, request):
+        return self._chosen(request)
+
+    @extend_schema(
+        request=MentorSectionsSerializer,
+        responses=MentorSectionsSerializer,
+        summary="Choose the sections I cover and those I watch",
+    )
+    def put(self, request):
+        given = MentorSectionsSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        chosen = given.validated_data["sections"]
+        mentorship.set_mentor_sections(
+            mentor=request.user,
+            section_ids=[row["section"] for row in chosen],
+            watched_ids=[row["section"] for row in chosen if row["watching"]],
+        )
+        return self._chosen(request)
+
+
 CLAIM_ACTS = {"claim": mentorship.claim, "extend": mentorship.extend, "release": mentorship.release}
 
 
@@ -270,4 +327,5 @@ def routes():
             for act in CLAIM_ACTS
         ),
         path("mentor/desk/", MentorDesk.as_view(), name="mentor-desk"),
+        path("mentor/sections/", MentorSections.as_view(), name="mentor-sections"),
     ]

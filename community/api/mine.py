@@ -110,7 +110,18 @@ class EmailSettings(APIView):
         summary="Change some of my notification email settings",
     )
     def patch(self, request):
-        given = EmailSettingsSerializer(data=request.data)
+        return self._change(request, partial=True)
+
+    @extend_schema(
+        request=EmailSettingsSerializer,
+        responses=EmailSettingsSerializer,
+        summary="Set all my notification email settings",
+    )
+    def put(self, request):
+        return self._change(request, partial=False)
+
+    def _change(self, request, *, partial: bool) -> Response:
+        given = EmailSettingsSerializer(data=request.data, partial=partial)
         given.is_valid(raise_exception=True)
         services.set_email_preferences(user=request.user, modes=given.validated_data)
         return Response(selectors.email_modes(user=request.user))

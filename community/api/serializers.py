@@ -501,13 +501,15 @@ class SuspendSerializer(ReasonSerializer):
 class EmailSettingsSerializer(serializers.Serializer):
     """My notification email settings: for each kind (community.notification_kinds, read when
     the serializer is made, so a kind registered later is here too), `now` (an email at once),
-    `digest` (in the digest only) or `off`. A PATCH may give some kinds only; other keys are
-    ignored, as everywhere in the API."""
+    `digest` (in the digest only) or `off`. A PUT gives every kind, a PATCH (partial) some of
+    them; other keys are ignored, as everywhere in the API."""
 
     def get_fields(self):
         return {
             kind.verb: serializers.ChoiceField(
-                choices=EmailPreference.Mode.choices, help_text=kind.label, required=False
+                choices=EmailPreference.Mode.choices,
+                help_text=kind.label,
+                error_messages={"required": "Give every kind of notification a setting, or PATCH some."},
             )
             for kind in notification_kinds.kinds()
         }

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from functools import lru_cache, reduce
 from operator import or_
 
-from allauth.account.models import EmailAddress
 from django.db.models import Exists, Max, OuterRef, Q
 
 from accounts.models import User
+from community.mail_delivery import reachable_members
 from community.models import DigestDelivery
 
 Frequency = User.DigestFrequency
@@ -47,14 +47,11 @@ def period_key(user, now: datetime) -> str:
 
 
 def eligible_users(now: datetime):
-    """Active users with digests on, not suspended, whose login address is verified."""
-    verified = EmailAddress.objects.filter(
-        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
-    )
-    return (
-        User.objects.filter(is_active=True, digest_frequency__in=list(PERIOD_LENGTH))
-        .filter(Q(suspended_until__isnull=True) | Q(suspended_until__lte=now))
-        .filter(Exists(verified))
+    """Members who can get emails (active, login address verified) with digests on, and not
+    suspended."""
+    return reachable_members().filter(
+        Q(suspended_until__isnull=True) | Q(suspended_until__lte=now),
+        digest_frequency__in=list(PERIOD_LENGTH),
     )
 
 

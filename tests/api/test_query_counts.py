@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import services as account_services
-from community import moderation, outbox, services
+from community import mentorship, moderation, outbox, services
 from community.models import Bookmark, Comment, Follow, Reaction, Thread
 from roadmap import services as roadmap_services
 from tests.api.helpers import token_client
@@ -173,6 +173,13 @@ def setup_email_settings(size, viewer):
     return "/api/v1/me/email-settings/", {}
 
 
+def setup_mentor_sections(size, viewer):
+    roadmap, _ = build_roadmap(topics=size, sections=size, slug=f"covered-{size}", with_resources=False)
+    section_ids = list(roadmap.sections.values_list("pk", flat=True))
+    mentorship.set_mentor_sections(mentor=viewer, section_ids=section_ids, watched_ids=section_ids[::2])
+    return "/api/v1/mentor/sections/", {}
+
+
 def setup_flags(size, viewer):
     for thread in threads_of(size):
         moderation.flag(reporter=UserFactory(), target=thread, reason="spam")
@@ -211,6 +218,7 @@ ENDPOINTS = {
     "follows": setup_follows,
     "tokens": setup_tokens,
     "email-settings": setup_email_settings,
+    "mentor-sections": setup_mentor_sections,
     "mod-flags": setup_flags,
     "mod-flagged": setup_flagged,
     "mod-log": setup_log,

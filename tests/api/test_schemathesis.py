@@ -3,9 +3,10 @@
 Every operation gets up to 50 examples of schema-valid data (hypothesis runs fewer when an
 operation's inputs have fewer distinct values, as GET /me/ has one), 20 of invalid data, and,
 when its path names a roadmap, topic or member, 30 more with real ones so that the fuzzing
-reaches past the 404s. In the same way, the schema-valid bodies name real tags and topics and
-end a suspension in the future (name_existing_things): the API refuses an unknown tag or topic
-and a past end with 400, rules the schema states in words, as no JSON Schema can. Every check
+reaches past the 404s. In the same way, the schema-valid bodies name real tags, topics and
+sections (each section once) and end a suspension in the future (name_existing_things): the
+API refuses an unknown tag, topic or section, a section given twice and a past end with 400,
+rules the schema states in words, as no JSON Schema can. Every check
 schemathesis has runs on every response (CHECKS, read from
 its registry, so that one added by an upgrade runs too): no server error; a documented status,
 content type, headers and body; invalid data refused (negative_data_rejection) and valid data
@@ -90,14 +91,19 @@ def seed():
     roadmap_services.set_progress(user=learner, topic=topics[1], status="done")
     mentorship.request_review(learner=learner, topic=topics[1], explanation="My work", shares_note=True)
     real = {"slug": roadmap.slug, "topic": topics[1].slug, "username": learner.username}
-    existing = {"tags": [tag.slug for tag in tags], "topics": [topic.pk for topic in topics]}
+    existing = {
+        "tags": [tag.slug for tag in tags],
+        "topics": [topic.pk for topic in topics],
+        "sections": list(roadmap.sections.order_by("pk").values_list("pk", flat=True)),
+    }
     return admin, real, existing
 
 
 def name_existing_things(schema, existing) -> None:
-    r"""In schema-valid cases of this schema, `tags` and `topic` name existing ones, `until` is a
-    month ahead, and `display_name` loses the other (`\p{C}`) characters its pattern refuses,
-    which schemathesis's generator cannot all tell apart; invalid cases keep whatever they were
+    r"""In schema-valid cases of this schema, `tags`, `topic` and `sections` name existing ones
+    (the sections each once, so at most as many as there are), `until` is a month ahead, and
+    `display_name` loses the other (`\p{C}`) characters its pattern refuses, which
+    schemathesis's generator cannot all tell apart; invalid cases keep whatever they were
     generated with."""
 
     @schema.hook
@@ -111,6 +117,11 @@ def name_existing_things(schema, existing) -> None:
             ]
         if type(body.get("topic")) is int:
             body["topic"] = existing["topics"][body["topic"] % len(existing["topics"])]
+        if isinstance(body.get("sections"), list):
+            body["sections"] = [
+                {**row, "section": section_id}
+                for row, section_id in zip(body["sections"], existing["sections"], strict=False)
+            ]
         if "until" in body:
             body["until"] = (timezone.now() + timedelta(days=30)).isoformat()
         if isinstance(body.get("display_name"), str):  # the generator reads `\p{C}` only in part

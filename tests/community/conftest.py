@@ -1,5 +1,6 @@
 import pytest
 
+from tests.community.notification_mail import DELAY, WINDOW
 from tests.factories import TagFactory, UserFactory
 
 
@@ -28,3 +29,13 @@ def suspended(db):
         suspended_until=timezone.now() + timedelta(days=3),
         suspension_reason="Repeated spam",
     )
+
+
+@pytest.fixture
+def notification_mail(settings):
+    """Notification emails into Django's outbox, on the clock of tests.community.notification_mail,
+    with links to the production-like address."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.NOTIFICATION_EMAIL_DELAY = DELAY
+    settings.NOTIFICATION_EMAIL_WINDOW = WINDOW
+    settings.SITE_URL = "https://stepwise.example"

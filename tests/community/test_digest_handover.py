@@ -5,8 +5,7 @@ one whose answer never came is ambiguous and not resent."""
 import pytest
 from django.core.mail import EmailMessage, get_connection
 
-from community import digest, tasks
-from community.digest import delivery
+from community import digest, mail_delivery, tasks
 from community.models import DigestDelivery
 from tests.community.test_digest_sending import learner_with_news
 from tests.integration.smtp_sink import SmtpSink
@@ -63,14 +62,14 @@ def test_a_claim_taken_over_before_the_end_of_data_is_not_sent(sink, monkeypatch
     """The sweep (or a retry) took the claim while the content was going out: the old worker
     drops the message before handing it over, and sends the rest of its batch."""
     first, second = learner_with_news(), learner_with_news()
-    original = delivery._still_ours
+    original = mail_delivery.Claim.still_ours
 
-    def taken_over_for_first(delivery):
-        if delivery.user_id == first.pk:
-            DigestDelivery.objects.filter(pk=delivery.pk).update(attempts=delivery.attempts + 1)
-        return original(delivery)
+    def taken_over_for_first(claim):
+        if DigestDelivery.objects.filter(pk=claim.pk, user=first).exists():
+            DigestDelivery.objects.filter(pk=claim.pk).update(attempts=claim.attempts + 1)
+        return original(claim)
 
-    monkeypatch.setattr(delivery, "_still_ours", taken_over_for_first)
+    monkeypatch.setattr(mail_delivery.Claim, "still_ours", taken_over_for_first)
     result = digest.send_digests(user_ids=[first.pk, second.pk])
     assert result.counts == {"taken": 1, "sent": 1}
     assert [received.recipients for received in sink.messages] == [[second.email]]

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import delete_account
-from community import digest, tasks
+from community import digest, mail_delivery, tasks
 from community.models import DigestDelivery
 from config.celery import app as celery_app
 from roadmap import selectors as roadmap_selectors
@@ -328,7 +328,14 @@ def test_the_worker_holding_a_claim_cannot_send_once_the_sweep_took_it_over():
     digest.sweep_stale_claims()
     retried = digest.claim_delivery(user=user, key=delivery.period_key)
     assert retried.attempts == 2
-    assert not digest.delivery._still_ours(delivery).update(sending_at=now)  # the old worker is fenced out
+    old_claim = mail_delivery.Claim(
+        model=DigestDelivery,
+        pk=delivery.pk,
+        attempts=delivery.attempts,
+        label="",
+        logger=digest.delivery.logger,
+    )
+    assert not old_claim.still_ours().update(sending_at=now)  # the old worker is fenced out
 
 
 def test_schedule_digests_queues_batches_of_due_users_once_committed(

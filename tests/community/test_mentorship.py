@@ -177,6 +177,33 @@ def test_needs_work_then_the_learner_replies_and_resubmits_to_the_same_mentor():
     assert review.state == State.VERIFIED
 
 
+def test_withdrawing_after_needs_work_tells_the_mentor_waiting_for_the_answer():
+    mentor = MentorFactory()
+    review = mentorship.decide(mentor=mentor, review=_claimed(mentor), verdict="needs_work", feedback="More")
+    mentorship.withdraw(learner=review.learner, review=review)
+    assert [notification.message for notification in _told(mentor)] == [
+        f"{review.learner.public_name} withdrew the review request on “{review.topic.title}”."
+    ]
+
+
+def test_withdrawing_an_open_request_tells_no_mentor():
+    mentor = MentorFactory()
+    review = ReviewRequestFactory()
+    mentorship.withdraw(learner=review.learner, review=review)
+    assert _told(mentor) == []
+
+
+def test_a_step_of_the_review_writes_only_its_own_fields():
+    """A claim saves what it changes: an explanation edited meanwhile by an admin (here, the
+    row itself) is not overwritten with the copy the claim loaded."""
+    mentor = MentorFactory()
+    review = ReviewRequestFactory(explanation="I *built* it.")
+    ReviewRequest.objects.filter(pk=review.pk).update(explanation="Edited", explanation_html="<p>Edited</p>")
+    mentorship.claim(mentor=mentor, review=review)
+    review.refresh_from_db()
+    assert (review.state, review.explanation_html) == (State.CLAIMED, "<p>Edited</p>")
+
+
 def test_an_action_on_a_withdrawn_request_is_refused():
     mentor = MentorFactory()
     review = ReviewRequestFactory()

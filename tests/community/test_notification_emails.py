@@ -14,19 +14,10 @@ from django.utils import timezone
 from community import moderation, notification_emails, outbox, services
 from community.models import Comment, EmailPreference, Notification, NotificationEmail
 from community.notification_unsubscribe import unsubscribe_url
-from tests.factories import CommentFactory, ThreadFactory, UserFactory
+from tests.community.notification_mail import DELAY, WINDOW
+from tests.factories import CommentFactory, TagFactory, ThreadFactory, UserFactory, build_roadmap
 
-pytestmark = pytest.mark.django_db
-
-DELAY, WINDOW = 30, 600
-
-
-@pytest.fixture(autouse=True)
-def _memory_mail(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.NOTIFICATION_EMAIL_DELAY = DELAY
-    settings.NOTIFICATION_EMAIL_WINDOW = WINDOW
-    settings.SITE_URL = "https://stepwise.example"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("notification_mail")]
 
 
 def later(seconds: float):
@@ -150,6 +141,51 @@ def test_a_reply_hidden_before_the_email_went_out_is_not_emailed(learner, other_
     assert emails_to(other_learner) == []
 
 
+def test_muting_a_thread_after_a_reply_was_due_leaves_the_reply_out_and_keeps_the_mention(
+    learner, other_learner
+):
+    thread = ThreadFactory(author=other_learner, title="A busy thread")
+    services.follow_set(user=other_learner, thread=thread)
+    reply(thread, learner, body="A plain reply")
+    reply(thread, UserFactory(), body="@other a mention in it")
+    services.watch_level_set(user=other_learner, thread=thread, level="muted")
+    send()
+    send(after=WINDOW + DELAY + 2)  # after the mention's email, the reply's waits for the window
+    [message] = emails_to(other_learner)
+    assert "mentioned you" in message.subject
+    assert "A plain reply" not in message.body
+    assert NotificationEmail.objects.get(recipient=other_learner, kind="reply").status == "skipped"
+
+
+def test_a_new_thread_is_left_out_once_its_tag_no_longer_tells_of_new_threads(learner, other_learner):
+    tag = TagFactory(slug="databases", name="databases")
+    services.follow_level_set(user=other_learner, tag=tag, level="new_threads")
+    services.create_thread(
+        author=learner, title="Indexes slow?", body="Why would an index slow it?", tags=[tag]
+    )
+    outbox.drain()
+    services.follow_level_set(user=other_learner, tag=tag, level="digest")
+    send()
+    assert mail.outbox == []
+    assert NotificationEmail.objects.get(kind="new_thread").status == "skipped"
+
+
+def test_a_new_thread_still_goes_while_its_topic_tells_of_new_threads(learner, other_learner):
+    tag = TagFactory(slug="databases", name="databases")
+    topic = build_roadmap(topics=1)[1][0]
+    services.follow_level_set(user=other_learner, tag=tag, level="new_threads")
+    services.follow_level_set(user=other_learner, topic=topic, level="new_threads")
+    services.create_thread(
+        author=learner, title="Indexes slow?", body="Why would an index slow it?", tags=[tag], topic=topic
+    )
+    outbox.drain()
+    services.follow_level_set(user=other_learner, tag=tag, level="none")
+    send()
+    assert [message.subject for message in emails_to(other_learner)] == [
+        f"{learner.public_name} started “Indexes slow?”"
+    ]
+
+
 @pytest.mark.parametrize("mode", ["digest", "off"])
 def test_a_kind_set_to_digest_only_or_off_is_not_emailed(learner, other_learner, mode):
     services.set_email_preferences(user=other_learner, modes={"reply": mode})
@@ -170,7 +206,7 @@ def test_turning_a_kind_off_after_it_was_due_stops_its_email(learner, other_lear
     assert mail.outbox == []
 
 
-def test_the_defaults_email_replies_mentions_accepted_answers_and_notices_at_once(other_learner):
+def test_the_defaults_email_every_kind_at_once(other_learner):
     from community import selectors
 
     assert selectors.email_modes(user=other_learner) == {
@@ -179,6 +215,7 @@ def test_the_defaults_email_replies_mentions_accepted_answers_and_notices_at_onc
         "answer_accepted": "now",
         "moderation": "now",
         "new_thread": "now",
+        "review": "now",
     }
     assert not EmailPreference.objects.exists()
 
@@ -204,8 +241,10 @@ def test_an_unreachable_smtp_server_delays_the_email_and_loses_none(learner, oth
         result = send()
     assert result.stopped and mail.outbox == []
     assert NotificationEmail.objects.get().status == "failed"
-    send()
-    send()
+    send(after=DELAY + 30)  # its next try is a minute later
+    assert mail.outbox == []
+    send(after=DELAY + 62)
+    send(after=DELAY + 62)
     assert len(emails_to(other_learner)) == 1
     assert NotificationEmail.objects.get().status == "sent"
 
@@ -297,6 +336,7 @@ def test_one_click_unsubscribe_turns_off_that_kind_only_without_a_session_or_csr
         "answer_accepted": "now",
         "moderation": "now",
         "new_thread": "now",
+        "review": "now",
     }
 
 
@@ -323,6 +363,7 @@ def test_the_settings_page_shows_each_kind_and_saves_a_choice(learner_client, le
         "answer_accepted": "off",
         "moderation": "now",
         "new_thread": "now",
+        "review": "now",
     }
     response = learner_client.post(url, data)
     assert response.status_code == 302
@@ -400,6 +441,35 @@ def test_a_replys_request_runs_as_many_queries_with_1_or_500_watchers(client, le
         counts.append(len(queries))
     assert Comment.objects.filter(body__startswith="A reply read by").count() == 2
     assert counts[0] == counts[1]
+
+
+def test_a_runs_reads_are_the_same_for_1_or_20_emails_and_each_email_adds_only_its_writes(settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    runs = {}
+    for size in (1, 20):
+        authors = UserFactory.create_batch(size)
+        for number, author in enumerate(authors):
+            services.set_email_preferences(user=author, modes={"mention": "digest"})
+            thread = ThreadFactory(author=author, title=f"Thread {number}")
+            services.follow_set(user=author, thread=thread)
+            services.create_comment(thread=thread, author=UserFactory(), body="A plain reply")
+        outbox.drain()
+        mail.outbox.clear()
+        with CaptureQueriesContext(connection) as queries:
+            result = send(after=DELAY + 1 + size)
+        assert result.counts == {"sent": size} and len(mail.outbox) == size
+        runs[size] = [query["sql"] for query in queries]
+    reads = {
+        size: [sql for sql in sqls if sql.startswith("SELECT") and "FOR UPDATE" not in sql]
+        for size, sqls in runs.items()
+    }
+    assert len(reads[1]) == len(reads[20])
+    writes_per_email, leftover = divmod(len(runs[20]) - len(runs[1]), 19)
+    # The claim (its rows locked, the row inserted, the notifications tied to it), the hand-over
+    # mark and the outcome, with their transactions' savepoints and SET LOCAL: no read.
+    assert leftover == 0 and writes_per_email == 13, writes_per_email
 
 
 def test_the_admin_lists_notification_emails_read_only(client, admin_user, learner, other_learner):

@@ -2,18 +2,23 @@
 fragment, and no write ever leaves a stale page behind."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from community import moderation, services
 from config.cache import code_version
 from tests.factories import (
     CommentFactory,
     MentorFactory,
+    NotificationFactory,
+    ProgressFactory,
     TagFactory,
     ThreadFactory,
     UserFactory,
@@ -380,3 +385,90 @@ def test_a_parameter_the_view_reads_has_its_own_cached_page(django_assert_num_qu
     with django_assert_num_queries(1):  # whether the tag exists
         again = Client().get("/discussions/", {"tag": "http", "tab": "top"})
     assert again.content == top.content != Client().get("/discussions/").content
+
+
+def account_menu_of(page: str) -> str:
+    """The name the page's account menu is for."""
+    return parse(page).find("details", class_="account-menu").find("summary").text
+
+
+def unread_badge(page: str) -> str | None:
+    """The count on the header's notifications icon, if any."""
+    badges = [element for element in parse(page).find_all("span") if "data-unread-count" in element.attrs]
+    return badges[0].children[0] if badges else None
+
+
+def test_a_page_shell_shared_by_members_shows_each_their_own_menu_count_token_and_progress():
+    thread = ThreadFactory()
+    roadmap, topics = build_roadmap(topics=4, sections=2)
+    alice, bob = UserFactory(username="alice"), MentorFactory(username="bob")
+    NotificationFactory(recipient=alice)
+    ProgressFactory(user=alice, topic=topics[0], status="done")
+    clients = {}
+    for user in (bob, alice):  # the mentor's requests render the shells, alice's reuse them
+        clients[user] = Client(enforce_csrf_checks=True)
+        clients[user].force_login(user)
+    pages = {
+        user: {
+            url: clients[user].get(url).text
+            for url in (thread.get_absolute_url(), roadmap.get_absolute_url())
+        }
+        for user in (bob, alice)
+    }
+    for url in (thread.get_absolute_url(), roadmap.get_absolute_url()):
+        assert account_menu_of(pages[alice][url]).endswith("Account menu for alice")
+        assert account_menu_of(pages[bob][url]).endswith("Account menu for bob")
+        assert unread_badge(pages[alice][url]) == "1" and unread_badge(pages[bob][url]) is None
+        queue = reverse("community:mod-queue")
+        assert shows_link(pages[bob][url], queue) and not shows_link(pages[alice][url], queue)
+        assert "\x00" not in pages[alice][url] + pages[bob][url]
+    map_page = roadmap.get_absolute_url()
+    progress = {
+        user: parse(pages[user][map_page]).find("div", id="map-progress").text for user in (alice, bob)
+    }
+    assert "Your progress: 25%" in progress[alice] and "Your progress: 0%" in progress[bob]
+    # The token htmx sends (the page's meta) is the viewer's own: it signs alice out, not bob's.
+    meta = parse(pages[alice][map_page]).find("meta", name="csrf-token").attrs["content"]
+    assert clients[bob].post(reverse("account_logout"), {"csrfmiddlewaretoken": meta}).status_code == 403
+    assert clients[alice].post(reverse("account_logout"), {"csrfmiddlewaretoken": meta}).status_code == 302
+
+
+def test_a_message_a_suspension_and_a_search_show_on_pages_whose_shell_is_cached(learner):
+    thread = ThreadFactory(author=learner, title="Why are my indexes unused")
+    other = Client()
+    other.force_login(UserFactory())
+    other.get(thread.get_absolute_url())  # the shell is cached
+    client = Client()
+    client.force_login(learner)
+    edit = {"title": "Why are my indexes never used", "body": thread.body}
+    response = client.post(reverse("community:thread-edit", args=[thread.pk, thread.slug]), edit, follow=True)
+    assert "Your changes are saved." in response.text and "Why are my indexes never used" in response.text
+    thread.refresh_from_db()
+    assert "Your changes are saved." not in client.get(thread.get_absolute_url()).text
+    assert client.get(f"{thread.get_absolute_url()}?q=indexes").text.count('value="indexes"') == 1
+    learner.suspended_until = timezone.now() + timedelta(days=2)
+    learner.save()
+    assert "Your account is suspended until" in client.get(thread.get_absolute_url()).text
+
+
+@pytest.mark.parametrize("page", ["thread", "map"])
+def test_a_warm_signed_in_page_reads_its_version_tokens_with_the_visitors_in_one_round_trip(
+    page, learner, monkeypatch
+):
+    if page == "thread":
+        url = ThreadFactory().get_absolute_url()
+    else:
+        url = build_roadmap(topics=3, sections=1)[0].get_absolute_url()
+    client = Client()
+    client.force_login(learner)
+    client.get(url)
+    backend = type(caches["default"])
+    original, reads = backend.get_many, []
+
+    def get_many(self, keys, *args, **kwargs):
+        reads.append(keys)
+        return original(self, keys, *args, **kwargs)
+
+    monkeypatch.setattr(backend, "get_many", get_many)
+    assert client.get(url).status_code == 200
+    assert len(reads) == 1, reads

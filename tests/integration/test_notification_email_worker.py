@@ -9,9 +9,9 @@ import time
 import pytest
 from django.test import Client
 
-from community import services, tasks
+from community import mentorship, services, tasks
 from community.models import Notification, NotificationEmail
-from tests.factories import ThreadFactory, UserFactory
+from tests.factories import MentorFactory, ReviewRequestFactory, ThreadFactory, TopicFactory, UserFactory
 from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.postgres]
@@ -174,3 +174,16 @@ def test_a_muted_thread_sends_none(worker, smtp_sink):
     settle(worker)
     assert received(smtp_sink, muter) == []
     assert not Notification.objects.filter(recipient=muter).exists()
+
+
+def test_a_mentor_claiming_a_review_request_emails_the_learner(worker, smtp_sink):
+    learner, mentor = UserFactory(), MentorFactory()
+    review = ReviewRequestFactory(learner=learner, topic=TopicFactory(title="Query counts"))
+    mentorship.claim(mentor=mentor, review=review)
+    wait_for(lambda: received(smtp_sink, learner), timeout=30, what="the learner's email")
+    settle(worker)
+    [message] = received(smtp_sink, learner)
+    assert message["Subject"].strip() == f"{mentor.public_name} is reviewing your work on “Query counts”"
+    assert_well_formed(message, kind="review", user=learner)
+    assert smtp_sink.count() == 1
+    assert NotificationEmail.objects.get().review_id == review.pk
