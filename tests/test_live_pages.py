@@ -50,6 +50,14 @@ def test_the_map_follows_its_learners_own_progress(client):
     assert targets(client.get(topics[1].get_absolute_url()))["progress"] != before["progress"]
 
 
+def test_learners_sharing_a_map_pages_shell_each_follow_their_own_progress(client):
+    roadmap, _ = build_roadmap(topics=3, sections=1)
+    for learner in (UserFactory(), UserFactory()):
+        client.force_login(learner)
+        shown = targets(client.get(roadmap.get_absolute_url()))
+        assert shown == {"progress": live.page_version(LIVE_PROGRESS, learner.pk)}
+
+
 @pytest.mark.parametrize(("live_updates", "loaded"), [(True, True), (False, False)])
 def test_a_site_without_a_live_process_never_loads_the_script(client, settings, live_updates, loaded):
     settings.LIVE_UPDATES = live_updates

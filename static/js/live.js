@@ -20,6 +20,21 @@
     versions[element.getAttribute("data-live-topic")] = element.getAttribute("data-live-version");
   });
 
+  // A part the page swapped in itself (htmx: the learner's own status change) may name a newer
+  // version of its topic: the page shows that one now.
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("[data-live-topic][data-live-version]").forEach(function (element) {
+      var topic = element.getAttribute("data-live-topic");
+      if (topic in versions) versions[topic] = element.getAttribute("data-live-version");
+    });
+  });
+
+  function remember(topic, version) {
+    versions[topic] = version;
+    var marker = document.querySelector('[data-live-topic="' + topic + '"][data-live-version]');
+    if (marker) marker.setAttribute("data-live-version", version);
+  }
+
   var socket = null;
   var attempts = 0;
   var retryTimer = null;
@@ -97,9 +112,9 @@
       })
       .then(function (html) {
         var page = new DOMParser().parseFromString(html, "text/html");
-        var shown = page.querySelector('[data-live-topic="' + topic + '"]');
-        if (shown) versions[topic] = shown.getAttribute("data-live-version");
+        var shown = page.querySelector('[data-live-topic="' + topic + '"][data-live-version]');
         apply(page);
+        if (shown) remember(topic, shown.getAttribute("data-live-version"));
       })
       .catch(function () {
         /* the page stays as it is; the next change or reconnection tries again */
