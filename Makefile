@@ -36,6 +36,7 @@ seed: migrate
 	$(PY) manage.py import_roadmap roadmap/content/backend.yaml
 	$(PY) manage.py seed_demo
 
+# daphne's runserver: the pages and the live updates' WebSocket (/ws/) from one process.
 run: seed
 	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -76,8 +77,9 @@ worker: install
 beat: install var
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule
 
-# nginx on 127.0.0.1:8080 balancing two gunicorn instances, two Celery workers and beat
-# (needs PostgreSQL and Redis; DATABASE_URL and REDIS_URL as for `make run`).
+# nginx on 127.0.0.1:8080 balancing two gunicorn instances and sending /ws/ to the ASGI process
+# (daphne, live updates), two Celery workers and beat (needs PostgreSQL and Redis; DATABASE_URL
+# and REDIS_URL as for `make run`).
 cluster: install
 	$(PY) bench/cluster.py up --port 8080
 

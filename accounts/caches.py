@@ -17,11 +17,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
 from config.caching import Cached, M2MRule, Rule, Token
+from config.live import Topic as LiveTopic
 
 User = get_user_model()
 
 USER = Token("user", per_user=True)
 PERMISSIONS = Token("permissions", scoped=False)
+
+# Every change to a member's row (a suspension, a password change) makes their open sockets
+# check their session and standing again (config.consumers); pages never hear of it.
+LIVE_MEMBER = LiveTopic("member", token=USER, own=True, internal=True)
 
 SIGNED_IN_USER = Cached(
     "user",

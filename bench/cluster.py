@@ -1,11 +1,13 @@
-"""A Stepwise cluster on one machine: nginx on loopback balancing two gunicorn instances,
-two Celery workers and beat, all sharing one PostgreSQL database and one Redis server.
+"""A Stepwise cluster on one machine: nginx on loopback balancing two gunicorn instances for
+pages and sending /ws/ to the ASGI process (daphne) for live updates, two Celery workers and
+beat, all sharing one PostgreSQL database and one Redis server.
 
     python bench/cluster.py up        # start everything, print the URL, wait for Ctrl-C
     make cluster                      # the same
 
-The system test (tests/system/test_cluster.py) drives the same class: it stops one web
-instance and one worker under load and checks the site recovers.
+The system tests drive the same class: tests/system/test_cluster.py stops one web instance
+and one worker under load and checks the site recovers; tests/system/test_live_updates.py
+restarts the ASGI process under two browsers' open pages.
 """
 
 import argparse
@@ -40,13 +42,28 @@ http {{
         server 127.0.0.1:{web2} max_fails=1 fail_timeout=3s;
         keepalive 16;
     }}
+    upstream stepwise_live {{
+        server 127.0.0.1:{live};
+    }}
     server {{
         listen 127.0.0.1:{port};
+        # Live updates: the WebSocket upgrade goes to the ASGI process, held open for hours.
+        location /ws/ {{
+            proxy_pass http://stepwise_live;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+            proxy_set_header Host $http_host;  # with the port: the CSRF check compares it to Origin
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_connect_timeout 1s;
+            proxy_read_timeout 1h;
+            proxy_send_timeout 1h;
+        }}
         location / {{
             proxy_pass http://stepwise;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
-            proxy_set_header Host $host;
+            proxy_set_header Host $http_host;  # with the port: the CSRF check compares it to Origin
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto http;
             proxy_connect_timeout 1s;
@@ -71,6 +88,7 @@ class Cluster:
         self.run = Path(tempfile.mkdtemp(prefix="stepwise-cluster-"))
         self.port = port or free_port()
         self.web_ports = [free_port(), free_port()]
+        self.live_port = free_port()
         self.web_workers = web_workers
         self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
         self.processes: dict[str, subprocess.Popen] = {}
@@ -93,6 +111,14 @@ class Cluster:
              "--bind", f"127.0.0.1:{port}", "--workers", str(self.web_workers), "--graceful-timeout", "5"],
         )  # fmt: skip
 
+    def start_live(self) -> None:
+        """The ASGI process: /ws/ only (config.asgi:application)."""
+        self._start(
+            "live",
+            [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(self.live_port),
+             "--proxy-headers", "--ping-interval", "20", "config.asgi:application"],
+        )  # fmt: skip
+
     def start_worker(self, index: int) -> None:
         self._start(
             f"worker{index + 1}",
@@ -111,7 +137,13 @@ class Cluster:
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         conf = self.run / "nginx.conf"
         conf.write_text(
-            NGINX_CONF.format(run=self.run, port=self.port, web1=self.web_ports[0], web2=self.web_ports[1])
+            NGINX_CONF.format(
+                run=self.run,
+                port=self.port,
+                web1=self.web_ports[0],
+                web2=self.web_ports[1],
+                live=self.live_port,
+            )
         )
         self._start("nginx", [nginx, "-c", str(conf), "-p", str(self.run), "-g", "daemon off;"])
 
@@ -120,6 +152,7 @@ class Cluster:
         try:
             self.start_web(0)
             self.start_web(1)
+            self.start_live()
             if workers:
                 self.start_worker(0)
                 self.start_worker(1)
@@ -135,6 +168,8 @@ class Cluster:
     def wait_until_healthy(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         pending = [f"http://127.0.0.1:{port}/healthz" for port in self.web_ports] + [f"{self.url}/healthz"]
+        if "live" in self.processes:
+            pending.append(f"http://127.0.0.1:{self.live_port}/healthz")
         while pending:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"cluster not healthy in {timeout}s: {pending}; logs in {self.run}")
@@ -146,6 +181,11 @@ class Cluster:
             except OSError:
                 pass
             time.sleep(0.3)
+
+    def restart_live(self) -> None:
+        """Start the ASGI process again (after `kill("live")`) and wait until it answers."""
+        self.start_live()
+        self.wait_until_healthy()
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Stop one member abruptly (its whole process group: master and workers)."""

@@ -22,6 +22,7 @@ from django.contrib.auth.models import Group
 
 from community.models import Bookmark, Comment, Flag, Follow, Notification, Reaction, Tag, Thread, ThreadMute
 from config.caching import Cached, Counter, M2MRule, Rule, Token
+from config.live import Topic as LiveTopic
 from config.page_cache import Page
 from config.slots import SHELL_KEY
 from roadmap.caches import CATALOGUE
@@ -34,6 +35,13 @@ LISTS = Token("lists", scoped=False)
 VIEWER = Token("viewer", per_user=True)
 NOTIFICATIONS = Token("notifications", per_user=True)
 TOPIC_THREADS = Token("topic-threads")
+
+# Open pages hear of these tokens' changes (config.live): a thread page, whoever may read the
+# thread; the header's count, its member alone (with the count itself).
+LIVE_THREAD = LiveTopic("thread", token=THREAD, allows="community.selectors.may_follow_thread")
+LIVE_NOTIFICATIONS = LiveTopic(
+    "notifications", token=NOTIFICATIONS, own=True, state="community.selectors.notification_state"
+)
 
 
 # --- What is cached --------------------------------------------------------------------

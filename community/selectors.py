@@ -6,6 +6,7 @@ import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
@@ -451,6 +452,33 @@ def unread_count(*, user) -> int:
 
 def count_unread(*, user_id: int) -> int:
     return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+
+
+def notification_state(user) -> dict:
+    """What a member's open pages are told when their notifications change (config.live)."""
+    return {"unread": unread_count(user=user)}
+
+
+def may_follow_thread(user, thread_id: int, version: str | None) -> bool:
+    """Whether `user` may hear of a thread's changes: exactly when they may read it.
+
+    Asked when a page subscribes (version None: read afresh) and for each change announced to
+    every socket following the thread (with its version: the thread's status and author are
+    read once per version in this process, not once per socket)."""
+    standing = _thread_standing_at(thread_id, version) if version else _thread_standing(thread_id)
+    return standing is not None and permissions.can_view_thread(user, standing)
+
+
+def _thread_standing(thread_id: int) -> SimpleNamespace | None:
+    """What decides who may read a thread: its status and author."""
+    row = Thread.objects.filter(pk=thread_id).values("status", "author_id").first()
+    return SimpleNamespace(**row) if row is not None else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _thread_standing_at(thread_id: int, version: str) -> SimpleNamespace | None:
+    """_thread_standing, kept per version: any change to the thread is a new version."""
+    return _thread_standing(thread_id)
 
 
 def bookmarked_threads(*, user):

@@ -1,7 +1,49 @@
+"""The ASGI process: the WebSocket at /ws/ (config.consumers), nothing else in production.
+
+Pages are served by gunicorn's sync workers (config.wsgi), which cost several times less CPU
+per request here; nginx sends only /ws/ to this process (docs/deployment.md). `application`
+answers /healthz, and any other HTTP request with a 404. `make run` serves pages and /ws/ from one process
+with `runserver_application` (daphne's runserver, the ASGI_APPLICATION setting).
+
+A socket is accepted only from a page of this site: its Origin must be one of ALLOWED_HOSTS.
+"""
+
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-application = get_asgi_application()
+django_application = get_asgi_application()  # sets Django up before the consumers are imported
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from config.consumers import LiveConsumer  # noqa: E402
+
+websockets = AllowedHostsOriginValidator(
+    SessionMiddlewareStack(URLRouter([path("ws/", LiveConsumer.as_asgi())]))
+)
+
+
+async def liveness(scope, receive, send):
+    """HTTP to the ASGI process: /healthz answers while its event loop does (for a load
+    balancer or a container's health check); anything else is a 404, pages are gunicorn's."""
+    if scope["path"] == "/healthz":
+        status, body = 200, b"live: ok\n"
+    else:
+        status, body = 404, b"This process serves /ws/ only; pages are the web's.\n"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+application = ProtocolTypeRouter({"http": liveness, "websocket": websockets})
+runserver_application = ProtocolTypeRouter({"http": django_application, "websocket": websockets})

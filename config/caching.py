@@ -16,6 +16,7 @@ Each app declares, in its `caches.py` and nowhere else:
 
 Every bump happens at once and again after the transaction commits: a reader that cached the
 old rows between the two (it could not see the uncommitted write yet) is retired by the second.
+The second also announces the new versions of live topics to open pages (config.live).
 Every key holds the release (config.cache.code_version) and the cache epoch, which moves when
 Redis answers again after an outage, so bumps lost meanwhile cannot leave stale values.
 """
@@ -30,6 +31,7 @@ from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_sav
 from django.utils import translation
 from django.utils.module_loading import import_string
 
+from config import live
 from config.cache import bump_version_tokens, version_tokens, versioned_get_or_set
 
 MINUTE = 60
@@ -104,8 +106,12 @@ def bump_now_and_after_commit(keys: Iterable[str]) -> None:
     def bump():
         bump_version_tokens(*keys)
 
+    def bump_and_announce():
+        bump()
+        live.announce(keys)  # open pages hear of it once it is committed (config.live)
+
     bump()
-    transaction.on_commit(bump)
+    transaction.on_commit(bump_and_announce)
 
 
 @dataclass(frozen=True)

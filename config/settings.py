@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.live import channel_layers as live_channel_layers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -35,6 +37,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    "daphne",  # its runserver serves pages and /ws/ in one process (`make run`)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -54,6 +57,7 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "template_partials",
+    "channels",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -83,7 +87,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
-ASGI_APPLICATION = "config.asgi.application"
+# What `manage.py runserver` serves (daphne's): pages and /ws/. The ASGI process in production
+# serves config.asgi:application, /ws/ alone.
+ASGI_APPLICATION = "config.asgi.runserver_application"
 SITE_ID = 1
 
 TEMPLATES = [
@@ -102,6 +108,7 @@ TEMPLATES = [
             ],
             "libraries": {
                 "fragments": "config.fragments",
+                "live": "config.live_tags",
                 "seo": "config.seo",
                 "slots": "config.slots",
                 "times": "config.times",
@@ -158,6 +165,16 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "stepwise"},
         "sessions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sessions"},
     }
+
+# --- Live updates (config.live, the ASGI process at /ws/) ----------------------------------
+
+# Redis pub/sub between the processes that write and those holding sockets when REDIS_URL is
+# set; one process's memory otherwise (`make run` serves both from one process).
+CHANNEL_LAYERS = live_channel_layers(REDIS_URL)
+# How often an open socket re-checks its session, the member's standing and what it follows.
+LIVE_RECHECK_SECONDS = env.float("LIVE_RECHECK_SECONDS", default=30)
+# Whether pages open the socket at all: false for a deployment that runs no live process.
+LIVE_UPDATES = env.bool("LIVE_UPDATES", default=True)
 
 SESSION_ENGINE = "config.sessions"  # cached_db that does not wait for Redis while it is unreachable
 SESSION_CACHE_ALIAS = "sessions"

@@ -9,6 +9,7 @@ Tokens:
 """
 
 from config.caching import Cached, M2MRule, Rule, Token
+from config.live import Topic as LiveTopic
 from config.page_cache import Page
 from config.slots import SHELL_KEY
 from roadmap import hooks
@@ -17,6 +18,9 @@ from roadmap.models import Progress, Resource, Roadmap, Section, Topic
 STRUCTURE = Token("roadmap")
 CATALOGUE = Token("catalogue", scoped=False)
 PROGRESS = Token("progress", per_user=True)
+
+# A learner's other tabs hear of their status changes (config.live).
+LIVE_PROGRESS = LiveTopic("progress", token=PROGRESS, own=True)
 
 
 def _structure(roadmap_id) -> list[str]:

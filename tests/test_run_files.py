@@ -97,10 +97,23 @@ def test_dockerfile_is_multi_stage_non_root_with_static_files():
     assert ".venv" in copied and ".git" in copied
 
 
-def test_procfile_names_web_worker_beat_and_release():
+def test_procfile_names_web_live_worker_beat_and_release():
     lines = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
-    assert set(lines) == {"release", "web", "worker", "beat"}
+    assert set(lines) == {"release", "web", "live", "worker", "beat"}
     assert "migrate" in lines["release"] and "gunicorn.conf.py" in lines["web"]
+    assert lines["live"].startswith("daphne ") and lines["live"].endswith(" config.asgi:application")
+
+
+def test_compose_sends_ws_to_the_live_process_and_pages_to_web():
+    document = compose()
+    live, proxy = document["services"]["live"], document["services"]["proxy"]
+    assert live["command"][0] == "daphne" and live["command"][-1] == "config.asgi:application"
+    port = live["command"][live["command"].index("--port") + 1]
+    nginx = document["configs"][proxy["configs"][0]["source"]]["content"]
+    websocket = nginx[nginx.index("location /ws/") : nginx.index("location / ")]
+    assert f"proxy_pass http://live:{port};" in websocket
+    assert "proxy_set_header Upgrade $$http_upgrade;" in websocket and 'Connection "upgrade"' in websocket
+    assert "proxy_pass http://web:8000;" in nginx[nginx.index("location / ") :]
 
 
 def test_gunicorn_config_reads_the_environment(monkeypatch):

@@ -3,7 +3,9 @@
 pytest-django already gives every worker a database of its own (`test_stepwise_gw0`, …). Redis
 is the other shared thing: each test clears the cache, and the Celery tests flush the broker's
 database. So worker N uses cache database `B + N`, where `B` is the one in REDIS_URL, and broker
-database `TEST_BROKER_DB + N` (8 by default). A serial run is worker 0.
+database `TEST_BROKER_DB + N` (8 by default); live updates' pub/sub channels, which every
+database of a server shares, are named after the cache database (config.live). A serial run is
+worker 0.
 """
 
 import os
@@ -40,6 +42,8 @@ def isolate_cache() -> None:
     from django.conf import settings
     from django.test.signals import clear_cache_handlers
 
+    from config.live import channel_layers as live_channel_layers
+
     shared = os.environ.get("REDIS_URL")
     if not shared:
         return
@@ -59,4 +63,5 @@ def isolate_cache() -> None:
             alias["LOCATION"] = own
     if settings.CELERY_BROKER_URL == shared:
         settings.CELERY_BROKER_URL = own
+    settings.CHANNEL_LAYERS = live_channel_layers(own)  # its pub/sub prefix names the database
     clear_cache_handlers(setting="CACHES")

@@ -25,6 +25,13 @@ SCREENS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _no_live_updates(settings):
+    """pytest-django's live server is WSGI, with no /ws/: pages do not try to open the socket
+    (tests/system/test_live_updates.py runs live updates through the whole cluster)."""
+    settings.LIVE_UPDATES = False
+
+
 def chromium_path():
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 

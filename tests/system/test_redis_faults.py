@@ -3,18 +3,14 @@ the test's own, keeps answering pages and logins, quickly, while that server is 
 and uses it again once it is back."""
 
 import json
-import shutil
-import signal
-import subprocess
 import time
 from datetime import timedelta
 
 import pytest
-import redis
 from django.utils import timezone
 
 from accounts.hashers import Argon2Hasher
-from bench.cluster import Cluster, free_port, production_env
+from bench.cluster import Cluster, production_env
 from bench.login import CSRF_FIELD, request
 from community import moderation
 from community.models import Comment, Thread
@@ -30,6 +26,7 @@ from tests.factories import (
 )
 from tests.integration.conftest import _database_url, wait_for
 from tests.system.browser import Browser
+from tests.system.redis_server import RedisServer
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -40,62 +37,6 @@ SOCKET_TIMEOUT = 0.5  # seconds: the production settings' Redis socket timeout
 # login writes its session twice and bumps the user's version token twice. A login that read
 # each of the user's dozen sessions from Redis would lose more; a request that hung, far more.
 OUTAGE_ALLOWANCE = 8 * SOCKET_TIMEOUT
-
-
-class RedisServer:
-    """A redis-server of the test's own on a free loopback port, to kill and start again."""
-
-    def __init__(self, workdir):
-        self.port = free_port()
-        self.workdir = workdir
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
-
-    def start(self) -> None:
-        with (self.workdir / "redis.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                ["redis-server", "--save", "", "--appendonly", "no", "--port", str(self.port),
-                 "--bind", "127.0.0.1", "--dir", str(self.workdir)],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        wait_for(self._answers, timeout=10, what="redis-server to answer")
-
-    def _answers(self) -> bool:
-        try:
-            return self.client().ping()
-        except redis.RedisError:
-            return False
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def hang(self) -> None:
-        """SIGSTOP: connections are still accepted, nothing is answered (a stuck Redis)."""
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
-    def keys(self, pattern: str) -> list[bytes]:
-        return self.client().keys(pattern)
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.kill()
 
 
 @pytest.fixture

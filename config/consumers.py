@@ -1,0 +1,244 @@
+"""The WebSocket at /ws/: an open page follows live topics (config.live) and hears their versions.
+
+The page says what it follows, with the version it shows:
+
+    → {"subscribe": "thread:42", "version": "…"}      → {"unsubscribe": "thread:42"}
+    ← {"type": "thread", "id": 42, "version": "…"}       when that thread changed
+    ← {"type": "notifications", "unread": 3, "version": "…"}   the member's own count
+    ← {"type": "progress", "version": "…"}               the member's own statuses
+    ← {"type": "refused", "topic": "thread:42"}          not a topic this socket may follow
+    ← {"type": "error", "message": "…"}                  a message it could not read
+
+A subscription whose version differs from the current one is answered at once, so a page that
+missed messages catches up by version. Who may follow what is decided by the topic (the
+thread's visibility, as for reading it), when subscribing, on every change and on every tick.
+
+The socket belongs to the session it was opened with: it is closed (4401) when that session
+ends (logout, a password change, the session removed from another device) and refused or closed
+(4403) while the member is suspended or inactive. That is checked when it opens, on each
+message from the page, on every change to the member's account (the internal `member` topic)
+and every LIVE_RECHECK_SECONDS.
+"""
+
+import asyncio
+import json
+import logging
+from types import SimpleNamespace
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
+from django.utils.module_loading import import_string
+
+from accounts import roles
+from accounts.selectors import refresh_standing
+from config import live
+
+logger = logging.getLogger(__name__)
+
+SESSION_ENDED = 4401
+NOT_ALLOWED = 4403
+MAX_SUBSCRIPTIONS = 20
+MAX_MESSAGE = 1024
+
+
+def current_member(session_key: str | None):
+    """The member signed in with this session now, read afresh (AnonymousUser when it ended)."""
+    session = import_string(f"{settings.SESSION_ENGINE}.SessionStore")(session_key=session_key)
+    user = auth.get_user(SimpleNamespace(session=session))
+    refresh_standing(user)
+    return user
+
+
+_OPEN_TO_EVERYONE: dict[tuple[str, int, str], asyncio.Task] = {}
+OPEN_TO_EVERYONE_KEPT = 2048
+
+
+async def open_to_everyone(topic: live.Topic, scope: int, version: str) -> bool:
+    """Whether an anonymous visitor may follow the topic at this version, and so everyone
+    may: asked once per version in this process, by the first socket to need it, while the
+    others wait for the same answer."""
+    key = (topic.name, scope, version)
+    answer = _OPEN_TO_EVERYONE.get(key)
+    if answer is None:
+        if len(_OPEN_TO_EVERYONE) >= OPEN_TO_EVERYONE_KEPT:
+            _OPEN_TO_EVERYONE.clear()
+        answer = asyncio.ensure_future(
+            database_sync_to_async(topic.call)("allows", AnonymousUser(), scope, version)
+        )
+        _OPEN_TO_EVERYONE[key] = answer
+    try:
+        return await asyncio.shield(answer)
+    except Exception:
+        _OPEN_TO_EVERYONE.pop(key, None)  # the next socket asks again
+        raise
+
+
+def may_connect(user) -> bool:
+    return not user.is_authenticated or (user.is_active and not roles.is_suspended(user))
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        self.subscriptions: dict[str, tuple[live.Topic, int, str | None]] = {}
+        self.member_group = None
+        self.ticker = None
+        session = self.scope.get("session")
+        self.session_key = session.session_key if session is not None else None
+        self.user = await database_sync_to_async(current_member)(self.session_key)
+        if not may_connect(self.user):
+            await self.close(code=NOT_ALLOWED)
+            return
+        await self.accept()
+        if self.user.is_authenticated:
+            self.member_group = live.topics()["member"].group(self.user.pk)
+            await self.channel_layer.group_add(self.member_group, self.channel_name)
+        self.ticker = asyncio.create_task(self.tick())
+
+    async def disconnect(self, code):
+        if self.ticker is not None:
+            self.ticker.cancel()
+        groups = [topic.group(scope) for topic, scope, _ in self.subscriptions.values()]
+        for group in filter(None, [self.member_group, *groups]):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.subscriptions = {}
+
+    # --- From the page ---------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None or len(text_data) > MAX_MESSAGE:
+            await self.send_json({"type": "error", "message": "Send one JSON object of at most 1 kB."})
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_json({"type": "error", "message": "That is not JSON."})
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        if not await self.still_signed_in():
+            return
+        if not isinstance(content, dict):
+            await self.send_json({"type": "error", "message": "Send an object: subscribe or unsubscribe."})
+        elif "subscribe" in content:
+            version = content.get("version")
+            await self.subscribe(content["subscribe"], version if isinstance(version, str) else None)
+        elif "unsubscribe" in content:
+            await self.unsubscribe(content["unsubscribe"])
+        else:
+            await self.send_json({"type": "error", "message": "Say subscribe or unsubscribe."})
+
+    async def subscribe(self, label, version: str | None):
+        parsed = live.parse(label)
+        if parsed is None or (
+            label not in self.subscriptions and len(self.subscriptions) >= MAX_SUBSCRIPTIONS
+        ):
+            await self.send_json({"type": "refused", "topic": label if isinstance(label, str) else ""})
+            return
+        topic, scope = parsed
+        if topic.own:
+            if not self.user.is_authenticated:
+                await self.send_json({"type": "refused", "topic": label})
+                return
+            scope = self.user.pk
+        elif not await self.allowed(topic, scope):
+            await self.send_json({"type": "refused", "topic": label})
+            return
+        self.subscriptions[label] = (topic, scope, version)
+        await self.channel_layer.group_add(topic.group(scope), self.channel_name)
+        await self.catch_up([label])
+
+    async def unsubscribe(self, label):
+        found = self.subscriptions.pop(label, None) if isinstance(label, str) else None
+        if found is not None:
+            topic, scope, _ = found
+            await self.channel_layer.group_discard(topic.group(scope), self.channel_name)
+
+    # --- From the channel layer ------------------------------------------------------
+
+    async def live_changed(self, event):
+        """A topic's new version, announced after a commit (config.live.announce)."""
+        if event["topic"] == "member":
+            await self.still_signed_in()
+            return
+        for label, (topic, scope, known) in list(self.subscriptions.items()):
+            if topic.name == event["topic"] and str(scope) == event["scope"] and known != event["version"]:
+                await self.tell(label, event["version"])
+
+    async def tell(self, label: str, version: str) -> None:
+        """Send the page a subscription's new version (once it may still follow it)."""
+        topic, scope, _ = self.subscriptions[label]
+        if not await self.allowed(topic, scope, version):
+            await self.drop(label)
+            return
+        message = {"type": topic.name, "version": version}
+        if not topic.own:
+            message["id"] = scope
+        if topic.state is not None:
+            message.update(await database_sync_to_async(topic.call)("state", self.user))
+        self.subscriptions[label] = (topic, scope, version)
+        await self.send_json(message)
+
+    async def allowed(self, topic: live.Topic, scope: int, version: str | None = None) -> bool:
+        """Whether this member may follow the topic (their own topics, always). For a change
+        just announced, what anyone may follow (a published thread) is decided once per version
+        in this process, not once per socket."""
+        if topic.own:
+            return True
+        if version is not None and await open_to_everyone(topic, scope, version):
+            return True
+        return await database_sync_to_async(topic.call)("allows", self.user, scope, version)
+
+    async def drop(self, label: str) -> None:
+        await self.unsubscribe(label)
+        await self.send_json({"type": "refused", "topic": label})
+
+    async def catch_up(self, labels) -> None:
+        """Tell each of these subscriptions whose version moved since the page last knew it."""
+        labels = [label for label in labels if label in self.subscriptions]
+        if not labels:
+            return
+        pairs = [self.subscriptions[label][:2] for label in labels]
+        versions = await database_sync_to_async(live.current_versions)(pairs)
+        for label, version in zip(labels, versions, strict=True):
+            if label in self.subscriptions and self.subscriptions[label][2] != version:
+                await self.tell(label, version)
+
+    # --- The session and the tick ----------------------------------------------------
+
+    async def still_signed_in(self) -> bool:
+        """Whether the socket's session still signs in the same member, in good standing; if
+        not, the socket is closed."""
+        if not self.user.is_authenticated:
+            return True
+        member = await database_sync_to_async(current_member)(self.session_key)
+        if member.pk != self.user.pk:
+            await self.close(code=SESSION_ENDED)
+            return False
+        if not may_connect(member):
+            await self.close(code=NOT_ALLOWED)
+            return False
+        self.user = member
+        return True
+
+    async def recheck(self) -> None:
+        """Drop the subscriptions this member may no longer follow (a mentor's role taken away
+        leaves the hidden threads they had open)."""
+        for label, (topic, scope, _) in list(self.subscriptions.items()):
+            if not await self.allowed(topic, scope):
+                await self.drop(label)
+
+    async def tick(self) -> None:
+        """Every LIVE_RECHECK_SECONDS: the session, who may follow what, and every
+        subscription's version (a message lost while Redis was away is caught up here)."""
+        while True:
+            await asyncio.sleep(settings.LIVE_RECHECK_SECONDS)
+            try:
+                if await self.still_signed_in():
+                    await self.recheck()
+                    await self.catch_up(list(self.subscriptions))
+            except Exception:  # noqa: BLE001 - the next tick tries again; the page keeps working
+                logger.warning("live: a socket's periodic check failed", exc_info=True)

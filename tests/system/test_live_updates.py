@@ -1,0 +1,218 @@
+"""Live updates through the whole cluster: nginx sends pages to gunicorn and /ws/ to the ASGI
+process (daphne), the outbox's worker writes notifications. Two members in two Chromium
+contexts: what B does shows on A's open thread page without a reload, A's header count rises
+when B mentions A, a reply a mentor hides leaves A's page, a thread A may not see tells A
+nothing, and when the ASGI process restarts A's page reconnects and catches up; the page with
+its "new replies" button passes axe at 390 px, light and dark. A learner's map follows a status
+set in another tab. A page catches up on what it missed while Redis restarted."""
+
+import os
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from playwright.sync_api import expect
+
+from bench.cluster import Cluster, production_env
+from community import moderation, services
+from community.models import Status
+from tests.e2e.conftest import ACTION_TIMEOUT_MS, EXPECT_TIMEOUT_MS, chromium_path, session_cookie
+from tests.factories import CommentFactory, MentorFactory, ThreadFactory, UserFactory, build_roadmap
+from tests.integration.conftest import _database_url
+
+pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.redis]
+
+
+def start_cluster(*, redis_url: str, broker_url: str) -> Cluster:
+    env = production_env(
+        SECRET_KEY=settings.SECRET_KEY,  # the sessions made here sign in there
+        DATABASE_URL=_database_url(),
+        REDIS_URL=redis_url,
+        CELERY_BROKER_URL=broker_url,
+        CELERY_TASK_ALWAYS_EAGER="false",
+        NOTIFICATION_EMAIL_DELAY="3600",
+        LIVE_RECHECK_SECONDS="2",
+        WEB_CONCURRENCY="2",
+        GUNICORN_PRELOAD="false",
+    )
+    return Cluster(env=env, web_workers=2).up(workers=True, beat=False)
+
+
+@pytest.fixture
+def cluster(transactional_db, broker_url, collected_static):
+    # The cache and the channel layer are the test process's own Redis database, so that a
+    # write made here (a mentor's act) reaches the cluster's sockets as one made there does.
+    running = start_cluster(redis_url=os.environ["REDIS_URL"], broker_url=broker_url)
+    try:
+        yield running
+    finally:
+        running.down()
+
+
+@pytest.fixture
+def cluster_on_private_redis(transactional_db, broker_url, collected_static, private_redis):
+    """The cluster with its cache, sessions and channel layer on a Redis of the test's own."""
+    running = start_cluster(redis_url=private_redis.url, broker_url=broker_url)
+    try:
+        yield running
+    finally:
+        running.down()
+
+
+@pytest.fixture
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield browser
+        browser.close()
+
+
+def open_as(chromium, cluster, user):
+    # "localhost": Chromium keeps the site's Secure cookies (CSRF) over plain HTTP only there.
+    url = cluster.url.replace("127.0.0.1", "localhost")
+    context = chromium.new_context(base_url=url, viewport={"width": 390, "height": 844})
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context.add_cookies([session_cookie(user, url)])
+    page = context.new_page()
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: page.console_errors.append(message.text) if message.type == "error" else None,
+    )
+    return page
+
+
+def assert_accessible(page):
+    """axe finds nothing on the page as it is now, in the light theme and the dark one."""
+    for theme in ("light", "dark"):
+        page.evaluate("(theme) => document.documentElement.setAttribute('data-theme', theme)", theme)
+        violations = Axe().run(page).response["violations"]
+        assert not violations, [
+            (violation["id"], violation["nodes"][0]["target"]) for violation in violations
+        ]
+
+
+def test_what_b_does_shows_on_as_open_thread_page(cluster, chromium):
+    alice = UserFactory(username="alice", display_name="Alice")
+    bob = UserFactory(username="bob", display_name="Bob")
+    carol = UserFactory(username="carol", display_name="Carol")
+    mentor = MentorFactory(username="mentor")
+    thread = ThreadFactory(author=bob, title="Which status code for a duplicate email?")
+    answer = services.create_comment(
+        thread=thread, author=carol, body="Use 409 Conflict, the state conflicts."
+    )
+    doubt = services.create_comment(thread=thread, author=carol, body="Or maybe a 400, I am not sure of it.")
+    secret = ThreadFactory(author=bob, title="A thread a mentor hid from everyone", status=Status.HIDDEN)
+
+    a = open_as(chromium, cluster, alice)
+    b = open_as(chromium, cluster, bob)
+    a.goto(thread.get_absolute_url())
+    b.goto(thread.get_absolute_url())
+    comments_heading = a.locator("#comments-heading")
+    expect(comments_heading).to_have_text("2 replies")
+    a.evaluate("window.scrollTo(0, 200)")
+
+    # A reply: A is offered it without losing their place, then sees it.
+    b.get_by_role("textbox", name="Your reply").fill("@alice the RFC says 409 when the state conflicts.")
+    b.get_by_role("button", name="Post reply").click()
+    show = a.get_by_role("button", name="1 new reply: show")
+    expect(show).to_be_visible()
+    expect(comments_heading).to_have_text("3 replies")
+    assert_accessible(a)
+    scrolled = a.evaluate("window.scrollY")
+    show.click()
+    expect(a.locator(".comment-body").filter(has_text="the RFC says 409")).to_be_visible()
+    assert abs(a.evaluate("window.scrollY") - scrolled) < 5, "showing the new reply moved the page"
+
+    # The mention: A's header count rises.
+    expect(a.locator("[data-unread-count]")).to_contain_text("1")
+
+    # A reaction: the count changes in place, and A's keyboard focus stays where it was.
+    a.locator(f'#reactions-comment-{answer.pk} button[value="like"]').focus()
+    b.locator(f'#reactions-comment-{answer.pk} button[value="helpful"]').click()
+    expect(a.locator(f"#reactions-comment-{answer.pk}")).to_contain_text("1")
+    expect(a.locator(f'#reactions-comment-{answer.pk} button[value="like"]')).to_be_focused()
+
+    # An accepted answer.
+    b.locator(f"#c{answer.pk}").get_by_role("button", name="Accept as answer").click()
+    expect(a.locator(".accepted-answer")).to_contain_text("Use 409 Conflict")
+    expect(a.locator("#thread-meta .badge-answered")).to_have_text("Answered")
+
+    # A reply hidden by a mentor leaves A's page.
+    expect(a.locator(f"#c{doubt.pk}")).to_be_visible()
+    moderation.hide(moderator=mentor, target=doubt, reason="Off topic guessing.")
+    expect(a.locator(f"#c{doubt.pk}")).to_have_count(0)
+    expect(comments_heading).to_have_text("2 replies")
+
+    # A thread A may not see: refused, and nothing comes of its changes.
+    a.evaluate(
+        """([id]) => {
+            window.heard = [];
+            const socket = new WebSocket(`ws://${location.host}/ws/`);
+            socket.onopen = () => socket.send(JSON.stringify({subscribe: `thread:${id}`, version: "old"}));
+            socket.onmessage = (event) => window.heard.push(JSON.parse(event.data));
+        }""",
+        [secret.pk],
+    )
+    a.wait_for_function("() => window.heard.length > 0")
+    CommentFactory(thread=secret, author=bob, body="Nobody but Bob and the mentors may know of this.")
+    a.wait_for_timeout(2000)
+    assert a.evaluate("window.heard") == [{"type": "refused", "topic": f"thread:{secret.pk}"}]
+
+    # The ASGI process restarts: A's page reconnects and catches up on what it missed.
+    cluster.kill("live")
+    b.get_by_role("textbox", name="Your reply").fill("Posted while the live process was down.")
+    b.get_by_role("button", name="Post reply").click()
+    cluster.restart_live()
+    # The page's next try may be up to 30 s away (its backoff grew while the process was down).
+    expect(a.get_by_role("button", name="1 new reply: show")).to_be_visible(timeout=60_000)
+    expect(comments_heading).to_have_text("3 replies")
+
+    # Only the socket's own complaints while the process was down reach the console.
+    assert not [error for error in a.console_errors if "WebSocket" not in error]
+
+
+def test_a_status_set_in_one_tab_shows_on_the_map_in_another(cluster, chromium):
+    roadmap, topics = build_roadmap(topics=3, sections=1)
+    learner = UserFactory()
+    map_tab = open_as(chromium, cluster, learner)
+    topic_tab = map_tab.context.new_page()
+    map_tab.goto(roadmap.get_absolute_url())
+    node = map_tab.locator(f"#topic-{topics[0].slug}")
+    expect(node).to_have_class(re.compile(r"\bstatus-none\b"))
+
+    topic_tab.goto(topics[0].get_absolute_url())
+    topic_tab.get_by_role("button", name="Done").click()
+    expect(topic_tab.locator("#status-panel .status-current")).to_contain_text("Done")
+
+    expect(node).to_have_class(re.compile(r"\bstatus-done\b"))
+    expect(map_tab.locator("#map-progress")).to_contain_text("1 of 3 topics done or skipped")
+
+
+def test_a_page_catches_up_on_what_it_missed_while_redis_restarted(
+    cluster_on_private_redis, chromium, private_redis
+):
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    thread = ThreadFactory(author=bob, title="Which index for a LIKE query on a prefix?")
+    a = open_as(chromium, cluster_on_private_redis, alice)
+    b = open_as(chromium, cluster_on_private_redis, bob)
+    a.goto(thread.get_absolute_url())
+    b.goto(thread.get_absolute_url())
+    b.get_by_role("textbox", name="Your reply").fill("A B-tree index works for a prefix match.")
+    b.get_by_role("button", name="Post reply").click()
+    expect(a.get_by_role("button", name="1 new reply: show")).to_be_visible()
+
+    private_redis.kill()
+    b.get_by_role("textbox", name="Your reply").fill("Posted while Redis was down: pages still work.")
+    b.get_by_role("button", name="Post reply").click()
+    expect(b.locator(".comment-body").filter(has_text="Posted while Redis was down")).to_be_visible()
+    private_redis.start()
+
+    expect(a.get_by_role("button", name="2 new replies: show")).to_be_visible()
+    expect(a.locator("#comments-heading")).to_have_text("2 replies")
