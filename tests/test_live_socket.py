@@ -2,6 +2,7 @@
 and when it is closed. Each test drives the ASGI application with channels' communicator; the
 writes are made through the services, as a page's request would."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import transaction
+from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -32,8 +33,18 @@ def session_key(user) -> str:
 
 
 def run(scenario):
-    """Run an async scenario (the sockets and the writes it makes) to its end."""
-    return async_to_sync(scenario)()
+    """Run an async scenario (the sockets and the writes it makes) to its end, on a thread of
+    its own: a browser test that ran earlier in this process leaves Playwright's event loop set
+    on the main thread, where asgiref refuses to start another."""
+
+    def in_thread():
+        try:
+            return async_to_sync(scenario)()
+        finally:
+            connections.close_all()  # the thread's own connection, before the test's flush
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(in_thread).result()
 
 
 async def open_socket(key: str | None = None, *, origin: str = "http://testserver"):
