@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "roadmap.history.SourceMiddleware",
     "config.input_guard.InputGuardMiddleware",
 ]
 
