@@ -375,6 +375,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 20.0,
         "options": {"expires": 20},
     },
+    # Where learners get stuck, per topic (community.insights): a full recompute, hourly.
+    "refresh-topic-insights": {
+        "task": "community.tasks.refresh_topic_insights",
+        "schedule": crontab(minute=25),
+        "options": {"expires": 3600},
+    },
 }
 
 # --- Digest emails ----------------------------------------------------------------------

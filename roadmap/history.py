@@ -70,9 +70,9 @@ class SourceMiddleware:
             _source.reset(token)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        for namespace in request.resolver_match.namespaces[:1]:
-            if namespace in SOURCE_OF_NAMESPACE:
-                _source.set(SOURCE_OF_NAMESPACE[namespace])
+        namespaces = request.resolver_match.namespaces
+        if namespaces and namespaces[0] in SOURCE_OF_NAMESPACE:
+            _source.set(SOURCE_OF_NAMESPACE[namespaces[0]])
 
 
 @receiver(post_save, sender=Progress, dispatch_uid="roadmap.history.saved")
