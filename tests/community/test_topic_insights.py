@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from community import insights, mentorship, tasks
@@ -118,3 +119,15 @@ def test_a_recompute_runs_the_same_queries_however_many_learners(now):
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert insight(topics[0]).finished == 22
+
+
+def test_admins_read_the_summary_sorted_by_who_gave_up(client, admin_user, now):
+    stuck, easy = TopicFactory(title="Concurrency"), TopicFactory(title="HTTP basics")
+    for _ in range(2):
+        status(UserFactory(), stuck, "learning", changed=now - timedelta(days=40))
+    insights.refresh_topic_insights(now=now)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:community_topicinsight_changelist")).text
+    assert page.index("Concurrency") < page.index("HTTP basics")
+    assert client.get(reverse("admin:community_topicinsight_change", args=[easy.pk])).status_code == 200
+    assert client.get(reverse("admin:community_topicinsight_add")).status_code == 403
