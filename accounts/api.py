@@ -61,6 +61,7 @@ class MeSerializer(ApiModelSerializer):
             "digest_frequency",
             "digest_hour",
             "is_progress_public",
+            "weekly_goal",
             "role",
             "date_joined",
             "is_suspended",

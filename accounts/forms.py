@@ -2,7 +2,7 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
-from accounts.models import TIMEZONE_CHOICES, ApiToken, User
+from accounts.models import TIMEZONE_CHOICES, WEEKLY_GOAL_MAX, ApiToken, User
 from accounts.names import validate_display_name
 
 
@@ -47,10 +47,34 @@ class SettingsForm(forms.ModelForm):
         choices=[(hour, f"{hour:02d}:00") for hour in range(24)],
         help_text="Local time at which your digest is sent.",
     )
+    weekly_goal = forms.IntegerField(
+        label="Weekly goal",
+        required=False,
+        min_value=1,
+        max_value=WEEKLY_GOAL_MAX,
+        help_text=(
+            "How many topics you mean to finish each week, from 1 to 50. Your home page and your digest "
+            "tell you how you are doing. Leave it empty for no goal."
+        ),
+        error_messages={
+            "invalid": "Write the number of topics as a whole number, such as 3.",
+            "min_value": "A goal is at least 1 topic a week; leave it empty for no goal.",
+            "max_value": f"Keep the goal to {WEEKLY_GOAL_MAX} topics a week or fewer.",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
 
     class Meta:
         model = User
-        fields = ["display_name", "bio", "timezone", "digest_frequency", "digest_hour", "is_progress_public"]
+        fields = [
+            "display_name",
+            "bio",
+            "timezone",
+            "digest_frequency",
+            "digest_hour",
+            "is_progress_public",
+            "weekly_goal",
+        ]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 500})}
         help_texts = {
             "display_name": "Shown beside your username. Up to 60 characters.",

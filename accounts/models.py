@@ -18,6 +18,7 @@ from django.utils.timezone import now
 
 MENTORS_GROUP = "Mentors"
 
+WEEKLY_GOAL_MAX = 50
 TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 username_validator = RegexValidator(
@@ -77,6 +78,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Local hour (0-23) at which your digest is sent.",
     )
     is_progress_public = models.BooleanField("show my progress on my profile", default=True)
+    weekly_goal = models.PositiveSmallIntegerField(
+        "weekly goal",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(WEEKLY_GOAL_MAX)],
+        help_text="Topics you mean to finish each week; your home page and digest tell you how you are doing.",
+    )
     unsubscribe_salt = models.CharField(max_length=16, default="", blank=True, editable=False)
     suspended_until = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=500, blank=True)
@@ -97,6 +105,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 condition=models.Q(digest_hour__gte=0, digest_hour__lte=23),
                 name="accounts_user_digest_hour_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekly_goal__isnull=True)
+                | models.Q(weekly_goal__gte=1, weekly_goal__lte=WEEKLY_GOAL_MAX),
+                name="accounts_user_weekly_goal_range",
             ),
         ]
         indexes = [

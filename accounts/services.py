@@ -29,6 +29,7 @@ def export_user_data(*, user: User) -> dict:
             "digest_frequency": user.digest_frequency,
             "digest_hour": user.digest_hour,
             "is_progress_public": user.is_progress_public,
+            "weekly_goal": user.weekly_goal,
             "date_joined": user.date_joined.isoformat(),
             "last_login": user.last_login.isoformat() if user.last_login else None,
         },

@@ -28,6 +28,7 @@ from community.models import (
     ReviewRequest,
     Tag,
     Thread,
+    TopicInsight,
 )
 from config.input_guard import database_id
 
@@ -432,3 +433,26 @@ class NotificationEmailAdmin(ReadOnlyAdmin):
     raw_id_fields = ["recipient", "thread", "review"]
     date_hierarchy = "claimed_at"
     show_full_result_count = False
+
+
+@admin.register(TopicInsight)
+class TopicInsightAdmin(ReadOnlyAdmin):
+    """Where learners get stuck, per topic: recomputed hourly (community.insights); sort by a
+    column to find the topics that hold learners longest or lose them."""
+
+    list_display = [
+        "topic",
+        "learners_now",
+        "finished",
+        "median_days",
+        "p90_days",
+        "gave_up",
+        "questions",
+        "unanswered",
+        "reviews_waiting",
+        "computed_at",
+    ]
+    list_filter = ["topic__roadmap", "topic__section"]
+    list_select_related = ["topic"]
+    search_fields = ["topic__title", "topic__slug"]
+    ordering = ["-gave_up"]

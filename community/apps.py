@@ -8,6 +8,7 @@ class CommunityConfig(AppConfig):
     def ready(self):
         from accounts import hooks as account_hooks
         from community import (  # noqa: F401
+            activity,
             caches,
             demo,
             digest,
@@ -22,6 +23,7 @@ class CommunityConfig(AppConfig):
         account_hooks.register_export("community", exports.community_data)
         account_hooks.register_export("digests", digest.export_deliveries)
         account_hooks.register_demo("discussions", demo.seed)
+        account_hooks.register_profile_section("activity", activity.profile_activity_section)
         account_hooks.register_profile_section("posts", exports.profile_posts_section)
         roadmap_hooks.register("discussion_counts", selectors.topic_thread_counts)
         roadmap_hooks.register("progress_undone", mentorship.close_undone)

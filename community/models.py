@@ -889,3 +889,30 @@ class MentorSection(models.Model):
 
     def __str__(self):
         return f"{self.mentor_id} covers {self.section_id}"
+
+
+class TopicInsight(models.Model):
+    """Where learners get stuck on one topic, recomputed by a periodic task
+    (community.insights) so that what shows it reads one row per topic, never the history."""
+
+    topic = models.OneToOneField(
+        "roadmap.Topic", on_delete=models.CASCADE, primary_key=True, related_name="insight"
+    )
+    learners_now = models.PositiveIntegerField(
+        default=0, help_text="Learning it, with a change in the last 30 days."
+    )
+    finished = models.PositiveIntegerField(default=0, help_text="Learners who went from learning to done.")
+    median_days = models.FloatField(null=True, blank=True, help_text="Days from learning to done, median.")
+    p90_days = models.FloatField(
+        null=True, blank=True, help_text="Days from learning to done, 90th percentile."
+    )
+    gave_up = models.PositiveIntegerField(
+        default=0, help_text="Skipped it after learning it, or learning it with no change for 30 days."
+    )
+    questions = models.PositiveIntegerField(default=0, help_text="Published threads on it.")
+    unanswered = models.PositiveIntegerField(default=0, help_text="Of those, without an accepted answer.")
+    reviews_waiting = models.PositiveIntegerField(default=0, help_text="Review requests no mentor holds.")
+    computed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Insight on topic {self.topic_id}"

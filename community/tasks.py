@@ -1,5 +1,6 @@
-"""Celery tasks of the community: digest emails, the outbox and notification emails. Thin:
-they take ids and call community.digest, community.outbox or community.notification_emails.
+"""Celery tasks of the community: digest emails, the outbox, notification emails and the topic
+insights. Thin: they take ids and call community.digest, community.outbox,
+community.notification_emails or community.insights.
 
 Every task is safe to run twice (the DigestDelivery claim makes a second run send nothing; an
 outbox event is claimed under a row lock and its notifications are unique per event), so a
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from community import digest, mentorship, notification_emails, outbox
+from community import digest, insights, mentorship, notification_emails, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -101,3 +102,12 @@ def send_notification_emails() -> str:
     if result.counts or result.stopped:
         logger.info("notification emails: %s", result)
     return str(result)
+
+
+@shared_task
+def refresh_topic_insights() -> int:
+    """Run by beat every hour: recompute where learners get stuck on each topic
+    (community.insights). A second run writes the same rows."""
+    topics = insights.refresh_topic_insights()
+    logger.info("topic insights: %d topics summarised", topics)
+    return topics

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.adapters import FIRST_SIGN_IN
 from accounts.models import User
 from community import (
+    activity,
     caches,
     digest,
     moderation,
@@ -64,6 +65,7 @@ def home(request):
         {
             "cards": roadmap_selectors.roadmap_cards(viewer=request.user),
             "continue_learning": roadmap_selectors.continue_learning(user=request.user),
+            "this_week": activity.this_week(user=request.user) if request.user.is_authenticated else None,
             "is_first_sign_in": request.session.get(FIRST_SIGN_IN, False),
             "latest": selectors.latest_threads(),
         },

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "roadmap.history.SourceMiddleware",
     "config.input_guard.InputGuardMiddleware",
 ]
 
@@ -390,6 +391,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.send_notification_emails",
         "schedule": 20.0,
         "options": {"expires": 20},
+    },
+    # Where learners get stuck, per topic (community.insights): a full recompute, hourly.
+    "refresh-topic-insights": {
+        "task": "community.tasks.refresh_topic_insights",
+        "schedule": crontab(minute=25),
+        "options": {"expires": 3600},
     },
 }
 

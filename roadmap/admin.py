@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q
 
-from roadmap.models import Note, Progress, Resource, Roadmap, Section, Topic
+from roadmap.models import Note, Progress, ProgressEvent, Resource, Roadmap, Section, Topic
 
 
 class SectionInline(admin.TabularInline):
@@ -157,6 +157,26 @@ class ProgressAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "topic__slug"]
     raw_id_fields = ["user", "topic", "verified_by"]
     show_full_result_count = False
+
+
+@admin.register(ProgressEvent)
+class ProgressEventAdmin(admin.ModelAdmin):
+    """The history is appended by the Progress model (roadmap.history): read here, never edited."""
+
+    list_display = ["created_at", "user", "topic", "kind", "source"]
+    list_filter = ["kind", "source", "topic__roadmap"]
+    list_select_related = ["user", "topic"]
+    search_fields = ["user__username", "topic__slug"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Note)

@@ -7,7 +7,7 @@ class RoadmapConfig(AppConfig):
 
     def ready(self):
         from accounts import hooks
-        from roadmap import caches, demo, exports, rendering, selectors  # noqa: F401  (caches: its rules)
+        from roadmap import caches, demo, exports, history, rendering, selectors  # noqa: F401  (caches, history: receivers)
 
         hooks.register_export("roadmap", exports.progress_and_notes)
         hooks.register_demo("roadmap progress", demo.seed)

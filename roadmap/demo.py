@@ -1,6 +1,7 @@
 """Demo content for `seed_demo`: the demo learner's progress on the Backend roadmap."""
 
-from roadmap.models import Progress, Roadmap, Topic
+from roadmap import history
+from roadmap.models import Progress, ProgressEvent, Roadmap, Topic
 
 DEMO_PROGRESS = [
     ("how-the-internet-works", Progress.Status.DONE),
@@ -21,8 +22,9 @@ def seed(*, users, stdout):
         )
         return
     topics = {topic.slug: topic for topic in Topic.objects.filter(roadmap=roadmap)}
-    for slug, status in DEMO_PROGRESS:
-        if slug in topics:
-            Progress.objects.get_or_create(
-                user=users["learner"], topic=topics[slug], defaults={"status": status}
-            )
+    with history.source(ProgressEvent.Source.IMPORT):
+        for slug, status in DEMO_PROGRESS:
+            if slug in topics:
+                Progress.objects.get_or_create(
+                    user=users["learner"], topic=topics[slug], defaults={"status": status}
+                )

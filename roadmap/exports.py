@@ -1,6 +1,6 @@
 """The roadmap part of a user's account export."""
 
-from roadmap.models import Note, Progress
+from roadmap.models import Note, Progress, ProgressEvent
 
 
 def progress_and_notes(user) -> dict:
@@ -32,5 +32,11 @@ def progress_and_notes(user) -> dict:
             for roadmap, topic, body, updated in Note.objects.filter(user=user)
             .order_by("topic__roadmap__slug", "topic__position")
             .values_list("topic__roadmap__slug", "topic__slug", "body", "updated_at")
+        ],
+        "progress_history": [
+            {"roadmap": roadmap, "topic": topic, "event": kind, "source": source, "at": at.isoformat()}
+            for roadmap, topic, kind, source, at in ProgressEvent.objects.filter(user=user)
+            .order_by("created_at", "pk")
+            .values_list("topic__roadmap__slug", "topic__slug", "kind", "source", "created_at")
         ],
     }

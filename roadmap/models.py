@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from roadmap.markdown import render_markdown
 
@@ -167,6 +168,55 @@ class Progress(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        progress = super().from_db(db, field_names, values)
+        progress.remember_saved()
+        return progress
+
+    def remember_saved(self) -> None:
+        """Keep the status and verification as stored, so that a save can tell what it changed
+        (roadmap.history appends the change). A field left out of the query stays unknown
+        rather than being loaded here."""
+        self.saved_state = (vars(self).get("status"), vars(self).get("verified_at"))
+
+
+class ProgressEvent(models.Model):
+    """One change of a learner's status on a topic, appended by roadmap.history whoever makes it;
+    never edited. The learner's record of their momentum and the ground of the insights."""
+
+    class Kind(models.TextChoices):
+        LEARNING = "learning", "Started learning"
+        DONE = "done", "Done"
+        SKIPPED = "skipped", "Skipped"
+        RESET = "reset", "Reset"
+        VERIFIED = "verified", "Verified by a mentor"
+
+    class Source(models.TextChoices):
+        PAGE = "page", "Site"
+        API = "api", "API"
+        ADMIN = "admin", "Admin"
+        IMPORT = "import", "Import or command"
+        OTHER = "other", "Shell or task"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress_events"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="progress_events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["user", "created_at"]),
+            models.Index(fields=["topic", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.topic}: {self.kind}"
 
 
 class Note(models.Model):

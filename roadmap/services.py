@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from roadmap import hooks
-from roadmap.models import Note, Progress, Roadmap, Topic
+from roadmap import history, hooks
+from roadmap.models import Note, Progress, ProgressEvent, Roadmap, Topic
 
 CLEAR = "none"
 STATUS_CHOICES = [*Progress.Status.values, CLEAR]
@@ -58,7 +58,12 @@ def save_note(*, user, topic: Topic, body: str) -> Note | None:
 
 @transaction.atomic
 def reset_progress(*, user, roadmap: Roadmap) -> int:
+    """Clear the user's statuses on a roadmap; the history keeps them, with a reset appended
+    for each topic in one insert."""
     rows = Progress.objects.filter(user=user, topic__roadmap=roadmap)
-    hooks.progress_undone(user=user, topic_ids=list(rows.values_list("topic_id", flat=True)))
-    deleted, _ = rows.delete()
+    topic_ids = list(rows.values_list("topic_id", flat=True))
+    hooks.progress_undone(user=user, topic_ids=topic_ids)
+    history.append(user_id=user.pk, topic_ids=topic_ids, kind=ProgressEvent.Kind.RESET)
+    with history.recorded_by_caller():
+        deleted, _ = rows.delete()
     return deleted

@@ -4,7 +4,7 @@ the review requests and questions waiting in the sections they cover; read for a
 (DigestBuilder), and the email it becomes."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property, lru_cache, reduce
 from operator import or_
 from typing import NamedTuple
@@ -30,7 +30,7 @@ from community.models import (
     Thread,
 )
 from roadmap import selectors as roadmap_selectors
-from roadmap.models import Progress, Roadmap
+from roadmap.models import Progress, ProgressEvent, Roadmap
 
 REPLY_VERBS = [Notification.Verb.REPLY, Notification.Verb.MENTION, Notification.Verb.ANSWER_ACCEPTED]
 MAX_REPLIES = 8
@@ -39,6 +39,7 @@ MAX_THREADS = 5
 MAX_HELP = 3
 MAX_NEXT_TOPICS = 3
 THREAD_POOL = 2000  # most recently active threads a batch's thread sections choose from
+GOAL_WINDOW = timedelta(days=7)  # a weekly goal is reported over the 7 days before the digest
 
 
 def absolute(path: str) -> str:
@@ -144,6 +145,30 @@ class SectionWaiting:
     questions: int
 
 
+@dataclass(frozen=True)
+class WeeklyGoal:
+    """The learner's weekly goal (topics a week, a setting) and the topics they finished in the
+    7 days before the digest, as the progress history has them."""
+
+    goal: int
+    finished: int
+
+    @property
+    def is_met(self) -> bool:
+        return self.finished >= self.goal
+
+    @property
+    def sentence(self) -> str:
+        if self.is_met:
+            return (
+                f"You met your weekly goal: {_plural(self.finished, 'topic')} finished in the last 7 days, "
+                f"for a goal of {self.goal}."
+            )
+        return (
+            f"Your weekly goal: {self.finished} of {_plural(self.goal, 'topic')} finished in the last 7 days."
+        )
+
+
 @dataclass
 class Digest:
     user: User
@@ -157,6 +182,7 @@ class Digest:
     help_threads: list[Link] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
     waiting: list[SectionWaiting] = field(default_factory=list)
+    weekly_goal: WeeklyGoal | None = None
 
     @property
     def desk_url(self) -> str:
@@ -361,8 +387,8 @@ class _Learner:
 
 class DigestBuilder:
     """Builds the digests of a batch of learners from their activity, read up front in at most
-    nine queries however many learners, topics, follows, threads or notifications there are
-    (roadmap structures come from the cache, once per roadmap).
+    nine queries however many learners, topics, follows, threads or notifications there are, ten
+    when some of them set a weekly goal (roadmap structures come from the cache, once per roadmap).
 
     `since` gives each learner's start of news (news_start). Threads are considered among the
     THREAD_POOL most recently active ones on the topics and tags the batch watches.
@@ -378,6 +404,7 @@ class DigestBuilder:
         self.thread_tags: dict[int, set[int]] = {}
         self.outcomes: dict[int, list[Outcome]] = {pk: [] for pk in self.users}
         self.waiting: dict[int, list[SectionWaiting]] = {pk: [] for pk in self.users}
+        self.weekly_goals: dict[int, WeeklyGoal] = {}
         if self.users:
             self._read_progress()
             self._read_follows()
@@ -385,6 +412,7 @@ class DigestBuilder:
             self._read_threads()
             self._read_outcomes()
             self._read_mentor_sections()
+            self._read_weekly_goals()
 
     def _read_outcomes(self) -> None:
         """Review requests answered (or expired) since each learner's start: one query."""
@@ -462,6 +490,28 @@ class DigestBuilder:
                         questions=questions.get(section_id, 0),
                     )
                 )
+
+    def _read_weekly_goals(self) -> None:
+        """Topics finished in the GOAL_WINDOW before now by the learners who set a weekly goal:
+        one query, none when nobody in the batch did."""
+        goals = {pk: user.weekly_goal for pk, user in self.users.items() if user.weekly_goal}
+        if not goals:
+            return
+        finished = dict(
+            ProgressEvent.objects.filter(
+                user_id__in=goals,
+                kind=ProgressEvent.Kind.DONE,
+                created_at__gte=self.now - GOAL_WINDOW,
+                created_at__lt=self.now,
+            )
+            .values("user_id")
+            .annotate(count=Count("topic_id", distinct=True))
+            .values_list("user_id", "count")
+            .order_by()
+        )
+        self.weekly_goals = {
+            pk: WeeklyGoal(goal=goal, finished=finished.get(pk, 0)) for pk, goal in goals.items()
+        }
 
     def _read_progress(self) -> None:
         rows = (
@@ -582,6 +632,7 @@ class DigestBuilder:
             roadmaps=learner.roadmaps,
             outcomes=self.outcomes[user.pk],
             waiting=self.waiting[user.pk],
+            weekly_goal=self.weekly_goals.get(user.pk),
         )
 
         notifications = self.notifications[user.pk]

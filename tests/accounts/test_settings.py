@@ -43,6 +43,9 @@ def test_settings_are_saved(learner_client, learner):
         ("digest_frequency", "hourly", "Select a valid choice"),
         ("display_name", "x" * 61, "at most 60 characters"),
         ("bio", "y" * 501, "at most 500 characters"),
+        ("weekly_goal", "0", "A goal is at least 1 topic a week; leave it empty for no goal."),
+        ("weekly_goal", "51", "Keep the goal to 50 topics a week or fewer."),
+        ("weekly_goal", "three", "Write the number of topics as a whole number, such as 3."),
     ],
 )
 def test_bad_settings_are_refused_with_a_clear_message_and_the_typed_text_kept(
@@ -55,6 +58,15 @@ def test_bad_settings_are_refused_with_a_clear_message_and_the_typed_text_kept(
     assert other_text in response.text  # what the user typed in the other fields stays
     learner.refresh_from_db()
     assert learner.timezone == "UTC"
+
+
+def test_a_weekly_goal_is_saved_and_cleared(learner_client, learner):
+    learner_client.post(reverse("accounts:settings"), {**VALID, "weekly_goal": "4"})
+    learner.refresh_from_db()
+    assert learner.weekly_goal == 4
+    learner_client.post(reverse("accounts:settings"), {**VALID, "weekly_goal": ""})
+    learner.refresh_from_db()
+    assert learner.weekly_goal is None
 
 
 def test_timezone_is_a_real_choice_list(learner_client):

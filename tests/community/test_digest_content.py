@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from community import digest, mentorship
 from community.models import MentorSection, ReviewRequest, Status
-from roadmap.models import Progress
+from roadmap.models import Progress, ProgressEvent
 from tests.factories import (
     CommentFactory,
     DigestDeliveryFactory,
@@ -383,3 +383,51 @@ def test_a_mentors_digest_counts_only_requests_no_mentor_holds(roadmap, now, sin
         digest.build_digest(mentor, since=since, now=now).subject
         == "1 review request waiting in your sections"
     )
+
+
+def finished_at(user, topic, at):
+    ProgressEvent.objects.create(user=user, topic=topic, kind="done", source="page", created_at=at)
+
+
+def test_the_digest_reports_against_the_weekly_goal(learner, roadmap, now, since):
+    _, topics = roadmap
+    learner.weekly_goal = 3
+    learner.save()
+    set_progress(learner, topics[0], "done", at=now - timedelta(days=1))
+    finished_at(learner, topics[0], now - timedelta(days=1))
+    finished_at(learner, topics[1], now - timedelta(days=2))
+    finished_at(learner, topics[1], now - timedelta(days=2))  # finished again after a reset: one topic
+    finished_at(learner, topics[2], now - timedelta(days=8))  # before the week
+    text, html = digest.build_digest(learner, since=since, now=now).render()
+    for body in (text, html):
+        assert "Your weekly goal: 2 of 3 topics finished in the last 7 days." in body
+
+    finished_at(learner, topics[3], now - timedelta(hours=1))
+    text, _ = digest.build_digest(learner, since=since, now=now).render()
+    assert "You met your weekly goal: 3 topics finished in the last 7 days, for a goal of 3." in text
+
+
+def test_a_learner_without_a_goal_reads_nothing_about_one(learner, roadmap, now, since):
+    _, topics = roadmap
+    set_progress(learner, topics[0], "done", at=now - timedelta(days=1))
+    text, html = digest.build_digest(learner, since=since, now=now).render()
+    assert "weekly goal" not in text and "weekly goal" not in html
+
+
+def test_weekly_goals_take_one_query_for_a_batch_and_none_without_a_goal(roadmap, now, since):
+    _, topics = roadmap
+
+    def build(learners) -> tuple[digest.DigestBuilder, int]:
+        for learner in learners:
+            finished_at(learner, topics[0], now - timedelta(days=1))
+        with CaptureQueriesContext(connection) as queries:
+            builder = digest.DigestBuilder(
+                learners, since={learner.pk: since for learner in learners}, now=now
+            )
+        return builder, len(queries)
+
+    with_goals, with_goals_queries = build([UserFactory(weekly_goal=2) for _ in range(4)])
+    without_goals, without_goals_queries = build([UserFactory() for _ in range(4)])
+    assert [goal.finished for goal in with_goals.weekly_goals.values()] == [1, 1, 1, 1]
+    assert without_goals.weekly_goals == {}
+    assert with_goals_queries == without_goals_queries + 1

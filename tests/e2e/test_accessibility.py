@@ -141,7 +141,7 @@ def screenshots(site, visitor) -> dict[str, str]:
             site["long_thread"].get_absolute_url(): "long-thread",
         }
     if visitor == "learner":
-        return {"/": "home-signed-in"}
+        return {"/": "home-signed-in", f"/u/{site['learner'].username}/": "profile-with-calendar"}
     return {}
 
 

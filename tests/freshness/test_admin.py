@@ -35,6 +35,9 @@ NOT_SHOWN = {
     "mfa.Authenticator": "second factors, never shown",
     "usersessions.UserSession": "a member's sessions, shown to nobody but the admin",
     "roadmap.Note": "private to the learner; the admin can neither read nor change it",
+    "roadmap.ProgressEvent": "read-only: the progress history, appended by Progress writes; the profile's "
+    "activity calendar shows it, rendered for each request",
+    "community.TopicInsight": "read-only: recomputed by a task, shown on no page yet",
     "community.Notification": "private to its recipient (/notifications/ and the header's count)",
     "community.OutboxEvent": "read-only: the queue of follow-up work",
     "community.ModerationAction": "read-only: the audit log, shown to mentors only (/mod/log/)",

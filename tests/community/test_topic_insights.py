@@ -1,0 +1,133 @@
+"""Where learners get stuck: the per-topic summary the hourly task recomputes from the history."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from community import insights, mentorship, tasks
+from community.models import TopicInsight
+from roadmap.models import Progress, ProgressEvent
+from tests.factories import (
+    CommentFactory,
+    MentorFactory,
+    ProgressFactory,
+    ReviewRequestFactory,
+    ThreadFactory,
+    TopicFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def now():
+    return timezone.now()
+
+
+def event(user, topic, kind, at):
+    ProgressEvent.objects.create(user=user, topic=topic, kind=kind, source="page", created_at=at)
+
+
+def status(user, topic, value, *, changed):
+    progress = ProgressFactory(user=user, topic=topic, status=value)
+    Progress.objects.filter(pk=progress.pk).update(updated_at=changed)
+
+
+def insight(topic) -> TopicInsight:
+    return TopicInsight.objects.get(topic=topic)
+
+
+def test_days_from_learning_to_done_give_the_median_and_90th_percentile(now):
+    topic = TopicFactory()
+    for days in [1, 2, 3, 4, 10]:
+        learner = UserFactory()
+        event(learner, topic, "learning", now - timedelta(days=20))
+        event(learner, topic, "done", now - timedelta(days=20 - days))
+    unfinished = UserFactory()
+    event(unfinished, topic, "learning", now - timedelta(days=3))
+    done_without_learning = UserFactory()
+    event(done_without_learning, topic, "done", now - timedelta(days=1))
+    insights.refresh_topic_insights(now=now)
+    row = insight(topic)
+    assert row.finished == 5
+    assert row.median_days == pytest.approx(3)
+    assert row.p90_days == pytest.approx(7.6)  # between 4 and 10, as percentile_cont
+
+
+def test_learners_on_it_now_and_those_who_gave_up(now):
+    topic = TopicFactory()
+    status(UserFactory(), topic, "learning", changed=now - timedelta(days=2))
+    status(UserFactory(), topic, "learning", changed=now - timedelta(days=31))  # stalled
+    quitter = UserFactory()
+    event(quitter, topic, "learning", now - timedelta(days=9))
+    status(quitter, topic, "skipped", changed=now - timedelta(days=5))
+    status(UserFactory(), topic, "skipped", changed=now - timedelta(days=5))  # skipped it outright
+    status(UserFactory(), topic, "done", changed=now - timedelta(days=1))
+    insights.refresh_topic_insights(now=now)
+    row = insight(topic)
+    assert (row.learners_now, row.gave_up) == (1, 2)
+
+
+def test_questions_unanswered_and_reviews_waiting(now):
+    topic = TopicFactory()
+    answered = ThreadFactory(topic=topic)
+    answered.accepted_comment = CommentFactory(thread=answered)
+    answered.save()
+    ThreadFactory(topic=topic)
+    ThreadFactory(topic=topic, status="hidden")
+    ReviewRequestFactory(topic=topic)
+    mentor = MentorFactory()
+    mentorship.claim(mentor=mentor, review=ReviewRequestFactory(topic=topic))  # a mentor holds it
+    insights.refresh_topic_insights(now=now)
+    row = insight(topic)
+    assert (row.questions, row.unanswered, row.reviews_waiting) == (2, 1, 1)
+
+
+def test_the_task_recomputes_the_same_rows_and_drops_unpublished_topics(now):
+    kept, unpublished = TopicFactory(), TopicFactory()
+    status(UserFactory(), kept, "learning", changed=now)
+    assert tasks.refresh_topic_insights.delay().get() == 2
+    first = list(TopicInsight.objects.values_list("topic_id", "learners_now"))
+    unpublished.is_published = False
+    unpublished.save()
+    assert tasks.refresh_topic_insights.delay().get() == 1
+    assert list(TopicInsight.objects.values_list("topic_id", "learners_now")) == [(kept.pk, 1)]
+    assert (kept.pk, 1) in first
+
+
+def test_a_recompute_runs_the_same_queries_however_many_learners(now):
+    topics = [TopicFactory() for _ in range(3)]
+
+    def learners(count):
+        for _ in range(count):
+            learner = UserFactory()
+            for topic in topics:
+                event(learner, topic, "learning", now - timedelta(days=4))
+                event(learner, topic, "done", now - timedelta(days=1))
+                status(learner, topic, "done", changed=now)
+
+    counts = []
+    for count in (2, 20):
+        learners(count)
+        with CaptureQueriesContext(connection) as queries:
+            insights.refresh_topic_insights(now=now)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert insight(topics[0]).finished == 22
+
+
+def test_admins_read_the_summary_sorted_by_who_gave_up(client, admin_user, now):
+    stuck, easy = TopicFactory(title="Concurrency"), TopicFactory(title="HTTP basics")
+    for _ in range(2):
+        status(UserFactory(), stuck, "learning", changed=now - timedelta(days=40))
+    insights.refresh_topic_insights(now=now)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:community_topicinsight_changelist")).text
+    assert page.index("Concurrency") < page.index("HTTP basics")
+    assert client.get(reverse("admin:community_topicinsight_change", args=[easy.pk])).status_code == 200
+    assert client.get(reverse("admin:community_topicinsight_add")).status_code == 403
