@@ -208,6 +208,9 @@ class Cluster:
                         os.killpg(process.pid, signal.SIGKILL)
                     except ProcessLookupError:
                         pass
+                    # Gone before `down` returns: its database sessions with it, so that a test
+                    # database can be dropped right after.
+                    process.wait(timeout=15)
         self.processes.clear()
 
     def log(self, name: str) -> str:
