@@ -36,14 +36,13 @@ open_caches()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from config.consumers import LiveConsumer  # noqa: E402
 
-websockets = AllowedHostsOriginValidator(
-    SessionMiddlewareStack(URLRouter([path("ws/", LiveConsumer.as_asgi())]))
-)
+# No session middleware: the socket reads its session key from the cookie itself
+# (config.consumers) and keeps nothing more of the session while it stays open.
+websockets = AllowedHostsOriginValidator(URLRouter([path("ws/", LiveConsumer.as_asgi())]))
 
 
 async def liveness(scope, receive, send):

@@ -26,10 +26,12 @@ import logging
 from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
 from django.utils.module_loading import import_string
 
 from accounts import roles
@@ -77,6 +79,12 @@ async def open_to_everyone(topic: live.Topic, scope: int, version: str) -> bool:
         raise
 
 
+def session_key_of(scope) -> str | None:
+    """The session key in the cookie the page sent when it opened the socket."""
+    cookies = "; ".join(value.decode("latin1") for name, value in scope["headers"] if name == b"cookie")
+    return parse_cookie(cookies).get(settings.SESSION_COOKIE_NAME) or None
+
+
 def may_connect(user) -> bool:
     return not user.is_authenticated or (user.is_active and not roles.is_suspended(user))
 
@@ -84,20 +92,29 @@ def may_connect(user) -> bool:
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     channel_layer_alias = None  # no channel of its own: the process's fan-out hands it its groups
 
+    async def __call__(self, scope, receive, send):
+        """Channels' consumer, waiting on the page alone: with no channel of its own, a socket
+        has one source of messages, and needs no task and no wait of its own while idle."""
+        self.scope, self.channel_layer, self.base_send = scope, None, send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
     async def connect(self):
         self.subscriptions: dict[str, tuple[live.Topic, int, str | None]] = {}
         self.member_group = None
         self.ticker = None
-        session = self.scope.get("session")
-        self.session_key = session.session_key if session is not None else None
+        self.session_key = session_key_of(self.scope)
         self.user = await database_sync_to_async(current_member)(self.session_key)
         if not may_connect(self.user):
             await self.close(code=NOT_ALLOWED)
             return
-        await self.accept()
-        if self.user.is_authenticated:
+        if self.user.is_authenticated:  # before the page knows it is open: no sign-out goes unheard
             self.member_group = live.topics()["member"].group(self.user.pk)
             await fanout().follow(self.member_group, self)
+        await self.accept()
         self.ticker = asyncio.create_task(self.tick())
 
     async def disconnect(self, code):
