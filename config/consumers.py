@@ -26,15 +26,18 @@ import logging
 from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
 from django.utils.module_loading import import_string
 
 from accounts import roles
 from accounts.selectors import refresh_standing
 from config import live
+from config.fanout import fanout
 
 logger = logging.getLogger(__name__)
 
@@ -76,34 +79,60 @@ async def open_to_everyone(topic: live.Topic, scope: int, version: str) -> bool:
         raise
 
 
+def session_key_of(scope) -> str | None:
+    """The session key in the cookie the page sent when it opened the socket."""
+    cookies = "; ".join(value.decode("latin1") for name, value in scope["headers"] if name == b"cookie")
+    return parse_cookie(cookies).get(settings.SESSION_COOKIE_NAME) or None
+
+
 def may_connect(user) -> bool:
     return not user.is_authenticated or (user.is_active and not roles.is_suspended(user))
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
+    channel_layer_alias = None  # no channel of its own: the process's fan-out hands it its groups
+
+    async def __call__(self, scope, receive, send):
+        """Channels' consumer, waiting on the page alone: with no channel of its own, a socket
+        has one source of messages, and needs no task and no wait of its own while idle."""
+        self.scope, self.channel_layer, self.base_send = scope, None, send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
     async def connect(self):
         self.subscriptions: dict[str, tuple[live.Topic, int, str | None]] = {}
         self.member_group = None
         self.ticker = None
-        session = self.scope.get("session")
-        self.session_key = session.session_key if session is not None else None
+        self.session_key = session_key_of(self.scope)
         self.user = await database_sync_to_async(current_member)(self.session_key)
         if not may_connect(self.user):
             await self.close(code=NOT_ALLOWED)
             return
-        await self.accept()
-        if self.user.is_authenticated:
+        if self.user.is_authenticated:  # before the page knows it is open: no sign-out goes unheard
             self.member_group = live.topics()["member"].group(self.user.pk)
-            await self.channel_layer.group_add(self.member_group, self.channel_name)
+            await fanout().follow(self.member_group, self)
+        await self.accept()
         self.ticker = asyncio.create_task(self.tick())
 
     async def disconnect(self, code):
         if self.ticker is not None:
             self.ticker.cancel()
+        await self.leave()
+
+    async def close(self, code=None, reason=None):
+        """Closed from this end, the socket hears nothing more, whenever the server's
+        disconnect comes."""
+        await self.leave()
+        await super().close(code=code, reason=reason)
+
+    async def leave(self) -> None:
         groups = [topic.group(scope) for topic, scope, _ in self.subscriptions.values()]
-        for group in filter(None, [self.member_group, *groups]):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.subscriptions = {}
+        member_group, self.member_group, self.subscriptions = self.member_group, None, {}
+        for group in filter(None, [member_group, *groups]):
+            await fanout().unfollow(group, self)
 
     # --- From the page ---------------------------------------------------------------
 
@@ -148,14 +177,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "refused", "topic": label})
             return
         self.subscriptions[label] = (topic, scope, version)
-        await self.channel_layer.group_add(topic.group(scope), self.channel_name)
+        await fanout().follow(topic.group(scope), self)
         await self.catch_up([label])
 
     async def unsubscribe(self, label):
         found = self.subscriptions.pop(label, None) if isinstance(label, str) else None
         if found is not None:
             topic, scope, _ = found
-            await self.channel_layer.group_discard(topic.group(scope), self.channel_name)
+            await fanout().unfollow(topic.group(scope), self)
 
     # --- From the channel layer ------------------------------------------------------
 
@@ -169,8 +198,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 await self.tell(label, event["version"])
 
     async def tell(self, label: str, version: str) -> None:
-        """Send the page a subscription's new version (once it may still follow it)."""
-        topic, scope, _ = self.subscriptions[label]
+        """Send the page a subscription's new version (once it may still follow it). Changes
+        reach a socket while it handles the page's messages: one unsubscribed meanwhile is
+        not told."""
+        found = self.subscriptions.get(label)
+        if found is None:
+            return
+        topic, scope, _ = found
         if not await self.allowed(topic, scope, version):
             await self.drop(label)
             return
@@ -179,8 +213,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             message["id"] = scope
         if topic.state is not None:
             message.update(await database_sync_to_async(topic.call)("state", self.user))
-        self.subscriptions[label] = (topic, scope, version)
-        await self.send_json(message)
+        if label in self.subscriptions:
+            self.subscriptions[label] = (topic, scope, version)
+            await self.send_json(message)
 
     async def allowed(self, topic: live.Topic, scope: int, version: str | None = None) -> bool:
         """Whether this member may follow the topic (their own topics, always). For a change

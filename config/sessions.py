@@ -1,14 +1,20 @@
 """Sessions in the database with Redis in front (Django's cached_db), that do not wait for
-Redis while it is unreachable.
+Redis while it is unreachable, and that close the live sockets of a session when it ends.
 
 cached_db copies each session it reads from the database back into the cache. While the
 sessions cache is degraded (config.cache) that copy would wait for Redis once per session
 read, and a login reads every session of the user (allauth's user sessions). Reads then go
 to the database alone; writes of changed sessions still go to both.
+
+A session is deleted when its member signs out, ends it from another device (allauth's user
+sessions) or is signed out everywhere. Once that commits, the member's open sockets are told
+to check their sessions (config.consumers): the socket of the ended session closes at once.
 """
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.db import transaction
 
 
 class SessionStore(CachedDBStore):
@@ -16,3 +22,27 @@ class SessionStore(CachedDBStore):
         if getattr(self._cache, "is_degraded", False):
             return DBStore.load(self)
         return super().load()
+
+    def delete(self, session_key=None):
+        member = self._member_of(session_key or self.session_key)
+        super().delete(session_key)
+        if member is not None:
+            transaction.on_commit(lambda: _tell_sockets(member))
+
+    def _member_of(self, session_key):
+        """Who the session signs in, read before it goes (a sign-out has emptied this store's
+        copy by now: Django clears a session before deleting it)."""
+        if session_key is None:
+            return None
+        known = getattr(self, "_session_cache", None) if session_key == self.session_key else None
+        member = (known or {}).get(SESSION_KEY)
+        if member is None:
+            member = type(self)(session_key=session_key).get(SESSION_KEY)
+        return member
+
+
+def _tell_sockets(member) -> None:
+    from accounts.caches import LIVE_MEMBER
+    from config import live
+
+    live.nudge(LIVE_MEMBER, member)

@@ -11,8 +11,11 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.models import Session
+from django.core.cache import caches as cache_aliases
 from django.db import connections, transaction
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from community import caches, moderation, services
@@ -243,8 +246,29 @@ def test_the_socket_closes_when_the_member_is_suspended():
     run(scenario)
 
 
-def test_the_socket_closes_when_its_session_ends(settings):
-    settings.LIVE_RECHECK_SECONDS = 0.2
+def test_signing_out_closes_that_sessions_socket_at_once_and_no_other(settings):
+    settings.LIVE_RECHECK_SECONDS = 600  # no tick during the test: the sign-out alone closes it
+    member = UserFactory()
+    leaving, staying = Client(), Client()
+    for client in (leaving, staying):
+        client.force_login(member)
+
+    async def scenario():
+        closing, _, _ = await open_socket(leaving.cookies[settings.SESSION_COOKIE_NAME].value)
+        other, connected, _ = await open_socket(staying.cookies[settings.SESSION_COOKIE_NAME].value)
+        assert connected
+        response = await database_sync_to_async(leaving.post)(reverse("account_logout"))
+        assert response.status_code == 302
+        closed = await closing.receive_output(timeout=WAIT)
+        assert closed == {"type": "websocket.close", "code": 4401}
+        assert await other.receive_nothing(timeout=0.5)
+        await other.disconnect()
+
+    run(scenario)
+
+
+def test_a_session_ended_from_another_device_closes_its_socket_at_once(settings):
+    settings.LIVE_RECHECK_SECONDS = 600
     member = UserFactory()
     key = session_key(member)
 
@@ -258,11 +282,32 @@ def test_the_socket_closes_when_its_session_ends(settings):
     run(scenario)
 
 
+def test_a_session_that_expires_closes_its_socket_at_the_next_tick(settings):
+    settings.LIVE_RECHECK_SECONDS = 0.2
+    member = UserFactory()
+    key = session_key(member)
+
+    async def scenario():
+        socket, connected, _ = await open_socket(key)
+        assert connected
+        await database_sync_to_async(_expire_session)(key)
+        closed = await socket.receive_output(timeout=WAIT)
+        assert closed == {"type": "websocket.close", "code": 4401}
+
+    run(scenario)
+
+
 def _end_session(key: str) -> None:
     from importlib import import_module
 
     store: SessionBase = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
     store.delete()
+
+
+def _expire_session(key: str) -> None:
+    """As `clearsessions` removes an expired session: the rows go, nobody is told."""
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    cache_aliases[settings.SESSION_CACHE_ALIAS].clear()
 
 
 # --- Bad input ----------------------------------------------------------------------------
