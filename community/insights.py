@@ -144,10 +144,11 @@ def _reviews_waiting(*, topic_ids: set[int] | None) -> dict[int, int]:
     )
 
 
-def _checkpoint() -> InsightCheckpoint:
-    """The one checkpoint row, locked until the transaction ends: two runs never interleave."""
-    InsightCheckpoint.objects.get_or_create(pk=1, defaults={"refreshed_at": timezone.now()})
-    return InsightCheckpoint.objects.select_for_update().get(pk=1)
+def _checkpoint() -> tuple[InsightCheckpoint, bool]:
+    """The one checkpoint row, locked until the transaction ends so that two runs never
+    interleave, and whether this call wrote it (no run before this one)."""
+    _row, created = InsightCheckpoint.objects.get_or_create(pk=1, defaults={"refreshed_at": timezone.now()})
+    return InsightCheckpoint.objects.select_for_update().get(pk=1), created
 
 
 def _last_event_id() -> int:
@@ -160,7 +161,7 @@ def refresh_topic_insights(*, now: datetime | None = None) -> int:
     Safe to run twice. Returns the number of topics summarised."""
     now = now or timezone.now()
     with transaction.atomic():
-        checkpoint = _checkpoint()
+        checkpoint, _created = _checkpoint()
         last_event_id = _last_event_id()
         count = _refresh(now=now, topic_ids=None)
         checkpoint.last_event_id, checkpoint.refreshed_at = last_event_id, now
@@ -176,8 +177,8 @@ def refresh_changed_topic_insights(*, now: datetime | None = None) -> int:
     event committed after a later one was read. Returns the number of topics summarised."""
     now = now or timezone.now()
     with transaction.atomic():
-        checkpoint = _checkpoint()
-        if not checkpoint.last_event_id:
+        checkpoint, is_first_run = _checkpoint()
+        if is_first_run:
             return refresh_topic_insights(now=now)
         last_event_id = _last_event_id()
         changed = set(
