@@ -13,6 +13,7 @@ class CommunityConfig(AppConfig):
             demo,
             digest,
             exports,
+            insight_selectors,
             mentorship,
             mentorship_selectors,
             rendering,
@@ -33,5 +34,10 @@ class CommunityConfig(AppConfig):
         roadmap_hooks.register("version_keys", lambda roadmap_id: [caches.TOPIC_THREADS.key(roadmap_id)])
         roadmap_hooks.register(
             "topic_version_keys",
-            lambda roadmap_id: [caches.TOPIC_THREADS.key(roadmap_id), caches.LISTS.key()],
+            lambda roadmap_id: [
+                caches.TOPIC_THREADS.key(roadmap_id),
+                caches.LISTS.key(),
+                caches.INSIGHTS.key(),
+            ],
         )
+        roadmap_hooks.register("topic_figures", insight_selectors.topic_figures)

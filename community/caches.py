@@ -7,7 +7,9 @@ Tokens:
 - VIEWER, one per user: what thread pages show of them as a viewer (their reactions, follows,
   saves, open flags, hidden comments, verified email);
 - NOTIFICATIONS, one per user: their unread count in the header;
-- TOPIC_THREADS, one per roadmap: how many threads each of its topics has, on the map.
+- TOPIC_THREADS, one per roadmap: how many threads each of its topics has, on the map;
+- INSIGHTS, one for the site: the learners' figures on topic pages, from the TopicInsight rows
+  the insight refresh rewrites (it touches them: its bulk upsert sends no signal).
 
 The sitemap's pages (SITEMAP_PAGE) are retired by LISTS (its threads) and roadmap's CATALOGUE
 (its roadmaps and topics).
@@ -20,7 +22,18 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from community.models import Bookmark, Comment, Flag, Follow, Notification, Reaction, Tag, Thread, ThreadMute
+from community.models import (
+    Bookmark,
+    Comment,
+    Flag,
+    Follow,
+    Notification,
+    Reaction,
+    Tag,
+    Thread,
+    ThreadMute,
+    TopicInsight,
+)
 from config.caching import Cached, Counter, M2MRule, Rule, Token
 from config.live import Topic as LiveTopic
 from config.page_cache import Page
@@ -35,6 +48,7 @@ LISTS = Token("lists", scoped=False)
 VIEWER = Token("viewer", per_user=True)
 NOTIFICATIONS = Token("notifications", per_user=True)
 TOPIC_THREADS = Token("topic-threads")
+INSIGHTS = Token("insights", scoped=False)
 
 # Open pages hear of these tokens' changes (config.live): a thread page, whoever may read the
 # thread; the header's count, its member alone (with the count itself).
@@ -183,6 +197,7 @@ Rule(
     before=frozenset({"topic"}),
 )
 Rule(Comment, _comment_tokens)
+Rule(TopicInsight, lambda insight: [INSIGHTS.key()])
 # A reaction shows as its giver's pressed button (their viewer state); the counts on pages
 # are the post's own counters, which the services move and touch.
 Rule(Reaction, lambda reaction: [VIEWER.key(reaction.user_id)])

@@ -2,7 +2,7 @@ import uuid
 
 from django import forms
 
-from community import notification_kinds
+from community import insight_selectors, notification_kinds
 from community.models import (
     Comment,
     EmailPreference,
@@ -14,7 +14,7 @@ from community.models import (
     WatchLevel,
 )
 from community.moderation import SUSPENSION_MAX_DAYS
-from roadmap.models import Topic
+from roadmap.models import Roadmap, Section, Topic
 
 
 class TopicChoiceField(forms.ModelChoiceField):
@@ -259,3 +259,40 @@ class EmailPreferencesForm(forms.Form):
                 widget=forms.RadioSelect,
                 error_messages={"invalid_choice": "Choose at once, digest only or off."},
             )
+
+
+class InsightFilter(forms.Form):
+    """/insights/: which roadmap and section, sorted by which column (see insight_selectors)."""
+
+    roadmap = forms.ModelChoiceField(
+        queryset=Roadmap.objects.filter(is_published=True), required=False, empty_label="All roadmaps"
+    )
+    section = forms.ModelChoiceField(
+        queryset=Section.objects.filter(roadmap__is_published=True).select_related("roadmap"),
+        required=False,
+        empty_label="All sections",
+    )
+    sort = forms.ChoiceField(
+        choices=[
+            (f"{sign}{name}", f"{heading}, {order}")
+            for name, (heading, _field) in insight_selectors.COLUMNS.items()
+            for sign, order in (
+                (("", "A to Z"), ("-", "Z to A"))
+                if name == "topic"
+                else (("-", "highest first"), ("", "lowest first"))
+            )
+        ],
+        required=False,
+        initial=insight_selectors.DEFAULT_SORT,
+        label="Sort by",
+    )
+
+    def clean_sort(self):
+        return self.cleaned_data["sort"] or insight_selectors.DEFAULT_SORT
+
+    def clean(self):
+        data = super().clean()
+        roadmap, section = data.get("roadmap"), data.get("section")
+        if roadmap and section and section.roadmap_id != roadmap.pk:
+            self.add_error("section", "This section is not in the roadmap you chose.")
+        return data

@@ -3,27 +3,43 @@ request path by a periodic task (community.tasks.refresh_topic_insights) from th
 history, the learners' current statuses, the threads and the review requests.
 
 For each published topic: learners on it now (learning, with a change in the last STALL_DAYS
-days), the median and 90th-percentile days from first starting it to last finishing it, how
+days), learners who ever started it, the quartiles and 90th-percentile days from first starting
+it to last finishing it, how
 many gave up (skipped it after learning it, or learning it with no change for STALL_DAYS days),
 questions asked on it and those without an accepted answer, and review requests no mentor holds.
+For each section, the topics started and finished in each of the last TREND_WEEKS weeks
+(SectionWeek), for the trends on /insights/.
+
+A full run recomputes everything (hourly); an incremental run, between them, only the topics
+with ProgressEvent rows after the checkpoint the last run left (InsightCheckpoint).
 """
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from community.models import ReviewRequest, Thread, TopicInsight
+from community.models import InsightCheckpoint, ReviewRequest, SectionWeek, Thread, TopicInsight
+from config.caching import touch
 from roadmap.models import Progress, ProgressEvent, Topic
 
 STALL_DAYS = 30
+# A figure drawn from a topic's learners, shown to everyone (its page) or acted on (the digest's
+# stall nudge), stands on at least this many: no one learner's pace can be read from it, and a
+# median of fewer says little.
+MIN_LEARNERS = 5
+TREND_WEEKS = 12
 UPSERT_BATCH = 1000
 UPDATED_FIELDS = [
     "learners_now",
+    "started",
     "finished",
+    "p25_days",
     "median_days",
+    "p75_days",
     "p90_days",
     "gave_up",
     "questions",
@@ -44,14 +60,20 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return values[lower] + (values[upper] - values[lower]) * (position - lower)
 
 
-def _statuses(*, stalled_before: datetime) -> dict[int, dict]:
+def _only(queryset, topic_ids: set[int] | None, field: str = "topic_id"):
+    """The queryset, restricted to these topics when an incremental run names them."""
+    return queryset.all() if topic_ids is None else queryset.filter(**{f"{field}__in": topic_ids})
+
+
+def _statuses(*, stalled_before: datetime, topic_ids: set[int] | None) -> dict[int, dict]:
     """Learners on each topic now, and those who gave up: one query."""
     was_learning = ProgressEvent.objects.filter(
         user_id=OuterRef("user_id"), topic_id=OuterRef("topic_id"), kind=ProgressEvent.Kind.LEARNING
     )
     learning = Q(status=Progress.Status.LEARNING)
     rows = (
-        Progress.objects.filter(status__in=[Progress.Status.LEARNING, Progress.Status.SKIPPED])
+        _only(Progress.objects, topic_ids)
+        .filter(status__in=[Progress.Status.LEARNING, Progress.Status.SKIPPED])
         .annotate(was_learning=Exists(was_learning))
         .values("topic_id")
         .annotate(
@@ -68,30 +90,41 @@ def _statuses(*, stalled_before: datetime) -> dict[int, dict]:
     return {topic_id: {"learners_now": now, "gave_up": gave_up} for topic_id, now, gave_up in rows}
 
 
-def _durations() -> dict[int, list[float]]:
-    """Days from first starting to last finishing, per topic, for every learner who did both in
-    that order, sorted: one query, one row per learner and topic."""
+class Journeys:
+    """Per topic, how many learners ever started it, and the days each who went on to finish
+    it took from first starting to last finishing, sorted."""
+
+    def __init__(self):
+        self.started: dict[int, int] = defaultdict(int)
+        self.durations: dict[int, list[float]] = defaultdict(list)
+
+
+def _journeys(*, topic_ids: set[int] | None) -> Journeys:
+    """One query, one row per learner and topic with a start in the history."""
     rows = (
-        ProgressEvent.objects.values("user_id", "topic_id")
+        _only(ProgressEvent.objects, topic_ids)
+        .values("user_id", "topic_id")
         .annotate(
             started=Min("created_at", filter=Q(kind=ProgressEvent.Kind.LEARNING)),
             finished=Max("created_at", filter=Q(kind=ProgressEvent.Kind.DONE)),
         )
-        .filter(started__isnull=False, finished__gt=F("started"))
+        .filter(started__isnull=False)
         .values_list("topic_id", "started", "finished")
         .order_by()
     )
-    durations: dict[int, list[float]] = defaultdict(list)
+    journeys = Journeys()
     for topic_id, started, finished in rows.iterator(chunk_size=5000):
-        durations[topic_id].append((finished - started).total_seconds() / 86400)
-    for values in durations.values():
+        journeys.started[topic_id] += 1
+        if finished is not None and finished > started:
+            journeys.durations[topic_id].append((finished - started).total_seconds() / 86400)
+    for values in journeys.durations.values():
         values.sort()
-    return durations
+    return journeys
 
 
-def _questions() -> dict[int, tuple[int, int]]:
+def _questions(*, topic_ids: set[int] | None) -> dict[int, tuple[int, int]]:
     rows = (
-        Thread.objects.published()
+        _only(Thread.objects.published(), topic_ids)
         .filter(topic__isnull=False)
         .values("topic_id")
         .annotate(asked=Count("pk"), unanswered=Count("pk", filter=Q(accepted_comment__isnull=True)))
@@ -101,9 +134,9 @@ def _questions() -> dict[int, tuple[int, int]]:
     return {topic_id: (asked, unanswered) for topic_id, asked, unanswered in rows}
 
 
-def _reviews_waiting() -> dict[int, int]:
+def _reviews_waiting(*, topic_ids: set[int] | None) -> dict[int, int]:
     return dict(
-        ReviewRequest.objects.unclaimed()
+        _only(ReviewRequest.objects.unclaimed(), topic_ids)
         .values("topic_id")
         .annotate(count=Count("pk"))
         .values_list("topic_id", "count")
@@ -111,26 +144,76 @@ def _reviews_waiting() -> dict[int, int]:
     )
 
 
+def _checkpoint() -> tuple[InsightCheckpoint, bool]:
+    """The one checkpoint row, locked until the transaction ends so that two runs never
+    interleave, and whether this call wrote it (no run before this one)."""
+    _row, created = InsightCheckpoint.objects.get_or_create(pk=1, defaults={"refreshed_at": timezone.now()})
+    return InsightCheckpoint.objects.select_for_update().get(pk=1), created
+
+
+def _last_event_id() -> int:
+    return ProgressEvent.objects.aggregate(last=Max("pk"))["last"] or 0
+
+
 def refresh_topic_insights(*, now: datetime | None = None) -> int:
     """Recompute every published topic's row (and drop the rows of topics no longer published)
-    in a fixed number of queries, whatever the number of learners. Safe to run twice. Returns
-    the number of topics summarised."""
+    and every section's weeks, in a fixed number of queries, whatever the number of learners.
+    Safe to run twice. Returns the number of topics summarised."""
     now = now or timezone.now()
-    topic_ids = list(Topic.objects.published().values_list("pk", flat=True))
-    statuses = _statuses(stalled_before=now - timedelta(days=STALL_DAYS))
-    durations = _durations()
-    questions = _questions()
-    reviews = _reviews_waiting()
+    with transaction.atomic():
+        checkpoint, _created = _checkpoint()
+        last_event_id = _last_event_id()
+        count = _refresh(now=now, topic_ids=None)
+        checkpoint.last_event_id, checkpoint.refreshed_at = last_event_id, now
+        checkpoint.save()
+    return count
+
+
+def refresh_changed_topic_insights(*, now: datetime | None = None) -> int:
+    """Recompute the rows of the topics whose history moved since the last run, full or
+    incremental (their ProgressEvent rows after the checkpoint), and their sections' weeks; the
+    first run ever recomputes everything. What moves without an event (a thread asked, a review
+    claimed, a learner going quiet for STALL_DAYS) waits for the hourly full run, as does an
+    event committed after a later one was read. Returns the number of topics summarised."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        checkpoint, is_first_run = _checkpoint()
+        if is_first_run:
+            return refresh_topic_insights(now=now)
+        last_event_id = _last_event_id()
+        changed = set(
+            ProgressEvent.objects.filter(pk__gt=checkpoint.last_event_id, pk__lte=last_event_id)
+            .values_list("topic_id", flat=True)
+            .distinct()
+            .order_by()
+        )
+        count = _refresh(now=now, topic_ids=changed) if changed else 0
+        checkpoint.last_event_id, checkpoint.refreshed_at = last_event_id, now
+        checkpoint.save()
+    return count
+
+
+def _refresh(*, now: datetime, topic_ids: set[int] | None) -> int:
+    """Recompute the rows of these topics (all when None): those published are written, the
+    others dropped. Inside the caller's transaction."""
+    published = list(_only(Topic.objects.published(), topic_ids, field="pk").values_list("pk", flat=True))
+    statuses = _statuses(stalled_before=now - timedelta(days=STALL_DAYS), topic_ids=topic_ids)
+    journeys = _journeys(topic_ids=topic_ids)
+    questions = _questions(topic_ids=topic_ids)
+    reviews = _reviews_waiting(topic_ids=topic_ids)
     rows = []
-    for topic_id in topic_ids:
-        days = durations.get(topic_id, [])
+    for topic_id in published:
+        days = journeys.durations.get(topic_id, [])
         asked, unanswered = questions.get(topic_id, (0, 0))
         rows.append(
             TopicInsight(
                 topic_id=topic_id,
                 **statuses.get(topic_id, {"learners_now": 0, "gave_up": 0}),
+                started=journeys.started.get(topic_id, 0),
                 finished=len(days),
+                p25_days=percentile(days, 0.25),
                 median_days=percentile(days, 0.5),
+                p75_days=percentile(days, 0.75),
                 p90_days=percentile(days, 0.9),
                 questions=asked,
                 unanswered=unanswered,
@@ -138,13 +221,52 @@ def refresh_topic_insights(*, now: datetime | None = None) -> int:
                 computed_at=now,
             )
         )
-    with transaction.atomic():
-        TopicInsight.objects.exclude(topic_id__in=topic_ids).delete()
-        TopicInsight.objects.bulk_create(
-            rows,
-            batch_size=UPSERT_BATCH,
-            update_conflicts=True,
-            unique_fields=["topic"],
-            update_fields=UPDATED_FIELDS,
-        )
+    _only(TopicInsight.objects, topic_ids).exclude(topic_id__in=published).delete()
+    TopicInsight.objects.bulk_create(
+        rows,
+        batch_size=UPSERT_BATCH,
+        update_conflicts=True,
+        unique_fields=["topic"],
+        update_fields=UPDATED_FIELDS,
+    )
+    touch(TopicInsight, *published)  # the figures on topic pages (community.caches.INSIGHTS)
+    sections = (
+        None
+        if topic_ids is None
+        else set(Topic.objects.filter(pk__in=topic_ids).values_list("section_id", flat=True))
+    )
+    _refresh_section_weeks(now=now, section_ids=sections)
     return len(rows)
+
+
+def trend_start(today: date) -> date:
+    """The Monday of the first week the trends show: TREND_WEEKS weeks, this one the last."""
+    return today - timedelta(days=today.weekday(), weeks=TREND_WEEKS - 1)
+
+
+def _refresh_section_weeks(*, now: datetime, section_ids: set[int] | None) -> None:
+    """Replace the trend rows of these sections (all when None) with their topics started and
+    finished per week, from the history of the last TREND_WEEKS weeks: one query to read, one
+    to delete, one insert."""
+    first = trend_start(now.date())
+    rows = (
+        _only(ProgressEvent.objects, section_ids, field="topic__section_id")
+        .filter(
+            created_at__gte=datetime.combine(first, time.min, tzinfo=UTC),
+            kind__in=[ProgressEvent.Kind.LEARNING, ProgressEvent.Kind.DONE],
+        )
+        .annotate(week=TruncWeek("created_at"))
+        .values("topic__section_id", "week")
+        .annotate(
+            started=Count("pk", filter=Q(kind=ProgressEvent.Kind.LEARNING)),
+            finished=Count("pk", filter=Q(kind=ProgressEvent.Kind.DONE)),
+        )
+        .values_list("topic__section_id", "week", "started", "finished")
+        .order_by()
+    )
+    weeks = [
+        SectionWeek(section_id=section_id, week=week.date(), started=started, finished=finished)
+        for section_id, week, started, finished in rows
+    ]
+    _only(SectionWeek.objects, section_ids, field="section_id").delete()
+    SectionWeek.objects.bulk_create(weeks, batch_size=UPSERT_BATCH)

@@ -901,8 +901,15 @@ class TopicInsight(models.Model):
     learners_now = models.PositiveIntegerField(
         default=0, help_text="Learning it, with a change in the last 30 days."
     )
+    started = models.PositiveIntegerField(default=0, help_text="Learners who ever set it to learning.")
     finished = models.PositiveIntegerField(default=0, help_text="Learners who went from learning to done.")
+    p25_days = models.FloatField(
+        null=True, blank=True, help_text="Days from learning to done, 25th percentile."
+    )
     median_days = models.FloatField(null=True, blank=True, help_text="Days from learning to done, median.")
+    p75_days = models.FloatField(
+        null=True, blank=True, help_text="Days from learning to done, 75th percentile."
+    )
     p90_days = models.FloatField(
         null=True, blank=True, help_text="Days from learning to done, 90th percentile."
     )
@@ -916,3 +923,31 @@ class TopicInsight(models.Model):
 
     def __str__(self):
         return f"Insight on topic {self.topic_id}"
+
+
+class InsightCheckpoint(models.Model):
+    """Where the insight refresh got to in the progress history: one row, the id of the last
+    ProgressEvent a run read, so an incremental run recomputes only the topics moved since."""
+
+    last_event_id = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Insights read the history up to event {self.last_event_id}"
+
+
+class SectionWeek(models.Model):
+    """Topics of one section started and finished in one week (Monday to Sunday, UTC), from the
+    progress history: the trends on /insights/, recomputed with the TopicInsight rows."""
+
+    section = models.ForeignKey("roadmap.Section", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="The Monday the week starts on.")
+    started = models.PositiveIntegerField(default=0)
+    finished = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["section", "week"], name="section_week_unique")]
+        indexes = [models.Index(fields=["week"], name="section_week_week")]
+
+    def __str__(self):
+        return f"Section {self.section_id}, week of {self.week}"

@@ -145,6 +145,12 @@ def can_flag(user, post: Thread | Comment) -> bool:
 # --- Mentorship ------------------------------------------------------------------------
 
 
+def can_view_insights(user) -> bool:
+    """/insights/, where learners get stuck: for mentors and admins, who decide what material
+    and answers a topic needs; learners see only the public figures on topic pages."""
+    return is_moderator(user)
+
+
 def can_request_review(user) -> bool:
     """Asking for a review is writing to the community: the same as posting."""
     return can_post(user)

@@ -111,3 +111,13 @@ def refresh_topic_insights() -> int:
     topics = insights.refresh_topic_insights()
     logger.info("topic insights: %d topics summarised", topics)
     return topics
+
+
+@shared_task
+def refresh_changed_topic_insights() -> int:
+    """Run by beat every five minutes: recompute the topics whose progress history moved since
+    the last run (community.insights), so the figures follow within minutes between full runs."""
+    topics = insights.refresh_changed_topic_insights()
+    if topics:
+        logger.info("topic insights: %d changed topics summarised", topics)
+    return topics

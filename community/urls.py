@@ -1,6 +1,6 @@
 from django.urls import path
 
-from community import feeds, views
+from community import feeds, insight_views, views
 from community import mentorship_views as mentor_views
 
 app_name = "community"
@@ -37,6 +37,8 @@ urlpatterns = [
     path("mod/users/<str:username>/<str:action>/", views.mod_user, name="mod-user-action"),
     path("mod/<str:kind>/<int:pk>/<str:action>/", views.mod_content_action, name="mod-action"),
     path("mentor/", mentor_views.mentor_desk, name="mentor-desk"),
+    path("insights/", insight_views.insights, name="insights"),
+    path("insights/topics.csv", insight_views.insights_csv, name="insights-csv"),
     path("mentors/", mentor_views.mentor_list, name="mentor-list"),
     path("reviews/new/<slug:slug>/<slug:topic>/", mentor_views.review_create, name="review-create"),
     path("reviews/<int:pk>/", mentor_views.review_detail, name="review-detail"),

@@ -398,6 +398,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=25),
         "options": {"expires": 3600},
     },
+    # ... and between those, the topics whose history moved since the last run.
+    "refresh-changed-topic-insights": {
+        "task": "community.tasks.refresh_changed_topic_insights",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 300},
+    },
 }
 
 # --- Digest emails ----------------------------------------------------------------------

@@ -34,6 +34,13 @@ def topic_review(*, topic_id: int, viewer, node) -> dict | None:
     return provider(topic_id=topic_id, viewer=viewer, node=node)
 
 
+def topic_figures(*, topic_id: int) -> list[str]:
+    """Sentences about the learners of a topic ("312 learners finished this, ..."), each
+    shown to everyone, so only where enough learners stand behind it."""
+    provider = _providers.get("topic_figures")
+    return provider(topic_id=topic_id) if provider else []
+
+
 def version_keys(*, roadmap_id: int) -> list[str]:
     """Cache keys of the version tokens of what the providers show on a roadmap's map: a
     write that changes it bumps one of them (config.cache.version_tokens)."""
@@ -42,7 +49,8 @@ def version_keys(*, roadmap_id: int) -> list[str]:
 
 
 def topic_version_keys(*, roadmap_id: int) -> list[str]:
-    """The same for a topic page, whose discussion block lists threads."""
+    """The same for a topic page, whose discussion block lists threads and whose figures
+    come from the learners' summary."""
     provider = _providers.get("topic_version_keys")
     return provider(roadmap_id=roadmap_id) if provider else []
 

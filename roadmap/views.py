@@ -73,6 +73,7 @@ def topic_detail(request, slug, topic):
     roadmap = selectors.published_roadmap(slug=slug)
     context = _topic_context(request, roadmap, topic)
     context["discussion"] = hooks.topic_discussion(topic_id=context["topic"].id, viewer=request.user)
+    context["figures"] = hooks.topic_figures(topic_id=context["topic"].id)
     if request.user.is_authenticated:
         note = selectors.note_for(user=request.user, topic_id=context["topic"].id)
         context["note"] = note

@@ -1,5 +1,6 @@
 """What goes into a learner's digest: their roadmap progress, replies to them, the outcomes of
-their review requests, threads they follow and threads asking for help, and, for a mentor,
+their review requests, threads they follow and threads asking for help, a nudge on a topic they
+have been learning for much longer than most (answered threads on it and a link to ask), and, for a mentor,
 the review requests and questions waiting in the sections they cover; read for a whole batch in a fixed number of queries
 (DigestBuilder), and the email it becomes."""
 
@@ -20,6 +21,7 @@ from accounts.models import User
 from accounts.roles import mentor_q
 from community.digest.periods import Frequency, news_start, previous_digests
 from community.digest.unsubscribe import unsubscribe_url
+from community.insights import MIN_LEARNERS
 from community.models import (
     EmailPreference,
     Follow,
@@ -28,6 +30,7 @@ from community.models import (
     ReviewRequest,
     Status,
     Thread,
+    TopicInsight,
 )
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import Progress, ProgressEvent, Roadmap
@@ -40,6 +43,9 @@ MAX_HELP = 3
 MAX_NEXT_TOPICS = 3
 THREAD_POOL = 2000  # most recently active threads a batch's thread sections choose from
 GOAL_WINDOW = timedelta(days=7)  # a weekly goal is reported over the 7 days before the digest
+STALL_FACTOR = 2  # learning a topic for more than this many times its median days is a stall
+MAX_STALLS = 2
+MAX_STALL_THREADS = 3
 
 
 def absolute(path: str) -> str:
@@ -169,6 +175,28 @@ class WeeklyGoal:
         )
 
 
+@dataclass(frozen=True)
+class Stall:
+    """A topic the learner has been learning for more than STALL_FACTOR times the median days
+    learners take to finish it: the most helpful answered threads on it, and a link to ask."""
+
+    topic_title: str
+    days: int
+    threads: list[Link]
+    ask_url: str
+    is_new: bool  # it became a stall since the last digest, so it is news on its own
+
+    @property
+    def sentence(self) -> str:
+        return (
+            f"You have been learning {self.topic_title} for {_plural(self.days, 'day')}, "
+            "longer than most learners take. Stuck? These answers helped others, or ask your own question."
+            if self.threads
+            else f"You have been learning {self.topic_title} for {_plural(self.days, 'day')}, "
+            "longer than most learners take. Stuck? Ask about it: mentors and other learners answer."
+        )
+
+
 @dataclass
 class Digest:
     user: User
@@ -183,6 +211,7 @@ class Digest:
     outcomes: list[Outcome] = field(default_factory=list)
     waiting: list[SectionWaiting] = field(default_factory=list)
     weekly_goal: WeeklyGoal | None = None
+    stalls: list[Stall] = field(default_factory=list)
 
     @property
     def desk_url(self) -> str:
@@ -211,6 +240,7 @@ class Digest:
             or self.waiting
             or self.threads
             or self.help_threads
+            or any(stall.is_new for stall in self.stalls)
             or any(roadmap.has_changes for roadmap in self.roadmaps)
         )
 
@@ -237,6 +267,9 @@ class Digest:
         started_count = sum(len(roadmap.started_now) for roadmap in self.roadmaps)
         if not parts and self.finished_count:
             parts.append(f"{_plural(self.finished_count, 'topic')} finished")
+        new_stalls = [stall for stall in self.stalls if stall.is_new]
+        if not parts and new_stalls:
+            parts.append(f"help with {new_stalls[0].topic_title}")
         if not parts and started_count:
             parts.append(f"{_plural(started_count, 'topic')} started")
         if not parts and self.threads:
@@ -383,12 +416,14 @@ class _Learner:
     watched_topic_ids: set[int] = field(default_factory=set)  # learning, next up, followed
     done_topic_ids: set[int] = field(default_factory=set)
     followed_tag_ids: set[int] = field(default_factory=set)
+    learning_since: dict[int, datetime] = field(default_factory=dict)  # topic id: set to learning at
 
 
 class DigestBuilder:
     """Builds the digests of a batch of learners from their activity, read up front in at most
-    nine queries however many learners, topics, follows, threads or notifications there are, ten
-    when some of them set a weekly goal (roadmap structures come from the cache, once per roadmap).
+    nine queries however many learners, topics, follows, threads or notifications there are, one
+    more when some of them set a weekly goal, one more when some are learning a topic and another
+    when one of those has stalled (roadmap structures come from the cache, once per roadmap).
 
     `since` gives each learner's start of news (news_start). Threads are considered among the
     THREAD_POOL most recently active ones on the topics and tags the batch watches.
@@ -405,6 +440,7 @@ class DigestBuilder:
         self.outcomes: dict[int, list[Outcome]] = {pk: [] for pk in self.users}
         self.waiting: dict[int, list[SectionWaiting]] = {pk: [] for pk in self.users}
         self.weekly_goals: dict[int, WeeklyGoal] = {}
+        self.stalls: dict[int, list[Stall]] = {pk: [] for pk in self.users}
         if self.users:
             self._read_progress()
             self._read_follows()
@@ -413,6 +449,7 @@ class DigestBuilder:
             self._read_outcomes()
             self._read_mentor_sections()
             self._read_weekly_goals()
+            self._read_stalls()
 
     def _read_outcomes(self) -> None:
         """Review requests answered (or expired) since each learner's start: one query."""
@@ -552,6 +589,65 @@ class DigestBuilder:
                 roadmap.next_topics[0].topic_id for roadmap in learner.roadmaps if roadmap.next_topics
             }
             learner.done_topic_ids = {pk for pk, status in statuses.items() if status == Progress.Status.DONE}
+            learner.learning_since = {
+                pk: updated[pk] for pk, status in statuses.items() if status == Progress.Status.LEARNING
+            }
+
+    def _read_stalls(self) -> None:
+        """Topics learners have been learning for more than STALL_FACTOR times their median (a
+        median of at least MIN_LEARNERS finishes), the longest first, and the most helpful
+        answered threads on them: one query when someone is learning, two when one stalled."""
+        learning = set().union(*(learner.learning_since for learner in self.learners.values()))
+        if not learning:
+            return
+        medians = {
+            topic_id: (median, title)
+            for topic_id, median, title in TopicInsight.objects.filter(
+                topic_id__in=learning, median_days__isnull=False, finished__gte=MIN_LEARNERS
+            ).values_list("topic_id", "median_days", "topic__title")
+        }
+        stalled: dict[int, list[tuple[datetime, datetime, int]]] = {}
+        for user_id, learner in self.learners.items():
+            for topic_id, since in learner.learning_since.items():
+                if topic_id in medians:
+                    stalled_at = since + timedelta(days=STALL_FACTOR * medians[topic_id][0])
+                    if stalled_at < self.now:
+                        stalled.setdefault(user_id, []).append((since, stalled_at, topic_id))
+        if not stalled:
+            return
+        topic_ids = {topic_id for stalls in stalled.values() for _since, _at, topic_id in stalls}
+        most_helpful = Window(
+            RowNumber(),
+            partition_by=[F("topic_id")],
+            order_by=[F("helpful_count").desc(), F("reaction_count").desc(), F("pk").desc()],
+        )
+        threads: dict[int, list[Link]] = {}
+        for pk, title, slug, topic_id, comment_count, helpful_count in (
+            Thread.objects.published()
+            .filter(topic_id__in=topic_ids, accepted_comment__isnull=False)
+            .annotate(rank=most_helpful)
+            .filter(rank__lte=MAX_STALL_THREADS)
+            .order_by("topic_id", "rank")
+            .values_list("pk", "title", "slug", "topic_id", "comment_count", "helpful_count")
+        ):
+            details = ["answered", _plural(comment_count, "reply", "replies")]
+            if helpful_count:
+                details.append(f"{helpful_count} found it helpful")
+            threads.setdefault(topic_id, []).append(
+                Link(title=title, url=_thread_url(pk, slug), detail=" · ".join(details), thread_id=pk)
+            )
+        ask = _path("community:thread-create")
+        for user_id, stalls in stalled.items():
+            for since, stalled_at, topic_id in sorted(stalls)[:MAX_STALLS]:
+                self.stalls[user_id].append(
+                    Stall(
+                        topic_title=medians[topic_id][1],
+                        days=(self.now - since).days,
+                        threads=threads.get(topic_id, []),
+                        ask_url=absolute(f"{ask}?topic={topic_id}"),
+                        is_new=stalled_at >= self.since[user_id],
+                    )
+                )
 
     def _read_follows(self) -> None:
         follows = (
@@ -633,6 +729,7 @@ class DigestBuilder:
             outcomes=self.outcomes[user.pk],
             waiting=self.waiting[user.pk],
             weekly_goal=self.weekly_goals.get(user.pk),
+            stalls=self.stalls[user.pk],
         )
 
         notifications = self.notifications[user.pk]

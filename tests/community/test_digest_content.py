@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from community import digest, mentorship
+from community import digest, insights, mentorship
 from community.models import MentorSection, ReviewRequest, Status
 from roadmap.models import Progress, ProgressEvent
 from tests.factories import (
@@ -253,7 +253,8 @@ def test_building_a_digest_runs_the_same_queries_however_much_there_is(now, sinc
             built = digest.build_digest(learner, since=since, now=now)
         assert built.replies and built.threads and built.help_threads
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 7  # the review outcomes and the mentor's sections: one each
+    # The review outcomes, the mentor's sections and the medians of the topics learnt: one each.
+    assert counts[0] == counts[1] <= 8
 
 
 def test_subject_when_a_topic_was_only_started(learner, roadmap, now, since):
@@ -431,3 +432,111 @@ def test_weekly_goals_take_one_query_for_a_batch_and_none_without_a_goal(roadmap
     assert [goal.finished for goal in with_goals.weekly_goals.values()] == [1, 1, 1, 1]
     assert without_goals.weekly_goals == {}
     assert with_goals_queries == without_goals_queries + 1
+
+
+# --- The stall nudge -------------------------------------------------------------------
+
+
+def median_of_two_days(topic, now):
+    """Five learners finished `topic`, each in two days: its median is 2, a stall past 4."""
+    for _ in range(insights.MIN_LEARNERS):
+        finisher = UserFactory()
+        ProgressEvent.objects.create(
+            user=finisher, topic=topic, kind="learning", created_at=now - timedelta(days=30)
+        )
+        ProgressEvent.objects.create(
+            user=finisher, topic=topic, kind="done", created_at=now - timedelta(days=28)
+        )
+    insights.refresh_topic_insights(now=now)
+
+
+def answered(topic, title, *, helpful=0):
+    thread = ThreadFactory(topic=topic, title=title, helpful_count=helpful)
+    thread.accepted_comment = CommentFactory(thread=thread)
+    thread.save()
+    return thread
+
+
+def test_a_learner_stuck_past_twice_the_median_gets_the_most_helpful_answers_and_a_link_to_ask(
+    learner, roadmap, now, since
+):
+    _, topics = roadmap
+    median_of_two_days(topics[2], now)
+    set_progress(learner, topics[2], "learning", at=now - timedelta(days=5))
+    answered(topics[2], "Composite index order", helpful=1)
+    best = answered(topics[2], "Why is my index not used?", helpful=4)
+    answered(topics[2], "Covering indexes")
+    answered(topics[2], "Partial indexes")  # a fourth: one too many
+    ThreadFactory(topic=topics[2], title="An open question")  # not answered
+
+    built = digest.build_digest(learner, since=since, now=now)
+
+    [stall] = built.stalls
+    assert (stall.topic_title, stall.days) == ("Indexes", 5)
+    assert [link.title for link in stall.threads] == [
+        "Why is my index not used?",
+        "Composite index order",
+        "Partial indexes",
+    ]
+    assert stall.ask_url == f"https://stepwise.example/discussions/new/?topic={topics[2].pk}"
+    assert built.subject.startswith("Help with Indexes")
+    text, html = built.render()
+    assert "STUCK ON INDEXES?" in text and best.get_absolute_url() in text and stall.ask_url in text
+    assert "Stuck on Indexes?" in html and f'href="{stall.ask_url}"' in html
+
+
+def test_the_ask_link_opens_the_new_thread_form_on_that_topic(learner, roadmap, now, since, client):
+    _, topics = roadmap
+    median_of_two_days(topics[2], now)
+    set_progress(learner, topics[2], "learning", at=now - timedelta(days=5))
+    [stall] = digest.build_digest(learner, since=since, now=now).stalls
+    client.force_login(learner)
+    form = client.get(stall.ask_url.removeprefix("https://stepwise.example")).text
+    assert f'<option value="{topics[2].pk}" selected>' in form
+
+
+def test_no_nudge_within_twice_the_median_or_on_a_median_of_too_few(learner, roadmap, now, since):
+    _, topics = roadmap
+    median_of_two_days(topics[2], now)
+    set_progress(learner, topics[2], "learning", at=now - timedelta(days=3))  # under 4 days
+    for _ in range(insights.MIN_LEARNERS - 1):  # a median of four finishes
+        finisher = UserFactory()
+        ProgressEvent.objects.create(
+            user=finisher, topic=topics[3], kind="learning", created_at=now - timedelta(days=9)
+        )
+        ProgressEvent.objects.create(
+            user=finisher, topic=topics[3], kind="done", created_at=now - timedelta(days=8)
+        )
+    insights.refresh_topic_insights(now=now)
+    set_progress(learner, topics[3], "learning", at=now - timedelta(days=20))
+    assert digest.build_digest(learner, since=since, now=now).stalls == []
+
+
+def test_a_stall_told_in_an_earlier_digest_does_not_send_one_alone(learner, roadmap, now, since):
+    _, topics = roadmap
+    median_of_two_days(topics[2], now)
+    set_progress(learner, topics[2], "learning", at=since - timedelta(days=10))  # stalled before since
+    assert digest.build_digest(learner, since=since, now=now) is None
+    set_progress(learner, topics[0], "done", at=now - timedelta(hours=1))
+    built = digest.build_digest(learner, since=since, now=now)
+    assert [stall.topic_title for stall in built.stalls] == ["Indexes"]  # it rides along
+
+
+def test_stalls_take_two_queries_for_a_batch_however_many_learners(roadmap, now, since):
+    _, topics = roadmap
+    median_of_two_days(topics[2], now)
+    answered(topics[2], "Why is my index not used?")
+
+    def build(count) -> int:
+        learners = [UserFactory() for _ in range(count)]
+        for learner in learners:
+            set_progress(learner, topics[2], "learning", at=now - timedelta(days=6))
+        with CaptureQueriesContext(connection) as queries:
+            builder = digest.DigestBuilder(
+                learners, since={learner.pk: since for learner in learners}, now=now
+            )
+        assert all(len(stalls) == 1 for stalls in builder.stalls.values())
+        return len(queries)
+
+    build(1)  # the roadmap's structure, cached
+    assert build(2) == build(12)

@@ -3,13 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from celery.schedules import crontab
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from community import insights, mentorship, tasks
-from community.models import TopicInsight
+from community.models import SectionWeek, TopicInsight
 from roadmap.models import Progress, ProgressEvent
 from tests.factories import (
     CommentFactory,
@@ -111,6 +112,7 @@ def test_a_recompute_runs_the_same_queries_however_many_learners(now):
                 event(learner, topic, "done", now - timedelta(days=1))
                 status(learner, topic, "done", changed=now)
 
+    insights.refresh_topic_insights(now=now)  # the first run ever writes the checkpoint
     counts = []
     for count in (2, 20):
         learners(count)
@@ -131,3 +133,57 @@ def test_admins_read_the_summary_sorted_by_who_gave_up(client, admin_user, now):
     assert page.index("Concurrency") < page.index("HTTP basics")
     assert client.get(reverse("admin:community_topicinsight_change", args=[easy.pk])).status_code == 200
     assert client.get(reverse("admin:community_topicinsight_add")).status_code == 403
+
+
+# --- Incremental runs -------------------------------------------------------------------
+
+
+def test_an_incremental_run_recomputes_only_the_topics_whose_history_moved(now):
+    moved, still = TopicFactory(), TopicFactory()
+    insights.refresh_topic_insights(now=now)
+    learner = UserFactory()
+    event(learner, moved, "learning", now - timedelta(days=3))
+    event(learner, moved, "done", now - timedelta(days=1))
+    ThreadFactory(topic=still)  # no history: waits for the next full run
+    assert insights.refresh_changed_topic_insights(now=now) == 1
+    assert (insight(moved).finished, insight(moved).median_days) == (1, pytest.approx(2))
+    assert insight(still).questions == 0
+    assert insights.refresh_changed_topic_insights(now=now) == 0  # nothing moved since
+    insights.refresh_topic_insights(now=now)
+    assert insight(still).questions == 1
+
+
+def test_an_incremental_run_with_no_run_before_it_recomputes_everything(now):
+    topics = [TopicFactory() for _ in range(3)]
+    assert insights.refresh_changed_topic_insights(now=now) == 3
+    assert TopicInsight.objects.filter(topic__in=topics).count() == 3
+
+
+def test_an_incremental_run_keeps_the_weeks_of_the_sections_it_did_not_touch(now):
+    moved, still = TopicFactory(), TopicFactory()
+    event(UserFactory(), still, "learning", now)
+    insights.refresh_topic_insights(now=now)
+    event(UserFactory(), moved, "learning", now)
+    insights.refresh_changed_topic_insights(now=now)
+    started = dict(SectionWeek.objects.values_list("section_id", "started"))
+    assert started == {still.section_id: 1, moved.section_id: 1}
+
+
+def test_an_incremental_run_takes_the_same_queries_however_many_changes(now):
+    topics = [TopicFactory() for _ in range(4)]
+    insights.refresh_topic_insights(now=now)
+
+    def changes(count) -> int:
+        for index in range(count):
+            event(UserFactory(), topics[index % len(topics)], "learning", now)
+        with CaptureQueriesContext(connection) as queries:
+            insights.refresh_changed_topic_insights(now=now)
+        return len(queries)
+
+    assert changes(1) == changes(12)
+
+
+def test_beat_runs_the_incremental_refresh_every_five_minutes(settings):
+    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert str(schedule["community.tasks.refresh_changed_topic_insights"]) == str(crontab(minute="*/5"))
+    assert tasks.refresh_changed_topic_insights.delay().get() == 0  # nothing moved: nothing written

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from community import mentorship, services
+from community import insights, mentorship, services
 from community.models import MentorSection
 from community.notification_unsubscribe import unsubscribe_url
 from tests.e2e.conftest import ACTION_TIMEOUT_MS, SCREENS, save_screenshot, session_cookie
@@ -64,6 +64,7 @@ def site(db):
     )
     mentorship.claim(mentor=mentor, review=review)
     MentorSection.objects.create(mentor=mentor, section=topics[1].section)
+    insights.refresh_topic_insights()
     return {
         "review": review,
         "request_topic": topics[2],
@@ -127,6 +128,7 @@ def mentor_pages(site) -> list[str]:
         "/mod/tags/",
         f"/mod/users/{site['learner'].username}/",
         "/mentor/",
+        "/insights/",
         site["review"].get_absolute_url(),
     ]
 
@@ -142,7 +144,7 @@ def screenshots(site, visitor) -> dict[str, str]:
         }
     if visitor == "learner":
         return {"/": "home-signed-in", f"/u/{site['learner'].username}/": "profile-with-calendar"}
-    return {}
+    return {"/insights/": "insights"}
 
 
 # Swagger UI, on the API reference page, is a widget we ship but do not write: its markup has

@@ -37,7 +37,8 @@ NOT_SHOWN = {
     "roadmap.Note": "private to the learner; the admin can neither read nor change it",
     "roadmap.ProgressEvent": "read-only: the progress history, appended by Progress writes; the profile's "
     "activity calendar shows it, rendered for each request",
-    "community.TopicInsight": "read-only: recomputed by a task, shown on no page yet",
+    "community.TopicInsight": "read-only: recomputed by a task, whose refresh touches its rows, so the "
+    "figures on cached topic pages follow (tests/community/test_topic_figures.py)",
     "community.Notification": "private to its recipient (/notifications/ and the header's count)",
     "community.OutboxEvent": "read-only: the queue of follow-up work",
     "community.ModerationAction": "read-only: the audit log, shown to mentors only (/mod/log/)",

@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from community import digest, mentorship
-from community.models import DigestDelivery
+from community import digest, insights, mentorship
+from community.models import DigestDelivery, Thread
+from roadmap.models import Progress, ProgressEvent
 from tests.factories import (
+    CommentFactory,
     MentorFactory,
     NotificationFactory,
     ProgressFactory,
@@ -201,3 +203,41 @@ def test_killing_the_worker_mid_batch_loses_and_doubles_nothing(start_worker, sm
         f"\nkilled after {sent_before_kill} emails with {in_flight} claim(s) in flight; "
         f"{len(ambiguous)} ambiguous (logged, not resent), 0 lost, 0 doubled"
     )
+
+
+def test_a_real_worker_sends_a_stalled_learner_the_answers_on_their_topic_and_a_link_to_ask(
+    start_worker, smtp_sink, send_task
+):
+    _, topics = build_roadmap(topics=2, sections=1, with_resources=False)
+    topic = topics[0]
+    now = timezone.now()
+    for _ in range(insights.MIN_LEARNERS):  # finished in two days: a stall after four
+        finisher = UserFactory(digest_frequency="off")
+        ProgressEvent.objects.create(
+            user=finisher, topic=topic, kind="learning", created_at=now - timedelta(days=9)
+        )
+        ProgressEvent.objects.create(
+            user=finisher, topic=topic, kind="done", created_at=now - timedelta(days=7)
+        )
+    thread = ThreadFactory(topic=topic, title="The answer that unblocked me")
+    thread.accepted_comment = CommentFactory(thread=thread)
+    thread.save()
+    old = now - timedelta(days=20)  # not news: the stall alone makes this digest
+    Thread.objects.filter(pk=thread.pk).update(created_at=old, last_activity_at=old)
+    insights.refresh_topic_insights()
+    stuck = UserFactory(digest_frequency="daily", digest_hour=0)
+    progress = ProgressFactory(user=stuck, topic=topic, status="learning")
+    # Learning for four days and two hours: a stall for two hours, so told in no digest yet.
+    Progress.objects.filter(pk=progress.pk).update(updated_at=now - timedelta(days=4, hours=2))
+    start_worker()
+
+    send_task("community.tasks.schedule_digests")
+    wait_for(finished({stuck.pk: ""}, set()), timeout=40, what="the digest to be settled")
+
+    [message] = smtp_sink.messages
+    parsed = message.parse()
+    assert parsed["Subject"].startswith(f"Help with {topic.title}")
+    text = parsed.get_body(("plain",)).get_content()
+    assert f"STUCK ON {topic.title.upper()}?" in text
+    assert f"https://stepwise.example{thread.get_absolute_url()}" in text
+    assert f"https://stepwise.example/discussions/new/?topic={topic.pk}" in text
