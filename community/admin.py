@@ -30,20 +30,8 @@ from community.models import (
     Thread,
     TopicInsight,
 )
+from config.admin import ReadOnlyAdmin
 from config.input_guard import database_id
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the site writes and nobody edits: they can be listed and read, nothing more."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Tag)

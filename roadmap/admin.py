@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q
 
+from config.admin import ReadOnlyAdmin
 from roadmap.models import Note, Progress, ProgressEvent, Resource, Roadmap, Section, Topic
 
 
@@ -160,7 +161,7 @@ class ProgressAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgressEvent)
-class ProgressEventAdmin(admin.ModelAdmin):
+class ProgressEventAdmin(ReadOnlyAdmin):
     """The history is appended by the Progress model (roadmap.history): read here, never edited."""
 
     list_display = ["created_at", "user", "topic", "kind", "source"]
@@ -168,15 +169,6 @@ class ProgressEventAdmin(admin.ModelAdmin):
     list_select_related = ["user", "topic"]
     search_fields = ["user__username", "topic__slug"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Note)
