@@ -12,6 +12,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django.db import connections
 from playwright.sync_api import expect
 
 from bench.cluster import Cluster, production_env
@@ -70,6 +71,10 @@ def chromium():
             executable_path=chromium_path(), headless=True, args=["--no-sandbox", "--disable-gpu"]
         )
         yield browser
+        # While Playwright's event loop is set, Django keeps its database connections per
+        # context: the ones this test opened are closed here, in that context, or they outlive
+        # the run and the test database cannot be dropped.
+        connections.close_all()
         browser.close()
 
 
