@@ -73,18 +73,46 @@ def _tell_author(*, target, actor, action: str, reason: str, key: str) -> None:
         )
 
 
-def _set_status(target: Thread | Comment, status: str) -> None:
-    """Move a post between published and hidden, keeping the thread's comment count right."""
+def _set_status(target: Thread | Comment, status: str) -> dict:
+    """Move a post between published and hidden, keeping the thread's comment count right.
+
+    A hidden reply cannot stand as the thread's accepted answer: the thread would show
+    "Answered" with no answer to read, and drop out of the unanswered lists. Hiding it takes
+    the acceptance back; restoring it gives it back, unless another answer was accepted
+    meanwhile. Returns what happened to the acceptance, for the audit log's details."""
     previous = target.status
     if previous == status:
-        return
+        return {}
     target.status = status
     target.save(update_fields=["status"])
+    details = {}
     if isinstance(target, Comment):
         if previous == Status.PUBLISHED:
             count_comments(thread_id=target.thread_id, change=-1)
+            if Thread.objects.filter(pk=target.thread_id, accepted_comment=target).update(accepted_comment=None):
+                details["answer_unaccepted"] = True
         elif status == Status.PUBLISHED:
             count_comments(thread_id=target.thread_id, change=1)
+            if _acceptance_taken_by_hiding(target) and Thread.objects.filter(
+                pk=target.thread_id, accepted_comment__isnull=True
+            ).update(accepted_comment=target):
+                details["answer_accepted_again"] = True
+        if details:
+            touch(Thread, target.thread_id, fields={"accepted_comment"})
+    return details
+
+
+def _acceptance_taken_by_hiding(comment: Comment) -> bool:
+    """Whether the act that last hid this reply took its acceptance back."""
+    hidden_by = (
+        ModerationAction.objects.filter(
+            comment=comment, action__in=[Action.HIDE, Action.AUTO_HIDE, Action.RESOLVE_FLAGS]
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("details", flat=True)
+        .first()
+    )
+    return bool(hidden_by and hidden_by.get("answer_unaccepted"))
 
 
 def _close_flags(target, *, moderator, state) -> int:
@@ -125,9 +153,9 @@ def flag(*, reporter, target: Thread | Comment, reason: str, note: str = "") -> 
         raise Conflict("You have already flagged this post; mentors will look at it.") from None
     open_flags = Flag.objects.filter(status=Flag.State.OPEN, **{field: target}).values("reporter").distinct()
     if target.status == Status.PUBLISHED and open_flags.count() >= AUTO_HIDE_FLAGS:
-        _set_status(target, Status.HIDDEN)
+        details = _set_status(target, Status.HIDDEN)
         reason_text = f"Hidden automatically after {AUTO_HIDE_FLAGS} flags, until a mentor reviews it."
-        _log(moderator=None, action=Action.AUTO_HIDE, reason=reason_text, target=target)
+        _log(moderator=None, action=Action.AUTO_HIDE, reason=reason_text, target=target, **details)
         _tell_author(
             target=target,
             actor=None,
@@ -147,9 +175,9 @@ def hide(*, moderator, target: Thread | Comment, reason: str) -> ModerationActio
     reason = _clean_reason(reason)
     if target.status != Status.PUBLISHED:
         raise Conflict("Only published posts can be hidden.")
-    _set_status(target, Status.HIDDEN)
+    details = _set_status(target, Status.HIDDEN)
     _close_flags(target, moderator=moderator, state=Flag.State.RESOLVED)
-    entry = _log(moderator=moderator, action=Action.HIDE, reason=reason, target=target)
+    entry = _log(moderator=moderator, action=Action.HIDE, reason=reason, target=target, **details)
     _tell_author(target=target, actor=moderator, action="hid", reason=reason, key=f"mod:{entry.pk}")
     return entry
 
@@ -160,9 +188,9 @@ def restore(*, moderator, target: Thread | Comment, reason: str) -> ModerationAc
     reason = _clean_reason(reason)
     if target.status != Status.HIDDEN:
         raise Conflict("Only hidden posts can be restored.")
-    _set_status(target, Status.PUBLISHED)
+    details = _set_status(target, Status.PUBLISHED)
     _close_flags(target, moderator=moderator, state=Flag.State.DISMISSED)
-    entry = _log(moderator=moderator, action=Action.RESTORE, reason=reason, target=target)
+    entry = _log(moderator=moderator, action=Action.RESTORE, reason=reason, target=target, **details)
     _tell_author(target=target, actor=moderator, action="restored", reason=reason, key=f"mod:{entry.pk}")
     return entry
 
@@ -173,23 +201,26 @@ def resolve_flags(*, moderator, target: Thread | Comment, decision: str, reason:
     dismissing restores a post that flags had hidden."""
     _require_content_power(moderator, target)
     reason = _clean_reason(reason)
+    details = {}
     if decision == "resolve":
         closed = _close_flags(target, moderator=moderator, state=Flag.State.RESOLVED)
         if target.status == Status.PUBLISHED:
-            _set_status(target, Status.HIDDEN)
+            details = _set_status(target, Status.HIDDEN)
         action = Action.RESOLVE_FLAGS
         told = "hid"
     elif decision == "dismiss":
         closed = _close_flags(target, moderator=moderator, state=Flag.State.DISMISSED)
         if target.status == Status.HIDDEN:
-            _set_status(target, Status.PUBLISHED)
+            details = _set_status(target, Status.PUBLISHED)
         action = Action.DISMISS_FLAGS
         told = "reviewed the reports on"
     else:
         raise ValidationError({"decision": "Decide “resolve” or “dismiss”."})
     if not closed:
         raise Conflict("There are no open flags on this post.")
-    entry = _log(moderator=moderator, action=action, reason=reason, target=target, flags_closed=closed)
+    entry = _log(
+        moderator=moderator, action=action, reason=reason, target=target, flags_closed=closed, **details
+    )
     _tell_author(target=target, actor=moderator, action=told, reason=reason, key=f"mod:{entry.pk}")
     return entry
 
