@@ -89,7 +89,9 @@ def _set_status(target: Thread | Comment, status: str) -> dict:
     if isinstance(target, Comment):
         if previous == Status.PUBLISHED:
             count_comments(thread_id=target.thread_id, change=-1)
-            if Thread.objects.filter(pk=target.thread_id, accepted_comment=target).update(accepted_comment=None):
+            if Thread.objects.filter(pk=target.thread_id, accepted_comment=target).update(
+                accepted_comment=None
+            ):
                 details["answer_unaccepted"] = True
         elif status == Status.PUBLISHED:
             count_comments(thread_id=target.thread_id, change=1)
