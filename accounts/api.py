@@ -58,6 +58,7 @@ class MeSerializer(ApiModelSerializer):
             "display_name",
             "bio",
             "timezone",
+            "language",
             "digest_frequency",
             "digest_hour",
             "is_progress_public",

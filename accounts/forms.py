@@ -70,6 +70,7 @@ class SettingsForm(forms.ModelForm):
             "display_name",
             "bio",
             "timezone",
+            "language",
             "digest_frequency",
             "digest_hour",
             "is_progress_public",

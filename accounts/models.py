@@ -7,6 +7,7 @@ import re
 import secrets
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -76,6 +77,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=8,
         validators=[MinValueValidator(0), MaxValueValidator(23)],
         help_text="Local hour (0-23) at which your digest is sent.",
+    )
+    language = models.CharField(
+        "language",
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="The language of the site and your emails. Left empty, your browser's decides.",
     )
     is_progress_public = models.BooleanField("show my progress on my profile", default=True)
     weekly_goal = models.PositiveSmallIntegerField(

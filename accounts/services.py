@@ -26,6 +26,7 @@ def export_user_data(*, user: User) -> dict:
             "display_name": user.display_name,
             "bio": user.bio,
             "timezone": user.timezone,
+            "language": user.language,
             "digest_frequency": user.digest_frequency,
             "digest_hour": user.digest_hour,
             "is_progress_public": user.is_progress_public,

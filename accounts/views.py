@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import hooks, selectors, services
 from accounts.forms import ApiTokenForm, DeleteAccountForm, SettingsForm
+from config import language
 
 
 class LoginView(AllauthLoginView):
@@ -48,7 +49,9 @@ def settings_view(request):
     form = SettingsForm(request.POST or None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
+            user = form.save()
+            if "language" in form.changed_data:
+                language.remember(request, user.language)
             messages.success(request, "Your settings are saved.")
             return redirect("accounts:settings")
         status = 400

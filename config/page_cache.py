@@ -41,6 +41,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
 from accounts.context_processors import THEMES
+from config import language
 from config.cache import read_ahead, version_tokens, versioned_get_or_set
 from config.caching import TIMEOUTS
 
@@ -140,10 +141,19 @@ def existing(exists: Callable[[str], bool]) -> Normaliser:
     return normalise
 
 
+def _language(value: str) -> str | None:
+    """`?lang=`, which every page reads (config.language): another of our languages is kept,
+    English (the page without it) is dropped, anything else is not a page worth keeping."""
+    if value not in language.supported():
+        raise NotCached
+    return None if value == settings.LANGUAGE_CODE else value
+
+
 def _read_query(request, parameters: dict[str, Normaliser]) -> tuple[dict[str, str], bool]:
     """The declared parameters that make this page differ from the default one, normalised and
     sorted, and whether the page may be cached (no undeclared parameter but tracking ones, no
-    value raising NotCached)."""
+    value raising NotCached). Every page also declares `?lang=`."""
+    parameters = {language.QUERY_PARAMETER: _language, **parameters}
     query, cacheable = {}, True
     for name, values in request.GET.lists():
         if name not in parameters:

@@ -2,6 +2,8 @@
 
 - `{% canonical_url as canonical %}`: the absolute URL the page is known by
   (config.page_cache.canonical_url: SITE_URL, the path, the query parameters its view declares);
+- `{% language_alternates as alternates %}`: (hreflang, URL) for each of the page's languages
+  and x-default, for `<link rel="alternate">`: the same page with `?lang=`;
 - `{{ html|plain_summary }}`: rendered Markdown as one line of plain text, cut at 160 characters,
   for descriptions;
 - `{{ data|json_ld }}`: a JSON-LD script element, escaped as Django's json_script escapes, so no
@@ -9,6 +11,7 @@
 """
 
 import html
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django import template
 from django.conf import settings
@@ -16,6 +19,7 @@ from django.utils.html import json_script, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from config.language import QUERY_PARAMETER
 from config.page_cache import canonical_url as page_canonical_url
 
 register = template.Library()
@@ -27,6 +31,24 @@ DESCRIPTION_LENGTH = 160
 def canonical_url(context) -> str:
     request = context.get("request")
     return page_canonical_url(request) if request is not None else ""
+
+
+@register.simple_tag(takes_context=True)
+def language_alternates(context) -> list[tuple[str, str]]:
+    request = context.get("request")
+    if request is None:
+        return []
+    parts = urlsplit(page_canonical_url(request))
+    query = [(name, value) for name, value in parse_qsl(parts.query) if name != QUERY_PARAMETER]
+
+    def url(code: str | None) -> str:
+        wanted = sorted([*query, (QUERY_PARAMETER, code)]) if code else query
+        return urlunsplit(parts._replace(query=urlencode(wanted)))
+
+    alternates = [
+        (code, url(None if code == settings.LANGUAGE_CODE else code)) for code, _ in settings.LANGUAGES
+    ]
+    return [*alternates, ("x-default", url(None))]
 
 
 def plain_text(rendered_html: str) -> str:

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import views as accounts_views
 from community import views as community_views
-from config import api
+from config import api, language
 from config import views as site_views
 
 api_v1 = [
@@ -18,6 +18,7 @@ api_v1 = [
 urlpatterns = [
     path("", community_views.home, name="home"),
     path("healthz", site_views.healthz, name="healthz"),
+    path("language/", language.set_language, name="set-language"),
     path("robots.txt", site_views.robots_txt, name="robots-txt"),
     path("sitemap.xml", site_views.sitemap_index, name="sitemap"),
     path("sitemap-<slug:section>.xml", site_views.sitemap_section, name="sitemap-section"),

@@ -22,6 +22,17 @@
     });
   });
 
+  // The language switcher comes back to this page (without JavaScript, the server reads the
+  // Referer instead).
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("[data-language-switcher]");
+    if (!form) return;
+    var params = new URLSearchParams(window.location.search);
+    params.delete("lang");
+    var query = params.toString();
+    form.elements.next.value = window.location.pathname + (query ? "?" + query : "") + window.location.hash;
+  });
+
   // Escape closes an open menu; focus that was inside it goes back to the menu's opener (a
   // closed menu's links are hidden, and focus on them would be lost to the page's top).
   document.addEventListener("keydown", function (event) {
