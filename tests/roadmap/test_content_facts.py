@@ -210,6 +210,31 @@ FACTS = [
         "has offered an open-source AGPLv3 licence again since 2024",
         "is now largely compatible with it for everyday use",
     ),
+    (
+        "docker-compose",
+        "image: postgres:18",
+        "image: postgres:16",
+    ),
+    (
+        "kubernetes",
+        "the Gateway API or the older, feature-frozen Ingress",
+        "and Ingress or Gateway (HTTP routing from outside)",
+    ),
+    (
+        "distributed-tracing",
+        "auto-instrumentation for frameworks such as Django, Spring, Express and ASP.NET Core",
+        "auto-instrumentation for Django, Flask, requests and database drivers",
+    ),
+    (
+        "multi-factor-authentication",
+        "Passkeys synced by the platform's password manager",
+        "so they resist phishing entirely. The backend work",
+    ),
+    (
+        "unit-testing",
+        "JUnit in Java, xUnit or NUnit in .NET",
+        "In Python, learn `pytest`",
+    ),
 ]
 
 
