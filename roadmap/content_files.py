@@ -30,6 +30,28 @@ The format, with defaults for optional keys (see roadmap/content/backend.yaml):
                 url: https://...       # required, https, unique in the topic
                 kind: docs             # docs | article | ... (Resource.Kind), default article
                 free: true             # default true
+
+A resource's kind says what the learner finds behind the link, so the same kind of source always
+gets the same kind:
+
+    docs        a project's or vendor's own documentation (guides, references, architecture
+                centres, the home page of a library or framework you code against), standards
+                and specifications (RFCs, W3C, WHATWG, IANA, NIST), OWASP cheat sheets, man pages
+    article     one piece of writing outside official documentation: blog posts, essays,
+                encyclopedia entries, pattern catalogues, a vendor's learning-centre explainers,
+                and learning guides kept in a repository
+    book        a book or a chapter of one, free online or paid
+    course      lessons meant to be followed in order, interactive or not (tutorial tracks,
+                academies, MOOCs) and certification programmes
+    video       a recorded talk, a lecture series or a video channel
+    podcast     audio episodes
+    tool        a program or service the learner runs or uses: a CLI, server or test runner's
+                site, an online checker or generator, a directory of projects or events
+    opensource  a source code repository (github.com/owner/name), whatever the program; a
+                learning guide that happens to live in a repository is an article
+
+Each URL is listed by one topic only, the one it serves best; a section of a page (a #fragment)
+counts as its own link.
 """
 
 import difflib
