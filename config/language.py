@@ -24,6 +24,8 @@ from functools import cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -37,6 +39,12 @@ QUERY_PARAMETER = "lang"
 @cache
 def supported() -> frozenset[str]:
     return frozenset(code for code, _ in settings.LANGUAGES)
+
+
+@receiver(setting_changed)
+def _languages_changed(*, setting, **kwargs):
+    if setting == "LANGUAGES":
+        supported.cache_clear()
 
 
 def from_query(request) -> str | None:
