@@ -3,9 +3,9 @@ request path by a periodic task (community.tasks.refresh_topic_insights) from th
 history, the learners' current statuses, the threads and the review requests.
 
 For each published topic: learners on it now (learning, with a change in the last STALL_DAYS
-days), learners who ever started it, the quartiles and 90th-percentile days from first starting
-it to last finishing it, how
-many gave up (skipped it after learning it, or learning it with no change for STALL_DAYS days),
+days), learners who ever started it, the quartiles and 90th-percentile days from starting it to
+finishing it (each learner's last finished run: from its first start to its finish), how many
+gave up (skipped it after learning it, or learning it with no change for STALL_DAYS days),
 questions asked on it and those without an accepted answer, and review requests no mentor holds.
 For each section, the topics started and finished in each of the last TREND_WEEKS weeks
 (SectionWeek), for the trends on /insights/.
@@ -17,14 +17,15 @@ with ProgressEvent rows after the checkpoint the last run left (InsightCheckpoin
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from community.models import InsightCheckpoint, ReviewRequest, SectionWeek, Thread, TopicInsight
 from config.caching import touch
 from roadmap.models import Progress, ProgressEvent, Topic
+from roadmap.selectors import run_number
 
 STALL_DAYS = 30
 # A figure drawn from a topic's learners, shown to everyone (its page) or acted on (the digest's
@@ -92,7 +93,7 @@ def _statuses(*, stalled_before: datetime, topic_ids: set[int] | None) -> dict[i
 
 class Journeys:
     """Per topic, how many learners ever started it, and the days each who went on to finish
-    it took from first starting to last finishing, sorted."""
+    it took in their last finished run, sorted."""
 
     def __init__(self):
         self.started: dict[int, int] = defaultdict(int)
@@ -100,23 +101,38 @@ class Journeys:
 
 
 def _journeys(*, topic_ids: set[int] | None) -> Journeys:
-    """One query, one row per learner and topic with a start in the history."""
-    rows = (
+    """Two passes of one query: the history numbered into runs per learner and topic
+    (roadmap.selectors.RUN_ENDS), then each run's first start and its finish. A learner who
+    started a topic, reset it and came back months later took the days of the run that
+    finished, not the months between."""
+    runs = (
         _only(ProgressEvent.objects, topic_ids)
-        .values("user_id", "topic_id")
-        .annotate(
-            started=Min("created_at", filter=Q(kind=ProgressEvent.Kind.LEARNING)),
-            finished=Max("created_at", filter=Q(kind=ProgressEvent.Kind.DONE)),
-        )
-        .filter(started__isnull=False)
-        .values_list("topic_id", "started", "finished")
+        .annotate(run=run_number())
+        .values("user_id", "topic_id", "kind", "created_at", "run")
         .order_by()
     )
+    inner, params = runs.query.sql_with_params()
+    last_finished: dict[tuple[int, int], tuple[int, float]] = {}
+    starters: set[tuple[int, int]] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT topic_id, user_id, COALESCE(run, 0),"
+            " MIN(created_at) FILTER (WHERE kind = %s), MAX(created_at) FILTER (WHERE kind = %s)"
+            f" FROM ({inner}) AS events GROUP BY 1, 2, 3",
+            [ProgressEvent.Kind.LEARNING, ProgressEvent.Kind.DONE, *params],
+        )
+        for topic_id, user_id, run, started, finished in cursor:
+            if started is None:
+                continue
+            starters.add((topic_id, user_id))
+            if finished is not None and finished > started:
+                if last_finished.get((topic_id, user_id), (-1, 0.0))[0] < run:
+                    last_finished[topic_id, user_id] = (run, (finished - started).total_seconds() / 86400)
     journeys = Journeys()
-    for topic_id, started, finished in rows.iterator(chunk_size=5000):
+    for topic_id, _user_id in starters:
         journeys.started[topic_id] += 1
-        if finished is not None and finished > started:
-            journeys.durations[topic_id].append((finished - started).total_seconds() / 86400)
+    for (topic_id, _user_id), (_run, days) in last_finished.items():
+        journeys.durations[topic_id].append(days)
     for values in journeys.durations.values():
         values.sort()
     return journeys
