@@ -510,9 +510,9 @@ def test_a_learner_back_on_a_topic_after_a_reset_counts_from_their_new_start(lea
         progress = ProgressFactory(user=learner, topic=topics[2], status="learning")
     Progress.objects.filter(pk=progress.pk).update(updated_at=now - timedelta(days=60))
     assert digest.build_digest(learner, since=since, now=now) is None  # 2 days in: not stuck
-    ProgressEvent.objects.filter(user=learner, kind="learning", created_at__gt=now - timedelta(days=3)).update(
-        created_at=now - timedelta(days=6)
-    )
+    ProgressEvent.objects.filter(
+        user=learner, kind="learning", created_at__gt=now - timedelta(days=3)
+    ).update(created_at=now - timedelta(days=6))
     [stall] = digest.build_digest(learner, since=since, now=now).stalls
     assert stall.days == 6
 
