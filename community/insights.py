@@ -48,6 +48,7 @@ UPDATED_FIELDS = [
     "reviews_waiting",
     "computed_at",
 ]
+SHOWN_FIELDS = frozenset(UPDATED_FIELDS) - {"computed_at"}
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -59,6 +60,40 @@ def percentile(values: list[float], fraction: float) -> float | None:
     lower = int(position)
     upper = min(lower + 1, len(values) - 1)
     return values[lower] + (values[upper] - values[lower]) * (position - lower)
+
+
+# What a topic's public figures are made of (`figures`): a change elsewhere in its row leaves
+# its page as it was.
+FIGURE_FIELDS = frozenset({"finished", "p25_days", "p75_days", "learners_now"})
+
+
+def _middle_half(low: float | None, high: float | None) -> str:
+    """ ", half of them in 3–6 days", from the quartiles in days; "" without them."""
+    if low is None or high is None:
+        return ""
+    low_days, high_days = round(low), round(high)
+    if high_days < 1:
+        return ", half of them in under a day"
+    if low_days == high_days:
+        return f", half of them in about {high_days} day{'s' if high_days != 1 else ''}"
+    if low_days < 1:
+        return f", half of them within {high_days} day{'s' if high_days != 1 else ''}"
+    return f", half of them in {low_days}–{high_days} days"
+
+
+def figures(insight: TopicInsight | None) -> list[str]:
+    """The sentences a topic's page shows about its learners, each only where MIN_LEARNERS
+    learners or more stand behind it."""
+    if insight is None:
+        return []
+    shown = []
+    if insight.finished >= MIN_LEARNERS:
+        shown.append(
+            f"{insight.finished} learners finished this{_middle_half(insight.p25_days, insight.p75_days)}."
+        )
+    if insight.learners_now >= MIN_LEARNERS:
+        shown.append(f"{insight.learners_now} learners are on it now.")
+    return shown
 
 
 def _only(queryset, topic_ids: set[int] | None, field: str = "topic_id"):
@@ -213,6 +248,7 @@ def _refresh(*, now: datetime, topic_ids: set[int] | None) -> int:
     """Recompute the rows of these topics (all when None): those published are written, the
     others dropped. Inside the caller's transaction."""
     published = list(_only(Topic.objects.published(), topic_ids, field="pk").values_list("pk", flat=True))
+    before = {row.topic_id: row for row in TopicInsight.objects.filter(topic_id__in=published)}
     statuses = _statuses(stalled_before=now - timedelta(days=STALL_DAYS), topic_ids=topic_ids)
     journeys = _journeys(topic_ids=topic_ids)
     questions = _questions(topic_ids=topic_ids)
@@ -245,7 +281,7 @@ def _refresh(*, now: datetime, topic_ids: set[int] | None) -> int:
         unique_fields=["topic"],
         update_fields=UPDATED_FIELDS,
     )
-    touch(TopicInsight, *published)  # the figures on topic pages (community.caches.INSIGHTS)
+    _touch_changed(before, rows)
     sections = (
         None
         if topic_ids is None
@@ -253,6 +289,25 @@ def _refresh(*, now: datetime, topic_ids: set[int] | None) -> int:
     )
     _refresh_section_weeks(now=now, section_ids=sections)
     return len(rows)
+
+
+def _touch_changed(before: dict[int, TopicInsight], rows: list[TopicInsight]) -> None:
+    """Retire what shows the rows this run changed (the bulk upsert sends no signal): the pages
+    of the topics whose figures changed, and what shows any other figure of a changed row.
+    Rows deleted retire theirs by their signals."""
+    figures_changed, others_changed = [], []
+    for row in rows:
+        old = before.get(row.topic_id)
+        if figures(old) != figures(row):
+            figures_changed.append(row.topic_id)
+        elif old is None or any(getattr(old, name) != getattr(row, name) for name in SHOWN_FIELDS):
+            others_changed.append(row.topic_id)
+    if figures_changed:
+        touch(
+            TopicInsight.objects.filter(pk__in=figures_changed).select_related("topic"), fields=FIGURE_FIELDS
+        )
+    if others_changed:
+        touch(TopicInsight, *others_changed, fields=SHOWN_FIELDS - FIGURE_FIELDS)
 
 
 def trend_start(today: date) -> date:
@@ -263,7 +318,7 @@ def trend_start(today: date) -> date:
 def _refresh_section_weeks(*, now: datetime, section_ids: set[int] | None) -> None:
     """Replace the trend rows of these sections (all when None) with their topics started and
     finished per week, from the history of the last TREND_WEEKS weeks: one query to read, one
-    to delete, one insert."""
+    to delete, one insert. The run's checkpoint, saved after, retires what shows them."""
     first = trend_start(now.date())
     rows = (
         _only(ProgressEvent.objects, section_ids, field="topic__section_id")
