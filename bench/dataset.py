@@ -3,8 +3,9 @@
     eval "$(.venv/bin/python bench/dataset.py)"
 
 sets bench_users (0 when seed_bench has not run), and once seeded: bench_email and
-bench_password (the signed-in visitor), thread_200_path, topic_path (the topic those bench
-threads hang on) and dataset (the row counts, for the report).
+bench_password (the signed-in visitor), mentor_email (the signed-in mentor, same password),
+thread_200_path, topic_path (the topic those bench threads hang on), profile_path (the signed-in
+visitor's profile, with their activity calendar) and dataset (the row counts, for the report).
 """
 
 import os
@@ -22,7 +23,7 @@ django.setup()
 from accounts.models import User  # noqa: E402
 from bench.seed import EMAIL_DOMAIN, PASSWORD, SPECIAL_THREADS  # noqa: E402
 from community.models import Comment, Reaction, Thread  # noqa: E402
-from roadmap.models import Progress  # noqa: E402
+from roadmap.models import Progress, ProgressEvent  # noqa: E402
 
 
 def facts() -> dict[str, object]:
@@ -38,12 +39,15 @@ def facts() -> dict[str, object]:
             (Comment, "comments"),
             (Reaction, "reactions"),
             (Progress, "progress rows"),
+            (ProgressEvent, "progress events"),
         )
     )
     return {
         "bench_users": users,
         "bench_email": f"bench0@{EMAIL_DOMAIN}",
         "bench_password": PASSWORD,
+        "mentor_email": f"bench1@{EMAIL_DOMAIN}",
+        "profile_path": User.objects.get(email=f"bench0@{EMAIL_DOMAIN}").get_absolute_url(),
         "thread_200_path": thread.get_absolute_url(),
         "topic_path": thread.topic.get_absolute_url(),
         "dataset": dataset,

@@ -36,8 +36,11 @@ TARGETS = {
     ("thread list", "anonymous"): 0.5,
     ("thread, 200 comments", "anonymous"): 0.5,
     ("search", "anonymous"): 0.5,
+    ("profile, calendar", "anonymous"): 0.5,
     ("roadmap map", "signed in"): 0.2,
     ("thread, 200 comments", "signed in"): 0.2,
+    ("profile, calendar", "signed in"): 0.2,
+    ("insights", "mentor"): 0.2,
 }
 
 

@@ -34,10 +34,10 @@ class CommunityConfig(AppConfig):
         roadmap_hooks.register("version_keys", lambda roadmap_id: [caches.TOPIC_THREADS.key(roadmap_id)])
         roadmap_hooks.register(
             "topic_version_keys",
-            lambda roadmap_id: [
+            lambda roadmap_id, topic_slug: [
                 caches.TOPIC_THREADS.key(roadmap_id),
                 caches.LISTS.key(),
-                caches.INSIGHTS.key(),
+                caches.INSIGHTS.key(caches.insights_scope(roadmap_id, topic_slug)),
             ],
         )
         roadmap_hooks.register("topic_figures", insight_selectors.topic_figures)

@@ -8,8 +8,11 @@ Tokens:
   saves, open flags, hidden comments, verified email);
 - NOTIFICATIONS, one per user: their unread count in the header;
 - TOPIC_THREADS, one per roadmap: how many threads each of its topics has, on the map;
-- INSIGHTS, one for the site: the learners' figures on topic pages, from the TopicInsight rows
-  the insight refresh rewrites (it touches them: its bulk upsert sends no signal).
+- INSIGHTS, one per topic page (its roadmap's id and its slug, as the page is found): the
+  learners' figures on it, from its TopicInsight row; the insight refresh touches only the rows
+  whose figures it changed (its bulk upsert sends no signal);
+- INSIGHT_TABLE, one for the site: the report on /insights/, from every TopicInsight and
+  SectionWeek row (and the roadmaps' names: CATALOGUE), retired by each insight refresh.
 
 The sitemap's pages (SITEMAP_PAGE) are retired by LISTS (its threads) and roadmap's CATALOGUE
 (its roadmaps and topics).
@@ -22,11 +25,13 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from community.insights import FIGURE_FIELDS
 from community.models import (
     Bookmark,
     Comment,
     Flag,
     Follow,
+    InsightCheckpoint,
     Notification,
     Reaction,
     Tag,
@@ -48,7 +53,8 @@ LISTS = Token("lists", scoped=False)
 VIEWER = Token("viewer", per_user=True)
 NOTIFICATIONS = Token("notifications", per_user=True)
 TOPIC_THREADS = Token("topic-threads")
-INSIGHTS = Token("insights", scoped=False)
+INSIGHTS = Token("insights")
+INSIGHT_TABLE = Token("insight-table", scoped=False)
 
 # Open pages hear of these tokens' changes (config.live): a thread page, whoever may read the
 # thread; the header's count, its member alone (with the count itself).
@@ -142,6 +148,23 @@ API_THREADS = Cached(
     build=None,
 )
 
+INSIGHTS_REPORT = Cached(
+    "insights-report",  # /insights/ below its heading, for a query and a day; rendered by the view
+    key=("query", "day"),
+    tokens=lambda query, day: [INSIGHT_TABLE.key(), CATALOGUE.key()],
+    timeout="fragment",
+    build=None,
+    per_language=True,
+)
+INSIGHTS_SHELL = Cached(
+    "insights-shell",  # /insights/ around its report, for every mentor and admin (config.slots.render_page)
+    key=SHELL_KEY,
+    tokens=lambda **where: [],
+    timeout="fragment",
+    build=None,
+    per_language=True,
+)
+
 LISTS_PAGE = Page("lists", tokens=lambda request, **kwargs: [LISTS.key(), CATALOGUE.key()])
 # The tag index shows each tag's name, description and thread count: Tag saves (and the
 # counters' touch) and thread changes bump LISTS.
@@ -163,6 +186,12 @@ PREVIEWS = Counter("previews", key=("user_id", "minute"), timeout="rate")
 
 
 # --- What retires it -------------------------------------------------------------------
+
+
+def insights_scope(roadmap_id: int, topic_slug: str) -> str:
+    """A topic page's INSIGHTS scope: what its URL names, so that serving the cached page
+    needs no lookup of the topic."""
+    return f"{roadmap_id}:{topic_slug}"
 
 
 def _topic_roadmap(topic_id) -> list[int]:
@@ -197,7 +226,15 @@ Rule(
     before=frozenset({"topic"}),
 )
 Rule(Comment, _comment_tokens)
-Rule(TopicInsight, lambda insight: [INSIGHTS.key()])
+Rule(
+    TopicInsight,
+    lambda insight: [INSIGHTS.key(insights_scope(insight.topic.roadmap_id, insight.topic.slug))],
+    fields=FIGURE_FIELDS,
+)
+Rule(TopicInsight, lambda insight: [INSIGHT_TABLE.key()])
+# Every run saves the checkpoint after rewriting the weeks (a delete and a bulk insert, which
+# send no signal) and the rows it changed.
+Rule(InsightCheckpoint, lambda checkpoint: [INSIGHT_TABLE.key()])
 # A reaction shows as its giver's pressed button (their viewer state); the counts on pages
 # are the post's own counters, which the services move and touch.
 Rule(Reaction, lambda reaction: [VIEWER.key(reaction.user_id)])

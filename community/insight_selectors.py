@@ -9,7 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
-from community.insights import MIN_LEARNERS, TREND_WEEKS, trend_start
+from community.insights import TREND_WEEKS, figures, trend_start
 from community.models import SectionWeek, TopicInsight
 
 INSIGHTS_PER_PAGE = 50
@@ -197,31 +197,7 @@ def weekly_trend(*, roadmap=None, section=None, today: date | None = None) -> Tr
     return Trend(weeks=weeks, peak=peak)
 
 
-def _middle_half(low: float | None, high: float | None) -> str:
-    """ ", half of them in 3–6 days", from the quartiles in days; "" without them."""
-    if low is None or high is None:
-        return ""
-    low_days, high_days = round(low), round(high)
-    if high_days < 1:
-        return ", half of them in under a day"
-    if low_days == high_days:
-        return f", half of them in about {high_days} day{'s' if high_days != 1 else ''}"
-    if low_days < 1:
-        return f", half of them within {high_days} day{'s' if high_days != 1 else ''}"
-    return f", half of them in {low_days}–{high_days} days"
-
-
 def topic_figures(*, topic_id: int) -> list[str]:
-    """The public figures of a topic page, each only where MIN_LEARNERS learners or more
-    stand behind it: one query, of the topic's summary row."""
-    insight = TopicInsight.objects.filter(topic_id=topic_id).first()
-    if insight is None:
-        return []
-    figures = []
-    if insight.finished >= MIN_LEARNERS:
-        figures.append(
-            f"{insight.finished} learners finished this{_middle_half(insight.p25_days, insight.p75_days)}."
-        )
-    if insight.learners_now >= MIN_LEARNERS:
-        figures.append(f"{insight.learners_now} learners are on it now.")
-    return figures
+    """The public figures of a topic page (community.insights.figures): one query, of the
+    topic's summary row."""
+    return figures(TopicInsight.objects.filter(topic_id=topic_id).first())

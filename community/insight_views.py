@@ -3,16 +3,19 @@ per section, the weekly trends, and the table as CSV. Reads the summary tables o
 
 import csv
 import functools
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from community import caches, permissions
 from community import insight_selectors as selectors
-from community import permissions
 from community.forms import InsightFilter
+from config.slots import render_page
 
 CSV_COLUMNS = [
     ("Roadmap", lambda row: row.topic.roadmap.title),
@@ -62,7 +65,25 @@ def _filters(request) -> tuple[InsightFilter, dict]:
 @insights_required
 @require_safe
 def insights(request):
+    """The report is the same for every mentor and admin: cached for its query (as spelled, for
+    the links that repeat it) and the day (the weeks it shows end today), until the next
+    refresh changes a figure or the roadmaps change (community.caches.INSIGHTS_REPORT)."""
     form, values = _filters(request)
+    if form.is_bound and not form.is_valid():
+        report = _render_report(request, form, values)
+        return render_page(request, "community/insights.html", {}, body=report.encode(), status=400)
+    query = urlencode(sorted((name, value) for name, values in request.GET.lists() for value in values))
+    report = caches.INSIGHTS_REPORT.get(
+        query=query,
+        day=timezone.now().date().isoformat(),
+        build=lambda: _render_report(request, form, values).encode(),
+    )
+    return render_page(
+        request, "community/insights.html", {}, body=report, shell=caches.INSIGHTS_SHELL.bind()
+    )
+
+
+def _render_report(request, form: InsightFilter, values: dict) -> str:
     where = {"roadmap": values["roadmap"], "section": values["section"]}
     sort = values["sort"]
     columns = [
@@ -77,9 +98,8 @@ def insights(request):
         }
         for name, (heading, _field) in selectors.COLUMNS.items()
     ]
-    return render(
-        request,
-        "community/insights.html",
+    return render_to_string(
+        "community/insights.html#report",
         {
             "filters": form,
             "columns": columns,
@@ -88,7 +108,7 @@ def insights(request):
             "trend": selectors.weekly_trend(**where),
             "query_without_sort": _query_without(request, "sort", "page"),
         },
-        status=200 if form.is_valid() or not form.is_bound else 400,
+        request,
     )
 
 

@@ -3,9 +3,9 @@ request path by a periodic task (community.tasks.refresh_topic_insights) from th
 history, the learners' current statuses, the threads and the review requests.
 
 For each published topic: learners on it now (learning, with a change in the last STALL_DAYS
-days), learners who ever started it, the quartiles and 90th-percentile days from first starting
-it to last finishing it, how
-many gave up (skipped it after learning it, or learning it with no change for STALL_DAYS days),
+days), learners who ever started it, the quartiles and 90th-percentile days from starting it to
+finishing it (each learner's last finished run: from its first start to its finish), how many
+gave up (skipped it after learning it, or learning it with no change for STALL_DAYS days),
 questions asked on it and those without an accepted answer, and review requests no mentor holds.
 For each section, the topics started and finished in each of the last TREND_WEEKS weeks
 (SectionWeek), for the trends on /insights/.
@@ -17,14 +17,15 @@ with ProgressEvent rows after the checkpoint the last run left (InsightCheckpoin
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from community.models import InsightCheckpoint, ReviewRequest, SectionWeek, Thread, TopicInsight
 from config.caching import touch
 from roadmap.models import Progress, ProgressEvent, Topic
+from roadmap.selectors import run_number
 
 STALL_DAYS = 30
 # A figure drawn from a topic's learners, shown to everyone (its page) or acted on (the digest's
@@ -47,6 +48,7 @@ UPDATED_FIELDS = [
     "reviews_waiting",
     "computed_at",
 ]
+SHOWN_FIELDS = frozenset(UPDATED_FIELDS) - {"computed_at"}
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -58,6 +60,40 @@ def percentile(values: list[float], fraction: float) -> float | None:
     lower = int(position)
     upper = min(lower + 1, len(values) - 1)
     return values[lower] + (values[upper] - values[lower]) * (position - lower)
+
+
+# What a topic's public figures are made of (`figures`): a change elsewhere in its row leaves
+# its page as it was.
+FIGURE_FIELDS = frozenset({"finished", "p25_days", "p75_days", "learners_now"})
+
+
+def _middle_half(low: float | None, high: float | None) -> str:
+    """ ", half of them in 3–6 days", from the quartiles in days; "" without them."""
+    if low is None or high is None:
+        return ""
+    low_days, high_days = round(low), round(high)
+    if high_days < 1:
+        return ", half of them in under a day"
+    if low_days == high_days:
+        return f", half of them in about {high_days} day{'s' if high_days != 1 else ''}"
+    if low_days < 1:
+        return f", half of them within {high_days} day{'s' if high_days != 1 else ''}"
+    return f", half of them in {low_days}–{high_days} days"
+
+
+def figures(insight: TopicInsight | None) -> list[str]:
+    """The sentences a topic's page shows about its learners, each only where MIN_LEARNERS
+    learners or more stand behind it."""
+    if insight is None:
+        return []
+    shown = []
+    if insight.finished >= MIN_LEARNERS:
+        shown.append(
+            f"{insight.finished} learners finished this{_middle_half(insight.p25_days, insight.p75_days)}."
+        )
+    if insight.learners_now >= MIN_LEARNERS:
+        shown.append(f"{insight.learners_now} learners are on it now.")
+    return shown
 
 
 def _only(queryset, topic_ids: set[int] | None, field: str = "topic_id"):
@@ -92,7 +128,7 @@ def _statuses(*, stalled_before: datetime, topic_ids: set[int] | None) -> dict[i
 
 class Journeys:
     """Per topic, how many learners ever started it, and the days each who went on to finish
-    it took from first starting to last finishing, sorted."""
+    it took in their last finished run, sorted."""
 
     def __init__(self):
         self.started: dict[int, int] = defaultdict(int)
@@ -100,23 +136,38 @@ class Journeys:
 
 
 def _journeys(*, topic_ids: set[int] | None) -> Journeys:
-    """One query, one row per learner and topic with a start in the history."""
-    rows = (
+    """Two passes of one query: the history numbered into runs per learner and topic
+    (roadmap.selectors.RUN_ENDS), then each run's first start and its finish. A learner who
+    started a topic, reset it and came back months later took the days of the run that
+    finished, not the months between."""
+    runs = (
         _only(ProgressEvent.objects, topic_ids)
-        .values("user_id", "topic_id")
-        .annotate(
-            started=Min("created_at", filter=Q(kind=ProgressEvent.Kind.LEARNING)),
-            finished=Max("created_at", filter=Q(kind=ProgressEvent.Kind.DONE)),
-        )
-        .filter(started__isnull=False)
-        .values_list("topic_id", "started", "finished")
+        .annotate(run=run_number())
+        .values("user_id", "topic_id", "kind", "created_at", "run")
         .order_by()
     )
+    inner, params = runs.query.sql_with_params()
+    last_finished: dict[tuple[int, int], tuple[int, float]] = {}
+    starters: set[tuple[int, int]] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT topic_id, user_id, COALESCE(run, 0),"
+            " MIN(created_at) FILTER (WHERE kind = %s), MAX(created_at) FILTER (WHERE kind = %s)"
+            f" FROM ({inner}) AS events GROUP BY 1, 2, 3",
+            [ProgressEvent.Kind.LEARNING, ProgressEvent.Kind.DONE, *params],
+        )
+        for topic_id, user_id, run, started, finished in cursor:
+            if started is None:
+                continue
+            starters.add((topic_id, user_id))
+            if finished is not None and finished > started:
+                if last_finished.get((topic_id, user_id), (-1, 0.0))[0] < run:
+                    last_finished[topic_id, user_id] = (run, (finished - started).total_seconds() / 86400)
     journeys = Journeys()
-    for topic_id, started, finished in rows.iterator(chunk_size=5000):
+    for topic_id, _user_id in starters:
         journeys.started[topic_id] += 1
-        if finished is not None and finished > started:
-            journeys.durations[topic_id].append((finished - started).total_seconds() / 86400)
+    for (topic_id, _user_id), (_run, days) in last_finished.items():
+        journeys.durations[topic_id].append(days)
     for values in journeys.durations.values():
         values.sort()
     return journeys
@@ -197,6 +248,7 @@ def _refresh(*, now: datetime, topic_ids: set[int] | None) -> int:
     """Recompute the rows of these topics (all when None): those published are written, the
     others dropped. Inside the caller's transaction."""
     published = list(_only(Topic.objects.published(), topic_ids, field="pk").values_list("pk", flat=True))
+    before = {row.topic_id: row for row in TopicInsight.objects.filter(topic_id__in=published)}
     statuses = _statuses(stalled_before=now - timedelta(days=STALL_DAYS), topic_ids=topic_ids)
     journeys = _journeys(topic_ids=topic_ids)
     questions = _questions(topic_ids=topic_ids)
@@ -229,7 +281,7 @@ def _refresh(*, now: datetime, topic_ids: set[int] | None) -> int:
         unique_fields=["topic"],
         update_fields=UPDATED_FIELDS,
     )
-    touch(TopicInsight, *published)  # the figures on topic pages (community.caches.INSIGHTS)
+    _touch_changed(before, rows)
     sections = (
         None
         if topic_ids is None
@@ -237,6 +289,25 @@ def _refresh(*, now: datetime, topic_ids: set[int] | None) -> int:
     )
     _refresh_section_weeks(now=now, section_ids=sections)
     return len(rows)
+
+
+def _touch_changed(before: dict[int, TopicInsight], rows: list[TopicInsight]) -> None:
+    """Retire what shows the rows this run changed (the bulk upsert sends no signal): the pages
+    of the topics whose figures changed, and what shows any other figure of a changed row.
+    Rows deleted retire theirs by their signals."""
+    figures_changed, others_changed = [], []
+    for row in rows:
+        old = before.get(row.topic_id)
+        if figures(old) != figures(row):
+            figures_changed.append(row.topic_id)
+        elif old is None or any(getattr(old, name) != getattr(row, name) for name in SHOWN_FIELDS):
+            others_changed.append(row.topic_id)
+    if figures_changed:
+        touch(
+            TopicInsight.objects.filter(pk__in=figures_changed).select_related("topic"), fields=FIGURE_FIELDS
+        )
+    if others_changed:
+        touch(TopicInsight, *others_changed, fields=SHOWN_FIELDS - FIGURE_FIELDS)
 
 
 def trend_start(today: date) -> date:
@@ -247,7 +318,7 @@ def trend_start(today: date) -> date:
 def _refresh_section_weeks(*, now: datetime, section_ids: set[int] | None) -> None:
     """Replace the trend rows of these sections (all when None) with their topics started and
     finished per week, from the history of the last TREND_WEEKS weeks: one query to read, one
-    to delete, one insert."""
+    to delete, one insert. The run's checkpoint, saved after, retires what shows them."""
     first = trend_start(now.date())
     rows = (
         _only(ProgressEvent.objects, section_ids, field="topic__section_id")

@@ -105,13 +105,13 @@ def _roadmap_page_tokens(request, slug, **kwargs) -> list[str]:
     return [STRUCTURE.key(roadmap_id), *hooks.version_keys(roadmap_id=roadmap_id)]
 
 
-def _topic_page_tokens(request, slug, topic=None, **kwargs) -> list[str]:
+def _topic_page_tokens(request, slug, topic, **kwargs) -> list[str]:
     from roadmap.selectors import roadmap_id_for_slug
 
     roadmap_id = roadmap_id_for_slug(slug)
     if roadmap_id is None:
         return [CATALOGUE.key()]
-    return [STRUCTURE.key(roadmap_id), *hooks.topic_version_keys(roadmap_id=roadmap_id)]
+    return [STRUCTURE.key(roadmap_id), *hooks.topic_version_keys(roadmap_id=roadmap_id, topic_slug=topic)]
 
 
 CATALOGUE_PAGE = Page("catalogue", tokens=lambda request, **kwargs: [CATALOGUE.key()])

@@ -48,11 +48,11 @@ def version_keys(*, roadmap_id: int) -> list[str]:
     return provider(roadmap_id=roadmap_id) if provider else []
 
 
-def topic_version_keys(*, roadmap_id: int) -> list[str]:
-    """The same for a topic page, whose discussion block lists threads and whose figures
-    come from the learners' summary."""
+def topic_version_keys(*, roadmap_id: int, topic_slug: str) -> list[str]:
+    """The same for a topic page (the topic with this slug in this roadmap), whose discussion
+    block lists threads and whose figures come from the learners' summary of that topic."""
     provider = _providers.get("topic_version_keys")
-    return provider(roadmap_id=roadmap_id) if provider else []
+    return provider(roadmap_id=roadmap_id, topic_slug=topic_slug) if provider else []
 
 
 def progress_undone(*, user, topic_ids: list[int]) -> None:

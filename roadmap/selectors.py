@@ -8,16 +8,18 @@ a shared key.
 
 import copy
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, Q, Sum, When, Window
+from django.db.models.expressions import RowRange
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from config.cache import LocalMemo
 from config.slots import SlottedHtml, render_shared
 from roadmap import caches
-from roadmap.models import Note, Progress, Resource, Roadmap, Topic
+from roadmap.models import Note, Progress, ProgressEvent, Resource, Roadmap, Topic
 
 FINISHED = {Progress.Status.DONE, Progress.Status.SKIPPED}
 
@@ -554,3 +556,43 @@ def map_html(*, roadmap: Roadmap, discussion_counts: dict[int, int]) -> SlottedH
         return render_shared("roadmap/components/map_body.html", {"roadmap": roadmap, "map": neutral})
 
     return caches.MAP_HTML.get(roadmap_id=roadmap.pk, build=build)
+
+
+# --- The history in runs -------------------------------------------------------------------
+
+# A run of a learner on a topic is what happened from one start to the change that ended it:
+# finishing, skipping or resetting it. A verification follows a finish and ends nothing.
+RUN_ENDS = [ProgressEvent.Kind.DONE, ProgressEvent.Kind.SKIPPED, ProgressEvent.Kind.RESET]
+
+
+def run_number() -> Window:
+    """A ProgressEvent's run among its learner's events on its topic: how many of them ended a
+    run before it (NULL for the first event, which is in run 0). The event that ends a run is
+    in the run it ends."""
+    return Window(
+        Sum(Case(When(kind__in=RUN_ENDS, then=1), default=0)),
+        partition_by=[F("user_id"), F("topic_id")],
+        order_by=[F("created_at").asc(), F("pk").asc()],
+        frame=RowRange(start=None, end=-1),
+    )
+
+
+def learning_since(*, user_ids, topic_ids) -> dict[tuple[int, int], datetime]:
+    """{(user id, topic id): when the learner's current run on the topic started}, for the pairs
+    of these learners and topics whose last run has a start and has not ended (they are
+    learning it now). One query, of those learners' history on those topics.
+
+    Progress.updated_at is not this: it moves with any save of the row."""
+    since: dict[tuple[int, int], datetime | None] = {}
+    events = (
+        ProgressEvent.objects.filter(user_id__in=user_ids, topic_id__in=topic_ids)
+        .exclude(kind=ProgressEvent.Kind.VERIFIED)
+        .order_by("user_id", "topic_id", "created_at", "pk")
+        .values_list("user_id", "topic_id", "kind", "created_at")
+    )
+    for user_id, topic_id, kind, created_at in events:
+        if kind in RUN_ENDS:
+            since[user_id, topic_id] = None
+        elif since.get((user_id, topic_id)) is None:
+            since[user_id, topic_id] = created_at
+    return {pair: started for pair, started in since.items() if started is not None}

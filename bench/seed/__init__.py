@@ -2,7 +2,8 @@
 
 Scale 1 is 10,000 users with verified emails, 3 roadmaps (backend.yaml plus two generated ones
 of 80 topics), 50,000 threads over the last year, 500,000 comments, 1,000,000 reactions,
-200,000 progress rows, 20,000 flags and 20,000 notifications, plus two threads with exactly 200
+200,000 progress rows (with their history, about 390,000 events, and the topic insights
+summarised from it), 20,000 flags and 20,000 notifications, plus two threads with exactly 200
 and 2,000 comments for the thread-page benchmarks. Follows and bookmarks come along.
 
 Everything is planned in Python first, with a fixed random seed and with ids assigned here, so

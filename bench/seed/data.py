@@ -12,6 +12,7 @@ from bench.seed.community import CommunitySeed
 from bench.seed.report import ProgressReport
 from bench.seed.roadmap import RoadmapSeed
 from bench.seed.writer import Writer
+from community.insights import refresh_topic_insights
 from community.models import Tag, Thread
 from roadmap.models import Roadmap, Topic
 
@@ -57,6 +58,8 @@ class BenchData(AccountsSeed, RoadmapSeed, CommunitySeed):
         step("sequences", self.writer.reset_sequences)
         if connection.vendor == "postgresql":
             step("foreign key checks", self.writer.check_foreign_keys)
+        # What /insights/ and topic pages read, as the hourly task leaves it.
+        step("topic insights", refresh_topic_insights)
         self.bump_caches()
 
     def summary(self) -> list[str]:

@@ -1,17 +1,18 @@
 """Roadmaps (backend.yaml and two generated ones) and learners' progress on them."""
 
 import random
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.utils.text import slugify
 
-from bench.seed import SEED, YEAR
+from bench.seed import DAY, SEED, YEAR
 from bench.seed.numbers import allocate, timestamp
 from bench.seed.texts import LISTS, PARAGRAPHS, SNIPPETS
 from bench.seed.writer import next_id
 from roadmap.content_files import import_roadmap, load_roadmap_file
-from roadmap.models import Progress, Roadmap, Topic
+from roadmap.models import Progress, ProgressEvent, Roadmap, Topic
 
 BACKEND_FILE = Path(settings.BASE_DIR) / "roadmap" / "content" / "backend.yaml"
 
@@ -141,9 +142,15 @@ class RoadmapSeed:
         """Each learner works down one roadmap in order (and on into another if they finish it):
         mostly done, a few skipped, the last one to three topics still being learned. A mentor
         verified about a quarter of the done topics (every third of the signed-in visitor's), so
-        the map's verified marks are part of what is measured."""
+        the map's verified marks are part of what is measured.
+
+        Each row comes with its history, recorded as an import: a start some days before the
+        row's time (a few days for most, a long tail of slow ones), then the finish, the skip or
+        the verification at that time; a topic still being learned has its start only."""
         rng = random.Random(SEED + 4)
         verifying = random.Random(SEED + 14)  # its own sequence: the statuses stay as they were
+        pace = random.Random(SEED + 24)  # the history's own sequence, for the same reason
+        events: list[tuple] = []
         mentors = [self.user_base + number for number in self.mentor_numbers] or [None]
         roadmap_topics = {
             roadmap_id: [topic_id for topic_id, _ in topics]
@@ -174,13 +181,15 @@ class RoadmapSeed:
                     position % 3 == 0 if user == 0 else verifying.random() < 0.25
                 )
                 verifier = verifying.choice(mentors) if is_verified else None
+                is_verified = is_verified and verifier is not None
+                _plan_history(events, user_base + user, topic_id, status, when, is_verified, pace)
                 yield (
                     user_base + user,
                     topic_id,
                     status,
                     when,
                     verifier,
-                    when if is_verified and verifier is not None else None,
+                    when if is_verified else None,
                 )
 
         def rows():
@@ -204,3 +213,24 @@ class RoadmapSeed:
             ((first + index, *row) for index, row in enumerate(rows())),
             total,
         )
+        first = next_id(ProgressEvent)
+        self.writer.write(
+            ProgressEvent,
+            ("id", "user_id", "topic_id", "kind", "source", "created_at"),
+            ((first + index, *event) for index, event in enumerate(events)),
+            len(events),
+            label="progress history",
+        )
+
+
+def _plan_history(events: list, user_id, topic_id, status, when, is_verified, rng) -> None:
+    """Append the events that led a learner to `status` on a topic at `when`."""
+    source = ProgressEvent.Source.IMPORT
+    if status == Progress.Status.LEARNING:
+        events.append((user_id, topic_id, ProgressEvent.Kind.LEARNING, source, when))
+        return
+    started = when - timedelta(seconds=min(rng.lognormvariate(1.2, 0.9), 120.0) * DAY)
+    events.append((user_id, topic_id, ProgressEvent.Kind.LEARNING, source, started))
+    events.append((user_id, topic_id, status, source, when))
+    if is_verified:
+        events.append((user_id, topic_id, ProgressEvent.Kind.VERIFIED, source, when))

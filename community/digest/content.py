@@ -416,14 +416,14 @@ class _Learner:
     watched_topic_ids: set[int] = field(default_factory=set)  # learning, next up, followed
     done_topic_ids: set[int] = field(default_factory=set)
     followed_tag_ids: set[int] = field(default_factory=set)
-    learning_since: dict[int, datetime] = field(default_factory=dict)  # topic id: set to learning at
+    learning: set[int] = field(default_factory=set)  # the topics they are learning now
 
 
 class DigestBuilder:
     """Builds the digests of a batch of learners from their activity, read up front in at most
     nine queries however many learners, topics, follows, threads or notifications there are, one
-    more when some of them set a weekly goal, one more when some are learning a topic and another
-    when one of those has stalled (roadmap structures come from the cache, once per roadmap).
+    more when some of them set a weekly goal, one more when some are learning a topic, another
+    when one of those topics has a median, and another when a learner has stalled on one (roadmap structures come from the cache, once per roadmap).
 
     `since` gives each learner's start of news (news_start). Threads are considered among the
     THREAD_POOL most recently active ones on the topics and tags the batch watches.
@@ -589,15 +589,15 @@ class DigestBuilder:
                 roadmap.next_topics[0].topic_id for roadmap in learner.roadmaps if roadmap.next_topics
             }
             learner.done_topic_ids = {pk for pk, status in statuses.items() if status == Progress.Status.DONE}
-            learner.learning_since = {
-                pk: updated[pk] for pk, status in statuses.items() if status == Progress.Status.LEARNING
-            }
+            learner.learning = {pk for pk, status in statuses.items() if status == Progress.Status.LEARNING}
 
     def _read_stalls(self) -> None:
         """Topics learners have been learning for more than STALL_FACTOR times their median (a
         median of at least MIN_LEARNERS finishes), the longest first, and the most helpful
-        answered threads on them: one query when someone is learning, two when one stalled."""
-        learning = set().union(*(learner.learning_since for learner in self.learners.values()))
+        answered threads on them: one query when someone is learning, two when a topic they
+        learn has a median (when each started it, from the history: the first start of their
+        current run), three when one stalled."""
+        learning = set().union(*(learner.learning for learner in self.learners.values()))
         if not learning:
             return
         medians = {
@@ -606,13 +606,16 @@ class DigestBuilder:
                 topic_id__in=learning, median_days__isnull=False, finished__gte=MIN_LEARNERS
             ).values_list("topic_id", "median_days", "topic__title")
         }
+        if not medians:
+            return
+        learners = [pk for pk, learner in self.learners.items() if learner.learning & medians.keys()]
+        started = roadmap_selectors.learning_since(user_ids=learners, topic_ids=list(medians))
         stalled: dict[int, list[tuple[datetime, datetime, int]]] = {}
-        for user_id, learner in self.learners.items():
-            for topic_id, since in learner.learning_since.items():
-                if topic_id in medians:
-                    stalled_at = since + timedelta(days=STALL_FACTOR * medians[topic_id][0])
-                    if stalled_at < self.now:
-                        stalled.setdefault(user_id, []).append((since, stalled_at, topic_id))
+        for (user_id, topic_id), since in started.items():
+            if topic_id in self.learners[user_id].learning:
+                stalled_at = since + timedelta(days=STALL_FACTOR * medians[topic_id][0])
+                if stalled_at < self.now:
+                    stalled.setdefault(user_id, []).append((since, stalled_at, topic_id))
         if not stalled:
             return
         topic_ids = {topic_id for stalls in stalled.values() for _since, _at, topic_id in stalls}

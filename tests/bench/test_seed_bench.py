@@ -10,9 +10,9 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from bench.seed import EMAIL_DOMAIN, PASSWORD, SPECIAL_THREADS
-from community.models import Comment, Flag, Notification, Reaction, Status, Tag, Thread
+from community.models import Comment, Flag, Notification, Reaction, Status, Tag, Thread, TopicInsight
 from community.search import search
-from roadmap.models import Progress, Roadmap
+from roadmap.models import Progress, ProgressEvent, Roadmap
 
 SCALE = 0.002
 
@@ -51,6 +51,21 @@ def test_seed_bench_loads_the_scaled_counts_plus_the_two_bench_threads(seeded):
         thread.title: thread.comments.count() for thread in Thread.objects.filter(title__startswith="Bench:")
     }
     assert sizes == {title: size for size, title in SPECIAL_THREADS}
+
+
+def test_every_progress_row_has_its_history_recorded_as_an_import_and_summarised(seeded):
+    latest = {}
+    for user_id, topic_id, kind, source in ProgressEvent.objects.exclude(kind="verified").values_list(
+        "user_id", "topic_id", "kind", "source"
+    ):
+        assert source == "import"
+        latest[user_id, topic_id] = kind
+    assert latest == {(row.user_id, row.topic_id): row.status for row in Progress.objects.all()}
+    assert (
+        ProgressEvent.objects.filter(kind="verified").count()
+        == Progress.objects.filter(verified_at__isnull=False).count()
+    )
+    assert TopicInsight.objects.filter(started__gt=0).exists()
 
 
 def test_every_denormalised_counter_equals_the_rows_it_counts(seeded):

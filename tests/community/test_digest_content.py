@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from community import digest, insights, mentorship
 from community.models import MentorSection, ReviewRequest, Status
+from roadmap import history
 from roadmap.models import Progress, ProgressEvent
 from tests.factories import (
     CommentFactory,
@@ -54,8 +55,10 @@ def roadmap(db):
 
 
 def set_progress(user, topic, status, *, at):
+    """The learner's status on the topic, set at `at` (the row and its history)."""
     progress = ProgressFactory(user=user, topic=topic, status=status)
     Progress.objects.filter(pk=progress.pk).update(updated_at=at)
+    ProgressEvent.objects.filter(user=user, topic=topic).update(created_at=at)
 
 
 def test_nothing_new_means_no_digest(learner, roadmap, now, since):
@@ -483,6 +486,35 @@ def test_a_learner_stuck_past_twice_the_median_gets_the_most_helpful_answers_and
     text, html = built.render()
     assert "STUCK ON INDEXES?" in text and best.get_absolute_url() in text and stall.ask_url in text
     assert "Stuck on Indexes?" in html and f'href="{stall.ask_url}"' in html
+
+
+def test_the_time_on_a_topic_counts_from_the_start_in_the_history_not_the_last_save(
+    learner, roadmap, now, since
+):
+    _, topics = roadmap
+    median_of_two_days(topics[2], now)
+    set_progress(learner, topics[2], "learning", at=now - timedelta(days=5))
+    Progress.objects.filter(user=learner, topic=topics[2]).update(updated_at=now - timedelta(hours=1))
+    [stall] = digest.build_digest(learner, since=since, now=now).stalls
+    assert stall.days == 5
+
+
+def test_a_learner_back_on_a_topic_after_a_reset_counts_from_their_new_start(learner, roadmap, now, since):
+    _, topics = roadmap
+    median_of_two_days(topics[2], now)
+    for kind, days_ago in (("learning", 60), ("reset", 40), ("learning", 2)):
+        ProgressEvent.objects.create(
+            user=learner, topic=topics[2], kind=kind, created_at=now - timedelta(days=days_ago)
+        )
+    with history.recorded_by_caller():
+        progress = ProgressFactory(user=learner, topic=topics[2], status="learning")
+    Progress.objects.filter(pk=progress.pk).update(updated_at=now - timedelta(days=60))
+    assert digest.build_digest(learner, since=since, now=now) is None  # 2 days in: not stuck
+    ProgressEvent.objects.filter(
+        user=learner, kind="learning", created_at__gt=now - timedelta(days=3)
+    ).update(created_at=now - timedelta(days=6))
+    [stall] = digest.build_digest(learner, since=since, now=now).stalls
+    assert stall.days == 6
 
 
 def test_the_ask_link_opens_the_new_thread_form_on_that_topic(learner, roadmap, now, since, client):

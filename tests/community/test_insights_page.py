@@ -193,3 +193,32 @@ def test_the_page_reads_the_same_number_of_queries_however_much_data(
     insights.refresh_topic_insights()
     with django_assert_num_queries(QUERY_BUDGET):
         assert mentor_client.get(url, {"sort": "-finished", "page": "2"}).status_code == 200
+
+
+def test_the_report_is_read_once_for_every_mentor_until_the_next_refresh(django_assert_num_queries):
+    _, topics = build_roadmap(topics=3, sections=1)
+    for _ in range(3):
+        journey(topics[0], days=2)
+    insights.refresh_topic_insights()
+    url = reverse("community:insights")
+    first, second = Client(), Client()
+    first.force_login(MentorFactory())
+    second.force_login(AdminFactory())
+    for client in (first, second):
+        client.get(reverse("home"))  # the member's session, warm in the cache
+    assert first.get(url).status_code == 200
+    # The header's flags and reviews waiting: the report comes from the cache.
+    with django_assert_num_queries(QUERY_BUDGET - 6):
+        shown = second.get(url)
+    assert [row[3] for row in table_rows(shown)][:1] == ["3"]
+    journey(topics[0], days=2)
+    insights.refresh_topic_insights()
+    assert [row[3] for row in table_rows(second.get(url))][:1] == ["4"]
+
+
+def table_rows(response) -> list[list[str]]:
+    body = page_of(response).find("div", class_="insights-table").find("tbody")
+    return [
+        [row.find("th").text.strip()] + [cell.text.strip() for cell in row.find_all("td")]
+        for row in body.find_all("tr")
+    ]

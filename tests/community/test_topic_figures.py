@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from community import insights
 from roadmap.models import Progress, ProgressEvent
-from tests.factories import ProgressFactory, UserFactory, build_roadmap
+from tests.factories import ProgressFactory, TopicFactory, UserFactory, build_roadmap
 from tests.html import parse
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +96,23 @@ def test_signed_in_learners_see_the_figures_too(topic, client):
     insights.refresh_topic_insights()
     client.force_login(UserFactory())
     assert "5 learners finished this" in figures(client.get(topic.get_absolute_url()))
+
+
+def test_a_refresh_retires_only_the_topic_pages_whose_figures_changed(topic):
+    other = TopicFactory(section=topic.section, roadmap=topic.roadmap)
+    finish(topic, count=5)
+    finish(other, count=5)
+    insights.refresh_topic_insights()
+    for warmed in (topic, other):
+        Client().get(warmed.get_absolute_url())
+    finish(topic, count=1)
+    started_only(other)  # moves its row (started), not its figures
+    insights.refresh_topic_insights()
+    assert "6 learners finished this" in figures(Client().get(topic.get_absolute_url()))
+    with CaptureQueriesContext(connection) as queries:
+        assert "5 learners finished this" in figures(Client().get(other.get_absolute_url()))
+    assert len(queries) == 0, "the other topic's page is still the cached one"
+
+
+def started_only(topic):
+    ProgressEvent.objects.create(user=UserFactory(), topic=topic, kind="learning", created_at=timezone.now())

@@ -60,6 +60,29 @@ def test_days_from_learning_to_done_give_the_median_and_90th_percentile(now):
     assert row.p90_days == pytest.approx(7.6)  # between 4 and 10, as percentile_cont
 
 
+def test_days_to_done_count_from_the_start_of_the_run_that_finished(now):
+    topic = TopicFactory()
+    returner = UserFactory()  # started, reset, came back months later and finished in 2 days
+    event(returner, topic, "learning", now - timedelta(days=200))
+    event(returner, topic, "reset", now - timedelta(days=150))
+    event(returner, topic, "learning", now - timedelta(days=4))
+    event(returner, topic, "done", now - timedelta(days=2))
+    event(returner, topic, "verified", now - timedelta(days=1))
+    again = UserFactory()  # finished in 3 days, then went back to it and finished again in 6
+    event(again, topic, "learning", now - timedelta(days=40))
+    event(again, topic, "done", now - timedelta(days=37))
+    event(again, topic, "learning", now - timedelta(days=10))
+    event(again, topic, "done", now - timedelta(days=4))
+    skipped_then_done = UserFactory()  # no start in the run that finished: no duration
+    event(skipped_then_done, topic, "learning", now - timedelta(days=30))
+    event(skipped_then_done, topic, "skipped", now - timedelta(days=20))
+    event(skipped_then_done, topic, "done", now - timedelta(days=1))
+    insights.refresh_topic_insights(now=now)
+    row = insight(topic)
+    assert (row.started, row.finished) == (3, 2)
+    assert (row.p25_days, row.p75_days) == (pytest.approx(3), pytest.approx(5))
+
+
 def test_learners_on_it_now_and_those_who_gave_up(now):
     topic = TopicFactory()
     status(UserFactory(), topic, "learning", changed=now - timedelta(days=2))

@@ -228,7 +228,9 @@ def test_a_real_worker_sends_a_stalled_learner_the_answers_on_their_topic_and_a_
     stuck = UserFactory(digest_frequency="daily", digest_hour=0)
     progress = ProgressFactory(user=stuck, topic=topic, status="learning")
     # Learning for four days and two hours: a stall for two hours, so told in no digest yet.
-    Progress.objects.filter(pk=progress.pk).update(updated_at=now - timedelta(days=4, hours=2))
+    started = now - timedelta(days=4, hours=2)
+    Progress.objects.filter(pk=progress.pk).update(updated_at=started)
+    ProgressEvent.objects.filter(user=stuck, topic=topic).update(created_at=started)
     start_worker()
 
     send_task("community.tasks.schedule_digests")

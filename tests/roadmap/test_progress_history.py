@@ -11,6 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from community import mentorship
+from roadmap import services
+from roadmap.history import SourceMiddleware, source
 from roadmap.models import Progress, ProgressEvent
 from tests.api.helpers import token_client
 from tests.factories import (
@@ -127,6 +129,24 @@ def test_the_demo_seed_records_an_import(settings):
     call_command("seed_demo", stdout=io.StringIO())
     events = ProgressEvent.objects.values_list("topic__slug", "kind", "source")
     assert sorted(events) == [("dns", "learning", "import"), ("http", "done", "import")]
+
+
+def test_changes_made_inside_an_import_record_import_even_during_a_request(learner, topics, rf):
+    def view(request):
+        with source(ProgressEvent.Source.IMPORT):
+            Progress.objects.create(user=learner, topic=topics[0], status="learning")
+            services.set_progress(user=learner, topic=topics[0], status="done")
+            services.reset_progress(user=learner, roadmap=topics[0].roadmap)
+        Progress.objects.create(user=learner, topic=topics[1], status="learning")
+
+    request = rf.get("/")
+    SourceMiddleware(view)(request)
+    assert history(learner) == [
+        (topics[0].slug, "learning", "import"),
+        (topics[0].slug, "done", "import"),
+        (topics[0].slug, "reset", "import"),
+        (topics[1].slug, "learning", "page"),
+    ]
 
 
 def test_a_save_from_the_shell_records_other(learner, topics):
