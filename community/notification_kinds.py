@@ -89,7 +89,9 @@ register(
         default=Mode.NOW,
         reason=_("You get this email because someone mentioned your @username."),
         one=_("%(actor)s mentioned you in %(about)s"),
-        many=ngettext_lazy("%(count)d new mention in %(about)s", "%(count)d new mentions in %(about)s", "count"),
+        many=ngettext_lazy(
+            "%(count)d new mention in %(about)s", "%(count)d new mentions in %(about)s", "count"
+        ),
     )
 )
 register(
@@ -99,7 +101,9 @@ register(
         default=Mode.NOW,
         reason=_("You get this email because your answer was accepted."),
         one=_("%(actor)s accepted your answer in %(about)s"),
-        many=ngettext_lazy("%(count)d answer accepted in %(about)s", "%(count)d answers accepted in %(about)s", "count"),
+        many=ngettext_lazy(
+            "%(count)d answer accepted in %(about)s", "%(count)d answers accepted in %(about)s", "count"
+        ),
     )
 )
 register(
@@ -110,7 +114,9 @@ register(
         reason=_("You get this email because a mentor acted on your post or account."),
         one=_("%(actor)s sent you a moderation notice about %(about)s"),
         many=ngettext_lazy(
-            "%(count)d moderation notice about %(about)s", "%(count)d moderation notices about %(about)s", "count"
+            "%(count)d moderation notice about %(about)s",
+            "%(count)d moderation notices about %(about)s",
+            "count",
         ),
     )
 )
@@ -141,7 +147,9 @@ register(
         ),
         one="",
         many=ngettext_lazy(
-            "%(count)d update on the review of %(about)s", "%(count)d updates on the review of %(about)s", "count"
+            "%(count)d update on the review of %(about)s",
+            "%(count)d updates on the review of %(about)s",
+            "count",
         ),
     )
 )
