@@ -1,6 +1,7 @@
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIMEZONE_CHOICES, WEEKLY_GOAL_MAX, ApiToken, User
 from accounts.names import validate_display_name
@@ -13,11 +14,12 @@ class TimezoneField(forms.ChoiceField):
     the saved zone stays until the member picks another). Without JavaScript, a plain select."""
 
     def __init__(self, *, detect, **kwargs):
-        kwargs.setdefault("help_text", "Dates and your digest hour follow this timezone.")
+        kwargs.setdefault("label", _("Timezone"))
+        kwargs.setdefault("help_text", _("Dates and your digest hour follow this timezone."))
         super().__init__(
             choices=TIMEZONE_CHOICES,
             widget=forms.Select(attrs={"data-timezone-detect": detect}),
-            error_messages={"invalid_choice": "Choose a timezone from the list."},
+            error_messages={"invalid_choice": _("Choose a timezone from the list.")},
             **kwargs,
         )
 
@@ -36,7 +38,7 @@ class LoginForm(AllauthLoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         login = self.fields["login"]
-        login.label = "Username or email"
+        login.label = _("Username or email")
         login.widget.attrs.update({"autocomplete": "username", "placeholder": ""})
 
 
@@ -44,22 +46,23 @@ class SettingsForm(forms.ModelForm):
     timezone = TimezoneField(detect="offer")
     digest_hour = forms.TypedChoiceField(
         coerce=int,
+        label=_("Digest hour"),
         choices=[(hour, f"{hour:02d}:00") for hour in range(24)],
-        help_text="Local time at which your digest is sent.",
+        help_text=_("Local time at which your digest is sent."),
     )
     weekly_goal = forms.IntegerField(
-        label="Weekly goal",
+        label=_("Weekly goal"),
         required=False,
         min_value=1,
         max_value=WEEKLY_GOAL_MAX,
-        help_text=(
+        help_text=_(
             "How many topics you mean to finish each week, from 1 to 50. Your home page and your digest "
             "tell you how you are doing. Leave it empty for no goal."
         ),
         error_messages={
-            "invalid": "Write the number of topics as a whole number, such as 3.",
-            "min_value": "A goal is at least 1 topic a week; leave it empty for no goal.",
-            "max_value": f"Keep the goal to {WEEKLY_GOAL_MAX} topics a week or fewer.",
+            "invalid": _("Write the number of topics as a whole number, such as 3."),
+            "min_value": _("A goal is at least 1 topic a week; leave it empty for no goal."),
+            "max_value": _("Keep the goal to %(limit_value)s topics a week or fewer."),
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
@@ -77,15 +80,21 @@ class SettingsForm(forms.ModelForm):
             "weekly_goal",
         ]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 500})}
+        labels = {
+            "display_name": _("Display name"),
+            "bio": _("Bio"),
+            "language": _("Language"),
+            "digest_frequency": _("Digest frequency"),
+        }
         help_texts = {
-            "display_name": "Shown beside your username. Up to 60 characters.",
-            "bio": "A few words about you and what you are learning. Up to 500 characters.",
+            "display_name": _("Shown beside your username. Up to 60 characters."),
+            "bio": _("A few words about you and what you are learning. Up to 500 characters."),
         }
 
     def clean_display_name(self):
         name = self.cleaned_data["display_name"].strip()
         if any(ch in name for ch in "<>"):
-            raise forms.ValidationError("Display names cannot contain < or >.")
+            raise forms.ValidationError(_("Display names cannot contain < or >."))
         if name and "display_name" in self.changed_data:  # a name kept from before stays allowed
             validate_display_name(name, user=self.instance)
         return name
@@ -102,7 +111,7 @@ class SettingsForm(forms.ModelForm):
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Type your password to confirm.",
+        help_text=_("Type your password to confirm."),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -112,12 +121,12 @@ class DeleteAccountForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That password is not right. Your account was not deleted.")
+            raise forms.ValidationError(_("That password is not right. Your account was not deleted."))
         return password
 
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
         max_length=ApiToken.NAME_MAX,
-        help_text="What the token is for, e.g. the tool or script that will use it.",
+        help_text=_("What the token is for, e.g. the tool or script that will use it."),
     )

@@ -16,6 +16,7 @@ from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 MENTORS_GROUP = "Mentors"
 
@@ -24,7 +25,7 @@ TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.a
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9_-]+\Z",
-    "Use letters, digits, hyphens and underscores only.",
+    _("Use letters, digits, hyphens and underscores only."),
 )
 
 
@@ -57,15 +58,15 @@ class UserManager(BaseUserManager):
 
 class User(AbstractBaseUser, PermissionsMixin):
     class DigestFrequency(models.TextChoices):
-        OFF = "off", "Off"
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
+        OFF = "off", _("Off")
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
 
-    email = models.EmailField("email address", max_length=254, unique=True)
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
     username = models.CharField(
         max_length=30,
         validators=[username_validator],
-        help_text="Your public handle: 3 to 30 letters, digits, hyphens or underscores.",
+        help_text=_("Your public handle: 3 to 30 letters, digits, hyphens or underscores."),
     )
     display_name = models.CharField(max_length=60, blank=True)
     bio = models.TextField(max_length=500, blank=True)
@@ -76,22 +77,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     digest_hour = models.PositiveSmallIntegerField(
         default=8,
         validators=[MinValueValidator(0), MaxValueValidator(23)],
-        help_text="Local hour (0-23) at which your digest is sent.",
+        help_text=_("Local hour (0-23) at which your digest is sent."),
     )
     language = models.CharField(
-        "language",
+        _("language"),
         max_length=8,
         choices=settings.LANGUAGES,
         blank=True,
-        help_text="The language of the site and your emails. Left empty, your browser's decides.",
+        help_text=_("The language of the site and your emails. Left empty, your browser's decides."),
     )
-    is_progress_public = models.BooleanField("show my progress on my profile", default=True)
+    is_progress_public = models.BooleanField(_("show my progress on my profile"), default=True)
     weekly_goal = models.PositiveSmallIntegerField(
-        "weekly goal",
+        _("weekly goal"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(WEEKLY_GOAL_MAX)],
-        help_text="Topics you mean to finish each week; your home page and digest tell you how you are doing.",
+        help_text=_(
+            "Topics you mean to finish each week; your home page and digest tell you how you are doing."
+        ),
     )
     unsubscribe_salt = models.CharField(max_length=16, default="", blank=True, editable=False)
     suspended_until = models.DateTimeField(null=True, blank=True)
@@ -191,7 +194,7 @@ class ApiToken(models.Model):
     KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{40,100}")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=NAME_MAX, help_text="What the token is for, e.g. “my CLI”.")
+    name = models.CharField(max_length=NAME_MAX, help_text=_("What the token is for, e.g. “my CLI”."))
     key_prefix = models.CharField(max_length=PREFIX_LENGTH, db_index=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(default=now, editable=False)

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from config.mail import EmailBackend as HandOverEmailBackend
@@ -51,6 +51,17 @@ class Outcome:
     SKIPPED = "skipped"
     TAKEN = "taken"
     FAILED = "failed"
+
+
+def language_of(member: User) -> str:
+    """The language a member's emails are written in: their saved choice, else the site's."""
+    return member.language or settings.LANGUAGE_CODE
+
+
+def in_language_of(member: User):
+    """Build and render what is sent to `member` in their language, not the language of the
+    request or worker that happens to send it."""
+    return translation.override(language_of(member))
 
 
 def reachable_members():

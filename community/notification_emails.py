@@ -46,6 +46,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext, pgettext
 
 from accounts.models import User
 from community import mail_delivery, notification_kinds
@@ -119,7 +120,7 @@ class NotificationMessage:
     title: str  # what it is about: the thread's title or the reviewed topic's; empty for the account
     items: list[Item]
     reply_url: str
-    reply_label: str  # "Reply", or "Open" where there is nothing to answer
+    reply_label: str  # "Reply", or "Open" where there is nothing to answer (in the recipient's language)
     unsubscribe_url: str
     more: int = 0
 
@@ -129,7 +130,8 @@ class NotificationMessage:
         if count == 1:
             text = self.items[0].headline
         else:
-            text = f"{count} {self.kind.many} {_about(self.title)}"
+            with mail_delivery.in_language_of(self.recipient):
+                text = self.kind.many % {"count": count, "about": _about(self.title)}
         return text if len(text) <= 200 else text[:199] + "…"
 
     def render(self) -> tuple[str, str]:
@@ -139,10 +141,11 @@ class NotificationMessage:
             "site_url": settings.SITE_URL,
             "settings_url": _absolute(reverse("community:notification-settings")),
         }
-        return (
-            render_to_string("email/notification.txt", context),
-            render_to_string("email/notification.html", context),
-        )
+        with mail_delivery.in_language_of(self.recipient):
+            return (
+                render_to_string("email/notification.txt", context),
+                render_to_string("email/notification.html", context),
+            )
 
     def message(self) -> EmailMultiAlternatives:
         text, html = self.render()
@@ -154,6 +157,7 @@ class NotificationMessage:
                 "List-Unsubscribe": f"<{self.unsubscribe_url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                 "Auto-Submitted": "auto-generated",
+                "Content-Language": mail_delivery.language_of(self.recipient),
             },
         )
         message.attach_alternative(html, "text/html")
@@ -224,7 +228,7 @@ class Interest:
 
 
 def _about(title: str) -> str:
-    return f"“{title}”" if title else "your account"
+    return gettext("“%(title)s”") % {"title": title} if title else gettext("your account")
 
 
 def _title(notification: Notification) -> str:
@@ -238,8 +242,8 @@ def _headline(notification: Notification, kind: notification_kinds.EmailKind) ->
     work on “Forms”."), the rest the actor, the kind's words and the title."""
     if not kind.one:
         return notification.message.rstrip(".")
-    actor = notification.actor.public_name if notification.actor else "A former member"
-    return f"{actor} {kind.one} {_about(_title(notification))}"
+    actor = notification.actor.public_name if notification.actor else gettext("A former member")
+    return kind.one % {"actor": actor, "about": _about(_title(notification))}
 
 
 def _excerpt(notification: Notification) -> str:
@@ -299,23 +303,24 @@ def _message(
     shown = notifications[-MAX_SHOWN:]
     last = notifications[-1]
     answerable = _can_answer(last)
-    return NotificationMessage(
-        recipient=recipient,
-        kind=kind,
-        title=_title(last),
-        items=[
-            Item(
-                headline=_headline(notification, kind),
-                excerpt=_excerpt(notification),
-                url=_open_url(notification),
-            )
-            for notification in shown
-        ],
-        reply_url=_open_url(last, reply=answerable),
-        reply_label="Reply" if answerable else "Open",
-        unsubscribe_url=unsubscribe_url(recipient, email.kind),
-        more=len(notifications) - len(shown),
-    )
+    with mail_delivery.in_language_of(recipient):  # the headlines and the button's label
+        return NotificationMessage(
+            recipient=recipient,
+            kind=kind,
+            title=_title(last),
+            items=[
+                Item(
+                    headline=_headline(notification, kind),
+                    excerpt=_excerpt(notification),
+                    url=_open_url(notification),
+                )
+                for notification in shown
+            ],
+            reply_url=_open_url(last, reply=answerable),
+            reply_label=pgettext("button", "Reply") if answerable else pgettext("button", "Open"),
+            unsubscribe_url=unsubscribe_url(recipient, email.kind),
+            more=len(notifications) - len(shown),
+        )
 
 
 # --- Claiming and sending -------------------------------------------------------------------

@@ -8,6 +8,10 @@ words its emails use and a one-click unsubscribe of its own. A new kind register
 
 from dataclasses import dataclass, replace
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
 from community.models import EmailPreference, Notification
 
 Mode = EmailPreference.Mode
@@ -16,14 +20,18 @@ Verb = Notification.Verb
 
 @dataclass(frozen=True)
 class EmailKind:
+    """Its words are whole sentences with named placeholders, translated in the recipient's
+    language when the email is built: `one` takes %(actor)s and %(about)s (the quoted title,
+    or "your account"); `many`, a plural, takes %(count)d and %(about)s."""
+
     verb: str
-    label: str  # the setting's name: "Replies to your posts and threads you watch"
+    label: Promise  # the setting's name: "Mentions of your @username"
     default: str  # a Mode
-    reason: str  # ends "You get this email because …"
-    # What one notification says after the actor's name ("replied in"); empty when the
+    reason: Promise  # the email's footer: "You get this email because …"
+    # The line naming one notification ("%(actor)s replied in %(about)s"); empty when the
     # notification's own message is the whole line (a review's step names who did what).
-    one: str
-    many: str  # the subject of a gathered email, after the count: "new replies in"
+    one: Promise | str
+    many: Promise  # the subject of a gathered email: "%(count)d new replies in %(about)s"
 
 
 _kinds: dict[str, EmailKind] = {}
@@ -67,60 +75,81 @@ def mode(stored: dict[str, str], verb: str) -> str:
 register(
     EmailKind(
         verb=Verb.REPLY,
-        label="Replies to your threads and comments, and in threads you watch",
+        label=_("Replies to your threads and comments, and in threads you watch"),
         default=Mode.NOW,
-        reason="someone replied to your post or in a thread you watch",
-        one="replied in",
-        many="new replies in",
+        reason=_("You get this email because someone replied to your post or in a thread you watch."),
+        one=_("%(actor)s replied in %(about)s"),
+        many=ngettext_lazy("%(count)d new reply in %(about)s", "%(count)d new replies in %(about)s", "count"),
     )
 )
 register(
     EmailKind(
         verb=Verb.MENTION,
-        label="Mentions of your @username",
+        label=_("Mentions of your @username"),
         default=Mode.NOW,
-        reason="someone mentioned your @username",
-        one="mentioned you in",
-        many="new mentions in",
+        reason=_("You get this email because someone mentioned your @username."),
+        one=_("%(actor)s mentioned you in %(about)s"),
+        many=ngettext_lazy(
+            "%(count)d new mention in %(about)s", "%(count)d new mentions in %(about)s", "count"
+        ),
     )
 )
 register(
     EmailKind(
         verb=Verb.ANSWER_ACCEPTED,
-        label="Your answer accepted",
+        label=_("Your answer accepted"),
         default=Mode.NOW,
-        reason="your answer was accepted",
-        one="accepted your answer in",
-        many="answers accepted in",
+        reason=_("You get this email because your answer was accepted."),
+        one=_("%(actor)s accepted your answer in %(about)s"),
+        many=ngettext_lazy(
+            "%(count)d answer accepted in %(about)s", "%(count)d answers accepted in %(about)s", "count"
+        ),
     )
 )
 register(
     EmailKind(
         verb=Verb.MODERATION,
-        label="Notices from the mentors about your posts or account",
+        label=_("Notices from the mentors about your posts or account"),
         default=Mode.NOW,
-        reason="a mentor acted on your post or account",
-        one="sent you a moderation notice about",
-        many="moderation notices about",
+        reason=_("You get this email because a mentor acted on your post or account."),
+        one=_("%(actor)s sent you a moderation notice about %(about)s"),
+        many=ngettext_lazy(
+            "%(count)d moderation notice about %(about)s",
+            "%(count)d moderation notices about %(about)s",
+            "count",
+        ),
     )
 )
 register(
     EmailKind(
         verb=Verb.NEW_THREAD,
-        label="New threads in tags, topics and sections you asked to hear about",
+        label=_("New threads in tags, topics and sections you asked to hear about"),
         default=Mode.NOW,
-        reason="you asked to hear about new threads in one of its tags, its topic or its section",
-        one="started",
-        many="new threads:",
+        reason=_(
+            "You get this email because you asked to hear about new threads in one of its tags, its topic "
+            "or its section."
+        ),
+        one=_("%(actor)s started %(about)s"),
+        many=ngettext_lazy("%(count)d new thread: %(about)s", "%(count)d new threads: %(about)s", "count"),
     )
 )
 register(
     EmailKind(
         verb=Verb.REVIEW,
-        label="Review requests: a mentor claims or answers yours; a learner replies to one you hold or asks in a section you watch",
+        label=_(
+            "Review requests: a mentor claims or answers yours; a learner replies to one you hold or asks in "
+            "a section you watch"
+        ),
         default=Mode.NOW,
-        reason="there is news of a review request you asked for or hold, or a new one waits in a section you watch",
+        reason=_(
+            "You get this email because there is news of a review request you asked for or hold, or a new "
+            "one waits in a section you watch."
+        ),
         one="",
-        many="updates on the review of",
+        many=ngettext_lazy(
+            "%(count)d update on the review of %(about)s",
+            "%(count)d updates on the review of %(about)s",
+            "count",
+        ),
     )
 )

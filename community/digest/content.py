@@ -16,12 +16,14 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext, pgettext
 
 from accounts.models import User
 from accounts.roles import mentor_q
 from community.digest.periods import Frequency, news_start, previous_digests
 from community.digest.unsubscribe import unsubscribe_url
 from community.insights import MIN_LEARNERS
+from community.mail_delivery import in_language_of, language_of
 from community.models import (
     EmailPreference,
     Follow,
@@ -66,17 +68,46 @@ def _topic_url(roadmap_slug: str, topic_slug: str) -> str:
     return absolute(_path("roadmap:topic-detail", slug=roadmap_slug, topic=topic_slug))
 
 
-def _plural(count: int, singular: str, plural: str = "") -> str:
-    return f"{count} {singular if count == 1 else plural or singular + 's'}"
-
-
 @dataclass
 class Link:
+    """A topic or thread the digest links to. A thread's facts are kept as facts, and worded in
+    the active language when the digest is rendered (in the recipient's language): a batch
+    shares some links between learners of different languages."""
+
     title: str
     url: str
-    detail: str = ""
     topic_id: int | None = None
     thread_id: int | None = None
+    topic_title: str = ""
+    is_new: bool = False
+    is_answered: bool = False
+    replies: int | None = None  # None: not said
+    reactions: int = 0
+    helpful: int = 0
+
+    @property
+    def detail(self) -> str:
+        """ "Caching · new · 3 replies", under the thread's title."""
+        parts = [self.topic_title] if self.topic_title else []
+        if self.is_new:
+            parts.append(pgettext("a thread", "new"))
+        if self.is_answered:
+            parts.append(pgettext("a thread", "answered"))
+        if self.replies is not None:
+            parts.append(
+                ngettext("%(count)d reply", "%(count)d replies", self.replies) % {"count": self.replies}
+            )
+        if self.reactions:
+            parts.append(
+                ngettext("%(count)d reaction", "%(count)d reactions", self.reactions)
+                % {"count": self.reactions}
+            )
+        if self.helpful:
+            parts.append(
+                ngettext("%(count)d found it helpful", "%(count)d found it helpful", self.helpful)
+                % {"count": self.helpful}
+            )
+        return " · ".join(parts)
 
 
 @dataclass
@@ -103,8 +134,20 @@ class RoadmapProgress:
     def counted(self) -> str:
         """ "12 of 144 topics done", or "done or skipped" once some are skipped, as the roadmap
         page counts them."""
-        finished = "done or skipped" if self.skipped else "done"
-        return f"{self.done + self.skipped} of {self.total} topics {finished}"
+        values = {"count": self.done + self.skipped, "total": self.total}
+        if self.skipped:
+            return (
+                ngettext(
+                    "%(count)d of %(total)d topic done or skipped",
+                    "%(count)d of %(total)d topics done or skipped",
+                    self.total,
+                )
+                % values
+            )
+        return (
+            ngettext("%(count)d of %(total)d topic done", "%(count)d of %(total)d topics done", self.total)
+            % values
+        )
 
     @property
     def is_complete(self) -> bool:
@@ -117,11 +160,15 @@ class RoadmapProgress:
 
 @dataclass
 class Reply:
-    actor: str
+    actor_name: str  # empty for a former member
     verb: str
     label: str
     thread_title: str
     url: str
+
+    @property
+    def actor(self) -> str:
+        return self.actor_name or gettext("A former member")
 
 
 @dataclass
@@ -135,11 +182,12 @@ class Outcome:
 
     @property
     def sentence(self) -> str:
+        values = {"mentor": self.mentor or gettext("A mentor"), "topic": self.topic_title}
         if self.state == ReviewRequest.State.VERIFIED:
-            return f"{self.mentor} verified your work on {self.topic_title}"
+            return gettext("%(mentor)s verified your work on %(topic)s") % values
         if self.state == ReviewRequest.State.NEEDS_WORK:
-            return f"{self.mentor} asked for more work on {self.topic_title}"
-        return f"No mentor claimed your request on {self.topic_title} within a week"
+            return gettext("%(mentor)s asked for more work on %(topic)s") % values
+        return gettext("No mentor claimed your request on %(topic)s within a week") % values
 
 
 @dataclass
@@ -165,13 +213,23 @@ class WeeklyGoal:
 
     @property
     def sentence(self) -> str:
+        values = {"finished": self.finished, "goal": self.goal}
         if self.is_met:
             return (
-                f"You met your weekly goal: {_plural(self.finished, 'topic')} finished in the last 7 days, "
-                f"for a goal of {self.goal}."
+                ngettext(
+                    "You met your weekly goal: %(finished)d topic finished in the last 7 days, for a goal of %(goal)d.",
+                    "You met your weekly goal: %(finished)d topics finished in the last 7 days, for a goal of %(goal)d.",
+                    self.finished,
+                )
+                % values
             )
         return (
-            f"Your weekly goal: {self.finished} of {_plural(self.goal, 'topic')} finished in the last 7 days."
+            ngettext(
+                "Your weekly goal: %(finished)d of %(goal)d topic finished in the last 7 days.",
+                "Your weekly goal: %(finished)d of %(goal)d topics finished in the last 7 days.",
+                self.goal,
+            )
+            % values
         )
 
 
@@ -188,12 +246,27 @@ class Stall:
 
     @property
     def sentence(self) -> str:
+        values = {"topic": self.topic_title, "days": self.days}
+        if self.threads:
+            return (
+                ngettext(
+                    "You have been learning %(topic)s for %(days)d day, longer than most learners take. Stuck? "
+                    "These answers helped others, or ask your own question.",
+                    "You have been learning %(topic)s for %(days)d days, longer than most learners take. Stuck? "
+                    "These answers helped others, or ask your own question.",
+                    self.days,
+                )
+                % values
+            )
         return (
-            f"You have been learning {self.topic_title} for {_plural(self.days, 'day')}, "
-            "longer than most learners take. Stuck? These answers helped others, or ask your own question."
-            if self.threads
-            else f"You have been learning {self.topic_title} for {_plural(self.days, 'day')}, "
-            "longer than most learners take. Stuck? Ask about it: mentors and other learners answer."
+            ngettext(
+                "You have been learning %(topic)s for %(days)d day, longer than most learners take. Stuck? "
+                "Ask about it: mentors and other learners answer.",
+                "You have been learning %(topic)s for %(days)d days, longer than most learners take. Stuck? "
+                "Ask about it: mentors and other learners answer.",
+                self.days,
+            )
+            % values
         )
 
 
@@ -247,44 +320,105 @@ class Digest:
     @property
     def subject(self) -> str:
         """What is new, most personal first, then the next topic: "3 replies and your next
-        topic: Caching"."""
+        topic: Caching", in the learner's language."""
+        with in_language_of(self.user):
+            return self._subject()
+
+    def _subject(self) -> str:
         counts = self.reply_counts
         parts = []
         if self.has_more_replies:
-            parts.append(f"{MAX_COUNTED}+ replies and mentions")
+            parts.append(gettext("%(count)d+ replies and mentions") % {"count": MAX_COUNTED})
         else:
             if counts.get(Notification.Verb.REPLY):
-                parts.append(_plural(counts[Notification.Verb.REPLY], "reply", "replies"))
+                parts.append(
+                    ngettext("%(count)d reply", "%(count)d replies", counts[Notification.Verb.REPLY])
+                    % {"count": counts[Notification.Verb.REPLY]}
+                )
             if counts.get(Notification.Verb.MENTION):
-                parts.append(_plural(counts[Notification.Verb.MENTION], "mention"))
+                parts.append(
+                    ngettext("%(count)d mention", "%(count)d mentions", counts[Notification.Verb.MENTION])
+                    % {"count": counts[Notification.Verb.MENTION]}
+                )
             if counts.get(Notification.Verb.ANSWER_ACCEPTED):
-                parts.append(_plural(counts[Notification.Verb.ANSWER_ACCEPTED], "accepted answer"))
+                parts.append(
+                    ngettext(
+                        "%(count)d accepted answer",
+                        "%(count)d accepted answers",
+                        counts[Notification.Verb.ANSWER_ACCEPTED],
+                    )
+                    % {"count": counts[Notification.Verb.ANSWER_ACCEPTED]}
+                )
         verified = sum(outcome.state == ReviewRequest.State.VERIFIED for outcome in self.outcomes)
         if verified:
-            parts.insert(0, f"{_plural(verified, 'topic')} verified by a mentor")
+            parts.insert(
+                0,
+                ngettext(
+                    "%(count)d topic verified by a mentor", "%(count)d topics verified by a mentor", verified
+                )
+                % {"count": verified},
+            )
         elif self.outcomes:
-            parts.insert(0, f"{_plural(len(self.outcomes), 'review')} answered")
+            parts.insert(
+                0,
+                ngettext("%(count)d review answered", "%(count)d reviews answered", len(self.outcomes))
+                % {"count": len(self.outcomes)},
+            )
         started_count = sum(len(roadmap.started_now) for roadmap in self.roadmaps)
         if not parts and self.finished_count:
-            parts.append(f"{_plural(self.finished_count, 'topic')} finished")
+            parts.append(
+                ngettext("%(count)d topic finished", "%(count)d topics finished", self.finished_count)
+                % {"count": self.finished_count}
+            )
         new_stalls = [stall for stall in self.stalls if stall.is_new]
         if not parts and new_stalls:
-            parts.append(f"help with {new_stalls[0].topic_title}")
+            parts.append(gettext("help with %(topic)s") % {"topic": new_stalls[0].topic_title})
         if not parts and started_count:
-            parts.append(f"{_plural(started_count, 'topic')} started")
+            parts.append(
+                ngettext("%(count)d topic started", "%(count)d topics started", started_count)
+                % {"count": started_count}
+            )
         if not parts and self.threads:
-            parts.append(f"{_plural(len(self.threads), 'new thread')} on your topics")
+            parts.append(
+                ngettext(
+                    "%(count)d new thread on your topics",
+                    "%(count)d new threads on your topics",
+                    len(self.threads),
+                )
+                % {"count": len(self.threads)}
+            )
         if not parts and self.help_threads:
-            parts.append(f"{_plural(len(self.help_threads), 'question')} you could answer")
+            parts.append(
+                ngettext(
+                    "%(count)d question you could answer",
+                    "%(count)d questions you could answer",
+                    len(self.help_threads),
+                )
+                % {"count": len(self.help_threads)}
+            )
         waiting = sum(section.requests for section in self.waiting)
         if not parts and waiting:
-            parts.append(f"{_plural(waiting, 'review request')} waiting in your sections")
+            parts.append(
+                ngettext(
+                    "%(count)d review request waiting in your sections",
+                    "%(count)d review requests waiting in your sections",
+                    waiting,
+                )
+                % {"count": waiting}
+            )
         next_topic = self.next_topic
         if next_topic is not None:
-            parts.append(f"your next topic: {next_topic.title}")
+            parts.append(gettext("your next topic: %(topic)s") % {"topic": next_topic.title})
         if not parts:
-            parts.append("what is new on your roadmap")
-        text = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+            parts.append(gettext("what is new on your roadmap"))
+        if len(parts) == 1:
+            text = parts[0]
+        else:
+            # Translators: the end of a list, as in "3 replies, 1 mention and your next topic: Caching".
+            text = gettext("%(items)s and %(last)s") % {
+                "items": pgettext("list separator", ", ").join(parts[:-1]),
+                "last": parts[-1],
+            }
         text = text[0].upper() + text[1:]
         return text if len(text) <= 200 else text[:199] + "…"
 
@@ -293,8 +427,8 @@ class Digest:
         """The line mail clients show after the subject."""
         roadmap = self.roadmaps[0] if self.roadmaps else None
         if roadmap is None:
-            return "What happened on Stepwise since your last digest."
-        return f"{roadmap.title}: {roadmap.counted}."
+            return gettext("What happened on Stepwise since your last digest.")
+        return gettext("%(roadmap)s: %(counted)s.") % {"roadmap": roadmap.title, "counted": roadmap.counted}
 
     def render(self) -> tuple[str, str]:
         """The plain-text and HTML bodies."""
@@ -302,13 +436,16 @@ class Digest:
         context = {
             "digest": self,
             "name": self.user.public_name,
-            "frequency": "weekly" if is_weekly else "daily",
             "site_url": settings.SITE_URL,
             "settings_url": absolute(reverse("accounts:settings")),
             "notifications_url": absolute(reverse("community:notification-list")),
             "unsubscribe_url": self.unsubscribe_url,
         }
-        return render_to_string("email/digest.txt", context), render_to_string("email/digest.html", context)
+        with in_language_of(self.user):
+            context["frequency"] = pgettext("digest", "weekly") if is_weekly else pgettext("digest", "daily")
+            return render_to_string("email/digest.txt", context), render_to_string(
+                "email/digest.html", context
+            )
 
     def message(self, *, connection=None) -> EmailMultiAlternatives:
         text, html = self.render()
@@ -321,6 +458,7 @@ class Digest:
                 "List-Unsubscribe": f"<{self.unsubscribe_url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                 "Auto-Submitted": "auto-generated",
+                "Content-Language": language_of(self.user),
             },
         )
         message.attach_alternative(html, "text/html")
@@ -385,15 +523,15 @@ _THREAD_COLUMNS = [name if name != "topic_title" else "topic__title" for name in
 
 
 def _thread_link(thread: _ThreadRow, *, since: datetime) -> Link:
-    details = [thread.topic_title] if thread.topic_title else []
-    if thread.created_at >= since:
-        details.append("new")
-    if thread.comment_count:
-        details.append(_plural(thread.comment_count, "reply", "replies"))
-    if thread.reaction_count:
-        details.append(_plural(thread.reaction_count, "reaction"))
-    url = _thread_url(thread.pk, thread.slug)
-    return Link(title=thread.title, url=url, detail=" · ".join(details), thread_id=thread.pk)
+    return Link(
+        title=thread.title,
+        url=_thread_url(thread.pk, thread.slug),
+        thread_id=thread.pk,
+        topic_title=thread.topic_title or "",
+        is_new=thread.created_at >= since,
+        replies=thread.comment_count or None,
+        reactions=thread.reaction_count,
+    )
 
 
 def _reply(notification: Notification) -> Reply:
@@ -402,7 +540,7 @@ def _reply(notification: Notification) -> Reply:
     else:
         url = _thread_url(notification.thread_id, notification.thread.slug)
     return Reply(
-        actor=notification.actor.public_name if notification.actor else "A former member",
+        actor_name=notification.actor.public_name if notification.actor else "",
         verb=notification.verb,
         label=notification.get_verb_display(),
         thread_title=notification.thread.title,
@@ -485,7 +623,7 @@ class DigestBuilder:
                 Outcome(
                     topic_title=title,
                     state=state,
-                    mentor=display_name or username or "A mentor",
+                    mentor=display_name or username or "",
                     url=absolute(_path("community:review-detail", pk=pk)),
                 )
             )
@@ -633,11 +771,15 @@ class DigestBuilder:
             .order_by("topic_id", "rank")
             .values_list("pk", "title", "slug", "topic_id", "comment_count", "helpful_count")
         ):
-            details = ["answered", _plural(comment_count, "reply", "replies")]
-            if helpful_count:
-                details.append(f"{helpful_count} found it helpful")
             threads.setdefault(topic_id, []).append(
-                Link(title=title, url=_thread_url(pk, slug), detail=" · ".join(details), thread_id=pk)
+                Link(
+                    title=title,
+                    url=_thread_url(pk, slug),
+                    thread_id=pk,
+                    is_answered=True,
+                    replies=comment_count,
+                    helpful=helpful_count,
+                )
             )
         ask = _path("community:thread-create")
         for user_id, stalls in stalled.items():

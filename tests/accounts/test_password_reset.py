@@ -35,3 +35,16 @@ def test_password_change_requires_the_old_password(learner_client, learner, pass
     assert response.status_code == 200
     learner.refresh_from_db()
     assert learner.check_password(password)
+
+
+def test_the_reset_email_is_in_the_members_saved_language_not_the_browsers(client, learner):
+    """allauth ships German for its emails: the member who chose German reads it, even when
+    the reset is asked for from an English browser."""
+    client.post(reverse("account_reset_password"), {"email": learner.email}, HTTP_ACCEPT_LANGUAGE="en")
+    english_subject = mail.outbox[0].subject
+    learner.language = "de"
+    learner.save(update_fields=["language"])
+    client.post(reverse("account_reset_password"), {"email": learner.email}, HTTP_ACCEPT_LANGUAGE="en")
+    german_subject = mail.outbox[1].subject
+    assert german_subject != english_subject
+    assert "Passwort" in german_subject
