@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -698,6 +699,20 @@ class OutboxEvent(models.Model):
 
 
 class ReviewRequestQuerySet(models.QuerySet):
+    def with_section(self):
+        """Annotated with the section (id, title, roadmap title) of the work, a topic's or a project's."""
+        return self.annotate(
+            work_section_id=Coalesce("topic__section_id", "project__section_id"),
+            work_section_title=Coalesce("topic__section__title", "project__section__title"),
+            work_roadmap_title=Coalesce("topic__roadmap__title", "project__section__roadmap__title"),
+        )
+
+    def in_roadmap(self, roadmap):
+        return self.filter(Q(topic__roadmap=roadmap) | Q(project__section__roadmap=roadmap))
+
+    def in_section(self, section):
+        return self.filter(Q(topic__section=section) | Q(project__section=section))
+
     def active(self):
         return self.filter(state__in=ReviewRequest.ACTIVE)
 
@@ -827,6 +842,10 @@ class ReviewRequest(models.Model):
     @property
     def section(self):
         return self.project.section if self.project_id else self.topic.section
+
+    @property
+    def roadmap(self):
+        return self.section.roadmap
 
     def save(self, *args, **kwargs):
         # A change of state (claim, decision, expiry) saves its own fields: the explanation

@@ -147,9 +147,17 @@ def _topic_page_tokens(request, slug, topic=None, **kwargs) -> list[str]:
     return [STRUCTURE.key(roadmap_id), *hooks.topic_version_keys(roadmap_id=roadmap_id)]
 
 
+def _project_page_tokens(request, slug, **kwargs) -> list[str]:
+    from roadmap.selectors import roadmap_id_for_slug
+
+    roadmap_id = roadmap_id_for_slug(slug)
+    return [CATALOGUE.key()] if roadmap_id is None else [STRUCTURE.key(roadmap_id)]
+
+
 CATALOGUE_PAGE = Page("catalogue", tokens=lambda request, **kwargs: [CATALOGUE.key()])
 ROADMAP_PAGE = Page("roadmap", tokens=_roadmap_page_tokens)
 TOPIC_PAGE = Page("topic", tokens=_topic_page_tokens)
+PROJECT_PAGE = Page("project", tokens=_project_page_tokens)
 
 
 # --- What retires it -------------------------------------------------------------------

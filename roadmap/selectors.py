@@ -58,7 +58,7 @@ class SectionNode:
     description: str
     topics: list[TopicNode] = field(default_factory=list)
     previous_topic_ids: frozenset[int] = frozenset()  # the topics of the section before this one
-    has_project: bool = False
+    project_title: str = ""  # the section's project, if it has one
 
     @property
     def finished(self) -> int:
@@ -168,9 +168,7 @@ def build_structure(*, roadmap_id: int) -> list[dict]:
     ).values_list("from_topic_id", "to_topic_id"):
         if to_id in published_ids:
             prerequisites.setdefault(from_id, []).append(to_id)
-    sections_with_projects = set(
-        Project.objects.filter(section__roadmap_id=roadmap_id).values_list("section_id", flat=True)
-    )
+    project_titles = dict(Project.objects.filter(section__roadmap_id=roadmap_id).values_list("section_id", "title"))
     sections: dict[int, dict] = {}
     for topic in topics:
         section = sections.setdefault(
@@ -179,7 +177,7 @@ def build_structure(*, roadmap_id: int) -> list[dict]:
                 "id": topic.section_id,
                 "title": topic.section.title,
                 "description": topic.section.description,
-                "has_project": topic.section_id in sections_with_projects,
+                "project_title": project_titles.get(topic.section_id, ""),
                 "topics": [],
             },
         )
@@ -302,7 +300,7 @@ def roadmap_map(*, roadmap: Roadmap, viewer, discussion_counts: dict[int, int] |
             id=section["id"],
             title=section["title"],
             description=section["description"],
-            has_project=section.get("has_project", False),
+            project_title=section.get("project_title", ""),
             previous_topic_ids=frozenset(topic.id for topic in sections[-1].topics)
             if sections
             else frozenset(),
@@ -349,7 +347,6 @@ class TopicContent:
     resources: list[dict]
     section_id: int = 0
     reviewed_on: datetime.date | None = None
-    has_project: bool = False
 
 
 def topic_content(*, roadmap: Roadmap, slug: str) -> TopicContent:
@@ -388,7 +385,6 @@ def build_topic_content(*, roadmap_id: int, slug: str) -> TopicContent | None:
         resources=resources,
         section_id=topic.section_id,
         reviewed_on=topic.reviewed_on,
-        has_project=Project.objects.filter(section_id=topic.section_id).exists(),
     )
 
 
@@ -446,6 +442,7 @@ class RoadmapCard:
     finished: int = 0
     done: int = 0
     verified: int = 0  # done topics a mentor verified
+    quizzes_passed: int = 0
 
     @property
     def percent(self) -> int:
@@ -460,20 +457,19 @@ def roadmap_cards(*, viewer) -> list[RoadmapCard]:
     cards = [RoadmapCard(roadmap=roadmap, topic_count=roadmap.topic_count) for roadmap in roadmaps]
     if viewer.is_authenticated and cards:
         counts = {
-            roadmap_id: (finished, done, verified)
-            for roadmap_id, finished, done, verified in Progress.objects.filter(
-                user=viewer, status__in=FINISHED, topic__is_published=True
-            )
+            roadmap_id: tuple(row)
+            for roadmap_id, *row in Progress.objects.filter(user=viewer, topic__is_published=True)
             .values("topic__roadmap_id")
             .annotate(
-                finished=Count("pk"),
+                finished=Count("pk", filter=Q(status__in=FINISHED)),
                 done=Count("pk", filter=Q(status=Progress.Status.DONE)),
                 verified=Count("pk", filter=Q(verified_at__isnull=False)),
+                quizzes_passed=Count("pk", filter=Q(quiz_passed_at__isnull=False)),
             )
-            .values_list("topic__roadmap_id", "finished", "done", "verified")
+            .values_list("topic__roadmap_id", "finished", "done", "verified", "quizzes_passed")
         }
         for card in cards:
-            card.finished, card.done, card.verified = counts.get(card.roadmap.pk, (0, 0, 0))
+            card.finished, card.done, card.verified, card.quizzes_passed = counts.get(card.roadmap.pk, (0, 0, 0, 0))
     return cards
 
 
@@ -787,11 +783,4 @@ def build_project(*, roadmap_id: int, section_id: int) -> ProjectPage | None:
         stretch_html=render_markdown(project.stretch) if project.stretch else "",
         hand_in_html=render_markdown(project.hand_in),
         topics=tuple({"slug": topic["slug"], "title": topic["title"]} for topic in topics),
-    )
-
-
-def project_section_ids(*, roadmap_id: int) -> frozenset[int]:
-    """The sections of a roadmap that have a project (for the map's links; part of the structure)."""
-    return frozenset(
-        section["id"] for section in caches.SECTIONS.get(roadmap_id=roadmap_id) if section.get("has_project")
     )
