@@ -845,7 +845,7 @@ class ReviewRequest(models.Model):
 
     @property
     def roadmap(self):
-        return self.section.roadmap
+        return self.project.section.roadmap if self.project_id else self.topic.roadmap
 
     def save(self, *args, **kwargs):
         # A change of state (claim, decision, expiry) saves its own fields: the explanation

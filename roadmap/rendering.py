@@ -35,8 +35,8 @@ def _topic_verified(progress: MapProgress):
 
 @slots.kind("topic_quiz_passed", "topic_id")
 def _topic_quiz_passed(progress: MapProgress):
-    """The `hidden` of the node's "Quiz passed" mark: gone on the topics whose quiz they passed."""
-    return {slots.where(topic_id=topic_id): "" for topic_id in progress.quiz_passed}
+    """The node's class marks the topics whose quiz the viewer passed (the stylesheet draws the mark)."""
+    return {slots.where(topic_id=topic_id): " quiz-passed" for topic_id in progress.quiz_passed}
 
 
 @slots.kind("next_up", "topic_id")
