@@ -246,3 +246,50 @@ def test_resetting_the_topic_clears_the_pass(learner_client, learner, quiz_topic
     services.set_progress(user=learner, topic=quiz_topic, status="none")
     assert not Progress.objects.filter(user=learner, topic=quiz_topic).exists()
     assert QuizAttempt.objects.filter(learner=learner, passed=True).exists()  # the attempt stays
+
+
+# --- Who may do what ----------------------------------------------------------------------
+
+QUIZ_ROLES = ["anonymous", "learner", "other_learner", "suspended", "mentor", "admin"]
+# Taking a quiz is tracking one's own progress: every member may (a suspended one too: they
+# keep learning); an attempt's result is its learner's only.
+QUIZ_EXPECTED = {
+    "take": {"learner": 302, "other_learner": 302, "suspended": 302, "mentor": 302, "admin": 302},
+    "read_result": {"learner": 200, "other_learner": 404, "suspended": 404, "mentor": 404, "admin": 404},
+}
+
+
+@pytest.mark.parametrize("action", list(QUIZ_EXPECTED))
+@pytest.mark.parametrize("role", QUIZ_ROLES)
+def test_quiz_permission_matrix(role, action, quiz_topic):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import AdminFactory, MentorFactory
+
+    learner = UserFactory()
+    users = {
+        "anonymous": None,
+        "learner": learner,
+        "other_learner": UserFactory(),
+        "suspended": UserFactory(suspended_until=timezone.now() + timedelta(days=1)),
+        "mentor": MentorFactory(),
+        "admin": AdminFactory(),
+    }
+    attempt = services.submit_quiz_attempt(user=learner, topic=quiz_topic, answers=answers_by_id(quiz_topic))
+    client = Client()
+    if users[role] is not None:
+        client.force_login(users[role])
+    before = QuizAttempt.objects.count()
+    if action == "take":
+        response = client.post(quiz_url(quiz_topic), answers(quiz_topic))
+    else:
+        url = reverse("roadmap:quiz-result", args=[quiz_topic.roadmap.slug, quiz_topic.slug, attempt.pk])
+        response = client.get(url)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    else:
+        assert response.status_code == QUIZ_EXPECTED[action][role]
+    assert QuizAttempt.objects.count() - before == (1 if action == "take" and role != "anonymous" else 0)
