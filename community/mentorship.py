@@ -194,7 +194,9 @@ def request_review(
     return review
 
 
-def request_project_review(*, learner, project: Project, repository: str, explanation: str = "") -> ReviewRequest:
+def request_project_review(
+    *, learner, project: Project, repository: str, explanation: str = ""
+) -> ReviewRequest:
     """Hand in a section's project: a link to its repository (https), and a few words if the
     learner likes. A mentor reviews it like a topic's work; verified, it shows on the profile."""
     account_selectors.refresh_standing(learner)

@@ -218,7 +218,9 @@ class HelpCounts:
 
     @property
     def any(self) -> bool:
-        return bool(self.learners_helped or self.topics_verified or self.answers_accepted or self.projects_verified)
+        return bool(
+            self.learners_helped or self.topics_verified or self.answers_accepted or self.projects_verified
+        )
 
 
 def help_counts(*, user) -> HelpCounts:
@@ -332,7 +334,9 @@ def throughput(*, days: int = 90) -> list[SectionThroughput]:
     for section_id, roadmap, title, created, responded in (
         ReviewRequest.objects.filter(created_at__gte=since, first_response_at__isnull=False)
         .with_section()
-        .values_list("work_section_id", "work_roadmap_title", "work_section_title", "created_at", "first_response_at")
+        .values_list(
+            "work_section_id", "work_roadmap_title", "work_section_title", "created_at", "first_response_at"
+        )
     ):
         names[section_id] = f"{roadmap}: {title}"
         times.setdefault(section_id, []).append(responded - created)

@@ -118,7 +118,10 @@ def project_hand_in(request, project_id):
     block = selectors.project_hand_in_block(project_id=project.pk, viewer=request.user)
     block["form"] = form
     return render(
-        request, "community/mentor/project_hand_in_page.html", {"project": project, "state": block}, status=status
+        request,
+        "community/mentor/project_hand_in_page.html",
+        {"project": project, "state": block},
+        status=status,
     )
 
 

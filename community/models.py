@@ -811,7 +811,8 @@ class ReviewRequest(models.Model):
                 name="review_one_active_per_project",
             ),
             models.CheckConstraint(
-                condition=Q(topic__isnull=True, project__isnull=False) | Q(topic__isnull=False, project__isnull=True),
+                condition=Q(topic__isnull=True, project__isnull=False)
+                | Q(topic__isnull=False, project__isnull=True),
                 name="review_of_a_topic_or_a_project",
             ),
         ]
@@ -825,6 +826,19 @@ class ReviewRequest(models.Model):
     def __str__(self):
         subject = f"project {self.project_id}" if self.project_id else f"topic {self.topic_id}"
         return f"Review of {subject} for {self.learner_id}: {self.state}"
+
+    def save(self, *args, **kwargs):
+        # A change of state (claim, decision, expiry) saves its own fields: the explanation
+        # is rendered again only by a save that writes it.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "explanation" in update_fields:
+            self.explanation_html = render_markdown(self.explanation)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "explanation_html"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("community:review-detail", kwargs={"pk": self.pk})
 
     @property
     def is_project(self) -> bool:
@@ -846,19 +860,6 @@ class ReviewRequest(models.Model):
     @property
     def roadmap(self):
         return self.project.section.roadmap if self.project_id else self.topic.roadmap
-
-    def save(self, *args, **kwargs):
-        # A change of state (claim, decision, expiry) saves its own fields: the explanation
-        # is rendered again only by a save that writes it.
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or "explanation" in update_fields:
-            self.explanation_html = render_markdown(self.explanation)
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "explanation_html"}
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self):
-        return reverse("community:review-detail", kwargs={"pk": self.pk})
 
     @property
     def is_active(self) -> bool:

@@ -241,9 +241,9 @@ class Lookups:
         review_ids = {payload["review_id"] for payload in payloads if payload.get("review_id")}
         self.reviews = {
             row["pk"]: row
-            for row in ReviewRequest.objects.filter(pk__in=review_ids).with_section().values(
-                "pk", "state", "work_section_id"
-            )
+            for row in ReviewRequest.objects.filter(pk__in=review_ids)
+            .with_section()
+            .values("pk", "state", "work_section_id")
         }
         new_threads = self._new_threads(
             {event.payload["thread_id"] for event in events if event.kind == Kind.THREAD_POSTED}

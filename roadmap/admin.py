@@ -132,11 +132,16 @@ class TopicAdmin(admin.ModelAdmin):
         listed = format_html_join(
             "",
             '<li><a href="{}">{}</a></li>',
-            ((reverse("admin:roadmap_quizquestion_change", args=[question.pk]), question.text) for question in questions),
+            (
+                (reverse("admin:roadmap_quizquestion_change", args=[question.pk]), question.text)
+                for question in questions
+            ),
         )
         if not topic.pk:
             return "Save the topic first, then add its questions."
-        return format_html('<ol class="quiz-admin-list">{}</ol><p><a href="{}">Add a question</a></p>', listed, add_url)
+        return format_html(
+            '<ol class="quiz-admin-list">{}</ol><p><a href="{}">Add a question</a></p>', listed, add_url
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "section":
@@ -185,7 +190,9 @@ class RequirementsField(forms.CharField):
 
 
 class ProjectForm(forms.ModelForm):
-    requirements = RequirementsField(help_text="One a line (inline Markdown), each something a mentor can check.")
+    requirements = RequirementsField(
+        help_text="One a line (inline Markdown), each something a mentor can check."
+    )
 
     class Meta:
         model = Project

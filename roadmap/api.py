@@ -67,7 +67,9 @@ class SectionSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     title = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
-    project = serializers.CharField(allow_null=True, read_only=True, help_text="The section's project's title, if it has one.")
+    project = serializers.CharField(
+        allow_null=True, read_only=True, help_text="The section's project's title, if it has one."
+    )
     project_url = serializers.CharField(
         allow_null=True, read_only=True, help_text="The project in the API (GET it; POST hand-in/ below it)."
     )
@@ -112,8 +114,12 @@ class TopicDetailSerializer(serializers.Serializer):
     is_blocked = serializers.BooleanField(read_only=True)
     is_verified = serializers.BooleanField(read_only=True, help_text="Mine: a mentor verified it.")
     is_quiz_passed = serializers.BooleanField(read_only=True, help_text="Mine: I passed its quiz.")
-    reviewed_on = serializers.DateField(allow_null=True, read_only=True, help_text="When the topic was last reviewed.")
-    quiz_questions = serializers.IntegerField(read_only=True, help_text="How many questions its quiz has (0: none).")
+    reviewed_on = serializers.DateField(
+        allow_null=True, read_only=True, help_text="When the topic was last reviewed."
+    )
+    quiz_questions = serializers.IntegerField(
+        read_only=True, help_text="How many questions its quiz has (0: none)."
+    )
     prerequisites = TopicLinkSerializer(many=True, read_only=True)
     resources = ResourceSerializer(many=True, read_only=True)
 
@@ -126,7 +132,9 @@ class QuizOptionSerializer(serializers.Serializer):
 class QuizQuestionSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     text_html = serializers.CharField(read_only=True)
-    is_multiple = serializers.BooleanField(read_only=True, help_text="More than one option is right: choose all that apply.")
+    is_multiple = serializers.BooleanField(
+        read_only=True, help_text="More than one option is right: choose all that apply."
+    )
     options = QuizOptionSerializer(many=True, read_only=True)
 
 
@@ -134,7 +142,9 @@ class QuizSerializer(serializers.Serializer):
     roadmap = serializers.SlugField(read_only=True)
     topic = serializers.SlugField(read_only=True)
     is_passed = serializers.BooleanField(read_only=True, help_text="Mine: I passed this quiz.")
-    questions = QuizQuestionSerializer(many=True, read_only=True, help_text="Options in a new random order each time.")
+    questions = QuizQuestionSerializer(
+        many=True, read_only=True, help_text="Options in a new random order each time."
+    )
 
 
 class QuizAttemptCreateSerializer(serializers.Serializer):
@@ -163,9 +173,13 @@ class QuizResultSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="attempt.id", read_only=True)
     roadmap = serializers.SlugField(source="attempt.topic.roadmap.slug", read_only=True)
     topic = serializers.SlugField(source="attempt.topic.slug", read_only=True)
-    score = serializers.IntegerField(source="attempt.score", read_only=True, help_text="Questions answered right.")
+    score = serializers.IntegerField(
+        source="attempt.score", read_only=True, help_text="Questions answered right."
+    )
     total = serializers.IntegerField(source="attempt.total", read_only=True)
-    passed = serializers.BooleanField(source="attempt.passed", read_only=True, help_text="Every question right.")
+    passed = serializers.BooleanField(
+        source="attempt.passed", read_only=True, help_text="Every question right."
+    )
     created_at = serializers.DateTimeField(source="attempt.created_at", read_only=True)
     questions = MarkedQuestionSerializer(many=True, read_only=True)
 
@@ -386,7 +400,9 @@ def _quiz_questions(roadmap, topic_id):
 class TopicQuiz(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=QuizSerializer, summary="A topic's quiz: its questions and options, without the answers")
+    @extend_schema(
+        responses=QuizSerializer, summary="A topic's quiz: its questions and options, without the answers"
+    )
     def get(self, request, slug, topic):
         roadmap = selectors.published_roadmap(slug=slug)
         content = selectors.topic_content(roadmap=roadmap, slug=topic)
@@ -432,7 +448,9 @@ class TopicQuizAttempts(APIView):
 class QuizAttemptDetail(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=QuizResultSerializer, summary="One of my quiz attempts, marked, with the explanations")
+    @extend_schema(
+        responses=QuizResultSerializer, summary="One of my quiz attempts, marked, with the explanations"
+    )
     def get(self, request, pk):
         attempt = selectors.quiz_attempt_for(user=request.user, attempt_id=pk)
         result = selectors.quiz_result(attempt=attempt, roadmap_id=attempt.topic.roadmap_id)
@@ -442,7 +460,9 @@ class QuizAttemptDetail(APIView):
 class SectionProject(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=ProjectSerializer, summary="A section's project: goal, requirements, stretch goal, hand-in")
+    @extend_schema(
+        responses=ProjectSerializer, summary="A section's project: goal, requirements, stretch goal, hand-in"
+    )
     def get(self, request, slug, section_id):
         roadmap = selectors.published_roadmap(slug=slug)
         project = selectors.section_project(roadmap=roadmap, section_id=section_id)

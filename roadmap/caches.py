@@ -183,13 +183,25 @@ M2MRule(
     reverse_set="required_by",
 )
 Rule(Progress, lambda progress: [PROGRESS.key(progress.user_id)])
-Rule(Project, lambda project: [key for roadmap_id in _section_roadmap(project.section_id) for key in _structure(roadmap_id)])
-Rule(QuizQuestion, lambda question: [key for roadmap_id in _topic_roadmap(question.topic_id) for key in _structure(roadmap_id)])
+Rule(
+    Project,
+    lambda project: [
+        key for roadmap_id in _section_roadmap(project.section_id) for key in _structure(roadmap_id)
+    ],
+)
+Rule(
+    QuizQuestion,
+    lambda question: [
+        key for roadmap_id in _topic_roadmap(question.topic_id) for key in _structure(roadmap_id)
+    ],
+)
 Rule(
     QuizOption,
     lambda option: [
         key
-        for roadmap_id in Topic.objects.filter(quiz_questions=option.question_id).values_list("roadmap_id", flat=True)
+        for roadmap_id in Topic.objects.filter(quiz_questions=option.question_id).values_list(
+            "roadmap_id", flat=True
+        )
         for key in _structure(roadmap_id)
     ],
 )

@@ -307,7 +307,9 @@ class _Checker:
         section = {
             "title": self.text(data, "title", path, max_length=_max_length(Section, "title"), required=True),
             "description": self.text(data, "description", path),
-            "project": self.project(data["project"], path + ("project",)) if data.get("project") is not None else None,
+            "project": self.project(data["project"], path + ("project",))
+            if data.get("project") is not None
+            else None,
             "topics": [],
         }
         for index, topic_data in enumerate(self.sequence(data, "topics", path, required=True)):
@@ -421,7 +423,8 @@ class _Checker:
         low, high = REQUIREMENTS_PER_PROJECT
         if "requirements" in data and not low <= len(requirements) <= high:
             self.problem(
-                path + ("requirements",), f"has {len(requirements)} requirements; a project has {low} to {high}"
+                path + ("requirements",),
+                f"has {len(requirements)} requirements; a project has {low} to {high}",
             )
         for index, requirement in enumerate(requirements):
             if not isinstance(requirement, str) or not requirement.strip():
@@ -643,7 +646,9 @@ class _Importer:
                 changed = _assign(project, values)
                 if changed:
                     project.save()
-                    self.updated("project", f"~ project {project.title} ({section.title}): {', '.join(changed)}")
+                    self.updated(
+                        "project", f"~ project {project.title} ({section.title}): {', '.join(changed)}"
+                    )
         for project in existing.values():
             if project.review_requests.exists():
                 continue
@@ -778,9 +783,11 @@ class _QuizWork:
 
     def __init__(self, roadmap: Roadmap):
         self.questions_by_topic: dict[int, list[QuizQuestion]] = {}
-        for question in QuizQuestion.objects.filter(topic__roadmap=roadmap).prefetch_related(
-            Prefetch("options", queryset=QuizOption.objects.order_by("position", "pk"))
-        ).order_by("position", "pk"):
+        for question in (
+            QuizQuestion.objects.filter(topic__roadmap=roadmap)
+            .prefetch_related(Prefetch("options", queryset=QuizOption.objects.order_by("position", "pk")))
+            .order_by("position", "pk")
+        ):
             self.questions_by_topic.setdefault(question.topic_id, []).append(question)
         self.new_questions: list[tuple[QuizQuestion, list[dict]]] = []
         self.questions_to_update: list[QuizQuestion] = []
@@ -845,7 +852,9 @@ class _QuizWork:
             QuizOption.objects.bulk_update(
                 self.options_to_update, ["text", "is_correct", "explanation", "position"], batch_size=500
             )
-        created = QuizQuestion.objects.bulk_create([question for question, _ in self.new_questions], batch_size=500)
+        created = QuizQuestion.objects.bulk_create(
+            [question for question, _ in self.new_questions], batch_size=500
+        )
         for question, (_, options) in zip(created, self.new_questions, strict=True):
             self.options_to_create += [
                 QuizOption(
@@ -878,7 +887,11 @@ def _match(existing: list, wanted: list[dict], *, key: str, attribute: str):
             pairs[position] = candidates.pop(0)
             pairs[position]._kept = True
     for position in range(len(wanted)):
-        if pairs[position] is None and position < len(existing) and not getattr(existing[position], "_kept", False):
+        if (
+            pairs[position] is None
+            and position < len(existing)
+            and not getattr(existing[position], "_kept", False)
+        ):
             pairs[position] = existing[position]
             pairs[position]._kept = True
     return [(position, pairs[position], data) for position, data in enumerate(wanted)]
@@ -964,7 +977,11 @@ class _ContentDumper(yaml.SafeDumper):
         return super().increase_indent(flow, False)
 
     def expect_block_sequence_item(self, first=False):
-        if not first and not isinstance(self.event, yaml.SequenceEndEvent) and self.indent in _SPACED_SEQUENCE_INDENTS:
+        if (
+            not first
+            and not isinstance(self.event, yaml.SequenceEndEvent)
+            and self.indent in _SPACED_SEQUENCE_INDENTS
+        ):
             if self.column:  # the emitter ends a line only when it starts the next
                 self.write_line_break()
             self.write_line_break()
@@ -1037,7 +1054,12 @@ def _topic_document(topic: dict) -> dict:
         document["reviewed"] = topic["reviewed"]
     document["body"] = topic["body"]
     document["resources"] = [
-        {"title": resource["title"], "url": resource["url"], "kind": resource["kind"], "free": resource["free"]}
+        {
+            "title": resource["title"],
+            "url": resource["url"],
+            "kind": resource["kind"],
+            "free": resource["free"],
+        }
         for resource in topic["resources"]
     ]
     if topic.get("quiz"):
@@ -1045,7 +1067,11 @@ def _topic_document(topic: dict) -> dict:
             {
                 "question": question["question"],
                 "options": [
-                    {"text": option["text"], "correct": option["correct"], "explanation": option["explanation"]}
+                    {
+                        "text": option["text"],
+                        "correct": option["correct"],
+                        "explanation": option["explanation"],
+                    }
                     for option in question["options"]
                 ],
             }

@@ -61,7 +61,9 @@ def _fetch(url: str, method: str, timeout: float) -> LinkResult:
     result = LinkResult(url=url, final_url=url)
     current = url
     for _ in range(MAX_HOPS + 1):
-        request = urllib.request.Request(current, method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+        request = urllib.request.Request(
+            current, method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"}
+        )
         try:
             with _opener.open(request, timeout=timeout) as response:
                 result.status, result.final_url = response.status, current

@@ -76,7 +76,9 @@ class Topic(models.Model):
     position = models.PositiveIntegerField(default=0)
     prerequisites = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="unlocks")
     reviewed_on = models.DateField(
-        null=True, blank=True, help_text="When the text and resources were last checked to be correct and current."
+        null=True,
+        blank=True,
+        help_text="When the text and resources were last checked to be correct and current.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -187,7 +189,11 @@ class Progress(models.Model):
         """Keep the status, verification and quiz pass as stored, so that a save can tell what it
         changed (roadmap.history appends the change). A field left out of the query stays
         unknown rather than being loaded here."""
-        self.saved_state = (vars(self).get("status"), vars(self).get("verified_at"), vars(self).get("quiz_passed_at"))
+        self.saved_state = (
+            vars(self).get("status"),
+            vars(self).get("verified_at"),
+            vars(self).get("quiz_passed_at"),
+        )
 
 
 class ProgressEvent(models.Model):
@@ -269,7 +275,8 @@ class Project(models.Model):
 
     def get_absolute_url(self):
         return reverse(
-            "roadmap:project-detail", kwargs={"slug": self.section.roadmap.slug, "section_id": self.section_id}
+            "roadmap:project-detail",
+            kwargs={"slug": self.section.roadmap.slug, "section_id": self.section_id},
         )
 
 

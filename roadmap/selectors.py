@@ -168,7 +168,9 @@ def build_structure(*, roadmap_id: int) -> list[dict]:
     ).values_list("from_topic_id", "to_topic_id"):
         if to_id in published_ids:
             prerequisites.setdefault(from_id, []).append(to_id)
-    project_titles = dict(Project.objects.filter(section__roadmap_id=roadmap_id).values_list("section_id", "title"))
+    project_titles = dict(
+        Project.objects.filter(section__roadmap_id=roadmap_id).values_list("section_id", "title")
+    )
     sections: dict[int, dict] = {}
     for topic in topics:
         section = sections.setdefault(
@@ -469,7 +471,9 @@ def roadmap_cards(*, viewer) -> list[RoadmapCard]:
             .values_list("topic__roadmap_id", "finished", "done", "verified", "quizzes_passed")
         }
         for card in cards:
-            card.finished, card.done, card.verified, card.quizzes_passed = counts.get(card.roadmap.pk, (0, 0, 0, 0))
+            card.finished, card.done, card.verified, card.quizzes_passed = counts.get(
+                card.roadmap.pk, (0, 0, 0, 0)
+            )
     return cards
 
 
@@ -765,13 +769,21 @@ def section_project(*, roadmap: Roadmap, section_id: int) -> ProjectPage:
 
 
 def build_project(*, roadmap_id: int, section_id: int) -> ProjectPage | None:
-    project = Project.objects.filter(section_id=section_id, section__roadmap_id=roadmap_id).select_related("section").first()
+    project = (
+        Project.objects.filter(section_id=section_id, section__roadmap_id=roadmap_id)
+        .select_related("section")
+        .first()
+    )
     if project is None:
         return None
     section_ids = [section["id"] for section in caches.SECTIONS.get(roadmap_id=roadmap_id)]
     if section_id not in section_ids:  # a section with no published topic is not on the map
         return None
-    topics = next(section["topics"] for section in caches.SECTIONS.get(roadmap_id=roadmap_id) if section["id"] == section_id)
+    topics = next(
+        section["topics"]
+        for section in caches.SECTIONS.get(roadmap_id=roadmap_id)
+        if section["id"] == section_id
+    )
     return ProjectPage(
         id=project.pk,
         section_id=section_id,

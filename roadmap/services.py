@@ -4,7 +4,6 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from roadmap import caches, history, hooks, selectors
 from roadmap.models import Note, Progress, ProgressEvent, QuizAttempt, Roadmap, Topic
@@ -16,6 +15,7 @@ class TooManyAttempts(Exception):
     """A learner submitted quizzes faster than anyone reads the explanations."""
 
     retry_after = 60
+
 
 CLEAR = "none"
 STATUS_CHOICES = [*Progress.Status.values, CLEAR]

@@ -139,7 +139,9 @@ def add_quiz(topic, *, questions: int = 3, multiple: int = 0) -> list:
     first `multiple` questions, which have two right options. Returns the questions."""
     made = []
     for index in range(questions):
-        question = QuizQuestionFactory(topic=topic, text=f"Question {index + 1} about {topic.title}?", position=index)
+        question = QuizQuestionFactory(
+            topic=topic, text=f"Question {index + 1} about {topic.title}?", position=index
+        )
         right = 2 if index < multiple else 1
         for option in range(3):
             QuizOptionFactory(

@@ -32,7 +32,9 @@ class ReviewMessageSerializer(serializers.ModelSerializer):
 class ReviewRequestSerializer(serializers.ModelSerializer):
     learner = serializers.CharField(source="learner.username", read_only=True)
     kind = serializers.SerializerMethodField(help_text="What the work is for: `topic` or `project`.")
-    title = serializers.CharField(source="subject_title", read_only=True, help_text="The topic's or project's title.")
+    title = serializers.CharField(
+        source="subject_title", read_only=True, help_text="The topic's or project's title."
+    )
     roadmap = serializers.SlugField(source="roadmap.slug", read_only=True)
     topic = serializers.SlugField(
         source="topic.slug", allow_null=True, default=None, read_only=True, help_text="Null for a project."
@@ -42,7 +44,10 @@ class ReviewRequestSerializer(serializers.ModelSerializer):
         source="project_id", allow_null=True, read_only=True, help_text="The project's id; null for a topic."
     )
     project_section = serializers.IntegerField(
-        source="project.section_id", allow_null=True, default=None, read_only=True,
+        source="project.section_id",
+        allow_null=True,
+        default=None,
+        read_only=True,
         help_text="The id of the project's section (its URL under /api/v1/roadmaps/<slug>/projects/); null for a topic.",
     )
     section = serializers.CharField(source="section.title", read_only=True)
@@ -82,7 +87,6 @@ class ReviewRequestSerializer(serializers.ModelSerializer):
             "url",
         ]
         read_only_fields = fields
-
 
     def get_kind(self, review) -> str:
         return "project" if review.is_project else "topic"
@@ -163,7 +167,12 @@ class MentorSectionsSerializer(serializers.Serializer):
 def _review_for(request, pk) -> ReviewRequest:
     review = (
         ReviewRequest.objects.select_related(
-            "learner", "topic__roadmap", "topic__section", "project__section__roadmap", "claimed_by", "decided_by"
+            "learner",
+            "topic__roadmap",
+            "topic__section",
+            "project__section__roadmap",
+            "claimed_by",
+            "decided_by",
         )
         .filter(pk=pk)
         .first()
@@ -190,7 +199,14 @@ class MyReviewRequests(generics.ListAPIView):
     def get_queryset(self):
         return (
             ReviewRequest.objects.filter(learner=self.request.user)
-            .select_related("learner", "topic__roadmap", "topic__section", "project__section__roadmap", "claimed_by", "decided_by")
+            .select_related(
+                "learner",
+                "topic__roadmap",
+                "topic__section",
+                "project__section__roadmap",
+                "claimed_by",
+                "decided_by",
+            )
             .order_by("-created_at", "-pk")
         )
 
@@ -219,7 +235,10 @@ class ProjectHandInSerializer(serializers.Serializer):
         max_length=ReviewRequest.LINK_MAX_LENGTH, help_text="The https link to the project's repository."
     )
     explanation = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=ReviewRequest.EXPLANATION_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=ReviewRequest.EXPLANATION_MAX,
         help_text="Markdown, optional: what the mentor should know.",
     )
 

@@ -6,30 +6,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0018_insight_quartiles_starts_section_weeks_and_checkpoint'),
-        ('roadmap', '0004_quizzes_projects_and_review_dates'),
+        ("community", "0018_insight_quartiles_starts_section_weeks_and_checkpoint"),
+        ("roadmap", "0004_quizzes_projects_and_review_dates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reviewrequest',
-            name='project',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='review_requests', to='roadmap.project'),
+            model_name="reviewrequest",
+            name="project",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="review_requests",
+                to="roadmap.project",
+            ),
         ),
         migrations.AlterField(
-            model_name='reviewrequest',
-            name='topic',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='review_requests', to='roadmap.topic'),
+            model_name="reviewrequest",
+            name="topic",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="review_requests",
+                to="roadmap.topic",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['open', 'claimed', 'needs_work'])), fields=('learner', 'project'), name='review_one_active_per_project'),
+            model_name="reviewrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state__in", ["open", "claimed", "needs_work"])),
+                fields=("learner", "project"),
+                name="review_one_active_per_project",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewrequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('project__isnull', False), ('topic__isnull', True)), models.Q(('project__isnull', True), ('topic__isnull', False)), _connector='OR'), name='review_of_a_topic_or_a_project'),
+            model_name="reviewrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("project__isnull", False), ("topic__isnull", True)),
+                    models.Q(("project__isnull", True), ("topic__isnull", False)),
+                    _connector="OR",
+                ),
+                name="review_of_a_topic_or_a_project",
+            ),
         ),
     ]

@@ -2,89 +2,181 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import roadmap.models
 from django.conf import settings
 from django.db import migrations, models
 
+import roadmap.models
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('roadmap', '0003_progress_history'),
+        ("roadmap", "0003_progress_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='progress',
-            name='quiz_passed_at',
+            model_name="progress",
+            name="quiz_passed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='topic',
-            name='reviewed_on',
-            field=models.DateField(blank=True, help_text='When the text and resources were last checked to be correct and current.', null=True),
+            model_name="topic",
+            name="reviewed_on",
+            field=models.DateField(
+                blank=True,
+                help_text="When the text and resources were last checked to be correct and current.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='progressevent',
-            name='kind',
-            field=models.CharField(choices=[('learning', 'Started learning'), ('done', 'Done'), ('skipped', 'Skipped'), ('reset', 'Reset'), ('verified', 'Verified by a mentor'), ('quiz', 'Passed the quiz')], max_length=10),
+            model_name="progressevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("learning", "Started learning"),
+                    ("done", "Done"),
+                    ("skipped", "Skipped"),
+                    ("reset", "Reset"),
+                    ("verified", "Verified by a mentor"),
+                    ("quiz", "Passed the quiz"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=160)),
-                ('goal', models.TextField(help_text='Markdown: what the learner builds and why.')),
-                ('requirements', models.JSONField(default=list, help_text='A list of requirements, each a line of inline Markdown a mentor can check.')),
-                ('stretch', models.TextField(blank=True, help_text='Markdown: one stretch goal.')),
-                ('hand_in', models.TextField(help_text='Markdown: what the repository must contain.')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('section', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='project', to='roadmap.section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=160)),
+                ("goal", models.TextField(help_text="Markdown: what the learner builds and why.")),
+                (
+                    "requirements",
+                    models.JSONField(
+                        default=list,
+                        help_text="A list of requirements, each a line of inline Markdown a mentor can check.",
+                    ),
+                ),
+                ("stretch", models.TextField(blank=True, help_text="Markdown: one stretch goal.")),
+                ("hand_in", models.TextField(help_text="Markdown: what the repository must contain.")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "section",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="project",
+                        to="roadmap.section",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='QuizQuestion',
+            name="QuizQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(help_text='Inline Markdown, one sentence or two.', verbose_name='question')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quiz_questions', to='roadmap.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "text",
+                    models.TextField(
+                        help_text="Inline Markdown, one sentence or two.", verbose_name="question"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quiz_questions",
+                        to="roadmap.topic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['topic', 'position', 'pk'],
+                "ordering": ["topic", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='QuizOption',
+            name="QuizOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(default=roadmap.models.new_option_key, editable=False, max_length=12, unique=True)),
-                ('text', models.TextField(help_text='Inline Markdown.')),
-                ('is_correct', models.BooleanField(default=False, verbose_name='correct')),
-                ('explanation', models.TextField(help_text='Why this option is right or wrong: shown after an attempt.')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='roadmap.quizquestion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        default=roadmap.models.new_option_key, editable=False, max_length=12, unique=True
+                    ),
+                ),
+                ("text", models.TextField(help_text="Inline Markdown.")),
+                ("is_correct", models.BooleanField(default=False, verbose_name="correct")),
+                (
+                    "explanation",
+                    models.TextField(help_text="Why this option is right or wrong: shown after an attempt."),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="options",
+                        to="roadmap.quizquestion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['question', 'position', 'pk'],
+                "ordering": ["question", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='QuizAttempt',
+            name="QuizAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('answers', models.JSONField(default=dict, help_text='{question id: [chosen option keys]}')),
-                ('score', models.PositiveIntegerField(help_text='Questions answered right.')),
-                ('total', models.PositiveIntegerField(help_text='Questions in the quiz when it was taken.')),
-                ('passed', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quiz_attempts', to=settings.AUTH_USER_MODEL)),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quiz_attempts', to='roadmap.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("answers", models.JSONField(default=dict, help_text="{question id: [chosen option keys]}")),
+                ("score", models.PositiveIntegerField(help_text="Questions answered right.")),
+                ("total", models.PositiveIntegerField(help_text="Questions in the quiz when it was taken.")),
+                ("passed", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "learner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quiz_attempts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quiz_attempts",
+                        to="roadmap.topic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['learner', 'topic', '-created_at'], name='roadmap_qui_learner_14f3d7_idx')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["learner", "topic", "-created_at"], name="roadmap_qui_learner_14f3d7_idx"
+                    )
+                ],
             },
         ),
     ]

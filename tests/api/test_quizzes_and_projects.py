@@ -31,7 +31,11 @@ def attempts_url(topic):
 def right_answers(topic, *, wrong_first=False):
     answers = {}
     for index, question in enumerate(topic.quiz_questions.order_by("position")):
-        keys = [option.key for option in question.options.all() if option.is_correct != (wrong_first and index == 0)]
+        keys = [
+            option.key
+            for option in question.options.all()
+            if option.is_correct != (wrong_first and index == 0)
+        ]
         answers[str(question.pk)] = keys[:1] if wrong_first and index == 0 else keys
     return answers
 
@@ -53,11 +57,15 @@ def test_the_quiz_lists_questions_and_options_without_answers(learner, quiz_topi
 
 def test_an_attempt_returns_the_result_with_every_explanation(learner, quiz_topic):
     client = token_client(learner)
-    response = client.post(attempts_url(quiz_topic), {"answers": right_answers(quiz_topic, wrong_first=True)}, format="json")
+    response = client.post(
+        attempts_url(quiz_topic), {"answers": right_answers(quiz_topic, wrong_first=True)}, format="json"
+    )
     assert response.status_code == 201
     body = response.json()
     assert (body["score"], body["total"], body["passed"]) == (2, 3, False)
-    explained = {option["explanation_html"] for question in body["questions"] for option in question["options"]}
+    explained = {
+        option["explanation_html"] for question in body["questions"] for option in question["options"]
+    }
     assert len(explained) == 9
     again = client.get(reverse("api:quiz-attempt-detail", args=[body["id"]]))
     assert again.json() == body
@@ -65,8 +73,12 @@ def test_an_attempt_returns_the_result_with_every_explanation(learner, quiz_topi
 
 def test_a_pass_shows_on_my_progress_and_the_map(learner, quiz_topic):
     client = token_client(learner)
-    assert client.post(attempts_url(quiz_topic), {"answers": right_answers(quiz_topic)}, format="json").json()["passed"]
-    progress = client.get(reverse("api:progress-detail", args=[quiz_topic.roadmap.slug, quiz_topic.slug])).json()
+    assert client.post(
+        attempts_url(quiz_topic), {"answers": right_answers(quiz_topic)}, format="json"
+    ).json()["passed"]
+    progress = client.get(
+        reverse("api:progress-detail", args=[quiz_topic.roadmap.slug, quiz_topic.slug])
+    ).json()
     assert progress["quiz_passed_at"] is not None
     assert progress["status"] == "learning"
     roadmap = client.get(reverse("api:roadmap-detail", args=[quiz_topic.roadmap.slug])).json()
@@ -87,14 +99,21 @@ def test_an_unanswered_question_is_a_400_with_a_clear_message(learner, quiz_topi
 
 
 def test_attempts_need_a_signed_in_learner(quiz_topic):
-    response = token_client(None).post(attempts_url(quiz_topic), {"answers": right_answers(quiz_topic)}, format="json")
+    response = token_client(None).post(
+        attempts_url(quiz_topic), {"answers": right_answers(quiz_topic)}, format="json"
+    )
     assert response.status_code == 401
 
 
 def test_too_many_attempts_are_a_429(learner, quiz_topic, monkeypatch):
     monkeypatch.setattr(services, "QUIZ_ATTEMPTS_PER_MINUTE", 1)
     client = token_client(learner)
-    assert client.post(attempts_url(quiz_topic), {"answers": right_answers(quiz_topic)}, format="json").status_code == 201
+    assert (
+        client.post(
+            attempts_url(quiz_topic), {"answers": right_answers(quiz_topic)}, format="json"
+        ).status_code
+        == 201
+    )
     response = client.post(attempts_url(quiz_topic), {"answers": right_answers(quiz_topic)}, format="json")
     assert response.status_code == 429
     assert "Take a moment with the explanations" in error_of(response)["message"]
@@ -102,8 +121,12 @@ def test_too_many_attempts_are_a_429(learner, quiz_topic, monkeypatch):
 
 
 def test_another_learners_attempt_is_a_404(learner, other_learner, quiz_topic):
-    attempt = token_client(learner).post(attempts_url(quiz_topic), {"answers": right_answers(quiz_topic)}, format="json")
-    response = token_client(other_learner).get(reverse("api:quiz-attempt-detail", args=[attempt.json()["id"]]))
+    attempt = token_client(learner).post(
+        attempts_url(quiz_topic), {"answers": right_answers(quiz_topic)}, format="json"
+    )
+    response = token_client(other_learner).get(
+        reverse("api:quiz-attempt-detail", args=[attempt.json()["id"]])
+    )
     assert response.status_code == 404
 
 
@@ -133,7 +156,12 @@ def test_handing_in_a_project_opens_a_review_request(learner, project):
     response = token_client(learner).post(url, {"repository": "https://github.com/me/trace"}, format="json")
     assert response.status_code == 201
     body = response.json()
-    assert (body["kind"], body["title"], body["project"], body["topic"]) == ("project", "Trace a request", project.pk, None)
+    assert (body["kind"], body["title"], body["project"], body["topic"]) == (
+        "project",
+        "Trace a request",
+        project.pk,
+        None,
+    )
     assert body["links"] == ["https://github.com/me/trace"]
     review = ReviewRequest.objects.get(learner=learner)
     assert (review.project_id, review.state) == (project.pk, "open")

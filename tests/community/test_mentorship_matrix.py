@@ -129,7 +129,12 @@ EXPECTED = {
     "resubmit": OWNER_ONLY,
     "claim": {"learner": 403, "other_learner": 404, "suspended": 404, **dict.fromkeys(MENTORS, 302)},
     # A project needs no topic marked done: anyone who may post hands one in.
-    "hand_in_project": {"learner": 302, "other_learner": 302, "suspended": 403, **dict.fromkeys(MENTORS, 302)},
+    "hand_in_project": {
+        "learner": 302,
+        "other_learner": 302,
+        "suspended": 403,
+        **dict.fromkeys(MENTORS, 302),
+    },
     "claim_project": {"learner": 403, "other_learner": 404, "suspended": 404, **dict.fromkeys(MENTORS, 302)},
     **{
         action: {

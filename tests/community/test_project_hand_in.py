@@ -62,7 +62,9 @@ def test_the_map_and_the_sections_topics_link_to_the_project(client, project):
 
 def test_a_section_without_a_project_has_no_project_page(client, project):
     other = project.section.roadmap.sections.exclude(pk=project.section_id).first()
-    assert client.get(reverse("roadmap:project-detail", args=[other.roadmap.slug, other.pk])).status_code == 404
+    assert (
+        client.get(reverse("roadmap:project-detail", args=[other.roadmap.slug, other.pk])).status_code == 404
+    )
 
 
 def test_handing_in_opens_a_review_request_for_the_project(client, learner, project):
@@ -112,7 +114,9 @@ def test_a_second_hand_in_while_one_is_open_is_a_conflict(client, learner, proje
 def test_mentors_watching_the_section_are_told_and_see_it_on_the_desk(learner, project):
     mentor = MentorFactory()
     MentorSection.objects.create(mentor=mentor, section=project.section, watching=True)
-    mentorship.request_project_review(learner=learner, project=project, repository="https://github.com/me/trace")
+    mentorship.request_project_review(
+        learner=learner, project=project, repository="https://github.com/me/trace"
+    )
     drain()
     notification = Notification.objects.get(recipient=mentor)
     assert "the project “Trace a request end to end”" in notification.message
@@ -146,7 +150,9 @@ def test_a_verified_project_shows_on_the_profile_and_leaves_progress_alone(learn
 
 def test_a_private_profile_hides_verified_projects_from_others(learner, project):
     mentor = MentorFactory()
-    review = mentorship.request_project_review(learner=learner, project=project, repository="https://github.com/me/x")
+    review = mentorship.request_project_review(
+        learner=learner, project=project, repository="https://github.com/me/x"
+    )
     mentorship.claim(mentor=mentor, review=review)
     mentorship.decide(mentor=mentor, review=review, verdict="verified", feedback="Good.")
     learner.is_progress_public = False

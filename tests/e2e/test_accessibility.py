@@ -11,8 +11,8 @@ from axe_playwright_python.sync_playwright import Axe
 from community import insights, mentorship, services
 from community.models import MentorSection
 from community.notification_unsubscribe import unsubscribe_url
-from tests.e2e.conftest import ACTION_TIMEOUT_MS, SCREENS, save_screenshot, session_cookie
 from roadmap import services as roadmap_services
+from tests.e2e.conftest import ACTION_TIMEOUT_MS, SCREENS, save_screenshot, session_cookie
 from tests.factories import (
     CommentFactory,
     MentorFactory,
@@ -72,7 +72,10 @@ def site(db):
     attempt = roadmap_services.submit_quiz_attempt(
         user=learner,
         topic=topics[1],
-        answers={question.pk: [question.options.order_by("position").last().key] for question in topics[1].quiz_questions.all()},
+        answers={
+            question.pk: [question.options.order_by("position").last().key]
+            for question in topics[1].quiz_questions.all()
+        },
     )
     project_review = mentorship.request_project_review(
         learner=learner, project=project, repository="https://github.com/a-learner/trace"

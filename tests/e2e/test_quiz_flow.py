@@ -35,7 +35,11 @@ def answer(quiz, topic, *, wrong_first: bool) -> None:
         fieldset = quiz.locator("fieldset", has_text=question)
         for label in fieldset.locator("label").all():
             text = label.inner_text().strip()
-            choose = (text not in right and text.startswith("Answer 3")) if (wrong_first and index == 0) else text in right
+            choose = (
+                (text not in right and text.startswith("Answer 3"))
+                if (wrong_first and index == 0)
+                else text in right
+            )
             if choose:
                 label.click()
 

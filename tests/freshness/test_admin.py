@@ -218,6 +218,7 @@ def _resource(world: World) -> Resource:
 
 RESOURCE_PAGES = ("topic page", "API topic", "API roadmap")
 
+
 def _option(world: World, text: str) -> QuizOption:
     return QuizOption.objects.get(question__topic=world.topic, text=text)
 
@@ -252,7 +253,9 @@ INLINE_WRITES = [
         "options",
         "change",
         parent=lambda world: world.topic.quiz_questions.get(),
-        edit=lambda form, world: form.change_row("options", _option(world, "Kestrel Bilby answer"), text="Kestrel Tenrec answer"),
+        edit=lambda form, world: form.change_row(
+            "options", _option(world, "Kestrel Bilby answer"), text="Kestrel Tenrec answer"
+        ),
         expect=lambda world: [Shows(QUIZ_PAGES, gone=("Bilby",), shown=("Tenrec",))],
     ),
     InlineWrite(
@@ -282,7 +285,9 @@ INLINE_WRITES = [
         "project",
         "change",
         parent=lambda world: world.section,
-        edit=lambda form, world: form.change_row("project", world.section.project, title="Kestrel Kiwi project"),
+        edit=lambda form, world: form.change_row(
+            "project", world.section.project, title="Kestrel Kiwi project"
+        ),
         expect=lambda world: [Shows(PROJECT_PAGES, gone=("Wombat",), shown=("Kiwi",))],
     ),
     InlineWrite(

@@ -97,7 +97,9 @@ def test_write_redirects_replaces_only_permanent_moves(server, links):
     links["ok"].delete()  # else the topic already lists the target
     output = run("--write-redirects")
     assert Resource.objects.get(pk=links["moved"].pk).url == f"{server}/ok"
-    assert Resource.objects.get(pk=links["moved-twice"].pk).url == f"{server}/moved-twice"  # the topic lists /ok now
+    assert (
+        Resource.objects.get(pk=links["moved-twice"].pk).url == f"{server}/moved-twice"
+    )  # the topic lists /ok now
     assert Resource.objects.get(pk=links["for-now"].pk).url == f"{server}/for-now"
     assert "kept: the topic already lists the target" in output
     assert "1 link replaced by their target" in output

@@ -30,7 +30,10 @@ def question(text, right="Right", wrong=("Wrong one", "Wrong two")):
         "question": text,
         "options": [
             {"text": right, "correct": True, "explanation": f"Why “{right}” is right."},
-            *({"text": option, "correct": False, "explanation": f"Why “{option}” is wrong."} for option in wrong),
+            *(
+                {"text": option, "correct": False, "explanation": f"Why “{option}” is wrong."}
+                for option in wrong
+            ),
         ],
     }
 
@@ -96,7 +99,9 @@ def document():
 
 
 def quiz_of(data, slug="http"):
-    return next(topic for section in data["sections"] for topic in section["topics"] if topic["slug"] == slug)["quiz"]
+    return next(
+        topic for section in data["sections"] for topic in section["topics"] if topic["slug"] == slug
+    )["quiz"]
 
 
 def imported(data=None):
@@ -117,7 +122,11 @@ def test_import_creates_questions_options_project_and_review_date():
     topic = Topic.objects.get(slug="http")
     assert topic.reviewed_on == datetime.date(2026, 12, 5)
     questions = list(topic.quiz_questions.order_by("position"))
-    assert [q.text for q in questions] == ["Which method is safe?", "What does 404 mean?", "Which are status classes?"]
+    assert [q.text for q in questions] == [
+        "Which method is safe?",
+        "What does 404 mean?",
+        "Which are status classes?",
+    ]
     assert [o.is_correct for o in questions[2].options.order_by("position")] == [True, True, False]
     project = Project.objects.get(section__title="Basics")
     assert project.requirements == PROJECT["requirements"]
@@ -151,7 +160,10 @@ def test_reordered_questions_keep_their_identity():
     imported(data)
     assert dict(QuizQuestion.objects.values_list("text", "pk")) == ids
     assert dict(QuizOption.objects.values_list("text", "key")) == keys
-    assert list(QuizQuestion.objects.order_by("position").values_list("text", flat=True))[0] == "Which are status classes?"
+    assert (
+        list(QuizQuestion.objects.order_by("position").values_list("text", flat=True))[0]
+        == "Which are status classes?"
+    )
 
 
 def test_a_question_gone_from_the_file_is_deleted_and_a_new_one_created():
@@ -218,7 +230,17 @@ def test_export_writes_the_documented_keys_in_order():
     assert list(section) == ["title", "description", "project", "topics"]
     assert list(section["project"]) == ["title", "goal", "requirements", "stretch", "hand_in"]
     http, dns = section["topics"]
-    assert list(http) == ["slug", "title", "kind", "any_order", "prerequisites", "reviewed", "body", "resources", "quiz"]
+    assert list(http) == [
+        "slug",
+        "title",
+        "kind",
+        "any_order",
+        "prerequisites",
+        "reviewed",
+        "body",
+        "resources",
+        "quiz",
+    ]
     assert list(dns) == ["slug", "title", "kind", "any_order", "prerequisites", "body", "resources"]
     assert http["reviewed"] == datetime.date(2026, 12, 5)
     assert list(http["quiz"][0]["options"][0]) == ["text", "correct", "explanation"]
@@ -229,7 +251,12 @@ def test_the_canonical_form_spaces_sections_and_topics_and_needs_no_database():
     assert "\n\n      - slug: dns\n" in text
     assert "\n        reviewed: 2026-12-05\n" in text
     two_sections = document()
-    two_sections["sections"].append({"title": "More", "topics": [dict(DOCUMENT["sections"][0]["topics"][1], slug="tls", prerequisites=[])]})
+    two_sections["sections"].append(
+        {
+            "title": "More",
+            "topics": [dict(DOCUMENT["sections"][0]["topics"][1], slug="tls", prerequisites=[])],
+        }
+    )
     assert "\n\n  - title: More\n" in dump_roadmap(two_sections)
     assert dump_roadmap(yaml.safe_load(text)) == text
 
@@ -313,4 +340,6 @@ def test_a_project_needs_three_to_seven_requirements_and_a_hand_in():
     del data["sections"][0]["project"]["hand_in"]
     found = problems(text_of(data))
     assert any("project: missing required key 'hand_in'" in problem for problem in found)
-    assert any("project.requirements: has 1 requirements; a project has 3 to 7" in problem for problem in found)
+    assert any(
+        "project.requirements: has 1 requirements; a project has 3 to 7" in problem for problem in found
+    )

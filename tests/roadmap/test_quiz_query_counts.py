@@ -51,10 +51,22 @@ def form_data(topic):
 
 
 PAGES = {
-    "topic page": lambda roadmap, topic, project: ("get", reverse("roadmap:topic-detail", args=[roadmap.slug, topic.slug])),
-    "drawer": lambda roadmap, topic, project: ("get", reverse("roadmap:topic-detail", args=[roadmap.slug, topic.slug]) + "?panel=1"),
-    "submit": lambda roadmap, topic, project: ("post", reverse("roadmap:topic-quiz", args=[roadmap.slug, topic.slug])),
-    "project page": lambda roadmap, topic, project: ("get", reverse("roadmap:project-detail", args=[roadmap.slug, project.section_id])),
+    "topic page": lambda roadmap, topic, project: (
+        "get",
+        reverse("roadmap:topic-detail", args=[roadmap.slug, topic.slug]),
+    ),
+    "drawer": lambda roadmap, topic, project: (
+        "get",
+        reverse("roadmap:topic-detail", args=[roadmap.slug, topic.slug]) + "?panel=1",
+    ),
+    "submit": lambda roadmap, topic, project: (
+        "post",
+        reverse("roadmap:topic-quiz", args=[roadmap.slug, topic.slug]),
+    ),
+    "project page": lambda roadmap, topic, project: (
+        "get",
+        reverse("roadmap:project-detail", args=[roadmap.slug, project.section_id]),
+    ),
     "map": lambda roadmap, topic, project: ("get", reverse("roadmap:roadmap-detail", args=[roadmap.slug])),
 }
 

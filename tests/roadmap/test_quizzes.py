@@ -159,7 +159,9 @@ def test_an_unanswered_question_is_refused_and_keeps_the_choices(learner_client,
     response = learner_client.post(quiz_url(quiz_topic), data)
     assert response.status_code == 400
     assert "Answer every question: 1 of 3 is still open." in response.text
-    checked = {node.attrs["value"] for node in quiz_of(response.text).find_all("input") if "checked" in node.attrs}
+    checked = {
+        node.attrs["value"] for node in quiz_of(response.text).find_all("input") if "checked" in node.attrs
+    }
     assert set(data[second]) <= checked
     assert not set(chosen) & checked
     assert not QuizAttempt.objects.exists()
@@ -194,7 +196,9 @@ def test_without_javascript_the_result_has_a_page_of_its_own(learner_client, lea
     assert response["Location"] == reverse(
         "roadmap:quiz-result", args=[quiz_topic.roadmap.slug, quiz_topic.slug, attempt.pk]
     )
-    retry = quiz_of(learner_client.get(response["Location"]).text).find("p", class_="quiz-again").find_all("a")[0]
+    retry = (
+        quiz_of(learner_client.get(response["Location"]).text).find("p", class_="quiz-again").find_all("a")[0]
+    )
     assert retry.attrs["href"] == topic_url(quiz_topic) + "#quiz"
 
 

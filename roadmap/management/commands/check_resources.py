@@ -24,9 +24,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--roadmap", help="only this roadmap's resources (its slug)")
         parser.add_argument(
-            "--concurrency", type=int, default=8, help="links checked at the same time (default 8, at most 32)"
+            "--concurrency",
+            type=int,
+            default=8,
+            help="links checked at the same time (default 8, at most 32)",
         )
-        parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each answer (default 10)")
+        parser.add_argument(
+            "--timeout", type=float, default=10.0, help="seconds to wait for each answer (default 10)"
+        )
         parser.add_argument(
             "--write-redirects",
             action="store_true",
@@ -47,13 +52,22 @@ class Command(BaseCommand):
         resources = list(resources.order_by("topic__roadmap__position", "topic__position", "position", "pk"))
         urls = [resource.url for resource in resources]
         distinct = len(set(urls))
-        self.stdout.write(f"Checking {distinct} link{'s' if distinct != 1 else ''} of {len(resources)} resources, {concurrency} at a time")
+        self.stdout.write(
+            f"Checking {distinct} link{'s' if distinct != 1 else ''} of {len(resources)} resources, {concurrency} at a time"
+        )
         results = check_links(
-            urls, concurrency=concurrency, timeout=timeout, progress=self.show_progress if verbosity >= 1 else None
+            urls,
+            concurrency=concurrency,
+            timeout=timeout,
+            progress=self.show_progress if verbosity >= 1 else None,
         )
 
         broken = [resource for resource in resources if results[resource.url].is_broken]
-        moved = [resource for resource in resources if results[resource.url].is_ok and results[resource.url].is_redirected]
+        moved = [
+            resource
+            for resource in resources
+            if results[resource.url].is_ok and results[resource.url].is_redirected
+        ]
         for resource in broken:
             result = results[resource.url]
             why = f"HTTP {result.status}" if result.status is not None else result.error
@@ -63,7 +77,9 @@ class Command(BaseCommand):
             result = results[resource.url]
             permanent = result.is_moved_permanently
             kind = "moved" if permanent else "redirects"
-            self.stdout.write(f"→ {resource.topic.slug}: {resource.url} {kind} to {result.final_url} ({' → '.join(map(str, result.hops))})")
+            self.stdout.write(
+                f"→ {resource.topic.slug}: {resource.url} {kind} to {result.final_url} ({' → '.join(map(str, result.hops))})"
+            )
             if write_redirects and permanent:
                 written += self.write_target(resource, result.final_url)
         ok = len(resources) - len(broken) - len(moved)
