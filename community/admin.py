@@ -355,7 +355,7 @@ class ReviewRequestAdmin(admin.ModelAdmin):
     correct a request (its state, its claim); each correction goes to the audit log."""
 
     list_display = [
-        "topic",
+        "subject_title",
         "learner",
         "state",
         "claimed_by",
@@ -364,13 +364,17 @@ class ReviewRequestAdmin(admin.ModelAdmin):
         "decided_by",
     ]
     list_filter = ["state", "topic__roadmap"]
-    list_select_related = ["topic", "learner", "claimed_by", "decided_by"]
-    search_fields = ["learner__username", "topic__slug", "topic__title"]
-    raw_id_fields = ["learner", "topic", "claimed_by", "decided_by"]
+    list_select_related = ["topic", "project", "learner", "claimed_by", "decided_by"]
+    search_fields = ["learner__username", "topic__slug", "topic__title", "project__title"]
+    raw_id_fields = ["learner", "topic", "project", "claimed_by", "decided_by"]
     readonly_fields = ["explanation_html", "created_at", "updated_at", "first_response_at"]
     inlines = [ReviewMessageInline]
     show_full_result_count = False
     change_list_template = "admin/community/reviewrequest/change_list.html"
+
+    @admin.display(description="topic or project")
+    def subject_title(self, review):
+        return f"Project: {review.project.title}" if review.is_project else review.topic.title
 
     def changelist_view(self, request, extra_context=None):
         from community.mentorship_selectors import throughput
@@ -386,7 +390,10 @@ class ReviewRequestAdmin(admin.ModelAdmin):
                 review=obj,
                 target_user=obj.learner,
                 reason=f"Corrected in the admin: {', '.join(form.changed_data)}.",
-                details={"topic": obj.topic.title, "fields": form.changed_data},
+                details={
+                    "project" if obj.is_project else "topic": obj.subject_title,
+                    "fields": form.changed_data,
+                },
             )
 
 

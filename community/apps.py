@@ -29,6 +29,8 @@ class CommunityConfig(AppConfig):
         roadmap_hooks.register("discussion_counts", selectors.topic_thread_counts)
         roadmap_hooks.register("progress_undone", mentorship.close_undone)
         roadmap_hooks.register("topic_review", mentorship_selectors.topic_review_block)
+        roadmap_hooks.register("project_hand_in", mentorship_selectors.project_hand_in_block)
+        account_hooks.register_profile_section("projects", mentorship_selectors.profile_projects_section)
         account_hooks.register_profile_section("help", mentorship_selectors.profile_help_section)
         roadmap_hooks.register("topic_discussion", selectors.topic_discussion)
         roadmap_hooks.register("version_keys", lambda roadmap_id: [caches.TOPIC_THREADS.key(roadmap_id)])

@@ -64,8 +64,9 @@ def community_data(user) -> dict:
         ),
         "review_requests": [
             {
-                "roadmap": review.topic.roadmap.slug,
-                "topic": review.topic.slug,
+                "roadmap": review.roadmap.slug,
+                "topic": review.topic.slug if review.topic_id else None,
+                "project": review.project.title if review.project_id else None,
                 "state": review.state,
                 "links": review.links,
                 "explanation": review.explanation,
@@ -82,7 +83,7 @@ def community_data(user) -> dict:
                 ],
             }
             for review in ReviewRequest.objects.filter(learner=user)
-            .select_related("topic__roadmap")
+            .select_related("topic__roadmap", "project__section__roadmap")
             .prefetch_related("messages")
             .order_by("created_at", "pk")
         ],

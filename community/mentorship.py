@@ -23,7 +23,7 @@ from community import outbox, permissions
 from community.models import MentorSection, ModerationAction, OutboxEvent, ReviewMessage, ReviewRequest
 from config.caching import touch
 from config.errors import Conflict
-from roadmap.models import Progress, Topic
+from roadmap.models import Progress, Project, Topic
 
 State = ReviewRequest.State
 Action = ModerationAction.Action
@@ -95,7 +95,11 @@ def _refuse_inactive(review: ReviewRequest) -> None:
 
 
 def _locked(review: ReviewRequest) -> ReviewRequest:
-    return ReviewRequest.objects.select_for_update().select_related("learner", "topic").get(pk=review.pk)
+    return (
+        ReviewRequest.objects.select_for_update(of=("self",))
+        .select_related("learner", "topic", "project")
+        .get(pk=review.pk)
+    )
 
 
 # --- The log and the people told ---------------------------------------------------------
@@ -108,7 +112,7 @@ def _log(*, actor, action: str, review: ReviewRequest, reason: str) -> Moderatio
         review=review,
         target_user=review.learner,
         reason=reason[: ModerationAction._meta.get_field("reason").max_length],
-        details={"topic": review.topic.title},
+        details={"project": review.subject_title} if review.is_project else {"topic": review.subject_title},
     )
 
 
@@ -128,11 +132,12 @@ def _tell(*, recipient_id, actor, review: ReviewRequest, event_key: str, message
 def _tell_section_watchers(*, review: ReviewRequest, submission: ReviewMessage) -> None:
     """A request now waits on the desk for any mentor: those watching its section are told.
     The outbox finds them when it drains, so the request does no work per mentor."""
-    learner, title = review.learner.public_name, review.topic.title
+    learner, title = review.learner.public_name, review.subject_title
+    what = f"the project “{title}”" if review.is_project else f"“{title}”"
     if submission.kind == Kind.RESUBMITTED:
-        message = f"{learner} resubmitted their work on “{title}” for review."
+        message = f"{learner} resubmitted their work on {what} for review."
     else:
-        message = f"{learner} asked for a review of “{title}”."
+        message = f"{learner} asked for a review of {what}."
     outbox.record(
         OutboxEvent.Kind.REVIEW_REQUESTED,
         review_id=review.pk,
@@ -189,6 +194,39 @@ def request_review(
     return review
 
 
+def request_project_review(
+    *, learner, project: Project, repository: str, explanation: str = ""
+) -> ReviewRequest:
+    """Hand in a section's project: a link to its repository (https), and a few words if the
+    learner likes. A mentor reviews it like a topic's work; verified, it shows on the profile."""
+    account_selectors.refresh_standing(learner)
+    if not permissions.can_request_review(learner):
+        raise PermissionDenied(permissions.posting_block(learner) or "You cannot hand in work for review.")
+    repository = (repository or "").strip()
+    if not repository:
+        raise ValidationError({"repository": "Give the https link to your project's repository."})
+    try:
+        (repository,) = clean_links([repository])
+    except ValidationError as error:
+        raise ValidationError({"repository": error.message_dict["links"]}) from None
+    explanation = _clean_text(
+        explanation, field="explanation", required="", limit=ReviewRequest.EXPLANATION_MAX
+    )
+    with transaction.atomic():
+        if ReviewRequest.objects.filter(learner=learner, project=project, state=State.VERIFIED).exists():
+            raise Conflict("A mentor already verified your work on this project.")
+        try:
+            with transaction.atomic():
+                review = ReviewRequest.objects.create(
+                    learner=learner, project=project, links=[repository], explanation=explanation
+                )
+        except IntegrityError:
+            raise Conflict("You already handed this project in: its review request is still open.") from None
+        submission = _message(review, author=learner, kind=Kind.SUBMITTED)
+        _tell_section_watchers(review=review, submission=submission)
+    return review
+
+
 @transaction.atomic
 def withdraw(*, learner, review: ReviewRequest) -> ReviewRequest:
     review = _locked(review)
@@ -211,7 +249,7 @@ def withdraw(*, learner, review: ReviewRequest) -> ReviewRequest:
         actor=learner,
         review=review,
         event_key=f"review-action:{action.pk}",
-        message=f"{learner.public_name} withdrew the review request on “{review.topic.title}”.",
+        message=f"{learner.public_name} withdrew the review request on “{review.subject_title}”.",
     )
     return review
 
@@ -251,7 +289,7 @@ def reply(*, author, review: ReviewRequest, body: str, resubmit: bool = False) -
         actor=author,
         review=review,
         event_key=f"review-message:{message.pk}",
-        message=f"{author.public_name} {verb} the review request on “{review.topic.title}”.",
+        message=f"{author.public_name} {verb} the review request on “{review.subject_title}”.",
     )
     return message
 
@@ -315,7 +353,7 @@ def claim(*, mentor, review: ReviewRequest) -> ReviewRequest:
         actor=mentor,
         review=review,
         event_key=f"review-action:{action.pk}",
-        message=f"{mentor.public_name} is reviewing your work on “{review.topic.title}”.",
+        message=f"{mentor.public_name} is reviewing your work on “{review.subject_title}”.",
     )
     return review
 
@@ -382,7 +420,7 @@ def decide(*, mentor, review: ReviewRequest, verdict: str, feedback: str) -> Rev
     review = _locked(review)
     now = timezone.now()
     _require_holder(mentor, review, now)
-    if verdict == "verified":
+    if verdict == "verified" and not review.is_project:
         progress = (
             Progress.objects.select_for_update().filter(user=review.learner, topic=review.topic).first()
         )
@@ -411,7 +449,7 @@ def decide(*, mentor, review: ReviewRequest, verdict: str, feedback: str) -> Rev
         actor=mentor,
         review=review,
         event_key=f"review-action:{action.pk}",
-        message=f"{mentor.public_name} {outcome} on “{review.topic.title}”.",
+        message=f"{mentor.public_name} {outcome} on “{review.subject_title}”.",
     )
     return review
 
@@ -428,7 +466,11 @@ def expire(*, now: datetime | None = None) -> tuple[int, int]:
     ran_out = ReviewRequest.objects.filter(state=State.CLAIMED, claim_expires_at__lte=now)
     for pk in ran_out.values_list("pk", flat=True):
         with transaction.atomic():
-            review = ReviewRequest.objects.select_for_update().select_related("learner", "topic").get(pk=pk)
+            review = (
+                ReviewRequest.objects.select_for_update(of=("self",))
+                .select_related("learner", "topic", "project")
+                .get(pk=pk)
+            )
             if review.state != State.CLAIMED or review.claim_holds(now):
                 continue
             review.state = State.OPEN
@@ -442,7 +484,11 @@ def expire(*, now: datetime | None = None) -> tuple[int, int]:
     stale = ReviewRequest.objects.filter(state=State.OPEN, queued_at__lte=cutoff)
     for pk in stale.values_list("pk", flat=True):
         with transaction.atomic():
-            review = ReviewRequest.objects.select_for_update().select_related("learner", "topic").get(pk=pk)
+            review = (
+                ReviewRequest.objects.select_for_update(of=("self",))
+                .select_related("learner", "topic", "project")
+                .get(pk=pk)
+            )
             if review.state != State.OPEN or review.queued_at > cutoff:
                 continue
             review.state = State.EXPIRED
@@ -452,7 +498,7 @@ def expire(*, now: datetime | None = None) -> tuple[int, int]:
                 actor=None,
                 review=review,
                 event_key=f"review-expired:{review.pk}",
-                message=f"No mentor claimed your review request on “{review.topic.title}” within a week. "
+                message=f"No mentor claimed your review request on “{review.subject_title}” within a week. "
                 "You can ask again.",
             )
             expired += 1

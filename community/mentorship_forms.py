@@ -42,6 +42,35 @@ class ReviewRequestForm(forms.Form):
         return data
 
 
+class ProjectHandInForm(forms.Form):
+    repository = forms.CharField(
+        max_length=ReviewRequest.LINK_MAX_LENGTH,
+        strip=True,
+        widget=forms.URLInput(attrs={"spellcheck": "false", "autocapitalize": "off", "inputmode": "url"}),
+        label="Your repository",
+        help_text="The https link to the repository, e.g. https://github.com/you/project.",
+        error_messages={
+            "required": "Give the https link to your project's repository.",
+            "max_length": "Keep the link under %(limit_value)d characters (it has %(show_value)d).",
+        },
+    )
+    explanation = forms.CharField(
+        required=False,
+        max_length=ReviewRequest.EXPLANATION_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Anything the mentor should know (optional)",
+        help_text="Markdown. What you would like feedback on, or where you went beyond the requirements.",
+        error_messages={"max_length": "Keep it under %(limit_value)d characters (it has %(show_value)d)."},
+    )
+
+    def clean_repository(self) -> str:
+        try:
+            (link,) = mentorship.clean_links([self.cleaned_data["repository"]])
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["links"]) from None
+        return link
+
+
 class ReplyForm(forms.Form):
     body = forms.CharField(
         max_length=ReviewMessage.BODY_MAX,

@@ -46,7 +46,9 @@ def mentor_section_list(*, mentor) -> list[dict]:
 
 
 def _with_people(rows):
-    return rows.select_related("learner", "topic__roadmap", "topic__section", "claimed_by")
+    return rows.select_related(
+        "learner", "topic__roadmap", "topic__section", "project__section__roadmap", "claimed_by"
+    )
 
 
 def desk(*, mentor, roadmap=None, section=None, page_number=1) -> Page:
@@ -56,16 +58,17 @@ def desk(*, mentor, roadmap=None, section=None, page_number=1) -> Page:
         ReviewRequest.objects.waiting()
         .exclude(learner=mentor)
         .exclude(state=State.CLAIMED, claimed_by=mentor, claim_expires_at__gt=timezone.now())
+        .with_section()
         .annotate(
             is_in_my_sections=Exists(
-                MentorSection.objects.filter(mentor=mentor, section_id=OuterRef("topic__section_id"))
+                MentorSection.objects.filter(mentor=mentor, section_id=OuterRef("work_section_id"))
             )
         )
     )
     if roadmap is not None:
-        rows = rows.filter(topic__roadmap=roadmap)
+        rows = rows.in_roadmap(roadmap)
     if section is not None:
-        rows = rows.filter(topic__section=section)
+        rows = rows.in_section(section)
     rows = _with_people(rows).order_by("-is_in_my_sections", "submitted_at", "pk")
     page = Paginator(rows, DESK_PAGE_SIZE).get_page(page_number)
     _mark(page.object_list)
@@ -113,7 +116,7 @@ def review_page(*, pk: int, viewer) -> ReviewPage:
         raise Http404("No such review request.")
     conversation = list(review.messages.select_related("author").order_by("created_at", "pk"))
     shared_note = None
-    if permissions.sees_shared_note(viewer, review):
+    if review.topic_id and permissions.sees_shared_note(viewer, review):
         shared_note = Note.objects.filter(user_id=review.learner_id, topic_id=review.topic_id).first()
     now = timezone.now()
     return ReviewPage(
@@ -151,6 +154,48 @@ def topic_review_block(*, topic_id: int, viewer, node) -> dict:
     }
 
 
+def project_hand_in_block(*, project_id: int, viewer) -> dict:
+    """The project page's hand-in part for a signed-in learner: their latest request on the
+    project and whether they may hand in (again). One query."""
+    from community.mentorship_forms import ProjectHandInForm
+
+    latest = (
+        ReviewRequest.objects.filter(learner=viewer, project_id=project_id)
+        .select_related("claimed_by", "decided_by")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return {
+        "template": "community/mentor/project_hand_in.html",
+        "review": latest,
+        "project_id": project_id,
+        "can_hand_in": latest is None or (not latest.is_active and latest.state != State.VERIFIED),
+        "form": ProjectHandInForm(),
+        "posting_block": permissions.posting_block(viewer),
+    }
+
+
+def verified_projects(*, user) -> list[ReviewRequest]:
+    """The section projects a mentor verified for this learner, newest first."""
+    return list(
+        ReviewRequest.objects.filter(learner=user, state=State.VERIFIED, project__isnull=False)
+        .select_related("project__section__roadmap", "decided_by")
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def profile_projects_section(*, profile_user, viewer) -> dict | None:
+    """The profile's verified projects: shown where the progress is (to its owner, or to all
+    when public), and only once there is one."""
+    is_owner = viewer.is_authenticated and viewer.pk == profile_user.pk
+    if not (profile_user.is_progress_public or is_owner):
+        return None
+    projects = verified_projects(user=profile_user)
+    if not projects:
+        return None
+    return {"template": "community/profile_projects.html", "projects": projects}
+
+
 def review_request_state(*, user, topic) -> dict:
     """For the request form: the learner's progress on the topic and their latest request."""
     return {
@@ -169,22 +214,29 @@ class HelpCounts:
     learners_helped: int
     topics_verified: int
     answers_accepted: int
+    projects_verified: int = 0
 
     @property
     def any(self) -> bool:
-        return bool(self.learners_helped or self.topics_verified or self.answers_accepted)
+        return bool(
+            self.learners_helped or self.topics_verified or self.answers_accepted or self.projects_verified
+        )
 
 
 def help_counts(*, user) -> HelpCounts:
     decided = ReviewRequest.objects.filter(decided_by=user).aggregate(
         learners=Count("learner", distinct=True),
-        verified=Count("pk", filter=Q(state=State.VERIFIED)),
+        verified=Count("pk", filter=Q(state=State.VERIFIED, project__isnull=True)),
+        projects=Count("pk", filter=Q(state=State.VERIFIED, project__isnull=False)),
     )
     accepted = Thread.objects.filter(
         status=Status.PUBLISHED, accepted_comment__author=user, accepted_comment__status=Status.PUBLISHED
     ).count()
     return HelpCounts(
-        learners_helped=decided["learners"], topics_verified=decided["verified"], answers_accepted=accepted
+        learners_helped=decided["learners"],
+        topics_verified=decided["verified"],
+        answers_accepted=accepted,
+        projects_verified=decided["projects"],
     )
 
 
@@ -242,7 +294,7 @@ def public_mentors() -> list[User]:
         newest_first = Window(RowNumber(), partition_by=[F("decided_by_id")], order_by=F("decided_at").desc())
         for review in (
             ReviewRequest.objects.filter(decided_by__in=recent, state=State.VERIFIED)
-            .select_related("topic__roadmap")
+            .select_related("topic__roadmap", "project__section__roadmap")
             .annotate(rank=newest_first)
             .filter(rank__lte=RECENT_PER_MENTOR)
             .order_by("decided_by_id", "rank")
@@ -272,20 +324,19 @@ def throughput(*, days: int = 90) -> list[SectionThroughput]:
     waiting: dict[int, int] = {}
     for section_id, roadmap, title, count in (
         ReviewRequest.objects.waiting()
-        .values_list("topic__section_id", "topic__roadmap__title", "topic__section__title")
+        .with_section()
+        .values_list("work_section_id", "work_roadmap_title", "work_section_title")
         .annotate(count=Count("pk"))
     ):
         names[section_id] = f"{roadmap}: {title}"
         waiting[section_id] = count
     times: dict[int, list[timedelta]] = {}
-    for section_id, roadmap, title, created, responded in ReviewRequest.objects.filter(
-        created_at__gte=since, first_response_at__isnull=False
-    ).values_list(
-        "topic__section_id",
-        "topic__roadmap__title",
-        "topic__section__title",
-        "created_at",
-        "first_response_at",
+    for section_id, roadmap, title, created, responded in (
+        ReviewRequest.objects.filter(created_at__gte=since, first_response_at__isnull=False)
+        .with_section()
+        .values_list(
+            "work_section_id", "work_roadmap_title", "work_section_title", "created_at", "first_response_at"
+        )
     ):
         names[section_id] = f"{roadmap}: {title}"
         times.setdefault(section_id, []).append(responded - created)

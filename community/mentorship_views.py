@@ -15,6 +15,7 @@ from community.mentorship_forms import (
     DecisionForm,
     DeskFilter,
     MentorSectionsForm,
+    ProjectHandInForm,
     ReplyForm,
     ReviewRequestForm,
 )
@@ -22,7 +23,7 @@ from community.models import ReviewRequest
 from community.views import moderator_required
 from config.errors import Conflict
 from roadmap import selectors as roadmap_selectors
-from roadmap.models import Note
+from roadmap.models import Note, Project
 
 
 def _status_of(error: ValidationError) -> int:
@@ -82,6 +83,48 @@ def review_create(request, slug, topic):
     )
 
 
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def project_hand_in(request, project_id):
+    """Hand in a section's project (its repository link) for a mentor's review; bad input
+    re-renders with what was typed."""
+    project = get_object_or_404(
+        Project.objects.select_related("section__roadmap").filter(section__roadmap__is_published=True),
+        pk=project_id,
+    )
+    form = ProjectHandInForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not permissions.can_request_review(request.user):
+            raise PermissionDenied(permissions.posting_block(request.user))
+        if form.is_valid():
+            try:
+                review = mentorship.request_project_review(
+                    learner=request.user,
+                    project=project,
+                    repository=form.cleaned_data["repository"],
+                    explanation=form.cleaned_data["explanation"],
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+                status = _status_of(error)
+            else:
+                messages.success(
+                    request, "Your project is on the mentors' desk. You will be told when one claims it."
+                )
+                return redirect(review)
+        else:
+            status = 400
+    block = selectors.project_hand_in_block(project_id=project.pk, viewer=request.user)
+    block["form"] = form
+    return render(
+        request,
+        "community/mentor/project_hand_in_page.html",
+        {"project": project, "state": block},
+        status=status,
+    )
+
+
 def _render_review(request, pk, *, status=200, reply_form=None, decision_form=None, error=None):
     page = selectors.review_page(pk=pk, viewer=request.user)
     if error is not None:
@@ -108,7 +151,7 @@ def review_detail(request, pk):
 
 def _review_for(request, pk) -> ReviewRequest:
     """The request, if this member may see it (others get 404, as for a missing one)."""
-    review = get_object_or_404(ReviewRequest.objects.select_related("learner", "topic"), pk=pk)
+    review = get_object_or_404(ReviewRequest.objects.select_related("learner", "topic", "project"), pk=pk)
     if not permissions.can_view_review(request.user, review):
         raise Http404("No such review request.")
     return review

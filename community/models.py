@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -698,6 +699,20 @@ class OutboxEvent(models.Model):
 
 
 class ReviewRequestQuerySet(models.QuerySet):
+    def with_section(self):
+        """Annotated with the section (id, title, roadmap title) of the work, a topic's or a project's."""
+        return self.annotate(
+            work_section_id=Coalesce("topic__section_id", "project__section_id"),
+            work_section_title=Coalesce("topic__section__title", "project__section__title"),
+            work_roadmap_title=Coalesce("topic__roadmap__title", "project__section__roadmap__title"),
+        )
+
+    def in_roadmap(self, roadmap):
+        return self.filter(Q(topic__roadmap=roadmap) | Q(project__section__roadmap=roadmap))
+
+    def in_section(self, section):
+        return self.filter(Q(topic__section=section) | Q(project__section=section))
+
     def active(self):
         return self.filter(state__in=ReviewRequest.ACTIVE)
 
@@ -740,7 +755,13 @@ class ReviewRequest(models.Model):
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_requests"
     )
-    topic = models.ForeignKey("roadmap.Topic", on_delete=models.CASCADE, related_name="review_requests")
+    # What the work is for: a topic the learner marked done, or a section's project.
+    topic = models.ForeignKey(
+        "roadmap.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="review_requests"
+    )
+    project = models.ForeignKey(
+        "roadmap.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="review_requests"
+    )
     links = models.JSONField(default=list, blank=True, help_text="https links to the work (at most 5).")
     explanation = models.TextField(blank=True, help_text="Markdown.")
     explanation_html = models.TextField(blank=True, editable=False)
@@ -784,6 +805,16 @@ class ReviewRequest(models.Model):
                 condition=Q(state__in=["open", "claimed", "needs_work"]),
                 name="review_one_active_per_topic",
             ),
+            models.UniqueConstraint(
+                fields=["learner", "project"],
+                condition=Q(state__in=["open", "claimed", "needs_work"]),
+                name="review_one_active_per_project",
+            ),
+            models.CheckConstraint(
+                condition=Q(topic__isnull=True, project__isnull=False)
+                | Q(topic__isnull=False, project__isnull=True),
+                name="review_of_a_topic_or_a_project",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "submitted_at"], name="review_queue_idx"),
@@ -793,7 +824,8 @@ class ReviewRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"Review of {self.topic_id} for {self.learner_id}: {self.state}"
+        subject = f"project {self.project_id}" if self.project_id else f"topic {self.topic_id}"
+        return f"Review of {subject} for {self.learner_id}: {self.state}"
 
     def save(self, *args, **kwargs):
         # A change of state (claim, decision, expiry) saves its own fields: the explanation
@@ -807,6 +839,27 @@ class ReviewRequest(models.Model):
 
     def get_absolute_url(self):
         return reverse("community:review-detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_project(self) -> bool:
+        return self.project_id is not None
+
+    @property
+    def subject(self):
+        """The topic or the project the work is for (each has a title and a page)."""
+        return self.project if self.project_id else self.topic
+
+    @property
+    def subject_title(self) -> str:
+        return self.subject.title
+
+    @property
+    def section(self):
+        return self.project.section if self.project_id else self.topic.section
+
+    @property
+    def roadmap(self):
+        return self.project.section.roadmap if self.project_id else self.topic.roadmap
 
     @property
     def is_active(self) -> bool:

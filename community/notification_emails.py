@@ -234,7 +234,7 @@ def _about(title: str) -> str:
 def _title(notification: Notification) -> str:
     if notification.thread is not None:
         return notification.thread.title
-    return notification.review.topic.title if notification.review is not None else ""
+    return notification.review.subject_title if notification.review is not None else ""
 
 
 def _headline(notification: Notification, kind: notification_kinds.EmailKind) -> str:
@@ -281,7 +281,7 @@ def build_messages(emails: list[NotificationEmail]) -> dict[int, NotificationMes
     told: dict[int, list[Notification]] = {email.pk: [] for email in emails}
     for notification in (
         Notification.objects.filter(email_id__in=told)
-        .select_related("actor", "thread", "comment", "review__topic")
+        .select_related("actor", "thread", "comment", "review__topic", "review__project")
         .order_by("pk")
     ):
         if _is_shown(notification):

@@ -241,15 +241,15 @@ class Lookups:
         review_ids = {payload["review_id"] for payload in payloads if payload.get("review_id")}
         self.reviews = {
             row["pk"]: row
-            for row in ReviewRequest.objects.filter(pk__in=review_ids).values(
-                "pk", "state", "topic__section_id"
-            )
+            for row in ReviewRequest.objects.filter(pk__in=review_ids)
+            .with_section()
+            .values("pk", "state", "work_section_id")
         }
         new_threads = self._new_threads(
             {event.payload["thread_id"] for event in events if event.kind == Kind.THREAD_POSTED}
         )
         requested = {
-            self.reviews[event.payload["review_id"]]["topic__section_id"]
+            self.reviews[event.payload["review_id"]]["work_section_id"]
             for event in events
             if event.kind == Kind.REVIEW_REQUESTED and event.payload["review_id"] in self.reviews
         }
@@ -503,7 +503,7 @@ def _review_requested(event: OutboxEvent, lookups: Lookups) -> list[Notification
         return []
     return _notifications(
         lookups,
-        recipients=lookups.section_watchers(review["topic__section_id"]),
+        recipients=lookups.section_watchers(review["work_section_id"]),
         actor_id=payload["actor_id"],
         verb=Verb.REVIEW,
         event_key=payload["event_key"],

@@ -371,7 +371,7 @@ def user_notifications(*, user, unread_only: bool = False):
     """A member's notifications, newest first (Notification.Meta.ordering), with who and
     what they are about joined."""
     rows = Notification.objects.filter(recipient=user).select_related(
-        "actor", "thread", "comment", "review__topic"
+        "actor", "thread", "comment", "review__topic", "review__project"
     )
     return rows.filter(read_at__isnull=True) if unread_only else rows
 

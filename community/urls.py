@@ -40,6 +40,8 @@ urlpatterns = [
     path("insights/", insight_views.insights, name="insights"),
     path("insights/topics.csv", insight_views.insights_csv, name="insights-csv"),
     path("mentors/", mentor_views.mentor_list, name="mentor-list"),
+    # Before review-create, whose slugs would take "project/<id>" for a roadmap and a topic.
+    path("reviews/new/project/<int:project_id>/", mentor_views.project_hand_in, name="project-hand-in"),
     path("reviews/new/<slug:slug>/<slug:topic>/", mentor_views.review_create, name="review-create"),
     path("reviews/<int:pk>/", mentor_views.review_detail, name="review-detail"),
     path("reviews/<int:pk>/withdraw/", mentor_views.review_withdraw, name="review-withdraw"),

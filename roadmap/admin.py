@@ -1,9 +1,24 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from config.admin import ReadOnlyAdmin
-from roadmap.models import Note, Progress, ProgressEvent, Resource, Roadmap, Section, Topic
+from roadmap.models import (
+    Note,
+    Progress,
+    ProgressEvent,
+    Project,
+    QuizAttempt,
+    QuizOption,
+    QuizQuestion,
+    Resource,
+    Roadmap,
+    Section,
+    Topic,
+)
 
 
 class SectionInline(admin.TabularInline):
@@ -101,11 +116,32 @@ class TopicAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Content", {"fields": ["body", "prerequisites"]}),
+        ("Content", {"fields": ["body", "prerequisites", "reviewed_on"]}),
+        ("Quiz", {"fields": ["quiz"]}),
     ]
+    readonly_fields = ["quiz"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(resource_total=Count("resources"))
+
+    @admin.display(description="questions")
+    def quiz(self, topic):
+        """The topic's questions, each a link to its own form (where its options are edited)."""
+        add_url = reverse("admin:roadmap_quizquestion_add") + f"?topic={topic.pk}" if topic.pk else ""
+        questions = list(topic.quiz_questions.order_by("position", "pk")) if topic.pk else []
+        listed = format_html_join(
+            "",
+            '<li><a href="{}">{}</a></li>',
+            (
+                (reverse("admin:roadmap_quizquestion_change", args=[question.pk]), question.text)
+                for question in questions
+            ),
+        )
+        if not topic.pk:
+            return "Save the topic first, then add its questions."
+        return format_html(
+            '<ol class="quiz-admin-list">{}</ol><p><a href="{}">Add a question</a></p>', listed, add_url
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "section":
@@ -134,6 +170,42 @@ class TopicAdmin(admin.ModelAdmin):
         self._set_published(request, queryset, False)
 
 
+class RequirementsField(forms.CharField):
+    """A project's requirements as lines of text, one requirement a line."""
+
+    widget = forms.Textarea(attrs={"rows": 6})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+    def validate(self, value):
+        super().validate(value)
+        if not 3 <= len(value) <= 7:
+            raise forms.ValidationError(
+                f"Write 3 to 7 requirements, one a line, each something a mentor can check; this has {len(value)}."
+            )
+
+
+class ProjectForm(forms.ModelForm):
+    requirements = RequirementsField(
+        help_text="One a line (inline Markdown), each something a mentor can check."
+    )
+
+    class Meta:
+        model = Project
+        fields = ["title", "goal", "requirements", "stretch", "hand_in"]
+
+
+class ProjectInline(admin.StackedInline):
+    model = Project
+    form = ProjectForm
+    extra = 0
+    max_num = 1
+
+
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
     list_display = ["title", "roadmap", "position", "topic_count"]
@@ -141,6 +213,7 @@ class SectionAdmin(admin.ModelAdmin):
     list_select_related = ["roadmap"]
     search_fields = ["title"]
     ordering = ["roadmap", "position"]
+    inlines = [ProjectInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(topic_total=Count("topics"))
@@ -152,7 +225,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 @admin.register(Progress)
 class ProgressAdmin(admin.ModelAdmin):
-    list_display = ["user", "topic", "status", "verified_by", "verified_at", "updated_at"]
+    list_display = ["user", "topic", "status", "verified_by", "verified_at", "quiz_passed_at", "updated_at"]
     list_filter = ["status", "topic__roadmap"]
     list_select_related = ["user", "topic", "verified_by"]
     search_fields = ["user__username", "user__email", "topic__slug"]
@@ -188,3 +261,65 @@ class NoteAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class QuizOptionInline(admin.TabularInline):
+    model = QuizOption
+    fields = ["position", "text", "is_correct", "explanation"]
+    extra = 0
+    min_num = 3
+    max_num = 5
+    ordering = ["position"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
+
+
+class QuizQuestionForm(forms.ModelForm):
+    class Meta:
+        model = QuizQuestion
+        fields = ["topic", "position", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+
+class QuizOptionFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        if not 3 <= len(kept) <= 5:
+            raise forms.ValidationError(f"A question has 3 to 5 options; this one would have {len(kept)}.")
+        if not any(form.cleaned_data.get("is_correct") for form in kept):
+            raise forms.ValidationError("Mark at least one option correct.")
+
+
+QuizOptionInline.formset = QuizOptionFormSet
+
+
+@admin.register(QuizQuestion)
+class QuizQuestionAdmin(admin.ModelAdmin):
+    """A topic's quiz question with its options; the topic's form lists them."""
+
+    form = QuizQuestionForm
+    list_display = ["text", "topic", "position", "option_count"]
+    list_filter = ["topic__roadmap", "topic__section"]
+    list_select_related = ["topic"]
+    search_fields = ["text", "topic__slug", "topic__title"]
+    autocomplete_fields = ["topic"]
+    ordering = ["topic__roadmap", "topic__position", "position"]
+    inlines = [QuizOptionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(option_total=Count("options"))
+
+    @admin.display(description="options", ordering="option_total")
+    def option_count(self, question):
+        return question.option_total
+
+
+@admin.register(QuizAttempt)
+class QuizAttemptAdmin(ReadOnlyAdmin):
+    """Learners' attempts: kept as they were marked, never edited."""
+
+    list_display = ["created_at", "learner", "topic", "score", "total", "passed"]
+    list_filter = ["passed", "topic__roadmap"]
+    list_select_related = ["learner", "topic"]
+    search_fields = ["learner__username", "topic__slug"]
+    show_full_result_count = False

@@ -2,10 +2,11 @@
 the pages, with the viewer's statuses merged in), my progress and notes, and a member's
 public progress."""
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import path, reverse
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +30,7 @@ class RoadmapCardSerializer(serializers.Serializer):
     percent = serializers.IntegerField(read_only=True)
     done = serializers.IntegerField(read_only=True, help_text="Of those, the topics marked done.")
     verified = serializers.IntegerField(read_only=True, help_text="Of those, the topics a mentor verified.")
+    quizzes_passed = serializers.IntegerField(read_only=True, help_text="Topics whose quiz was passed.")
     updated_at = serializers.DateTimeField(source="roadmap.updated_at", read_only=True)
     url = serializers.CharField(source="roadmap.get_absolute_url", read_only=True)
 
@@ -55,6 +57,7 @@ class MapTopicSerializer(serializers.Serializer):
     is_blocked = serializers.BooleanField(read_only=True, help_text="A prerequisite is not finished yet.")
     is_next_up = serializers.BooleanField(read_only=True)
     is_verified = serializers.BooleanField(read_only=True, help_text="Mine: a mentor verified it.")
+    is_quiz_passed = serializers.BooleanField(read_only=True, help_text="Mine: I passed its quiz.")
     prerequisites = serializers.ListField(child=serializers.SlugField(), read_only=True)
     discussion_count = serializers.IntegerField(read_only=True)
     resources = ResourceSerializer(many=True, read_only=True)
@@ -64,6 +67,12 @@ class SectionSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     title = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
+    project = serializers.CharField(
+        allow_null=True, read_only=True, help_text="The section's project's title, if it has one."
+    )
+    project_url = serializers.CharField(
+        allow_null=True, read_only=True, help_text="The project in the API (GET it; POST hand-in/ below it)."
+    )
     topics = MapTopicSerializer(many=True, read_only=True)
 
 
@@ -104,8 +113,90 @@ class TopicDetailSerializer(serializers.Serializer):
     )
     is_blocked = serializers.BooleanField(read_only=True)
     is_verified = serializers.BooleanField(read_only=True, help_text="Mine: a mentor verified it.")
+    is_quiz_passed = serializers.BooleanField(read_only=True, help_text="Mine: I passed its quiz.")
+    reviewed_on = serializers.DateField(
+        allow_null=True, read_only=True, help_text="When the topic was last reviewed."
+    )
+    quiz_questions = serializers.IntegerField(
+        read_only=True, help_text="How many questions its quiz has (0: none)."
+    )
     prerequisites = TopicLinkSerializer(many=True, read_only=True)
     resources = ResourceSerializer(many=True, read_only=True)
+
+
+class QuizOptionSerializer(serializers.Serializer):
+    key = serializers.CharField(read_only=True, help_text="What to send to choose this option.")
+    text_html = serializers.CharField(read_only=True)
+
+
+class QuizQuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    text_html = serializers.CharField(read_only=True)
+    is_multiple = serializers.BooleanField(
+        read_only=True, help_text="More than one option is right: choose all that apply."
+    )
+    options = QuizOptionSerializer(many=True, read_only=True)
+
+
+class QuizSerializer(serializers.Serializer):
+    roadmap = serializers.SlugField(read_only=True)
+    topic = serializers.SlugField(read_only=True)
+    is_passed = serializers.BooleanField(read_only=True, help_text="Mine: I passed this quiz.")
+    questions = QuizQuestionSerializer(
+        many=True, read_only=True, help_text="Options in a new random order each time."
+    )
+
+
+class QuizAttemptCreateSerializer(serializers.Serializer):
+    answers = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(max_length=12), max_length=10),
+        help_text="For every question, by its id: the keys of the options chosen (one, or several for a question that has several right).",
+    )
+
+
+class MarkedOptionSerializer(serializers.Serializer):
+    text_html = serializers.CharField(read_only=True)
+    is_correct = serializers.BooleanField(read_only=True)
+    was_chosen = serializers.BooleanField(read_only=True)
+    explanation_html = serializers.CharField(read_only=True)
+
+
+class MarkedQuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    text_html = serializers.CharField(read_only=True)
+    is_multiple = serializers.BooleanField(read_only=True)
+    is_right = serializers.BooleanField(read_only=True)
+    options = MarkedOptionSerializer(many=True, read_only=True)
+
+
+class QuizResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="attempt.id", read_only=True)
+    roadmap = serializers.SlugField(source="attempt.topic.roadmap.slug", read_only=True)
+    topic = serializers.SlugField(source="attempt.topic.slug", read_only=True)
+    score = serializers.IntegerField(
+        source="attempt.score", read_only=True, help_text="Questions answered right."
+    )
+    total = serializers.IntegerField(source="attempt.total", read_only=True)
+    passed = serializers.BooleanField(
+        source="attempt.passed", read_only=True, help_text="Every question right."
+    )
+    created_at = serializers.DateTimeField(source="attempt.created_at", read_only=True)
+    questions = MarkedQuestionSerializer(many=True, read_only=True)
+
+
+class ProjectSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    roadmap = serializers.SlugField(read_only=True)
+    section_id = serializers.IntegerField(read_only=True)
+    section = serializers.CharField(source="section_title", read_only=True)
+    title = serializers.CharField(read_only=True)
+    goal_html = serializers.CharField(read_only=True)
+    requirements_html = serializers.ListField(child=serializers.CharField(), read_only=True)
+    stretch_html = serializers.CharField(read_only=True)
+    hand_in_html = serializers.CharField(read_only=True)
+    topics = serializers.ListField(child=serializers.SlugField(), read_only=True)
+    url = serializers.CharField(read_only=True)
+    hand_in_url = serializers.CharField(read_only=True, help_text="POST the repository here to hand it in.")
 
 
 class ProgressSerializer(ApiModelSerializer):
@@ -132,6 +223,7 @@ class ProgressSerializer(ApiModelSerializer):
             "updated_at",
             "verified_by",
             "verified_at",
+            "quiz_passed_at",
         ]
         read_only_fields = fields
 
@@ -229,6 +321,10 @@ class RoadmapDetail(APIView):
                     "id": section.id,
                     "title": section.title,
                     "description": section.description,
+                    "project": section.project_title or None,
+                    "project_url": reverse("api:roadmap-project", args=[roadmap.slug, section.id])
+                    if section.project_title
+                    else None,
                     "topics": [
                         {
                             "id": topic.id,
@@ -240,6 +336,7 @@ class RoadmapDetail(APIView):
                             "is_blocked": topic.is_blocked,
                             "is_next_up": topic.is_next_up,
                             "is_verified": topic.is_verified,
+                            "is_quiz_passed": topic.is_quiz_passed,
                             "prerequisites": [prerequisite.slug for prerequisite in topic.prerequisites],
                             "discussion_count": topic.discussion_count,
                             "resources": resources.get(topic.id, []),
@@ -273,6 +370,9 @@ class TopicDetail(APIView):
             "url": reverse("roadmap:topic-detail", kwargs={"slug": roadmap.slug, "topic": content.slug}),
             "status": node.status or None,
             "is_verified": node.is_verified,
+            "is_quiz_passed": node.is_quiz_passed,
+            "reviewed_on": content.reviewed_on,
+            "quiz_questions": len(selectors.quiz(roadmap_id=roadmap.pk, topic_id=content.id)),
             "is_blocked": node.is_blocked,
             "prerequisites": [
                 {
@@ -285,6 +385,97 @@ class TopicDetail(APIView):
             "resources": content.resources,
         }
         return Response(TopicDetailSerializer(data).data)
+
+
+# --- Quizzes and projects ----------------------------------------------------------------
+
+
+def _quiz_questions(roadmap, topic_id):
+    questions = selectors.quiz(roadmap_id=roadmap.pk, topic_id=topic_id)
+    if not questions:
+        raise Http404("This topic has no quiz.")
+    return questions
+
+
+class TopicQuiz(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=QuizSerializer, summary="A topic's quiz: its questions and options, without the answers"
+    )
+    def get(self, request, slug, topic):
+        roadmap = selectors.published_roadmap(slug=slug)
+        content = selectors.topic_content(roadmap=roadmap, slug=topic)
+        questions = _quiz_questions(roadmap, content.id)
+        _, _, passed = selectors.learner_state(user=request.user, roadmap_id=roadmap.pk)
+        data = {
+            "roadmap": roadmap.slug,
+            "topic": content.slug,
+            "is_passed": content.id in passed,
+            "questions": selectors.asked_quiz(questions),
+        }
+        response = Response(QuizSerializer(data).data)
+        response["Cache-Control"] = "private, no-store"  # a new order of the options each time
+        return response
+
+
+class TopicQuizAttempts(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=QuizAttemptCreateSerializer,
+        responses={201: QuizResultSerializer},
+        summary="Answer a topic's quiz: the result comes back with every option's explanation",
+    )
+    def post(self, request, slug, topic):
+        topic_obj = selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
+        given = QuizAttemptCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            attempt = services.submit_quiz_attempt(
+                user=request.user, topic=topic_obj, answers=given.validated_data["answers"]
+            )
+        except services.TooManyAttempts as error:
+            raise exceptions.Throttled(wait=error.retry_after, detail=str(error)) from None
+        except ValidationError as error:
+            if error.code == "no_quiz":
+                raise Http404("This topic has no quiz.") from None
+            raise
+        result = selectors.quiz_result(attempt=attempt, roadmap_id=topic_obj.roadmap_id)
+        return Response(QuizResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class QuizAttemptDetail(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=QuizResultSerializer, summary="One of my quiz attempts, marked, with the explanations"
+    )
+    def get(self, request, pk):
+        attempt = selectors.quiz_attempt_for(user=request.user, attempt_id=pk)
+        result = selectors.quiz_result(attempt=attempt, roadmap_id=attempt.topic.roadmap_id)
+        return Response(QuizResultSerializer(result).data)
+
+
+class SectionProject(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=ProjectSerializer, summary="A section's project: goal, requirements, stretch goal, hand-in"
+    )
+    def get(self, request, slug, section_id):
+        roadmap = selectors.published_roadmap(slug=slug)
+        project = selectors.section_project(roadmap=roadmap, section_id=section_id)
+        data = {
+            **{name: getattr(project, name) for name in ("id", "section_id", "section_title", "title")},
+            **{name: getattr(project, name) for name in ("goal_html", "stretch_html", "hand_in_html")},
+            "roadmap": roadmap.slug,
+            "requirements_html": list(project.requirements_html),
+            "topics": [topic["slug"] for topic in project.topics],
+            "url": reverse("roadmap:project-detail", args=[roadmap.slug, section_id]),
+            "hand_in_url": reverse("api:project-hand-in", args=[roadmap.slug, section_id]),
+        }
+        return Response(ProjectSerializer(data).data)
 
 
 # --- My progress and notes --------------------------------------------------------------
@@ -425,6 +616,14 @@ urlpatterns = [
     path("roadmaps/", RoadmapList.as_view(), name="roadmap-list"),
     path("roadmaps/<slug:slug>/", RoadmapDetail.as_view(), name="roadmap-detail"),
     path("roadmaps/<slug:slug>/topics/<slug:topic>/", TopicDetail.as_view(), name="topic-detail"),
+    path("roadmaps/<slug:slug>/topics/<slug:topic>/quiz/", TopicQuiz.as_view(), name="topic-quiz"),
+    path(
+        "roadmaps/<slug:slug>/topics/<slug:topic>/quiz/attempts/",
+        TopicQuizAttempts.as_view(),
+        name="topic-quiz-attempts",
+    ),
+    path("roadmaps/<slug:slug>/projects/<int:section_id>/", SectionProject.as_view(), name="roadmap-project"),
+    path("me/quiz-attempts/<int:pk>/", QuizAttemptDetail.as_view(), name="quiz-attempt-detail"),
     path("me/progress/", ProgressList.as_view(), name="progress-list"),
     path("me/progress/<slug:slug>/<slug:topic>/", ProgressDetail.as_view(), name="progress-detail"),
     path("me/notes/", NoteList.as_view(), name="note-list"),

@@ -1,19 +1,29 @@
 """What roadmap pages cache, and which writes retire it (see config.caching).
 
 Tokens:
-- STRUCTURE, one per roadmap: its row, sections, topics, resources, prerequisites, the map's
-  shared HTML, topic pages;
+- STRUCTURE, one per roadmap: its row, sections, topics, resources, prerequisites, quizzes,
+  projects, the map's shared HTML, topic and project pages;
 - CATALOGUE, one for the site: the list of roadmaps, slugs, search over topics; every
   structure change moves it too;
 - PROGRESS, one per learner: their statuses on every roadmap.
 """
 
-from config.caching import Cached, M2MRule, Rule, Token
+from config.caching import Cached, Counter, M2MRule, Rule, Token
 from config.live import Topic as LiveTopic
 from config.page_cache import Page
 from config.slots import SHELL_KEY
 from roadmap import hooks
-from roadmap.models import Progress, Resource, Roadmap, Section, Topic
+from roadmap.models import (
+    Progress,
+    Project,
+    QuizAttempt,
+    QuizOption,
+    QuizQuestion,
+    Resource,
+    Roadmap,
+    Section,
+    Topic,
+)
 
 STRUCTURE = Token("roadmap")
 CATALOGUE = Token("catalogue", scoped=False)
@@ -25,6 +35,14 @@ LIVE_PROGRESS = LiveTopic("progress", token=PROGRESS, own=True)
 
 def _structure(roadmap_id) -> list[str]:
     return [STRUCTURE.key(roadmap_id), CATALOGUE.key()]
+
+
+def _topic_roadmap(topic_id) -> list[int]:
+    return list(Topic.objects.filter(pk=topic_id).values_list("roadmap_id", flat=True))
+
+
+def _section_roadmap(section_id) -> list[int]:
+    return list(Section.objects.filter(pk=section_id).values_list("roadmap_id", flat=True))
 
 
 # --- What is cached --------------------------------------------------------------------
@@ -87,8 +105,23 @@ API_RESOURCES = Cached(
     timeout="structure",
     build="roadmap.api.build_resources",
 )
+TOPIC_QUIZ = Cached(
+    "topic-quiz",  # a topic's quiz questions with their options, answers and explanations included
+    key=("roadmap_id", "topic_id"),
+    tokens=lambda roadmap_id, topic_id: [STRUCTURE.key(roadmap_id)],
+    timeout="structure",
+    build="roadmap.selectors.build_quiz",
+)
+SECTION_PROJECT = Cached(
+    "section-project",  # a section's project, rendered, with the section's topics
+    key=("roadmap_id", "section_id"),
+    tokens=lambda roadmap_id, section_id: [STRUCTURE.key(roadmap_id)],
+    timeout="structure",
+    build="roadmap.selectors.build_project",
+)
+QUIZ_ATTEMPTS = Counter("quiz-attempts", key=("user_id", "minute"), timeout="rate")
 STATUSES = Cached(
-    "statuses",  # ({topic id: status}, the verified topic ids) of one learner on one roadmap
+    "statuses",  # ({topic id: status}, verified topic ids, quiz-passed topic ids) of one learner on one roadmap
     key=("user_id", "roadmap_id"),
     tokens=lambda user_id, roadmap_id: [PROGRESS.key(user_id)],
     timeout="progress",
@@ -114,9 +147,17 @@ def _topic_page_tokens(request, slug, topic, **kwargs) -> list[str]:
     return [STRUCTURE.key(roadmap_id), *hooks.topic_version_keys(roadmap_id=roadmap_id, topic_slug=topic)]
 
 
+def _project_page_tokens(request, slug, **kwargs) -> list[str]:
+    from roadmap.selectors import roadmap_id_for_slug
+
+    roadmap_id = roadmap_id_for_slug(slug)
+    return [CATALOGUE.key()] if roadmap_id is None else [STRUCTURE.key(roadmap_id)]
+
+
 CATALOGUE_PAGE = Page("catalogue", tokens=lambda request, **kwargs: [CATALOGUE.key()])
 ROADMAP_PAGE = Page("roadmap", tokens=_roadmap_page_tokens)
 TOPIC_PAGE = Page("topic", tokens=_topic_page_tokens)
+PROJECT_PAGE = Page("project", tokens=_project_page_tokens)
 
 
 # --- What retires it -------------------------------------------------------------------
@@ -142,3 +183,28 @@ M2MRule(
     reverse_set="required_by",
 )
 Rule(Progress, lambda progress: [PROGRESS.key(progress.user_id)])
+Rule(
+    Project,
+    lambda project: [
+        key for roadmap_id in _section_roadmap(project.section_id) for key in _structure(roadmap_id)
+    ],
+)
+Rule(
+    QuizQuestion,
+    lambda question: [
+        key for roadmap_id in _topic_roadmap(question.topic_id) for key in _structure(roadmap_id)
+    ],
+)
+Rule(
+    QuizOption,
+    lambda option: [
+        key
+        for roadmap_id in Topic.objects.filter(quiz_questions=option.question_id).values_list(
+            "roadmap_id", flat=True
+        )
+        for key in _structure(roadmap_id)
+    ],
+)
+# An attempt shows on its learner's own pages only (their latest result); the pass it records
+# is a Progress save.
+Rule(QuizAttempt, lambda attempt: [PROGRESS.key(attempt.learner_id)])

@@ -4,7 +4,9 @@ A content file is the source of truth for a roadmap's text, but the database als
 learners hang on its topics (progress, notes, threads). So an import never deletes a topic: a
 topic missing from the file is unpublished and comes back, with everything attached to it, when
 the file lists it again. Identity is the slug for roadmaps and topics, the title for sections and
-the URL for a topic's resources.
+the URL for a topic's resources. A quiz question is matched by its text, and failing that by its
+place in the topic (so a corrected question keeps its identity); an option likewise in its
+question. A section has at most one project.
 
 The format, with defaults for optional keys (see roadmap/content/backend.yaml):
 
@@ -17,12 +19,21 @@ The format, with defaults for optional keys (see roadmap/content/backend.yaml):
     sections:                          # required, at least one
       - title: Internet fundamentals   # required, unique in the file
         description: ...               # default ""
+        project:                       # optional: the section's practice project
+          title: Trace a request       # required
+          goal: |                      # markdown, required
+            ...
+          requirements:                # 3 to 7 lines of inline markdown, each checkable
+            - ...
+          stretch: ...                 # markdown, default ""
+          hand_in: ...                 # markdown, required: what the repository must contain
         topics:                        # required, at least one
           - slug: http                 # required, unique in the file
             title: HTTP                # required
             kind: core                 # core | optional | alternative, default core
             any_order: false           # default false
             prerequisites: [dns]       # slugs of topics in this file, default []
+            reviewed: 2026-12-05       # the date the topic was last reviewed, optional
             body: |                    # markdown, required
               ...
             resources:                 # default []
@@ -30,6 +41,12 @@ The format, with defaults for optional keys (see roadmap/content/backend.yaml):
                 url: https://...       # required, https, unique in the topic
                 kind: docs             # docs | article | ... (Resource.Kind), default article
                 free: true             # default true
+            quiz:                      # default []
+              - question: Which ...?   # inline markdown, required, unique in the topic
+                options:               # 3 to 5, at least one correct; more than one makes it
+                  - text: `201`        #   "choose all that apply"; inline markdown, required
+                    correct: true      # default false
+                    explanation: ...   # why it is right or wrong, required
 
 A resource's kind says what the learner finds behind the link, so the same kind of source always
 gets the same kind:
@@ -52,8 +69,13 @@ gets the same kind:
 
 Each URL is listed by one topic only, the one it serves best; a section of a page (a #fragment)
 counts as its own link.
+
+`dump_roadmap` writes a loaded document in the canonical form that `export_roadmap` writes (a
+blank line between sections and between topics), so a file assembled by hand can be normalised
+without a database.
 """
 
+import datetime
 import difflib
 import math
 import re
@@ -70,15 +92,20 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from config.caching import touch
-from roadmap.models import Resource, Roadmap, Section, Topic
+from roadmap.models import Project, QuizOption, QuizQuestion, Resource, Roadmap, Section, Topic
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 MAX_PROBLEMS_SHOWN = 50
 
 ROADMAP_KEYS = ("slug", "title", "summary", "description", "position", "sections")
-SECTION_KEYS = ("title", "description", "topics")
-TOPIC_KEYS = ("slug", "title", "kind", "any_order", "prerequisites", "body", "resources")
+SECTION_KEYS = ("title", "description", "project", "topics")
+PROJECT_KEYS = ("title", "goal", "requirements", "stretch", "hand_in")
+TOPIC_KEYS = ("slug", "title", "kind", "any_order", "prerequisites", "reviewed", "body", "resources", "quiz")
 RESOURCE_KEYS = ("title", "url", "kind", "free")
+QUESTION_KEYS = ("question", "options")
+OPTION_KEYS = ("text", "correct", "explanation")
+OPTIONS_PER_QUESTION = (3, 5)
+REQUIREMENTS_PER_PROJECT = (3, 7)
 
 KeyPath = tuple[str | int, ...]
 
@@ -302,6 +329,9 @@ class _Checker:
         section = {
             "title": self.text(data, "title", path, max_length=_max_length(Section, "title"), required=True),
             "description": self.text(data, "description", path),
+            "project": self.project(data["project"], path + ("project",))
+            if data.get("project") is not None
+            else None,
             "topics": [],
         }
         for index, topic_data in enumerate(self.sequence(data, "topics", path, required=True)):
@@ -327,8 +357,10 @@ class _Checker:
             "kind": self.choice(data, "kind", path, choices=Topic.Kind.values, default=Topic.Kind.CORE),
             "any_order": self.boolean(data, "any_order", path, default=False),
             "prerequisites": [],
+            "reviewed": self.date(data, "reviewed", path),
             "body": self.text(data, "body", path, required=True),
             "resources": [],
+            "quiz": [],
         }
         for index, slug in enumerate(self.sequence(data, "prerequisites", path)):
             if not isinstance(slug, str):
@@ -347,7 +379,81 @@ class _Checker:
                 self.problem(resource_path + ("url",), "the same URL is already listed for this topic")
             urls.add(resource["url"])
             topic["resources"].append(resource)
+        questions: set[str] = set()
+        for index, question_data in enumerate(self.sequence(data, "quiz", path)):
+            question_path = path + ("quiz", index)
+            question = self.question(question_data, question_path)
+            if question is None:
+                continue
+            if question["question"] in questions:
+                self.problem(question_path + ("question",), "the same question is already in this quiz")
+            questions.add(question["question"])
+            topic["quiz"].append(question)
         return topic
+
+    def date(self, mapping, key, path) -> datetime.date | None:
+        value = mapping.get(key)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                value = datetime.date.fromisoformat(value)
+            except ValueError:
+                pass
+        if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+            self.problem(path + (key,), f"must be a date written as YYYY-MM-DD, not {value!r}")
+            return None
+        return value
+
+    def question(self, data, path: KeyPath) -> dict | None:
+        if self.mapping(data, path, QUESTION_KEYS, QUESTION_KEYS) is None:
+            return None
+        question = {"question": self.text(data, "question", path, required=True), "options": []}
+        options = self.sequence(data, "options", path)
+        low, high = OPTIONS_PER_QUESTION
+        if "options" in data and not low <= len(options) <= high:
+            self.problem(path + ("options",), f"has {len(options)} options; a question has {low} to {high}")
+        texts: set[str] = set()
+        for index, option_data in enumerate(options):
+            option_path = path + ("options", index)
+            if self.mapping(option_data, option_path, OPTION_KEYS, ("text", "explanation")) is None:
+                continue
+            option = {
+                "text": self.text(option_data, "text", option_path, required=True),
+                "correct": self.boolean(option_data, "correct", option_path, default=False),
+                "explanation": self.text(option_data, "explanation", option_path, required=True),
+            }
+            if option["text"] in texts:
+                self.problem(option_path + ("text",), "the same option is already in this question")
+            texts.add(option["text"])
+            question["options"].append(option)
+        if question["options"] and not any(option["correct"] for option in question["options"]):
+            self.problem(path + ("options",), "no option is marked correct: at least one must be")
+        return question
+
+    def project(self, data, path: KeyPath) -> dict | None:
+        if self.mapping(data, path, PROJECT_KEYS, ("title", "goal", "requirements", "hand_in")) is None:
+            return None
+        project = {
+            "title": self.text(data, "title", path, max_length=_max_length(Project, "title"), required=True),
+            "goal": self.text(data, "goal", path, required=True),
+            "requirements": [],
+            "stretch": self.text(data, "stretch", path),
+            "hand_in": self.text(data, "hand_in", path, required=True),
+        }
+        requirements = self.sequence(data, "requirements", path)
+        low, high = REQUIREMENTS_PER_PROJECT
+        if "requirements" in data and not low <= len(requirements) <= high:
+            self.problem(
+                path + ("requirements",),
+                f"has {len(requirements)} requirements; a project has {low} to {high}",
+            )
+        for index, requirement in enumerate(requirements):
+            if not isinstance(requirement, str) or not requirement.strip():
+                self.problem(path + ("requirements", index), "must be a line of text")
+            else:
+                project["requirements"].append(requirement)
+        return project
 
     def resource(self, data, path: KeyPath) -> dict | None:
         if self.mapping(data, path, RESOURCE_KEYS, ("title", "url")) is None:
@@ -420,7 +526,7 @@ def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
 # Import
 
 
-KINDS = ("roadmap", "section", "topic", "resource")
+KINDS = ("roadmap", "section", "project", "topic", "resource", "question")
 
 
 @dataclass
@@ -494,6 +600,7 @@ class _Importer:
     def run(self) -> Roadmap:
         roadmap = self.upsert_roadmap()
         sections = self.upsert_sections(roadmap)
+        self.upsert_projects(roadmap, sections)
         self.upsert_topics(roadmap, sections)
         is_roadmap_saved = self.report.created["roadmap"] or self.report.updated["roadmap"]
         if self.report.has_changes and not is_roadmap_saved:
@@ -538,6 +645,39 @@ class _Importer:
             sections[section.title] = section
         return sections
 
+    def upsert_projects(self, roadmap: Roadmap, sections: dict[str, Section]) -> None:
+        """Each section's project follows the file; one the file no longer has is deleted, unless
+        learners handed work in for it (their review requests hang on it): then it stays."""
+        existing = {
+            project.section_id: project
+            for project in Project.objects.filter(section__roadmap=roadmap).select_related("section")
+        }
+        for data in self.data["sections"]:
+            section = sections[data["title"]]
+            wanted = data["project"]
+            project = existing.pop(section.pk, None)
+            if wanted is None:
+                if project is not None:
+                    existing[section.pk] = project
+                continue
+            values = {name: wanted[name] for name in PROJECT_KEYS}
+            if project is None:
+                Project.objects.create(section=section, **values)
+                self.created("project", f"+ project {wanted['title']} ({section.title})")
+            else:
+                changed = _assign(project, values)
+                if changed:
+                    project.save()
+                    self.updated(
+                        "project", f"~ project {project.title} ({section.title}): {', '.join(changed)}"
+                    )
+        for project in existing.values():
+            if project.review_requests.exists():
+                continue
+            project.delete()
+            self.report.deleted["project"] += 1
+            self.report.changes.append(f"- project {project.title} ({project.section.title})")
+
     def upsert_topics(self, roadmap: Roadmap, sections: dict[str, Section]) -> None:
         existing = {topic.slug: topic for topic in roadmap.topics.all()}
         file_topics = [
@@ -565,6 +705,7 @@ class _Importer:
         for resource in Resource.objects.filter(topic__roadmap=roadmap):
             resources_by_topic.setdefault(resource.topic_id, {})[resource.url] = resource
         resource_work = _ResourceWork()
+        quiz_work = _QuizWork(roadmap)
         topics: dict[str, Topic] = dict(existing)
         new_slugs: set[str] = set()
         changes: dict[str, list[str]] = {}
@@ -575,6 +716,7 @@ class _Importer:
                 "body": data["body"],
                 "kind": data["kind"],
                 "is_any_order": data["any_order"],
+                "reviewed_on": data["reviewed"],
                 "position": position,
                 "is_published": True,
             }
@@ -592,10 +734,15 @@ class _Importer:
             lines = resource_work.plan(topic, data["resources"], resources_by_topic.get(topic.pk, {}))
             if lines and topic.slug not in new_slugs:
                 changes[topic.slug].append("resources")
-                self.resource_lines[topic.slug] = lines
+            quiz_lines = quiz_work.plan(topic, data["quiz"])
+            if quiz_lines and topic.slug not in new_slugs:
+                changes[topic.slug].append("quiz")
+            if topic.slug not in new_slugs:
+                self.resource_lines[topic.slug] = lines + quiz_lines
             if self.progress is not None:
                 self.progress(position + 1, len(file_topics))
         resource_work.save(self.report)
+        quiz_work.save(self.report)
         return topics, new_slugs, changes
 
     def save_prerequisites(self, roadmap, file_topics, topics, new_slugs, changes) -> None:
@@ -643,7 +790,138 @@ class _Importer:
         self.report.changes.append(line)
 
 
-_TOPIC_FIELD_NAMES = {"section_id": "section", "is_any_order": "any_order", "is_published": "republished"}
+_TOPIC_FIELD_NAMES = {
+    "section_id": "section",
+    "is_any_order": "any_order",
+    "is_published": "republished",
+    "reviewed_on": "reviewed",
+}
+
+
+class _QuizWork:
+    """Collects the quiz questions and options to create, update and delete across topics, then
+    writes them in bulk. A question of the file is matched to a stored one by its text, else by
+    its place; an option to one of its question's by its text, else by its place."""
+
+    def __init__(self, roadmap: Roadmap):
+        self.questions_by_topic: dict[int, list[QuizQuestion]] = {}
+        for question in (
+            QuizQuestion.objects.filter(topic__roadmap=roadmap)
+            .prefetch_related(Prefetch("options", queryset=QuizOption.objects.order_by("position", "pk")))
+            .order_by("position", "pk")
+        ):
+            self.questions_by_topic.setdefault(question.topic_id, []).append(question)
+        self.new_questions: list[tuple[QuizQuestion, list[dict]]] = []
+        self.questions_to_update: list[QuizQuestion] = []
+        self.options_to_create: list[QuizOption] = []
+        self.options_to_update: list[QuizOption] = []
+        self.question_ids_to_delete: list[int] = []
+        self.option_ids_to_delete: list[int] = []
+
+    def plan(self, topic: Topic, wanted: list[dict]) -> list[str]:
+        lines = []
+        existing = self.questions_by_topic.get(topic.pk, [])
+        for position, question, data in _match(existing, wanted, key="question", attribute="text"):
+            label = _short(data["question"])
+            if question is None:
+                question = QuizQuestion(topic=topic, text=data["question"], position=position)
+                self.new_questions.append((question, data["options"]))
+                lines.append(f"    + question {label}")
+                continue
+            changed = _assign(question, {"text": data["question"], "position": position})
+            if changed:
+                self.questions_to_update.append(question)
+            if self.plan_options(question, data["options"]):
+                changed.append("options")
+            if changed:
+                lines.append(f"    ~ question {label}: {', '.join(changed)}")
+        for question in existing:
+            if not getattr(question, "_kept", False):
+                self.question_ids_to_delete.append(question.pk)
+                lines.append(f"    - question {_short(question.text)}")
+        return lines
+
+    def plan_options(self, question: QuizQuestion, wanted: list[dict]) -> bool:
+        existing = list(question.options.all())
+        is_changed = False
+        for position, option, data in _match(existing, wanted, key="text", attribute="text"):
+            values = {
+                "text": data["text"],
+                "is_correct": data["correct"],
+                "explanation": data["explanation"],
+                "position": position,
+            }
+            if option is None:
+                self.options_to_create.append(QuizOption(question=question, **values))
+                is_changed = True
+            elif _assign(option, values):
+                self.options_to_update.append(option)
+                is_changed = True
+        for option in existing:
+            if not getattr(option, "_kept", False):
+                self.option_ids_to_delete.append(option.pk)
+                is_changed = True
+        return is_changed
+
+    def save(self, report: ImportReport) -> None:
+        if self.question_ids_to_delete:
+            QuizQuestion.objects.filter(pk__in=self.question_ids_to_delete).delete()
+        if self.option_ids_to_delete:
+            QuizOption.objects.filter(pk__in=self.option_ids_to_delete).delete()
+        if self.questions_to_update:
+            QuizQuestion.objects.bulk_update(self.questions_to_update, ["text", "position"], batch_size=500)
+        if self.options_to_update:
+            QuizOption.objects.bulk_update(
+                self.options_to_update, ["text", "is_correct", "explanation", "position"], batch_size=500
+            )
+        created = QuizQuestion.objects.bulk_create(
+            [question for question, _ in self.new_questions], batch_size=500
+        )
+        for question, (_, options) in zip(created, self.new_questions, strict=True):
+            self.options_to_create += [
+                QuizOption(
+                    question=question,
+                    text=data["text"],
+                    is_correct=data["correct"],
+                    explanation=data["explanation"],
+                    position=position,
+                )
+                for position, data in enumerate(options)
+            ]
+        if self.options_to_create:
+            QuizOption.objects.bulk_create(self.options_to_create, batch_size=500)
+        report.created["question"] += len(self.new_questions)
+        report.updated["question"] += len(self.questions_to_update)
+        report.deleted["question"] += len(self.question_ids_to_delete)
+
+
+def _match(existing: list, wanted: list[dict], *, key: str, attribute: str):
+    """Pair each wanted item (with its position) with a stored row: the first unpaired one with
+    the same text, else the unpaired one at the same place, else None. Paired rows are marked
+    `_kept`."""
+    by_text: dict[str, list] = {}
+    for row in existing:
+        by_text.setdefault(getattr(row, attribute), []).append(row)
+    pairs: list = [None] * len(wanted)
+    for position, data in enumerate(wanted):
+        candidates = by_text.get(data[key])
+        if candidates:
+            pairs[position] = candidates.pop(0)
+            pairs[position]._kept = True
+    for position in range(len(wanted)):
+        if (
+            pairs[position] is None
+            and position < len(existing)
+            and not getattr(existing[position], "_kept", False)
+        ):
+            pairs[position] = existing[position]
+            pairs[position]._kept = True
+    return [(position, pairs[position], data) for position, data in enumerate(wanted)]
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return f"“{text}”" if len(text) <= limit else f"“{text[: limit - 1]}…”"
 
 
 class _ResourceWork:
@@ -711,9 +989,29 @@ class _FlowList(list):
     """A list written inline, `[a, b]`, as prerequisites are in the content files."""
 
 
+# The indentation of the items of the sections list and of each section's topics list: a blank
+# line goes between two items of these, to make a long file readable.
+_SPACED_SEQUENCE_INDENTS = frozenset({2, 6})
+
+
 class _ContentDumper(yaml.SafeDumper):
     def increase_indent(self, flow=False, indentless=False):
         return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data):
+        """Every value written out in full: a date shared by many topics is not an &anchor."""
+        return True
+
+    def expect_block_sequence_item(self, first=False):
+        if (
+            not first
+            and not isinstance(self.event, yaml.SequenceEndEvent)
+            and self.indent in _SPACED_SEQUENCE_INDENTS
+        ):
+            if self.column:  # the emitter ends a line only when it starts the next
+                self.write_line_break()
+            self.write_line_break()
+        super().expect_block_sequence_item(first)
 
 
 def _represent_str(dumper, value: str):
@@ -729,32 +1027,19 @@ _ContentDumper.add_representer(str, _represent_str)
 _ContentDumper.add_representer(_FlowList, _represent_flow_list)
 
 
-def export_roadmap(roadmap: Roadmap) -> str:
-    """The roadmap's published content as a content file; importing it back changes nothing."""
-    published = Topic.objects.filter(roadmap=roadmap, is_published=True)
-    topics = list(
-        published.order_by("position", "pk").prefetch_related(
-            Prefetch("resources", queryset=Resource.objects.order_by("position", "pk")),
-            Prefetch("prerequisites", queryset=Topic.objects.filter(is_published=True).order_by("position")),
-        )
-    )
-    topics_by_section: dict[int, list[Topic]] = {}
-    for topic in topics:
-        topics_by_section.setdefault(topic.section_id, []).append(topic)
-
-    document = {"slug": roadmap.slug, "title": roadmap.title, "summary": roadmap.summary}
-    if roadmap.description:
-        document["description"] = roadmap.description
-    document["position"] = roadmap.position
-    document["sections"] = []
-    for section in roadmap.sections.order_by("position", "pk"):
-        if section.pk not in topics_by_section:
-            continue
-        section_document = {"title": section.title}
-        if section.description:
-            section_document["description"] = section.description
-        section_document["topics"] = [_topic_document(topic) for topic in topics_by_section[section.pk]]
-        document["sections"].append(section_document)
+def dump_roadmap(data: dict, *, validate: bool = True) -> str:
+    """A roadmap document (as load_roadmap_file returns it, or as yaml.safe_load reads a file)
+    written in the canonical form of the content files: keys in their documented order, optional
+    ones left out when empty, a blank line between sections and between topics. Needs no
+    database; `export_roadmap` writes through it. Raises ContentError for a document that does
+    not validate."""
+    if validate:
+        data = validate_roadmap(data)
+    document = {"slug": data["slug"], "title": data["title"], "summary": data["summary"]}
+    if data["description"]:
+        document["description"] = data["description"]
+    document["position"] = data["position"]
+    document["sections"] = [_section_document(section) for section in data["sections"]]
     return yaml.dump(
         document,
         Dumper=_ContentDumper,
@@ -765,16 +1050,131 @@ def export_roadmap(roadmap: Roadmap) -> str:
     )
 
 
-def _topic_document(topic: Topic) -> dict:
+def _section_document(section: dict) -> dict:
+    document = {"title": section["title"]}
+    if section["description"]:
+        document["description"] = section["description"]
+    project = section.get("project")
+    if project:
+        document["project"] = {
+            "title": project["title"],
+            "goal": project["goal"],
+            "requirements": list(project["requirements"]),
+        }
+        if project["stretch"]:
+            document["project"]["stretch"] = project["stretch"]
+        document["project"]["hand_in"] = project["hand_in"]
+    document["topics"] = [_topic_document(topic) for topic in section["topics"]]
+    return document
+
+
+def _topic_document(topic: dict) -> dict:
+    document = {
+        "slug": topic["slug"],
+        "title": topic["title"],
+        "kind": topic["kind"],
+        "any_order": topic["any_order"],
+        "prerequisites": _FlowList(topic["prerequisites"]),
+    }
+    if topic.get("reviewed"):
+        document["reviewed"] = topic["reviewed"]
+    document["body"] = topic["body"]
+    document["resources"] = [
+        {
+            "title": resource["title"],
+            "url": resource["url"],
+            "kind": resource["kind"],
+            "free": resource["free"],
+        }
+        for resource in topic["resources"]
+    ]
+    if topic.get("quiz"):
+        document["quiz"] = [
+            {
+                "question": question["question"],
+                "options": [
+                    {
+                        "text": option["text"],
+                        "correct": option["correct"],
+                        "explanation": option["explanation"],
+                    }
+                    for option in question["options"]
+                ],
+            }
+            for question in topic["quiz"]
+        ]
+    return document
+
+
+def export_roadmap(roadmap: Roadmap) -> str:
+    """The roadmap's published content as a content file in canonical form (dump_roadmap);
+    importing it back changes nothing."""
+    return dump_roadmap(roadmap_data(roadmap), validate=False)
+
+
+def roadmap_data(roadmap: Roadmap) -> dict:
+    """The roadmap's published content as the document load_roadmap_file would return."""
+    published = Topic.objects.filter(roadmap=roadmap, is_published=True)
+    topics = list(
+        published.order_by("position", "pk").prefetch_related(
+            Prefetch("resources", queryset=Resource.objects.order_by("position", "pk")),
+            Prefetch("prerequisites", queryset=Topic.objects.filter(is_published=True).order_by("position")),
+            Prefetch(
+                "quiz_questions",
+                queryset=QuizQuestion.objects.order_by("position", "pk").prefetch_related(
+                    Prefetch("options", queryset=QuizOption.objects.order_by("position", "pk"))
+                ),
+            ),
+        )
+    )
+    topics_by_section: dict[int, list[Topic]] = {}
+    for topic in topics:
+        topics_by_section.setdefault(topic.section_id, []).append(topic)
+    projects = {project.section_id: project for project in Project.objects.filter(section__roadmap=roadmap)}
+    data = {
+        "slug": roadmap.slug,
+        "title": roadmap.title,
+        "summary": roadmap.summary,
+        "description": roadmap.description,
+        "position": roadmap.position,
+        "sections": [],
+    }
+    for section in roadmap.sections.order_by("position", "pk"):
+        if section.pk not in topics_by_section:
+            continue
+        project = projects.get(section.pk)
+        data["sections"].append(
+            {
+                "title": section.title,
+                "description": section.description,
+                "project": {name: getattr(project, name) for name in PROJECT_KEYS} if project else None,
+                "topics": [_topic_data(topic) for topic in topics_by_section[section.pk]],
+            }
+        )
+    return data
+
+
+def _topic_data(topic: Topic) -> dict:
     return {
         "slug": topic.slug,
         "title": topic.title,
         "kind": topic.kind,
         "any_order": topic.is_any_order,
-        "prerequisites": _FlowList(prerequisite.slug for prerequisite in topic.prerequisites.all()),
+        "prerequisites": [prerequisite.slug for prerequisite in topic.prerequisites.all()],
+        "reviewed": topic.reviewed_on,
         "body": topic.body,
         "resources": [
             {"title": resource.title, "url": resource.url, "kind": resource.kind, "free": resource.is_free}
             for resource in topic.resources.all()
+        ],
+        "quiz": [
+            {
+                "question": question.text,
+                "options": [
+                    {"text": option.text, "correct": option.is_correct, "explanation": option.explanation}
+                    for option in question.options.all()
+                ],
+            }
+            for question in topic.quiz_questions.all()
         ],
     }

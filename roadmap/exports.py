@@ -1,6 +1,6 @@
 """The roadmap part of a user's account export."""
 
-from roadmap.models import Note, Progress, ProgressEvent
+from roadmap.models import Note, Progress, ProgressEvent, QuizAttempt
 
 
 def progress_and_notes(user) -> dict:
@@ -13,8 +13,9 @@ def progress_and_notes(user) -> dict:
                 "updated_at": updated.isoformat(),
                 "verified_by": verified_by,
                 "verified_at": verified_at.isoformat() if verified_at else None,
+                "quiz_passed_at": quiz_passed_at.isoformat() if quiz_passed_at else None,
             }
-            for roadmap, topic, status, updated, verified_by, verified_at in Progress.objects.filter(
+            for roadmap, topic, status, updated, verified_by, verified_at, quiz_passed_at in Progress.objects.filter(
                 user=user
             )
             .order_by("topic__roadmap__slug", "topic__position")
@@ -25,6 +26,7 @@ def progress_and_notes(user) -> dict:
                 "updated_at",
                 "verified_by__username",
                 "verified_at",
+                "quiz_passed_at",
             )
         ],
         "notes": [
@@ -32,6 +34,22 @@ def progress_and_notes(user) -> dict:
             for roadmap, topic, body, updated in Note.objects.filter(user=user)
             .order_by("topic__roadmap__slug", "topic__position")
             .values_list("topic__roadmap__slug", "topic__slug", "body", "updated_at")
+        ],
+        "quiz_attempts": [
+            {
+                "roadmap": roadmap,
+                "topic": topic,
+                "score": score,
+                "total": total,
+                "passed": passed,
+                "answers": answers,
+                "at": at.isoformat(),
+            }
+            for roadmap, topic, score, total, passed, answers, at in QuizAttempt.objects.filter(learner=user)
+            .order_by("created_at", "pk")
+            .values_list(
+                "topic__roadmap__slug", "topic__slug", "score", "total", "passed", "answers", "created_at"
+            )
         ],
         "progress_history": [
             {"roadmap": roadmap, "topic": topic, "event": kind, "source": source, "at": at.isoformat()}

@@ -1,4 +1,5 @@
-"""The progress history: every change of a learner's status on a topic, appended as a ProgressEvent.
+"""The progress history: every change of a learner's status on a topic, appended as a ProgressEvent
+(and a first pass of the topic's quiz).
 
 It is driven by the Progress model, not by the services, so the site, the API, the admin, a
 command and the shell all write it. A save appends the status it sets (when it changed) and a
@@ -79,12 +80,15 @@ class SourceMiddleware:
 def _progress_saved(sender, instance: Progress, created: bool, raw: bool, **kwargs) -> None:
     if raw or _recorded_by_caller.get():
         return
-    status, verified_at = (None, None) if created else getattr(instance, "saved_state", (None, None))
+    nothing = (None, None, None)
+    status, verified_at, quiz_passed_at = nothing if created else getattr(instance, "saved_state", nothing)
     kinds = []
     if instance.status != status:
         kinds.append(instance.status)
     if instance.verified_at is not None and verified_at is None:
         kinds.append(ProgressEvent.Kind.VERIFIED)
+    if instance.quiz_passed_at is not None and quiz_passed_at is None:
+        kinds.append(ProgressEvent.Kind.QUIZ_PASSED)
     ProgressEvent.objects.bulk_create(
         ProgressEvent(user_id=instance.user_id, topic_id=instance.topic_id, kind=kind, source=_source.get())
         for kind in kinds

@@ -34,6 +34,15 @@ def topic_review(*, topic_id: int, viewer, node) -> dict | None:
     return provider(topic_id=topic_id, viewer=viewer, node=node)
 
 
+def project_hand_in(*, project_id: int, viewer) -> dict | None:
+    """The project page's hand-in part for a signed-in learner (their latest request on the
+    project, the form to hand in): {"template": ..., **context}, or None."""
+    provider = _providers.get("project_hand_in")
+    if provider is None or not viewer.is_authenticated:
+        return None
+    return provider(project_id=project_id, viewer=viewer)
+
+
 def topic_figures(*, topic_id: int) -> list[str]:
     """Sentences about the learners of a topic ("312 learners finished this, ..."), each
     shown to everyone, so only where enough learners stand behind it."""

@@ -1,5 +1,7 @@
 """Roadmaps: the learning paths, their sections and topics, and each learner's progress and notes."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -73,6 +75,11 @@ class Topic(models.Model):
     is_published = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
     prerequisites = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="unlocks")
+    reviewed_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the text and resources were last checked to be correct and current.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TopicQuerySet.as_manager()
@@ -139,6 +146,9 @@ class Progress(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # The learner answered every question of the topic's quiz right (roadmap.quizzes). Kept
+    # whatever the status becomes; clearing the topic (reset) removes the row and the mark.
+    quiz_passed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "progress"
@@ -176,10 +186,14 @@ class Progress(models.Model):
         return progress
 
     def remember_saved(self) -> None:
-        """Keep the status and verification as stored, so that a save can tell what it changed
-        (roadmap.history appends the change). A field left out of the query stays unknown
-        rather than being loaded here."""
-        self.saved_state = (vars(self).get("status"), vars(self).get("verified_at"))
+        """Keep the status, verification and quiz pass as stored, so that a save can tell what it
+        changed (roadmap.history appends the change). A field left out of the query stays
+        unknown rather than being loaded here."""
+        self.saved_state = (
+            vars(self).get("status"),
+            vars(self).get("verified_at"),
+            vars(self).get("quiz_passed_at"),
+        )
 
 
 class ProgressEvent(models.Model):
@@ -192,6 +206,7 @@ class ProgressEvent(models.Model):
         SKIPPED = "skipped", "Skipped"
         RESET = "reset", "Reset"
         VERIFIED = "verified", "Verified by a mentor"
+        QUIZ_PASSED = "quiz", "Passed the quiz"
 
     class Source(models.TextChoices):
         PAGE = "page", "Site"
@@ -239,3 +254,85 @@ class Note(models.Model):
     def save(self, *args, **kwargs):
         self.body_html = render_markdown(self.body)
         super().save(*args, **kwargs)
+
+
+class Project(models.Model):
+    """A section's practice project: what to build with what the section teaches, and what to
+    hand in for a mentor's review (community.mentorship)."""
+
+    section = models.OneToOneField(Section, on_delete=models.CASCADE, related_name="project")
+    title = models.CharField(max_length=160)
+    goal = models.TextField(help_text="Markdown: what the learner builds and why.")
+    requirements = models.JSONField(
+        default=list, help_text="A list of requirements, each a line of inline Markdown a mentor can check."
+    )
+    stretch = models.TextField(blank=True, help_text="Markdown: one stretch goal.")
+    hand_in = models.TextField(help_text="Markdown: what the repository must contain.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse(
+            "roadmap:project-detail",
+            kwargs={"slug": self.section.roadmap.slug, "section_id": self.section_id},
+        )
+
+
+def new_option_key() -> str:
+    return secrets.token_urlsafe(6)
+
+
+class QuizQuestion(models.Model):
+    """One question of a topic's quiz. A question with more than one correct option asks the
+    learner to choose all that apply."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="quiz_questions")
+    text = models.TextField("question", help_text="Inline Markdown, one sentence or two.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["topic", "position", "pk"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class QuizOption(models.Model):
+    question = models.ForeignKey(QuizQuestion, on_delete=models.CASCADE, related_name="options")
+    # What a form sends for this option: random, so that neither its order nor its number tells
+    # which option is correct.
+    key = models.CharField(max_length=12, default=new_option_key, unique=True, editable=False)
+    text = models.TextField(help_text="Inline Markdown.")
+    is_correct = models.BooleanField("correct", default=False)
+    explanation = models.TextField(help_text="Why this option is right or wrong: shown after an attempt.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["question", "position", "pk"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class QuizAttempt(models.Model):
+    """A learner's submitted answers to a topic's quiz: the options they chose for each
+    question, as they stood when marked."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="quiz_attempts")
+    answers = models.JSONField(default=dict, help_text="{question id: [chosen option keys]}")
+    score = models.PositiveIntegerField(help_text="Questions answered right.")
+    total = models.PositiveIntegerField(help_text="Questions in the quiz when it was taken.")
+    passed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["learner", "topic", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.learner} · {self.topic}: {self.score}/{self.total}"

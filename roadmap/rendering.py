@@ -1,6 +1,6 @@
 """The viewer slots of the roadmap map (config.slots): the map is rendered once for everyone
 with no progress (roadmap.selectors.map_html), and each topic node's status, its "Verified"
-mark and the "Next up" mark are filled in from the viewer's MapProgress, for the few topics they have a status on."""
+and "Quiz passed" marks and the "Next up" mark are filled in from the viewer's MapProgress, for the few topics they have a status on."""
 
 from django.utils.html import escape
 
@@ -31,6 +31,12 @@ def _topic_status_label(progress: MapProgress):
 def _topic_verified(progress: MapProgress):
     """The `hidden` of the node's "Verified" mark: gone on the topics a mentor verified."""
     return {slots.where(topic_id=topic_id): "" for topic_id in progress.verified}
+
+
+@slots.kind("topic_quiz_passed", "topic_id")
+def _topic_quiz_passed(progress: MapProgress):
+    """The node's class marks the topics whose quiz the viewer passed (the stylesheet draws the mark)."""
+    return {slots.where(topic_id=topic_id): " quiz-passed" for topic_id in progress.quiz_passed}
 
 
 @slots.kind("next_up", "topic_id")

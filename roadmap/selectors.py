@@ -7,8 +7,9 @@ a shared key.
 """
 
 import copy
+import datetime
+import random
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, F, Q, Sum, When, Window
@@ -19,7 +20,18 @@ from django.shortcuts import get_object_or_404
 from config.cache import LocalMemo
 from config.slots import SlottedHtml, render_shared
 from roadmap import caches
-from roadmap.models import Note, Progress, ProgressEvent, Resource, Roadmap, Topic
+from roadmap.markdown import render_markdown
+from roadmap.models import (
+    Note,
+    Progress,
+    ProgressEvent,
+    Project,
+    QuizAttempt,
+    QuizQuestion,
+    Resource,
+    Roadmap,
+    Topic,
+)
 
 FINISHED = {Progress.Status.DONE, Progress.Status.SKIPPED}
 
@@ -39,6 +51,7 @@ class TopicNode:
     is_blocked: bool = False
     discussion_count: int = 0
     is_verified: bool = False
+    is_quiz_passed: bool = False
 
     @property
     def status_label(self):
@@ -56,6 +69,7 @@ class SectionNode:
     description: str
     topics: list[TopicNode] = field(default_factory=list)
     previous_topic_ids: frozenset[int] = frozenset()  # the topics of the section before this one
+    project_title: str = ""  # the section's project, if it has one
 
     @property
     def finished(self) -> int:
@@ -165,6 +179,9 @@ def build_structure(*, roadmap_id: int) -> list[dict]:
     ).values_list("from_topic_id", "to_topic_id"):
         if to_id in published_ids:
             prerequisites.setdefault(from_id, []).append(to_id)
+    project_titles = dict(
+        Project.objects.filter(section__roadmap_id=roadmap_id).values_list("section_id", "title")
+    )
     sections: dict[int, dict] = {}
     for topic in topics:
         section = sections.setdefault(
@@ -173,6 +190,7 @@ def build_structure(*, roadmap_id: int) -> list[dict]:
                 "id": topic.section_id,
                 "title": topic.section.title,
                 "description": topic.section.description,
+                "project_title": project_titles.get(topic.section_id, ""),
                 "topics": [],
             },
         )
@@ -200,25 +218,27 @@ def statuses(*, user, roadmap_id: int) -> dict[int, str]:
     return learner_state(user=user, roadmap_id=roadmap_id)[0]
 
 
-def learner_state(*, user, roadmap_id: int) -> tuple[dict[int, str], frozenset[int]]:
-    """The user's statuses on one roadmap and the topics a mentor verified, read together
-    (one cached value, retired by any change to their progress)."""
+def learner_state(*, user, roadmap_id: int) -> tuple[dict[int, str], frozenset[int], frozenset[int]]:
+    """The user's statuses on one roadmap, the topics a mentor verified and those whose quiz
+    they passed, read together (one cached value, retired by any change to their progress)."""
     if not user.is_authenticated:
-        return {}, frozenset()
-    found_statuses, verified = caches.STATUSES.get(user_id=user.pk, roadmap_id=roadmap_id)
-    return dict(found_statuses), verified  # the cached dict is shared by this process's requests
+        return {}, frozenset(), frozenset()
+    found_statuses, verified, quiz_passed = caches.STATUSES.get(user_id=user.pk, roadmap_id=roadmap_id)
+    return dict(found_statuses), verified, quiz_passed  # the cached dict is shared by this process's requests
 
 
-def read_statuses(*, user_id: int, roadmap_id: int) -> tuple[dict[int, str], frozenset[int]]:
+def read_statuses(*, user_id: int, roadmap_id: int) -> tuple[dict[int, str], frozenset[int], frozenset[int]]:
     rows = Progress.objects.filter(user_id=user_id, topic__roadmap_id=roadmap_id).values_list(
-        "topic_id", "status", "verified_at"
+        "topic_id", "status", "verified_at", "quiz_passed_at"
     )
-    found_statuses, verified = {}, set()
-    for topic_id, status, verified_at in rows:
+    found_statuses, verified, quiz_passed = {}, set(), set()
+    for topic_id, status, verified_at, quiz_passed_at in rows:
         found_statuses[topic_id] = status
         if verified_at is not None:
             verified.add(topic_id)
-    return found_statuses, frozenset(verified)
+        if quiz_passed_at is not None:
+            quiz_passed.add(topic_id)
+    return found_statuses, frozenset(verified), frozenset(quiz_passed)
 
 
 @dataclass
@@ -232,6 +252,7 @@ class MapProgress:
     sections: dict[int, tuple[int, int]] = field(default_factory=dict)  # section id: (finished, total)
     is_personal: bool = False
     verified: frozenset[int] = frozenset()  # topics a mentor verified
+    quiz_passed: frozenset[int] = frozenset()  # topics whose quiz the learner passed
 
     @property
     def finished(self) -> int:
@@ -249,7 +270,7 @@ class MapProgress:
 def map_progress(*, roadmap: Roadmap, viewer) -> MapProgress:
     """Counts and the next topic (the first, in roadmap order, not yet finished whose
     prerequisites are all finished), from the cached structure and statuses: no nodes built."""
-    my_statuses, verified = learner_state(user=viewer, roadmap_id=roadmap.pk)
+    my_statuses, verified, quiz_passed = learner_state(user=viewer, roadmap_id=roadmap.pk)
     counts = {status: 0 for status in Progress.Status.values}
     total = 0
     next_up = None
@@ -277,6 +298,7 @@ def map_progress(*, roadmap: Roadmap, viewer) -> MapProgress:
         sections=sections,
         is_personal=viewer.is_authenticated,
         verified=verified,
+        quiz_passed=quiz_passed,
     )
 
 
@@ -291,6 +313,7 @@ def roadmap_map(*, roadmap: Roadmap, viewer, discussion_counts: dict[int, int] |
             id=section["id"],
             title=section["title"],
             description=section["description"],
+            project_title=section.get("project_title", ""),
             previous_topic_ids=frozenset(topic.id for topic in sections[-1].topics)
             if sections
             else frozenset(),
@@ -302,6 +325,7 @@ def roadmap_map(*, roadmap: Roadmap, viewer, discussion_counts: dict[int, int] |
                 status=progress.statuses.get(topic_id, ""),
                 discussion_count=discussion_counts.get(topic_id, 0),
                 is_verified=topic_id in progress.verified,
+                is_quiz_passed=topic_id in progress.quiz_passed,
             )
             node.topics.append(topic)
             topics_by_id[topic_id] = topic
@@ -334,6 +358,8 @@ class TopicContent:
     kind: str
     section_title: str
     resources: list[dict]
+    section_id: int = 0
+    reviewed_on: datetime.date | None = None
 
 
 def topic_content(*, roadmap: Roadmap, slug: str) -> TopicContent:
@@ -370,6 +396,8 @@ def build_topic_content(*, roadmap_id: int, slug: str) -> TopicContent | None:
         kind=topic.kind,
         section_title=topic.section.title,
         resources=resources,
+        section_id=topic.section_id,
+        reviewed_on=topic.reviewed_on,
     )
 
 
@@ -427,6 +455,7 @@ class RoadmapCard:
     finished: int = 0
     done: int = 0
     verified: int = 0  # done topics a mentor verified
+    quizzes_passed: int = 0
 
     @property
     def percent(self) -> int:
@@ -441,20 +470,21 @@ def roadmap_cards(*, viewer) -> list[RoadmapCard]:
     cards = [RoadmapCard(roadmap=roadmap, topic_count=roadmap.topic_count) for roadmap in roadmaps]
     if viewer.is_authenticated and cards:
         counts = {
-            roadmap_id: (finished, done, verified)
-            for roadmap_id, finished, done, verified in Progress.objects.filter(
-                user=viewer, status__in=FINISHED, topic__is_published=True
-            )
+            roadmap_id: tuple(row)
+            for roadmap_id, *row in Progress.objects.filter(user=viewer, topic__is_published=True)
             .values("topic__roadmap_id")
             .annotate(
-                finished=Count("pk"),
+                finished=Count("pk", filter=Q(status__in=FINISHED)),
                 done=Count("pk", filter=Q(status=Progress.Status.DONE)),
                 verified=Count("pk", filter=Q(verified_at__isnull=False)),
+                quizzes_passed=Count("pk", filter=Q(quiz_passed_at__isnull=False)),
             )
-            .values_list("topic__roadmap_id", "finished", "done", "verified")
+            .values_list("topic__roadmap_id", "finished", "done", "verified", "quizzes_passed")
         }
         for card in cards:
-            card.finished, card.done, card.verified = counts.get(card.roadmap.pk, (0, 0, 0))
+            card.finished, card.done, card.verified, card.quizzes_passed = counts.get(
+                card.roadmap.pk, (0, 0, 0, 0)
+            )
     return cards
 
 
@@ -577,13 +607,13 @@ def run_number() -> Window:
     )
 
 
-def learning_since(*, user_ids, topic_ids) -> dict[tuple[int, int], datetime]:
+def learning_since(*, user_ids, topic_ids) -> dict[tuple[int, int], datetime.datetime]:
     """{(user id, topic id): when the learner's current run on the topic started}, for the pairs
     of these learners and topics whose last run has a start and has not ended (they are
     learning it now). One query, of those learners' history on those topics.
 
     Progress.updated_at is not this: it moves with any save of the row."""
-    since: dict[tuple[int, int], datetime | None] = {}
+    since: dict[tuple[int, int], datetime.datetime | None] = {}
     events = (
         ProgressEvent.objects.filter(user_id__in=user_ids, topic_id__in=topic_ids)
         .exclude(kind=ProgressEvent.Kind.VERIFIED)
@@ -596,3 +626,224 @@ def learning_since(*, user_ids, topic_ids) -> dict[tuple[int, int], datetime]:
         elif since.get((user_id, topic_id)) is None:
             since[user_id, topic_id] = created_at
     return {pair: started for pair, started in since.items() if started is not None}
+
+
+# --- Quizzes ------------------------------------------------------------------------------
+
+
+def render_inline(text: str) -> str:
+    """Markdown written as one line (a question, an option) as HTML without its paragraph."""
+    html = render_markdown(text).strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        return html[3:-4]
+    return html
+
+
+@dataclass(frozen=True)
+class QuizOptionData:
+    key: str
+    text_html: str
+    is_correct: bool
+    explanation_html: str
+
+
+@dataclass(frozen=True)
+class QuizQuestionData:
+    id: int
+    text_html: str
+    options: tuple[QuizOptionData, ...]
+
+    @property
+    def is_multiple(self) -> bool:
+        """More than one option is right: the learner is asked to choose all that apply."""
+        return sum(option.is_correct for option in self.options) > 1
+
+    @property
+    def correct_keys(self) -> frozenset[str]:
+        return frozenset(option.key for option in self.options if option.is_correct)
+
+
+@dataclass(frozen=True)
+class AskedOption:
+    """An option as the page and the API show it before an attempt: no correctness, no explanation."""
+
+    key: str
+    text_html: str
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    id: int
+    text_html: str
+    is_multiple: bool
+    options: tuple[AskedOption, ...]
+    chosen: frozenset[str] = frozenset()  # what the learner had ticked, when the form comes back
+
+
+def quiz(*, roadmap_id: int, topic_id: int) -> tuple[QuizQuestionData, ...]:
+    """A topic's quiz with its answers (for marking and results only; cached)."""
+    return caches.TOPIC_QUIZ.get(roadmap_id=roadmap_id, topic_id=topic_id)
+
+
+def build_quiz(*, roadmap_id: int, topic_id: int) -> tuple[QuizQuestionData, ...]:
+    questions = QuizQuestion.objects.filter(topic_id=topic_id, topic__roadmap_id=roadmap_id).prefetch_related(
+        "options"
+    )
+    return tuple(
+        QuizQuestionData(
+            id=question.pk,
+            text_html=render_inline(question.text),
+            options=tuple(
+                QuizOptionData(
+                    key=option.key,
+                    text_html=render_inline(option.text),
+                    is_correct=option.is_correct,
+                    explanation_html=render_inline(option.explanation),
+                )
+                for option in sorted(question.options.all(), key=lambda option: (option.position, option.pk))
+            ),
+        )
+        for question in sorted(questions, key=lambda question: (question.position, question.pk))
+    )
+
+
+def asked_quiz(questions, *, chosen: dict[int, list[str]] | None = None) -> list[AskedQuestion]:
+    """The questions to ask, each with its options in a fresh random order and nothing that
+    tells which are right."""
+    chosen = chosen or {}
+    asked = []
+    for question in questions:
+        options = [AskedOption(key=option.key, text_html=option.text_html) for option in question.options]
+        random.shuffle(options)
+        asked.append(
+            AskedQuestion(
+                id=question.id,
+                text_html=question.text_html,
+                is_multiple=question.is_multiple,
+                options=tuple(options),
+                chosen=frozenset(chosen.get(question.id, ())),
+            )
+        )
+    return asked
+
+
+@dataclass(frozen=True)
+class MarkedOption:
+    text_html: str
+    is_correct: bool
+    was_chosen: bool
+    explanation_html: str
+
+
+@dataclass(frozen=True)
+class MarkedQuestion:
+    id: int
+    text_html: str
+    is_multiple: bool
+    is_right: bool
+    options: tuple[MarkedOption, ...]
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    attempt: QuizAttempt
+    questions: tuple[MarkedQuestion, ...]
+
+    @property
+    def passed(self) -> bool:
+        return self.attempt.passed
+
+
+def mark(questions, answers: dict) -> list[MarkedQuestion]:
+    """Each question of the quiz with the options chosen for it (`answers`: {question id, as
+    int or str: [option keys]}) and whether that is exactly the right set."""
+    marked = []
+    for question in questions:
+        chosen = set(answers.get(question.id, answers.get(str(question.id), ())))
+        marked.append(
+            MarkedQuestion(
+                id=question.id,
+                text_html=question.text_html,
+                is_multiple=question.is_multiple,
+                is_right=chosen == question.correct_keys,
+                options=tuple(
+                    MarkedOption(
+                        text_html=option.text_html,
+                        is_correct=option.is_correct,
+                        was_chosen=option.key in chosen,
+                        explanation_html=option.explanation_html,
+                    )
+                    for option in question.options
+                ),
+            )
+        )
+    return marked
+
+
+def quiz_result(*, attempt: QuizAttempt, roadmap_id: int) -> QuizResult:
+    """An attempt marked against the quiz as it stands (a question removed since is left out)."""
+    questions = quiz(roadmap_id=roadmap_id, topic_id=attempt.topic_id)
+    answered = [question for question in questions if str(question.id) in attempt.answers]
+    return QuizResult(attempt=attempt, questions=tuple(mark(answered, attempt.answers)))
+
+
+def quiz_attempt_for(*, user, attempt_id: int, topic_id: int | None = None) -> QuizAttempt:
+    """One of the learner's own attempts, or 404 (another learner's attempt included)."""
+    attempts = QuizAttempt.objects.filter(learner=user).select_related("topic__roadmap")
+    if topic_id is not None:
+        attempts = attempts.filter(topic_id=topic_id)
+    return get_object_or_404(attempts, pk=attempt_id)
+
+
+# --- Projects -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    id: int
+    section_id: int
+    section_title: str
+    section_number: int
+    title: str
+    goal_html: str
+    requirements_html: tuple[str, ...]
+    stretch_html: str
+    hand_in_html: str
+    topics: tuple[dict, ...]  # the section's published topics: slug, title
+
+
+def section_project(*, roadmap: Roadmap, section_id: int) -> ProjectPage:
+    page = caches.SECTION_PROJECT.get(roadmap_id=roadmap.pk, section_id=section_id)
+    if page is None:
+        raise Http404("This section has no project.")
+    return page
+
+
+def build_project(*, roadmap_id: int, section_id: int) -> ProjectPage | None:
+    project = (
+        Project.objects.filter(section_id=section_id, section__roadmap_id=roadmap_id)
+        .select_related("section")
+        .first()
+    )
+    if project is None:
+        return None
+    section_ids = [section["id"] for section in caches.SECTIONS.get(roadmap_id=roadmap_id)]
+    if section_id not in section_ids:  # a section with no published topic is not on the map
+        return None
+    topics = next(
+        section["topics"]
+        for section in caches.SECTIONS.get(roadmap_id=roadmap_id)
+        if section["id"] == section_id
+    )
+    return ProjectPage(
+        id=project.pk,
+        section_id=section_id,
+        section_title=project.section.title,
+        section_number=section_ids.index(section_id) + 1,
+        title=project.title,
+        goal_html=render_markdown(project.goal),
+        requirements_html=tuple(render_inline(requirement) for requirement in project.requirements),
+        stretch_html=render_markdown(project.stretch) if project.stretch else "",
+        hand_in_html=render_markdown(project.hand_in),
+        topics=tuple({"slug": topic["slug"], "title": topic["title"]} for topic in topics),
+    )

@@ -1,10 +1,21 @@
-"""Writes for roadmaps: a learner's progress and notes."""
+"""Writes for roadmaps: a learner's progress, notes and quiz attempts."""
+
+import time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from roadmap import history, hooks
-from roadmap.models import Note, Progress, ProgressEvent, Roadmap, Topic
+from roadmap import caches, history, hooks, selectors
+from roadmap.models import Note, Progress, ProgressEvent, QuizAttempt, Roadmap, Topic
+
+QUIZ_ATTEMPTS_PER_MINUTE = 5
+
+
+class TooManyAttempts(Exception):
+    """A learner submitted quizzes faster than anyone reads the explanations."""
+
+    retry_after = 60
+
 
 CLEAR = "none"
 STATUS_CHOICES = [*Progress.Status.values, CLEAR]
@@ -67,3 +78,70 @@ def reset_progress(*, user, roadmap: Roadmap) -> int:
     with history.recorded_by_caller():
         deleted, _ = rows.delete()
     return deleted
+
+
+def submit_quiz_attempt(*, user, topic: Topic, answers: dict) -> QuizAttempt:
+    """Mark a learner's answers to a topic's quiz and keep the attempt. `answers` maps each
+    question's id to the keys of the options chosen for it; every question needs one.
+
+    Passing (every question right) records the first pass on the learner's Progress: a topic
+    they had not started becomes one they are learning, since they evidently are."""
+    minute = int(time.time() // 60)
+    if caches.QUIZ_ATTEMPTS.increment(user_id=user.pk, minute=minute) > QUIZ_ATTEMPTS_PER_MINUTE:
+        raise TooManyAttempts(
+            f"You have sent {QUIZ_ATTEMPTS_PER_MINUTE} quiz attempts within a minute. "
+            "Take a moment with the explanations, then try again in a minute."
+        )
+    questions = selectors.quiz(roadmap_id=topic.roadmap_id, topic_id=topic.pk)
+    if not questions:
+        raise ValidationError("This topic has no quiz.", code="no_quiz")
+    cleaned: dict[str, list[str]] = {}
+    unanswered = 0
+    for question in questions:
+        given = answers.get(question.id, answers.get(str(question.id))) or []
+        if isinstance(given, str):
+            given = [given]
+        keys = {option.key for option in question.options}
+        chosen = sorted({key for key in given if isinstance(key, str) and key in keys})
+        if len(chosen) != len(set(given)):
+            raise ValidationError(
+                "An answer names an option that is not in its question; reload the quiz and try again.",
+                code="unknown_option",
+            )
+        if not chosen:
+            unanswered += 1
+        elif not question.is_multiple and len(chosen) > 1:
+            raise ValidationError("Choose one option for a question that has one answer.", code="one_answer")
+        cleaned[str(question.id)] = chosen
+    if unanswered:
+        raise ValidationError(
+            f"Answer every question: {unanswered} of {len(questions)} "
+            f"{'is' if unanswered == 1 else 'are'} still open.",
+            code="unanswered",
+        )
+    marked = selectors.mark(questions, cleaned)
+    score = sum(question.is_right for question in marked)
+    passed = score == len(questions)
+    with transaction.atomic():
+        attempt = QuizAttempt.objects.create(
+            learner=user, topic=topic, answers=cleaned, score=score, total=len(questions), passed=passed
+        )
+        if passed:
+            _record_quiz_pass(user=user, topic=topic, when=attempt.created_at)
+    return attempt
+
+
+def _record_quiz_pass(*, user, topic: Topic, when) -> None:
+    progress = Progress.objects.select_for_update().filter(user=user, topic=topic).first()
+    if progress is None:
+        try:
+            with transaction.atomic():
+                Progress.objects.create(
+                    user=user, topic=topic, status=Progress.Status.LEARNING, quiz_passed_at=when
+                )
+            return
+        except IntegrityError:  # a status set at the same moment created the row
+            progress = Progress.objects.select_for_update().get(user=user, topic=topic)
+    if progress.quiz_passed_at is None:
+        progress.quiz_passed_at = when
+        progress.save(update_fields=["quiz_passed_at", "updated_at"])

@@ -1,5 +1,6 @@
 import csv
 import json
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -64,7 +66,74 @@ def _topic_context(request, roadmap, topic_slug):
         "next_topic": ordered[index + 1] if index + 1 < len(ordered) else None,
         "statuses": ProgressForm.base_fields["status"].choices,
         "review_block": hooks.topic_review(topic_id=content.id, viewer=request.user, node=node),
+        "quiz": _quiz_block(request, roadmap, content, node),
+        "section_project": _section_project_link(roadmap, roadmap_map, node.section_id),
     }
+
+
+def _section_project_link(roadmap, roadmap_map, section_id) -> dict | None:
+    section = next((section for section in roadmap_map.sections if section.id == section_id), None)
+    if section is None or not section.project_title:
+        return None
+    return {
+        "title": section.project_title,
+        "url": reverse("roadmap:project-detail", args=[roadmap.slug, section_id]),
+    }
+
+
+QUIZ_PLACES = ("page", "panel")
+
+
+@dataclass
+class QuizBlock:
+    """What the quiz component shows: the questions to ask (no answers in them), or a result."""
+
+    questions: list
+    place: str
+    action: str
+    page_url: str
+    can_answer: bool
+    is_passed: bool = False
+    error: str = ""
+    result: selectors.QuizResult | None = None
+    retry_url: str = ""
+    retry_htmx_url: str = ""
+    topic_url: str = ""
+
+
+def _quiz_block(request, roadmap, content, node, *, place=None, chosen=None, error="") -> QuizBlock | None:
+    questions = selectors.quiz(roadmap_id=roadmap.pk, topic_id=content.id)
+    if not questions:
+        return None
+    if place is None:
+        place = "panel" if request.htmx and request.GET.get("panel") else "page"
+    page_url = reverse("roadmap:topic-detail", args=[roadmap.slug, content.slug])
+    return QuizBlock(
+        questions=selectors.asked_quiz(questions, chosen=chosen),
+        place=place,
+        action=reverse("roadmap:topic-quiz", args=[roadmap.slug, content.slug]),
+        page_url=page_url,
+        can_answer=request.user.is_authenticated,
+        is_passed=node.is_quiz_passed,
+        error=error,
+    )
+
+
+def _result_block(request, roadmap, topic_slug, attempt, *, place: str) -> QuizBlock:
+    result = selectors.quiz_result(attempt=attempt, roadmap_id=roadmap.pk)
+    quiz_url = reverse("roadmap:topic-quiz", args=[roadmap.slug, topic_slug])
+    page_url = reverse("roadmap:topic-detail", args=[roadmap.slug, topic_slug])
+    return QuizBlock(
+        questions=list(result.questions),
+        place=place,
+        action=quiz_url,
+        page_url=page_url,
+        can_answer=True,
+        result=result,
+        retry_url=f"{page_url}#quiz",
+        retry_htmx_url=f"{quiz_url}?place={place}" if request.htmx else "",
+        topic_url="" if request.htmx else page_url,
+    )
 
 
 @require_safe
@@ -175,3 +244,85 @@ def progress_download(request, slug, fmt):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _quiz_place(value) -> str:
+    return value if value in QUIZ_PLACES else "page"
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def topic_quiz(request, slug, topic):
+    """POST: mark an attempt. Its result replaces the quiz (htmx) or is a page of its own.
+    GET (htmx): the quiz afresh, options in a new order, to try again; without htmx the quiz
+    is on the topic page."""
+    topic_obj = selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
+    roadmap = topic_obj.roadmap
+    place = _quiz_place(request.POST.get("place") or request.GET.get("place"))
+    if request.method != "POST":
+        if not request.htmx:
+            return redirect(topic_obj.get_absolute_url() + "#quiz")
+        context = _topic_context(request, roadmap, topic_obj.slug)
+        if context["quiz"] is None:
+            raise Http404("This topic has no quiz.")
+        context["quiz"].place = place
+        return render(request, "roadmap/components/quiz.html#quiz-block", context)
+    questions = selectors.quiz(roadmap_id=roadmap.pk, topic_id=topic_obj.pk)
+    answers = {question.id: request.POST.getlist(f"question-{question.id}") for question in questions}
+    try:
+        attempt = services.submit_quiz_attempt(user=request.user, topic=topic_obj, answers=answers)
+    except services.TooManyAttempts as error:
+        if request.htmx:
+            response = HttpResponse(str(error), status=429, content_type="text/plain; charset=utf-8")
+        else:
+            response = render(request, "429.html", {"message": str(error)}, status=429)
+        response["Retry-After"] = str(error.retry_after)
+        return response
+    except ValidationError as error:
+        if error.code == "no_quiz":
+            raise Http404("This topic has no quiz.") from None
+        context = _topic_context(request, roadmap, topic_obj.slug)
+        content, node = context["topic"], context["node"]
+        context["quiz"] = _quiz_block(
+            request, roadmap, content, node, place=place, chosen=answers, error=" ".join(error.messages)
+        )
+        if request.htmx:
+            return render(request, "roadmap/components/quiz.html#quiz-block", context, status=400)
+        context["discussion"] = hooks.topic_discussion(topic_id=content.id, viewer=request.user)
+        return render(request, "roadmap/topic_detail.html", context, status=400)
+    if request.htmx:
+        context = {"quiz": _result_block(request, roadmap, topic_obj.slug, attempt, place=place)}
+        return render(request, "roadmap/components/quiz.html#quiz-block", context)
+    return redirect("roadmap:quiz-result", slug=roadmap.slug, topic=topic_obj.slug, attempt_id=attempt.pk)
+
+
+@login_required
+@require_safe
+def quiz_result(request, slug, topic, attempt_id):
+    """One of the learner's attempts, marked, with every option's explanation."""
+    topic_obj = selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
+    attempt = selectors.quiz_attempt_for(user=request.user, attempt_id=attempt_id, topic_id=topic_obj.pk)
+    quiz = _result_block(request, topic_obj.roadmap, topic_obj.slug, attempt, place="page")
+    response = render(
+        request, "roadmap/quiz_result.html", {"roadmap": topic_obj.roadmap, "topic": topic_obj, "quiz": quiz}
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+@anonymous_page(caches.PROJECT_PAGE)
+def project_detail(request, slug, section_id):
+    """A section's project: its goal, requirements, stretch goal and what to hand in; a
+    signed-in learner hands their repository in from here (community's mentorship)."""
+    roadmap = selectors.published_roadmap(slug=slug)
+    project = selectors.section_project(roadmap=roadmap, section_id=section_id)
+    return render(
+        request,
+        "roadmap/project_detail.html",
+        {
+            "roadmap": roadmap,
+            "project": project,
+            "hand_in": hooks.project_hand_in(project_id=project.id, viewer=request.user),
+        },
+    )

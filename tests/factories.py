@@ -101,6 +101,60 @@ class ProgressFactory(factory.django.DjangoModelFactory):
     status = "done"
 
 
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roadmap.Project"
+
+    section = factory.SubFactory(SectionFactory)
+    title = factory.Sequence(lambda n: f"Project {n}")
+    goal = "Build a small service that puts the section's topics to work."
+    requirements = factory.LazyFunction(
+        lambda: ["It answers `GET /health` with 200.", "It has tests.", "Its README says how to run it."]
+    )
+    stretch = "Deploy it somewhere public."
+    hand_in = "A repository with the code, the tests and a README."
+
+
+class QuizQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roadmap.QuizQuestion"
+
+    topic = factory.SubFactory(TopicFactory)
+    text = factory.Sequence(lambda n: f"Which answer is right for question {n}?")
+    position = factory.Sequence(int)
+
+
+class QuizOptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roadmap.QuizOption"
+
+    question = factory.SubFactory(QuizQuestionFactory)
+    text = factory.Sequence(lambda n: f"Option {n}")
+    explanation = factory.Sequence(lambda n: f"Explanation {n}: why this option is right or wrong.")
+    position = factory.Sequence(int)
+
+
+def add_quiz(topic, *, questions: int = 3, multiple: int = 0) -> list:
+    """A quiz on `topic`: each question with one right option and two wrong ones, except the
+    first `multiple` questions, which have two right options. Returns the questions."""
+    made = []
+    for index in range(questions):
+        question = QuizQuestionFactory(
+            topic=topic, text=f"Question {index + 1} about {topic.title}?", position=index
+        )
+        right = 2 if index < multiple else 1
+        for option in range(3):
+            QuizOptionFactory(
+                question=question,
+                text=f"Answer {option + 1} to question {index + 1}",
+                is_correct=option < right,
+                explanation=f"Why answer {option + 1} to question {index + 1} is {'right' if option < right else 'wrong'}.",
+                position=option,
+            )
+        made.append(question)
+    return made
+
+
 def build_roadmap(*, topics: int, sections: int = 5, slug: str = "backend", with_resources: bool = True):
     """A published roadmap of `topics` topics spread over `sections` sections, each topic after the previous one."""
     roadmap = RoadmapFactory(slug=slug, title=slug.title())

@@ -17,7 +17,7 @@ from community.api.permissions import IsModerator
 from community.models import ReviewMessage, ReviewRequest
 from config.api import NumberedPagination
 from roadmap import selectors as roadmap_selectors
-from roadmap.models import Roadmap, Section
+from roadmap.models import Project, Roadmap, Section
 
 
 class ReviewMessageSerializer(serializers.ModelSerializer):
@@ -31,10 +31,26 @@ class ReviewMessageSerializer(serializers.ModelSerializer):
 
 class ReviewRequestSerializer(serializers.ModelSerializer):
     learner = serializers.CharField(source="learner.username", read_only=True)
-    roadmap = serializers.SlugField(source="topic.roadmap.slug", read_only=True)
-    topic = serializers.SlugField(source="topic.slug", read_only=True)
-    topic_title = serializers.CharField(source="topic.title", read_only=True)
-    section = serializers.CharField(source="topic.section.title", read_only=True)
+    kind = serializers.SerializerMethodField(help_text="What the work is for: `topic` or `project`.")
+    title = serializers.CharField(
+        source="subject_title", read_only=True, help_text="The topic's or project's title."
+    )
+    roadmap = serializers.SlugField(source="roadmap.slug", read_only=True)
+    topic = serializers.SlugField(
+        source="topic.slug", allow_null=True, default=None, read_only=True, help_text="Null for a project."
+    )
+    topic_title = serializers.CharField(source="topic.title", allow_null=True, default=None, read_only=True)
+    project = serializers.IntegerField(
+        source="project_id", allow_null=True, read_only=True, help_text="The project's id; null for a topic."
+    )
+    project_section = serializers.IntegerField(
+        source="project.section_id",
+        allow_null=True,
+        default=None,
+        read_only=True,
+        help_text="The id of the project's section (its URL under /api/v1/roadmaps/<slug>/projects/); null for a topic.",
+    )
+    section = serializers.CharField(source="section.title", read_only=True)
     links = serializers.ListField(child=serializers.URLField(), read_only=True)
     claimed_by = serializers.CharField(
         source="claimed_by.username", allow_null=True, read_only=True, default=None
@@ -49,9 +65,13 @@ class ReviewRequestSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "learner",
+            "kind",
+            "title",
             "roadmap",
             "topic",
             "topic_title",
+            "project",
+            "project_section",
             "section",
             "state",
             "links",
@@ -67,6 +87,9 @@ class ReviewRequestSerializer(serializers.ModelSerializer):
             "url",
         ]
         read_only_fields = fields
+
+    def get_kind(self, review) -> str:
+        return "project" if review.is_project else "topic"
 
 
 class ReviewRequestDetailSerializer(ReviewRequestSerializer):
@@ -144,7 +167,12 @@ class MentorSectionsSerializer(serializers.Serializer):
 def _review_for(request, pk) -> ReviewRequest:
     review = (
         ReviewRequest.objects.select_related(
-            "learner", "topic__roadmap", "topic__section", "claimed_by", "decided_by"
+            "learner",
+            "topic__roadmap",
+            "topic__section",
+            "project__section__roadmap",
+            "claimed_by",
+            "decided_by",
         )
         .filter(pk=pk)
         .first()
@@ -171,7 +199,14 @@ class MyReviewRequests(generics.ListAPIView):
     def get_queryset(self):
         return (
             ReviewRequest.objects.filter(learner=self.request.user)
-            .select_related("learner", "topic__roadmap", "topic__section", "claimed_by", "decided_by")
+            .select_related(
+                "learner",
+                "topic__roadmap",
+                "topic__section",
+                "project__section__roadmap",
+                "claimed_by",
+                "decided_by",
+            )
             .order_by("-created_at", "-pk")
         )
 
@@ -191,6 +226,41 @@ class MyReviewRequests(generics.ListAPIView):
             links=data["links"],
             explanation=data["explanation"],
             shares_note=data["shares_note"],
+        )
+        return _detail(request, review.pk, status_code=status.HTTP_201_CREATED)
+
+
+class ProjectHandInSerializer(serializers.Serializer):
+    repository = serializers.CharField(
+        max_length=ReviewRequest.LINK_MAX_LENGTH, help_text="The https link to the project's repository."
+    )
+    explanation = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=ReviewRequest.EXPLANATION_MAX,
+        help_text="Markdown, optional: what the mentor should know.",
+    )
+
+
+class ProjectHandIn(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ProjectHandInSerializer,
+        responses={201: ReviewRequestDetailSerializer},
+        summary="Hand in a section's project for a mentor's review",
+    )
+    def post(self, request, slug, section_id):
+        roadmap = roadmap_selectors.published_roadmap(slug=slug)
+        project = roadmap_selectors.section_project(roadmap=roadmap, section_id=section_id)
+        given = ProjectHandInSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        review = mentorship.request_project_review(
+            learner=request.user,
+            project=Project.objects.get(pk=project.id),
+            repository=given.validated_data["repository"],
+            explanation=given.validated_data["explanation"],
         )
         return _detail(request, review.pk, status_code=status.HTTP_201_CREATED)
 
@@ -318,6 +388,11 @@ class ReviewDecision(APIView):
 def routes():
     return [
         path("me/reviews/", MyReviewRequests.as_view(), name="my-review-list"),
+        path(
+            "roadmaps/<slug:slug>/projects/<int:section_id>/hand-in/",
+            ProjectHandIn.as_view(),
+            name="project-hand-in",
+        ),
         path("reviews/<int:pk>/", ReviewRequestDetail.as_view(), name="review-detail"),
         path("reviews/<int:pk>/withdraw/", ReviewWithdraw.as_view(), name="review-withdraw"),
         path("reviews/<int:pk>/reply/", ReviewReply.as_view(), name="review-reply"),

@@ -18,6 +18,7 @@ from tests.factories import (
     AdminFactory,
     MentorFactory,
     ProgressFactory,
+    ProjectFactory,
     ReviewRequestFactory,
     SectionFactory,
     TopicFactory,
@@ -34,6 +35,7 @@ class World:
     def __init__(self):
         self.learner = UserFactory()
         self.topic = TopicFactory()
+        self.project = ProjectFactory(section=self.topic.section)
         self.section_mentor = MentorFactory()
         self.other_mentor = MentorFactory()
         MentorSection.objects.create(mentor=self.section_mentor, section=self.topic.section)
@@ -48,8 +50,11 @@ class World:
             "suspended": UserFactory(suspended_until=timezone.now() + timedelta(days=1)),
         }
 
-    def review(self, state="open"):
-        review = ReviewRequestFactory(learner=self.learner, topic=self.topic)
+    def review(self, state="open", *, on_project=False):
+        if on_project:
+            review = ReviewRequestFactory(learner=self.learner, topic=None, project=self.project, done=False)
+        else:
+            review = ReviewRequestFactory(learner=self.learner, topic=self.topic)
         if state in {"claimed", "needs_work"}:
             mentorship.claim(mentor=self.section_mentor, review=review)
         if state == "needs_work":
@@ -69,9 +74,14 @@ def _request(world):
     return "post", url, {"links": "https://github.com/me/work", "explanation": "Mine"}
 
 
-def _on(state, name, *extra, **data):
+def _hand_in(world):
+    url = reverse("community:project-hand-in", args=[world.project.pk])
+    return "post", url, {"repository": "https://github.com/me/project"}
+
+
+def _on(state, name, *extra, on_project=False, **data):
     def build(world):
-        return "post", _url(name, world.review(state), *extra), data
+        return "post", _url(name, world.review(state, on_project=on_project), *extra), data
 
     return build
 
@@ -100,6 +110,9 @@ ACTIONS = {
     "release": _on("claimed", "review-action", "release"),
     "verify": _on("claimed", "review-decide", verdict="verified", feedback="Good"),
     "needs_work": _on("claimed", "review-decide", verdict="needs_work", feedback="More tests"),
+    "hand_in_project": _hand_in,
+    "claim_project": _on("open", "review-action", "claim", on_project=True),
+    "verify_project": _on("claimed", "review-decide", on_project=True, verdict="verified", feedback="Good"),
     "desk": _desk,
     "choose_sections": _sections,
 }
@@ -115,6 +128,14 @@ EXPECTED = {
     "reply": OWNER_ONLY,
     "resubmit": OWNER_ONLY,
     "claim": {"learner": 403, "other_learner": 404, "suspended": 404, **dict.fromkeys(MENTORS, 302)},
+    # A project needs no topic marked done: anyone who may post hands one in.
+    "hand_in_project": {
+        "learner": 302,
+        "other_learner": 302,
+        "suspended": 403,
+        **dict.fromkeys(MENTORS, 302),
+    },
+    "claim_project": {"learner": 403, "other_learner": 404, "suspended": 404, **dict.fromkeys(MENTORS, 302)},
     **{
         action: {
             "learner": 403,
@@ -124,7 +145,7 @@ EXPECTED = {
             "other_mentor": 409,
             "admin": 409,
         }
-        for action in ("extend", "release", "verify", "needs_work")
+        for action in ("extend", "release", "verify", "needs_work", "verify_project")
     },
     **{
         action: {

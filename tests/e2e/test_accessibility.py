@@ -11,15 +11,18 @@ from axe_playwright_python.sync_playwright import Axe
 from community import insights, mentorship, services
 from community.models import MentorSection
 from community.notification_unsubscribe import unsubscribe_url
+from roadmap import services as roadmap_services
 from tests.e2e.conftest import ACTION_TIMEOUT_MS, SCREENS, save_screenshot, session_cookie
 from tests.factories import (
     CommentFactory,
     MentorFactory,
     NotificationFactory,
     ProgressFactory,
+    ProjectFactory,
     TagFactory,
     ThreadFactory,
     UserFactory,
+    add_quiz,
     build_roadmap,
 )
 
@@ -64,8 +67,24 @@ def site(db):
     )
     mentorship.claim(mentor=mentor, review=review)
     MentorSection.objects.create(mentor=mentor, section=topics[1].section)
+    add_quiz(topics[1], questions=3, multiple=1)
+    project = ProjectFactory(section=topics[1].section, title="Trace a request end to end")
+    attempt = roadmap_services.submit_quiz_attempt(
+        user=learner,
+        topic=topics[1],
+        answers={
+            question.pk: [question.options.order_by("position").last().key]
+            for question in topics[1].quiz_questions.all()
+        },
+    )
+    project_review = mentorship.request_project_review(
+        learner=learner, project=project, repository="https://github.com/a-learner/trace"
+    )
     insights.refresh_topic_insights()
     return {
+        "project": project,
+        "project_review": project_review,
+        "quiz_result": f"/roadmaps/backend/{topics[1].slug}/quiz/{attempt.pk}/",
         "review": review,
         "request_topic": topics[2],
         "roadmap": roadmap,
@@ -86,6 +105,7 @@ def public_pages(site) -> list[str]:
         "/roadmaps/",
         "/roadmaps/backend/",
         f"/roadmaps/backend/{site['topic'].slug}/",
+        site["project"].get_absolute_url(),
         "/discussions/",
         "/discussions/?tab=top",
         "/tags/",
@@ -116,6 +136,9 @@ def member_pages(site) -> list[str]:
         "/accounts/password/change/",
         f"/reviews/new/backend/{site['request_topic'].slug}/",
         site["review"].get_absolute_url(),
+        site["quiz_result"],
+        f"/reviews/new/project/{site['project'].pk}/",
+        site["project_review"].get_absolute_url(),
     ]
 
 
@@ -130,6 +153,7 @@ def mentor_pages(site) -> list[str]:
         "/mentor/",
         "/insights/",
         site["review"].get_absolute_url(),
+        site["project_review"].get_absolute_url(),
     ]
 
 

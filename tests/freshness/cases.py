@@ -16,7 +16,7 @@ from accounts.models import MENTORS_GROUP
 from community import services
 from community.markdown import render_post
 from community.models import Bookmark, Follow, Reaction, Status
-from roadmap.models import Progress, Roadmap
+from roadmap.models import Progress, QuizQuestion, Roadmap
 from tests.freshness.pages import MEMBER, Shows
 from tests.freshness.world import World
 
@@ -127,7 +127,21 @@ AUTHOR_NAME_PAGES = (
     "API thread",
 )
 
+QUIZ_PAGES = ("topic page", "topic panel", "API quiz")
+
+
+def _question(world: World) -> QuizQuestion:
+    return QuizQuestion.objects.get(topic=world.topic)
+
+
 EDITS = [
+    Edit(
+        "roadmap.QuizQuestion text",
+        target=_question,
+        form=lambda world: {"text": "Kestrel Dugong question?"},
+        fields=lambda world: {"text": "Kestrel Dugong question?"},
+        expect=lambda world: [Shows(QUIZ_PAGES, gone=("Quokka",), shown=("Dugong",))],
+    ),
     Edit(
         "accounts.User display_name",
         target=lambda world: world.author,
@@ -464,6 +478,11 @@ class Removal:
 
 
 REMOVALS = [
+    Removal(
+        "roadmap.QuizQuestion",
+        target=_question,
+        expect=lambda world: [Shows(QUIZ_PAGES, gone=("Quokka", "Numbat"))],
+    ),
     Removal(
         "community.Thread",
         target=lambda world: world.thread,

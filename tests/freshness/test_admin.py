@@ -17,7 +17,7 @@ from django.test import RequestFactory
 
 from community import moderation
 from community.models import Comment, Flag, Status
-from roadmap.models import Resource
+from roadmap.models import Project, QuizOption, Resource
 from tests.freshness.cases import EDITS, REMOVALS, by_model, expected
 from tests.freshness.pages import MEMBER, Shows
 from tests.freshness.world import World
@@ -35,6 +35,8 @@ NOT_SHOWN = {
     "mfa.Authenticator": "second factors, never shown",
     "usersessions.UserSession": "a member's sessions, shown to nobody but the admin",
     "roadmap.Note": "private to the learner; the admin can neither read nor change it",
+    "roadmap.QuizAttempt": "read-only: learners' attempts, whose results are rendered for their learner "
+    "on each request; a pass shows on cached pages through its Progress row",
     "roadmap.ProgressEvent": "read-only: the progress history, appended by Progress writes; the profile's "
     "activity calendar shows it, rendered for each request",
     "community.TopicInsight": "read-only: recomputed by a task, whose refresh touches its rows, so the "
@@ -216,7 +218,86 @@ def _resource(world: World) -> Resource:
 
 RESOURCE_PAGES = ("topic page", "API topic", "API roadmap")
 
+
+def _option(world: World, text: str) -> QuizOption:
+    return QuizOption.objects.get(question__topic=world.topic, text=text)
+
+
+def _replace_option(form, world: World) -> None:
+    """Delete an option, adding another: a question keeps at least three."""
+    form.add_row("options", text="Kestrel Tenrec answer", explanation="Also wrong.", position="3")
+    form.delete_row("options", _option(world, "Kestrel Potoroo answer"))
+
+
+def _without_project(world: World):
+    Project.objects.filter(section=world.section).delete()
+    return world.section
+
+
+QUIZ_PAGES = ("topic page", "topic panel", "API quiz")
+PROJECT_PAGES = ("map", "project page", "API project", "API roadmap")
+
 INLINE_WRITES = [
+    InlineWrite(
+        "roadmap.QuizQuestion",
+        "options",
+        "add",
+        parent=lambda world: world.topic.quiz_questions.get(),
+        edit=lambda form, world: form.add_row(
+            "options", text="Kestrel Tenrec answer", explanation="Also wrong.", position="3"
+        ),
+        expect=lambda world: [Shows(QUIZ_PAGES, shown=("Tenrec",))],
+    ),
+    InlineWrite(
+        "roadmap.QuizQuestion",
+        "options",
+        "change",
+        parent=lambda world: world.topic.quiz_questions.get(),
+        edit=lambda form, world: form.change_row(
+            "options", _option(world, "Kestrel Bilby answer"), text="Kestrel Tenrec answer"
+        ),
+        expect=lambda world: [Shows(QUIZ_PAGES, gone=("Bilby",), shown=("Tenrec",))],
+    ),
+    InlineWrite(
+        "roadmap.QuizQuestion",
+        "options",
+        "delete",
+        parent=lambda world: world.topic.quiz_questions.get(),
+        edit=lambda form, world: _replace_option(form, world),
+        expect=lambda world: [Shows(QUIZ_PAGES, gone=("Potoroo",))],
+    ),
+    InlineWrite(
+        "roadmap.Section",
+        "project",
+        "add",
+        parent=_without_project,
+        edit=lambda form, world: form.add_row(
+            "project",
+            title="Kestrel Kiwi project",
+            goal="Build it.",
+            requirements="One.\nTwo.\nThree.",
+            hand_in="A repository.",
+        ),
+        expect=lambda world: [Shows(("map", "API roadmap"), shown=("Kiwi",))],
+    ),
+    InlineWrite(
+        "roadmap.Section",
+        "project",
+        "change",
+        parent=lambda world: world.section,
+        edit=lambda form, world: form.change_row(
+            "project", world.section.project, title="Kestrel Kiwi project"
+        ),
+        expect=lambda world: [Shows(PROJECT_PAGES, gone=("Wombat",), shown=("Kiwi",))],
+    ),
+    InlineWrite(
+        "roadmap.Section",
+        "project",
+        "delete",
+        parent=lambda world: world.section,
+        edit=lambda form, world: form.delete_row("project", world.section.project),
+        expect=lambda world: [Shows(("map", "API roadmap"), gone=("Wombat",))],
+    ),
     InlineWrite(
         "roadmap.Roadmap",
         "sections",

@@ -30,12 +30,28 @@ CONTENT = {
     "sections": [
         {
             "title": "Kestrel Ibex section",
+            "project": {
+                "title": "Kestrel Wombat project",
+                "goal": "Build the Kestrel thing.\n",
+                "requirements": ["It runs.", "It has tests.", "It has a README."],
+                "hand_in": "A repository.",
+            },
             "topics": [
                 {
                     "slug": "lynx",
                     "title": "Kestrel Lynx topic",
                     "body": "Kestrel topic body about the Marmot.\n",
                     "resources": [{"title": "Kestrel Tapir docs", "url": "https://docs.example.com/tapir"}],
+                    "quiz": [
+                        {
+                            "question": "Kestrel Quokka question?",
+                            "options": [
+                                {"text": "Kestrel Numbat answer", "correct": True, "explanation": "Right."},
+                                {"text": "Kestrel Bilby answer", "explanation": "Wrong."},
+                                {"text": "Kestrel Potoroo answer", "explanation": "Wrong too."},
+                            ],
+                        }
+                    ],
                 },
                 {
                     "slug": "gecko",
@@ -162,6 +178,9 @@ def pages_of(world: World) -> dict[str, str]:
         "API roadmaps": f"{api}/roadmaps/",
         "API roadmap": f"{api}/roadmaps/{world.roadmap.slug}/",
         "API topic": f"{api}/roadmaps/{world.roadmap.slug}/topics/{topic.slug}/",
+        "API quiz": f"{api}/roadmaps/{world.roadmap.slug}/topics/{topic.slug}/quiz/",
+        "project page": reverse("roadmap:project-detail", args=[world.roadmap.slug, world.section.pk]),
+        "API project": f"{api}/roadmaps/{world.roadmap.slug}/projects/{world.section.pk}/",
         "API member progress": f"{api}/users/{world.member.username}/progress/",
         "API saved threads": f"{api}/me/bookmarks/",
     }

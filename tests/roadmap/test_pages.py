@@ -160,3 +160,16 @@ def test_home_shows_continue_learning_when_signed_in(learner_client, learner, ro
     assert "You are learning" in response.text
     assert topics[1].title in response.text
     assert Progress.objects.count() == 2
+
+
+def test_a_topic_page_says_when_the_topic_was_last_reviewed(client):
+    import datetime
+
+    from tests.factories import TopicFactory
+
+    reviewed = TopicFactory(reviewed_on=datetime.date(2026, 12, 5))
+    page = parse(client.get(reviewed.get_absolute_url()).text)
+    assert page.find("time").text == "5 December 2026"
+    assert page.find("time").attrs["datetime"] == "2026-12-05"
+    never = TopicFactory()
+    assert "Last reviewed" not in client.get(never.get_absolute_url()).text
