@@ -2,12 +2,11 @@ from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Exists, OuterRef
-from django.utils.functional import lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.models import MENTORS_GROUP, User
+from config.language import filled_in
 
 
 class RoleFilter(admin.SimpleListFilter):
@@ -57,13 +56,6 @@ class SuspendedFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _roles_description() -> str:
-    """The group and permission are named as stored in the database, which is in English."""
-    return gettext(
-        "Add a user to the “%(group)s” group to make them a mentor (or give them “%(permission)s”)."
-    ) % {"group": MENTORS_GROUP, "permission": "Can moderate threads, comments and flags"}
-
-
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["-date_joined"]
@@ -87,7 +79,11 @@ class UserAdmin(BaseUserAdmin):
         (_("Digest"), {"fields": ["digest_frequency", "digest_hour"]}),
         (_("Moderation"), {"fields": ["suspended_until", "suspension_reason"]}),
         (_("Roles"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
-                      "description": lazy(_roles_description, str)()}),
+                      "description": filled_in(
+                          _("Add a user to the “%(group)s” group to make them a mentor "
+                            "(or give them “%(permission)s”)."),
+                          # As stored in the database, in English.
+                          group=MENTORS_GROUP, permission="Can moderate threads, comments and flags")}),
         (_("Dates"), {"fields": ["date_joined", "last_login"]}),
     ]  # fmt: skip
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "username", "password1", "password2"]})]

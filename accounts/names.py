@@ -12,11 +12,10 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
-from django.utils.functional import lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors
+from config.language import filled_in
 
 ROLE_WORDS = frozenset(
     {"admin", "administrator", "moderator", "mentor", "staff", "stepwise", "support", "official"}
@@ -29,16 +28,13 @@ REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 # The same characters as a JSON Schema pattern, for the API schema (`\p{C}` is Cc, Cf, Co, Cs
 # and Cn). The role words and the names of mentors and admins no pattern can say.
 SCHEMA_PATTERN = "^[^\\p{C}\\u2028\\u2029" + "".join(f"\\u{ord(c):04x}" for c in sorted(INVISIBLE)) + "]*$"
-
-
-def _rules_in_words() -> str:
-    return gettext(
+RULES_IN_WORDS = filled_in(
+    _(
         "No control, format, private-use or unassigned characters and no invisible letters; no role "
         "word (%(role_words)s), however it is spelled, and not close to the name of a mentor or admin."
-    ) % {"role_words": ", ".join(sorted(ROLE_WORDS))}
-
-
-RULES_IN_WORDS = lazy(_rules_in_words, str)()
+    ),
+    role_words=", ".join(sorted(ROLE_WORDS)),
+)
 LOOK_ALIKES = str.maketrans(
     {
         "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
