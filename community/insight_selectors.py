@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import pgettext_lazy
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext_lazy
 
 from community.insights import TREND_WEEKS, figures, trend_start
 from community.models import SectionWeek, TopicInsight
@@ -131,7 +132,7 @@ class TrendWeek:
 
     @property
     def label(self) -> str:
-        return f"Week of {self.week.day} {self.week:%B %Y}"
+        return gettext("Week of %(date)s") % {"date": date_format(self.week, "j F Y")}
 
     @property
     def started_y(self) -> float:
