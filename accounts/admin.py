@@ -2,19 +2,21 @@ from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.models import MENTORS_GROUP, User
+from config.language import filled_in
 
 
 class RoleFilter(admin.SimpleListFilter):
     """The roles of accounts.roles; an admin who also holds the mentor permission is an admin."""
 
-    title = "role"
+    title = _("role")
     parameter_name = "role"
 
     def lookups(self, request, model_admin):
-        return [("learner", "Learner"), ("mentor", "Mentor"), ("admin", "Admin")]
+        return [("learner", _("Learner")), ("mentor", _("Mentor")), ("admin", _("Admin"))]
 
     def queryset(self, request, queryset):
         if self.value() == "admin":
@@ -27,11 +29,11 @@ class RoleFilter(admin.SimpleListFilter):
 
 
 class VerifiedFilter(admin.SimpleListFilter):
-    title = "verified email"
+    title = _("verified email")
     parameter_name = "verified"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Verified"), ("no", "Not verified")]
+        return [("yes", _("Verified")), ("no", _("Not verified"))]
 
     def queryset(self, request, queryset):
         if self.value() in {"yes", "no"}:
@@ -40,11 +42,11 @@ class VerifiedFilter(admin.SimpleListFilter):
 
 
 class SuspendedFilter(admin.SimpleListFilter):
-    title = "suspended"
+    title = _("suspended")
     parameter_name = "suspended"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Suspended now"), ("no", "Not suspended")]
+        return [("yes", _("Suspended now")), ("no", _("Not suspended"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -73,13 +75,16 @@ class UserAdmin(BaseUserAdmin):
     filter_horizontal = ["groups", "user_permissions"]
     fieldsets = [
         (None, {"fields": ["email", "username", "password"]}),
-        ("Profile", {"fields": ["display_name", "bio", "timezone", "is_progress_public"]}),
-        ("Digest", {"fields": ["digest_frequency", "digest_hour"]}),
-        ("Moderation", {"fields": ["suspended_until", "suspension_reason"]}),
-        ("Roles", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
-                   "description": f"Add a user to the “{MENTORS_GROUP}” group to make them a mentor "
-                                  "(or give them “Can moderate threads, comments and flags”)."}),
-        ("Dates", {"fields": ["date_joined", "last_login"]}),
+        (_("Profile"), {"fields": ["display_name", "bio", "timezone", "is_progress_public"]}),
+        (_("Digest"), {"fields": ["digest_frequency", "digest_hour"]}),
+        (_("Moderation"), {"fields": ["suspended_until", "suspension_reason"]}),
+        (_("Roles"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
+                      "description": filled_in(
+                          _("Add a user to the “%(group)s” group to make them a mentor "
+                            "(or give them “%(permission)s”)."),
+                          # As stored in the database, in English.
+                          group=MENTORS_GROUP, permission="Can moderate threads, comments and flags")}),
+        (_("Dates"), {"fields": ["date_joined", "last_login"]}),
     ]  # fmt: skip
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "username", "password1", "password2"]})]
 
@@ -87,6 +92,6 @@ class UserAdmin(BaseUserAdmin):
         verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
         return super().get_queryset(request).annotate(has_verified_email=Exists(verified))
 
-    @admin.display(boolean=True, description="verified", ordering="has_verified_email")
+    @admin.display(boolean=True, description=_("verified"), ordering="has_verified_email")
     def is_verified(self, user):
         return user.has_verified_email

@@ -2,6 +2,9 @@
 
 from django.http import Http404
 from django.urls import path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -20,7 +23,7 @@ def member_or_404(username: str) -> User:
     if len(username) > User._meta.get_field("username").max_length or not username_validator.regex.search(
         username
     ):
-        raise Http404("No such member.")
+        raise Http404(_("No such member."))
     return selectors.public_profile(username=username)
 
 
@@ -69,7 +72,13 @@ class MeSerializer(ApiModelSerializer):
             "suspended_until",
         ]
         read_only_fields = ["username", "email", "role", "date_joined", "is_suspended", "suspended_until"]
-        extra_kwargs = {"display_name": {"help_text": f"Shown beside your username. {names.RULES_IN_WORDS}"}}
+        extra_kwargs = {
+            "display_name": {
+                "help_text": format_lazy(
+                    "{} {}", gettext_lazy("Shown beside your username."), names.RULES_IN_WORDS
+                )
+            }
+        }
 
     def update(self, instance, validated_data):
         current = {name: getattr(instance, name) for name in SettingsForm.Meta.fields}
@@ -131,7 +140,7 @@ class ApiTokenRevoke(APIView):
     @extend_schema(responses={204: None}, summary="Revoke one of my API tokens")
     def delete(self, request, pk):
         if not services.revoke_api_token(user=request.user, token_id=pk):
-            raise Http404("You have no token with this id.")
+            raise Http404(_("You have no token with this id."))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -12,8 +12,10 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors
+from config.language import filled_in
 
 ROLE_WORDS = frozenset(
     {"admin", "administrator", "moderator", "mentor", "staff", "stepwise", "support", "official"}
@@ -26,10 +28,12 @@ REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 # The same characters as a JSON Schema pattern, for the API schema (`\p{C}` is Cc, Cf, Co, Cs
 # and Cn). The role words and the names of mentors and admins no pattern can say.
 SCHEMA_PATTERN = "^[^\\p{C}\\u2028\\u2029" + "".join(f"\\u{ord(c):04x}" for c in sorted(INVISIBLE)) + "]*$"
-RULES_IN_WORDS = (
-    "No control, format, private-use or unassigned characters and no invisible letters; no role "
-    f"word ({', '.join(sorted(ROLE_WORDS))}), however it is spelled, and not close to the name of "
-    "a mentor or admin."
+RULES_IN_WORDS = filled_in(
+    _(
+        "No control, format, private-use or unassigned characters and no invisible letters; no role "
+        "word (%(role_words)s), however it is spelled, and not close to the name of a mentor or admin."
+    ),
+    role_words=", ".join(sorted(ROLE_WORDS)),
 )
 LOOK_ALIKES = str.maketrans(
     {
@@ -67,37 +71,66 @@ def _skeleton(name: str) -> str:
     return "".join(_words(name))
 
 
-def _check(name: str, *, what: str, exclude_user_id) -> None:
+# What each kind of name may not be, in whole sentences: a language may word "a display
+# name" and "a username" differently in each.
+REFUSALS = {
+    "display_name": {
+        "invisible_character": _(
+            "A display name cannot contain invisible or text-direction characters "
+            "(U+%(code_point)s %(character_name)s). Type it again without them."
+        ),
+        "role_word": _(
+            "A display name cannot include the word “%(word)s”: it would look like a role on Stepwise. "
+            "Mentors and admins are shown with a badge instead."
+        ),
+        "reserved_name": _(
+            "A display name is too close to the name of a mentor or admin. Please choose another."
+        ),
+    },
+    "username": {
+        "invisible_character": _(
+            "A username cannot contain invisible or text-direction characters "
+            "(U+%(code_point)s %(character_name)s). Type it again without them."
+        ),
+        "role_word": _(
+            "A username cannot include the word “%(word)s”: it would look like a role on Stepwise. "
+            "Mentors and admins are shown with a badge instead."
+        ),
+        "reserved_name": _(
+            "A username is too close to the name of a mentor or admin. Please choose another."
+        ),
+    },
+}
+
+
+def _refuse(kind: str, code: str, **params) -> ValidationError:
+    return ValidationError(REFUSALS[kind][code], code=code, params=params or None)
+
+
+def _check(name: str, *, kind: str, exclude_user_id) -> None:
     character = _refused_character(name)
     if character is not None:
-        raise ValidationError(
-            f"{what} cannot contain invisible or text-direction characters "
-            f"(U+{ord(character):04X} {unicodedata.name(character, 'control character')}). "
-            "Type it again without them.",
-            code="invisible_character",
+        raise _refuse(
+            kind,
+            "invisible_character",
+            code_point=f"{ord(character):04X}",
+            character_name=unicodedata.name(character, "control character"),
         )
     role_words = sorted(ROLE_WORDS.intersection(_words(name)))
     if role_words:
-        raise ValidationError(
-            f"{what} cannot include the word “{role_words[0]}”: it would look like a role on "
-            "Stepwise. Mentors and admins are shown with a badge instead.",
-            code="role_word",
-        )
+        raise _refuse(kind, "role_word", word=role_words[0])
     skeleton = _skeleton(name)
     if skeleton and skeleton in {
         _skeleton(other) for other in selectors.staff_and_mentor_names(exclude_user_id=exclude_user_id)
     }:
-        raise ValidationError(
-            f"{what} is too close to the name of a mentor or admin. Please choose another.",
-            code="reserved_name",
-        )
+        raise _refuse(kind, "reserved_name")
 
 
 def validate_display_name(name: str, *, user=None) -> None:
     """Raise ValidationError if `name` may not be `user`'s display name."""
-    _check(name, what="A display name", exclude_user_id=getattr(user, "pk", None))
+    _check(name, kind="display_name", exclude_user_id=getattr(user, "pk", None))
 
 
 def validate_username(name: str, *, user=None) -> None:
     """Raise ValidationError if `name` may not be a new member's username."""
-    _check(name, what="A username", exclude_user_id=getattr(user, "pk", None))
+    _check(name, kind="username", exclude_user_id=getattr(user, "pk", None))

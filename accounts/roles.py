@@ -18,6 +18,8 @@ from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
@@ -39,7 +41,7 @@ def is_suspended(user) -> bool:
     )
 
 
-SUSPENDED_MAY = (
+SUSPENDED_MAY = _(
     "You can still read discussions and keep learning on your roadmap; posting, reacting and "
     "flagging wait until then."
 )
@@ -55,11 +57,19 @@ def suspension_notice(user) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo("UTC")
     until = date_format(user.suspended_until.astimezone(zone), "j M Y, H:i")
-    notice = f"Your account is suspended until {until} ({zone.key} time)."
     reason = user.suspension_reason.strip()
-    if reason:
-        notice += f" Reason: {reason}" + ("" if reason.endswith((".", "!", "?")) else ".")
-    return notice
+    if not reason:
+        return gettext("Your account is suspended until %(until)s (%(zone)s time).") % {
+            "until": until,
+            "zone": zone.key,
+        }
+    if not reason.endswith((".", "!", "?")):
+        reason += "."
+    return gettext("Your account is suspended until %(until)s (%(zone)s time). Reason: %(reason)s") % {
+        "until": until,
+        "zone": zone.key,
+        "reason": reason,
+    }
 
 
 def admin_q() -> Q:

@@ -8,6 +8,7 @@ from allauth.usersessions.models import UserSession
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import hooks
 from accounts.models import ApiToken, User
@@ -85,11 +86,15 @@ def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
     """A new token and its key. The key is returned only here: the database keeps its hash."""
     name = " ".join(name.split())
     if not name:
-        raise ValidationError({"name": "Name the token, e.g. after the tool that will use it."})
+        raise ValidationError({"name": _("Name the token, e.g. after the tool that will use it.")})
     if len(name) > ApiToken.NAME_MAX:
-        raise ValidationError({"name": f"Keep the name to {ApiToken.NAME_MAX} characters."})
+        raise ValidationError(
+            {"name": _("Keep the name to %(limit)s characters.") % {"limit": ApiToken.NAME_MAX}}
+        )
     if ApiToken.objects.filter(user=user).count() >= MAX_API_TOKENS:
-        raise Conflict(f"You have {MAX_API_TOKENS} tokens, the most we allow: revoke one first.")
+        raise Conflict(
+            _("You have %(count)s tokens, the most we allow: revoke one first.") % {"count": MAX_API_TOKENS}
+        )
     key = ApiToken.generate_key()
     try:
         with transaction.atomic():
@@ -100,7 +105,7 @@ def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
                 key_hash=ApiToken.hash_key(key),
             )
     except IntegrityError:
-        raise ValidationError({"name": "You already have a token with this name."}) from None
+        raise ValidationError({"name": _("You already have a token with this name.")}) from None
     logger.info("api token created", extra={"user_id": user.pk, "token_id": token.pk})
     return token, key
 

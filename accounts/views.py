@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import hooks, selectors, services
@@ -52,7 +53,7 @@ def settings_view(request):
             user = form.save()
             if "language" in form.changed_data:
                 language.remember(request, user.language)
-            messages.success(request, "Your settings are saved.")
+            messages.success(request, _("Your settings are saved."))
             return redirect("accounts:settings")
         status = 400
     else:
@@ -80,7 +81,7 @@ def delete_account(request):
         if form.is_valid():
             services.delete_account(user=request.user)
             logout(request)
-            messages.success(request, "Your account is deleted. Thank you for learning with us.")
+            messages.success(request, _("Your account is deleted. Thank you for learning with us."))
             return redirect("home")
         return render(request, "accounts/delete.html", {"form": form}, status=400)
     return render(request, "accounts/delete.html", {"form": form})
@@ -118,6 +119,6 @@ def token_list(request):
 @require_POST
 def token_revoke(request, pk):
     if not services.revoke_api_token(user=request.user, token_id=pk):
-        raise Http404("You have no token with this id.")
-    messages.success(request, "The token is revoked: requests that use it are refused from now on.")
+        raise Http404(_("You have no token with this id."))
+    messages.success(request, _("The token is revoked: requests that use it are refused from now on."))
     return redirect("accounts:token-list")

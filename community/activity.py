@@ -8,7 +8,6 @@ comment. Resets and a mentor's verification are not the learner's doing, so they
 Weeks start on Monday.
 """
 
-import calendar
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,6 +16,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Case, CharField, Count, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
 
 from community.models import Comment, Status, Thread
@@ -124,11 +125,11 @@ class CalendarMonth:
 
     @property
     def name(self) -> str:
-        return f"{calendar.month_name[self.month]} {self.year}"
+        return date_format(date(self.year, self.month, 1), "YEAR_MONTH_FORMAT")
 
     @property
     def short_name(self) -> str:
-        return calendar.month_abbr[self.month]
+        return date_format(date(self.year, self.month, 1), "M")
 
 
 @dataclass
@@ -212,8 +213,8 @@ def activity_calendar(*, user, now: datetime | None = None) -> Calendar:
         streak=streak(activity, today=today),
         active_days=sum(1 for day in days if day.count),
         weekday_labels=[
-            (name, Calendar.HEADER + row * Calendar.CELL)
-            for row, name in ((0, "Mon"), (2, "Wed"), (4, "Fri"))
+            (WEEKDAYS_ABBR[weekday], Calendar.HEADER + row * Calendar.CELL)
+            for row, weekday in ((0, 0), (2, 2), (4, 4))
         ],
     )
 

@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from community.models import Tag, Thread
 
@@ -14,8 +16,10 @@ FEED_MAX_AGE = 60 * 5
 
 class LatestThreadsFeed(Feed):
     feed_type = Atom1Feed
-    title = "Stepwise: latest discussions"
-    subtitle = "The newest discussions on Stepwise, where people learn backend development together."
+    title = gettext_lazy("Stepwise: latest discussions")
+    subtitle = gettext_lazy(
+        "The newest discussions on Stepwise, where people learn backend development together."
+    )
 
     def link(self):
         return reverse("community:thread-list")
@@ -45,7 +49,7 @@ class LatestThreadsFeed(Feed):
         return thread.body_html
 
     def item_author_name(self, thread):
-        return thread.author.public_name if thread.author else "former member"
+        return thread.author.public_name if thread.author else _("former member")
 
     def item_pubdate(self, thread):
         return thread.created_at
@@ -62,10 +66,10 @@ class TagThreadsFeed(LatestThreadsFeed):
         return get_object_or_404(Tag, slug=slug)
 
     def title(self, tag):
-        return f"Stepwise: discussions tagged {tag.name}"
+        return _("Stepwise: discussions tagged %(tag)s") % {"tag": tag.name}
 
     def subtitle(self, tag):
-        return tag.description or f"The newest discussions tagged {tag.name} on Stepwise."
+        return tag.description or _("The newest discussions tagged %(tag)s on Stepwise.") % {"tag": tag.name}
 
     def link(self, tag):
         return tag.get_absolute_url()

@@ -1,6 +1,8 @@
 import uuid
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy, pgettext_lazy
 
 from community import insight_selectors, notification_kinds
 from community.models import (
@@ -14,6 +16,7 @@ from community.models import (
     WatchLevel,
 )
 from community.moderation import SUSPENSION_MAX_DAYS
+from config.language import filled_in
 from roadmap.models import Roadmap, Section, Topic
 
 
@@ -26,10 +29,12 @@ class ThreadForm(forms.Form):
     title = forms.CharField(
         min_length=Thread.TITLE_MIN,
         max_length=Thread.TITLE_MAX,
-        help_text="A specific question or statement, e.g. “Why does my Django view run 200 queries?”",
+        help_text=_("A specific question or statement, e.g. “Why does my Django view run 200 queries?”"),
         error_messages={
-            "min_length": "Make the title a little longer: at least %(limit_value)d characters (it has %(show_value)d).",
-            "max_length": "Keep the title to %(limit_value)d characters (it has %(show_value)d).",
+            "min_length": _(
+                "Make the title a little longer: at least %(limit_value)d characters (it has %(show_value)d)."
+            ),
+            "max_length": _("Keep the title to %(limit_value)d characters (it has %(show_value)d)."),
         },
     )
     body = forms.CharField(
@@ -37,10 +42,10 @@ class ThreadForm(forms.Form):
         min_length=Thread.BODY_MIN,
         max_length=Thread.BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 12}),
-        help_text="Markdown. Say what you tried and what happened. Mention someone with @username.",
+        help_text=_("Markdown. Say what you tried and what happened. Mention someone with @username."),
         error_messages={
-            "min_length": "Say a bit more: at least %(limit_value)d characters (it has %(show_value)d).",
-            "max_length": "That is too long: at most %(limit_value)d characters (it has %(show_value)d).",
+            "min_length": _("Say a bit more: at least %(limit_value)d characters (it has %(show_value)d)."),
+            "max_length": _("That is too long: at most %(limit_value)d characters (it has %(show_value)d)."),
         },
     )
     topic = TopicChoiceField(
@@ -48,26 +53,33 @@ class ThreadForm(forms.Form):
         .select_related("roadmap")
         .order_by("roadmap__position", "position"),
         required=False,
-        empty_label="No roadmap topic",
-        help_text="Anchor the thread to the roadmap topic it is about, so learners there find it.",
+        empty_label=_("No roadmap topic"),
+        help_text=_("Anchor the thread to the roadmap topic it is about, so learners there find it."),
     )
     tags = forms.ModelMultipleChoiceField(
         queryset=Tag.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=f"Up to {Thread.MAX_TAGS}.",
+        help_text=filled_in(_("Up to %(count)s."), count=Thread.MAX_TAGS),
     )
 
     def clean_body(self):
         body = self.cleaned_data["body"]
         if not body.strip():
-            raise forms.ValidationError("Write something in the body.")
+            raise forms.ValidationError(_("Write something in the body."))
         return body
 
     def clean_tags(self):
         tags = self.cleaned_data["tags"]
         if len(tags) > Thread.MAX_TAGS:
-            raise forms.ValidationError(f"Choose at most {Thread.MAX_TAGS} tags (you chose {len(tags)}).")
+            raise forms.ValidationError(
+                ngettext(
+                    "Choose at most %(limit)s tags (you chose %(count)s).",
+                    "Choose at most %(limit)s tags (you chose %(count)s).",
+                    len(tags),
+                )
+                % {"limit": Thread.MAX_TAGS, "count": len(tags)}
+            )
         return tags
 
 
@@ -106,11 +118,11 @@ class CommentForm(SubmissionToken):
     body = forms.CharField(
         strip=False,
         max_length=Comment.BODY_MAX,
-        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "Write a reply (markdown)"}),
-        label="Your reply",
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": _("Write a reply (markdown)")}),
+        label=_("Your reply"),
         error_messages={
-            "required": "Write something before you post.",
-            "max_length": "That is too long: at most %(limit_value)d characters (it has %(show_value)d).",
+            "required": _("Write something before you post."),
+            "max_length": _("That is too long: at most %(limit_value)d characters (it has %(show_value)d)."),
         },
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -118,7 +130,7 @@ class CommentForm(SubmissionToken):
     def clean_body(self):
         body = self.cleaned_data["body"]
         if not body.strip():
-            raise forms.ValidationError("Write something before you post.")
+            raise forms.ValidationError(_("Write something before you post."))
         return body
 
 
@@ -137,7 +149,7 @@ class ReactionForm(forms.Form):
         data = super().clean()
         asked = [(action, data[action]) for action in ("set", "clear") if data.get(action)]
         if len(asked) != 1:
-            raise forms.ValidationError("Unknown reaction. Use like, helpful or insightful.")
+            raise forms.ValidationError(_("Unknown reaction. Use like, helpful or insightful."))
         action, data["kind"] = asked[0]
         data["is_on"] = action == "set"
         return data
@@ -162,7 +174,7 @@ class WatchLevelForm(forms.Form):
             data.get("action")
         )
         if not level:
-            raise forms.ValidationError("Choose watching, normal or muted.")
+            raise forms.ValidationError(_("Choose watching, normal or muted."))
         data["level"] = level
         return data
 
@@ -181,13 +193,13 @@ class FlagForm(forms.Form):
     reason = forms.ChoiceField(
         choices=Flag.Reason.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose why you are flagging this post."},
+        error_messages={"required": _("Choose why you are flagging this post.")},
     )
     note = forms.CharField(
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Optional, unless you chose “something else”. Only mentors see it.",
+        help_text=_("Optional, unless you chose “something else”. Only mentors see it."),
     )
 
 
@@ -197,7 +209,7 @@ class ModerationForm(forms.Form):
     reason = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Give a reason: it goes into the audit log and to the author."},
+        error_messages={"required": _("Give a reason: it goes into the audit log and to the author.")},
     )
 
 
@@ -207,7 +219,7 @@ class MoveForm(ModerationForm):
         .select_related("roadmap")
         .order_by("roadmap__position", "position"),
         required=False,
-        empty_label="No roadmap topic",
+        empty_label=_("No roadmap topic"),
     )
 
 
@@ -217,17 +229,21 @@ class RetagForm(ModerationForm):
     )
 
 
+def _days(count: int) -> str:
+    return filled_in(ngettext_lazy("%(count)s day", "%(count)s days", count), count=count)
+
+
 class SuspendForm(ModerationForm):
     days = forms.TypedChoiceField(
         coerce=int,
         choices=[
-            (1, "1 day"),
-            (3, "3 days"),
-            (7, "1 week"),
-            (30, "30 days"),
-            (SUSPENSION_MAX_DAYS, "1 year"),
+            (1, _days(1)),
+            (3, _days(3)),
+            (7, _("1 week")),
+            (30, _days(30)),
+            (SUSPENSION_MAX_DAYS, _("1 year")),
         ],
-        label="For",
+        label=pgettext_lazy("suspend for how long", "For"),
     )
 
 
@@ -235,13 +251,15 @@ class TagForm(forms.ModelForm):
     class Meta:
         model = Tag
         fields = ["name", "slug", "description"]
-        help_texts = {"slug": "Lowercase letters, digits and hyphens: the tag's URL and #name."}
+        help_texts = {"slug": _("Lowercase letters, digits and hyphens: the tag's URL and #name.")}
 
 
 class ModerationLogFilter(forms.Form):
-    action = forms.ChoiceField(choices=[("", "Any action"), *ModerationAction.Action.choices], required=False)
+    action = forms.ChoiceField(
+        choices=[("", _("Any action")), *ModerationAction.Action.choices], required=False
+    )
     moderator = forms.CharField(required=False, max_length=30)
-    target = forms.CharField(required=False, max_length=30, label="About user")
+    target = forms.CharField(required=False, max_length=30, label=_("About user"))
 
 
 class EmailPreferencesForm(forms.Form):
@@ -257,7 +275,7 @@ class EmailPreferencesForm(forms.Form):
                 choices=EmailPreference.Mode.choices,
                 initial=current[kind.verb],
                 widget=forms.RadioSelect,
-                error_messages={"invalid_choice": "Choose at once, digest only or off."},
+                error_messages={"invalid_choice": _("Choose at once, digest only or off.")},
             )
 
 
@@ -265,26 +283,33 @@ class InsightFilter(forms.Form):
     """/insights/: which roadmap and section, sorted by which column (see insight_selectors)."""
 
     roadmap = forms.ModelChoiceField(
-        queryset=Roadmap.objects.filter(is_published=True), required=False, empty_label="All roadmaps"
+        queryset=Roadmap.objects.filter(is_published=True), required=False, empty_label=_("All roadmaps")
     )
     section = forms.ModelChoiceField(
         queryset=Section.objects.filter(roadmap__is_published=True).select_related("roadmap"),
         required=False,
-        empty_label="All sections",
+        empty_label=_("All sections"),
     )
     sort = forms.ChoiceField(
         choices=[
-            (f"{sign}{name}", f"{heading}, {order}")
+            (
+                f"{sign}{name}",
+                filled_in(
+                    pgettext_lazy("a sort order: column, order", "%(column)s, %(order)s"),
+                    column=heading,
+                    order=order,
+                ),
+            )
             for name, (heading, _field) in insight_selectors.COLUMNS.items()
             for sign, order in (
-                (("", "A to Z"), ("-", "Z to A"))
+                (("", _("A to Z")), ("-", _("Z to A")))
                 if name == "topic"
-                else (("-", "highest first"), ("", "lowest first"))
+                else (("-", _("highest first")), ("", _("lowest first")))
             )
         ],
         required=False,
         initial=insight_selectors.DEFAULT_SORT,
-        label="Sort by",
+        label=_("Sort by"),
     )
 
     def clean_sort(self):
@@ -294,5 +319,5 @@ class InsightFilter(forms.Form):
         data = super().clean()
         roadmap, section = data.get("roadmap"), data.get("section")
         if roadmap and section and section.roadmap_id != roadmap.pk:
-            self.add_error("section", "This section is not in the roadmap you chose.")
+            self.add_error("section", _("This section is not in the roadmap you chose."))
         return data

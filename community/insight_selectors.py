@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext_lazy
 
 from community.insights import TREND_WEEKS, figures, trend_start
 from community.models import SectionWeek, TopicInsight
@@ -16,16 +18,16 @@ INSIGHTS_PER_PAGE = 50
 
 # The table's columns, by the name the `sort` parameter gives them: (heading, ordering field).
 COLUMNS = {
-    "topic": ("Topic", "topic__title"),
-    "learners_now": ("On it now", "learners_now"),
-    "started": ("Started", "started"),
-    "finished": ("Finished", "finished"),
-    "median_days": ("Median days", "median_days"),
-    "p90_days": ("90th percentile days", "p90_days"),
-    "gave_up": ("Gave up", "gave_up"),
-    "questions": ("Questions", "questions"),
-    "unanswered": ("Unanswered", "unanswered"),
-    "reviews_waiting": ("Reviews waiting", "reviews_waiting"),
+    "topic": (pgettext_lazy("insights column", "Topic"), "topic__title"),
+    "learners_now": (pgettext_lazy("insights column", "On it now"), "learners_now"),
+    "started": (pgettext_lazy("insights column", "Started"), "started"),
+    "finished": (pgettext_lazy("insights column", "Finished"), "finished"),
+    "median_days": (pgettext_lazy("insights column", "Median days"), "median_days"),
+    "p90_days": (pgettext_lazy("insights column", "90th percentile days"), "p90_days"),
+    "gave_up": (pgettext_lazy("insights column", "Gave up"), "gave_up"),
+    "questions": (pgettext_lazy("insights column", "Questions"), "questions"),
+    "unanswered": (pgettext_lazy("insights column", "Unanswered"), "unanswered"),
+    "reviews_waiting": (pgettext_lazy("insights column", "Reviews waiting"), "reviews_waiting"),
 }
 DEFAULT_SORT = "-gave_up"
 
@@ -130,7 +132,7 @@ class TrendWeek:
 
     @property
     def label(self) -> str:
-        return f"Week of {self.week.day} {self.week:%B %Y}"
+        return gettext("Week of %(date)s") % {"date": date_format(self.week, "j F Y")}
 
     @property
     def started_y(self) -> float:

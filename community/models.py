@@ -10,6 +10,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from roadmap.markdown import render_markdown
 
@@ -32,9 +34,9 @@ class Tag(models.Model):
 
 
 class Status(models.TextChoices):
-    PUBLISHED = "published", "Published"
-    HIDDEN = "hidden", "Hidden by a mentor"
-    REMOVED = "removed", "Deleted"
+    PUBLISHED = "published", pgettext_lazy("post status", "Published")
+    HIDDEN = "hidden", pgettext_lazy("post status", "Hidden by a mentor")
+    REMOVED = "removed", pgettext_lazy("post status", "Deleted")
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -85,7 +87,7 @@ class Thread(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
     submission = models.UUIDField(
-        null=True, blank=True, editable=False, help_text="The one-time token of the form that posted it."
+        null=True, blank=True, editable=False, help_text=_("The one-time token of the form that posted it.")
     )
 
     objects = ThreadQuerySet.as_manager()
@@ -166,7 +168,7 @@ class Comment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Whom a reply answers, when it answered a reply (replies nest one level).",
+        help_text=_("Whom a reply answers, when it answered a reply (replies nest one level)."),
     )
     body = models.TextField(max_length=BODY_MAX)
     body_html = models.TextField(blank=True, editable=False)
@@ -178,7 +180,7 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     submission = models.UUIDField(
-        null=True, blank=True, editable=False, help_text="The one-time token of the form that posted it."
+        null=True, blank=True, editable=False, help_text=_("The one-time token of the form that posted it.")
     )
 
     class Meta:
@@ -216,9 +218,9 @@ class Comment(models.Model):
 
 class Reaction(models.Model):
     class Kind(models.TextChoices):
-        LIKE = "like", "Like"
-        HELPFUL = "helpful", "Helpful"
-        INSIGHTFUL = "insightful", "Insightful"
+        LIKE = "like", pgettext_lazy("reaction", "Like")
+        HELPFUL = "helpful", pgettext_lazy("reaction", "Helpful")
+        INSIGHTFUL = "insightful", pgettext_lazy("reaction", "Insightful")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions")
     thread = models.ForeignKey(
@@ -264,7 +266,7 @@ class Follow(models.Model):
     )
     notify_new_threads = models.BooleanField(
         default=False,
-        help_text="A tag or topic: a notification for each new thread in it (not only the digest).",
+        help_text=_("A tag or topic: a notification for each new thread in it (not only the digest)."),
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -303,9 +305,9 @@ class FollowLevel(models.TextChoices):
     """How a member follows a tag or a roadmap topic: not at all, in their digest, or also a
     notification for each new thread there ("tell me about new threads")."""
 
-    NONE = "none", "Not following"
-    DIGEST = "digest", "Following"
-    NEW_THREADS = "new_threads", "New threads"
+    NONE = "none", pgettext_lazy("follow level", "Not following")
+    DIGEST = "digest", pgettext_lazy("follow level", "Following")
+    NEW_THREADS = "new_threads", pgettext_lazy("follow level", "New threads")
 
 
 class WatchLevel(models.TextChoices):
@@ -313,9 +315,9 @@ class WatchLevel(models.TextChoices):
     (a Follow of the thread). Normal: replies to their own posts and mentions (no row).
     Muted: mentions only (a ThreadMute), even replies to their own posts stay quiet."""
 
-    WATCHING = "watching", "Watching"
-    NORMAL = "normal", "Normal"
-    MUTED = "muted", "Muted"
+    WATCHING = "watching", pgettext_lazy("thread watch level", "Watching")
+    NORMAL = "normal", pgettext_lazy("thread watch level", "Normal")
+    MUTED = "muted", pgettext_lazy("thread watch level", "Muted")
 
 
 class ThreadMute(models.Model):
@@ -348,12 +350,15 @@ class Bookmark(models.Model):
 
 class Notification(models.Model):
     class Verb(models.TextChoices):
-        REPLY = "reply", "replied"
-        MENTION = "mention", "mentioned you"
-        ANSWER_ACCEPTED = "answer_accepted", "accepted your answer"
-        MODERATION = "moderation", "moderation notice"
-        REVIEW = "review", "review request"
-        NEW_THREAD = "new_thread", "started a thread"
+        REPLY = "reply", pgettext_lazy("notification: what someone did", "replied")
+        MENTION = "mention", pgettext_lazy("notification: what someone did", "mentioned you")
+        ANSWER_ACCEPTED = (
+            "answer_accepted",
+            pgettext_lazy("notification: what someone did", "accepted your answer"),
+        )
+        MODERATION = "moderation", pgettext_lazy("notification: what someone did", "moderation notice")
+        REVIEW = "review", pgettext_lazy("notification: what someone did", "review request")
+        NEW_THREAD = "new_thread", pgettext_lazy("notification: what someone did", "started a thread")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -368,11 +373,11 @@ class Notification(models.Model):
         "ReviewRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     message = models.CharField(max_length=500, blank=True)
-    event_key = models.CharField(max_length=80, help_text="One notification per recipient and event.")
+    event_key = models.CharField(max_length=80, help_text=_("One notification per recipient and event."))
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     email_due_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it is to be emailed; empty when no email is due for it."
+        null=True, blank=True, help_text=_("When it is to be emailed; empty when no email is due for it.")
     )
     email = models.ForeignKey(
         "NotificationEmail",
@@ -380,7 +385,7 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="notifications",
-        help_text="The email that told it (or that was claimed to).",
+        help_text=_("The email that told it (or that was claimed to)."),
     )
 
     class Meta:
@@ -410,14 +415,14 @@ class EmailPreference(models.Model):
     default (community.notification_kinds): at once, only in the digest, or not at all."""
 
     class Mode(models.TextChoices):
-        NOW = "now", "By email at once"
-        DIGEST = "digest", "In the digest only"
-        OFF = "off", "Off"
+        NOW = "now", pgettext_lazy("email preference", "By email at once")
+        DIGEST = "digest", pgettext_lazy("email preference", "In the digest only")
+        OFF = "off", pgettext_lazy("email preference", "Off")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences"
     )
-    kind = models.CharField(max_length=32, help_text="A notification verb.")
+    kind = models.CharField(max_length=32, help_text=_("A notification verb."))
     mode = models.CharField(max_length=10, choices=Mode.choices)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -442,10 +447,10 @@ class NotificationEmail(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Skipped"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", pgettext_lazy("email delivery state", "Pending")
+        SENT = "sent", pgettext_lazy("email delivery state", "Sent")
+        SKIPPED = "skipped", pgettext_lazy("email delivery state", "Skipped")
+        FAILED = "failed", pgettext_lazy("email delivery state", "Failed")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_emails"
@@ -456,17 +461,17 @@ class NotificationEmail(models.Model):
     )
     kind = models.CharField(max_length=32)
     key = models.CharField(
-        max_length=80, help_text="The thread or review request, and the first notification it tells."
+        max_length=80, help_text=_("The thread or review request, and the first notification it tells.")
     )
     status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     reason = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=200, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=1, help_text="Claims of it, the first included.")
+    attempts = models.PositiveSmallIntegerField(default=1, help_text=_("Claims of it, the first included."))
     server_failures = models.PositiveSmallIntegerField(
-        default=0, help_text="Sends the SMTP server answered with a temporary failure."
+        default=0, help_text=_("Sends the SMTP server answered with a temporary failure.")
     )
-    will_retry = models.BooleanField(default=False, help_text="A failed email that will be tried again.")
-    retry_at = models.DateTimeField(null=True, blank=True, help_text="When a failed email is tried again.")
+    will_retry = models.BooleanField(default=False, help_text=_("A failed email that will be tried again."))
+    retry_at = models.DateTimeField(null=True, blank=True, help_text=_("When a failed email is tried again."))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     claimed_at = models.DateTimeField(default=timezone.now)
     sending_at = models.DateTimeField(null=True, blank=True)
@@ -492,15 +497,15 @@ class NotificationEmail(models.Model):
 
 class Flag(models.Model):
     class Reason(models.TextChoices):
-        SPAM = "spam", "Spam"
-        ABUSE = "abuse", "Abuse or harassment"
-        OFF_TOPIC = "off_topic", "Off-topic"
-        OTHER = "other", "Something else"
+        SPAM = "spam", pgettext_lazy("flag reason", "Spam")
+        ABUSE = "abuse", pgettext_lazy("flag reason", "Abuse or harassment")
+        OFF_TOPIC = "off_topic", pgettext_lazy("flag reason", "Off-topic")
+        OTHER = "other", pgettext_lazy("flag reason", "Something else")
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved (action taken)"
-        DISMISSED = "dismissed", "Dismissed"
+        OPEN = "open", pgettext_lazy("flag state", "Open")
+        RESOLVED = "resolved", pgettext_lazy("flag state", "Resolved (action taken)")
+        DISMISSED = "dismissed", pgettext_lazy("flag state", "Dismissed")
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="flags_raised"
@@ -542,28 +547,34 @@ class ModerationAction(models.Model):
     """The append-only audit log of every moderation act."""
 
     class Action(models.TextChoices):
-        HIDE = "hide", "Hid"
-        RESTORE = "restore", "Restored"
-        LOCK = "lock", "Locked"
-        UNLOCK = "unlock", "Unlocked"
-        PIN = "pin", "Pinned"
-        UNPIN = "unpin", "Unpinned"
-        MOVE = "move", "Moved"
-        RETAG = "retag", "Retagged"
-        ACCEPT = "accept", "Accepted an answer"
-        RESOLVE_FLAGS = "resolve_flags", "Resolved flags"
-        DISMISS_FLAGS = "dismiss_flags", "Dismissed flags"
-        AUTO_HIDE = "auto_hide", "Hid after flags"
-        WARN = "warn", "Warned"
-        SUSPEND = "suspend", "Suspended"
-        UNSUSPEND = "unsuspend", "Lifted a suspension"
-        REVIEW_CLAIM = "review_claim", "Claimed a review request"
-        REVIEW_EXTEND = "review_extend", "Extended a review claim"
-        REVIEW_RELEASE = "review_release", "Released a review request"
-        REVIEW_VERIFY = "review_verify", "Verified a topic"
-        REVIEW_NEEDS_WORK = "review_needs_work", "Asked for more work"
-        REVIEW_WITHDRAW = "review_withdraw", "Withdrew a review request"
-        REVIEW_CORRECT = "review_correct", "Corrected a review request"
+        HIDE = "hide", pgettext_lazy("moderation log action", "Hid")
+        RESTORE = "restore", pgettext_lazy("moderation log action", "Restored")
+        LOCK = "lock", pgettext_lazy("moderation log action", "Locked")
+        UNLOCK = "unlock", pgettext_lazy("moderation log action", "Unlocked")
+        PIN = "pin", pgettext_lazy("moderation log action", "Pinned")
+        UNPIN = "unpin", pgettext_lazy("moderation log action", "Unpinned")
+        MOVE = "move", pgettext_lazy("moderation log action", "Moved")
+        RETAG = "retag", pgettext_lazy("moderation log action", "Retagged")
+        ACCEPT = "accept", pgettext_lazy("moderation log action", "Accepted an answer")
+        RESOLVE_FLAGS = "resolve_flags", pgettext_lazy("moderation log action", "Resolved flags")
+        DISMISS_FLAGS = "dismiss_flags", pgettext_lazy("moderation log action", "Dismissed flags")
+        AUTO_HIDE = "auto_hide", pgettext_lazy("moderation log action", "Hid after flags")
+        WARN = "warn", pgettext_lazy("moderation log action", "Warned")
+        SUSPEND = "suspend", pgettext_lazy("moderation log action", "Suspended")
+        UNSUSPEND = "unsuspend", pgettext_lazy("moderation log action", "Lifted a suspension")
+        REVIEW_CLAIM = "review_claim", pgettext_lazy("moderation log action", "Claimed a review request")
+        REVIEW_EXTEND = "review_extend", pgettext_lazy("moderation log action", "Extended a review claim")
+        REVIEW_RELEASE = "review_release", pgettext_lazy("moderation log action", "Released a review request")
+        REVIEW_VERIFY = "review_verify", pgettext_lazy("moderation log action", "Verified a topic")
+        REVIEW_NEEDS_WORK = "review_needs_work", pgettext_lazy("moderation log action", "Asked for more work")
+        REVIEW_WITHDRAW = (
+            "review_withdraw",
+            pgettext_lazy("moderation log action", "Withdrew a review request"),
+        )
+        REVIEW_CORRECT = (
+            "review_correct",
+            pgettext_lazy("moderation log action", "Corrected a review request"),
+        )
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -598,27 +609,29 @@ class DigestDelivery(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Skipped"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", pgettext_lazy("email delivery state", "Pending")
+        SENT = "sent", pgettext_lazy("email delivery state", "Sent")
+        SKIPPED = "skipped", pgettext_lazy("email delivery state", "Skipped")
+        FAILED = "failed", pgettext_lazy("email delivery state", "Failed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries"
     )
-    period_key = models.CharField(max_length=32, help_text="daily:YYYY-MM-DD or weekly:YYYY-Www, local.")
+    period_key = models.CharField(max_length=32, help_text=_("daily:YYYY-MM-DD or weekly:YYYY-Www, local."))
     status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     reason = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=1)
-    will_retry = models.BooleanField(default=False, help_text="A failed delivery that will be tried again.")
+    will_retry = models.BooleanField(
+        default=False, help_text=_("A failed delivery that will be tried again.")
+    )
     claimed_at = models.DateTimeField(default=timezone.now)
     sending_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
-        verbose_name_plural = "digest deliveries"
+        verbose_name_plural = _("digest deliveries")
         constraints = [
             models.UniqueConstraint(fields=["user", "period_key"], name="digest_once_per_period"),
         ]
@@ -654,23 +667,23 @@ class OutboxEvent(models.Model):
     """
 
     class Kind(models.TextChoices):
-        THREAD_POSTED = "thread_posted", "Thread posted"
-        THREAD_EDITED = "thread_edited", "Thread edited"
-        COMMENT_POSTED = "comment_posted", "Comment posted"
-        COMMENT_EDITED = "comment_edited", "Comment edited"
-        ANSWER_ACCEPTED = "answer_accepted", "Answer accepted"
-        MODERATION_NOTICE = "moderation_notice", "Moderation notice"
-        REVIEW_NOTICE = "review_notice", "Review request notice"
-        REVIEW_REQUESTED = "review_requested", "Review requested"
+        THREAD_POSTED = "thread_posted", pgettext_lazy("outbox event", "Thread posted")
+        THREAD_EDITED = "thread_edited", pgettext_lazy("outbox event", "Thread edited")
+        COMMENT_POSTED = "comment_posted", pgettext_lazy("outbox event", "Comment posted")
+        COMMENT_EDITED = "comment_edited", pgettext_lazy("outbox event", "Comment edited")
+        ANSWER_ACCEPTED = "answer_accepted", pgettext_lazy("outbox event", "Answer accepted")
+        MODERATION_NOTICE = "moderation_notice", pgettext_lazy("outbox event", "Moderation notice")
+        REVIEW_NOTICE = "review_notice", pgettext_lazy("outbox event", "Review request notice")
+        REVIEW_REQUESTED = "review_requested", pgettext_lazy("outbox event", "Review requested")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True, help_text="The latest failure, kept after a later success.")
+    last_error = models.TextField(blank=True, help_text=_("The latest failure, kept after a later success."))
     processed_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True, help_text="When retrying stopped.")
+    failed_at = models.DateTimeField(null=True, blank=True, help_text=_("When retrying stopped."))
 
     objects = OutboxEventQuerySet.as_manager()
 
@@ -739,13 +752,13 @@ class ReviewRequest(models.Model):
     """
 
     class State(models.TextChoices):
-        OPEN = "open", "Waiting for a mentor"
-        CLAIMED = "claimed", "A mentor is reviewing it"
-        NEEDS_WORK = "needs_work", "Needs work"
-        VERIFIED = "verified", "Verified"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        EXPIRED = "expired", "Expired unclaimed"
-        CLOSED = "closed", "Closed: the topic is no longer done"
+        OPEN = "open", pgettext_lazy("review request state", "Waiting for a mentor")
+        CLAIMED = "claimed", pgettext_lazy("review request state", "A mentor is reviewing it")
+        NEEDS_WORK = "needs_work", pgettext_lazy("review request state", "Needs work")
+        VERIFIED = "verified", pgettext_lazy("review request state", "Verified")
+        WITHDRAWN = "withdrawn", pgettext_lazy("review request state", "Withdrawn")
+        EXPIRED = "expired", pgettext_lazy("review request state", "Expired unclaimed")
+        CLOSED = "closed", pgettext_lazy("review request state", "Closed: the topic is no longer done")
 
     ACTIVE = (State.OPEN, State.CLAIMED, State.NEEDS_WORK)
     LINKS_MAX = 5
@@ -762,11 +775,12 @@ class ReviewRequest(models.Model):
     project = models.ForeignKey(
         "roadmap.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="review_requests"
     )
-    links = models.JSONField(default=list, blank=True, help_text="https links to the work (at most 5).")
-    explanation = models.TextField(blank=True, help_text="Markdown.")
+    links = models.JSONField(default=list, blank=True, help_text=_("https links to the work (at most 5)."))
+    explanation = models.TextField(blank=True, help_text=_("Markdown."))
     explanation_html = models.TextField(blank=True, editable=False)
     shares_note = models.BooleanField(
-        default=False, help_text="The learner's private note on the topic is shown to the reviewing mentor."
+        default=False,
+        help_text=_("The learner's private note on the topic is shown to the reviewing mentor."),
     )
     state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
     claimed_by = models.ForeignKey(
@@ -786,12 +800,12 @@ class ReviewRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(
-        null=True, blank=True, help_text="The first claim by a mentor (for the review throughput)."
+        null=True, blank=True, help_text=_("The first claim by a mentor (for the review throughput).")
     )
     created_at = models.DateTimeField(default=timezone.now)
-    submitted_at = models.DateTimeField(default=timezone.now, help_text="Sent, or sent again, for review.")
+    submitted_at = models.DateTimeField(default=timezone.now, help_text=_("Sent, or sent again, for review."))
     queued_at = models.DateTimeField(
-        default=timezone.now, help_text="Last put in the queue: unclaimed a week from then, it expires."
+        default=timezone.now, help_text=_("Last put in the queue: unclaimed a week from then, it expires.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -880,11 +894,14 @@ class ReviewMessage(models.Model):
     feedback, a learner's reply or resubmission."""
 
     class Kind(models.TextChoices):
-        SUBMITTED = "submitted", "asked for a review"
-        NEEDS_WORK = "needs_work", "asked for more work"
-        VERIFIED = "verified", "verified the topic"
-        REPLY = "reply", "replied"
-        RESUBMITTED = "resubmitted", "resubmitted for review"
+        SUBMITTED = "submitted", pgettext_lazy("review message: what someone did", "asked for a review")
+        NEEDS_WORK = "needs_work", pgettext_lazy("review message: what someone did", "asked for more work")
+        VERIFIED = "verified", pgettext_lazy("review message: what someone did", "verified the topic")
+        REPLY = "reply", pgettext_lazy("review message: what someone did", "replied")
+        RESUBMITTED = (
+            "resubmitted",
+            pgettext_lazy("review message: what someone did", "resubmitted for review"),
+        )
 
     BODY_MAX = 10_000
 
@@ -929,7 +946,7 @@ class MentorSection(models.Model):
     )
     section = models.ForeignKey("roadmap.Section", on_delete=models.CASCADE, related_name="mentors")
     watching = models.BooleanField(
-        default=False, help_text="Told at once of each review request and new thread in the section."
+        default=False, help_text=_("Told at once of each review request and new thread in the section.")
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -952,26 +969,26 @@ class TopicInsight(models.Model):
         "roadmap.Topic", on_delete=models.CASCADE, primary_key=True, related_name="insight"
     )
     learners_now = models.PositiveIntegerField(
-        default=0, help_text="Learning it, with a change in the last 30 days."
+        default=0, help_text=_("Learning it, with a change in the last 30 days.")
     )
-    started = models.PositiveIntegerField(default=0, help_text="Learners who ever set it to learning.")
-    finished = models.PositiveIntegerField(default=0, help_text="Learners who went from learning to done.")
+    started = models.PositiveIntegerField(default=0, help_text=_("Learners who ever set it to learning."))
+    finished = models.PositiveIntegerField(default=0, help_text=_("Learners who went from learning to done."))
     p25_days = models.FloatField(
-        null=True, blank=True, help_text="Days from learning to done, 25th percentile."
+        null=True, blank=True, help_text=_("Days from learning to done, 25th percentile.")
     )
-    median_days = models.FloatField(null=True, blank=True, help_text="Days from learning to done, median.")
+    median_days = models.FloatField(null=True, blank=True, help_text=_("Days from learning to done, median."))
     p75_days = models.FloatField(
-        null=True, blank=True, help_text="Days from learning to done, 75th percentile."
+        null=True, blank=True, help_text=_("Days from learning to done, 75th percentile.")
     )
     p90_days = models.FloatField(
-        null=True, blank=True, help_text="Days from learning to done, 90th percentile."
+        null=True, blank=True, help_text=_("Days from learning to done, 90th percentile.")
     )
     gave_up = models.PositiveIntegerField(
-        default=0, help_text="Skipped it after learning it, or learning it with no change for 30 days."
+        default=0, help_text=_("Skipped it after learning it, or learning it with no change for 30 days.")
     )
-    questions = models.PositiveIntegerField(default=0, help_text="Published threads on it.")
-    unanswered = models.PositiveIntegerField(default=0, help_text="Of those, without an accepted answer.")
-    reviews_waiting = models.PositiveIntegerField(default=0, help_text="Review requests no mentor holds.")
+    questions = models.PositiveIntegerField(default=0, help_text=_("Published threads on it."))
+    unanswered = models.PositiveIntegerField(default=0, help_text=_("Of those, without an accepted answer."))
+    reviews_waiting = models.PositiveIntegerField(default=0, help_text=_("Review requests no mentor holds."))
     computed_at = models.DateTimeField()
 
     def __str__(self):
@@ -994,7 +1011,7 @@ class SectionWeek(models.Model):
     progress history: the trends on /insights/, recomputed with the TopicInsight rows."""
 
     section = models.ForeignKey("roadmap.Section", on_delete=models.CASCADE, related_name="+")
-    week = models.DateField(help_text="The Monday the week starts on.")
+    week = models.DateField(help_text=_("The Monday the week starts on."))
     started = models.PositiveIntegerField(default=0)
     finished = models.PositiveIntegerField(default=0)
 

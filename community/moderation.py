@@ -7,17 +7,22 @@ and know nothing about HTTP, so the web views and the API share them.
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from accounts import selectors as account_selectors
 from community import permissions
+from community.mail_delivery import in_language_of
 from community.models import Comment, Flag, ModerationAction, Status, Thread
 from community.services import count_comments, count_tag_threads, notify_moderation
 from config.caching import touch
 from config.errors import Conflict
+from config.language import filled_in
 
 AUTO_HIDE_FLAGS = 3
 REASON_MAX = 500
@@ -32,18 +37,42 @@ def _target_fields(target: Thread | Comment) -> dict:
     return {"thread": target.thread, "comment": target}
 
 
-def _describe(target: Thread | Comment) -> str:
-    if isinstance(target, Thread):
-        return f"your thread “{target.title}”"
-    return f"your reply in “{target.thread.title}”"
+# What the author of a post is told of an act on it, by act and by whether the post is a
+# thread or a reply: whole sentences, as each language words them differently.
+TOLD_AUTHOR = {
+    ("hid", Thread): gettext_lazy("A mentor hid your thread “%(title)s”. Reason: %(reason)s"),
+    ("hid", Comment): gettext_lazy("A mentor hid your reply in “%(title)s”. Reason: %(reason)s"),
+    ("restored", Thread): gettext_lazy("A mentor restored your thread “%(title)s”. Reason: %(reason)s"),
+    ("restored", Comment): gettext_lazy("A mentor restored your reply in “%(title)s”. Reason: %(reason)s"),
+    ("will_review", Thread): gettext_lazy("A mentor will review your thread “%(title)s”. Reason: %(reason)s"),
+    ("will_review", Comment): gettext_lazy(
+        "A mentor will review your reply in “%(title)s”. Reason: %(reason)s"
+    ),
+    ("reviewed_reports", Thread): gettext_lazy(
+        "A mentor reviewed the reports on your thread “%(title)s”. Reason: %(reason)s"
+    ),
+    ("reviewed_reports", Comment): gettext_lazy(
+        "A mentor reviewed the reports on your reply in “%(title)s”. Reason: %(reason)s"
+    ),
+    ("locked", Thread): gettext_lazy("A mentor locked your thread “%(title)s”. Reason: %(reason)s"),
+    ("moved", Thread): gettext_lazy("A mentor moved your thread “%(title)s”. Reason: %(reason)s"),
+}
+ALREADY = {
+    ("is_locked", True): gettext_lazy("The thread is already locked."),
+    ("is_locked", False): gettext_lazy("The thread is already unlocked."),
+    ("is_pinned", True): gettext_lazy("The thread is already pinned."),
+    ("is_pinned", False): gettext_lazy("The thread is already unpinned."),
+}
 
 
 def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Give a reason: it goes into the audit log and to the author."})
+        raise ValidationError({"reason": _("Give a reason: it goes into the audit log and to the author.")})
     if len(reason) > REASON_MAX:
-        raise ValidationError({"reason": f"Keep the reason under {REASON_MAX} characters."})
+        raise ValidationError(
+            {"reason": _("Keep the reason under %(limit)s characters.") % {"limit": REASON_MAX}}
+        )
     return reason
 
 
@@ -62,13 +91,18 @@ def _require_content_power(moderator, target) -> None:
         raise PermissionDenied(permissions.moderation_refusal(moderator, target.author))
 
 
-def _tell_author(*, target, actor, action: str, reason: str, key: str) -> None:
+def _tell_author(*, target, actor, told: str, reason, key: str) -> None:
+    """Tell the author, in their language, of the act `told` (a TOLD_AUTHOR key) on their post;
+    `reason` may be a lazy text, to be worded in that language too."""
     if target.author_id:
+        title = target.title if isinstance(target, Thread) else target.thread.title
+        with in_language_of(target.author):
+            message = TOLD_AUTHOR[told, type(target)] % {"title": title, "reason": reason}
         notify_moderation(
             recipient_id=target.author_id,
             actor=actor,
             event_key=key,
-            message=f"A mentor {action} {_describe(target)}. Reason: {reason}",
+            message=message,
             **_target_fields(target),
         )
 
@@ -139,12 +173,12 @@ def flag(*, reporter, target: Thread | Comment, reason: str, note: str = "") -> 
     account_selectors.refresh_standing(reporter)
     if not permissions.can_flag(reporter, target):
         if permissions.is_author(reporter, target):
-            raise PermissionDenied("You cannot flag your own post.")
-        raise PermissionDenied(permissions.posting_block(reporter) or "This post cannot be flagged.")
+            raise PermissionDenied(_("You cannot flag your own post."))
+        raise PermissionDenied(permissions.posting_block(reporter) or _("This post cannot be flagged."))
     if reason not in Flag.Reason.values:
-        raise ValidationError({"reason": "Choose why: spam, abuse, off-topic or something else."})
+        raise ValidationError({"reason": _("Choose why: spam, abuse, off-topic or something else.")})
     if reason == Flag.Reason.OTHER and not note.strip():
-        raise ValidationError({"note": "Tell the mentors what is wrong."})
+        raise ValidationError({"note": _("Tell the mentors what is wrong.")})
     field = "thread" if isinstance(target, Thread) else "comment"
     try:
         with transaction.atomic():
@@ -152,17 +186,20 @@ def flag(*, reporter, target: Thread | Comment, reason: str, note: str = "") -> 
                 reporter=reporter, reason=reason, note=note.strip(), **{field: target}
             )
     except IntegrityError:
-        raise Conflict("You have already flagged this post; mentors will look at it.") from None
+        raise Conflict(_("You have already flagged this post; mentors will look at it.")) from None
     open_flags = Flag.objects.filter(status=Flag.State.OPEN, **{field: target}).values("reporter").distinct()
     if target.status == Status.PUBLISHED and open_flags.count() >= AUTO_HIDE_FLAGS:
         details = _set_status(target, Status.HIDDEN)
-        reason_text = f"Hidden automatically after {AUTO_HIDE_FLAGS} flags, until a mentor reviews it."
-        _log(moderator=None, action=Action.AUTO_HIDE, reason=reason_text, target=target, **details)
+        reason = gettext_lazy("Hidden automatically after %(count)s flags, until a mentor reviews it.")
+        reason = filled_in(reason, count=AUTO_HIDE_FLAGS)
+        with translation.override(settings.LANGUAGE_CODE):
+            # The audit log is written in the site's language, whoever's flag hid the post.
+            _log(moderator=None, action=Action.AUTO_HIDE, reason=str(reason), target=target, **details)
         _tell_author(
             target=target,
             actor=None,
-            action="will review",
-            reason=reason_text,
+            told="will_review",
+            reason=reason,
             key=f"autohide:{field}:{target.pk}",
         )
     return created
@@ -176,11 +213,11 @@ def hide(*, moderator, target: Thread | Comment, reason: str) -> ModerationActio
     _require_content_power(moderator, target)
     reason = _clean_reason(reason)
     if target.status != Status.PUBLISHED:
-        raise Conflict("Only published posts can be hidden.")
+        raise Conflict(_("Only published posts can be hidden."))
     details = _set_status(target, Status.HIDDEN)
     _close_flags(target, moderator=moderator, state=Flag.State.RESOLVED)
     entry = _log(moderator=moderator, action=Action.HIDE, reason=reason, target=target, **details)
-    _tell_author(target=target, actor=moderator, action="hid", reason=reason, key=f"mod:{entry.pk}")
+    _tell_author(target=target, actor=moderator, told="hid", reason=reason, key=f"mod:{entry.pk}")
     return entry
 
 
@@ -189,11 +226,11 @@ def restore(*, moderator, target: Thread | Comment, reason: str) -> ModerationAc
     _require_content_power(moderator, target)
     reason = _clean_reason(reason)
     if target.status != Status.HIDDEN:
-        raise Conflict("Only hidden posts can be restored.")
+        raise Conflict(_("Only hidden posts can be restored."))
     details = _set_status(target, Status.PUBLISHED)
     _close_flags(target, moderator=moderator, state=Flag.State.DISMISSED)
     entry = _log(moderator=moderator, action=Action.RESTORE, reason=reason, target=target, **details)
-    _tell_author(target=target, actor=moderator, action="restored", reason=reason, key=f"mod:{entry.pk}")
+    _tell_author(target=target, actor=moderator, told="restored", reason=reason, key=f"mod:{entry.pk}")
     return entry
 
 
@@ -215,15 +252,15 @@ def resolve_flags(*, moderator, target: Thread | Comment, decision: str, reason:
         if target.status == Status.HIDDEN:
             details = _set_status(target, Status.PUBLISHED)
         action = Action.DISMISS_FLAGS
-        told = "reviewed the reports on"
+        told = "reviewed_reports"
     else:
-        raise ValidationError({"decision": "Decide “resolve” or “dismiss”."})
+        raise ValidationError({"decision": _("Decide “resolve” or “dismiss”.")})
     if not closed:
-        raise Conflict("There are no open flags on this post.")
+        raise Conflict(_("There are no open flags on this post."))
     entry = _log(
         moderator=moderator, action=action, reason=reason, target=target, flags_closed=closed, **details
     )
-    _tell_author(target=target, actor=moderator, action=told, reason=reason, key=f"mod:{entry.pk}")
+    _tell_author(target=target, actor=moderator, told=told, reason=reason, key=f"mod:{entry.pk}")
     return entry
 
 
@@ -233,7 +270,7 @@ def _thread_switch(
     _require_content_power(moderator, thread)
     reason = _clean_reason(reason)
     if getattr(thread, field) == value:
-        raise Conflict(f"The thread is already {'' if value else 'un'}{field.removeprefix('is_')}ed.")
+        raise Conflict(str(ALREADY[field, value]))
     setattr(thread, field, value)
     thread.save(update_fields=[field])
     return _log(moderator=moderator, action=action, reason=reason, target=thread)
@@ -244,7 +281,7 @@ def lock(*, moderator, thread: Thread, reason: str) -> ModerationAction:
     entry = _thread_switch(
         moderator=moderator, thread=thread, field="is_locked", value=True, action=Action.LOCK, reason=reason
     )
-    _tell_author(target=thread, actor=moderator, action="locked", reason=entry.reason, key=f"mod:{entry.pk}")
+    _tell_author(target=thread, actor=moderator, told="locked", reason=entry.reason, key=f"mod:{entry.pk}")
     return entry
 
 
@@ -281,7 +318,7 @@ def move(*, moderator, thread: Thread, topic, reason: str) -> ModerationAction:
     reason = _clean_reason(reason)
     old_topic = thread.topic
     if old_topic == topic:
-        raise Conflict("The thread is already on that topic.")
+        raise Conflict(_("The thread is already on that topic."))
     thread.topic = topic
     thread.save(update_fields=["topic"])
     entry = _log(
@@ -292,7 +329,7 @@ def move(*, moderator, thread: Thread, topic, reason: str) -> ModerationAction:
         from_topic=old_topic.slug if old_topic else None,
         to_topic=topic.slug if topic else None,
     )
-    _tell_author(target=thread, actor=moderator, action="moved", reason=reason, key=f"mod:{entry.pk}")
+    _tell_author(target=thread, actor=moderator, told="moved", reason=reason, key=f"mod:{entry.pk}")
     return entry
 
 
@@ -302,7 +339,7 @@ def retag(*, moderator, thread: Thread, tags, reason: str) -> ModerationAction:
     reason = _clean_reason(reason)
     tags = list(dict.fromkeys(tags))
     if len(tags) > Thread.MAX_TAGS:
-        raise ValidationError({"tags": f"Choose at most {Thread.MAX_TAGS} tags."})
+        raise ValidationError({"tags": _("Choose at most %(limit)s tags.") % {"limit": Thread.MAX_TAGS}})
     old = set(thread.tags.values_list("pk", flat=True))
     new = {tag.pk for tag in tags}
     thread.tags.set(tags)
@@ -330,12 +367,9 @@ def warn(*, moderator, user, reason: str) -> ModerationAction:
     _require_user_power(moderator, user)
     reason = _clean_reason(reason)
     entry = _log(moderator=moderator, action=Action.WARN, reason=reason, target_user=user)
-    notify_moderation(
-        recipient_id=user.pk,
-        actor=moderator,
-        event_key=f"mod:{entry.pk}",
-        message=f"A mentor warned you: {reason}",
-    )
+    with in_language_of(user):
+        message = _("A mentor warned you: %(reason)s") % {"reason": reason}
+    notify_moderation(recipient_id=user.pk, actor=moderator, event_key=f"mod:{entry.pk}", message=message)
     return entry
 
 
@@ -343,11 +377,11 @@ def validate_suspension_end(until: datetime) -> None:
     """The one rule on how long a suspension lasts, for the form, the API and the service."""
     now = timezone.now()
     if until <= now:
-        raise ValidationError("A suspension has to end in the future.")
+        raise ValidationError(_("A suspension has to end in the future."))
     if until > now + timedelta(days=SUSPENSION_MAX_DAYS):
         raise ValidationError(
-            f"A suspension lasts at most {SUSPENSION_MAX_DAYS} days; for longer, ask an admin to "
-            "deactivate the account."
+            _("A suspension lasts at most %(days)s days; for longer, ask an admin to deactivate the account.")
+            % {"days": SUSPENSION_MAX_DAYS}
         )
 
 
@@ -366,12 +400,9 @@ def suspend(*, moderator, user, until: datetime, reason: str) -> ModerationActio
     entry = _log(
         moderator=moderator, action=Action.SUSPEND, reason=reason, target_user=user, until=until.isoformat()
     )
-    notify_moderation(
-        recipient_id=user.pk,
-        actor=moderator,
-        event_key=f"mod:{entry.pk}",
-        message=f"{roles.suspension_notice(user)} {roles.SUSPENDED_MAY}",
-    )
+    with in_language_of(user):
+        message = f"{roles.suspension_notice(user)} {roles.SUSPENDED_MAY}"
+    notify_moderation(recipient_id=user.pk, actor=moderator, event_key=f"mod:{entry.pk}", message=message)
     return entry
 
 
@@ -380,15 +411,12 @@ def unsuspend(*, moderator, user, reason: str) -> ModerationAction:
     _require_user_power(moderator, user)
     reason = _clean_reason(reason)
     if not user.is_suspended:
-        raise Conflict("This account is not suspended.")
+        raise Conflict(_("This account is not suspended."))
     user.suspended_until = None
     user.suspension_reason = ""
     user.save(update_fields=["suspended_until", "suspension_reason"])
     entry = _log(moderator=moderator, action=Action.UNSUSPEND, reason=reason, target_user=user)
-    notify_moderation(
-        recipient_id=user.pk,
-        actor=moderator,
-        event_key=f"mod:{entry.pk}",
-        message=f"Your suspension was lifted. {reason}",
-    )
+    with in_language_of(user):
+        message = _("Your suspension was lifted. %(reason)s") % {"reason": reason}
+    notify_moderation(recipient_id=user.pk, actor=moderator, event_key=f"mod:{entry.pk}", message=message)
     return entry

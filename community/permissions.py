@@ -7,6 +7,8 @@ HTML shared by many viewers gets its decisions from `post_actions`, made of the 
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from accounts import roles
 from accounts.selectors import has_verified_email
 from community.models import Comment, ReviewRequest, Status, Thread
@@ -24,13 +26,13 @@ def is_moderator(user) -> bool:
 def posting_block(user) -> str:
     """Why this user cannot post right now, or "" when they can."""
     if not user.is_authenticated:
-        return "Log in to take part in discussions."
+        return _("Log in to take part in discussions.")
     if not user.is_active:
-        return "This account is not active."
+        return _("This account is not active.")
     if roles.is_suspended(user):
         return f"{roles.suspension_notice(user)} {roles.SUSPENDED_MAY}"
     if not has_verified_email(user):
-        return "Verify your email address to post: we sent you a link when you signed up."
+        return _("Verify your email address to post: we sent you a link when you signed up.")
     return ""
 
 
@@ -132,10 +134,10 @@ def can_moderate_content(actor, post: Thread | Comment) -> bool:
 
 def moderation_refusal(actor, user) -> str:
     if not is_moderator(actor):
-        return "Only mentors and admins can moderate."
+        return _("Only mentors and admins can moderate.")
     if user is not None and actor.pk == user.pk:
-        return "You cannot take this action on your own account."
-    return "Mentors cannot act against other mentors or admins; ask an admin."
+        return _("You cannot take this action on your own account.")
+    return _("Mentors cannot act against other mentors or admins; ask an admin.")
 
 
 def can_flag(user, post: Thread | Comment) -> bool:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext
 
 from community import caches, permissions
 from community.models import Thread
@@ -186,8 +187,8 @@ def _toggles(thread) -> dict[str, dict]:
     (by level) and the save button (off and on)."""
     save = {
         "url": reverse("community:thread-bookmark", args=[thread.pk, thread.slug]),
-        "on_text": "Saved",
-        "off_text": "Save for later",
+        "on_text": pgettext("a bookmarked thread", "Saved"),
+        "off_text": gettext("Save for later"),
     }
     return {
         "follow_button": {

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, parsers, serializers
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -43,16 +45,16 @@ class BearerTokenAuthentication(BaseAuthentication):
         if not words or words[0].decode("latin-1").lower() not in TOKEN_KEYWORDS:
             return None
         if len(words) != 2:
-            raise exceptions.AuthenticationFailed("Send the token as `Authorization: Bearer <key>`.")
+            raise exceptions.AuthenticationFailed(_("Send the token as `Authorization: Bearer <key>`."))
         try:
             key = words[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("This token is not valid.") from None
+            raise exceptions.AuthenticationFailed(_("This token is not valid.")) from None
         token = account_services.authenticate_api_token(key=key)
         if token is None:
-            raise exceptions.AuthenticationFailed("This token is not valid: it may have been revoked.")
+            raise exceptions.AuthenticationFailed(_("This token is not valid: it may have been revoked."))
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("This account is not active.")
+            raise exceptions.AuthenticationFailed(_("This account is not active."))
         return token.user, token
 
     def authenticate_header(self, request):
@@ -62,7 +64,7 @@ class BearerTokenAuthentication(BaseAuthentication):
 # --- Parsing ----------------------------------------------------------------------------
 
 MAX_JSON_DEPTH = 20
-NUL_IN_TEXT = "Null characters are not allowed."
+NUL_IN_TEXT = gettext_lazy("Null characters are not allowed.")
 
 
 def _json_depth(data) -> int:
@@ -114,14 +116,18 @@ class JSONParser(parsers.JSONParser):
         try:
             text = stream.read().decode(encoding)
         except UnicodeDecodeError as error:
-            raise exceptions.ParseError(f"JSON parse error - the body is not valid {encoding}.") from error
-        too_deep = exceptions.ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.")
+            raise exceptions.ParseError(
+                _("JSON parse error - the body is not valid %(encoding)s.") % {"encoding": encoding}
+            ) from error
+        too_deep = exceptions.ParseError(
+            _("JSON parse error - nested deeper than %(depth)s levels.") % {"depth": MAX_JSON_DEPTH}
+        )
         try:
             data = json.loads(text, parse_constant=strict_constant if self.strict else None)
         except RecursionError:
             raise too_deep from None
         except ValueError as error:
-            raise exceptions.ParseError(f"JSON parse error - {error}") from error
+            raise exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": error}) from error
         if _json_depth(data) > MAX_JSON_DEPTH:
             raise too_deep
         fields = _fields_with_nul(data)
@@ -212,7 +218,12 @@ class StrictPageSize:
         value = given[0]
         if len(given) > 1 or database_id(value) is None:
             raise exceptions.ValidationError(
-                {"page_size": [f"Give page_size once, as a whole number from 1 to {self.max_page_size}."]}
+                {
+                    "page_size": [
+                        _("Give page_size once, as a whole number from 1 to %(largest)s.")
+                        % {"largest": self.max_page_size}
+                    ]
+                }
             )
         return min(int(value), self.max_page_size)
 
@@ -260,7 +271,7 @@ class NumberedPagination(StrictPageSize, PageNumberPagination):
 # community.services.RateLimited counts posts over the last hour and does not say when the
 # oldest one leaves the window; a few minutes is an honest first retry.
 POSTING_RETRY_AFTER = 300
-NOT_AUTHENTICATED = (
+NOT_AUTHENTICATED = gettext_lazy(
     "Sign in first: send a personal API token as `Authorization: Bearer <key>` "
     "(create one at /settings/tokens/), or use your browser session."
 )
@@ -303,13 +314,13 @@ def _flatten(detail) -> list[str]:
 
 def _validation_message(detail) -> tuple[str, dict]:
     if not isinstance(detail, dict):
-        return " ".join(_flatten(detail)) or "The input is not valid.", {}
+        return " ".join(_flatten(detail)) or _("The input is not valid."), {}
     general = detail.get(api_settings.NON_FIELD_ERRORS_KEY)
     fields = {name: value for name, value in detail.items() if name != api_settings.NON_FIELD_ERRORS_KEY}
     if general:
         message = " ".join(_flatten(general))
     else:
-        message = "Some fields are not valid: " + ", ".join(sorted(fields)) + "."
+        message = _("Some fields are not valid: %(fields)s.") % {"fields": ", ".join(sorted(fields))}
     return message, fields
 
 
@@ -355,7 +366,9 @@ def exception_handler(exc, context):
             status=exc.status_code, code="validation_error", message=message, fields=fields, headers=headers
         )
     message = (
-        NOT_AUTHENTICATED if isinstance(exc, exceptions.NotAuthenticated) else " ".join(_flatten(exc.detail))
+        str(NOT_AUTHENTICATED)
+        if isinstance(exc, exceptions.NotAuthenticated)
+        else " ".join(_flatten(exc.detail))
     )
     return error_response(status=exc.status_code, code=exc.default_code, message=message, headers=headers)
 
@@ -364,12 +377,12 @@ def exception_handler(exc, context):
 def not_found(request, *args, **kwargs):
     """Any other address under /api/v1/: a JSON 404 (whatever the method, so no CSRF check),
     with a hint about a missing slash."""
-    message = "There is no API endpoint at this address."
+    message = _("There is no API endpoint at this address.")
     if not request.path.endswith("/"):
         try:
             resolved = resolve(request.path + "/")
         except Resolver404:
             resolved = None
         if resolved is not None and resolved.func is not not_found:
-            message = f"Not found. Did you mean {request.path}/ (with a trailing slash)?"
+            message = _("Not found. Did you mean %(path)s/ (with a trailing slash)?") % {"path": request.path}
     return JsonResponse({"error": {"code": "not_found", "message": message, "fields": {}}}, status=404)

@@ -15,11 +15,12 @@ SQLite stores NUL without complaint, so the answer is the same on either databas
 
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 NUL = "\x00"
 FORM_CONTENT_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
-NUL_IN_ADDRESS = "This address contains a NUL character (%00), which no page address has."
-NUL_IN_PARAMETER = "Text in “{name}” must not contain NUL characters (%00)."
+NUL_IN_ADDRESS = _("This address contains a NUL character (%00), which no page address has.")
+NUL_IN_PARAMETER = _("Text in “%(name)s” must not contain NUL characters (%%00).")
 
 
 def _is_api(request) -> bool:
@@ -44,13 +45,13 @@ def _parameter_with_nul(request) -> str | None:
 
 def _not_found(request):
     if _is_api(request):
-        body = {"error": {"code": "not_found", "message": NUL_IN_ADDRESS, "fields": {}}}
+        body = {"error": {"code": "not_found", "message": str(NUL_IN_ADDRESS), "fields": {}}}
         return JsonResponse(body, status=404)
     return render(request, "errors/404.html", {"message": NUL_IN_ADDRESS}, status=404)
 
 
 def _bad_request(request, name: str):
-    message = NUL_IN_PARAMETER.format(name=name)
+    message = NUL_IN_PARAMETER % {"name": name}
     if _is_api(request):
         body = {"error": {"code": "validation_error", "message": message, "fields": {name: [message]}}}
         return JsonResponse(body, status=400)

@@ -29,11 +29,22 @@ from django.dispatch import receiver
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 QUERY_PARAMETER = "lang"
+
+
+def filled_in(message, **params) -> str:
+    """A lazily translated message with its named placeholders filled in when it is shown, in
+    the language active then: for texts set at import (a field's help text, a choice's label),
+    where `gettext_lazy(...) % params` would translate once, in the language of the import."""
+    return _lazy_filled_in(message, params)
+
+
+_lazy_filled_in = lazy(lambda message, params: str(message) % params, str)
 
 
 @cache

@@ -110,6 +110,7 @@ TEMPLATES = [
             "libraries": {
                 "fragments": "config.fragments",
                 "live": "config.live_tags",
+                "script_words": "config.script_words",
                 "seo": "config.seo",
                 "slots": "config.slots",
                 "times": "config.times",

@@ -3,13 +3,19 @@
 
     {% load times %}
     <time datetime="{{ thread.created_at|date:'c' }}">{{ thread.created_at|ago }}</time>
+
+The words come from django.contrib.humanize's catalogue, whose units are written to sit inside
+"%(delta)s ago" (German needs "vor 3 Tagen", not the "3 Tage" that plain timesince gives), so
+every shipped language gets the right plural and case without strings of ours.
 """
 
 from datetime import timedelta
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import NaturalTimeFormatter
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -23,5 +29,6 @@ def ago(value) -> str:
     if not value:
         return ""
     if timezone.now() - value < JUST_NOW:
-        return "just now"
-    return f"{timesince(value, depth=1)} ago"
+        return gettext("just now")
+    delta = timesince(value, depth=1, time_strings=NaturalTimeFormatter.past_substrings)
+    return NaturalTimeFormatter.time_strings["past-day"] % {"delta": delta}

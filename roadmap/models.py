@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from roadmap.markdown import render_markdown
 
@@ -58,9 +59,9 @@ class TopicQuerySet(models.QuerySet):
 
 class Topic(models.Model):
     class Kind(models.TextChoices):
-        CORE = "core", "Core"
-        OPTIONAL = "optional", "Optional"
-        ALTERNATIVE = "alternative", "Alternative"
+        CORE = "core", pgettext_lazy("topic kind", "Core")
+        OPTIONAL = "optional", pgettext_lazy("topic kind", "Optional")
+        ALTERNATIVE = "alternative", pgettext_lazy("topic kind", "Alternative")
 
     roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="topics")
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="topics")
@@ -104,14 +105,14 @@ class Topic(models.Model):
 
 class Resource(models.Model):
     class Kind(models.TextChoices):
-        DOCS = "docs", "Official docs"
-        ARTICLE = "article", "Article"
-        VIDEO = "video", "Video"
-        COURSE = "course", "Course"
-        BOOK = "book", "Book"
-        PODCAST = "podcast", "Podcast"
-        TOOL = "tool", "Tool"
-        OPENSOURCE = "opensource", "Open source"
+        DOCS = "docs", pgettext_lazy("resource kind", "Official docs")
+        ARTICLE = "article", pgettext_lazy("resource kind", "Article")
+        VIDEO = "video", pgettext_lazy("resource kind", "Video")
+        COURSE = "course", pgettext_lazy("resource kind", "Course")
+        BOOK = "book", pgettext_lazy("resource kind", "Book")
+        PODCAST = "podcast", pgettext_lazy("resource kind", "Podcast")
+        TOOL = "tool", pgettext_lazy("resource kind", "Tool")
+        OPENSOURCE = "opensource", pgettext_lazy("resource kind", "Open source")
 
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="resources")
     title = models.CharField(max_length=200)
@@ -132,9 +133,9 @@ class Resource(models.Model):
 
 class Progress(models.Model):
     class Status(models.TextChoices):
-        LEARNING = "learning", "Learning"
-        DONE = "done", "Done"
-        SKIPPED = "skipped", "Skipped"
+        LEARNING = "learning", pgettext_lazy("progress status", "Learning")
+        DONE = "done", pgettext_lazy("progress status", "Done")
+        SKIPPED = "skipped", pgettext_lazy("progress status", "Skipped")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress")
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="progress")
@@ -201,19 +202,19 @@ class ProgressEvent(models.Model):
     never edited. The learner's record of their momentum and the ground of the insights."""
 
     class Kind(models.TextChoices):
-        LEARNING = "learning", "Started learning"
-        DONE = "done", "Done"
-        SKIPPED = "skipped", "Skipped"
-        RESET = "reset", "Reset"
-        VERIFIED = "verified", "Verified by a mentor"
-        QUIZ_PASSED = "quiz", "Passed the quiz"
+        LEARNING = "learning", pgettext_lazy("progress event", "Started learning")
+        DONE = "done", pgettext_lazy("progress event", "Done")
+        SKIPPED = "skipped", pgettext_lazy("progress event", "Skipped")
+        RESET = "reset", pgettext_lazy("progress event", "Reset")
+        VERIFIED = "verified", pgettext_lazy("progress event", "Verified by a mentor")
+        QUIZ_PASSED = "quiz", pgettext_lazy("progress event", "Passed the quiz")
 
     class Source(models.TextChoices):
-        PAGE = "page", "Site"
-        API = "api", "API"
-        ADMIN = "admin", "Admin"
-        IMPORT = "import", "Import or command"
-        OTHER = "other", "Shell or task"
+        PAGE = "page", pgettext_lazy("where progress was changed", "Site")
+        API = "api", pgettext_lazy("where progress was changed", "API")
+        ADMIN = "admin", pgettext_lazy("where progress was changed", "Admin")
+        IMPORT = "import", pgettext_lazy("where progress was changed", "Import or command")
+        OTHER = "other", pgettext_lazy("where progress was changed", "Shell or task")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress_events"

@@ -3,6 +3,26 @@
 (function () {
   "use strict";
 
+  // The words scripts show, in the page's language: a JSON block in the page
+  // (config/script_words.py). `say("new_replies", { count: 3 })` fills in %(count)s, and picks
+  // the form for the count when the text has plural forms. Scripts loaded after this one use it.
+  var words = null;
+  function say(name, values) {
+    if (!words) {
+      var element = document.getElementById("script-words");
+      words = element ? JSON.parse(element.textContent) : {};
+    }
+    var text = words[name] || "";
+    if (typeof text === "object") {
+      var form = new Intl.PluralRules(document.documentElement.lang).select(values.count);
+      text = text[form] || text.other;
+    }
+    return text.replace(/%\((\w+)\)s/g, function (placeholder, key) {
+      return values && key in values ? String(values[key]) : placeholder;
+    });
+  }
+  window.Stepwise = { say: say };
+
   function currentTheme() {
     var explicit = document.documentElement.getAttribute("data-theme");
     if (explicit) return explicit;
@@ -88,7 +108,7 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "button button-quiet button-small timezone-offer";
-    button.textContent = "Use " + option.textContent + " (your browser's timezone)";
+    button.textContent = say("timezone_offer", { zone: option.textContent });
     button.addEventListener("click", function () {
       select.value = zone;
       select.focus();

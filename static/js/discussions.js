@@ -44,7 +44,7 @@
       event.preventDefault();
       parentInput.value = link.getAttribute("data-reply-to");
       note.hidden = false;
-      note.firstChild.textContent = "Replying to @" + link.getAttribute("data-reply-name") + ". ";
+      note.firstChild.textContent = Stepwise.say("replying_to", { name: link.getAttribute("data-reply-name") }) + " ";
       form.scrollIntoView({ behavior: "smooth", block: "start" });
       if (textarea) textarea.focus({ preventScroll: true });
       return;

@@ -229,7 +229,7 @@
     button.type = "button";
     button.className = "button button-small";
     button.setAttribute("data-live-show", "");
-    button.textContent = count + (count === 1 ? " new reply" : " new replies") + ": show";
+    button.textContent = Stepwise.say("new_replies", { count: count });
     region.appendChild(button);
   }
 
@@ -289,7 +289,7 @@
       count.textContent = String(message.unread);
       var label = document.createElement("span");
       label.className = "visually-hidden";
-      label.textContent = " unread";
+      label.textContent = " " + Stepwise.say("unread");
       count.appendChild(label);
     });
   }
@@ -320,7 +320,7 @@
     refused: function (message) {
       delete versions[message.topic];
       if (message.topic.indexOf("thread:") === 0) {
-        showBanner(0, "This discussion is no longer open to you: what you see is as it was.");
+        showBanner(0, Stepwise.say("thread_closed"));
       }
     },
   };

@@ -1,0 +1,72 @@
+"""A moderation notice is worded in the language of the member it is sent to, not in the
+language of the mentor who acted. Django's own catalogues show it without ours: the date of a
+suspension names its month in the member's language."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone, translation
+
+from community import moderation
+from community.models import ModerationAction, Notification
+from tests.factories import CommentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+# Months whose abbreviations differ in English and Spanish.
+ABBREVIATIONS = {1: ("Jan", "Ene"), 4: ("Apr", "Abr"), 8: ("Aug", "Ago"), 12: ("Dec", "Dic")}
+
+
+def next_first_of_such_a_month() -> datetime:
+    """Noon UTC on the first of the next such month, at most a suspension's length away."""
+    now = timezone.now()
+    year, month = now.year, now.month
+    while True:
+        month, year = (1, year + 1) if month == 12 else (month + 1, year)
+        if month in ABBREVIATIONS:
+            return datetime(year, month, 1, 12, tzinfo=ZoneInfo("UTC"))
+
+
+def test_a_spanish_member_reads_the_date_of_their_suspension_in_spanish(
+    mentor, django_capture_on_commit_callbacks
+):
+    member = UserFactory(language="es", timezone="UTC")
+    until = next_first_of_such_a_month()
+    english, spanish = ABBREVIATIONS[until.month]
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        moderation.suspend(moderator=mentor, user=member, until=until, reason="Spam links")
+
+    message = Notification.objects.get(recipient=member).message
+    assert f"1 {spanish} {until.year}" in message
+    assert english not in message
+
+
+def test_an_english_member_suspended_by_a_mentor_browsing_in_german_reads_english(
+    mentor, django_capture_on_commit_callbacks
+):
+    member = UserFactory(language="en", timezone="UTC")
+    until = next_first_of_such_a_month()
+    english, _ = ABBREVIATIONS[until.month]
+
+    with translation.override("de"), django_capture_on_commit_callbacks(execute=True):
+        moderation.suspend(moderator=mentor, user=member, until=until, reason="Spam links")
+
+    message = Notification.objects.get(recipient=member).message
+    assert f"until 1 {english} {until.year}, 12:00 (UTC time)" in message
+
+
+def test_the_automatic_hide_is_logged_in_the_site_language_and_told_to_the_author(
+    django_capture_on_commit_callbacks,
+):
+    comment = CommentFactory(author=UserFactory(language="de"))
+    with translation.override("es"), django_capture_on_commit_callbacks(execute=True):
+        for _ in range(moderation.AUTO_HIDE_FLAGS):
+            moderation.flag(reporter=UserFactory(), target=comment, reason="spam")
+
+    entry = ModerationAction.objects.get(action=ModerationAction.Action.AUTO_HIDE)
+    assert entry.reason == "Hidden automatically after 3 flags, until a mentor reviews it."
+    notice = Notification.objects.get(recipient=comment.author).message
+    assert notice.startswith(f"A mentor will review your reply in “{comment.thread.title}”.")
