@@ -27,10 +27,8 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-
 from django.utils import timezone
 
 from config.caching import Cached, M2MRule, Rule, Token
@@ -64,7 +62,6 @@ PERMISSION_SET = Cached(
     timeout="permissions",
     build=None,  # Django's ModelBackend.get_all_permissions
 )
-
 
 
 @dataclass(frozen=True)
@@ -167,5 +164,7 @@ for _through, _reverse in (
 # memberships go by cascade, with no m2m_changed).
 M2MRule(User.groups.through, lambda user_ids: PROFILE.keys(user_ids), reverse_set="user_set")
 M2MRule(User.user_permissions.through, lambda user_ids: PROFILE.keys(user_ids), reverse_set="user_set")
-M2MRule(Group.permissions.through, lambda group_ids: PROFILE.keys(_members_of(group_ids)), reverse_set="group_set")
+M2MRule(
+    Group.permissions.through, lambda group_ids: PROFILE.keys(_members_of(group_ids)), reverse_set="group_set"
+)
 Rule(Group, lambda group: PROFILE.keys(_members_of([group.pk])), fields=frozenset(), on_create=False)

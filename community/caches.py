@@ -29,8 +29,8 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from community.insights import FIGURE_FIELDS
 from accounts.caches import PROFILE
+from community.insights import FIGURE_FIELDS
 from community.models import (
     Bookmark,
     Comment,
