@@ -322,18 +322,18 @@ def _answer_author_profile(thread) -> list[str]:
 
 # Any save of a thread may change its line on its author's profile (a reply moves its count,
 # which the services touch).
-Rule(Thread, lambda thread: [PROFILE.key(thread.author_id)], before=frozenset({"author"}))
+Rule(Thread, lambda thread: PROFILE.keys([thread.author_id]), before=frozenset({"author"}))
 Rule(
     Thread,
     _answer_author_profile,
     fields=frozenset({"title", "slug", "status", "accepted_comment"}),
     before=frozenset({"accepted_comment"}),
 )
-Rule(Comment, lambda comment: [PROFILE.key(comment.author_id)])
+Rule(Comment, lambda comment: PROFILE.keys([comment.author_id]))
 Rule(
     ReviewRequest,
     lambda review: PROFILE.keys([review.decided_by_id]),
     fields=frozenset({"state", "decided_by", "learner"}),
     before=frozenset({"decided_by"}),
 )
-Rule(MentorSection, lambda row: [PROFILE.key(row.mentor_id)])
+Rule(MentorSection, lambda row: PROFILE.keys([row.mentor_id]))

@@ -148,4 +148,4 @@ M2MRule(
 Rule(Progress, lambda progress: [PROGRESS.key(progress.user_id), PROFILE.key(progress.user_id)])
 # The history makes the profile's activity calendar. Progress saves append to it in bulk
 # (roadmap.history), and their own rule covers those.
-Rule(ProgressEvent, lambda event: [PROFILE.key(event.user_id)])
+Rule(ProgressEvent, lambda event: PROFILE.keys([event.user_id]))
