@@ -119,3 +119,11 @@ def test_the_calendar_ends_on_the_owners_today_when_their_day_turns(visitor, mon
     assert last_day_on_the_calendar(client, learner).startswith("Tuesday 8 December 2026")
     monkeypatch.setattr(timezone, "now", lambda: before_midnight + timedelta(hours=1))
     assert last_day_on_the_calendar(client, learner).startswith("Wednesday 9 December 2026")
+
+
+def test_history_appended_in_code_shows_on_a_warm_profile():
+    learner = with_activity()
+    client = Client()
+    assert "1 active day and 2 things done" in client.get(profile_url(learner)).text
+    ProgressEvent.objects.create(user=learner, topic=TopicFactory(), kind="learning", source="import")
+    assert "1 active day and 3 things done" in client.get(profile_url(learner)).text
