@@ -11,18 +11,38 @@ powers), which Django reads with two more queries. Both are cached:
 - PERMISSIONS, one token for the site, retires every cached permission set on any change to
   groups, memberships or permissions: a mentor whose role is taken away loses its powers with
   their next request. Superuser and active flags come from the user and are part of the key.
+
+The public profile (/u/<username>/) is cached whole for anonymous visitors (PROFILE_PAGE) and,
+for members, as a body shared by every visitor but its owner (who sees their private parts) in
+a shell shared by every member (config.slots.render_page). It shows the member's own fields,
+their role, and what the apps above add (their progress and its history, posts, accepted
+answers, reviews decided, sections covered): PROFILE, one token per member, is bumped by every
+change of those, by rules here and in the caches.py of those apps; PROFILES, one for the site,
+by changes of the roadmaps they name and count. PROFILE_OWNER, one per lower-cased username,
+retires what a username leads to (the member, their timezone). The activity calendar ends on
+its owner's today: the body and the anonymous page are kept apart by that day too.
 """
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 
 from config.caching import Cached, M2MRule, Rule, Token
 from config.live import Topic as LiveTopic
+from config.page_cache import Page
+from config.slots import SHELL_KEY
 
 User = get_user_model()
 
 USER = Token("user", per_user=True)
 PERMISSIONS = Token("permissions", scoped=False)
+PROFILE = Token("profile")
+PROFILES = Token("profiles", scoped=False)
+PROFILE_OWNER = Token("profile-owner")
 
 # Every change to a member's row (a suspension, a password change) makes their open sockets
 # check their session and standing again (config.consumers); pages never hear of it.
@@ -43,7 +63,94 @@ PERMISSION_SET = Cached(
     build=None,  # Django's ModelBackend.get_all_permissions
 )
 
+
+@dataclass(frozen=True)
+class ProfileOwner:
+    """Who a profile's URL leads to: enough to find their cached profile without reading them."""
+
+    id: int
+    timezone: str
+
+    def today(self) -> date:
+        """The calendar's last day: today where the owner lives."""
+        return timezone.localtime(timezone.now(), ZoneInfo(self.timezone)).date()
+
+
+def profile_tokens(user_id: int) -> list[str]:
+    return [PROFILE.key(user_id), PROFILES.key()]
+
+
+PROFILE_OWNER_OF = Cached(
+    "profile-owner",  # the active member with a username (lower-cased), or None: not kept
+    key=("username",),
+    tokens=lambda username: [PROFILE_OWNER.key(username)],
+    timeout="user",
+    build="accounts.selectors.find_profile_owner",
+)
+PROFILE_BODY = Cached(
+    "profile-body",  # the profile below the header, for its owner or for everyone else; rendered by the view
+    key=("user_id", "variant", "day"),
+    tokens=lambda user_id, variant, day: profile_tokens(user_id),
+    timeout="fragment",
+    build=None,
+    per_language=True,
+)
+PROFILE_SHELL = Cached(
+    "profile-shell",  # the profile page around its body, for every signed-in visitor (config.slots.render_page)
+    key=("user_id", *SHELL_KEY),
+    tokens=lambda user_id, **where: [PROFILE.key(user_id)],
+    timeout="fragment",
+    build=None,
+    per_language=True,
+)
+
+
+def _profile_owner(username: str) -> ProfileOwner | None:
+    from accounts.selectors import profile_owner
+
+    return profile_owner(username=username)
+
+
+def _profile_page_tokens(request, username, **kwargs) -> list[str]:
+    owner = _profile_owner(username)
+    return profile_tokens(owner.id) if owner else [PROFILE_OWNER.key(username.lower())]
+
+
+def _profile_page_day(request, username, **kwargs) -> list[str]:
+    owner = _profile_owner(username)
+    return [owner.today().isoformat()] if owner else []
+
+
+PROFILE_PAGE = Page("profile", tokens=_profile_page_tokens, varies=_profile_page_day)
+
+# What the profile shows of the member's own row. A new member's profile is not cached yet.
+PROFILE_FIELDS = frozenset(
+    {
+        "username",
+        "display_name",
+        "bio",
+        "date_joined",
+        "timezone",
+        "is_progress_public",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+    }
+)
+
+
+def _members_of(group_ids) -> list[int]:
+    return list(User.objects.filter(groups__in=group_ids).values_list("pk", flat=True).distinct())
+
+
 Rule(User, lambda user: [USER.key(user.pk)])
+Rule(User, lambda user: [PROFILE.key(user.pk)], fields=PROFILE_FIELDS, on_create=False)
+Rule(
+    User,
+    lambda user: [PROFILE_OWNER.key(user.username.lower())],
+    fields=frozenset({"username", "is_active", "timezone"}),
+    before=frozenset({"username"}),
+)
 for _model in (Group, Permission):
     Rule(_model, lambda row: [PERMISSIONS.key()])
 for _through, _reverse in (
@@ -52,3 +159,12 @@ for _through, _reverse in (
     (Group.permissions.through, "group_set"),
 ):
     M2MRule(_through, lambda ids: [PERMISSIONS.key()], reverse_set=_reverse)
+# Roles show as the profile's Mentor badge (and its "Mentoring" section): joining or leaving a
+# group, a permission given or taken, a group's permissions changed or the group deleted (its
+# memberships go by cascade, with no m2m_changed).
+M2MRule(User.groups.through, lambda user_ids: PROFILE.keys(user_ids), reverse_set="user_set")
+M2MRule(User.user_permissions.through, lambda user_ids: PROFILE.keys(user_ids), reverse_set="user_set")
+M2MRule(
+    Group.permissions.through, lambda group_ids: PROFILE.keys(_members_of(group_ids)), reverse_set="group_set"
+)
+Rule(Group, lambda group: PROFILE.keys(_members_of([group.pk])), fields=frozenset(), on_create=False)

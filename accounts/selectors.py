@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
 from accounts import roles
+from accounts.caches import PROFILE_OWNER_OF, ProfileOwner
 from accounts.models import ApiToken, User
 
 
@@ -13,6 +14,19 @@ def public_profile(*, username: str) -> User:
     """The active user with this username (any case), or 404; their role read with them."""
     users = User.objects.annotate(is_mentor=roles.is_mentor_annotation("pk"))
     return get_object_or_404(users, username__iexact=username, is_active=True)
+
+
+def profile_owner(*, username: str) -> ProfileOwner | None:
+    """Who /u/<username>/ shows, or None: cached, so that a cached profile is served without
+    reading the member."""
+    return PROFILE_OWNER_OF.get(username=username.lower())
+
+
+def find_profile_owner(*, username: str) -> ProfileOwner | None:
+    found = (
+        User.objects.filter(username__iexact=username, is_active=True).values_list("pk", "timezone").first()
+    )
+    return ProfileOwner(id=found[0], timezone=found[1]) if found else None
 
 
 def has_verified_email(user) -> bool:

@@ -4,16 +4,21 @@ from allauth.account.views import LoginView as AllauthLoginView
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts import hooks, selectors, services
+from accounts import caches, hooks, selectors, services
 from accounts.forms import ApiTokenForm, DeleteAccountForm, SettingsForm
 from config import language
+from config.page_cache import anonymous_page
+from config.slots import render_page
 
 
 class LoginView(AllauthLoginView):
@@ -31,16 +36,40 @@ class LoginView(AllauthLoginView):
 login = LoginView.as_view()
 
 
+@require_safe
+@anonymous_page(caches.PROFILE_PAGE)
 def profile(request, username):
-    user = selectors.public_profile(username=username)
-    return render(
+    """A member's public profile: their body from the cache (their own for the owner, one for
+    everyone else, both for the owner's today), in the page's cached shell for members."""
+    owner = selectors.profile_owner(username=username)
+    if owner is None:
+        raise Http404("No member has this username.")
+    is_own_profile = request.user.is_authenticated and request.user.pk == owner.id
+    profile_user = SimpleLazyObject(lambda: selectors.public_profile(username=username))
+
+    def build():
+        # Everyone but the owner gets the same body, built for no one in particular: nothing of
+        # the visitor, and nothing private of the owner's, can be in it.
+        viewer = profile_user if is_own_profile else AnonymousUser()
+        context = {
+            "profile_user": profile_user,
+            "is_own_profile": is_own_profile,
+            "sections": hooks.profile_sections(profile_user=profile_user, viewer=viewer),
+        }
+        return render_to_string("accounts/profile_body.html", context).encode()
+
+    body = caches.PROFILE_BODY.get(
+        user_id=owner.id,
+        variant="owner" if is_own_profile else "public",
+        day=owner.today().isoformat(),
+        build=build,
+    )
+    return render_page(
         request,
         "accounts/profile.html",
-        {
-            "profile_user": user,
-            "is_own_profile": request.user == user,
-            "sections": hooks.profile_sections(profile_user=user, viewer=request.user),
-        },
+        {"profile_user": profile_user},
+        body=body,
+        shell=caches.PROFILE_SHELL.bind(user_id=owner.id),
     )
 
 

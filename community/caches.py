@@ -17,6 +17,10 @@ Tokens:
 The sitemap's pages (SITEMAP_PAGE) are retired by LISTS (its threads) and roadmap's CATALOGUE
 (its roadmaps and topics).
 
+A member's profile (accounts.caches.PROFILE) shows their threads with their reply counts,
+the threads whose accepted answer is theirs, their posts day by day (the activity calendar),
+the reviews they decided and the sections they cover: the rules at the end bump it.
+
 Names shown on thread pages and lists come from other rows (an author's name and role
 badges, a topic's or tag's name): renaming or deleting one retires the threads that show it.
 """
@@ -25,6 +29,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from accounts.caches import PROFILE
 from community.insights import FIGURE_FIELDS
 from community.models import (
     Bookmark,
@@ -32,8 +37,10 @@ from community.models import (
     Flag,
     Follow,
     InsightCheckpoint,
+    MentorSection,
     Notification,
     Reaction,
+    ReviewRequest,
     Tag,
     Thread,
     ThreadMute,
@@ -300,3 +307,33 @@ M2MRule(
     ),
     reverse_set="group_set",
 )
+
+
+# --- Profiles ---------------------------------------------------------------------------
+
+
+def _answer_author_profile(thread) -> list[str]:
+    """The profile listing this thread among its accepted answers."""
+    if thread.accepted_comment_id is None:
+        return []
+    authors = Comment.objects.filter(pk=thread.accepted_comment_id).values_list("author_id", flat=True)
+    return PROFILE.keys(authors)
+
+
+# Any save of a thread may change its line on its author's profile (a reply moves its count,
+# which the services touch).
+Rule(Thread, lambda thread: PROFILE.keys([thread.author_id]), before=frozenset({"author"}))
+Rule(
+    Thread,
+    _answer_author_profile,
+    fields=frozenset({"title", "slug", "status", "accepted_comment"}),
+    before=frozenset({"accepted_comment"}),
+)
+Rule(Comment, lambda comment: PROFILE.keys([comment.author_id]))
+Rule(
+    ReviewRequest,
+    lambda review: PROFILE.keys([review.decided_by_id]),
+    fields=frozenset({"state", "decided_by", "learner"}),
+    before=frozenset({"decided_by"}),
+)
+Rule(MentorSection, lambda row: PROFILE.keys([row.mentor_id]))

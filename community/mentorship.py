@@ -525,3 +525,4 @@ def set_mentor_sections(*, mentor, section_ids, watched_ids=()) -> None:
         unique_fields=["mentor", "section"],
         update_fields=["watching"],
     )
+    touch(MentorSection(mentor=mentor))  # the upsert sends no signal; their profile lists the sections

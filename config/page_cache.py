@@ -51,10 +51,13 @@ PUBLIC_MAX_AGE = 60
 @dataclass(frozen=True)
 class Page:
     """A kind of page cached whole for anonymous visitors, declared in an app's caches.py:
-    `tokens(request, **view_kwargs)` returns the keys of the version tokens of what it shows."""
+    `tokens(request, **view_kwargs)` returns the keys of the version tokens of what it shows;
+    `varies(request, **view_kwargs)`, if given, what else its copy is kept apart by (a profile's
+    activity calendar ends on its owner's today, so that day)."""
 
     name: str
     tokens: Callable[..., list[str]]
+    varies: Callable[..., list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -192,10 +195,10 @@ def _is_canonical(request, query: dict[str, str]) -> bool:
     }
 
 
-def _key(page: Page, request, query: dict[str, str], tokens: list[str]) -> str:
+def _key(page: Page, request, query: dict[str, str], tokens: list[str], varies: list[str]) -> str:
     theme = request.COOKIES.get("theme")
     theme = theme if theme in THEMES else "system"
-    parts = [request.path, urlencode(query), theme, get_language(), *tokens]
+    parts = [request.path, urlencode(query), theme, get_language(), *tokens, *varies]
     return f"page:{page.name}:{hashlib.sha256(chr(31).join(parts).encode()).hexdigest()[:40]}"
 
 
@@ -213,7 +216,8 @@ def anonymous_page(page: Page, *, parameters: dict[str, Normaliser] | None = Non
     """Cache the view's page for anonymous visitors under the version tokens it depends on.
 
     `page` is the page's declaration; a write that bumps any of its tokens retires the cached
-    page. It is keyed by the path, the theme and the language as well. `parameters` maps each query parameter the view reads to its normaliser (choice,
+    page. It is keyed by the path, the theme, the language and what the page `varies` by as
+    well. `parameters` maps each query parameter the view reads to its normaliser (choice,
     page_number, text, existing, or any function of the same shape). For any other visitor
     the view runs, and the page's tokens are read with the next ones the request reads (the
     signed-in visitor's), so the view finds them read.
@@ -233,7 +237,8 @@ def anonymous_page(page: Page, *, parameters: dict[str, Normaliser] | None = Non
                 query = request.canonical_page_query if cacheable else None
             if query is None:
                 return view(request, *args, **kwargs)
-            key = _key(page, request, query, version_tokens(*tokens))
+            varies = page.varies(request, **kwargs) if page.varies else []
+            key = _key(page, request, query, version_tokens(*tokens), varies)
             is_canonical = _is_canonical(request, query)
             uncacheable = None
 

@@ -6,8 +6,12 @@ Tokens:
 - CATALOGUE, one for the site: the list of roadmaps, slugs, search over topics; every
   structure change moves it too;
 - PROGRESS, one per learner: their statuses on every roadmap.
+
+A learner's progress and its history show on their profile (accounts.caches.PROFILE), and the
+roadmaps' names and topic counts on every profile (PROFILES).
 """
 
+from accounts.caches import PROFILE, PROFILES
 from config.caching import Cached, Counter, M2MRule, Rule, Token
 from config.live import Topic as LiveTopic
 from config.page_cache import Page
@@ -15,6 +19,7 @@ from config.slots import SHELL_KEY
 from roadmap import hooks
 from roadmap.models import (
     Progress,
+    ProgressEvent,
     Project,
     QuizAttempt,
     QuizOption,
@@ -34,7 +39,7 @@ LIVE_PROGRESS = LiveTopic("progress", token=PROGRESS, own=True)
 
 
 def _structure(roadmap_id) -> list[str]:
-    return [STRUCTURE.key(roadmap_id), CATALOGUE.key()]
+    return [STRUCTURE.key(roadmap_id), CATALOGUE.key(), PROFILES.key()]
 
 
 def _topic_roadmap(topic_id) -> list[int]:
@@ -182,7 +187,10 @@ M2MRule(
     ],
     reverse_set="required_by",
 )
-Rule(Progress, lambda progress: [PROGRESS.key(progress.user_id)])
+Rule(Progress, lambda progress: [PROGRESS.key(progress.user_id), PROFILE.key(progress.user_id)])
+# The history makes the profile's activity calendar. Progress saves append to it in bulk
+# (roadmap.history), and their own rule covers those.
+Rule(ProgressEvent, lambda event: PROFILE.keys([event.user_id]))
 Rule(
     Project,
     lambda project: [

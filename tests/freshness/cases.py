@@ -15,9 +15,9 @@ from django.contrib.auth.models import Group
 from accounts.models import MENTORS_GROUP
 from community import services
 from community.markdown import render_post
-from community.models import Bookmark, Follow, Reaction, Status
+from community.models import Bookmark, Follow, MentorSection, Reaction, ReviewRequest, Status
 from roadmap.models import Progress, QuizQuestion, Roadmap
-from tests.freshness.pages import MEMBER, Shows
+from tests.freshness.pages import ANONYMOUS, MEMBER, Shows
 from tests.freshness.world import World
 
 # The pages that show a thread: its own, every list it is in, the feeds, search and the API.
@@ -66,6 +66,32 @@ def _progress(world: World) -> Progress:
 
 def _done(world: World) -> Progress:
     return Progress.objects.create(user=world.member, topic=world.topic, status=Progress.Status.DONE)
+
+
+def _verified_review(world: World) -> ReviewRequest:
+    """The member's request on the world's topic, verified by the mentor."""
+    _done(world)
+    return ReviewRequest.objects.create(
+        learner=world.member,
+        topic=world.topic,
+        links=["https://github.com/example/work"],
+        state=ReviewRequest.State.VERIFIED,
+        decided_by=world.mentor,
+        decided_at=datetime(2026, 12, 1, 12, tzinfo=UTC),
+    )
+
+
+def _covered_section(world: World) -> MentorSection:
+    return MentorSection.objects.create(mentor=world.mentor, section=world.section)
+
+
+# The profile's "how they helped" counts, and the sections a mentor covers.
+ONE_VERIFIED = "<strong>1</strong> topic verified"
+NONE_VERIFIED = "<strong>0</strong> topics verified"
+COVERS = "Covers: Kestrel Ocelot roadmap · Kestrel Ibex section"
+# The activity calendar's summary: the mentor's one comment, made today.
+MENTOR_ACTIVE = "1 active day and 1 thing done"
+MENTOR_IDLE = "0 active days and 0 things done"
 
 
 def _verified_mark(world: World) -> str:
@@ -153,6 +179,37 @@ EDITS = [
                 gone=("Falcon",),
                 shown=("Condor",),
             )
+        ],
+    ),
+    Edit(
+        "accounts.User bio",
+        target=lambda world: world.author,
+        form=lambda world: {"bio": "Kestrel bio about the Heron."},
+        fields=lambda world: {"bio": "Kestrel bio about the Heron."},
+        expect=lambda world: [Shows(("author profile",), shown=("Heron",))],
+    ),
+    Edit(
+        "accounts.User is_progress_public",
+        target=lambda world: world.member,
+        form=lambda world: {"is_progress_public": ""},
+        fields=lambda world: {"is_progress_public": False},
+        expect=lambda world: [
+            Shows(
+                ("member profile",),
+                gone=("No roadmap started yet.", "activity-calendar"),
+                viewers=(ANONYMOUS,),
+            ),
+            Shows(("member profile",), shown=("Only you can see this",), viewers=(MEMBER,)),
+        ],
+    ),
+    Edit(
+        "accounts.User groups",
+        target=lambda world: world.member,
+        form=lambda world: {"groups": [str(_mentors(world).pk)]},
+        fields=None,
+        m2m=lambda user: user.groups.add(Group.objects.get(name=MENTORS_GROUP)),
+        expect=lambda world: [
+            Shows(("member profile",), shown=('<span class="badge">Mentor</span>', "Mentoring"))
         ],
     ),
     Edit(
@@ -413,7 +470,26 @@ EDITS = [
         target=lambda world: world.comment,
         form=lambda world: {"status": Status.HIDDEN},
         fields=lambda world: {"status": Status.HIDDEN},
-        expect=lambda world: [Shows(COMMENT_PAGES, gone=("Puffin",))],
+        expect=lambda world: [
+            Shows(COMMENT_PAGES, gone=("Puffin",)),
+            Shows(("mentor profile",), gone=(MENTOR_ACTIVE,), shown=(MENTOR_IDLE,)),
+        ],
+    ),
+    Edit(
+        "community.ReviewRequest state",
+        target=_verified_review,
+        form=lambda world: {"state": ReviewRequest.State.NEEDS_WORK},
+        fields=lambda world: {"state": ReviewRequest.State.NEEDS_WORK},
+        expect=lambda world: [Shows(("mentor profile",), gone=(ONE_VERIFIED,), shown=(NONE_VERIFIED,))],
+    ),
+    Edit(
+        "community.MentorSection mentor",
+        target=_covered_section,
+        form=lambda world: {"mentor": str(world.admin.pk)},
+        fields=lambda world: {"mentor": world.admin},
+        # Moved to another member: a `QuerySet.update()` and `touch()` reach the row as it is
+        # now, so only the new member's profile is asked of every path.
+        expect=lambda world: [Shows(("admin profile",), shown=(COVERS,))],
     ),
     Edit(
         "community.Reaction kind",
@@ -491,7 +567,20 @@ REMOVALS = [
     Removal(
         "community.Comment",
         target=lambda world: world.comment,
-        expect=lambda world: [Shows(COMMENT_PAGES, gone=("Puffin",))],
+        expect=lambda world: [
+            Shows(COMMENT_PAGES, gone=("Puffin",)),
+            Shows(("mentor profile",), gone=(MENTOR_ACTIVE,), shown=(MENTOR_IDLE,)),
+        ],
+    ),
+    Removal(
+        "community.ReviewRequest",
+        target=_verified_review,
+        expect=lambda world: [Shows(("mentor profile",), gone=(ONE_VERIFIED,), shown=(NONE_VERIFIED,))],
+    ),
+    Removal(
+        "community.MentorSection",
+        target=_covered_section,
+        expect=lambda world: [Shows(("mentor profile",), gone=(COVERS,))],
     ),
     Removal(
         "community.Tag",

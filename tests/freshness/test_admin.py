@@ -37,8 +37,8 @@ NOT_SHOWN = {
     "roadmap.Note": "private to the learner; the admin can neither read nor change it",
     "roadmap.QuizAttempt": "read-only: learners' attempts, whose results are rendered for their learner "
     "on each request; a pass shows on cached pages through its Progress row",
-    "roadmap.ProgressEvent": "read-only: the progress history, appended by Progress writes; the profile's "
-    "activity calendar shows it, rendered for each request",
+    "roadmap.ProgressEvent": "read-only: the progress history, appended by Progress writes (whose cases "
+    "show the profile follows)",
     "community.TopicInsight": "read-only: recomputed by a task, whose refresh touches its rows, so the "
     "figures on cached topic pages follow (tests/community/test_topic_figures.py)",
     "community.Notification": "private to its recipient (/notifications/ and the header's count)",
@@ -47,13 +47,10 @@ NOT_SHOWN = {
     "community.DigestDelivery": "read-only: the record of digest emails",
     "community.NotificationEmail": "read-only: the record of notification emails",
     "community.Flag": "shown to mentors only (/mod/); its actions hide and restore posts, cases of ACTIONS",
-    "community.ReviewRequest": "shown on pages rendered for each request and never cached (the mentors' "
-    "desk, the request's own page, /mentors/, the learner's topic panel); a verification shows on cached "
-    "pages through its Progress row, a case of EDITS",
-    "community.MentorSection": "shown on /mentors/, the desk and profiles, all rendered for each request",
 }
 # Writes the admin offers on shown models that no case can make, and why.
 NO_CASE = {
+    ("community.ReviewRequest", "inline messages change"): "the conversation inline is read-only",
     ("roadmap.Section", "action delete_selected"): "a section with topics cannot be deleted (its topics "
     "protect it), and a section without topics is shown on no page",
     ("roadmap.Roadmap", "inline sections add"): "a new section has no topics yet, and a section without "

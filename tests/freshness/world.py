@@ -166,6 +166,7 @@ def pages_of(world: World) -> dict[str, str]:
         "author profile": world.author.get_absolute_url(),
         "mentor profile": world.mentor.get_absolute_url(),
         "member profile": world.member.get_absolute_url(),
+        "admin profile": world.admin.get_absolute_url(),
         "saved threads": reverse("community:bookmark-list"),
         "feed": reverse("community:feed-latest"),
         "tag feed": reverse("community:feed-tag", args=[tag.slug]),
