@@ -270,9 +270,9 @@ def section(results: list[dict], options) -> str:
     return "\n".join(lines)
 
 
-def replace_section(text: str, new_section: str) -> str:
-    """`text` with its "## Web" section (up to the next level-2 heading) replaced, or appended."""
-    pattern = re.compile(rf"^{re.escape(HEADING)}[ \t]*\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+def replace_section(text: str, new_section: str, *, heading: str = HEADING) -> str:
+    """`text` with its `heading` section (up to the next level-2 heading) replaced, or appended."""
+    pattern = re.compile(rf"^{re.escape(heading)}[ \t]*\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
     if pattern.search(text):
         return pattern.sub(lambda _: new_section + "\n", text, count=1).rstrip() + "\n"
     return text.rstrip() + "\n\n" + new_section
