@@ -72,6 +72,8 @@ class StoredPage:
         response = HttpResponse(self.content, status=self.status)
         for name, value in self.headers:
             response.headers[name] = value
+        # Known here for free; CommonMiddleware would otherwise join a copy of the page to count it.
+        response.headers.setdefault("Content-Length", str(len(self.content)))
         return response
 
 
