@@ -381,14 +381,11 @@ def _build_once(cache, key: str, build, timeout: int, missing):
         found = cache.get_many([key, lock_key])
         if key in found:
             return found[key]
-        if found.get(lock_key) == NOTHING_TO_KEEP:
-            break
-        if lock_key not in found:
-            continue  # released or expired between the two calls: try to take it again
-        if time.monotonic() >= deadline:
-            break  # the builder is slow or stuck: build it here rather than wait longer
-        time.sleep(pause)
-        pause = min(pause * 2, BUILD_POLL[1])
+        if found.get(lock_key) == NOTHING_TO_KEEP or time.monotonic() >= deadline:
+            break  # nothing will come, or the builder is slow or stuck: build it here
+        if lock_key in found:  # else it was released or expired meanwhile: try to take it again
+            time.sleep(pause)
+            pause = min(pause * 2, BUILD_POLL[1])
     else:
         return _build_holding_lock(cache, key, lock_key, owner, build, timeout, missing)
     value = build()

@@ -8,9 +8,13 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
+from community import views as community_views
 from config import cache as cache_layer
 from config.cache import versioned_get_or_set
+from tests.concurrency import run_at_once
+from tests.factories import ThreadFactory
 
 pytestmark = pytest.mark.redis
 
@@ -113,3 +117,22 @@ def test_a_failed_build_lets_the_next_one_build_at_once():
     started = time.monotonic()
     assert versioned_get_or_set(KEY, _count_build_then("the page", 0), 60) == "the page"
     assert time.monotonic() - started < 0.2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_visitors_arriving_together_at_a_cold_thread_page_share_one_render(monkeypatch):
+    thread = ThreadFactory()
+    renders = []
+    render_thread = community_views.selectors.thread_for_page
+
+    def slow_render(**arguments):
+        renders.append(arguments["pk"])
+        time.sleep(0.3)  # a 200-comment thread on a busy machine
+        return render_thread(**arguments)
+
+    monkeypatch.setattr(community_views.selectors, "thread_for_page", slow_render)
+    pages, errors = run_at_once(lambda: Client().get(thread.get_absolute_url()), times=6)
+    assert errors == []
+    assert [page.status_code for page in pages] == [200] * 6
+    assert len({page.content for page in pages}) == 1 and thread.title in pages[0].text
+    assert renders == [thread.pk]
