@@ -363,15 +363,18 @@ def code_version() -> str:
 BUILD_LOCK_TTL = 5.0  # seconds
 BUILD_WAIT = 2.0  # seconds
 BUILD_POLL = (0.005, 0.05)  # seconds between looks for the value: the first, and at most
-NOTHING_TO_KEEP = "nothing-to-keep"  # left at the lock by a build that returned None
+NOTHING_TO_KEEP = "nothing-to-keep"  # left at the lock by a build that returned None ...
+NOTHING_TO_KEEP_FOR = 1.0  # ... for this many seconds
 
 
 def _build_once(cache, key: str, build, timeout: int, missing):
     """Build the value at `key` unless another process is building it: then wait for theirs.
 
     Returns the value (`missing` when a build returned None, which is not cached). A build that
-    returned None leaves NOTHING_TO_KEEP at the lock for its lifetime: whoever misses next
-    builds at once rather than queueing behind one another for a value that will never come.
+    returned None (a page for another spelling of its URL, an error) leaves NOTHING_TO_KEEP at
+    the lock for a second: those waiting, and whoever misses meanwhile, build at once rather
+    than queue behind one another for a value that will not come; after that second the next
+    miss takes the lock again, so a page that is kept is still built once.
     """
     lock_key = f"build:{key}"
     owner = uuid.uuid4().hex
@@ -402,7 +405,7 @@ def _build_holding_lock(cache, key, lock_key, owner, build, timeout, missing):
             return value
         value = build()
         if value is None:
-            cache.set(lock_key, NOTHING_TO_KEEP, BUILD_LOCK_TTL)
+            cache.set(lock_key, NOTHING_TO_KEEP, NOTHING_TO_KEEP_FOR)
             return missing
         cache.set(key, value, timeout)
         return value

@@ -136,3 +136,15 @@ def test_visitors_arriving_together_at_a_cold_thread_page_share_one_render(monke
     assert [page.status_code for page in pages] == [200] * 6
     assert len({page.content for page in pages}) == 1 and thread.title in pages[0].text
     assert renders == [thread.pk]
+
+
+def test_a_value_not_kept_lets_the_next_miss_take_the_lock_a_moment_later(monkeypatch):
+    monkeypatch.setattr(cache_layer, "NOTHING_TO_KEEP_FOR", 0.2)
+    assert versioned_get_or_set(KEY, _count_build_then(None, 0), 60) is None
+    time.sleep(0.3)
+
+    def work():
+        return versioned_get_or_set(KEY, _count_build_then("the page", 0.3), 60)
+
+    assert _in_processes(4, work) == ["the page"] * 4
+    assert builds() == 2  # the one not kept, then one for all four

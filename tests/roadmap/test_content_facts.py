@@ -319,5 +319,7 @@ def test_every_code_block_in_every_body_is_closed(backend):
 
 
 def test_professional_networking_is_not_titled_like_computer_networking(backend):
-    topic = next(t for s in backend["sections"] for t in s["topics"] if t["slug"] == "professional-networking")
+    topic = next(
+        t for s in backend["sections"] for t in s["topics"] if t["slug"] == "professional-networking"
+    )
     assert topic["title"] == "Professional networking"
