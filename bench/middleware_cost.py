@@ -155,7 +155,7 @@ def main() -> None:
     print(f"  {'bare Django hello (bench/bare)':<58} {bare * 1e6:7.1f} µs")
     print(
         f"  {'/bench/hello, whole stack':<58} {figures['whole stack'] * 1e6:7.1f} µs  "
-        f"({bare / figures['whole stack']:.2f}× the bare hello's rate)"
+        f"(in process: {bare / figures['whole stack']:.2f}× the bare hello's rate; under gunicorn both also pay its own)"
     )
     print(f"  {'/bench/hello, no middleware':<58} {figures['no middleware'] * 1e6:7.1f} µs")
     print("What each middleware adds, in the order of MIDDLEWARE:")
