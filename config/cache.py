@@ -356,12 +356,72 @@ def code_version() -> str:
     return digest.hexdigest()[:12]
 
 
+# One build per missing value (versioned_get_or_set): the first process to miss takes a lock
+# in the shared cache (SET NX PX) and builds; the others wait for its value. The lock expires
+# after BUILD_LOCK_TTL, so a builder that dies holds nobody up for longer; nobody waits more
+# than BUILD_WAIT, after which they build it themselves.
+BUILD_LOCK_TTL = 5.0  # seconds
+BUILD_WAIT = 2.0  # seconds
+BUILD_POLL = (0.005, 0.05)  # seconds between looks for the value: the first, and at most
+NOTHING_TO_KEEP = "nothing-to-keep"  # left at the lock by a build that returned None ...
+NOTHING_TO_KEEP_FOR = 1.0  # ... for this many seconds
+
+
+def _build_once(cache, key: str, build, timeout: int, missing):
+    """Build the value at `key` unless another process is building it: then wait for theirs.
+
+    Returns the value (`missing` when a build returned None, which is not cached). A build that
+    returned None (a page for another spelling of its URL, an error) leaves NOTHING_TO_KEEP at
+    the lock for a second: those waiting, and whoever misses meanwhile, build at once rather
+    than queue behind one another for a value that will not come; after that second the next
+    miss takes the lock again, so a page that is kept is still built once.
+    """
+    lock_key = f"build:{key}"
+    owner = uuid.uuid4().hex
+    deadline = time.monotonic() + BUILD_WAIT
+    pause = BUILD_POLL[0]
+    while not cache.add(lock_key, owner, BUILD_LOCK_TTL):
+        found = cache.get_many([key, lock_key])
+        if key in found:
+            return found[key]
+        if found.get(lock_key) == NOTHING_TO_KEEP or time.monotonic() >= deadline:
+            break  # nothing will come, or the builder is slow or stuck: build it here
+        if lock_key in found:  # else it was released or expired meanwhile: try to take it again
+            time.sleep(pause)
+            pause = min(pause * 2, BUILD_POLL[1])
+    else:
+        return _build_holding_lock(cache, key, lock_key, owner, build, timeout, missing)
+    value = build()
+    if value is None:
+        return missing
+    cache.set(key, value, timeout)
+    return value
+
+
+def _build_holding_lock(cache, key, lock_key, owner, build, timeout, missing):
+    try:
+        value = cache.get(key, missing)  # built by another between our miss and our lock
+        if value is not missing:
+            return value
+        value = build()
+        if value is None:
+            cache.set(lock_key, NOTHING_TO_KEEP, NOTHING_TO_KEEP_FOR)
+            return missing
+        cache.set(key, value, timeout)
+        return value
+    finally:
+        if cache.get(lock_key) == owner:
+            cache.delete(lock_key)
+
+
 def versioned_get_or_set(key: str, build, timeout: int):
     """The value at a versioned key: from process memory, else the shared cache, else `build()`.
 
     Only for keys that embed every version token their value depends on; the release's
     code_version is added here. A None from `build()` means "nothing to keep": it is returned
-    but not cached.
+    but not cached. When the value is missing, one process builds it while the others wait
+    for it, at most BUILD_WAIT (see _build_once): a hot page that expires, or a cold cache
+    after a deploy, costs one build, not one per worker.
     """
     from django.core.cache import cache
 
@@ -372,10 +432,9 @@ def versioned_get_or_set(key: str, build, timeout: int):
         return value
     value = cache.get(key, missing)
     if value is missing:
-        value = build()
-        if value is None:
+        value = _build_once(cache, key, build, timeout, missing)
+        if value is missing:
             return None
-        cache.set(key, value, timeout)
     local_memo.set(key, value, _size_of(value), timeout)
     return value
 

@@ -28,8 +28,12 @@ def _is_api(request) -> bool:
 
 
 def _named_texts(request):
-    """(name, texts) of every query parameter and form field; an upload's text is its file name."""
-    yield from request.GET.lists()
+    """(name, texts) of every query parameter and form field; an upload's text is its file name.
+    A query string reaches us still encoded, so one without `%00` (or a raw NUL) holds none and
+    is not parsed here: most requests are GETs that would pay for it."""
+    query = request.META.get("QUERY_STRING", "")
+    if "%00" in query or NUL in query:
+        yield from request.GET.lists()
     if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES and not _is_api(request):
         yield from request.POST.lists()
         for name, files in request.FILES.lists():

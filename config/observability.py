@@ -2,21 +2,44 @@
 
 Logs are JSON lines in production (python-json-logger), plain text in development.
 Every request gets an id (the proxy's `X-Request-ID` when it sends a sane one, else a new
-one), returned in the response header and attached to every log record made while the
+one: this process's random prefix and a count, unique without asking the OS for randomness on
+every request), returned in the response header and attached to every log record made while the
 request runs. Celery tasks enqueued during the request carry the id in their headers, so a
 worker's logs can be joined to the request that caused them.
 """
 
 import contextvars
+import itertools
 import logging
+import os
 import re
-import uuid
+import secrets
 
 from celery import signals
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 HEADER = "X-Request-ID"
+META_KEY = "HTTP_X_REQUEST_ID"
+
+
+class _Ids:
+    """32 hex digits: 20 random ones drawn once per process (again in a forked worker, which
+    must not repeat its parent's), then a count of the requests it served."""
+
+    def __init__(self):
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix = secrets.token_hex(10)
+        self.count = itertools.count(1)
+
+    def new(self) -> str:
+        return f"{self.prefix}{next(self.count) % 16**12:012x}"
+
+
+new_request_id = _Ids().new
 
 
 class RequestIdMiddleware:
@@ -24,8 +47,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get(HEADER, "")
-        request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        incoming = request.META.get(META_KEY)
+        request_id = incoming if incoming and _VALID_ID.match(incoming) else new_request_id()
         request.request_id = request_id
         # Not reset on the way out: Django logs 4xx/5xx responses after the middleware chain
         # has returned, and those lines need the id too. The next request sets its own.

@@ -38,6 +38,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import get_language
 
 from accounts.context_processors import THEMES
@@ -74,6 +75,8 @@ class StoredPage:
         response = HttpResponse(self.content, status=self.status)
         for name, value in self.headers:
             response.headers[name] = value
+        # Known here for free; CommonMiddleware would otherwise join a copy of the page to count it.
+        response.headers.setdefault("Content-Length", str(len(self.content)))
         return response
 
 
@@ -277,8 +280,19 @@ class PrivatePagesMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)  # unset when a middleware answered before auth
-        signed_in = user is not None and user.is_authenticated
-        if not response.has_header("Cache-Control") and (signed_in or response.cookies):
+        if not response.has_header("Cache-Control") and (response.cookies or _is_signed_in(request)):
             patch_cache_control(response, private=True, no_cache=True)
         return response
+
+
+def _is_signed_in(request) -> bool:
+    """Whether the response was made for a signed-in visitor, without loading one that nothing
+    looked at from a request with no session: no session cookie, nobody signed in (signing in
+    during the request sets the cookie on the response)."""
+    user = getattr(request, "user", None)  # unset when a middleware answered before auth
+    if user is None:
+        return False
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return False
+    return user.is_authenticated

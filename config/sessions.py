@@ -9,12 +9,18 @@ to the database alone; writes of changed sessions still go to both.
 A session is deleted when its member signs out, ends it from another device (allauth's user
 sessions) or is signed out everywhere. Once that commits, the member's open sockets are told
 to check their sessions (config.consumers): the socket of the ended session closes at once.
+
+A request without a session cookie gets its session store only when something uses it
+(SessionMiddleware): most such requests (pages served from the cache, the API) never do.
 """
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import transaction
+from django.utils.functional import SimpleLazyObject, empty
 
 
 class SessionStore(CachedDBStore):
@@ -46,3 +52,20 @@ def _tell_sockets(member) -> None:
     from config import live
 
     live.nudge(LIVE_MEMBER, member)
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, with the store made on first use when the request has no session cookie.
+    Unused, such a store has nothing to save and no cookie to delete, so the response is left
+    as it is; a request with the cookie goes the usual way (an invalid one is deleted)."""
+
+    def process_request(self, request):
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return super().process_request(request)
+        request.session = SimpleLazyObject(lambda: self.SessionStore(None))
+
+    def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        if isinstance(session, SimpleLazyObject) and session._wrapped is empty:
+            return response
+        return super().process_response(request, response)

@@ -1,12 +1,13 @@
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from config.observability import _receive_request_id, _send_request_id, request_id_var
+from config.observability import _receive_request_id, _send_request_id, new_request_id, request_id_var
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,3 +81,16 @@ def test_production_logs_are_json_lines_with_the_request_id():
     line = json.loads(result.stderr.strip().splitlines()[-1])
     assert line["message"] == "hello" and line["level"] == "WARNING"
     assert line["request_id"] == "rid-abcdefgh" and line["user_id"] == 7
+
+
+def test_request_ids_are_unique_across_requests_and_forked_workers(client):
+    ids = {client.get("/healthz")["X-Request-ID"] for _ in range(3)}
+    assert len(ids) == 3
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # a worker forked from the preloaded master draws ids of its own
+        os.write(write, new_request_id().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    from_child = os.read(read, 64).decode()
+    assert from_child not in ids and from_child[:20] != next(iter(ids))[:20]

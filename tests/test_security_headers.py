@@ -67,3 +67,40 @@ def test_anonymous_home_page_sets_no_cookie(client):
 
 def test_pages_load_images_only_from_the_site_and_the_configured_hosts(client):
     assert directives(client.get(reverse("home")))["img-src"] == ["'self'", "data:"]
+
+
+def _through_csp(view):
+    from django.test import RequestFactory
+
+    from config.csp import CSPMiddleware
+
+    return CSPMiddleware(view)(RequestFactory().get("/"))
+
+
+def test_a_page_that_uses_a_nonce_gets_its_own_in_the_policy():
+    from django.http import HttpResponse
+
+    nonces = []
+
+    def page(request):
+        nonces.append(str(request.csp_nonce))
+        return HttpResponse(f'<script nonce="{nonces[-1]}"></script>')
+
+    policies = [directives(_through_csp(page)) for _ in range(2)]
+    assert nonces[0] != nonces[1]
+    for nonce, policy in zip(nonces, policies, strict=True):
+        assert policy["script-src"] == ["'self'", f"'nonce-{nonce}'"]
+
+
+def test_a_page_without_a_nonce_gets_none_in_the_policy():
+    from django.http import HttpResponse
+
+    policy = directives(_through_csp(lambda request: HttpResponse("hello")))
+    assert policy["script-src"] == ["'self'"]
+
+
+def test_a_views_own_policy_still_applies(admin_client, learner):
+    response = admin_client.get(reverse("admin:community_digestdelivery_preview", args=[learner.pk]))
+    assert response.status_code == 200
+    assert "'unsafe-inline'" in directives(response)["style-src"]
+    assert "'unsafe-inline'" not in directives(admin_client.get(reverse("admin:index")))["style-src"]

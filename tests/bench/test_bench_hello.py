@@ -1,7 +1,13 @@
 """/bench/hello, the baseline of bench/run: mounted only with BENCH_ENDPOINTS, and free of
-database and cache work."""
+database and cache work; the bare Django hello it is measured against; and the tool that says
+what each middleware adds to it."""
 
 import importlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.urls import clear_url_caches
@@ -33,3 +39,32 @@ def test_bench_hello_answers_plain_text_without_queries(bench_endpoints, client,
     assert response["Content-Type"].startswith("text/plain")
     assert response.content == b"hello\n"
     assert not response.cookies
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*arguments: str, settings_module: str = "config.settings") -> str:
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module}
+    return subprocess.run(
+        [sys.executable, *arguments], cwd=ROOT, env=environment, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def test_the_bare_hello_runs_no_middleware_and_sends_only_its_content_type():
+    answer = _run(
+        "-c",
+        "import django; django.setup(); from django.test import Client; r = Client().get('/hello'); "
+        "print(r.status_code, repr(r.content), sorted(r.headers))",
+        settings_module="bench.bare.settings",
+    )
+    assert answer.strip() == "200 b'hello\\n' ['Content-Type']"
+
+
+def test_the_middleware_cost_tool_names_every_middleware_with_its_cost():
+    from django.conf import settings
+
+    report = _run("-W", "ignore", "bench/middleware_cost.py", "--batches", "1", "--requests", "3")
+    assert "bare Django hello" in report and "/bench/hello, whole stack" in report
+    for name in settings.MIDDLEWARE:
+        assert re.search(rf"^  {re.escape(name)} +-?\d+\.\d µs$", report, re.MULTILINE), name

@@ -19,26 +19,40 @@ def test_a_file_without_a_web_section_gets_it_appended():
     assert updated.index(DIGEST.strip()) < updated.index("## Web")
 
 
-def _run(name, connections, rps, baseline_rps, p99=20.0):
+def _wrk(rps, p99=20.0):
     wrk = {"requests": int(rps * 10), "rps": rps, "p50_ms": 5.0, "p99_ms": p99, "http_errors": 0}
-    wrk |= {"connect_errors": 0, "read_errors": 0, "write_errors": 0, "timeouts": 0}
-    baseline = wrk | {"rps": baseline_rps, "requests": int(baseline_rps * 10)}
+    return wrk | {"connect_errors": 0, "read_errors": 0, "write_errors": 0, "timeouts": 0}
+
+
+def _run(name, connections, rps, baseline_rps, bare_rps):
     return {
         "name": name,
         "visitor": "anonymous",
         "path": "/x/",
         "connections": connections,
         "status": "ok",
-        "wrk": wrk,
-        "baseline": baseline,
+        "wrk": _wrk(rps),
+        "baseline": _wrk(baseline_rps),
+        "bare": _wrk(bare_rps),
     }
 
 
-def test_each_ratio_is_taken_against_the_baseline_run_just_before_it():
-    rows = table([_run("thread list", 16, 300.0, 600.0), _run("thread list", 64, 300.0, 400.0)])
+def test_each_ratio_is_taken_against_the_runs_just_before_it():
+    rows = table(
+        [_run("thread list", 16, 300.0, 600.0, 1000.0), _run("thread list", 64, 300.0, 400.0, 500.0)]
+    )
     thread_list = next(row for row in rows if row.startswith("| thread list"))
-    assert "| 0.500 |" in thread_list
-    assert "| 0.750 |" in thread_list
-    assert thread_list.endswith("| ≥ 0.5× | yes |")
-    assert "500 (400–600)" not in rows[2]
-    assert "600 (600–600)" in rows[2]
+    assert "| 300 | 0.300 | 0.500 |" in thread_list
+    assert "| 300 | 0.600 | 0.750 |" in thread_list
+    assert thread_list.endswith("| ≥ 0.8× bare | no |")
+    bare, baseline = rows[2], rows[3]
+    assert bare.startswith("| bare Django hello") and "1,000 (1,000–1,000) | 1 |" in bare
+    assert baseline.startswith("| baseline `/bench/hello`")
+    assert "600 (600–600) | 0.600 | 1 |" in baseline
+    assert "400 (400–400) | 0.800 | 1 |" in baseline
+
+
+def test_a_page_meets_its_target_against_the_bare_hello():
+    rows = table([_run("home", 16, 850.0, 900.0, 1000.0), _run("home", 64, 800.0, 850.0, 1000.0)])
+    assert next(row for row in rows if row.startswith("| home")).endswith("| ≥ 0.8× bare | yes |")
+    assert rows[3].endswith("| ≥ 0.8× bare | yes |")

@@ -1,0 +1,63 @@
+"""The Content-Security-Policy header, built once rather than for every response.
+
+django-csp builds the header from settings on every response, twice (the policy and the
+report-only one): a dataclass copied to a dict, each directive copied and joined. On a page
+served from the cache that was a fifth of the whole request. The header only differs between
+responses by a nonce or by a view's own policy (csp_update, csp_replace, csp_exempt, as on the
+admin's delivery list). So it is built once per setting, with a placeholder where a nonce goes,
+and a response whose view changed its policy is built the usual way.
+"""
+
+import functools
+
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+NONCE_PLACEHOLDER = "stepwise-csp-nonce-placeholder"
+# What a view's decorators set on its response; any of them means a policy of its own.
+OWN_POLICY_ATTRIBUTES = tuple(
+    f"_csp_{name}{suffix}" for name in ("config", "update", "replace", "exempt") for suffix in ("", "_ro")
+)
+
+
+@functools.cache
+def _policy(*, report_only: bool, with_nonce: bool) -> str:
+    return build_policy(nonce=NONCE_PLACEHOLDER if with_nonce else None, report_only=report_only)
+
+
+@functools.cache
+def _excluded_prefixes(setting: str) -> tuple[str, ...]:
+    return tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ())
+
+
+@receiver(setting_changed)
+def _forget_policies(setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _policy.cache_clear()
+        _excluded_prefixes.cache_clear()
+
+
+class CSPMiddleware(DjangoCSPMiddleware):
+    def process_response(self, request, response):
+        if settings.DEBUG or any(hasattr(response, name) for name in OWN_POLICY_ATTRIBUTES):
+            return super().process_response(request, response)
+        nonce = getattr(request, "_csp_nonce", None)
+        for header, setting, report_only in (
+            (HEADER, "CONTENT_SECURITY_POLICY", False),
+            (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", True),
+        ):
+            policy = _policy(report_only=report_only, with_nonce=nonce is not None)
+            if not policy or header in response:
+                continue
+            if request.path_info.startswith(_excluded_prefixes(setting)):
+                continue
+            response[header] = policy.replace(NONCE_PLACEHOLDER, nonce) if nonce is not None else policy
+        if nonce is None:
+            # As django-csp: a nonce asked for after the header is written would not be in it.
+            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
