@@ -450,10 +450,7 @@ def test_every_page_and_email_shows_no_english_left(
             rendered, language=language, strings=strings, shipped=shipped, content=content
         ):
             seen.setdefault(line, []).append(rendered.where)
-    lines = {
-        line: f"{line} — {where_shown(wheres)}"
-        for line, wheres in seen.items()
-    }
+    lines = {line: f"{line} — {where_shown(wheres)}" for line, wheres in seen.items()}
     failing = [shown for line, shown in lines.items() if check_all or line[1:].split("]")[0] in PARTS_MARKED]
     reported = [shown for shown in lines.values() if shown not in failing]
     report = REPORTS / f"untranslated-{language}.txt"
