@@ -16,6 +16,7 @@ from django.db.models import Case, Count, F, Q, Sum, When, Window
 from django.db.models.expressions import RowRange
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import pgettext
 
 from config.cache import LocalMemo
 from config.slots import SlottedHtml, render_shared
@@ -55,7 +56,7 @@ class TopicNode:
 
     @property
     def status_label(self):
-        return Progress.Status(self.status).label if self.status else "Not started"
+        return Progress.Status(self.status).label if self.status else pgettext("progress status", "Not started")
 
     @property
     def kind_label(self):
