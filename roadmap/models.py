@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from roadmap.markdown import render_markdown
@@ -16,7 +17,7 @@ class Roadmap(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=120)
     summary = models.CharField(max_length=300)
-    description = models.TextField(blank=True, help_text="Markdown.")
+    description = models.TextField(blank=True, help_text=_("Markdown."))
     description_html = models.TextField(blank=True, editable=False)
     is_published = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
@@ -65,13 +66,13 @@ class Topic(models.Model):
 
     roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="topics")
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="topics")
-    slug = models.SlugField(max_length=80, help_text="Stable identity: progress and notes hang on it.")
+    slug = models.SlugField(max_length=80, help_text=_("Stable identity: progress and notes hang on it."))
     title = models.CharField(max_length=160)
-    body = models.TextField(help_text="Markdown.")
+    body = models.TextField(help_text=_("Markdown."))
     body_html = models.TextField(blank=True, editable=False)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CORE)
     is_any_order = models.BooleanField(
-        "any order", default=False, help_text="Topics of this kind can be learned in any order."
+        _("any order"), default=False, help_text=_("Topics of this kind can be learned in any order.")
     )
     is_published = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
@@ -79,7 +80,7 @@ class Topic(models.Model):
     reviewed_on = models.DateField(
         null=True,
         blank=True,
-        help_text="When the text and resources were last checked to be correct and current.",
+        help_text=_("When the text and resources were last checked to be correct and current."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -152,7 +153,7 @@ class Progress(models.Model):
     quiz_passed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "progress"
+        verbose_name_plural = _("progress")
         constraints = [
             models.UniqueConstraint(fields=["user", "topic"], name="roadmap_progress_user_topic_unique"),
             models.CheckConstraint(
@@ -263,12 +264,13 @@ class Project(models.Model):
 
     section = models.OneToOneField(Section, on_delete=models.CASCADE, related_name="project")
     title = models.CharField(max_length=160)
-    goal = models.TextField(help_text="Markdown: what the learner builds and why.")
+    goal = models.TextField(help_text=_("Markdown: what the learner builds and why."))
     requirements = models.JSONField(
-        default=list, help_text="A list of requirements, each a line of inline Markdown a mentor can check."
+        default=list,
+        help_text=_("A list of requirements, each a line of inline Markdown a mentor can check."),
     )
-    stretch = models.TextField(blank=True, help_text="Markdown: one stretch goal.")
-    hand_in = models.TextField(help_text="Markdown: what the repository must contain.")
+    stretch = models.TextField(blank=True, help_text=_("Markdown: one stretch goal."))
+    hand_in = models.TextField(help_text=_("Markdown: what the repository must contain."))
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
@@ -290,7 +292,7 @@ class QuizQuestion(models.Model):
     learner to choose all that apply."""
 
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="quiz_questions")
-    text = models.TextField("question", help_text="Inline Markdown, one sentence or two.")
+    text = models.TextField(_("question"), help_text=_("Inline Markdown, one sentence or two."))
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -305,9 +307,9 @@ class QuizOption(models.Model):
     # What a form sends for this option: random, so that neither its order nor its number tells
     # which option is correct.
     key = models.CharField(max_length=12, default=new_option_key, unique=True, editable=False)
-    text = models.TextField(help_text="Inline Markdown.")
-    is_correct = models.BooleanField("correct", default=False)
-    explanation = models.TextField(help_text="Why this option is right or wrong: shown after an attempt.")
+    text = models.TextField(help_text=_("Inline Markdown."))
+    is_correct = models.BooleanField(_("correct"), default=False)
+    explanation = models.TextField(help_text=_("Why this option is right or wrong: shown after an attempt."))
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -325,9 +327,9 @@ class QuizAttempt(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
     )
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="quiz_attempts")
-    answers = models.JSONField(default=dict, help_text="{question id: [chosen option keys]}")
-    score = models.PositiveIntegerField(help_text="Questions answered right.")
-    total = models.PositiveIntegerField(help_text="Questions in the quiz when it was taken.")
+    answers = models.JSONField(default=dict, help_text=_("{question id: [chosen option keys]}"))
+    score = models.PositiveIntegerField(help_text=_("Questions answered right."))
+    total = models.PositiveIntegerField(help_text=_("Questions in the quiz when it was taken."))
     passed = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -16,6 +16,7 @@ from django.db.models import Case, Count, F, Q, Sum, When, Window
 from django.db.models.expressions import RowRange
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, pgettext
 
 from config.cache import LocalMemo
 from config.slots import SlottedHtml, render_shared
@@ -55,7 +56,9 @@ class TopicNode:
 
     @property
     def status_label(self):
-        return Progress.Status(self.status).label if self.status else "Not started"
+        return (
+            Progress.Status(self.status).label if self.status else pgettext("progress status", "Not started")
+        )
 
     @property
     def kind_label(self):
@@ -133,7 +136,7 @@ def published_roadmap(*, slug: str) -> Roadmap:
     if roadmap is None or roadmap.slug != slug:
         roadmap = Roadmap.objects.filter(slug=slug, is_published=True).first()
     if roadmap is None:
-        raise Http404("No such roadmap.")
+        raise Http404(gettext("No such roadmap."))
     return copy.copy(roadmap)  # a cached instance is shared by this process's requests
 
 
@@ -366,7 +369,7 @@ def topic_content(*, roadmap: Roadmap, slug: str) -> TopicContent:
     """A published topic's rendered body and resources; cached until the content changes."""
     content = caches.TOPIC_CONTENT.get(roadmap_id=roadmap.pk, slug=slug)
     if content is None:
-        raise Http404("No such topic.")
+        raise Http404(gettext("No such topic."))
     return content
 
 
@@ -815,7 +818,7 @@ class ProjectPage:
 def section_project(*, roadmap: Roadmap, section_id: int) -> ProjectPage:
     page = caches.SECTION_PROJECT.get(roadmap_id=roadmap.pk, section_id=section_id)
     if page is None:
-        raise Http404("This section has no project.")
+        raise Http404(gettext("This section has no project."))
     return page
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from roadmap.content_files import export_roadmap
 from roadmap.models import Roadmap
@@ -18,8 +19,11 @@ class Command(BaseCommand):
     def handle(self, *args, slug, output, **options):
         roadmap = Roadmap.objects.filter(slug=slug).first()
         if roadmap is None:
-            known = ", ".join(Roadmap.objects.values_list("slug", flat=True)) or "none"
-            raise CommandError(f"No roadmap with the slug {slug!r} (known: {known}).")
+            known = ", ".join(Roadmap.objects.values_list("slug", flat=True)) or gettext("none")
+            raise CommandError(
+                gettext("No roadmap with the slug %(slug)s (known: %(known)s).")
+                % {"slug": repr(slug), "known": known}
+            )
         text = export_roadmap(roadmap)
         if not output:
             self.stdout.write(text, ending="")
@@ -27,5 +31,9 @@ class Command(BaseCommand):
         try:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as error:
-            raise CommandError(f"Cannot write {output}: {error.strerror}") from error
-        self.stdout.write(f"Wrote roadmap {slug!r} to {output}")
+            raise CommandError(
+                gettext("Cannot write %(path)s: %(reason)s") % {"path": output, "reason": error.strerror}
+            ) from error
+        self.stdout.write(
+            gettext("Wrote roadmap %(slug)s to %(path)s") % {"slug": repr(slug), "path": output}
+        )

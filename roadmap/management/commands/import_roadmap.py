@@ -1,6 +1,7 @@
 """manage.py import_roadmap PATH [--dry-run]: create or update a roadmap from its content file."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from roadmap.content_files import ContentError, import_roadmap, load_roadmap_file
 
@@ -22,7 +23,10 @@ class Command(BaseCommand):
     def handle(self, *args, path, dry_run, verbosity, **options):
         try:
             data = load_roadmap_file(path)
-            self.stdout.write(f"Importing roadmap {data['slug']!r} from {path}")
+            self.stdout.write(
+                gettext("Importing roadmap %(slug)s from %(path)s")
+                % {"slug": repr(data["slug"]), "path": path}
+            )
             report = import_roadmap(
                 data, dry_run=dry_run, progress=self.show_progress if verbosity >= 1 else None
             )
@@ -34,14 +38,17 @@ class Command(BaseCommand):
                 self.stdout.write(line)
             self.stdout.write(self.style.SUCCESS(report.summary()))
         else:
-            self.stdout.write("No changes.")
+            self.stdout.write(gettext("No changes."))
         if dry_run:
-            self.stdout.write(self.style.WARNING("(dry run: nothing saved)"))
+            self.stdout.write(self.style.WARNING(gettext("(dry run: nothing saved)")))
 
     def show_progress(self, done: int, total: int) -> None:
         """A line rewritten in place on a terminal; one line every few topics otherwise."""
         if self.stdout.isatty():
-            self.stdout.write(f"\r  topics {done}/{total}", ending="\n" if done == total else "")
+            self.stdout.write(
+                "\r  " + gettext("topics %(done)s/%(total)s") % {"done": done, "total": total},
+                ending="\n" if done == total else "",
+            )
             self.stdout.flush()
         elif done % PROGRESS_EVERY == 0 or done == total:
-            self.stdout.write(f"  topics {done}/{total}")
+            self.stdout.write("  " + gettext("topics %(done)s/%(total)s") % {"done": done, "total": total})
