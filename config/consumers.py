@@ -22,8 +22,8 @@ and every LIVE_RECHECK_SECONDS.
 
 import asyncio
 import json
-import logging
 from types import SimpleNamespace
+from urllib.parse import urlparse
 
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -40,8 +40,6 @@ from accounts.backends import CachedModelBackend
 from accounts.selectors import refresh_standing
 from config import live
 from config.fanout import fanout
-
-logger = logging.getLogger(__name__)
 
 SESSION_ENDED = 4401
 NOT_ALLOWED = 4403
@@ -124,7 +122,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.subscriptions: dict[str, tuple[live.Topic, int, str | None]] = {}
         self.member_group = None
-        self.ticker = None
         self.session_key = session_key_of(self.scope)
         user = await database_sync_to_async(current_member)(self.session_key)
         self.member_id = user.pk if user.is_authenticated else None
@@ -135,11 +132,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             self.member_group = live.topics()["member"].group(self.member_id)
             await fanout().follow(self.member_group, self)
         await self.accept()
-        self.ticker = asyncio.create_task(self.tick())
+        fanout().watch(self)
 
     async def disconnect(self, code):
-        if self.ticker is not None:
-            self.ticker.cancel()
+        fanout().unwatch(self)
         await self.leave()
 
     async def close(self, code=None, reason=None):
@@ -285,17 +281,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             if not await self.allowed(topic, scope):
                 await self.drop(label)
 
-    async def tick(self) -> None:
-        """Every LIVE_RECHECK_SECONDS: the session, who may follow what, and every
-        subscription's version (a message lost while Redis was away is caught up here)."""
-        while True:
-            await asyncio.sleep(settings.LIVE_RECHECK_SECONDS)
-            try:
-                if await self.still_signed_in():
-                    await self.recheck()
-                    await self.catch_up(list(self.subscriptions))
-            except Exception:  # noqa: BLE001 - the next tick tries again; the page keeps working
-                logger.warning("live: a socket's periodic check failed", exc_info=True)
+    async def check(self) -> None:
+        """Every LIVE_RECHECK_SECONDS (the process's fan-out runs it): the session, who may
+        follow what, and every subscription's version (a message lost while Redis was away is
+        caught up here). A failure is logged; the next check tries again."""
+        if await self.still_signed_in():
+            await self.recheck()
+            await self.catch_up(list(self.subscriptions))
 
 
 def open_caches() -> None:
@@ -312,14 +304,18 @@ def open_caches() -> None:
         caches[alias]  # noqa: B018 - made and kept here, for every socket's context to inherit
 
 
-_live_socket = AllowedHostsOriginValidator(LiveConsumer.as_asgi())
+_ORIGINS = AllowedHostsOriginValidator(None)
 
 
 async def websocket(scope, receive, send):
     """The ASGI application of every WebSocket: /ws/ from a page of this site (its Origin one
-    of ALLOWED_HOSTS); any other path is refused at the handshake (HTTP 403)."""
-    if scope["path"] != "/ws/":
+    of ALLOWED_HOSTS, as channels' AllowedHostsOriginValidator decides); anything else is
+    refused at the handshake (HTTP 403). The socket is handed straight to its consumer: each
+    wrapper left waiting for the socket's whole life would be kept by every idle socket."""
+    origins = [value for name, value in scope["headers"] if name == b"origin"]
+    origin = urlparse(origins[-1].decode("latin1")) if origins else None
+    if scope["path"] != "/ws/" or not _ORIGINS.valid_origin(origin):
         await receive()  # the handshake's request
         await send({"type": "websocket.close"})
         return
-    await _live_socket(scope, receive, send)
+    await LiveConsumer()(scope, receive, send)
