@@ -110,7 +110,9 @@ def test_compose_sends_ws_to_the_live_process_and_pages_to_web():
     document = compose()
     live, proxy = document["services"]["live"], document["services"]["proxy"]
     port = live["command"][live["command"].index("--port") + 1]
-    assert live["command"] == live_command(host="0.0.0.0", port=port), "as the Procfile and the cluster run it"
+    assert live["command"] == live_command(host="0.0.0.0", port=port), (
+        "as the Procfile and the cluster run it"
+    )
     nginx = document["configs"][proxy["configs"][0]["source"]]["content"]
     websocket = nginx[nginx.index("location /ws/") : nginx.index("location / ")]
     assert f"proxy_pass http://live:{port};" in websocket
