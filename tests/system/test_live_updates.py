@@ -1,5 +1,5 @@
 """Live updates through the whole cluster: nginx sends pages to gunicorn and /ws/ to the ASGI
-process (daphne), the outbox's worker writes notifications. Two members in two Chromium
+process (uvicorn), the outbox's worker writes notifications. Two members in two Chromium
 contexts: what B does shows on A's open thread page without a reload, A's header count rises
 when B mentions A, a reply a mentor hides leaves A's page, a thread A may not see tells A
 nothing, and when the ASGI process restarts A's page reconnects and catches up; the page with
