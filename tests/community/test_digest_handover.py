@@ -62,14 +62,14 @@ def test_a_claim_taken_over_before_the_end_of_data_is_not_sent(sink, monkeypatch
     """The sweep (or a retry) took the claim while the content was going out: the old worker
     drops the message before handing it over, and sends the rest of its batch."""
     first, second = learner_with_news(), learner_with_news()
-    original = mail_delivery.Claim.still_ours
+    original = mail_delivery.Claim.update_if_ours
 
-    def taken_over_for_first(claim):
-        if DigestDelivery.objects.filter(pk=claim.pk, user=first).exists():
+    def taken_over_for_first(claim, **fields):
+        if "sending_at" in fields and DigestDelivery.objects.filter(pk=claim.pk, user=first).exists():
             DigestDelivery.objects.filter(pk=claim.pk).update(attempts=claim.attempts + 1)
-        return original(claim)
+        return original(claim, **fields)
 
-    monkeypatch.setattr(mail_delivery.Claim, "still_ours", taken_over_for_first)
+    monkeypatch.setattr(mail_delivery.Claim, "update_if_ours", taken_over_for_first)
     result = digest.send_digests(user_ids=[first.pk, second.pk])
     assert result.counts == {"taken": 1, "sent": 1}
     assert [received.recipients for received in sink.messages] == [[second.email]]
