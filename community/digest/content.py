@@ -303,8 +303,8 @@ class Digest:
             "name": self.user.public_name,
             "frequency": "weekly" if is_weekly else "daily",
             "site_url": settings.SITE_URL,
-            "settings_url": absolute(reverse("accounts:settings")),
-            "notifications_url": absolute(reverse("community:notification-list")),
+            "settings_url": absolute(_path("accounts:settings")),
+            "notifications_url": absolute(_path("community:notification-list")),
             "unsubscribe_url": self.unsubscribe_url,
         }
         return render_to_string("email/digest.txt", context), render_to_string("email/digest.html", context)
@@ -357,7 +357,7 @@ def _roadmap_progress(
     counts = [statuses.get(topic["id"]) for topic in topics]
     return RoadmapProgress(
         title=roadmap.title,
-        url=absolute(roadmap.get_absolute_url()),
+        url=absolute(_path("roadmap:roadmap-detail", slug=roadmap.slug)),
         done=counts.count(Progress.Status.DONE),
         skipped=counts.count(Progress.Status.SKIPPED),
         total=len(topics),
