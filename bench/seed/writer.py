@@ -198,8 +198,14 @@ def _has_own_triggers(table: str) -> bool:
 
 
 def analyze(tables) -> None:
-    """Fresh statistics (and, outside a transaction, a vacuum so that index-only scans work)."""
-    statement = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+    """Fresh statistics, so that the planner knows how large the tables have become."""
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"{statement} {connection.ops.quote_name(table)}")
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def vacuum(tables) -> None:
+    """A vacuum (outside a transaction), so that index-only scans work from the first query."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM {connection.ops.quote_name(table)}")
