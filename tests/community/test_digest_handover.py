@@ -2,6 +2,8 @@
 (aiosmtpd on loopback): a send interrupted before then is retried without a second copy, and
 one whose answer never came is ambiguous and not resent."""
 
+import socket
+
 import pytest
 from django.core.mail import EmailMessage, get_connection
 
@@ -33,6 +35,15 @@ def test_the_hand_over_is_recorded_after_the_content_and_before_the_end_of_data(
     assert seen_by_server_at_hand_over == [0]  # the server had the content, not yet the message
     [received] = sink.messages
     assert received.parse().get_content().splitlines() == [".leading dot", "body"]  # dots unstuffed
+
+
+def test_the_end_of_data_is_not_held_back_waiting_for_the_servers_acknowledgement(sink):
+    """With Nagle's algorithm the end of data, a short write right after the content, waited for
+    the server's delayed acknowledgement of the content: up to 40 ms a message."""
+    with get_connection() as connection:
+        assert connection.connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        connection.send_messages([message(number) for number in range(3)])
+    assert sink.count() == 3
 
 
 def test_a_send_stopped_before_the_end_of_data_leaves_nothing_at_the_server(sink):
