@@ -4,6 +4,7 @@ have been learning for much longer than most (answered threads on it and a link 
 the review requests and questions waiting in the sections they cover; read for a whole batch in a fixed number of queries
 (DigestBuilder), and the email it becomes."""
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
@@ -311,7 +312,7 @@ class Digest:
 
     def message(self, *, connection=None) -> EmailMultiAlternatives:
         text, html = self.render()
-        message = EmailMultiAlternatives(
+        message = _DigestEmail(
             subject=self.subject,
             body=text,
             to=[self.user.email],
@@ -324,6 +325,21 @@ class Digest:
         )
         message.attach_alternative(html, "text/html")
         return message
+
+
+class _DigestEmail(EmailMultiAlternatives):
+    """A multipart email whose boundary is chosen with a plain search of its parts. Left to
+    the email package, the boundary is checked with a regular expression compiled for that
+    one boundary: half a millisecond a digest, a tenth of what sending one costs."""
+
+    def message(self):
+        message = super().message()
+        parts = [part.get_payload() for part in message.get_payload()]
+        while True:
+            boundary = f"==============={secrets.token_hex(12)}=="
+            if not any(f"--{boundary}" in part for part in parts):
+                message.set_boundary(boundary)
+                return message
 
 
 def _roadmap_progress(
