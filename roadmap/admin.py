@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from config.admin import ReadOnlyAdmin
 from roadmap.models import (
@@ -23,7 +24,7 @@ from roadmap.models import (
 )
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(TranslationTabularInline):
     model = Section
     fields = ["position", "title", "description"]
     extra = 0
@@ -31,7 +32,7 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(Roadmap)
-class RoadmapAdmin(admin.ModelAdmin):
+class RoadmapAdmin(TranslationAdmin):
     list_display = ["title", "slug", "is_published", "position", "section_count", "topic_count", "updated_at"]
     list_editable = ["position"]
     list_filter = ["is_published"]
@@ -85,7 +86,7 @@ class RoadmapAdmin(admin.ModelAdmin):
         )
 
 
-class ResourceInline(admin.TabularInline):
+class ResourceInline(TranslationTabularInline):
     model = Resource
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = ["position", "title", "url", "kind", "is_free"]
@@ -94,7 +95,7 @@ class ResourceInline(admin.TabularInline):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(TranslationAdmin):
     list_display = [
         "title",
         "slug",
@@ -230,7 +231,7 @@ class ProjectInline(admin.StackedInline):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(TranslationAdmin):
     list_display = ["title", "roadmap", "position", "topic_count"]
     list_filter = ["roadmap"]
     list_select_related = ["roadmap"]

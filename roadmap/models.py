@@ -9,8 +9,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from modeltranslation.utils import build_localized_fieldname
 
 from roadmap.markdown import render_markdown
+
+
+def render_each_language(instance, source: str, target: str) -> None:
+    """Render a Markdown field into its HTML field in every language it is written in, whatever
+    language is active (an admin working in Spanish edits the English too). A language without
+    the text has no HTML either, so its page falls back to the English (roadmap/translation.py)."""
+    for code, _name in settings.LANGUAGES:
+        text = getattr(instance, build_localized_fieldname(source, code), None)
+        html = render_markdown(text) if text else None
+        if code == settings.MODELTRANSLATION_DEFAULT_LANGUAGE:
+            html = html or ""
+            instance.__dict__[target] = html  # the untranslated column keeps the English
+        setattr(instance, build_localized_fieldname(target, code), html)
 
 
 class Roadmap(models.Model):
@@ -30,7 +44,7 @@ class Roadmap(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.description_html = render_markdown(self.description)
+        render_each_language(self, "description", "description_html")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -97,7 +111,7 @@ class Topic(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
+        render_each_language(self, "body", "body_html")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
