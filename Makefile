@@ -60,9 +60,11 @@ compile-messages: install gettext
 	    --ignore node_modules --ignore test-artifacts; \
 	fi
 
-# daphne's runserver: the pages and the live updates' WebSocket (/ws/) from one process.
+# The pages and the live updates' WebSocket (/ws/) from one process (config.devserver), restarted
+# when a Python file of the project changes.
 run: seed compile-messages
-	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(VENV)/bin/uvicorn config.devserver:application --host $(HOST) --port $(PORT) \
+		--lifespan off --reload --reload-dir accounts --reload-dir community --reload-dir config --reload-dir roadmap
 
 # The suite runs in parallel, one pytest-xdist worker per core and one more, at most 6
 # (TEST_WORKERS=0 for one process): the tests of real processes spend much of their time
@@ -103,7 +105,7 @@ beat: install var
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule
 
 # nginx on 127.0.0.1:8080 balancing two gunicorn instances and sending /ws/ to the ASGI process
-# (daphne, live updates), two Celery workers and beat (needs PostgreSQL and Redis; DATABASE_URL
+# (uvicorn, live updates), two Celery workers and beat (needs PostgreSQL and Redis; DATABASE_URL
 # and REDIS_URL as for `make run`).
 cluster: install compile-messages
 	$(PY) bench/cluster.py up --port 8080

@@ -1,5 +1,5 @@
 """A Stepwise cluster on one machine: nginx on loopback balancing two gunicorn instances for
-pages and sending /ws/ to the ASGI process (daphne) for live updates, two Celery workers and
+pages and sending /ws/ to the live process (uvicorn, config.asgi) for live updates, two Celery workers and
 beat, all sharing one PostgreSQL database and one Redis server.
 
     python bench/cluster.py up        # start everything, print the URL, wait for Ctrl-C
@@ -32,6 +32,14 @@ error_log {run}/nginx-error.log warn;
 events {{ worker_connections 1024; }}
 http {{
     access_log off;
+    # Compressed responses, as docs/deployment.md configures them.
+    gzip on;
+    gzip_comp_level 5;
+    gzip_min_length 1024;
+    gzip_proxied any;
+    gzip_vary on;
+    gzip_types text/css text/plain application/javascript application/json application/atom+xml
+               application/xml image/svg+xml;
     client_body_temp_path {run}/client_body;
     proxy_temp_path {run}/proxy;
     fastcgi_temp_path {run}/fastcgi;
@@ -77,6 +85,18 @@ http {{
 """
 
 
+def live_command(*, host: str, port: int | str) -> list[str]:
+    """The live process as the Procfile and compose.yaml run it: uvicorn with wsproto, the
+    leanest per socket of its WebSocket implementations (bench/BENCHMARKS.md), a ping every 20 s
+    to keep idle sockets open through proxies, and no compression (messages are a few dozen
+    bytes; each compressed socket would keep its own zlib state)."""
+    return [
+        "uvicorn", "config.asgi:application", "--host", host, "--port", str(port),
+        "--ws", "wsproto", "--ws-ping-interval", "20", "--ws-per-message-deflate", "false",
+        "--lifespan", "off", "--no-access-log",
+    ]  # fmt: skip
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -112,12 +132,9 @@ class Cluster:
         )  # fmt: skip
 
     def start_live(self) -> None:
-        """The ASGI process: /ws/ only (config.asgi:application)."""
-        self._start(
-            "live",
-            [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(self.live_port),
-             "--proxy-headers", "--ping-interval", "20", "config.asgi:application"],
-        )  # fmt: skip
+        """The live process: /ws/ only (config.asgi:application)."""
+        command = live_command(host="127.0.0.1", port=self.live_port)
+        self._start("live", [str(VENV_BIN / command[0]), *command[1:]])
 
     def start_worker(self, index: int) -> None:
         self._start(

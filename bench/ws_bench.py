@@ -1,8 +1,9 @@
 """Live updates under load: the idle sockets one ASGI process holds and its memory, and the time
 from a reply's commit until every one of 1,000 open pages of its thread has the message.
 
-Starts one live process as in production (daphne, config.asgi:application, DEBUG=false, the
-Redis channel layer), then from this process:
+Starts one live process as in production (uvicorn with wsproto, config.asgi:application,
+DEBUG=false, the Redis channel layer; `--ws` tries another of uvicorn's WebSocket
+implementations), then from this process:
 
 - idle: opens `--idle` sockets, each following a thread as a thread page does (subscribed, its
   first answer received, pings answered), and reads the live process's memory (RSS) before and
@@ -19,6 +20,8 @@ Not a test: run it by hand and record the figures in bench/BENCHMARKS.md.
         .venv/bin/python bench/ws_bench.py [--idle 5000] [--viewers 1000] [--replies 20]
 
 The sockets are anonymous readers' (a signed-in one costs one session read more when it opens).
+Each handshake offers compression as browsers do, so a server that accepted it would be
+measured paying for it.
 """
 
 import argparse
@@ -33,6 +36,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,20 +53,23 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from bench.cluster import ROOT, VENV_BIN, free_port, manage, production_env  # noqa: E402
+from bench.cluster import ROOT, VENV_BIN, free_port, live_command, manage, production_env  # noqa: E402
 from community import services  # noqa: E402
 from community.models import Thread  # noqa: E402
 
 RUN = int(time.time())
 OPENING_AT_ONCE = 200  # sockets being opened at the same time
+# What Chromium and Firefox ask for in every handshake: the server decides whether it costs memory.
+BROWSERS_OFFER = "permessage-deflate; client_max_window_bits"
 DELIVERY_TIMEOUT = 30  # seconds a reply may take to reach every socket before the run fails
 
 
 class Socket:
     """A minimal WebSocket client: text frames out (masked), text and ping frames in."""
 
-    def __init__(self, reader, writer):
+    def __init__(self, reader, writer, compressed: bool):
         self.reader, self.writer = reader, writer
+        self.inflater = zlib.decompressobj(-zlib.MAX_WBITS) if compressed else None
         self.messages: asyncio.Queue = asyncio.Queue()
         self.task = asyncio.ensure_future(self._read())
 
@@ -74,13 +81,13 @@ class Socket:
             (
                 f"GET /ws/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
                 f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                f"Origin: http://127.0.0.1:{port}\r\n\r\n"
+                f"Sec-WebSocket-Extensions: {BROWSERS_OFFER}\r\nOrigin: http://127.0.0.1:{port}\r\n\r\n"
             ).encode()
         )
         head = await reader.readuntil(b"\r\n\r\n")
         if b" 101 " not in head.split(b"\r\n", 1)[0]:
             raise RuntimeError(f"handshake refused: {head[:80]!r}")
-        return cls(reader, writer)
+        return cls(reader, writer, compressed=b"permessage-deflate" in head.lower())
 
     def send(self, payload: dict) -> None:
         self._frame(0x1, json.dumps(payload).encode())
@@ -109,6 +116,8 @@ class Socket:
                 if opcode == 0x9:  # ping: answer, as a browser does
                     self._frame(0xA, data)
                 elif opcode == 0x1:
+                    if first & 0x40:  # compressed (permessage-deflate)
+                        data = self.inflater.decompress(data + b"\x00\x00\xff\xff")
                     self.messages.put_nowait((time.monotonic(), json.loads(data)))
                 elif opcode == 0x8:
                     return
@@ -182,15 +191,16 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def start_live(port: int) -> subprocess.Popen:
+def start_live(port: int, ws: str) -> subprocess.Popen:
     env = {
         **os.environ,
         **production_env(DATABASE_URL=os.environ["DATABASE_URL"], REDIS_URL=os.environ["REDIS_URL"]),
         "LOG_LEVEL": "WARNING",
     }
+    command = live_command(host="127.0.0.1", port=port)
+    command[command.index("--ws") + 1] = ws
     process = subprocess.Popen(
-        [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "--ping-interval", "20",
-         "--verbosity", "0", "config.asgi:application"],
+        [str(VENV_BIN / command[0]), *command[1:], "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 30
@@ -252,6 +262,10 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=5000)
     parser.add_argument("--viewers", type=int, default=1000)
     parser.add_argument("--replies", type=int, default=20)
+    parser.add_argument(
+        "--ws", default="wsproto", choices=["wsproto", "websockets-sansio", "websockets"],
+        help="uvicorn's WebSocket implementation (production's: wsproto)",
+    )  # fmt: skip
     options = parser.parse_args()
     if not settings.REDIS_URL or "postgres" not in os.environ.get("DATABASE_URL", ""):
         raise SystemExit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the live process shares them.")
@@ -260,7 +274,7 @@ def main() -> None:
     manage({}, "migrate")
     thread = the_thread()
     port = free_port()
-    live = start_live(port)
+    live = start_live(port, options.ws)
     try:
         figures = asyncio.run(measure(options, port, live.pid, thread))
     finally:

@@ -8,6 +8,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from accounts.models import User
 from community import digest
@@ -155,15 +157,15 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 class OutboxStateFilter(admin.SimpleListFilter):
-    title = "state"
+    title = pgettext_lazy("outbox event", "state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
         return [
-            ("pending", "Pending (not processed yet)"),
-            ("retrying", "Retrying (failed, will be tried again)"),
-            ("failed", "Failed (given up)"),
-            ("processed", "Processed"),
+            ("pending", _("Pending (not processed yet)")),
+            ("retrying", _("Retrying (failed, will be tried again)")),
+            ("failed", _("Failed (given up)")),
+            ("processed", pgettext_lazy("outbox event", "Processed")),
         ]
 
     def queryset(self, request, queryset):
@@ -187,7 +189,7 @@ class OutboxEventAdmin(ReadOnlyAdmin):
     list_filter = [OutboxStateFilter, "kind", ("created_at", admin.DateFieldListFilter)]
     show_full_result_count = False
 
-    @admin.display(description="last error")
+    @admin.display(description=gettext_lazy("last error"))
     def error(self, obj):
         return obj.last_error.strip().splitlines()[-1][:120] if obj.last_error.strip() else ""
 
@@ -240,10 +242,10 @@ class DigestDeliveryAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
-    @admin.display(description="preview")
+    @admin.display(description=gettext_lazy("preview"))
     def preview_link(self, obj):
         url = reverse("admin:community_digestdelivery_preview", args=[obj.user_id])
-        return format_html('<a href="{}">Preview</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("Preview"))
 
     def preview_lookup_view(self, request):
         """?user=<id, email or username> -> that user's preview."""
@@ -255,7 +257,7 @@ class DigestDeliveryAdmin(ReadOnlyAdmin):
             match |= Q(pk=database_id(query))
         user = User.objects.filter(match).first() if query else None
         if user is None:
-            messages.error(request, f"No user matches “{query}”.")
+            messages.error(request, _("No user matches “%(query)s”.") % {"query": query})
             return redirect("admin:community_digestdelivery_changelist")
         return redirect("admin:community_digestdelivery_preview", user_id=user.pk)
 
@@ -280,7 +282,7 @@ def _digest_preview(request, user, *, admin_context):
         "admin/community/digestdelivery/preview.html",
         {
             **admin_context,
-            "title": f"Digest preview for {user.username}",
+            "title": _("Digest preview for %(username)s") % {"username": user.username},
             "subject_user": user,
             "is_due": digest.is_due(user, now),
             "since": since,
@@ -324,15 +326,20 @@ class FlagAdmin(admin.ModelAdmin):
             except (PermissionDenied, ValidationError) as error:
                 refused.append(str(error))
         if done:
-            self.message_user(request, f"Decided {done} flagged post(s).", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Decided %(count)s flagged post.", "Decided %(count)s flagged posts.", done)
+                % {"count": done},
+                messages.SUCCESS,
+            )
         for message in refused:
             self.message_user(request, message, messages.WARNING)
 
-    @admin.action(description="Resolve: hide the posts and close their flags")
+    @admin.action(description=gettext_lazy("Resolve: hide the posts and close their flags"))
     def resolve(self, request, queryset):
         self._decide(request, queryset, "resolve")
 
-    @admin.action(description="Dismiss: keep the posts and close their flags")
+    @admin.action(description=gettext_lazy("Dismiss: keep the posts and close their flags"))
     def dismiss(self, request, queryset):
         self._decide(request, queryset, "dismiss")
 
@@ -372,9 +379,13 @@ class ReviewRequestAdmin(admin.ModelAdmin):
     show_full_result_count = False
     change_list_template = "admin/community/reviewrequest/change_list.html"
 
-    @admin.display(description="topic or project")
+    @admin.display(description=gettext_lazy("topic or project"))
     def subject_title(self, review):
-        return f"Project: {review.project.title}" if review.is_project else review.topic.title
+        return (
+            _("Project: %(title)s") % {"title": review.project.title}
+            if review.is_project
+            else review.topic.title
+        )
 
     def changelist_view(self, request, extra_context=None):
         from community.mentorship_selectors import throughput

@@ -110,6 +110,7 @@ THREAD_META = Cached(
     tokens=lambda thread_id, page_number: [THREAD.key(thread_id)],
     timeout="fragment",
     build="community.structured_data.thread_meta",
+    per_language=True,
 )
 VIEWER_STATE = Cached(
     "viewer-state",
@@ -146,6 +147,7 @@ SEARCH_RESULTS = Cached(
     tokens=lambda query, limit: [LISTS.key(), CATALOGUE.key()],
     timeout="search",
     build="community.search.run_search",
+    per_language=True,
 )
 API_THREADS = Cached(
     "api-threads",  # a first page of the API's thread list for anonymous clients; built by the view
@@ -153,6 +155,7 @@ API_THREADS = Cached(
     tokens=lambda host, filters, page_size: [LISTS.key()],
     timeout="api",
     build=None,
+    per_language=True,
 )
 
 INSIGHTS_REPORT = Cached(

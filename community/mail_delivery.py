@@ -162,6 +162,31 @@ class Claim:
     def row(self):
         return self.model.objects.filter(pk=self.pk)
 
+    def update_if_ours(self, **fields) -> int:
+        """Set plain values on the row while the claim holds; 1 if it did, 0 if it was taken
+        over. `still_ours().update(...)` in one statement written here: it runs two or three
+        times for every email, and compiling the ORM's UPDATE costs more than running it."""
+        return self._update(fields, "AND status = %s AND attempts = %s", [PENDING, self.attempts])
+
+    def update(self, **fields) -> int:
+        """`row().update(...)` for plain values, written as update_if_ours is."""
+        return self._update(fields, "", [])
+
+    def _update(self, fields: dict, condition: str, condition_params: list) -> int:
+        meta, quote = self.model._meta, connection.ops.quote_name
+        assignments, params = [], []
+        for name, value in fields.items():
+            model_field = meta.get_field(name)
+            assignments.append(f"{quote(model_field.column)} = %s")
+            params.append(model_field.get_db_prep_save(value, connection))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "
+                f"WHERE {quote(meta.pk.column)} = %s {condition}",
+                [*params, self.pk, *condition_params],
+            )
+            return cursor.rowcount
+
 
 class _NoLongerOurs(Exception):
     """The claim was taken over (the sweep, a retry) before the message was handed over."""
@@ -170,7 +195,7 @@ class _NoLongerOurs(Exception):
 def skip(claim: Claim, reason: str) -> str:
     """Nothing to send after all: the claim ends as skipped."""
     with quick_commit():
-        claim.still_ours().update(status=SKIPPED, reason=reason[:300])
+        claim.update_if_ours(status=SKIPPED, reason=reason[:300])
     return Outcome.SKIPPED
 
 
@@ -191,7 +216,7 @@ def send_claimed(
     def record_handover():
         """The one durable commit, just before the end of the message's data."""
         nonlocal handed_over
-        if not claim.still_ours().update(sending_at=timezone.now(), subject=message.subject[:200]):
+        if not claim.update_if_ours(sending_at=timezone.now(), subject=message.subject[:200]):
             raise _NoLongerOurs
         handed_over = True
 
@@ -217,7 +242,7 @@ def send_claimed(
         mailer.close()
         raise SmtpUnavailable(f"{claim.label}: {error}") from error
     with quick_commit():
-        claim.row().update(status=SENT, sent_at=timezone.now(), reason="", will_retry=False)
+        claim.update(status=SENT, sent_at=timezone.now(), reason="", will_retry=False)
     return Outcome.SENT
 
 

@@ -17,6 +17,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from accounts import selectors as account_selectors
 from community import outbox, permissions
@@ -45,14 +46,17 @@ def clean_links(links) -> list[str]:
     links = list(dict.fromkeys(link.strip() for link in links if link and link.strip()))
     if len(links) > ReviewRequest.LINKS_MAX:
         raise ValidationError(
-            {"links": f"Give at most {ReviewRequest.LINKS_MAX} links; you gave {len(links)}."}
+            {
+                "links": _("Give at most %(limit)s links; you gave %(count)s.")
+                % {"limit": ReviewRequest.LINKS_MAX, "count": len(links)}
+            }
         )
     for link in links:
         if len(link) > ReviewRequest.LINK_MAX_LENGTH:
             raise ValidationError(
                 {
-                    "links": f"Keep each link under {ReviewRequest.LINK_MAX_LENGTH:,} characters "
-                    f"(one has {len(link):,})."
+                    "links": _("Keep each link under %(limit)s characters (one has %(length)s).")
+                    % {"limit": f"{ReviewRequest.LINK_MAX_LENGTH:,}", "length": f"{len(link):,}"}
                 }
             )
         try:
@@ -60,7 +64,7 @@ def clean_links(links) -> list[str]:
         except ValidationError:
             shown = link if len(link) <= 80 else link[:79] + "…"
             raise ValidationError(
-                {"links": f"“{shown}” is not an https link: links start with https://."}
+                {"links": _("“%(link)s” is not an https link: links start with https://.") % {"link": shown}}
             ) from None
     return links
 
@@ -70,7 +74,12 @@ def _clean_text(text: str, *, field: str, required: str, limit: int) -> str:
     if required and not text:
         raise ValidationError({field: required})
     if len(text) > limit:
-        raise ValidationError({field: f"Keep it under {limit:,} characters (it has {len(text):,})."})
+        raise ValidationError(
+            {
+                field: _("Keep it under %(limit)s characters (it has %(length)s).")
+                % {"limit": f"{limit:,}", "length": f"{len(text):,}"}
+            }
+        )
     return text
 
 
@@ -80,18 +89,21 @@ def _until(moment: datetime, user) -> str:
         zone = zoneinfo.ZoneInfo(user.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, AttributeError):
         zone = zoneinfo.ZoneInfo("UTC")
-    return f"{date_format(moment.astimezone(zone), 'j M Y, H:i')} ({zone.key} time)"
+    return _("%(moment)s (%(zone)s time)") % {
+        "moment": date_format(moment.astimezone(zone), "j M Y, H:i"),
+        "zone": zone.key,
+    }
 
 
 def _refuse_inactive(review: ReviewRequest) -> None:
     if review.state == State.WITHDRAWN:
-        raise Conflict("This request was withdrawn by the learner.")
+        raise Conflict(_("This request was withdrawn by the learner."))
     if review.state == State.EXPIRED:
-        raise Conflict("This request expired: no mentor claimed it within a week.")
+        raise Conflict(_("This request expired: no mentor claimed it within a week."))
     if review.state == State.CLOSED:
-        raise Conflict("This request was closed: the learner set the topic back from done.")
+        raise Conflict(_("This request was closed: the learner set the topic back from done."))
     if review.state == State.VERIFIED:
-        raise Conflict("This request is already verified.")
+        raise Conflict(_("This request is already verified."))
 
 
 def _locked(review: ReviewRequest) -> ReviewRequest:
@@ -165,19 +177,21 @@ def request_review(
     """Ask for a review of a done topic, with links to the work and/or an explanation."""
     account_selectors.refresh_standing(learner)
     if not permissions.can_request_review(learner):
-        raise PermissionDenied(permissions.posting_block(learner) or "You cannot ask for a review.")
+        raise PermissionDenied(permissions.posting_block(learner) or _("You cannot ask for a review."))
     links = clean_links(links)
     explanation = _clean_text(
         explanation, field="explanation", required="", limit=ReviewRequest.EXPLANATION_MAX
     )
     if not links and not explanation:
-        raise ValidationError({"explanation": "Give a link to your work or explain it in words (or both)."})
+        raise ValidationError(
+            {"explanation": _("Give a link to your work or explain it in words (or both).")}
+        )
     with transaction.atomic():
         progress = Progress.objects.select_for_update().filter(user=learner, topic=topic).first()
         if progress is None or progress.status != Progress.Status.DONE:
-            raise Conflict("Mark the topic done first: a review looks at work on a topic you finished.")
+            raise Conflict(_("Mark the topic done first: a review looks at work on a topic you finished."))
         if progress.is_verified:
-            raise Conflict("A mentor already verified this topic.")
+            raise Conflict(_("A mentor already verified this topic."))
         try:
             with transaction.atomic():
                 review = ReviewRequest.objects.create(
@@ -188,7 +202,7 @@ def request_review(
                     shares_note=shares_note,
                 )
         except IntegrityError:
-            raise Conflict("You already have a review request open on this topic.") from None
+            raise Conflict(_("You already have a review request open on this topic.")) from None
         submission = _message(review, author=learner, kind=Kind.SUBMITTED)
         _tell_section_watchers(review=review, submission=submission)
     return review
@@ -201,10 +215,10 @@ def request_project_review(
     learner likes. A mentor reviews it like a topic's work; verified, it shows on the profile."""
     account_selectors.refresh_standing(learner)
     if not permissions.can_request_review(learner):
-        raise PermissionDenied(permissions.posting_block(learner) or "You cannot hand in work for review.")
+        raise PermissionDenied(permissions.posting_block(learner) or _("You cannot hand in work for review."))
     repository = (repository or "").strip()
     if not repository:
-        raise ValidationError({"repository": "Give the https link to your project's repository."})
+        raise ValidationError({"repository": _("Give the https link to your project's repository.")})
     try:
         (repository,) = clean_links([repository])
     except ValidationError as error:
@@ -214,14 +228,16 @@ def request_project_review(
     )
     with transaction.atomic():
         if ReviewRequest.objects.filter(learner=learner, project=project, state=State.VERIFIED).exists():
-            raise Conflict("A mentor already verified your work on this project.")
+            raise Conflict(_("A mentor already verified your work on this project."))
         try:
             with transaction.atomic():
                 review = ReviewRequest.objects.create(
                     learner=learner, project=project, links=[repository], explanation=explanation
                 )
         except IntegrityError:
-            raise Conflict("You already handed this project in: its review request is still open.") from None
+            raise Conflict(
+                _("You already handed this project in: its review request is still open.")
+            ) from None
         submission = _message(review, author=learner, kind=Kind.SUBMITTED)
         _tell_section_watchers(review=review, submission=submission)
     return review
@@ -231,7 +247,7 @@ def request_project_review(
 def withdraw(*, learner, review: ReviewRequest) -> ReviewRequest:
     review = _locked(review)
     if not permissions.can_withdraw_review(learner, review):
-        raise PermissionDenied("Only the learner who asked can withdraw a review request.")
+        raise PermissionDenied(_("Only the learner who asked can withdraw a review request."))
     _refuse_inactive(review)
     # The mentor who holds it, or who asked for more work and waits for the answer, is told.
     if review.state == State.NEEDS_WORK:
@@ -261,13 +277,13 @@ def reply(*, author, review: ReviewRequest, body: str, resubmit: bool = False) -
     account_selectors.refresh_standing(author)
     review = _locked(review)
     if not permissions.can_reply_review(author, review):
-        raise PermissionDenied("Only the learner who asked can reply here.")
-    body = _clean_text(body, field="body", required="Write your reply.", limit=ReviewMessage.BODY_MAX)
+        raise PermissionDenied(_("Only the learner who asked can reply here."))
+    body = _clean_text(body, field="body", required=_("Write your reply."), limit=ReviewMessage.BODY_MAX)
     _refuse_inactive(review)
     now = timezone.now()
     if resubmit:
         if review.state != State.NEEDS_WORK:
-            raise Conflict("Only a request a mentor sent back for more work can be resubmitted.")
+            raise Conflict(_("Only a request a mentor sent back for more work can be resubmitted."))
         mentor = review.claimed_by
         if mentor is not None and permissions.is_moderator(mentor):
             review.state = State.CLAIMED
@@ -317,14 +333,19 @@ def _require_reviewer(mentor, review: ReviewRequest) -> None:
     account_selectors.refresh_standing(mentor, permissions=True)
     if not permissions.can_review(mentor, review):
         if review.learner_id == getattr(mentor, "pk", None):
-            raise PermissionDenied("You cannot review your own request.")
-        raise PermissionDenied("Only mentors can review requests.")
+            raise PermissionDenied(_("You cannot review your own request."))
+        raise PermissionDenied(_("Only mentors can review requests."))
 
 
 def _refuse_held_by_another(review: ReviewRequest, mentor, now) -> None:
     if review.claim_holds(now) and review.claimed_by_id != mentor.pk:
-        holder = review.claimed_by.public_name if review.claimed_by else "Another mentor"
-        raise Conflict(f"{holder} holds this request until {_until(review.claim_expires_at, mentor)}.")
+        until = _until(review.claim_expires_at, mentor)
+        if review.claimed_by:
+            raise Conflict(
+                _("%(name)s holds this request until %(until)s.")
+                % {"name": review.claimed_by.public_name, "until": until}
+            )
+        raise Conflict(_("Another mentor holds this request until %(until)s.") % {"until": until})
 
 
 @transaction.atomic
@@ -336,11 +357,12 @@ def claim(*, mentor, review: ReviewRequest) -> ReviewRequest:
     _refuse_inactive(review)
     now = timezone.now()
     if review.state == State.NEEDS_WORK:
-        raise Conflict("This request waits for the learner's answer to the feedback.")
+        raise Conflict(_("This request waits for the learner's answer to the feedback."))
     _refuse_held_by_another(review, mentor, now)
     if review.claim_holds(now):
         raise Conflict(
-            f"You hold this request already, until {_until(review.claim_expires_at, mentor)}; extend it to keep it longer."
+            _("You hold this request already, until %(until)s; extend it to keep it longer.")
+            % {"until": _until(review.claim_expires_at, mentor)}
         )
     review.state = State.CLAIMED
     review.claimed_by = mentor
@@ -362,10 +384,11 @@ def _require_holder(mentor, review: ReviewRequest, now) -> None:
     _refuse_inactive(review)
     _refuse_held_by_another(review, mentor, now)
     if review.state != State.CLAIMED or review.claimed_by_id != mentor.pk:
-        raise Conflict("Claim this request first.")
+        raise Conflict(_("Claim this request first."))
     if not review.claim_holds(now):
         raise Conflict(
-            f"Your claim ran out at {_until(review.claim_expires_at, mentor)}; claim the request again."
+            _("Your claim ran out at %(until)s; claim the request again.")
+            % {"until": _until(review.claim_expires_at, mentor)}
         )
 
 
@@ -409,12 +432,12 @@ def decide(*, mentor, review: ReviewRequest, verdict: str, feedback: str) -> Rev
     """Answer a claimed request: "verified" ticks the learner's topic, "needs work" sends it
     back to them; either way with Markdown feedback."""
     if verdict not in VERDICTS:
-        raise ValidationError({"verdict": "Choose “verified” or “needs work”."})
+        raise ValidationError({"verdict": _("Choose “verified” or “needs work”.")})
     _require_reviewer(mentor, review)
     feedback = _clean_text(
         feedback,
         field="feedback",
-        required="Write your feedback: the learner reads it with your decision.",
+        required=_("Write your feedback: the learner reads it with your decision."),
         limit=ReviewMessage.BODY_MAX,
     )
     review = _locked(review)
@@ -425,7 +448,7 @@ def decide(*, mentor, review: ReviewRequest, verdict: str, feedback: str) -> Rev
             Progress.objects.select_for_update().filter(user=review.learner, topic=review.topic).first()
         )
         if progress is None or progress.status != Progress.Status.DONE:
-            raise Conflict("The learner no longer marks this topic done.")
+            raise Conflict(_("The learner no longer marks this topic done."))
         progress.verified_by = mentor
         progress.verified_at = now
         progress.save(update_fields=["verified_by", "verified_at"])
@@ -514,10 +537,12 @@ def set_mentor_sections(*, mentor, section_ids, watched_ids=()) -> None:
     request and new thread there), replacing their earlier choice."""
     account_selectors.refresh_standing(mentor, permissions=True)
     if not permissions.is_moderator(mentor):
-        raise PermissionDenied("Only mentors choose sections to cover.")
+        raise PermissionDenied(_("Only mentors choose sections to cover."))
     wanted, watched = set(section_ids), set(watched_ids)
     if not watched <= wanted:
-        raise ValidationError({"watching": "Watch only sections you cover: choose the section itself too."})
+        raise ValidationError(
+            {"watching": _("Watch only sections you cover: choose the section itself too.")}
+        )
     MentorSection.objects.filter(mentor=mentor).exclude(section_id__in=wanted).delete()
     MentorSection.objects.bulk_create(
         [MentorSection(mentor=mentor, section_id=pk, watching=pk in watched) for pk in sorted(wanted)],

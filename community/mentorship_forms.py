@@ -3,6 +3,7 @@ filters and the sections a mentor covers. Rules on links live in community.mento
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from community import mentorship
 from community.models import ReviewMessage, ReviewRequest
@@ -14,19 +15,19 @@ class ReviewRequestForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocapitalize": "off"}),
-        help_text="One https link per line: a repository, a gist, a deployed app. At most 5.",
-        label="Links to your work",
+        help_text=_("One https link per line: a repository, a gist, a deployed app. At most 5."),
+        label=_("Links to your work"),
     )
     explanation = forms.CharField(
         required=False,
         max_length=ReviewRequest.EXPLANATION_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="Markdown. What you built or learned, and what you would like the mentor to look at.",
-        label="Explain your work",
-        error_messages={"max_length": "Keep it under %(limit_value)d characters (it has %(show_value)d)."},
+        help_text=_("Markdown. What you built or learned, and what you would like the mentor to look at."),
+        label=_("Explain your work"),
+        error_messages={"max_length": _("Keep it under %(limit_value)d characters (it has %(show_value)d).")},
     )
     shares_note = forms.BooleanField(
-        required=False, label="Share my private note on this topic with the mentor who reviews it"
+        required=False, label=_("Share my private note on this topic with the mentor who reviews it")
     )
 
     def clean_links(self) -> list[str]:
@@ -38,7 +39,7 @@ class ReviewRequestForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not self.errors and not data.get("links") and not data.get("explanation", "").strip():
-            raise ValidationError("Give a link to your work or explain it in words (or both).")
+            raise ValidationError(_("Give a link to your work or explain it in words (or both)."))
         return data
 
 
@@ -47,20 +48,20 @@ class ProjectHandInForm(forms.Form):
         max_length=ReviewRequest.LINK_MAX_LENGTH,
         strip=True,
         widget=forms.URLInput(attrs={"spellcheck": "false", "autocapitalize": "off", "inputmode": "url"}),
-        label="Your repository",
-        help_text="The https link to the repository, e.g. https://github.com/you/project.",
+        label=_("Your repository"),
+        help_text=_("The https link to the repository, e.g. https://github.com/you/project."),
         error_messages={
-            "required": "Give the https link to your project's repository.",
-            "max_length": "Keep the link under %(limit_value)d characters (it has %(show_value)d).",
+            "required": _("Give the https link to your project's repository."),
+            "max_length": _("Keep the link under %(limit_value)d characters (it has %(show_value)d)."),
         },
     )
     explanation = forms.CharField(
         required=False,
         max_length=ReviewRequest.EXPLANATION_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Anything the mentor should know (optional)",
-        help_text="Markdown. What you would like feedback on, or where you went beyond the requirements.",
-        error_messages={"max_length": "Keep it under %(limit_value)d characters (it has %(show_value)d)."},
+        label=_("Anything the mentor should know (optional)"),
+        help_text=_("Markdown. What you would like feedback on, or where you went beyond the requirements."),
+        error_messages={"max_length": _("Keep it under %(limit_value)d characters (it has %(show_value)d).")},
     )
 
     def clean_repository(self) -> str:
@@ -75,42 +76,42 @@ class ReplyForm(forms.Form):
     body = forms.CharField(
         max_length=ReviewMessage.BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
-        label="Your reply",
-        help_text="Markdown. Say what you changed; resubmit when it is ready for another look.",
+        label=_("Your reply"),
+        help_text=_("Markdown. Say what you changed; resubmit when it is ready for another look."),
         error_messages={
-            "required": "Write your reply.",
-            "max_length": "Keep it under %(limit_value)d characters (it has %(show_value)d).",
+            "required": _("Write your reply."),
+            "max_length": _("Keep it under %(limit_value)d characters (it has %(show_value)d)."),
         },
     )
 
 
 class DecisionForm(forms.Form):
     verdict = forms.ChoiceField(
-        choices=[("verified", "Verified: they have this"), ("needs_work", "Needs work")],
+        choices=[("verified", _("Verified: they have this")), ("needs_work", _("Needs work"))],
         widget=forms.RadioSelect,
-        label="Your answer",
-        error_messages={"required": "Choose “verified” or “needs work”."},
+        label=_("Your answer"),
+        error_messages={"required": _("Choose “verified” or “needs work”.")},
     )
     feedback = forms.CharField(
         max_length=ReviewMessage.BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
-        label="Feedback",
-        help_text="Markdown. The learner reads it with your answer.",
+        label=_("Feedback"),
+        help_text=_("Markdown. The learner reads it with your answer."),
         error_messages={
-            "required": "Write your feedback: the learner reads it with your decision.",
-            "max_length": "Keep it under %(limit_value)d characters (it has %(show_value)d).",
+            "required": _("Write your feedback: the learner reads it with your decision."),
+            "max_length": _("Keep it under %(limit_value)d characters (it has %(show_value)d)."),
         },
     )
 
 
 class DeskFilter(forms.Form):
     roadmap = forms.ModelChoiceField(
-        queryset=Roadmap.objects.filter(is_published=True), required=False, empty_label="All roadmaps"
+        queryset=Roadmap.objects.filter(is_published=True), required=False, empty_label=_("All roadmaps")
     )
     section = forms.ModelChoiceField(
         queryset=Section.objects.filter(roadmap__is_published=True).select_related("roadmap"),
         required=False,
-        empty_label="All sections",
+        empty_label=_("All sections"),
     )
 
 
@@ -127,15 +128,15 @@ class MentorSectionsForm(forms.Form):
         queryset=_published_sections(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Sections you cover",
-        help_text="Their requests come first on your desk, and your digest tells you what waits there.",
+        label=_("Sections you cover"),
+        help_text=_("Their requests come first on your desk, and your digest tells you what waits there."),
     )
     watching = forms.ModelMultipleChoiceField(
         queryset=_published_sections(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Sections you watch",
-        help_text="Watching a section, you are told at once of each review request and new thread in it.",
+        label=_("Sections you watch"),
+        help_text=_("Watching a section, you are told at once of each review request and new thread in it."),
     )
 
     def rows(self):
@@ -145,5 +146,5 @@ class MentorSectionsForm(forms.Form):
     def clean(self):
         data = super().clean()
         if set(data.get("watching", ())) - set(data.get("sections", ())):
-            self.add_error("watching", "Watch only sections you cover: tick the section itself too.")
+            self.add_error("watching", _("Watch only sections you cover: tick the section itself too."))
         return data

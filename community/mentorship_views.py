@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from community import mentorship, permissions
@@ -63,7 +65,7 @@ def review_create(request, slug, topic):
                 status = _status_of(error)
             else:
                 messages.success(
-                    request, "Your request is on the mentors' desk. You will be told when one claims it."
+                    request, _("Your request is on the mentors' desk. You will be told when one claims it.")
                 )
                 return redirect(review)
         else:
@@ -110,7 +112,7 @@ def project_hand_in(request, project_id):
                 status = _status_of(error)
             else:
                 messages.success(
-                    request, "Your project is on the mentors' desk. You will be told when one claims it."
+                    request, _("Your project is on the mentors' desk. You will be told when one claims it.")
                 )
                 return redirect(review)
         else:
@@ -153,7 +155,7 @@ def _review_for(request, pk) -> ReviewRequest:
     """The request, if this member may see it (others get 404, as for a missing one)."""
     review = get_object_or_404(ReviewRequest.objects.select_related("learner", "topic", "project"), pk=pk)
     if not permissions.can_view_review(request.user, review):
-        raise Http404("No such review request.")
+        raise Http404(_("No such review request."))
     return review
 
 
@@ -165,7 +167,7 @@ def review_withdraw(request, pk):
         mentorship.withdraw(learner=request.user, review=review)
     except ValidationError as error:
         return _render_review(request, pk, status=_status_of(error), error=error)
-    messages.success(request, "Your review request is withdrawn.")
+    messages.success(request, _("Your review request is withdrawn."))
     return redirect(review)
 
 
@@ -174,7 +176,7 @@ def review_withdraw(request, pk):
 def review_reply(request, pk):
     review = _review_for(request, pk)
     if not permissions.can_reply_review(request.user, review):
-        raise PermissionDenied("Only the learner who asked can reply here.")
+        raise PermissionDenied(_("Only the learner who asked can reply here."))
     form = ReplyForm(request.POST)
     resubmit = "resubmit" in request.POST
     if form.is_valid():
@@ -186,16 +188,23 @@ def review_reply(request, pk):
             _add_errors(form, error)
             return _render_review(request, pk, status=_status_of(error), reply_form=form)
         messages.success(
-            request, "Resubmitted: your mentor will look again." if resubmit else "Your reply is sent."
+            request, _("Resubmitted: your mentor will look again.") if resubmit else _("Your reply is sent.")
         )
         return redirect(review)
     return _render_review(request, pk, status=400, reply_form=form)
 
 
 MENTOR_ACTIONS = {
-    "claim": (mentorship.claim, "Claimed: the request is yours for {hours} hours."),
-    "extend": (mentorship.extend, "Your claim is extended."),
-    "release": (mentorship.release, "Released: the request is back on the desk."),
+    "claim": (
+        mentorship.claim,
+        ngettext_lazy(
+            "Claimed: the request is yours for %(hours)s hour.",
+            "Claimed: the request is yours for %(hours)s hours.",
+            "hours",
+        ),
+    ),
+    "extend": (mentorship.extend, gettext_lazy("Your claim is extended.")),
+    "release": (mentorship.release, gettext_lazy("Released: the request is back on the desk.")),
 }
 
 
@@ -203,14 +212,14 @@ MENTOR_ACTIONS = {
 @require_POST
 def review_action(request, pk, action):
     if action not in MENTOR_ACTIONS:
-        raise Http404("No such action.")
+        raise Http404(_("No such action."))
     review = _review_for(request, pk)
     service, done = MENTOR_ACTIONS[action]
     try:
         service(mentor=request.user, review=review)
     except ValidationError as error:
         return _render_review(request, pk, status=_status_of(error), error=error)
-    messages.success(request, done.format(hours=settings.MENTOR_CLAIM_HOURS))
+    messages.success(request, done % {"hours": settings.MENTOR_CLAIM_HOURS})
     return redirect(review)
 
 
@@ -220,8 +229,8 @@ def review_decide(request, pk):
     review = _review_for(request, pk)
     if not permissions.can_review(request.user, review):
         if review.learner_id == request.user.pk:
-            raise PermissionDenied("You cannot review your own request.")
-        raise PermissionDenied("Only mentors can review requests.")
+            raise PermissionDenied(_("You cannot review your own request."))
+        raise PermissionDenied(_("Only mentors can review requests."))
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
@@ -236,7 +245,7 @@ def review_decide(request, pk):
             return _render_review(request, pk, status=_status_of(error), decision_form=form)
         verified = form.cleaned_data["verdict"] == "verified"
         messages.success(
-            request, "Verified: the learner is told." if verified else "Sent back with your feedback."
+            request, _("Verified: the learner is told.") if verified else _("Sent back with your feedback.")
         )
         return redirect("community:mentor-desk")
     return _render_review(request, pk, status=400, decision_form=form)
@@ -255,7 +264,7 @@ def mentor_desk(request):
                 section_ids=[section.pk for section in sections_form.cleaned_data["sections"]],
                 watched_ids=[section.pk for section in sections_form.cleaned_data["watching"]],
             )
-            messages.success(request, "Your sections are saved.")
+            messages.success(request, _("Your sections are saved."))
             return redirect("community:mentor-desk")
         status = 400
     else:

@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -49,6 +51,7 @@ from community.forms import (
 from community.models import Comment, EmailPreference, FollowLevel, Status, Tag, Thread, WatchLevel
 from config import page_cache
 from config.api import write_wait
+from config.errors import Conflict
 from config.input_guard import database_id
 from config.page_cache import anonymous_page
 from config.slots import render_page
@@ -172,7 +175,7 @@ def tag_detail(request, slug):
             "follow_control": rendering.follow_control_context(
                 url=reverse("community:tag-follow", args=[tag.slug]),
                 level=selectors.follow_level(user=request.user, tag_id=tag.pk),
-                legend="Follow this tag",
+                legend=_("Follow this tag"),
             ),
             "can_post": permissions.can_post(request.user),
         },
@@ -210,18 +213,24 @@ def thread_create(request):
             except PermissionDenied as error:
                 return _posting_refused(request, str(error))
             else:
-                messages.success(request, "Your thread is posted.")
+                messages.success(request, _("Your thread is posted."))
                 return redirect(thread.get_absolute_url())
     return render(request, "community/thread_form.html", {"form": form, "topic": topic}, status=status)
 
 
 def _already_posted(request, post):
     """The second submit of a post form: to the post the first one made."""
-    noun = "thread" if isinstance(post, Thread) else "reply"
+    is_thread = isinstance(post, Thread)
     if post.status == Status.REMOVED:
-        messages.info(request, f"You already posted this {noun}, and deleted it since.")
-        return redirect("community:thread-list" if noun == "thread" else post.thread)
-    messages.info(request, f"You already posted this {noun}; here it is.")
+        if is_thread:
+            messages.info(request, _("You already posted this thread, and deleted it since."))
+            return redirect("community:thread-list")
+        messages.info(request, _("You already posted this reply, and deleted it since."))
+        return redirect(post.thread)
+    if is_thread:
+        messages.info(request, _("You already posted this thread; here it is."))
+    else:
+        messages.info(request, _("You already posted this reply; here it is."))
     return redirect(post.get_absolute_url())
 
 
@@ -280,7 +289,7 @@ def _render_thread(request, thread, comment_form, status=200):
 def _own_thread(request, pk):
     thread = selectors.visible_thread(pk=pk, viewer=request.user)
     if not permissions.is_author(request.user, thread):
-        raise PermissionDenied("You can only change your own threads.")
+        raise PermissionDenied(_("You can only change your own threads."))
     return thread
 
 
@@ -290,7 +299,7 @@ def thread_edit(request, pk, slug):
     thread = _own_thread(request, pk)
     if not permissions.can_edit(request.user, thread):
         return _posting_refused(
-            request, permissions.posting_block(request.user) or "This thread cannot be edited."
+            request, permissions.posting_block(request.user) or _("This thread cannot be edited.")
         )
     initial = {"title": thread.title, "body": thread.body, "topic": thread.topic, "tags": thread.tags.all()}
     form = ThreadForm(request.POST or None, initial=initial)
@@ -303,7 +312,7 @@ def thread_edit(request, pk, slug):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, "Your changes are saved.")
+                messages.success(request, _("Your changes are saved."))
                 return redirect(thread)
     return render(request, "community/thread_form.html", {"form": form, "thread": thread}, status=status)
 
@@ -314,7 +323,7 @@ def thread_delete(request, pk, slug):
     thread = _own_thread(request, pk)
     if request.method == "POST":
         services.delete_thread(thread=thread, user=request.user)
-        messages.success(request, "Your thread is deleted.")
+        messages.success(request, _("Your thread is deleted."))
         return redirect("community:thread-list")
     return render(request, "community/confirm_delete.html", {"thing": "thread", "thread": thread})
 
@@ -333,7 +342,7 @@ def comment_create(request, pk, slug):
         if form.cleaned_data["parent"]:
             parent = Comment.objects.filter(pk=form.cleaned_data["parent"], thread=thread).first()
             if parent is None:
-                raise Http404("The reply you answered is gone.")
+                raise Http404(_("The reply you answered is gone."))
         try:
             comment = services.create_comment(
                 thread=thread,
@@ -371,7 +380,7 @@ def _own_comment(request, pk):
     comment = get_object_or_404(Comment.objects.select_related("thread"), pk=pk)
     selectors.visible_thread(pk=comment.thread_id, viewer=request.user)
     if not permissions.is_author(request.user, comment) or comment.status == Status.REMOVED:
-        raise PermissionDenied("You can only change your own replies.")
+        raise PermissionDenied(_("You can only change your own replies."))
     return comment
 
 
@@ -381,7 +390,7 @@ def comment_edit(request, pk):
     comment = _own_comment(request, pk)
     if not permissions.can_edit(request.user, comment):
         return _posting_refused(
-            request, permissions.posting_block(request.user) or "This reply cannot be edited."
+            request, permissions.posting_block(request.user) or _("This reply cannot be edited.")
         )
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     status = 200
@@ -404,7 +413,7 @@ def comment_delete(request, pk):
     if request.method == "POST":
         thread = comment.thread
         services.delete_comment(comment=comment, user=request.user)
-        messages.success(request, "Your reply is deleted.")
+        messages.success(request, _("Your reply is deleted."))
         return redirect(thread)
     return render(request, "community/confirm_delete.html", {"thing": "comment", "comment": comment})
 
@@ -419,7 +428,7 @@ def comment_accept(request, pk):
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain; charset=utf-8")
     messages.success(
-        request, "Marked as the accepted answer." if accepted else "The answer is no longer marked."
+        request, _("Marked as the accepted answer.") if accepted else _("The answer is no longer marked.")
     )
     return redirect(comment.get_absolute_url())
 
@@ -428,7 +437,9 @@ def comment_accept(request, pk):
 
 
 def _too_many_reactions(request, wait: int):
-    message = f"You are reacting faster than the site allows. Wait {wait} seconds, then try again."
+    message = _("You are reacting faster than the site allows. Wait %(seconds)s seconds, then try again.") % {
+        "seconds": wait
+    }
     if request.htmx:
         response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
     else:
@@ -442,7 +453,7 @@ def _react(request, target, thread):
     the API's write budget (config.api.write_wait): one rate whichever way a member reacts."""
     form = ReactionForm(request.POST)
     if not form.is_valid():
-        return HttpResponse("Unknown reaction. Use like, helpful or insightful.", status=400)
+        return HttpResponse(_("Unknown reaction. Use like, helpful or insightful."), status=400)
     wait = write_wait(request)
     if wait is not None:
         return _too_many_reactions(request, wait)
@@ -491,6 +502,16 @@ def _toggle_response(request, *, is_on, on_text, off_text, url, fallback):
 
 
 FOLLOW = (services.follow_set, services.follow_clear)
+WATCH_LEVEL_SET = {
+    WatchLevel.WATCHING: gettext_lazy("Notifications for this thread: watching."),
+    WatchLevel.NORMAL: gettext_lazy("Notifications for this thread: normal."),
+    WatchLevel.MUTED: gettext_lazy("Notifications for this thread: muted."),
+}
+FOLLOW_LEVEL_SET = {
+    FollowLevel.NONE: pgettext_lazy("follow level set", "Not following."),
+    FollowLevel.DIGEST: pgettext_lazy("follow level set", "Following."),
+    FollowLevel.NEW_THREADS: pgettext_lazy("follow level set", "New threads."),
+}
 BOOKMARK = (services.bookmark_set, services.bookmark_clear)
 
 
@@ -500,7 +521,7 @@ def _set_or_clear(request, change, target: dict, **button):
     form = SetOrClearForm(request.POST)
     if not form.is_valid():
         return HttpResponse(
-            "Reload the page and try again.", status=400, content_type="text/plain; charset=utf-8"
+            _("Reload the page and try again."), status=400, content_type="text/plain; charset=utf-8"
         )
     is_on = form.cleaned_data["action"] == "set"
     set_state, clear_state = change
@@ -516,7 +537,7 @@ def thread_follow(request, pk, slug):
     form = WatchLevelForm(request.POST)
     if not form.is_valid():
         return HttpResponse(
-            "Choose watching, normal or muted.", status=400, content_type="text/plain; charset=utf-8"
+            _("Choose watching, normal or muted."), status=400, content_type="text/plain; charset=utf-8"
         )
     level = form.cleaned_data["level"]
     services.watch_level_set(user=request.user, thread=thread, level=level)
@@ -524,7 +545,7 @@ def thread_follow(request, pk, slug):
         return render(
             request, "community/components/watch_level.html", rendering.watch_control_context(thread, level)
         )
-    messages.success(request, f"Notifications for this thread: {WatchLevel(level).label.lower()}.")
+    messages.success(request, WATCH_LEVEL_SET[level])
     return redirect(thread.get_absolute_url())
 
 
@@ -536,8 +557,8 @@ def thread_bookmark(request, pk, slug):
         request,
         BOOKMARK,
         {"thread": thread},
-        on_text="Saved",
-        off_text="Save for later",
+        on_text=pgettext("bookmark", "Saved"),
+        off_text=_("Save for later"),
         url=reverse("community:thread-bookmark", args=[thread.pk, thread.slug]),
         fallback=thread.get_absolute_url(),
     )
@@ -548,14 +569,14 @@ def _follow_level(request, target: dict, *, url: str, fallback: str, legend: str
     form = FollowLevelForm(request.POST)
     if not form.is_valid():
         return HttpResponse(
-            "Choose none, digest or new_threads.", status=400, content_type="text/plain; charset=utf-8"
+            _("Choose none, digest or new_threads."), status=400, content_type="text/plain; charset=utf-8"
         )
     level = form.cleaned_data["level"]
     services.follow_level_set(user=request.user, level=level, **target)
     if request.htmx:
         context = rendering.follow_control_context(url=url, level=level, legend=legend)
         return render(request, "community/components/watch_level.html", context)
-    messages.success(request, f"{FollowLevel(level).label}.")
+    messages.success(request, FOLLOW_LEVEL_SET[level])
     return redirect(fallback)
 
 
@@ -566,14 +587,18 @@ def tag_follow(request, slug):
     if "level" in request.POST:
         url = reverse("community:tag-follow", args=[tag.slug])
         return _follow_level(
-            request, {"tag": tag}, url=url, fallback=tag.get_absolute_url(), legend="Follow this tag"
+            request, {"tag": tag}, url=url, fallback=tag.get_absolute_url(), legend=_("Follow this tag")
         )
     return _set_or_clear(
         request,
         FOLLOW,
         {"tag": tag},
-        on_text=f"Following #{tag.slug}" if request.POST.get("next") else "Following",
-        off_text=f"No longer following #{tag.slug}" if request.POST.get("next") else "Follow tag",
+        on_text=_("Following #%(tag)s") % {"tag": tag.slug}
+        if request.POST.get("next")
+        else pgettext("follow level", "Following"),
+        off_text=_("No longer following #%(tag)s") % {"tag": tag.slug}
+        if request.POST.get("next")
+        else _("Follow tag"),
         url=reverse("community:tag-follow", args=[tag.slug]),
         fallback=tag.get_absolute_url(),
     )
@@ -586,14 +611,18 @@ def topic_follow(request, pk):
     if "level" in request.POST:
         url = reverse("community:topic-follow", args=[topic.pk])
         return _follow_level(
-            request, {"topic": topic}, url=url, fallback=topic.get_absolute_url(), legend="Follow this topic"
+            request,
+            {"topic": topic},
+            url=url,
+            fallback=topic.get_absolute_url(),
+            legend=_("Follow this topic"),
         )
     return _set_or_clear(
         request,
         FOLLOW,
         {"topic": topic},
-        on_text="Following this topic",
-        off_text="Follow this topic",
+        on_text=_("Following this topic"),
+        off_text=_("Follow this topic"),
         url=reverse("community:topic-follow", args=[topic.pk]),
         fallback=topic.get_absolute_url(),
     )
@@ -628,7 +657,7 @@ def notification_open(request, pk):
     target = selectors.open_notification(user=request.user, pk=pk, reply=request.GET.get("reply") == "1")
     services.mark_notifications_read(user=request.user, ids=[pk])
     if target is None:
-        messages.info(request, "That post is gone: a mentor hid it, or its author deleted it.")
+        messages.info(request, _("That post is gone: a mentor hid it, or its author deleted it."))
         return redirect("community:notification-list")
     return redirect(target)
 
@@ -638,7 +667,7 @@ def notification_open(request, pk):
 def notification_read(request):
     raw_ids = request.POST.getlist("id")
     if raw_ids and not all(database_id(value) for value in raw_ids):
-        return HttpResponse("Notification ids are numbers.", status=400)
+        return HttpResponse(_("Notification ids are numbers."), status=400)
     ids = [int(value) for value in raw_ids] or None
     services.mark_notifications_read(user=request.user, ids=ids)
     target = request.POST.get("next", "")
@@ -656,7 +685,7 @@ def markdown_preview(request):
     """The same renderer as on save, for the preview tab of the post forms (htmx)."""
     form = PreviewForm(request.POST)
     if not form.is_valid():
-        return HttpResponse("The text is too long to preview.", status=413)
+        return HttpResponse(_("The text is too long to preview."), status=413)
     try:
         html = services.preview_post(author=request.user, body=form.cleaned_data["body"])
     except services.RateLimited as error:
@@ -680,7 +709,7 @@ def _flag(request, target, thread):
                 moderation.flag(reporter=request.user, target=target, **form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error)
-                status = 409 if "already flagged" in " ".join(error.messages) else 400
+                status = 409 if isinstance(error, Conflict) else 400
             else:
                 if request.htmx:
                     return render(request, "community/flag.html#flagged")
@@ -724,7 +753,7 @@ def moderator_required(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not permissions.is_moderator(request.user):
-            raise PermissionDenied("Only mentors and admins can moderate.")
+            raise PermissionDenied(_("Only mentors and admins can moderate."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -761,26 +790,54 @@ def mod_log(request):
 CONTENT_ACTIONS = {
     "hide": (
         ModerationForm,
-        "Hide",
-        "The post stays in the database and can be restored; its author still sees it.",
+        pgettext_lazy("moderation action", "Hide"),
+        gettext_lazy("The post stays in the database and can be restored; its author still sees it."),
     ),
-    "restore": (ModerationForm, "Restore", "The post is shown to everyone again."),
+    "restore": (
+        ModerationForm,
+        pgettext_lazy("moderation action", "Restore"),
+        gettext_lazy("The post is shown to everyone again."),
+    ),
     "resolve": (
         ModerationForm,
-        "Resolve the flags",
-        "Agree with the reports: the post is hidden and its flags closed.",
+        pgettext_lazy("moderation action", "Resolve the flags"),
+        gettext_lazy("Agree with the reports: the post is hidden and its flags closed."),
     ),
     "dismiss": (
         ModerationForm,
-        "Dismiss the flags",
-        "Disagree with the reports: the flags are closed and the post shown.",
+        pgettext_lazy("moderation action", "Dismiss the flags"),
+        gettext_lazy("Disagree with the reports: the flags are closed and the post shown."),
     ),
-    "lock": (ModerationForm, "Lock", "No new replies, except from mentors."),
-    "unlock": (ModerationForm, "Unlock", "Replies are open again."),
-    "pin": (ModerationForm, "Pin", "The thread stays at the top of the lists."),
-    "unpin": (ModerationForm, "Unpin", "The thread sorts like any other."),
-    "move": (MoveForm, "Move to another topic", "Anchor the thread to the roadmap topic it is really about."),
-    "retag": (RetagForm, "Retag", "Replace the thread's tags."),
+    "lock": (
+        ModerationForm,
+        pgettext_lazy("moderation action", "Lock"),
+        gettext_lazy("No new replies, except from mentors."),
+    ),
+    "unlock": (
+        ModerationForm,
+        pgettext_lazy("moderation action", "Unlock"),
+        gettext_lazy("Replies are open again."),
+    ),
+    "pin": (
+        ModerationForm,
+        pgettext_lazy("moderation action", "Pin"),
+        gettext_lazy("The thread stays at the top of the lists."),
+    ),
+    "unpin": (
+        ModerationForm,
+        pgettext_lazy("moderation action", "Unpin"),
+        gettext_lazy("The thread sorts like any other."),
+    ),
+    "move": (
+        MoveForm,
+        pgettext_lazy("moderation action", "Move to another topic"),
+        gettext_lazy("Anchor the thread to the roadmap topic it is really about."),
+    ),
+    "retag": (
+        RetagForm,
+        pgettext_lazy("moderation action", "Retag"),
+        gettext_lazy("Replace the thread's tags."),
+    ),
 }
 THREAD_ONLY = {"lock", "unlock", "pin", "unpin", "move", "retag"}
 
@@ -806,7 +863,7 @@ def mod_content_action(request, kind, pk, action):
         or action not in CONTENT_ACTIONS
         or (kind == "comment" and action in THREAD_ONLY)
     ):
-        raise Http404("No such moderation action.")
+        raise Http404(_("No such moderation action."))
     if kind == "thread":
         target = get_object_or_404(Thread.objects.select_related("author", "topic"), pk=pk)
         thread = target
@@ -814,7 +871,7 @@ def mod_content_action(request, kind, pk, action):
         target = get_object_or_404(Comment.objects.select_related("author", "thread"), pk=pk)
         thread = target.thread
     if target.status == Status.REMOVED:
-        raise Http404("The author deleted this post.")
+        raise Http404(_("The author deleted this post."))
     if not permissions.can_moderate_content(request.user, target):
         raise PermissionDenied(permissions.moderation_refusal(request.user, target.author))
     form_class, title, explanation = CONTENT_ACTIONS[action]
@@ -830,7 +887,9 @@ def mod_content_action(request, kind, pk, action):
                 form.add_error(None, error)
                 status = 409
             else:
-                messages.success(request, f"{title}: done, and written to the moderation log.")
+                messages.success(
+                    request, _("%(action)s: done, and written to the moderation log.") % {"action": title}
+                )
                 next_url = request.POST.get("next", "")
                 if next_url.startswith("/") and not next_url.startswith("//"):
                     return redirect(next_url)
@@ -851,6 +910,11 @@ def mod_content_action(request, kind, pk, action):
 
 
 USER_ACTIONS = {"warn": ModerationForm, "suspend": SuspendForm, "unsuspend": ModerationForm}
+USER_ACTION_DONE = {
+    "warn": gettext_lazy("Done: warn %(username)s, written to the moderation log."),
+    "suspend": gettext_lazy("Done: suspend %(username)s, written to the moderation log."),
+    "unsuspend": gettext_lazy("Done: unsuspend %(username)s, written to the moderation log."),
+}
 
 
 @moderator_required
@@ -858,13 +922,13 @@ USER_ACTIONS = {"warn": ModerationForm, "suspend": SuspendForm, "unsuspend": Mod
 def mod_user(request, username, action=None):
     person = get_object_or_404(User, username__iexact=username)
     if action is not None and action not in USER_ACTIONS:
-        raise Http404("No such moderation action.")
+        raise Http404(_("No such moderation action."))
     can_act = permissions.can_moderate_user(request.user, person)
     forms_by_action = {name: form_class(prefix=name) for name, form_class in USER_ACTIONS.items()}
     status = 200
     if request.method == "POST":
         if action is None:
-            return HttpResponse("Choose an action.", status=400)
+            return HttpResponse(_("Choose an action."), status=400)
         if not can_act:
             raise PermissionDenied(permissions.moderation_refusal(request.user, person))
         form = USER_ACTIONS[action](request.POST, prefix=action)
@@ -884,7 +948,7 @@ def mod_user(request, username, action=None):
                 form.add_error(None, error)
                 status = 409
             else:
-                messages.success(request, f"Done: {action} {person.username}, written to the moderation log.")
+                messages.success(request, USER_ACTION_DONE[action] % {"username": person.username})
                 return redirect("community:mod-user", username=person.username)
     return render(
         request,
@@ -909,7 +973,7 @@ def mod_tags(request):
         status = 400
         if form.is_valid():
             tag = services.create_tag(user=request.user, **form.cleaned_data)
-            messages.success(request, f"Tag #{tag.slug} created.")
+            messages.success(request, _("Tag #%(tag)s created.") % {"tag": tag.slug})
             return redirect("community:mod-tags")
     return render(
         request, "community/mod/tags.html", {"form": form, "tags": selectors.curated_tags()}, status=status
@@ -950,7 +1014,7 @@ def notification_settings(request):
     if request.method == "POST":
         if form.is_valid():
             services.set_email_preferences(user=request.user, modes=form.cleaned_data)
-            messages.success(request, "Your notification settings are saved.")
+            messages.success(request, _("Your notification settings are saved."))
             return redirect("community:notification-settings")
         status = 400
     return render(request, "community/notification_settings.html", {"form": form}, status=status)

@@ -1,52 +1,44 @@
-"""The ASGI process: the WebSocket at /ws/ (config.consumers), nothing else in production.
+"""The live process: the WebSocket at /ws/ (config.consumers), and nothing else.
 
 Pages are served by gunicorn's sync workers (config.wsgi), which cost several times less CPU
-per request here; nginx sends only /ws/ to this process (docs/deployment.md). `application`
-answers /healthz, and any other HTTP request with a 404. `make run` serves pages and /ws/ from one process
-with `runserver_application` (daphne's runserver, the ASGI_APPLICATION setting).
+per request here; nginx sends only /ws/ to this process (docs/deployment.md). It is served by
+uvicorn with wsproto (Procfile, compose.yaml). `application` answers /healthz, and any other
+HTTP request with a 404. `make run` serves pages and /ws/ from one process (config.devserver).
+
+This process holds thousands of idle sockets, so what it loads counts: it sets Django up with
+the site's settings but only the apps its sockets need (LIVE_PROCESS_APPS) and no middleware,
+since it serves no page.
 
 A socket is accepted only from a page of this site: its Origin must be one of ALLOWED_HOSTS.
 """
 
+import importlib
 import os
 
-from django.core.asgi import get_asgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-django_application = get_asgi_application()  # sets Django up before the consumers are imported
+import django
+from django.conf import settings
 
 
-def open_caches() -> None:
-    """Make every cache's client here, before any socket opens.
+def configure_live_process() -> None:
+    """The site's settings, with LIVE_PROCESS_APPS as the installed apps. A process that has
+    set Django up already (the tests, config.devserver) keeps what it has."""
+    if settings.configured:
+        return
+    site = importlib.import_module(os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"))
+    values = {name: getattr(site, name) for name in dir(site) if name.isupper()}
+    settings.configure(**{**values, "INSTALLED_APPS": site.LIVE_PROCESS_APPS})
 
-    Django keeps cache clients per async context: made later, in a socket's first database
-    call, each socket would keep clients of its own for as long as it stays open (a Redis
-    client is about 29 kB, most of what an idle socket cost). Made now, in the context every
-    socket's is copied from, they are shared by all.
-    """
-    from django.conf import settings
-    from django.core.cache import caches
 
-    for alias in settings.CACHES:
-        caches[alias]  # noqa: B018 - made and kept here, for every socket's context to inherit
+configure_live_process()
+django.setup(set_prefix=False)
 
+from config.consumers import open_caches, websocket  # noqa: E402 - once Django is set up
 
 open_caches()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.urls import path  # noqa: E402
-
-from config.consumers import LiveConsumer  # noqa: E402
-
-# No session middleware: the socket reads its session key from the cookie itself
-# (config.consumers) and keeps nothing more of the session while it stays open.
-websockets = AllowedHostsOriginValidator(URLRouter([path("ws/", LiveConsumer.as_asgi())]))
-
 
 async def liveness(scope, receive, send):
-    """HTTP to the ASGI process: /healthz answers while its event loop does (for a load
+    """HTTP to the live process: /healthz answers while its event loop does (for a load
     balancer or a container's health check); anything else is a 404, pages are gunicorn's."""
     if scope["path"] == "/healthz":
         status, body = 200, b"live: ok\n"
@@ -62,5 +54,10 @@ async def liveness(scope, receive, send):
     await send({"type": "http.response.body", "body": body})
 
 
-application = ProtocolTypeRouter({"http": liveness, "websocket": websockets})
-runserver_application = ProtocolTypeRouter({"http": django_application, "websocket": websockets})
+async def application(scope, receive, send):
+    if scope["type"] == "http":
+        await liveness(scope, receive, send)
+    elif scope["type"] == "websocket":
+        await websocket(scope, receive, send)
+    else:
+        raise ValueError(f"The live process serves HTTP and WebSockets, not {scope['type']!r}.")

@@ -22,12 +22,13 @@ and every LIVE_RECHECK_SECONDS.
 
 import asyncio
 import json
-import logging
 from types import SimpleNamespace
+from urllib.parse import urlparse
 
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
@@ -35,11 +36,10 @@ from django.http.cookie import parse_cookie
 from django.utils.module_loading import import_string
 
 from accounts import roles
+from accounts.backends import CachedModelBackend
 from accounts.selectors import refresh_standing
 from config import live
 from config.fanout import fanout
-
-logger = logging.getLogger(__name__)
 
 SESSION_ENDED = 4401
 NOT_ALLOWED = 4403
@@ -53,6 +53,23 @@ def current_member(session_key: str | None):
     user = auth.get_user(SimpleNamespace(session=session))
     refresh_standing(user)
     return user
+
+
+def member_by_id(member_id: int | None):
+    """The member as their pages see them (the cached signed-in user, which every change to the
+    member retires), or an anonymous visitor. A socket keeps the id alone: a user object with
+    its caches, kept by thousands of idle sockets, is memory for nothing."""
+    if member_id is None:
+        return AnonymousUser()
+    return CachedModelBackend().get_user(member_id) or AnonymousUser()
+
+
+def topic_allows(topic: live.Topic, member_id: int | None, scope: int, version: str | None) -> bool:
+    return topic.call("allows", member_by_id(member_id), scope, version)
+
+
+def topic_state(topic: live.Topic, member_id: int) -> dict:
+    return topic.call("state", member_by_id(member_id))
 
 
 _OPEN_TO_EVERYONE: dict[tuple[str, int, str], asyncio.Task] = {}
@@ -105,21 +122,20 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.subscriptions: dict[str, tuple[live.Topic, int, str | None]] = {}
         self.member_group = None
-        self.ticker = None
         self.session_key = session_key_of(self.scope)
-        self.user = await database_sync_to_async(current_member)(self.session_key)
-        if not may_connect(self.user):
+        user = await database_sync_to_async(current_member)(self.session_key)
+        self.member_id = user.pk if user.is_authenticated else None
+        if not may_connect(user):
             await self.close(code=NOT_ALLOWED)
             return
-        if self.user.is_authenticated:  # before the page knows it is open: no sign-out goes unheard
-            self.member_group = live.topics()["member"].group(self.user.pk)
+        if self.member_id is not None:  # before the page knows it is open: no sign-out goes unheard
+            self.member_group = live.topics()["member"].group(self.member_id)
             await fanout().follow(self.member_group, self)
         await self.accept()
-        self.ticker = asyncio.create_task(self.tick())
+        fanout().watch(self)
 
     async def disconnect(self, code):
-        if self.ticker is not None:
-            self.ticker.cancel()
+        fanout().unwatch(self)
         await self.leave()
 
     async def close(self, code=None, reason=None):
@@ -169,10 +185,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         topic, scope = parsed
         if topic.own:
-            if not self.user.is_authenticated:
+            if self.member_id is None:
                 await self.send_json({"type": "refused", "topic": label})
                 return
-            scope = self.user.pk
+            scope = self.member_id
         elif not await self.allowed(topic, scope):
             await self.send_json({"type": "refused", "topic": label})
             return
@@ -212,7 +228,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if not topic.own:
             message["id"] = scope
         if topic.state is not None:
-            message.update(await database_sync_to_async(topic.call)("state", self.user))
+            message.update(await database_sync_to_async(topic_state)(topic, self.member_id))
         if label in self.subscriptions:
             self.subscriptions[label] = (topic, scope, version)
             await self.send_json(message)
@@ -225,7 +241,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return True
         if version is not None and await open_to_everyone(topic, scope, version):
             return True
-        return await database_sync_to_async(topic.call)("allows", self.user, scope, version)
+        return await database_sync_to_async(topic_allows)(topic, self.member_id, scope, version)
 
     async def drop(self, label: str) -> None:
         await self.unsubscribe(label)
@@ -247,16 +263,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def still_signed_in(self) -> bool:
         """Whether the socket's session still signs in the same member, in good standing; if
         not, the socket is closed."""
-        if not self.user.is_authenticated:
+        if self.member_id is None:
             return True
         member = await database_sync_to_async(current_member)(self.session_key)
-        if member.pk != self.user.pk:
+        if member.pk != self.member_id:
             await self.close(code=SESSION_ENDED)
             return False
         if not may_connect(member):
             await self.close(code=NOT_ALLOWED)
             return False
-        self.user = member
         return True
 
     async def recheck(self) -> None:
@@ -266,14 +281,41 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             if not await self.allowed(topic, scope):
                 await self.drop(label)
 
-    async def tick(self) -> None:
-        """Every LIVE_RECHECK_SECONDS: the session, who may follow what, and every
-        subscription's version (a message lost while Redis was away is caught up here)."""
-        while True:
-            await asyncio.sleep(settings.LIVE_RECHECK_SECONDS)
-            try:
-                if await self.still_signed_in():
-                    await self.recheck()
-                    await self.catch_up(list(self.subscriptions))
-            except Exception:  # noqa: BLE001 - the next tick tries again; the page keeps working
-                logger.warning("live: a socket's periodic check failed", exc_info=True)
+    async def check(self) -> None:
+        """Every LIVE_RECHECK_SECONDS (the process's fan-out runs it): the session, who may
+        follow what, and every subscription's version (a message lost while Redis was away is
+        caught up here). A failure is logged; the next check tries again."""
+        if await self.still_signed_in():
+            await self.recheck()
+            await self.catch_up(list(self.subscriptions))
+
+
+def open_caches() -> None:
+    """Make every cache's client now, before any socket opens (once Django is set up).
+
+    Django keeps cache clients per async context: made later, in a socket's first database
+    call, each socket would keep clients of its own for as long as it stays open (a Redis
+    client is about 29 kB, most of what an idle socket cost). Made now, in the context every
+    socket's is copied from, they are shared by all.
+    """
+    from django.core.cache import caches
+
+    for alias in settings.CACHES:
+        caches[alias]  # noqa: B018 - made and kept here, for every socket's context to inherit
+
+
+_ORIGINS = AllowedHostsOriginValidator(None)
+
+
+async def websocket(scope, receive, send):
+    """The ASGI application of every WebSocket: /ws/ from a page of this site (its Origin one
+    of ALLOWED_HOSTS, as channels' AllowedHostsOriginValidator decides); anything else is
+    refused at the handshake (HTTP 403). The socket is handed straight to its consumer: each
+    wrapper left waiting for the socket's whole life would be kept by every idle socket."""
+    origins = [value for name, value in scope["headers"] if name == b"origin"]
+    origin = urlparse(origins[-1].decode("latin1")) if origins else None
+    if scope["path"] != "/ws/" or not _ORIGINS.valid_origin(origin):
+        await receive()  # the handshake's request
+        await send({"type": "websocket.close"})
+        return
+    await LiveConsumer()(scope, receive, send)

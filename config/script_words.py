@@ -32,6 +32,12 @@ def words() -> dict:
         "timezone_offer": gettext("Use %(zone)s (your browser's timezone)"),
         "replying_to": gettext("Replying to @%(name)s."),
         "new_replies": _plural("%(count)s new reply: show", "%(count)s new replies: show"),
+        "new_replies_next_page": _plural(
+            "%(count)s new reply on the next page: go", "%(count)s new replies on the next page: go"
+        ),
+        "new_replies_on_page": _plural(
+            "%(count)s new reply on page %(page)s: go", "%(count)s new replies on page %(page)s: go"
+        ),
         "unread": pgettext("after the number of notifications", "unread"),
         "thread_closed": gettext("This discussion is no longer open to you: what you see is as it was."),
     }

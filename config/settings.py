@@ -37,7 +37,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "daphne",  # its runserver serves pages and /ws/ in one process (`make run`)
+    "modeltranslation",  # before the admin: roadmap content in every language (roadmap/translation.py)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -65,6 +65,23 @@ INSTALLED_APPS = [
     "roadmap",
     "community",
 ]
+# The live process (config.asgi: the WebSocket at /ws/) loads only these: its sockets read
+# sessions, the signed-in member and what they may follow, nothing that renders or serves a
+# page. Each app left out is memory every live process would keep for nothing.
+LIVE_PROCESS_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.sites",
+    "django.contrib.postgres",
+    "allauth",
+    "allauth.account",  # the sign-in backends are allauth's
+    "allauth.usersessions",
+    "channels",
+    "accounts",
+    "roadmap",
+    "community",
+]
 
 MIDDLEWARE = [
     "config.observability.RequestIdMiddleware",
@@ -88,9 +105,6 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
-# What `manage.py runserver` serves (daphne's): pages and /ws/. The ASGI process in production
-# serves config.asgi:application, /ws/ alone.
-ASGI_APPLICATION = "config.asgi.runserver_application"
 SITE_ID = 1
 
 TEMPLATES = [
@@ -293,6 +307,10 @@ LANGUAGE_COOKIE_NAME = "language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Roadmap content (titles, summaries, bodies) is translated beside the English text, which is
+# the fallback of any field not yet translated (roadmap/translation.py).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

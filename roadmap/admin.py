@@ -4,6 +4,9 @@ from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from config.admin import ReadOnlyAdmin
 from roadmap.models import (
@@ -21,7 +24,7 @@ from roadmap.models import (
 )
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(TranslationTabularInline):
     model = Section
     fields = ["position", "title", "description"]
     extra = 0
@@ -29,7 +32,7 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(Roadmap)
-class RoadmapAdmin(admin.ModelAdmin):
+class RoadmapAdmin(TranslationAdmin):
     list_display = ["title", "slug", "is_published", "position", "section_count", "topic_count", "updated_at"]
     list_editable = ["position"]
     list_filter = ["is_published"]
@@ -48,30 +51,42 @@ class RoadmapAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="sections", ordering="section_total")
+    @admin.display(description=_("sections"), ordering="section_total")
     def section_count(self, roadmap):
         return roadmap.section_total
 
-    @admin.display(description="published topics", ordering="topic_total")
+    @admin.display(description=_("published topics"), ordering="topic_total")
     def topic_count(self, roadmap):
         return roadmap.topic_total
 
-    @admin.action(description="Publish selected roadmaps")
+    @admin.action(description=_("Publish selected roadmaps"))
     def publish(self, request, queryset):
         for roadmap in queryset:
             roadmap.is_published = True
             roadmap.save(update_fields=["is_published", "updated_at"])
-        self.message_user(request, f"Published {queryset.count()} roadmap(s).", messages.SUCCESS)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("Published %(count)s roadmap.", "Published %(count)s roadmaps.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Unpublish selected roadmaps")
+    @admin.action(description=_("Unpublish selected roadmaps"))
     def unpublish(self, request, queryset):
         for roadmap in queryset:
             roadmap.is_published = False
             roadmap.save(update_fields=["is_published", "updated_at"])
-        self.message_user(request, f"Unpublished {queryset.count()} roadmap(s).", messages.SUCCESS)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("Unpublished %(count)s roadmap.", "Unpublished %(count)s roadmaps.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
-class ResourceInline(admin.TabularInline):
+class ResourceInline(TranslationTabularInline):
     model = Resource
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = ["position", "title", "url", "kind", "is_free"]
@@ -80,7 +95,7 @@ class ResourceInline(admin.TabularInline):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(TranslationAdmin):
     list_display = [
         "title",
         "slug",
@@ -116,15 +131,15 @@ class TopicAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Content", {"fields": ["body", "prerequisites", "reviewed_on"]}),
-        ("Quiz", {"fields": ["quiz"]}),
+        (_("Content"), {"fields": ["body", "prerequisites", "reviewed_on"]}),
+        (_("Quiz"), {"fields": ["quiz"]}),
     ]
     readonly_fields = ["quiz"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(resource_total=Count("resources"))
 
-    @admin.display(description="questions")
+    @admin.display(description=_("questions"))
     def quiz(self, topic):
         """The topic's questions, each a link to its own form (where its options are edited)."""
         add_url = reverse("admin:roadmap_quizquestion_add") + f"?topic={topic.pk}" if topic.pk else ""
@@ -138,9 +153,12 @@ class TopicAdmin(admin.ModelAdmin):
             ),
         )
         if not topic.pk:
-            return "Save the topic first, then add its questions."
+            return gettext("Save the topic first, then add its questions.")
         return format_html(
-            '<ol class="quiz-admin-list">{}</ol><p><a href="{}">Add a question</a></p>', listed, add_url
+            '<ol class="quiz-admin-list">{}</ol><p><a href="{}">{}</a></p>',
+            listed,
+            add_url,
+            gettext("Add a question"),
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -148,7 +166,7 @@ class TopicAdmin(admin.ModelAdmin):
             kwargs["queryset"] = Section.objects.select_related("roadmap")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    @admin.display(description="resources", ordering="resource_total")
+    @admin.display(description=_("resources"), ordering="resource_total")
     def resource_count(self, topic):
         return topic.resource_total
 
@@ -158,14 +176,17 @@ class TopicAdmin(admin.ModelAdmin):
             topic.is_published = value
             topic.save(update_fields=["is_published", "updated_at"])
             changed += 1
-        verb = "Published" if value else "Unpublished"
-        self.message_user(request, f"{verb} {changed} topic(s).", messages.SUCCESS)
+        if value:
+            message = ngettext("Published %(count)s topic.", "Published %(count)s topics.", changed)
+        else:
+            message = ngettext("Unpublished %(count)s topic.", "Unpublished %(count)s topics.", changed)
+        self.message_user(request, message % {"count": changed}, messages.SUCCESS)
 
-    @admin.action(description="Publish selected topics")
+    @admin.action(description=_("Publish selected topics"))
     def publish(self, request, queryset):
         self._set_published(request, queryset, True)
 
-    @admin.action(description="Unpublish selected topics (progress and notes are kept)")
+    @admin.action(description=_("Unpublish selected topics (progress and notes are kept)"))
     def unpublish(self, request, queryset):
         self._set_published(request, queryset, False)
 
@@ -185,13 +206,16 @@ class RequirementsField(forms.CharField):
         super().validate(value)
         if not 3 <= len(value) <= 7:
             raise forms.ValidationError(
-                f"Write 3 to 7 requirements, one a line, each something a mentor can check; this has {len(value)}."
+                gettext(
+                    "Write 3 to 7 requirements, one a line, each something a mentor can check; this has %(count)s."
+                )
+                % {"count": len(value)}
             )
 
 
 class ProjectForm(forms.ModelForm):
     requirements = RequirementsField(
-        help_text="One a line (inline Markdown), each something a mentor can check."
+        help_text=_("One a line (inline Markdown), each something a mentor can check.")
     )
 
     class Meta:
@@ -207,7 +231,7 @@ class ProjectInline(admin.StackedInline):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(TranslationAdmin):
     list_display = ["title", "roadmap", "position", "topic_count"]
     list_filter = ["roadmap"]
     list_select_related = ["roadmap"]
@@ -218,7 +242,7 @@ class SectionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(topic_total=Count("topics"))
 
-    @admin.display(description="topics", ordering="topic_total")
+    @admin.display(description=_("topics"), ordering="topic_total")
     def topic_count(self, section):
         return section.topic_total
 
@@ -285,9 +309,12 @@ class QuizOptionFormSet(forms.BaseInlineFormSet):
         super().clean()
         kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
         if not 3 <= len(kept) <= 5:
-            raise forms.ValidationError(f"A question has 3 to 5 options; this one would have {len(kept)}.")
+            raise forms.ValidationError(
+                gettext("A question has 3 to 5 options; this one would have %(count)s.")
+                % {"count": len(kept)}
+            )
         if not any(form.cleaned_data.get("is_correct") for form in kept):
-            raise forms.ValidationError("Mark at least one option correct.")
+            raise forms.ValidationError(gettext("Mark at least one option correct."))
 
 
 QuizOptionInline.formset = QuizOptionFormSet
@@ -309,7 +336,7 @@ class QuizQuestionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(option_total=Count("options"))
 
-    @admin.display(description="options", ordering="option_total")
+    @admin.display(description=_("options"), ordering="option_total")
     def option_count(self, question):
         return question.option_total
 

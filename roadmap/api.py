@@ -5,6 +5,7 @@ public progress."""
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -393,7 +394,7 @@ class TopicDetail(APIView):
 def _quiz_questions(roadmap, topic_id):
     questions = selectors.quiz(roadmap_id=roadmap.pk, topic_id=topic_id)
     if not questions:
-        raise Http404("This topic has no quiz.")
+        raise Http404(gettext("This topic has no quiz."))
     return questions
 
 
@@ -439,7 +440,7 @@ class TopicQuizAttempts(APIView):
             raise exceptions.Throttled(wait=error.retry_after, detail=str(error)) from None
         except ValidationError as error:
             if error.code == "no_quiz":
-                raise Http404("This topic has no quiz.") from None
+                raise Http404(gettext("This topic has no quiz.")) from None
             raise
         result = selectors.quiz_result(attempt=attempt, roadmap_id=topic_obj.roadmap_id)
         return Response(QuizResultSerializer(result).data, status=status.HTTP_201_CREATED)
@@ -530,7 +531,7 @@ class ProgressDetail(APIView):
         topic = selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
         progress = selectors.progress_for(user=request.user, topic_id=topic.pk)
         if progress is None:
-            raise Http404("You have not started this topic.")
+            raise Http404(gettext("You have not started this topic."))
         progress.topic = topic
         return Response(ProgressSerializer(progress).data)
 
@@ -575,7 +576,7 @@ class NoteDetail(APIView):
         topic = selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
         note = selectors.note_for(user=request.user, topic_id=topic.pk)
         if note is None:
-            raise Http404("You have no note on this topic.")
+            raise Http404(gettext("You have no note on this topic."))
         note.topic = topic
         return Response(NoteSerializer(note).data)
 
@@ -608,7 +609,7 @@ class PublicProgress(APIView):
         member = member_or_404(username)
         section = selectors.profile_progress_section(profile_user=member, viewer=request.user)
         if section is None:
-            raise Http404("This member keeps their progress private.")
+            raise Http404(gettext("This member keeps their progress private."))
         return Response(RoadmapCardSerializer(section["cards"], many=True).data)
 
 

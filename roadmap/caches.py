@@ -72,6 +72,7 @@ SECTIONS = Cached(
     tokens=lambda roadmap_id: [STRUCTURE.key(roadmap_id)],
     timeout="structure",
     build="roadmap.selectors.build_structure",
+    per_language=True,
 )
 TOPIC_CONTENT = Cached(
     "topic-content",
@@ -79,6 +80,7 @@ TOPIC_CONTENT = Cached(
     tokens=lambda roadmap_id, slug: [STRUCTURE.key(roadmap_id)],
     timeout="structure",
     build="roadmap.selectors.build_topic_content",
+    per_language=True,
 )
 MAP_HTML = Cached(
     "map-html",  # the map's nodes for a viewer with no progress; rendered by the caller
@@ -102,6 +104,7 @@ ROADMAP_JSON_LD = Cached(
     tokens=lambda roadmap_id: [STRUCTURE.key(roadmap_id)],
     timeout="structure",
     build="roadmap.structured_data.roadmap_json_ld_element",
+    per_language=True,
 )
 API_RESOURCES = Cached(
     "api-resources",  # every published topic's resources, for the API
@@ -109,6 +112,7 @@ API_RESOURCES = Cached(
     tokens=lambda roadmap_id: [STRUCTURE.key(roadmap_id)],
     timeout="structure",
     build="roadmap.api.build_resources",
+    per_language=True,
 )
 TOPIC_QUIZ = Cached(
     "topic-quiz",  # a topic's quiz questions with their options, answers and explanations included
@@ -116,6 +120,7 @@ TOPIC_QUIZ = Cached(
     tokens=lambda roadmap_id, topic_id: [STRUCTURE.key(roadmap_id)],
     timeout="structure",
     build="roadmap.selectors.build_quiz",
+    per_language=True,
 )
 SECTION_PROJECT = Cached(
     "section-project",  # a section's project, rendered, with the section's topics
@@ -123,6 +128,7 @@ SECTION_PROJECT = Cached(
     tokens=lambda roadmap_id, section_id: [STRUCTURE.key(roadmap_id)],
     timeout="structure",
     build="roadmap.selectors.build_project",
+    per_language=True,
 )
 QUIZ_ATTEMPTS = Counter("quiz-attempts", key=("user_id", "minute"), timeout="rate")
 STATUSES = Cached(

@@ -85,11 +85,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from config.caching import touch
 from roadmap.models import Project, QuizOption, QuizQuestion, Resource, Roadmap, Section, Topic
@@ -579,7 +580,9 @@ def import_roadmap(
     data = validate_roadmap(data)
     report = ImportReport(slug=data["slug"], dry_run=dry_run)
     try:
-        with transaction.atomic():
+        # The file is the English text: it goes into the English columns whatever language is
+        # active (roadmap/translation.py); translations come from their own files.
+        with transaction.atomic(), translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
             roadmap = _Importer(data, report, progress).run()
             if dry_run:
                 raise _DryRunRollback
@@ -1108,8 +1111,9 @@ def _topic_document(topic: dict) -> dict:
 
 def export_roadmap(roadmap: Roadmap) -> str:
     """The roadmap's published content as a content file in canonical form (dump_roadmap);
-    importing it back changes nothing."""
-    return dump_roadmap(roadmap_data(roadmap), validate=False)
+    importing it back changes nothing. Always the English text, whatever language is active."""
+    with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
+        return dump_roadmap(roadmap_data(roadmap), validate=False)
 
 
 def roadmap_data(roadmap: Roadmap) -> dict:

@@ -7,16 +7,31 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from modeltranslation.utils import build_localized_fieldname
 
 from roadmap.markdown import render_markdown
+
+
+def render_each_language(instance, source: str, target: str) -> None:
+    """Render a Markdown field into its HTML field in every language it is written in, whatever
+    language is active (an admin working in Spanish edits the English too). A language without
+    the text has no HTML either, so its page falls back to the English (roadmap/translation.py)."""
+    for code, _name in settings.LANGUAGES:
+        text = getattr(instance, build_localized_fieldname(source, code), None)
+        html = render_markdown(text) if text else None
+        if code == settings.MODELTRANSLATION_DEFAULT_LANGUAGE:
+            html = html or ""
+            instance.__dict__[target] = html  # the untranslated column keeps the English
+        setattr(instance, build_localized_fieldname(target, code), html)
 
 
 class Roadmap(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=120)
     summary = models.CharField(max_length=300)
-    description = models.TextField(blank=True, help_text="Markdown.")
+    description = models.TextField(blank=True, help_text=_("Markdown."))
     description_html = models.TextField(blank=True, editable=False)
     is_published = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
@@ -29,7 +44,7 @@ class Roadmap(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.description_html = render_markdown(self.description)
+        render_each_language(self, "description", "description_html")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -65,13 +80,13 @@ class Topic(models.Model):
 
     roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="topics")
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="topics")
-    slug = models.SlugField(max_length=80, help_text="Stable identity: progress and notes hang on it.")
+    slug = models.SlugField(max_length=80, help_text=_("Stable identity: progress and notes hang on it."))
     title = models.CharField(max_length=160)
-    body = models.TextField(help_text="Markdown.")
+    body = models.TextField(help_text=_("Markdown."))
     body_html = models.TextField(blank=True, editable=False)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CORE)
     is_any_order = models.BooleanField(
-        "any order", default=False, help_text="Topics of this kind can be learned in any order."
+        _("any order"), default=False, help_text=_("Topics of this kind can be learned in any order.")
     )
     is_published = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
@@ -79,7 +94,7 @@ class Topic(models.Model):
     reviewed_on = models.DateField(
         null=True,
         blank=True,
-        help_text="When the text and resources were last checked to be correct and current.",
+        help_text=_("When the text and resources were last checked to be correct and current."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -96,7 +111,7 @@ class Topic(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
+        render_each_language(self, "body", "body_html")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -152,7 +167,7 @@ class Progress(models.Model):
     quiz_passed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "progress"
+        verbose_name_plural = _("progress")
         constraints = [
             models.UniqueConstraint(fields=["user", "topic"], name="roadmap_progress_user_topic_unique"),
             models.CheckConstraint(
@@ -263,12 +278,13 @@ class Project(models.Model):
 
     section = models.OneToOneField(Section, on_delete=models.CASCADE, related_name="project")
     title = models.CharField(max_length=160)
-    goal = models.TextField(help_text="Markdown: what the learner builds and why.")
+    goal = models.TextField(help_text=_("Markdown: what the learner builds and why."))
     requirements = models.JSONField(
-        default=list, help_text="A list of requirements, each a line of inline Markdown a mentor can check."
+        default=list,
+        help_text=_("A list of requirements, each a line of inline Markdown a mentor can check."),
     )
-    stretch = models.TextField(blank=True, help_text="Markdown: one stretch goal.")
-    hand_in = models.TextField(help_text="Markdown: what the repository must contain.")
+    stretch = models.TextField(blank=True, help_text=_("Markdown: one stretch goal."))
+    hand_in = models.TextField(help_text=_("Markdown: what the repository must contain."))
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
@@ -290,7 +306,7 @@ class QuizQuestion(models.Model):
     learner to choose all that apply."""
 
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="quiz_questions")
-    text = models.TextField("question", help_text="Inline Markdown, one sentence or two.")
+    text = models.TextField(_("question"), help_text=_("Inline Markdown, one sentence or two."))
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -305,9 +321,9 @@ class QuizOption(models.Model):
     # What a form sends for this option: random, so that neither its order nor its number tells
     # which option is correct.
     key = models.CharField(max_length=12, default=new_option_key, unique=True, editable=False)
-    text = models.TextField(help_text="Inline Markdown.")
-    is_correct = models.BooleanField("correct", default=False)
-    explanation = models.TextField(help_text="Why this option is right or wrong: shown after an attempt.")
+    text = models.TextField(help_text=_("Inline Markdown."))
+    is_correct = models.BooleanField(_("correct"), default=False)
+    explanation = models.TextField(help_text=_("Why this option is right or wrong: shown after an attempt."))
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -325,9 +341,9 @@ class QuizAttempt(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
     )
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="quiz_attempts")
-    answers = models.JSONField(default=dict, help_text="{question id: [chosen option keys]}")
-    score = models.PositiveIntegerField(help_text="Questions answered right.")
-    total = models.PositiveIntegerField(help_text="Questions in the quiz when it was taken.")
+    answers = models.JSONField(default=dict, help_text=_("{question id: [chosen option keys]}"))
+    score = models.PositiveIntegerField(help_text=_("Questions answered right."))
+    total = models.PositiveIntegerField(help_text=_("Questions in the quiz when it was taken."))
     passed = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -3,6 +3,7 @@ with no progress (roadmap.selectors.map_html), and each topic node's status, its
 and "Quiz passed" marks and the "Next up" mark are filled in from the viewer's MapProgress, for the few topics they have a status on."""
 
 from django.utils.html import escape
+from django.utils.translation import ngettext
 
 from config import slots
 from roadmap.models import Progress
@@ -57,6 +58,9 @@ def _section_progress(progress: MapProgress):
     if not progress.is_personal:
         return {}
     return {
-        slots.where(section_id=section_id): f"{finished} of {total} done"
+        slots.where(section_id=section_id): escape(
+            ngettext("%(finished)s of %(counter)s done", "%(finished)s of %(counter)s done", total)
+            % {"finished": finished, "counter": total}
+        )
         for section_id, (finished, total) in progress.sections.items()
     }

@@ -16,10 +16,12 @@ from django.db.models import Case, Count, F, Q, Sum, When, Window
 from django.db.models.expressions import RowRange
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, pgettext
 
 from config.cache import LocalMemo
 from config.slots import SlottedHtml, render_shared
 from roadmap import caches
+from roadmap.content_translations import is_untranslated
 from roadmap.markdown import render_markdown
 from roadmap.models import (
     Note,
@@ -52,10 +54,13 @@ class TopicNode:
     discussion_count: int = 0
     is_verified: bool = False
     is_quiz_passed: bool = False
+    is_title_untranslated: bool = False  # shown in English: no translation in this language yet
 
     @property
     def status_label(self):
-        return Progress.Status(self.status).label if self.status else "Not started"
+        return (
+            Progress.Status(self.status).label if self.status else pgettext("progress status", "Not started")
+        )
 
     @property
     def kind_label(self):
@@ -70,6 +75,7 @@ class SectionNode:
     topics: list[TopicNode] = field(default_factory=list)
     previous_topic_ids: frozenset[int] = frozenset()  # the topics of the section before this one
     project_title: str = ""  # the section's project, if it has one
+    untranslated: frozenset[str] = frozenset()  # fields shown in English (no translation yet)
 
     @property
     def finished(self) -> int:
@@ -133,7 +139,7 @@ def published_roadmap(*, slug: str) -> Roadmap:
     if roadmap is None or roadmap.slug != slug:
         roadmap = Roadmap.objects.filter(slug=slug, is_published=True).first()
     if roadmap is None:
-        raise Http404("No such roadmap.")
+        raise Http404(gettext("No such roadmap."))
     return copy.copy(roadmap)  # a cached instance is shared by this process's requests
 
 
@@ -191,6 +197,9 @@ def build_structure(*, roadmap_id: int) -> list[dict]:
                 "title": topic.section.title,
                 "description": topic.section.description,
                 "project_title": project_titles.get(topic.section_id, ""),
+                "untranslated": frozenset(
+                    name for name in ("title", "description") if is_untranslated(topic.section, name)
+                ),
                 "topics": [],
             },
         )
@@ -203,6 +212,7 @@ def build_structure(*, roadmap_id: int) -> list[dict]:
                 "is_any_order": topic.is_any_order,
                 "section_id": topic.section_id,
                 "prerequisite_ids": prerequisites.get(topic.pk, []),
+                "is_title_untranslated": is_untranslated(topic, "title"),
             }
         )
     return list(sections.values())
@@ -314,6 +324,7 @@ def roadmap_map(*, roadmap: Roadmap, viewer, discussion_counts: dict[int, int] |
             title=section["title"],
             description=section["description"],
             project_title=section.get("project_title", ""),
+            untranslated=section.get("untranslated", frozenset()),
             previous_topic_ids=frozenset(topic.id for topic in sections[-1].topics)
             if sections
             else frozenset(),
@@ -360,13 +371,15 @@ class TopicContent:
     resources: list[dict]
     section_id: int = 0
     reviewed_on: datetime.date | None = None
+    # The fields shown in English because the active language has no translation yet.
+    untranslated: frozenset[str] = frozenset()
 
 
 def topic_content(*, roadmap: Roadmap, slug: str) -> TopicContent:
     """A published topic's rendered body and resources; cached until the content changes."""
     content = caches.TOPIC_CONTENT.get(roadmap_id=roadmap.pk, slug=slug)
     if content is None:
-        raise Http404("No such topic.")
+        raise Http404(gettext("No such topic."))
     return content
 
 
@@ -398,6 +411,7 @@ def build_topic_content(*, roadmap_id: int, slug: str) -> TopicContent | None:
         resources=resources,
         section_id=topic.section_id,
         reviewed_on=topic.reviewed_on,
+        untranslated=frozenset(name for name in ("title", "body") if is_untranslated(topic, name)),
     )
 
 
@@ -815,7 +829,7 @@ class ProjectPage:
 def section_project(*, roadmap: Roadmap, section_id: int) -> ProjectPage:
     page = caches.SECTION_PROJECT.get(roadmap_id=roadmap.pk, section_id=section_id)
     if page is None:
-        raise Http404("This section has no project.")
+        raise Http404(gettext("This section has no project."))
     return page
 
 

@@ -4,6 +4,8 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 
 from roadmap import caches, history, hooks, selectors
 from roadmap.models import Note, Progress, ProgressEvent, QuizAttempt, Roadmap, Topic
@@ -29,7 +31,9 @@ def set_progress(*, user, topic: Topic, status: str) -> Progress | None:
     the history) and closes any review request still open on it (roadmap.hooks)."""
     if status not in STATUS_CHOICES:
         raise ValidationError(
-            f"Unknown status “{status}”. Choose one of: {', '.join(STATUS_CHOICES)}.", code="invalid_status"
+            gettext("Unknown status “%(status)s”. Choose one of: %(choices)s.")
+            % {"status": status, "choices": ", ".join(STATUS_CHOICES)},
+            code="invalid_status",
         )
     if status != Progress.Status.DONE:
         hooks.progress_undone(user=user, topic_ids=[topic.pk])
@@ -55,7 +59,11 @@ def save_note(*, user, topic: Topic, body: str) -> Note | None:
     body = body.strip()
     if len(body) > Note.MAX_LENGTH:
         raise ValidationError(
-            f"Notes can be at most {Note.MAX_LENGTH:,} characters long; this one has {len(body):,}.",
+            gettext("Notes can be at most %(limit)s characters long; this one has %(length)s.")
+            % {
+                "limit": number_format(Note.MAX_LENGTH, force_grouping=True),
+                "length": number_format(len(body), force_grouping=True),
+            },
             code="too_long",
         )
     if not body:
@@ -89,12 +97,18 @@ def submit_quiz_attempt(*, user, topic: Topic, answers: dict) -> QuizAttempt:
     minute = int(time.time() // 60)
     if caches.QUIZ_ATTEMPTS.increment(user_id=user.pk, minute=minute) > QUIZ_ATTEMPTS_PER_MINUTE:
         raise TooManyAttempts(
-            f"You have sent {QUIZ_ATTEMPTS_PER_MINUTE} quiz attempts within a minute. "
-            "Take a moment with the explanations, then try again in a minute."
+            ngettext(
+                "You have sent %(count)s quiz attempt within a minute. "
+                "Take a moment with the explanations, then try again in a minute.",
+                "You have sent %(count)s quiz attempts within a minute. "
+                "Take a moment with the explanations, then try again in a minute.",
+                QUIZ_ATTEMPTS_PER_MINUTE,
+            )
+            % {"count": QUIZ_ATTEMPTS_PER_MINUTE}
         )
     questions = selectors.quiz(roadmap_id=topic.roadmap_id, topic_id=topic.pk)
     if not questions:
-        raise ValidationError("This topic has no quiz.", code="no_quiz")
+        raise ValidationError(gettext("This topic has no quiz."), code="no_quiz")
     cleaned: dict[str, list[str]] = {}
     unanswered = 0
     for question in questions:
@@ -105,18 +119,26 @@ def submit_quiz_attempt(*, user, topic: Topic, answers: dict) -> QuizAttempt:
         chosen = sorted({key for key in given if isinstance(key, str) and key in keys})
         if len(chosen) != len(set(given)):
             raise ValidationError(
-                "An answer names an option that is not in its question; reload the quiz and try again.",
+                gettext(
+                    "An answer names an option that is not in its question; reload the quiz and try again."
+                ),
                 code="unknown_option",
             )
         if not chosen:
             unanswered += 1
         elif not question.is_multiple and len(chosen) > 1:
-            raise ValidationError("Choose one option for a question that has one answer.", code="one_answer")
+            raise ValidationError(
+                gettext("Choose one option for a question that has one answer."), code="one_answer"
+            )
         cleaned[str(question.id)] = chosen
     if unanswered:
         raise ValidationError(
-            f"Answer every question: {unanswered} of {len(questions)} "
-            f"{'is' if unanswered == 1 else 'are'} still open.",
+            ngettext(
+                "Answer every question: %(count)s of %(total)s is still open.",
+                "Answer every question: %(count)s of %(total)s are still open.",
+                unanswered,
+            )
+            % {"count": unanswered, "total": len(questions)},
             code="unanswered",
         )
     marked = selectors.mark(questions, cleaned)

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.page_cache import anonymous_page
@@ -200,7 +201,7 @@ def topic_note(request, slug, topic):
     else:
         status = 400
     if status == 200 and not request.htmx:
-        messages.success(request, "Your note is saved.")
+        messages.success(request, gettext("Your note is saved."))
         return redirect(topic_obj.get_absolute_url() + "#note")
     context = _topic_context(request, topic_obj.roadmap, topic_obj.slug)
     context["note_form"] = form
@@ -218,7 +219,15 @@ def roadmap_reset(request, slug):
     roadmap = selectors.published_roadmap(slug=slug)
     if request.method == "POST":
         deleted = services.reset_progress(user=request.user, roadmap=roadmap)
-        messages.success(request, f"Your progress on {roadmap.title} is reset ({deleted} topics cleared).")
+        messages.success(
+            request,
+            ngettext(
+                "Your progress on %(roadmap)s is reset (%(count)s topics cleared).",
+                "Your progress on %(roadmap)s is reset (%(count)s topics cleared).",
+                deleted,
+            )
+            % {"roadmap": roadmap.title, "count": deleted},
+        )
         return redirect(roadmap.get_absolute_url())
     roadmap_map = selectors.roadmap_map(roadmap=roadmap, viewer=request.user)
     return render(request, "roadmap/roadmap_reset.html", {"roadmap": roadmap, "map": roadmap_map})
@@ -228,7 +237,7 @@ def roadmap_reset(request, slug):
 @require_safe
 def progress_download(request, slug, fmt):
     if fmt not in {"csv", "json"}:
-        raise Http404("Progress downloads come as .csv or .json.")
+        raise Http404(gettext("Progress downloads come as .csv or .json."))
     roadmap = selectors.published_roadmap(slug=slug)
     rows = selectors.progress_rows(user=request.user, roadmap=roadmap)
     filename = f"stepwise-{roadmap.slug}-progress.{fmt}"
@@ -264,7 +273,7 @@ def topic_quiz(request, slug, topic):
             return redirect(topic_obj.get_absolute_url() + "#quiz")
         context = _topic_context(request, roadmap, topic_obj.slug)
         if context["quiz"] is None:
-            raise Http404("This topic has no quiz.")
+            raise Http404(gettext("This topic has no quiz."))
         context["quiz"].place = place
         return render(request, "roadmap/components/quiz.html#quiz-block", context)
     questions = selectors.quiz(roadmap_id=roadmap.pk, topic_id=topic_obj.pk)
@@ -280,7 +289,7 @@ def topic_quiz(request, slug, topic):
         return response
     except ValidationError as error:
         if error.code == "no_quiz":
-            raise Http404("This topic has no quiz.") from None
+            raise Http404(gettext("This topic has no quiz.")) from None
         context = _topic_context(request, roadmap, topic_obj.slug)
         content, node = context["topic"], context["node"]
         context["quiz"] = _quiz_block(

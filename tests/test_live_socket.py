@@ -2,6 +2,7 @@
 and when it is closed. Each test drives the ASGI application with channels' communicator; the
 writes are made through the services, as a page's request would."""
 
+import gc
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -10,6 +11,8 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.models import Session
 from django.core.cache import caches as cache_aliases
@@ -22,6 +25,7 @@ from community import caches, moderation, services
 from community.models import Status
 from config import live
 from config.asgi import application
+from config.consumers import LiveConsumer
 from tests.factories import CommentFactory, MentorFactory, ThreadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,6 +93,36 @@ def test_a_suspended_member_cannot_open_a_socket():
     run(scenario)
 
 
+def test_an_open_socket_keeps_its_members_id_and_no_user_object():
+    """Thousands of idle sockets each keeping a user (with its caches) is memory for nothing:
+    the socket keeps the id, and reads the member when it needs them."""
+    member = UserFactory()
+    thread = ThreadFactory()
+    key = session_key(member)
+
+    async def scenario():
+        socket, connected, _ = await open_socket(key)
+        assert connected
+        await socket.send_json_to({"subscribe": "notifications", "version": "old"})
+        assert (await socket.receive_json_from(timeout=WAIT))["type"] == "notifications"
+        await socket.send_json_to({"subscribe": f"thread:{thread.pk}", "version": "old"})
+        assert (await socket.receive_json_from(timeout=WAIT))["type"] == "thread"
+        gc.collect()
+        [consumer] = [
+            found
+            for found in gc.get_objects()
+            if isinstance(found, LiveConsumer) and getattr(found, "session_key", None) == key
+        ]
+        assert consumer.member_id == member.pk
+        kept = [
+            value for value in vars(consumer).values() if isinstance(value, (AbstractBaseUser, AnonymousUser))
+        ]
+        assert kept == []
+        await socket.disconnect()
+
+    run(scenario)
+
+
 # --- Following a thread -------------------------------------------------------------------
 
 
@@ -139,13 +173,18 @@ def test_a_hidden_thread_is_refused_to_readers_but_followed_by_its_author_and_me
         name: session_key(user) for name, user in [("author", author), ("mentor", mentor), ("reader", reader)]
     }
     version = thread_version(thread)
+    witness = ThreadFactory()
 
     async def scenario():
+        # A public thread followed right after is the witness: the page's messages are answered
+        # in order, so its answer coming first means the hidden thread was followed in silence.
         answers = {}
         for name in ["author", "mentor", "reader", "anonymous"]:
             socket, _, _ = await open_socket(keys.get(name))
             await socket.send_json_to({"subscribe": f"thread:{thread.pk}", "version": version})
-            answers[name] = await socket.receive_nothing(timeout=0.3) or await socket.receive_json_from()
+            await socket.send_json_to({"subscribe": f"thread:{witness.pk}", "version": "old"})
+            first = await socket.receive_json_from(timeout=WAIT)
+            answers[name] = True if first.get("id") == witness.pk else first
             await socket.disconnect()
         return answers
 

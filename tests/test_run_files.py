@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from bench.cluster import live_command
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -113,14 +115,16 @@ def test_procfile_names_web_live_worker_beat_and_release():
     lines = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
     assert set(lines) == {"release", "web", "live", "worker", "beat"}
     assert "migrate" in lines["release"] and "gunicorn.conf.py" in lines["web"]
-    assert lines["live"].startswith("daphne ") and lines["live"].endswith(" config.asgi:application")
+    assert lines["live"].split() == live_command(host="0.0.0.0", port="${LIVE_PORT:-8001}")
 
 
 def test_compose_sends_ws_to_the_live_process_and_pages_to_web():
     document = compose()
     live, proxy = document["services"]["live"], document["services"]["proxy"]
-    assert live["command"][0] == "daphne" and live["command"][-1] == "config.asgi:application"
     port = live["command"][live["command"].index("--port") + 1]
+    assert live["command"] == live_command(host="0.0.0.0", port=port), (
+        "as the Procfile and the cluster run it"
+    )
     nginx = document["configs"][proxy["configs"][0]["source"]]["content"]
     websocket = nginx[nginx.index("location /ws/") : nginx.index("location / ")]
     assert f"proxy_pass http://live:{port};" in websocket
@@ -146,8 +150,9 @@ def make_dry_run(*args, **env):
 
 
 def test_make_run_on_another_port_links_emails_to_that_port():
-    serve = next(line for line in make_dry_run("run", "PORT=8300").splitlines() if "runserver" in line)
-    assert "SITE_URL=http://127.0.0.1:8300 " in serve and serve.endswith("runserver 127.0.0.1:8300")
+    serve = next(line for line in make_dry_run("run", "PORT=8300").splitlines() if "uvicorn" in line)
+    assert "SITE_URL=http://127.0.0.1:8300 " in serve
+    assert "config.devserver:application --host 127.0.0.1 --port 8300 " in serve
 
 
 def test_make_worker_links_digests_to_the_port_make_run_serves_on():
@@ -159,6 +164,6 @@ def test_a_site_url_set_in_the_environment_wins_over_make_runs_address():
     serve = next(
         line
         for line in make_dry_run("run", "PORT=8300", SITE_URL="https://stepwise.example").splitlines()
-        if "runserver" in line
+        if "uvicorn" in line
     )
     assert "SITE_URL=https://stepwise.example " in serve

@@ -11,7 +11,7 @@ from bench.seed.accounts import AccountsSeed
 from bench.seed.community import CommunitySeed
 from bench.seed.report import ProgressReport
 from bench.seed.roadmap import RoadmapSeed
-from bench.seed.writer import Writer
+from bench.seed.writer import Writer, analyze
 from community.insights import refresh_topic_insights
 from community.models import Tag, Thread
 from roadmap.models import Roadmap, Topic
@@ -57,7 +57,11 @@ class BenchData(AccountsSeed, RoadmapSeed, CommunitySeed):
         self.write_notifications()
         step("sequences", self.writer.reset_sequences)
         if connection.vendor == "postgresql":
+            # Statistics first: without them the checks and the insights below plan as if the
+            # tables were empty (a nested loop over a million rows).
+            step("analyze", lambda: analyze(self.tables))
             step("foreign key checks", self.writer.check_foreign_keys)
+            self.writer.build_indexes()
         # What /insights/ and topic pages read, as the hourly task leaves it.
         step("topic insights", refresh_topic_insights)
         self.bump_caches()

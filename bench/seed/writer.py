@@ -17,7 +17,12 @@ class Writer:
     PostgreSQL checks each foreign key of each row with a trigger, which for two million rows
     takes longer than loading them. As a superuser, tables without triggers of their own are
     loaded with those checks off (session_replication_role, as pg_restore does) and their
-    foreign keys are then checked in one anti-join each (check_foreign_keys)."""
+    foreign keys are then checked in one anti-join each (check_foreign_keys).
+
+    Updating every index of a table row by row costs more than the COPY itself, so, as
+    pg_restore does, a table's indexes other than its primary key are dropped before its first
+    COPY and built again, each in one sort, by build_indexes once everything is loaded. A unique
+    index built then still refuses duplicates: the whole load fails instead of keeping them."""
 
     BATCH = 2_000
 
@@ -27,8 +32,19 @@ class Writer:
         self.unchecked = []
         self.is_postgres = connection.vendor == "postgresql"
         self.may_skip_triggers = self.is_postgres and _is_superuser()
+        self.dropped_indexes: list[tuple[str, str]] = []  # (table, statement that builds it again)
 
-    def write(self, model, columns: tuple[str, ...], rows, total: int, label: str = "") -> None:
+    def write(
+        self,
+        model,
+        columns: tuple[str, ...],
+        rows,
+        total: int,
+        label: str = "",
+        instead_of_triggers: str = "",
+    ) -> None:
+        """Load the rows. `instead_of_triggers`: one statement that does for the whole table
+        what its own triggers do row by row, so that it too can be loaded with triggers off."""
         label = label or model._meta.db_table
         fields = {field.attname: field for field in model._meta.concrete_fields}
         unknown = set(columns) - set(fields)
@@ -37,19 +53,21 @@ class Writer:
         defaulted = [field for name, field in fields.items() if name not in columns]
         rows = self.report.rows(label, rows, total)
         if self.is_postgres:
-            self._copy(model, columns, defaulted, rows)
+            if model not in self.models:
+                self._drop_indexes(model._meta.db_table)
+            self._copy(model, columns, defaulted, rows, instead_of_triggers)
         else:
             self._bulk_create(model, columns, rows)
         if model not in self.models:
             self.models.append(model)
 
-    def _copy(self, model, columns, defaulted, rows):
+    def _copy(self, model, columns, defaulted, rows, instead_of_triggers):
         quote = connection.ops.quote_name
         table = model._meta.db_table
         defaults = tuple(field.get_db_prep_save(field.get_default(), connection) for field in defaulted)
         names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
         names += "".join(f", {quote(field.column)}" for field in defaulted)
-        skips_triggers = self.may_skip_triggers and not _has_own_triggers(table)
+        skips_triggers = self.may_skip_triggers and (instead_of_triggers or not _has_own_triggers(table))
         with connection.cursor() as cursor:
             if skips_triggers:
                 cursor.execute("SET LOCAL session_replication_role = replica")
@@ -62,8 +80,61 @@ class Writer:
                         copy.write_row(row)
             if skips_triggers:
                 cursor.execute("SET LOCAL session_replication_role = origin")
+                if instead_of_triggers:
+                    cursor.execute(instead_of_triggers)
         if skips_triggers and model not in self.unchecked:
             self.unchecked.append(model)
+
+    def _drop_indexes(self, table: str) -> None:
+        """Drop the table's indexes but its primary key, remembering how to build them again.
+        An index behind a unique constraint goes with its constraint, unless a foreign key
+        depends on it; an index some other constraint uses stays."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT index.relname, pg_get_indexdef(index.oid), owner.conname,
+                       pg_get_constraintdef(owner.oid)
+                FROM pg_index
+                JOIN pg_class AS index ON index.oid = pg_index.indexrelid
+                LEFT JOIN pg_constraint AS owner ON owner.conindid = index.oid AND owner.conrelid = pg_index.indrelid
+                WHERE pg_index.indrelid = %s::regclass AND NOT pg_index.indisprimary
+                  AND (owner.oid IS NULL OR owner.contype = 'u')
+                  AND NOT EXISTS (
+                      SELECT 1 FROM pg_constraint AS foreign_key
+                      WHERE foreign_key.contype = 'f' AND foreign_key.conindid = index.oid
+                  )
+                """,
+                [connection.ops.quote_name(table)],
+            )
+            indexes = cursor.fetchall()
+            quote = connection.ops.quote_name
+            for name, definition, constraint, constraint_definition in indexes:
+                if constraint:
+                    cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(constraint)}")
+                    rebuild = f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(constraint)} {constraint_definition}"
+                else:
+                    cursor.execute(f"DROP INDEX {quote(name)}")
+                    rebuild = definition
+                self.dropped_indexes.append((table, rebuild))
+
+    def build_indexes(self) -> None:
+        """Build every index dropped before loading, each table's in one go (their reads of the
+        table share the cache), with the memory a sort of this size needs. It runs after
+        check_foreign_keys, which fires the foreign key checks still pending: PostgreSQL builds
+        no index on a table with checks pending."""
+        if not self.dropped_indexes:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for table in dict.fromkeys(table for table, _ in self.dropped_indexes):
+                statements = [statement for owner, statement in self.dropped_indexes if owner == table]
+
+                def build(statements=statements):
+                    for statement in statements:
+                        cursor.execute(statement)
+
+                self.report.step(f"{table}: {len(statements)} indexes", build)
+        self.dropped_indexes = []
 
     def _bulk_create(self, model, columns, rows):
         batch = []
@@ -127,8 +198,14 @@ def _has_own_triggers(table: str) -> bool:
 
 
 def analyze(tables) -> None:
-    """Fresh statistics (and, outside a transaction, a vacuum so that index-only scans work)."""
-    statement = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+    """Fresh statistics, so that the planner knows how large the tables have become."""
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"{statement} {connection.ops.quote_name(table)}")
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def vacuum(tables) -> None:
+    """A vacuum (outside a transaction), so that index-only scans work from the first query."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM {connection.ops.quote_name(table)}")

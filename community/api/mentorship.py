@@ -5,6 +5,7 @@ and 409 (config.api.exception_handler)."""
 
 from django.http import Http404
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -154,13 +155,15 @@ class MentorSectionsSerializer(serializers.Serializer):
     def validate_sections(self, sections):
         ids = [section["section"] for section in sections]
         if len(set(ids)) != len(ids):
-            raise serializers.ValidationError("Give each section once.")
+            raise serializers.ValidationError(_("Give each section once."))
         known = set(
             Section.objects.filter(pk__in=ids, roadmap__is_published=True).values_list("pk", flat=True)
         )
         unknown = [pk for pk in ids if pk not in known]
         if unknown:
-            raise serializers.ValidationError(f"No published section has the id {unknown[0]}.")
+            raise serializers.ValidationError(
+                _("No published section has the id %(id)s.") % {"id": unknown[0]}
+            )
         return sections
 
 
@@ -178,7 +181,7 @@ def _review_for(request, pk) -> ReviewRequest:
         .first()
     )
     if review is None or not permissions.can_view_review(request.user, review):
-        raise Http404("No such review request.")
+        raise Http404(_("No such review request."))
     return review
 
 

@@ -2,6 +2,7 @@
 /mod/ pages, each with its reason) and the audit log."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -59,7 +60,7 @@ class FlaggedPostList(generics.ListAPIView):
 def _comment_for_moderator(pk, moderator) -> Comment:
     comment = Comment.objects.select_related("author", "thread").filter(pk=pk).first()
     if comment is None:
-        raise Http404("No such reply.")
+        raise Http404(_("No such reply."))
     selectors.visible_thread(pk=comment.thread_id, viewer=moderator)
     return comment
 

@@ -1,6 +1,8 @@
 """DRF permission classes over the one policy, community.permissions: they decide nothing
 themselves. The services check the same rules again when they write."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from community import permissions
@@ -29,23 +31,23 @@ class CanChangePost(BasePermission):
         )
         if not allowed:
             if not permissions.is_author(request.user, post):
-                self.message = "You can only change your own posts."
+                self.message = _("You can only change your own posts.")
             else:
-                self.message = (
-                    permissions.posting_block(request.user) or "This post can no longer be changed."
+                self.message = permissions.posting_block(request.user) or _(
+                    "This post can no longer be changed."
                 )
         return allowed
 
 
 class CanFollow(BasePermission):
-    message = "Log in to follow and save threads."
+    message = gettext_lazy("Log in to follow and save threads.")
 
     def has_permission(self, request, view):
         return permissions.can_follow(request.user)
 
 
 class IsModerator(BasePermission):
-    message = "Only mentors and admins can moderate."
+    message = gettext_lazy("Only mentors and admins can moderate.")
 
     def has_permission(self, request, view):
         return permissions.is_moderator(request.user)

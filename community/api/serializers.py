@@ -2,6 +2,8 @@
 (authors, statuses, counts, ids, slugs, dates) is read-only."""
 
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -25,6 +27,7 @@ from community.models import (
 )
 from community.moderation import REASON_MAX, SUSPENSION_MAX_DAYS, validate_suspension_end
 from config.api import ApiModelSerializer
+from config.language import filled_in
 from roadmap.models import Topic
 
 # --- References -------------------------------------------------------------------------
@@ -61,7 +64,7 @@ class TagSlugsField(serializers.ListField):
         tags = {tag.slug: tag for tag in Tag.objects.filter(slug__in=slugs)}
         unknown = [slug for slug in slugs if slug not in tags]
         if unknown:
-            raise serializers.ValidationError(f"Unknown tags: {', '.join(unknown)}.")
+            raise serializers.ValidationError(_("Unknown tags: %(tags)s.") % {"tags": ", ".join(unknown)})
         return [tags[slug] for slug in slugs]
 
 
@@ -158,7 +161,7 @@ class ThreadWriteSerializer(serializers.Serializer):
 
     def validate_body(self, body):
         if not body.strip():
-            raise serializers.ValidationError("Write something in the body.")
+            raise serializers.ValidationError(_("Write something in the body."))
         return body
 
 
@@ -177,7 +180,10 @@ class ThreadFilterSerializer(serializers.Serializer):
         validators=[
             RegexValidator(
                 search.SEARCHABLE_QUERY,
-                f"Type at least {search.MIN_QUERY_LENGTH} characters to search.",
+                filled_in(
+                    gettext_lazy("Type at least %(count)s characters to search."),
+                    count=search.MIN_QUERY_LENGTH,
+                ),
             )
         ],
         help_text="Full-text search: the best matches, ranked, in a single page. At least "
@@ -238,7 +244,7 @@ class CommentWriteSerializer(serializers.Serializer):
 
     def validate_body(self, body):
         if not body.strip():
-            raise serializers.ValidationError("Write something before you post.")
+            raise serializers.ValidationError(_("Write something before you post."))
         return body
 
 
@@ -509,7 +515,9 @@ class EmailSettingsSerializer(serializers.Serializer):
             kind.verb: serializers.ChoiceField(
                 choices=EmailPreference.Mode.choices,
                 help_text=kind.label,
-                error_messages={"required": "Give every kind of notification a setting, or PATCH some."},
+                error_messages={
+                    "required": gettext_lazy("Give every kind of notification a setting, or PATCH some.")
+                },
             )
             for kind in notification_kinds.kinds()
         }

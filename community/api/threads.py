@@ -9,6 +9,7 @@ client can repeat a request safely, even while the first one is still running.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
@@ -227,7 +228,7 @@ class CommentList(generics.ListAPIView):
                 .first()
             )
             if parent is None:
-                raise serializers.ValidationError({"parent": ["There is no such reply in this thread."]})
+                raise serializers.ValidationError({"parent": [_("There is no such reply in this thread.")]})
         comment = services.create_comment(
             thread=thread, author=request.user, body=given.validated_data["body"], parent=parent
         )
@@ -275,7 +276,7 @@ class AcceptedAnswer(APIView):
         comment = selectors.visible_comment(pk=pk, viewer=request.user)
         thread = comment.thread
         if not permissions.can_accept_answer(request.user, thread):
-            raise PermissionDenied("Only the thread's author or a mentor can accept an answer.")
+            raise PermissionDenied(_("Only the thread's author or a mentor can accept an answer."))
         if (thread.accepted_comment_id == comment.pk) != accept:
             services.accept_answer(thread=thread, comment=comment, user=request.user)
         return Response({"thread_id": thread.pk, "accepted_comment_id": thread.accepted_comment_id})
@@ -311,7 +312,7 @@ class ReactionView(APIView):
 
     def _set_or_clear(self, request, pk, kind, *, on: bool):
         if kind not in Reaction.Kind.values:
-            raise Http404("Unknown reaction: use like, helpful or insightful.")
+            raise Http404(_("Unknown reaction: use like, helpful or insightful."))
         target = self.get_target(request, pk)
         change = services.reaction_set if on else services.reaction_clear
         change(user=request.user, target=target, kind=kind)

@@ -4,10 +4,10 @@ have been learning for much longer than most (answered threads on it and a link 
 the review requests and questions waiting in the sections they cover; read for a whole batch in a fixed number of queries
 (DigestBuilder), and the email it becomes."""
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property, lru_cache, reduce
-from operator import or_
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
@@ -437,8 +437,8 @@ class Digest:
             "digest": self,
             "name": self.user.public_name,
             "site_url": settings.SITE_URL,
-            "settings_url": absolute(reverse("accounts:settings")),
-            "notifications_url": absolute(reverse("community:notification-list")),
+            "settings_url": absolute(_path("accounts:settings")),
+            "notifications_url": absolute(_path("community:notification-list")),
             "unsubscribe_url": self.unsubscribe_url,
         }
         with in_language_of(self.user):
@@ -449,7 +449,7 @@ class Digest:
 
     def message(self, *, connection=None) -> EmailMultiAlternatives:
         text, html = self.render()
-        message = EmailMultiAlternatives(
+        message = _DigestEmail(
             subject=self.subject,
             body=text,
             to=[self.user.email],
@@ -463,6 +463,21 @@ class Digest:
         )
         message.attach_alternative(html, "text/html")
         return message
+
+
+class _DigestEmail(EmailMultiAlternatives):
+    """A multipart email whose boundary is chosen with a plain search of its parts. Left to
+    the email package, the boundary is checked with a regular expression compiled for that
+    one boundary: half a millisecond a digest, a tenth of what sending one costs."""
+
+    def message(self):
+        message = super().message()
+        parts = [part.get_payload() for part in message.get_payload()]
+        while True:
+            boundary = f"==============={secrets.token_hex(12)}=="
+            if not any(f"--{boundary}" in part for part in parts):
+                message.set_boundary(boundary)
+                return message
 
 
 def _roadmap_progress(
@@ -486,14 +501,17 @@ def _roadmap_progress(
         status = statuses.get(topic["id"])
         if status in changed and updated[topic["id"]] >= since:
             changed[status].append(topic["title"])
-        is_open = status is None and all(pk in finished for pk in topic["prerequisite_ids"])
-        if is_open and len(upcoming) < MAX_NEXT_TOPICS:
+        if (
+            status is None
+            and len(upcoming) < MAX_NEXT_TOPICS
+            and finished.issuperset(topic["prerequisite_ids"])
+        ):
             url = _topic_url(roadmap.slug, topic["slug"])
             upcoming.append(Link(title=topic["title"], url=url, topic_id=topic["id"]))
     counts = [statuses.get(topic["id"]) for topic in topics]
     return RoadmapProgress(
         title=roadmap.title,
-        url=absolute(roadmap.get_absolute_url()),
+        url=absolute(_path("roadmap:roadmap-detail", slug=roadmap.slug)),
         done=counts.count(Progress.Status.DONE),
         skipped=counts.count(Progress.Status.SKIPPED),
         total=len(topics),
@@ -593,32 +611,33 @@ class DigestBuilder:
         """Review requests answered (or expired) since each learner's start: one query."""
         # A decision counts from when it was made (a reply or an admin correction moves
         # updated_at, not decided_at); an expiry from its last change.
-        decided = Q(state__in=[ReviewRequest.State.VERIFIED, ReviewRequest.State.NEEDS_WORK])
-        expired = Q(state=ReviewRequest.State.EXPIRED)
-        since = reduce(
-            or_,
-            (
-                Q(learner_id=pk)
-                & (
-                    (decided & Q(decided_at__gte=self.since[pk]))
-                    | (expired & Q(updated_at__gte=self.since[pk]))
-                )
-                for pk in self.users
-            ),
+        # The query asks from the earliest start of the batch; each learner's own start is
+        # applied here (one condition per learner would cost more to compile than to run).
+        earliest = min(self.since.values())
+        decided = Q(
+            state__in=[ReviewRequest.State.VERIFIED, ReviewRequest.State.NEEDS_WORK], decided_at__gte=earliest
         )
+        expired = Q(state=ReviewRequest.State.EXPIRED, updated_at__gte=earliest)
         rows = (
-            ReviewRequest.objects.filter(since, updated_at__lt=self.now)
+            ReviewRequest.objects.filter(
+                decided | expired, learner_id__in=self.users, updated_at__lt=self.now
+            )
             .order_by("learner_id", "-updated_at")
             .values_list(
                 "pk",
                 "learner_id",
                 "state",
+                "decided_at",
+                "updated_at",
                 "topic__title",
                 "decided_by__username",
                 "decided_by__display_name",
             )
         )
-        for pk, learner_id, state, title, username, display_name in rows:
+        for pk, learner_id, state, decided_at, updated_at, title, username, display_name in rows:
+            counted_from = updated_at if state == ReviewRequest.State.EXPIRED else decided_at
+            if counted_from < self.since[learner_id]:
+                continue
             self.outcomes[learner_id].append(
                 Outcome(
                     topic_title=title,
@@ -708,7 +727,8 @@ class DigestBuilder:
         roadmaps: dict[int, Roadmap] = {}  # id, slug and title: all a structure and a link need
         for row in rows:
             per_user.setdefault(row[0], []).append(row)
-            roadmaps.setdefault(row[4], Roadmap(pk=row[4], slug=row[5], title=row[6]))
+            if row[4] not in roadmaps:
+                roadmaps[row[4]] = Roadmap(pk=row[4], slug=row[5], title=row[6])
         structures = {pk: roadmap_selectors.roadmap_structure(roadmap) for pk, roadmap in roadmaps.items()}
         for user_id, user_rows in per_user.items():
             learner = self.learners[user_id]
@@ -809,8 +829,12 @@ class DigestBuilder:
     def _read_notifications(self) -> None:
         """Replies and mentions on published posts since each learner's start, newest first,
         at most MAX_COUNTED per learner; not the kinds a learner turned off in their notification
-        settings ("at once" and "digest only" both show here)."""
-        since = reduce(or_, (Q(recipient_id=pk, created_at__gte=self.since[pk]) for pk in self.users))
+        settings ("at once" and "digest only" both show here).
+
+        The query asks from the earliest start of the batch and each learner's own start is
+        applied here: newest first, a learner's notifications since their start come before
+        any older one, so ranking before that cut keeps the same MAX_COUNTED."""
+        since = Q(recipient_id__in=self.users, created_at__gte=min(self.since.values()))
         newest_first = Window(RowNumber(), partition_by=[F("recipient_id")], order_by=F("created_at").desc())
         turned_off = EmailPreference.objects.filter(
             user_id=OuterRef("recipient_id"), kind=OuterRef("verb"), mode=EmailPreference.Mode.OFF
@@ -836,7 +860,8 @@ class DigestBuilder:
             .order_by("recipient_id", "-created_at")
         )
         for notification in notifications:
-            self.notifications[notification.recipient_id].append(notification)
+            if notification.created_at >= self.since[notification.recipient_id]:
+                self.notifications[notification.recipient_id].append(notification)
 
     def _read_threads(self) -> None:
         topic_ids = set().union(

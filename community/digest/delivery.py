@@ -18,8 +18,9 @@ minutes) once older than DIGEST_CLAIM_TIMEOUT (6 minutes). Everyone not handed o
 sent their digest within about 20 minutes of a crash.
 
 A batch of digests reads everything it shows up front (DigestBuilder, a fixed number of
-queries per batch), then writes three rows' worth per digest: the claim, the start of the send
-(the only commit that waits for the disk) and the outcome.
+queries per batch) and claims them all in one INSERT, then writes two rows' worth per digest:
+the start of the send (the only commit that waits for the disk) and the outcome. Claims the
+batch does not reach (the SMTP server failed it) are given back for its retry.
 """
 
 import logging
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
@@ -47,6 +48,40 @@ State = DigestDelivery.State
 
 class DigestSendError(SmtpUnavailable):
     """The SMTP server could not take a digest right now; the batch is retried later."""
+
+
+def claim_new_deliveries(*, users, now: datetime) -> dict[int, int]:
+    """Claim the delivery of each of these users for their period at `now`, all in one INSERT
+    in its own transaction; {user id: delivery id} for the rows it created. A user whose row
+    exists already (another worker's claim, a delivery finished or failed) is left out, for
+    claim_delivery to take over if it is due a retry. The claims a batch does not reach are
+    released (release_unsent_claims) or, if its worker dies, swept like any other."""
+    if not users:
+        return {}
+    table = connection.ops.quote_name(DigestDelivery._meta.db_table)
+    claimed_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows, params = [], []
+    for user in users:
+        rows.append("(%s, %s, %s, '', '', 1, %s, %s, %s)")
+        params += [user.pk, period_key(user, now), State.PENDING, False, claimed_at, claimed_at]
+    with quick_commit(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, period_key, status, reason, subject, attempts, will_retry, "
+            f"claimed_at, created_at) VALUES {', '.join(rows)} "
+            "ON CONFLICT (user_id, period_key) DO NOTHING RETURNING id, user_id",
+            params,
+        )
+        return {user_id: pk for pk, user_id in cursor.fetchall()}
+
+
+def release_unsent_claims(delivery_ids) -> None:
+    """Give up claims made for a batch that stopped before reaching them (their send never
+    started), so that the batch's retry claims them afresh instead of waiting for the sweep."""
+    if delivery_ids:
+        with quick_commit():
+            DigestDelivery.objects.filter(
+                pk__in=list(delivery_ids), status=State.PENDING, attempts=1, sending_at__isnull=True
+            ).delete()
 
 
 def claim_delivery(*, user, key: str) -> DigestDelivery | None:
@@ -77,18 +112,23 @@ class Outcome(mail_delivery.Outcome):
     NOT_DUE = "not_due"
 
 
-def deliver_digest(*, user, builder: DigestBuilder, mailer: Mailer) -> str:
-    """Claim, build, send and record one user's digest for the period of `builder.now`; an
-    Outcome. Raises DigestSendError after recording a failure that may pass, so that the
-    caller stops using a broken connection and retries later."""
+def deliver_digest(*, user, builder: DigestBuilder, mailer: Mailer, claimed: int | None = None) -> str:
+    """Build, send and record one user's digest for the period of `builder.now`, under the
+    delivery `claimed` for it (claim_new_deliveries) or else a claim made now; an Outcome.
+    Raises DigestSendError after recording a failure that may pass, so that the caller stops
+    using a broken connection and retries later."""
     key = period_key(user, builder.now)
-    delivery = claim_delivery(user=user, key=key)
-    if delivery is None:
-        return Outcome.TAKEN
+    if claimed is not None:
+        pk, attempts = claimed, 1
+    else:
+        delivery = claim_delivery(user=user, key=key)
+        if delivery is None:
+            return Outcome.TAKEN
+        pk, attempts = delivery.pk, delivery.attempts
     claim = mail_delivery.Claim(
         model=DigestDelivery,
-        pk=delivery.pk,
-        attempts=delivery.attempts,
+        pk=pk,
+        attempts=attempts,
         label=f"digest {key} for user {user.pk}",
         logger=logger,
     )
@@ -97,18 +137,18 @@ def deliver_digest(*, user, builder: DigestBuilder, mailer: Mailer) -> str:
         return mail_delivery.skip(claim, f"nothing new since {builder.since[user.pk]:%Y-%m-%d %H:%M} UTC")
     try:
         return mail_delivery.send_claimed(
-            claim, digest.message(), mailer=mailer, retry_fields=_retry_fields(delivery)
+            claim, digest.message(), mailer=mailer, retry_fields=_retry_fields(attempts)
         )
     except SmtpUnavailable as error:
         raise DigestSendError(str(error)) from error
 
 
-def _retry_fields(delivery: DigestDelivery):
+def _retry_fields(attempts: int):
     """An unreachable server is waited out however many attempts that takes, while the period
     lasts (the sweep queues it again); a failure of the send itself, until DIGEST_MAX_ATTEMPTS."""
 
     def fields(reached_server: bool) -> dict:
-        return {"will_retry": not reached_server or delivery.attempts < settings.DIGEST_MAX_ATTEMPTS}
+        return {"will_retry": not reached_server or attempts < settings.DIGEST_MAX_ATTEMPTS}
 
     return fields
 
@@ -135,8 +175,9 @@ def send_digests(
 
     Users who are no longer eligible (deleted, unsubscribed, suspended) are left out; unless
     `ignore_hour`, so is anyone whose local hour has not come yet (the schedule picks them up).
-    Reads take a fixed number of queries for the whole batch; each digest then writes its
-    claim, the start of its send and its outcome.
+    Reads take a fixed number of queries for the whole batch, and so do the claims of the
+    digests never claimed before (one INSERT); each digest then writes the start of its send
+    and its outcome.
     """
     now = now or timezone.now()
     result = BatchResult()
@@ -144,16 +185,19 @@ def send_digests(
     due = [user for user in users if ignore_hour or local_time(user, now).hour >= user.digest_hour]
     outcomes = {user.pk: Outcome.NOT_DUE for user in users}
     builder = digest_builder(due, now=now)
+    unsent = claim_new_deliveries(users=due, now=now)
     mailer = Mailer()
     try:
         for user in users:
             if user.pk in builder.users:
-                outcomes[user.pk] = deliver_digest(user=user, builder=builder, mailer=mailer)
+                claimed = unsent.pop(user.pk, None)
+                outcomes[user.pk] = deliver_digest(user=user, builder=builder, mailer=mailer, claimed=claimed)
             result.add(outcomes[user.pk])
             if on_result is not None:
                 on_result(user, outcomes[user.pk])
     finally:
         mailer.close()
+        release_unsent_claims(unsent.values())
     return result
 
 

@@ -185,7 +185,25 @@
       return !shown[id];
     });
     newestPage = page;
-    showBanner(added.length);
+    showBanner(added.length, null, laterReplies(page));
+  }
+
+  // New replies that land on a later page (replies are paged oldest first, so a new one goes
+  // to the end): how many, and the page the first of them is on. Replies to a reply stay on
+  // their parent's page and are counted among those shown here.
+  function laterReplies(page) {
+    var list = document.querySelector(".comment-list[data-replies]");
+    var fresh = page.querySelector(".comment-list[data-replies]");
+    if (!list || !fresh) return null;
+    var known = Number(list.getAttribute("data-replies"));
+    var perPage = Number(list.getAttribute("data-per-page"));
+    var current = Number(list.getAttribute("data-page"));
+    var here = fresh.querySelectorAll(":scope > li > article.comment[id]").length;
+    var onThisPage = Math.max(0, here - list.querySelectorAll(":scope > li > article.comment[id]").length);
+    var count = Number(fresh.getAttribute("data-replies")) - known - onThisPage;
+    if (!(count > 0) || !(perPage > 0)) return null;
+    var first = Math.floor((known + onThisPage) / perPage) + 1;
+    return first > current ? { count: count, page: first, next: first === current + 1 } : null;
   }
 
   // The reply form follows the thread (locked, reopened) unless the reader is writing in it:
@@ -213,7 +231,7 @@
     return banner;
   }
 
-  function showBanner(count, words) {
+  function showBanner(count, words, later) {
     var region = bannerElement();
     if (!region) return;
     region.textContent = "";
@@ -224,13 +242,26 @@
       region.appendChild(note);
       return;
     }
-    if (!count) return;
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "button button-small";
-    button.setAttribute("data-live-show", "");
-    button.textContent = Stepwise.say("new_replies", { count: count });
-    region.appendChild(button);
+    if (count) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button button-small";
+      button.setAttribute("data-live-show", "");
+      button.textContent = Stepwise.say("new_replies", { count: count });
+      region.appendChild(button);
+    }
+    if (later) {
+      var link = document.createElement("a");
+      link.className = "button button-small";
+      link.setAttribute("data-live-later", "");
+      var params = new URLSearchParams(location.search);
+      params.set("page", String(later.page));
+      link.href = location.pathname + "?" + params.toString() + "#comments-heading";
+      link.textContent = later.next
+        ? Stepwise.say("new_replies_next_page", { count: later.count })
+        : Stepwise.say("new_replies_on_page", { count: later.count, page: later.page });
+      region.appendChild(link);
+    }
   }
 
   // Put the new replies in their places; the reply the reader was looking at stays where it
@@ -242,12 +273,18 @@
     var before = commentIds(document);
     var anchor = firstVisibleComment();
     var top = anchor ? anchor.getBoundingClientRect().top : 0;
+    var later = laterReplies(newestPage);
     swap(list, fresh);
+    var shownList = document.querySelector(".comment-list[data-replies]");
+    if (later && shownList) {
+      // The replies on later pages stay announced until the reader goes to them.
+      shownList.setAttribute("data-replies", String(Number(shownList.getAttribute("data-replies")) - later.count));
+    }
     if (anchor) {
       var same = document.getElementById(anchor.id);
       if (same) window.scrollBy(0, same.getBoundingClientRect().top - top);
     }
-    showBanner(0);
+    showBanner(0, null, later);
     var first = Object.keys(commentIds(document)).filter(function (id) {
       return !before[id];
     })[0];

@@ -133,6 +133,13 @@ def test_seed_bench_is_not_a_command_without_the_bench_app():
 
 
 @pytest.mark.postgres
+def test_the_threads_search_vectors_are_the_ones_their_trigger_computes(seeded):
+    loaded = dict(Thread.objects.values_list("pk", "search_vector"))
+    Thread.objects.update(title=F("title"))  # fires the trigger on every row
+    assert dict(Thread.objects.values_list("pk", "search_vector")) == loaded
+
+
+@pytest.mark.postgres
 def test_bench_threads_are_found_by_full_text_search(seeded):
     assert not Thread.objects.filter(search_vector__isnull=True).exists()
     results = search(query="index", viewer=User.objects.get(username="bench0"))

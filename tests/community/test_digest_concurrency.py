@@ -30,15 +30,15 @@ def test_the_same_digest_task_in_two_threads_at_once_sends_one_email(monkeypatch
         learners.append(learner)
     user_ids = [learner.pk for learner in learners]
 
-    # Both workers reach each claim together, so every INSERT really races the other one.
+    # Both workers reach the batch's claims together, so their INSERTs really race.
     barrier = threading.Barrier(2, timeout=10)
-    claim = delivery.claim_delivery
+    claim = delivery.claim_new_deliveries
 
     def claim_together(**kwargs):
         barrier.wait()
         return claim(**kwargs)
 
-    monkeypatch.setattr(delivery, "claim_delivery", claim_together)
+    monkeypatch.setattr(delivery, "claim_new_deliveries", claim_together)
     results, errors = run_at_once(lambda: tasks.send_digest_batch.run(user_ids))
 
     assert errors == [] and len(results) == 2

@@ -316,6 +316,31 @@ def test_a_learner_on_the_last_open_topics_is_not_told_the_roadmap_is_finished(l
         assert "finished every topic" not in body
 
 
+def test_in_one_batch_each_learner_gets_the_replies_and_decisions_since_their_own_last_digest(
+    roadmap, now, since
+):
+    _, topics = roadmap
+    mentor = MentorFactory(display_name="Mira")
+    weekly, daily = UserFactory(), UserFactory()
+    two_days_ago = now - timedelta(days=2)
+    for learner in (weekly, daily):
+        NotificationFactory(recipient=learner, verb="reply", created_at=two_days_ago)
+        NotificationFactory(recipient=learner, verb="mention", created_at=now - timedelta(hours=1))
+        ProgressFactory(user=learner, topic=topics[0], status="done")
+        review = mentorship.request_review(learner=learner, topic=topics[0], explanation="Mine")
+        mentorship.claim(mentor=mentor, review=review)
+        mentorship.decide(mentor=mentor, review=review, verdict="verified", feedback="Good")
+        ReviewRequest.objects.filter(pk=review.pk).update(decided_at=two_days_ago)
+    starts = {weekly.pk: since, daily.pk: now - timedelta(days=1)}
+
+    builder = digest.DigestBuilder([weekly, daily], since=starts, now=now)
+
+    assert builder.build(weekly).reply_counts == {"reply": 1, "mention": 1}
+    assert [outcome.state for outcome in builder.build(weekly).outcomes] == ["verified"]
+    assert builder.build(daily).reply_counts == {"mention": 1}
+    assert builder.build(daily).outcomes == []
+
+
 def test_a_learners_digest_carries_what_mentors_answered(learner, roadmap, now, since):
     _, topics = roadmap
     mentor = MentorFactory(display_name="Mira")

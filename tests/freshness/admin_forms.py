@@ -158,6 +158,8 @@ class ChangeForm:
 
     def set(self, **changes) -> None:
         for name, value in changes.items():
+            if name not in self.names and f"{name}_en" in self.names:
+                name = f"{name}_en"  # a translated field (roadmap/translation.py): its English text
             assert name in self.names, f"{name} is not in the form of {self.url}: {sorted(self.names)}"
             self.values[name] = value if isinstance(value, list) else [value]
 

@@ -396,9 +396,9 @@ EDITS = [
     Edit(
         "community.Thread title",
         target=lambda world: world.thread,
-        form=lambda world: {"title": "Kestrel Quokka question"},
-        fields=lambda world: {"title": "Kestrel Quokka question"},
-        expect=lambda world: [Shows(THREAD_PAGES, gone=("Zebra",), shown=("Quokka",))],
+        form=lambda world: {"title": "Kestrel Okapi question"},
+        fields=lambda world: {"title": "Kestrel Okapi question"},
+        expect=lambda world: [Shows(THREAD_PAGES, gone=("Zebra",), shown=("Okapi",))],
     ),
     Edit(
         "community.Thread tags",

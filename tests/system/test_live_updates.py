@@ -1,5 +1,5 @@
 """Live updates through the whole cluster: nginx sends pages to gunicorn and /ws/ to the ASGI
-process (daphne), the outbox's worker writes notifications. Two members in two Chromium
+process (uvicorn), the outbox's worker writes notifications. Two members in two Chromium
 contexts: what B does shows on A's open thread page without a reload, A's header count rises
 when B mentions A, a reply a mentor hides leaves A's page, a thread A may not see tells A
 nothing, and when the ASGI process restarts A's page reconnects and catches up; the page with
@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from bench.cluster import Cluster, production_env
 from community import moderation, services
 from community.models import Status
+from community.selectors import COMMENTS_PER_PAGE
 from tests.e2e.conftest import ACTION_TIMEOUT_MS, EXPECT_TIMEOUT_MS, chromium_path, session_cookie
 from tests.factories import CommentFactory, MentorFactory, ThreadFactory, UserFactory, build_roadmap
 from tests.integration.conftest import _database_url
@@ -193,6 +194,36 @@ def test_what_b_does_shows_on_as_open_thread_page(cluster, chromium):
 
     # Only the socket's own complaints while the process was down reach the console.
     assert not [error for error in a.console_errors if "WebSocket" not in error]
+
+
+def test_new_replies_on_a_later_page_are_announced_with_a_way_to_reach_them(cluster, chromium):
+    """A reader of a full first page is told of replies that land on the next one, and taken
+    there in one step; the link stays once they show the replies that did land on their page."""
+    bob = UserFactory(username="bob")
+    thread = ThreadFactory(author=bob, title="A long discussion of status codes")
+    CommentFactory.create_batch(COMMENTS_PER_PAGE - 1, thread=thread, author=bob)
+
+    a = open_as(chromium, cluster, UserFactory(username="alice"))
+    a.goto(thread.get_absolute_url())
+    expect(a.locator(".comment-list > li")).to_have_count(COMMENTS_PER_PAGE - 1)
+    services.create_comment(
+        thread=thread, author=UserFactory(), body="The last reply that fits on the first page."
+    )
+    services.create_comment(thread=thread, author=UserFactory(), body="The first reply of the second page.")
+    services.create_comment(thread=thread, author=UserFactory(), body="The second reply of the second page.")
+
+    expect(a.get_by_role("button", name="1 new reply: show")).to_be_visible()
+    go = a.get_by_role("link", name="2 new replies on the next page: go")
+    expect(go).to_be_visible()
+    assert_accessible(a)
+    a.get_by_role("button", name="1 new reply: show").click()
+    expect(a.locator(".comment-body").filter(has_text="The last reply that fits")).to_be_visible()
+    expect(go).to_be_visible()
+    go.click()
+    expect(a).to_have_url(re.compile(r"[?&]page=2#comments-heading$"))
+    expect(a.locator(".comment-body").filter(has_text="The first reply of the second page")).to_be_visible()
+    expect(a.locator(".comment-body").filter(has_text="The second reply of the second page")).to_be_visible()
+    assert not a.console_errors
 
 
 def test_a_status_set_in_one_tab_shows_on_the_map_in_another(cluster, chromium):

@@ -8,6 +8,7 @@ roadmap afterwards (export_roadmap) to carry the change into its content file.
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext, ngettext
 
 from roadmap.link_check import check_links
 from roadmap.models import Resource, Roadmap
@@ -40,20 +41,32 @@ class Command(BaseCommand):
 
     def handle(self, *args, roadmap, concurrency, timeout, write_redirects, verbosity, **options):
         if not 1 <= concurrency <= 32:
-            raise CommandError(f"--concurrency must be between 1 and 32, not {concurrency}.")
+            raise CommandError(
+                gettext("--concurrency must be between 1 and 32, not %(value)s.") % {"value": concurrency}
+            )
         if timeout <= 0:
-            raise CommandError(f"--timeout must be more than 0 seconds, not {timeout:g}.")
+            raise CommandError(
+                gettext("--timeout must be more than 0 seconds, not %(value)s.") % {"value": f"{timeout:g}"}
+            )
         resources = Resource.objects.filter(topic__is_published=True).select_related("topic__roadmap")
         if roadmap:
             if not Roadmap.objects.filter(slug=roadmap).exists():
-                known = ", ".join(Roadmap.objects.values_list("slug", flat=True)) or "none"
-                raise CommandError(f"No roadmap with the slug {roadmap!r} (known: {known}).")
+                known = ", ".join(Roadmap.objects.values_list("slug", flat=True)) or gettext("none")
+                raise CommandError(
+                    gettext("No roadmap with the slug %(slug)s (known: %(known)s).")
+                    % {"slug": repr(roadmap), "known": known}
+                )
             resources = resources.filter(topic__roadmap__slug=roadmap)
         resources = list(resources.order_by("topic__roadmap__position", "topic__position", "position", "pk"))
         urls = [resource.url for resource in resources]
         distinct = len(set(urls))
         self.stdout.write(
-            f"Checking {distinct} link{'s' if distinct != 1 else ''} of {len(resources)} resources, {concurrency} at a time"
+            ngettext(
+                "Checking %(count)s link of %(resources)s resources, %(concurrency)s at a time",
+                "Checking %(count)s links of %(resources)s resources, %(concurrency)s at a time",
+                distinct,
+            )
+            % {"count": distinct, "resources": len(resources), "concurrency": concurrency}
         )
         results = check_links(
             urls,
@@ -76,28 +89,44 @@ class Command(BaseCommand):
         for resource in moved:
             result = results[resource.url]
             permanent = result.is_moved_permanently
-            kind = "moved" if permanent else "redirects"
+            line = (
+                gettext("→ %(topic)s: %(url)s moved to %(target)s (%(hops)s)")
+                if permanent
+                else gettext("→ %(topic)s: %(url)s redirects to %(target)s (%(hops)s)")
+            )
+            hops = " → ".join(map(str, result.hops))
             self.stdout.write(
-                f"→ {resource.topic.slug}: {resource.url} {kind} to {result.final_url} ({' → '.join(map(str, result.hops))})"
+                line
+                % {
+                    "topic": resource.topic.slug,
+                    "url": resource.url,
+                    "target": result.final_url,
+                    "hops": hops,
+                }
             )
             if write_redirects and permanent:
                 written += self.write_target(resource, result.final_url)
         ok = len(resources) - len(broken) - len(moved)
-        summary = f"{ok} ok, {len(moved)} redirected, {len(broken)} broken"
+        counts = {"ok": ok, "redirected": len(moved), "broken": len(broken)}
+        summary = gettext("%(ok)s ok, %(redirected)s redirected, %(broken)s broken") % counts
         if write_redirects:
-            summary += f"; {written} link{'s' if written != 1 else ''} replaced by their target"
+            summary += ngettext(
+                "; %(count)s link replaced by their target",
+                "; %(count)s links replaced by their target",
+                written,
+            ) % {"count": written}
         elif any(results[resource.url].is_moved_permanently for resource in moved):
-            summary += " (run with --write-redirects to replace the permanently moved ones)"
+            summary += " " + gettext("(run with --write-redirects to replace the permanently moved ones)")
         self.stdout.write(self.style.SUCCESS(summary) if not broken else self.style.WARNING(summary))
 
     def write_target(self, resource: Resource, target: str) -> int:
         """Replace the link by where it moved (a save: caches follow); never to a plain-http page
         from an https one, nor onto a link the topic already lists."""
         if resource.url.startswith("https://") and not target.startswith("https://"):
-            self.stdout.write("  kept: the target is not https")
+            self.stdout.write("  " + gettext("kept: the target is not https"))
             return 0
         if Resource.objects.filter(topic_id=resource.topic_id, url=target).exists():
-            self.stdout.write("  kept: the topic already lists the target")
+            self.stdout.write("  " + gettext("kept: the topic already lists the target"))
             return 0
         resource.url = target
         resource.save(update_fields=["url"])
@@ -106,7 +135,10 @@ class Command(BaseCommand):
     def show_progress(self, done: int, total: int, result) -> None:
         """A line rewritten in place on a terminal; one line every few links otherwise."""
         if self.stdout.isatty():
-            self.stdout.write(f"\r  checked {done}/{total}", ending="\n" if done == total else "")
+            self.stdout.write(
+                "\r  " + gettext("checked %(done)s/%(total)s") % {"done": done, "total": total},
+                ending="\n" if done == total else "",
+            )
             self.stdout.flush()
         elif done % PROGRESS_EVERY == 0 or done == total:
-            self.stdout.write(f"  checked {done}/{total}")
+            self.stdout.write("  " + gettext("checked %(done)s/%(total)s") % {"done": done, "total": total})

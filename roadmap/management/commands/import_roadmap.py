@@ -1,8 +1,16 @@
-"""manage.py import_roadmap PATH [--dry-run]: create or update a roadmap from its content file."""
+"""manage.py import_roadmap PATH [--dry-run]: create or update a roadmap from its content file,
+then its translations from the files beside it (PATH's name with .es, .de... before .yaml)."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from roadmap.content_files import ContentError, import_roadmap, load_roadmap_file
+from roadmap.content_translations import (
+    TranslationFileError,
+    import_translation_file,
+    parse_translation,
+    translation_files,
+)
 
 PROGRESS_EVERY = 10
 
@@ -10,7 +18,8 @@ PROGRESS_EVERY = 10
 class Command(BaseCommand):
     help = (
         "Create or update a roadmap from a YAML content file (e.g. roadmap/content/backend.yaml). "
-        "Topics missing from the file are unpublished, never deleted."
+        "Topics missing from the file are unpublished, never deleted. Translations beside it "
+        "(backend.es.yaml for backend.yaml) are imported after it."
     )
 
     def add_arguments(self, parser):
@@ -22,7 +31,10 @@ class Command(BaseCommand):
     def handle(self, *args, path, dry_run, verbosity, **options):
         try:
             data = load_roadmap_file(path)
-            self.stdout.write(f"Importing roadmap {data['slug']!r} from {path}")
+            self.stdout.write(
+                gettext("Importing roadmap %(slug)s from %(path)s")
+                % {"slug": repr(data["slug"]), "path": path}
+            )
             report = import_roadmap(
                 data, dry_run=dry_run, progress=self.show_progress if verbosity >= 1 else None
             )
@@ -34,14 +46,35 @@ class Command(BaseCommand):
                 self.stdout.write(line)
             self.stdout.write(self.style.SUCCESS(report.summary()))
         else:
-            self.stdout.write("No changes.")
+            self.stdout.write(gettext("No changes."))
+        self.import_translations(path, dry_run=dry_run)
         if dry_run:
-            self.stdout.write(self.style.WARNING("(dry run: nothing saved)"))
+            self.stdout.write(self.style.WARNING(gettext("(dry run: nothing saved)")))
+
+    def import_translations(self, path, *, dry_run: bool) -> None:
+        for _language, translation_path in translation_files(path):
+            try:
+                if dry_run:  # the English is not saved, so the translation can only be checked
+                    parse_translation(
+                        translation_path.read_text(encoding="utf-8"), source=str(translation_path)
+                    )
+                    self.stdout.write(gettext("Checked translation %(path)s") % {"path": translation_path})
+                    continue
+                report = import_translation_file(translation_path)
+            except TranslationFileError as error:
+                raise CommandError(str(error)) from error
+            self.stdout.write(
+                gettext("Imported translation %(path)s: %(summary)s")
+                % {"path": translation_path, "summary": report.summary()}
+            )
 
     def show_progress(self, done: int, total: int) -> None:
         """A line rewritten in place on a terminal; one line every few topics otherwise."""
         if self.stdout.isatty():
-            self.stdout.write(f"\r  topics {done}/{total}", ending="\n" if done == total else "")
+            self.stdout.write(
+                "\r  " + gettext("topics %(done)s/%(total)s") % {"done": done, "total": total},
+                ending="\n" if done == total else "",
+            )
             self.stdout.flush()
         elif done % PROGRESS_EVERY == 0 or done == total:
-            self.stdout.write(f"  topics {done}/{total}")
+            self.stdout.write("  " + gettext("topics %(done)s/%(total)s") % {"done": done, "total": total})
