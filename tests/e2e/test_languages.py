@@ -77,3 +77,36 @@ def test_a_right_to_left_language_mirrors_the_layout_and_fits_a_phone(screen_pag
     account = page.locator(".nav-account").bounding_box()
     assert brand["x"] > account["x"], "the brand starts the header on the right in a right-to-left page"
     save_screenshot(page, f"languages-rtl-{screen}")
+
+
+def test_the_spanish_roadmap_shows_spanish_content_and_english_where_not_translated(
+    browser, live_server, settings
+):
+    from roadmap.content_files import import_roadmap, parse_roadmap
+    from roadmap.content_translations import import_translation, parse_translation
+    from tests.roadmap.test_content_translations import ENGLISH, SPANISH
+
+    settings.ALLOWED_HOSTS = ["*"]
+    import_roadmap(parse_roadmap(ENGLISH))
+    import_translation(parse_translation(SPANISH))
+    context = browser.new_context(
+        base_url=live_server.url, locale="es-ES", viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    try:
+        page.goto("/roadmaps/tiny/")
+        expect(page.locator(".section-title")).to_have_text("Primeros pasos")
+        expect(page.locator("a.node-title", has_text="Alfa")).to_be_visible()
+        expect(page.locator("a.node-title", has_text="Beta")).to_have_attribute("lang", "en")
+
+        page.goto("/roadmaps/tiny/alpha/")
+        expect(page.locator("h1")).to_have_text("Alfa")
+        expect(page.locator("main .prose")).to_contain_text("El cuerpo de alfa.")
+
+        page.goto("/roadmaps/tiny/beta/")
+        expect(page.locator("h1")).to_have_attribute("lang", "en")
+        expect(page.locator(".untranslated-note")).to_be_visible()
+        expect(page.locator("main .prose")).to_have_attribute("lang", "en")
+        save_screenshot(page, "languages-spanish-topic-not-yet-translated")
+    finally:
+        context.close()

@@ -68,6 +68,34 @@ def test_every_topic_body_has_at_least_60_words(backend):
     assert short == {}
 
 
+def test_every_core_topic_has_a_quiz_of_at_least_three_questions(backend):
+    short = {
+        topic["slug"]: len(topic["quiz"])
+        for topic in all_topics(backend)
+        if topic["kind"] == "core" and len(topic["quiz"]) < 3
+    }
+    assert short == {}
+
+
+def test_every_quiz_option_explains_itself_and_every_question_has_a_right_answer(backend):
+    for topic in all_topics(backend):
+        for question in topic["quiz"]:
+            where = f"{topic['slug']}: {question['question']}"
+            assert any(option["correct"] for option in question["options"]), where
+            assert all(len(option["explanation"].split()) >= 4 for option in question["options"]), where
+
+
+def test_every_section_has_a_project_a_mentor_can_check(backend):
+    for section in backend["sections"]:
+        project = section["project"]
+        assert project, section["title"]
+        assert project["goal"] and project["hand_in"] and 3 <= len(project["requirements"]) <= 7, section["title"]
+
+
+def test_every_topic_says_when_it_was_last_reviewed(backend):
+    assert [topic["slug"] for topic in all_topics(backend) if not topic["reviewed"]] == []
+
+
 def test_every_topic_has_at_least_two_resources(backend):
     thin = [topic["slug"] for topic in all_topics(backend) if len(topic["resources"]) < 2]
     assert thin == []
