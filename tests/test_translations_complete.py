@@ -391,6 +391,7 @@ def problems_in(rendered: Rendered, *, language, strings, shipped, content) -> l
     else:
         segments = {rendered.part: [s for text in rendered.texts for s in unwrapped(text)]}
     found = []
+    stored = set(content.split("\n"))
     for part, texts in segments.items():
         for segment in dict.fromkeys(texts):
             string = matching(strings, segment)
@@ -404,6 +405,8 @@ def problems_in(rendered: Rendered, *, language, strings, shipped, content) -> l
                     problem = f"not in the catalogue: mark it ({written_in(segment)})"
                 else:
                     continue
+            elif segment in stored:
+                continue  # text stored in the database (a tag's description) is not the interface's
             elif string and shipped.get(string.text, "") != string.text:
                 problem = (
                     "left in English: "
@@ -443,7 +446,9 @@ def test_every_page_and_email_shows_no_english_left(
     content = user_content()
     everything = rendered_pages(site, language) + rendered_emails(site, language, settings)
     assert any(rendered.part == "digest email" for rendered in everything), "the learner's digest was sent"
-    check_all = request.config.getoption("translation_scope") == "all"
+    # The shipped languages are checked on every page and email; the pseudo-locale, which also
+    # finds strings never marked, only on the parts known to be marked so far (PARTS_MARKED).
+    check_all = language != PSEUDO or request.config.getoption("translation_scope") == "all"
     seen: dict[str, list[str]] = {}  # problem -> where it shows
     for rendered in everything:
         for _part, line in problems_in(
