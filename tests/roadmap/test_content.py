@@ -89,7 +89,9 @@ def test_every_section_has_a_project_a_mentor_can_check(backend):
     for section in backend["sections"]:
         project = section["project"]
         assert project, section["title"]
-        assert project["goal"] and project["hand_in"] and 3 <= len(project["requirements"]) <= 7, section["title"]
+        assert project["goal"] and project["hand_in"] and 3 <= len(project["requirements"]) <= 7, section[
+            "title"
+        ]
 
 
 def test_every_topic_says_when_it_was_last_reviewed(backend):
