@@ -259,11 +259,26 @@ class OldestFirstCursorPagination(NewestFirstCursorPagination):
 
 
 class NumberedPagination(StrictPageSize, PageNumberPagination):
-    """Small lists of one's own things (progress, notes, bookmarks, follows)."""
+    """Small lists of one's own things (progress, notes, bookmarks, follows). `page` is a whole
+    number from 1: an empty or repeated one answers 400 rather than the first page, and one past
+    the end 404."""
 
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def get_page_number(self, request, paginator):
+        given = request.query_params.getlist(self.page_query_param)
+        if given and (len(given) > 1 or database_id(given[0]) is None):
+            raise exceptions.ValidationError({"page": [_("Give page once, as a whole number from 1.")]})
+        return super().get_page_number(request, paginator)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}
+        return parameters
 
 
 # --- Errors -----------------------------------------------------------------------------

@@ -62,6 +62,17 @@ def test_an_invalid_page_size_answers_400_saying_what_is_allowed(learner, url, p
     assert "whole number from 1 to 100" in str(error_of(response)["fields"]["page_size"])
 
 
+@pytest.mark.parametrize("page", ["", "0", "abc", ["1", "2"]])
+def test_an_empty_or_invalid_page_number_answers_400_rather_than_the_first_page(learner, page):
+    response = token_client(learner).get("/api/v1/me/follows/", {"page": page})
+    assert response.status_code == 400
+    assert "whole number from 1" in str(error_of(response)["fields"]["page"])
+
+
+def test_a_page_past_the_end_is_not_found(learner):
+    assert token_client(learner).get("/api/v1/me/follows/", {"page": "2"}).status_code == 404
+
+
 @pytest.mark.parametrize("page_size", ["0", ["2", "3"]])
 def test_an_invalid_page_size_answers_400_with_a_search_too(learner, page_size):
     response = token_client(learner).get("/api/v1/threads/", {"q": "index", "page_size": page_size})
