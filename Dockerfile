@@ -4,11 +4,14 @@
 
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
-RUN apt-get update && apt-get install -y --no-install-recommends build-essential && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential gettext && rm -rf /var/lib/apt/lists/*
 RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 COPY requirements.txt /tmp/requirements.txt
 RUN pip install -r /tmp/requirements.txt
+# The translation catalogues, compiled as compilemessages does (the .mo files are not committed).
+COPY locale /opt/locale
+RUN find /opt/locale -name '*.po' -exec sh -c 'for po; do msgfmt --check-format --output-file="${po%.po}.mo" "$po" || exit 1; done' sh {} +
 
 FROM python:3.11-slim-bookworm AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH="/opt/venv/bin:$PATH" \
@@ -17,6 +20,7 @@ RUN groupadd --system stepwise && useradd --system --gid stepwise --home /app --
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=stepwise:stepwise . /app
+COPY --from=build --chown=stepwise:stepwise /opt/locale /app/locale
 # collectstatic needs settings that load; these values exist only for this build step.
 RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
     && mkdir -p /app/var && chown stepwise:stepwise /app/var

@@ -127,6 +127,7 @@ class DeleteAccountForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
+        label=_("Name"),
         max_length=ApiToken.NAME_MAX,
         help_text=_("What the token is for, e.g. the tool or script that will use it."),
     )

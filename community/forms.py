@@ -27,6 +27,7 @@ class TopicChoiceField(forms.ModelChoiceField):
 
 class ThreadForm(forms.Form):
     title = forms.CharField(
+        label=_("Title"),
         min_length=Thread.TITLE_MIN,
         max_length=Thread.TITLE_MAX,
         help_text=_("A specific question or statement, e.g. “Why does my Django view run 200 queries?”"),
@@ -38,6 +39,7 @@ class ThreadForm(forms.Form):
         },
     )
     body = forms.CharField(
+        label=_("Body"),
         strip=False,
         min_length=Thread.BODY_MIN,
         max_length=Thread.BODY_MAX,
@@ -49,6 +51,7 @@ class ThreadForm(forms.Form):
         },
     )
     topic = TopicChoiceField(
+        label=_("Topic"),
         queryset=Topic.objects.published()
         .select_related("roadmap")
         .order_by("roadmap__position", "position"),
@@ -207,6 +210,7 @@ class ModerationForm(forms.Form):
     """A moderation act: always a reason (it is logged and sent to the author)."""
 
     reason = forms.CharField(
+        label=_("Reason"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Give a reason: it goes into the audit log and to the author.")},
@@ -215,6 +219,7 @@ class ModerationForm(forms.Form):
 
 class MoveForm(ModerationForm):
     topic = TopicChoiceField(
+        label=_("Topic"),
         queryset=Topic.objects.published()
         .select_related("roadmap")
         .order_by("roadmap__position", "position"),
@@ -251,14 +256,15 @@ class TagForm(forms.ModelForm):
     class Meta:
         model = Tag
         fields = ["name", "slug", "description"]
+        labels = {"name": _("Name"), "slug": _("Slug"), "description": _("Description")}
         help_texts = {"slug": _("Lowercase letters, digits and hyphens: the tag's URL and #name.")}
 
 
 class ModerationLogFilter(forms.Form):
     action = forms.ChoiceField(
-        choices=[("", _("Any action")), *ModerationAction.Action.choices], required=False
+        label=_("Action"), choices=[("", _("Any action")), *ModerationAction.Action.choices], required=False
     )
-    moderator = forms.CharField(required=False, max_length=30)
+    moderator = forms.CharField(label=_("Moderator"), required=False, max_length=30)
     target = forms.CharField(required=False, max_length=30, label=_("About user"))
 
 
@@ -283,9 +289,13 @@ class InsightFilter(forms.Form):
     """/insights/: which roadmap and section, sorted by which column (see insight_selectors)."""
 
     roadmap = forms.ModelChoiceField(
-        queryset=Roadmap.objects.filter(is_published=True), required=False, empty_label=_("All roadmaps")
+        label=_("Roadmap"),
+        queryset=Roadmap.objects.filter(is_published=True),
+        required=False,
+        empty_label=_("All roadmaps"),
     )
     section = forms.ModelChoiceField(
+        label=_("Section"),
         queryset=Section.objects.filter(roadmap__is_published=True).select_related("roadmap"),
         required=False,
         empty_label=_("All sections"),

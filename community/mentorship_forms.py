@@ -106,9 +106,13 @@ class DecisionForm(forms.Form):
 
 class DeskFilter(forms.Form):
     roadmap = forms.ModelChoiceField(
-        queryset=Roadmap.objects.filter(is_published=True), required=False, empty_label=_("All roadmaps")
+        label=_("Roadmap"),
+        queryset=Roadmap.objects.filter(is_published=True),
+        required=False,
+        empty_label=_("All roadmaps"),
     )
     section = forms.ModelChoiceField(
+        label=_("Section"),
         queryset=Section.objects.filter(roadmap__is_published=True).select_related("roadmap"),
         required=False,
         empty_label=_("All sections"),

@@ -99,6 +99,18 @@ def test_dockerfile_is_multi_stage_non_root_with_static_files():
     assert ".venv" in copied and ".git" in copied
 
 
+def test_the_image_compiles_the_translation_catalogues_it_serves():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^COPY locale (\S+)$", dockerfile, re.MULTILINE), (
+        "the catalogues go into the build stage"
+    )
+    assert "msgfmt --check-format" in dockerfile
+    assert re.search(r"^COPY --from=build \S+ /opt/locale /app/locale$", dockerfile, re.MULTILINE)
+    assert "*.mo" in (ROOT / ".gitignore").read_text().split(), (
+        "compiled catalogues are built, never committed"
+    )
+
+
 def test_procfile_names_web_live_worker_beat_and_release():
     lines = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
     assert set(lines) == {"release", "web", "live", "worker", "beat"}
