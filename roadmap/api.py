@@ -150,7 +150,9 @@ class QuizSerializer(serializers.Serializer):
 
 class QuizAttemptCreateSerializer(serializers.Serializer):
     answers = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField(min_length=1, max_length=12), max_length=10),
+        child=serializers.ListField(
+            child=serializers.CharField(min_length=1, max_length=12, trim_whitespace=False), max_length=10
+        ),
         help_text="For every question, by its id: the keys of the options chosen (one, or several for a question that has several right).",
     )
 
