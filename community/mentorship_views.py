@@ -40,6 +40,25 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def _send_for_review(request, form, send, *, told: str):
+    """A posted request for review, of a topic or a project: the member's standing, the form,
+    then `send(cleaned data)`. Returns (the redirect to the new request, or None; the status
+    of the form's page), so bad input re-renders with what was typed."""
+    if request.method != "POST":
+        return None, 200
+    if not permissions.can_request_review(request.user):
+        raise PermissionDenied(permissions.posting_block(request.user))
+    if not form.is_valid():
+        return None, 400
+    try:
+        review = send(form.cleaned_data)
+    except ValidationError as error:
+        _add_errors(form, error)
+        return None, _status_of(error)
+    messages.success(request, told)
+    return redirect(review), 200
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def review_create(request, slug, topic):
@@ -47,29 +66,20 @@ def review_create(request, slug, topic):
     topic_obj = roadmap_selectors.published_topic(roadmap_slug=slug, topic_slug=topic)
     state = selectors.review_request_state(user=request.user, topic=topic_obj)
     form = ReviewRequestForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if not permissions.can_request_review(request.user):
-            raise PermissionDenied(permissions.posting_block(request.user))
-        if form.is_valid():
-            try:
-                review = mentorship.request_review(
-                    learner=request.user,
-                    topic=topic_obj,
-                    links=form.cleaned_data["links"],
-                    explanation=form.cleaned_data["explanation"],
-                    shares_note=form.cleaned_data["shares_note"],
-                )
-            except ValidationError as error:
-                _add_errors(form, error)
-                status = _status_of(error)
-            else:
-                messages.success(
-                    request, _("Your request is on the mentors' desk. You will be told when one claims it.")
-                )
-                return redirect(review)
-        else:
-            status = 400
+    sent, status = _send_for_review(
+        request,
+        form,
+        lambda data: mentorship.request_review(
+            learner=request.user,
+            topic=topic_obj,
+            links=data["links"],
+            explanation=data["explanation"],
+            shares_note=data["shares_note"],
+        ),
+        told=_("Your request is on the mentors' desk. You will be told when one claims it."),
+    )
+    if sent:
+        return sent
     has_note = Note.objects.filter(user=request.user, topic=topic_obj).exists()
     return render(
         request,
@@ -95,28 +105,19 @@ def project_hand_in(request, project_id):
         pk=project_id,
     )
     form = ProjectHandInForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if not permissions.can_request_review(request.user):
-            raise PermissionDenied(permissions.posting_block(request.user))
-        if form.is_valid():
-            try:
-                review = mentorship.request_project_review(
-                    learner=request.user,
-                    project=project,
-                    repository=form.cleaned_data["repository"],
-                    explanation=form.cleaned_data["explanation"],
-                )
-            except ValidationError as error:
-                _add_errors(form, error)
-                status = _status_of(error)
-            else:
-                messages.success(
-                    request, _("Your project is on the mentors' desk. You will be told when one claims it.")
-                )
-                return redirect(review)
-        else:
-            status = 400
+    sent, status = _send_for_review(
+        request,
+        form,
+        lambda data: mentorship.request_project_review(
+            learner=request.user,
+            project=project,
+            repository=data["repository"],
+            explanation=data["explanation"],
+        ),
+        told=_("Your project is on the mentors' desk. You will be told when one claims it."),
+    )
+    if sent:
+        return sent
     block = selectors.project_hand_in_block(project_id=project.pk, viewer=request.user)
     block["form"] = form
     return render(
