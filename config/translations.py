@@ -37,6 +37,8 @@ IGNORED = [
     "staticfiles",
     "test-artifacts",
     "node_modules",
+    # The pinned requirements: text files at the root, not templates (a .txt is read as one).
+    "requirements*.txt",
 ]
 
 # A location per file, not per line: translators see where a string is used, and moving code

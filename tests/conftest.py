@@ -1,7 +1,9 @@
 import os
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import translation
 
 from config.cache import clear_local_memos
 from config.celery import app as celery_app
@@ -33,6 +35,16 @@ def _no_collected_static_files():
     from django.conf import settings
 
     settings.STATIC_ROOT = settings.BASE_DIR / "var" / "no-collected-static-files-in-tests"
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A request served in Spanish leaves Spanish active in the thread (the language middleware
+    activates a language for each request, as Django's does, and the next request sets its own);
+    each test starts in English, as a worker or command does."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -31,6 +31,9 @@ GROUPS = [
     # gunicorn, nginx and Redis servers of their own, serving the files collected in STATIC_ROOT.
     ("processes", r"tests/system/"),
     ("fuzzing-shard-2", r"tests/api/test_schemathesis\.py::"),
+    # makemessages writes each template's extract beside it while it runs: two runs at once on
+    # two workers would remove each other's files.
+    ("catalogues", r"tests/test_(check_translations|translations_complete)\.py::"),
     # Chromium: the accessibility sweep is two groups, one per screen size, each its own browser.
     ("browser", r"tests/e2e/(?!test_accessibility\.py)"),
     ("accessibility-phone", r"tests/e2e/test_accessibility\.py::.*\[\w+-phone-"),

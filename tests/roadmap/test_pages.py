@@ -122,8 +122,8 @@ def test_admin_change_is_visible_on_the_site_at_once(
     form = client.get(change_url).context["adminform"].form
     data = {key: value for key, value in form.initial.items() if value is not None}
     data.update(
-        title="Renamed in the admin",
-        body="New **body**.",
+        title_en="Renamed in the admin",  # the English beside its translations
+        body_en="New **body**.",
         prerequisites=[],
         **{
             "resources-TOTAL_FORMS": "0",
