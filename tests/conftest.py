@@ -1,7 +1,6 @@
 import os
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.utils import translation
 
@@ -40,11 +39,10 @@ def _no_collected_static_files():
 @pytest.fixture(autouse=True)
 def _english_between_tests():
     """A request served in Spanish leaves Spanish active in the thread (the language middleware
-    activates a language for each request, as Django's does, and the next request sets its own);
-    each test starts in English, as a worker or command does."""
-    translation.activate(django_settings.LANGUAGE_CODE)
+    activates a language for each request, as Django's does, and the next request sets its own):
+    after each test the thread goes back to no active language, as a worker or command starts."""
     yield
-    translation.activate(django_settings.LANGUAGE_CODE)
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
