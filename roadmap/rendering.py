@@ -2,6 +2,7 @@
 with no progress (roadmap.selectors.map_html), and each topic node's status, its "Verified"
 and "Quiz passed" marks and the "Next up" mark are filled in from the viewer's MapProgress, for the few topics they have a status on."""
 
+from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.translation import ngettext
 
@@ -36,8 +37,17 @@ def _topic_verified(progress: MapProgress):
 
 @slots.kind("topic_quiz_passed", "topic_id")
 def _topic_quiz_passed(progress: MapProgress):
-    """The node's class marks the topics whose quiz the viewer passed (the stylesheet draws the mark)."""
+    """The node's class marks the topics whose quiz the viewer passed."""
     return {slots.where(topic_id=topic_id): " quiz-passed" for topic_id in progress.quiz_passed}
+
+
+@slots.kind("topic_quiz_mark", "topic_id")
+def _topic_quiz_mark(progress: MapProgress):
+    """The node's "Quiz passed" mark, in the viewer's language, on the topics whose quiz they passed."""
+    if not progress.quiz_passed:
+        return {}
+    mark = render_to_string("roadmap/components/quiz_mark.html")
+    return {slots.where(topic_id=topic_id): mark for topic_id in progress.quiz_passed}
 
 
 @slots.kind("next_up", "topic_id")

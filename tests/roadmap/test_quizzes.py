@@ -231,10 +231,19 @@ def test_a_passed_quiz_shows_on_the_map_for_its_learner_only(client, learner, qu
     services.submit_quiz_attempt(user=learner, topic=quiz_topic, answers=answers_by_id(quiz_topic))
     url = reverse("roadmap:roadmap-detail", args=[quiz_topic.roadmap.slug])
     client.force_login(learner)
-    assert "quiz-passed" in map_node(client.get(url).text, quiz_topic).classes
+    node = map_node(client.get(url).text, quiz_topic)
+    assert "quiz-passed" in node.classes
+    assert node.find(class_="quiz-mark").text == "★ Quiz passed"
+    learner.language = "es"
+    learner.save()
+    assert (
+        map_node(client.get(url).text, quiz_topic).find(class_="quiz-mark").text == "★ Cuestionario aprobado"
+    )
     other = Client()
     other.force_login(UserFactory())
-    assert "quiz-passed" not in map_node(other.get(url).text, quiz_topic).classes
+    node = map_node(other.get(url).text, quiz_topic)
+    assert "quiz-passed" not in node.classes
+    assert node.find_all(class_="quiz-mark") == []
 
 
 def test_a_passed_quiz_shows_on_the_profile(client, learner, quiz_topic):
