@@ -1012,8 +1012,11 @@ class LearnerJourney(models.Model):
     that an incremental run re-reads the history of the learners and topics that moved, not
     every learner's on the topics they moved on."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    topic = models.ForeignKey("roadmap.Topic", on_delete=models.CASCADE, related_name="+")
+    # The two indexes below lead with each: no index of their own to keep up on every write.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    topic = models.ForeignKey("roadmap.Topic", on_delete=models.CASCADE, related_name="+", db_index=False)
     took = models.DurationField(null=True)
 
     class Meta:
