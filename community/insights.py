@@ -18,11 +18,18 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, DurationField, Exists, F, Max, OuterRef, Q, Window
+from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
 
-from community.models import InsightCheckpoint, ReviewRequest, SectionWeek, Thread, TopicInsight
+from community.models import (
+    InsightCheckpoint,
+    LearnerJourney,
+    ReviewRequest,
+    SectionWeek,
+    Thread,
+    TopicInsight,
+)
 from config.caching import touch
 from roadmap.models import Progress, ProgressEvent, Topic
 from roadmap.selectors import run_number
@@ -49,17 +56,6 @@ UPDATED_FIELDS = [
     "computed_at",
 ]
 SHOWN_FIELDS = frozenset(UPDATED_FIELDS) - {"computed_at"}
-
-
-def percentile(values: list[float], fraction: float) -> float | None:
-    """The value below which `fraction` of the sorted `values` lie, interpolated between the two
-    nearest (as PostgreSQL's percentile_cont); None without values."""
-    if not values:
-        return None
-    position = (len(values) - 1) * fraction
-    lower = int(position)
-    upper = min(lower + 1, len(values) - 1)
-    return values[lower] + (values[upper] - values[lower]) * (position - lower)
 
 
 # What a topic's public figures are made of (`figures`): a change elsewhere in its row leaves
@@ -128,48 +124,102 @@ def _statuses(*, stalled_before: datetime, topic_ids: set[int] | None) -> dict[i
 
 class Journeys:
     """Per topic, how many learners ever started it, and the days each who went on to finish
-    it took in their last finished run, sorted."""
+    it took in their last finished run: only the ones the percentiles are read from, sorted."""
 
     def __init__(self):
         self.started: dict[int, int] = defaultdict(int)
-        self.durations: dict[int, list[float]] = defaultdict(list)
+        self.finished: dict[int, int] = defaultdict(int)
+        self.days: dict[int, dict[int, float]] = defaultdict(dict)
+
+    def percentile(self, topic_id: int, fraction: float) -> float | None:
+        """The value below which `fraction` of the topic's days lie, interpolated between the two
+        nearest (as PostgreSQL's percentile_cont); None when no learner finished it."""
+        count = self.finished.get(topic_id, 0)
+        if not count:
+            return None
+        position = (count - 1) * fraction
+        lower = int(position)
+        upper = min(lower + 1, count - 1)
+        days = self.days[topic_id]
+        return days[lower] + (days[upper] - days[lower]) * (position - lower)
 
 
-def _journeys(*, topic_ids: set[int] | None) -> Journeys:
-    """Two passes of one query: the history numbered into runs per learner and topic
-    (roadmap.selectors.RUN_ENDS), then each run's first start and its finish. A learner who
+# A Journeys.percentile reads the days at the two positions around (finished - 1) * fraction.
+FRACTIONS = (0.25, 0.5, 0.75, 0.9)
+
+
+def _record_journeys(*, after: int | None, through: int) -> None:
+    """Rewrite the LearnerJourney rows of the learners and topics with history events after
+    `after` up to `through` (every learner's and topic's when `after` is None), from their
+    whole history on those topics, in the database: one query to delete, one to insert.
+
+    The history is numbered into runs per learner and topic (roadmap.selectors.RUN_ENDS); a
+    journey took the time from its last finished run's first start to its finish. A learner who
     started a topic, reset it and came back months later took the days of the run that
     finished, not the months between."""
+    events, journeys = ProgressEvent.objects.all(), LearnerJourney.objects.all()
+    if after is not None:
+        moved = ProgressEvent.objects.filter(pk__gt=after, pk__lte=through)
+        same_pair = Exists(moved.filter(user_id=OuterRef("user_id"), topic_id=OuterRef("topic_id")))
+        events = events.filter(same_pair, user_id__in=moved.values("user_id"))
+        journeys = journeys.filter(same_pair, user_id__in=moved.values("user_id"))
+    journeys.delete()
     runs = (
-        _only(ProgressEvent.objects, topic_ids)
-        .annotate(run=run_number())
+        events.annotate(run=run_number())
         .values("user_id", "topic_id", "kind", "created_at", "run")
         .order_by()
     )
     inner, params = runs.query.sql_with_params()
-    last_finished: dict[tuple[int, int], tuple[int, float]] = {}
-    starters: set[tuple[int, int]] = set()
+    took, took_params = connection.ops.subtract_temporals("DateTimeField", ("finished", []), ("started", []))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT topic_id, user_id, COALESCE(run, 0),"
-            " MIN(created_at) FILTER (WHERE kind = %s), MAX(created_at) FILTER (WHERE kind = %s)"
-            f" FROM ({inner}) AS events GROUP BY 1, 2, 3",
-            [ProgressEvent.Kind.LEARNING, ProgressEvent.Kind.DONE, *params],
+            f"INSERT INTO {LearnerJourney._meta.db_table} (user_id, topic_id, took)"
+            f" SELECT user_id, topic_id, CASE WHEN finished > started THEN {took} END FROM ("
+            "  SELECT user_id, topic_id, started, finished, ROW_NUMBER() OVER (PARTITION BY user_id, topic_id"
+            "   ORDER BY CASE WHEN finished > started THEN run ELSE -1 END DESC) AS latest"
+            "  FROM ("
+            "   SELECT user_id, topic_id, COALESCE(run, 0) AS run,"
+            "    MIN(created_at) FILTER (WHERE kind = %s) AS started,"
+            "    MAX(created_at) FILTER (WHERE kind = %s) AS finished"
+            f"   FROM ({inner}) AS events GROUP BY user_id, topic_id, COALESCE(run, 0)"
+            "  ) AS runs WHERE started IS NOT NULL"
+            " ) AS journeys WHERE latest = 1",
+            [*took_params, ProgressEvent.Kind.LEARNING, ProgressEvent.Kind.DONE, *params],
         )
-        for topic_id, user_id, run, started, finished in cursor:
-            if started is None:
-                continue
-            starters.add((topic_id, user_id))
-            if finished is not None and finished > started:
-                if last_finished.get((topic_id, user_id), (-1, 0.0))[0] < run:
-                    last_finished[topic_id, user_id] = (run, (finished - started).total_seconds() / 86400)
+
+
+def _journeys(*, topic_ids: set[int] | None) -> Journeys:
+    """The LearnerJourney rows of these topics (all when None) counted and ranked per topic in
+    the database, which sends back only the starters and finishers per topic and the durations
+    the percentiles interpolate between: a few rows per topic, however many learners."""
+    ranked = (
+        _only(LearnerJourney.objects, topic_ids)
+        .filter(took__isnull=False)
+        .annotate(
+            position=Window(RowNumber(), partition_by=[F("topic_id")], order_by=[F("took").asc()]),
+            total=Window(Count("pk"), partition_by=[F("topic_id")]),
+        )
+        .values("topic_id", "took", "position", "total")
+        .order_by()
+    )
+    inner, params = ranked.query.sql_with_params()
+    near = " OR ".join(f"ABS(position - 1 - (total - 1) * {fraction}) <= 1" for fraction in FRACTIONS)
     journeys = Journeys()
-    for topic_id, _user_id in starters:
-        journeys.started[topic_id] += 1
-    for (topic_id, _user_id), (_run, days) in last_finished.items():
-        journeys.durations[topic_id].append(days)
-    for values in journeys.durations.values():
-        values.sort()
+    for topic_id, started, finished in (
+        _only(LearnerJourney.objects, topic_ids)
+        .values("topic_id")
+        .annotate(started=Count("pk"), finished=Count("took"))
+        .values_list("topic_id", "started", "finished")
+        .order_by()
+    ):
+        journeys.started[topic_id], journeys.finished[topic_id] = started, finished
+    converters = DurationField().get_db_converters(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT topic_id, position - 1, took FROM ({inner}) AS ranked WHERE {near}", params)
+        for topic_id, position, took in cursor:
+            for converter in converters:
+                took = converter(took, None, connection)
+            journeys.days[topic_id][position] = took.total_seconds() / 86400
     return journeys
 
 
@@ -214,6 +264,7 @@ def refresh_topic_insights(*, now: datetime | None = None) -> int:
     with transaction.atomic():
         checkpoint, _created = _checkpoint()
         last_event_id = _last_event_id()
+        _record_journeys(after=None, through=last_event_id)
         count = _refresh(now=now, topic_ids=None)
         checkpoint.last_event_id, checkpoint.refreshed_at = last_event_id, now
         checkpoint.save()
@@ -238,6 +289,8 @@ def refresh_changed_topic_insights(*, now: datetime | None = None) -> int:
             .distinct()
             .order_by()
         )
+        if changed:
+            _record_journeys(after=checkpoint.last_event_id, through=last_event_id)
         count = _refresh(now=now, topic_ids=changed) if changed else 0
         checkpoint.last_event_id, checkpoint.refreshed_at = last_event_id, now
         checkpoint.save()
@@ -255,18 +308,17 @@ def _refresh(*, now: datetime, topic_ids: set[int] | None) -> int:
     reviews = _reviews_waiting(topic_ids=topic_ids)
     rows = []
     for topic_id in published:
-        days = journeys.durations.get(topic_id, [])
         asked, unanswered = questions.get(topic_id, (0, 0))
         rows.append(
             TopicInsight(
                 topic_id=topic_id,
                 **statuses.get(topic_id, {"learners_now": 0, "gave_up": 0}),
                 started=journeys.started.get(topic_id, 0),
-                finished=len(days),
-                p25_days=percentile(days, 0.25),
-                median_days=percentile(days, 0.5),
-                p75_days=percentile(days, 0.75),
-                p90_days=percentile(days, 0.9),
+                finished=journeys.finished.get(topic_id, 0),
+                p25_days=journeys.percentile(topic_id, 0.25),
+                median_days=journeys.percentile(topic_id, 0.5),
+                p75_days=journeys.percentile(topic_id, 0.75),
+                p90_days=journeys.percentile(topic_id, 0.9),
                 questions=asked,
                 unanswered=unanswered,
                 reviews_waiting=reviews.get(topic_id, 0),

@@ -1006,6 +1006,27 @@ class InsightCheckpoint(models.Model):
         return f"Insights read the history up to event {self.last_event_id}"
 
 
+class LearnerJourney(models.Model):
+    """One learner's way through one topic they ever started, as the insight refresh read it
+    from the history: how long their last finished run took (None while none finished). Kept so
+    that an incremental run re-reads the history of the learners and topics that moved, not
+    every learner's on the topics they moved on."""
+
+    # The two indexes below lead with each: no index of their own to keep up on every write.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    topic = models.ForeignKey("roadmap.Topic", on_delete=models.CASCADE, related_name="+", db_index=False)
+    took = models.DurationField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "topic"], name="learner_journey_unique")]
+        indexes = [models.Index(fields=["topic", "took"], name="learner_journey_topic_took")]
+
+    def __str__(self):
+        return f"{self.user_id} on {self.topic_id}: {self.took}"
+
+
 class SectionWeek(models.Model):
     """Topics of one section started and finished in one week (Monday to Sunday, UTC), from the
     progress history: the trends on /insights/, recomputed with the TopicInsight rows."""

@@ -192,6 +192,34 @@ def test_an_incremental_run_keeps_the_weeks_of_the_sections_it_did_not_touch(now
     assert started == {still.section_id: 1, moved.section_id: 1}
 
 
+def test_an_incremental_run_after_a_mix_of_changes_gives_the_rows_a_full_run_gives(now):
+    topics = [TopicFactory() for _ in range(3)]
+    steady, returner, quitter, newcomer = UserFactory(), UserFactory(), UserFactory(), UserFactory()
+    for topic in topics:
+        event(steady, topic, "learning", now - timedelta(days=20))
+        event(steady, topic, "done", now - timedelta(days=17))
+    event(returner, topics[0], "learning", now - timedelta(days=30))
+    event(quitter, topics[1], "learning", now - timedelta(days=12))
+    insights.refresh_topic_insights(now=now)
+    event(returner, topics[0], "reset", now - timedelta(days=9))  # came back: the new run counts
+    event(returner, topics[0], "learning", now - timedelta(days=8))
+    event(returner, topics[0], "done", now - timedelta(days=2))
+    event(quitter, topics[1], "skipped", now - timedelta(days=1))
+    event(newcomer, topics[1], "learning", now - timedelta(days=6))
+    event(newcomer, topics[1], "done", now - timedelta(days=5))
+    event(steady, topics[2], "learning", now - timedelta(days=4))  # started again, not finished
+    insights.refresh_changed_topic_insights(now=now)
+    incremental = {row.topic_id: row for row in TopicInsight.objects.filter(topic__in=topics)}
+    insights.refresh_topic_insights(now=now)
+    for topic in topics:
+        full = insight(topic)
+        assert {name: getattr(incremental[topic.pk], name) for name in insights.SHOWN_FIELDS} == {
+            name: getattr(full, name) for name in insights.SHOWN_FIELDS
+        }
+    assert (insight(topics[0]).finished, insight(topics[0]).p75_days) == (2, pytest.approx(5.25))
+    assert (insight(topics[1]).started, insight(topics[1]).finished) == (3, 2)
+
+
 def test_an_incremental_run_takes_the_same_queries_however_many_changes(now):
     topics = [TopicFactory() for _ in range(4)]
     insights.refresh_topic_insights(now=now)
