@@ -49,7 +49,10 @@ def pages() -> dict[str, str]:
 
 def budgets() -> dict[tuple[str, str], int]:
     """{(page type, "anonymous"|"signed in"): bytes} from the "Page weight" table of BENCHMARKS.md."""
-    section = BENCHMARKS.read_text().split("## Page weight", 1)[1].split("\n## ", 1)[0]
+    text = BENCHMARKS.read_text()
+    if "## Page weight" not in text:
+        return {}
+    section = text.split("## Page weight", 1)[1].split("\n## ", 1)[0]
     found = {}
     for row in re.findall(r"^\| (.+?) \| (anonymous|signed in) \| ([\d,]+) \|", section, re.M):
         found[row[0], row[1]] = int(row[2].replace(",", ""))
