@@ -103,8 +103,8 @@ def _own_posts(viewer: ThreadViewer, value: str) -> dict:
 
 @slots.kind("own_post_reaction", "author_id")
 def _cannot_react_to_own_post(viewer: ThreadViewer):
-    """Reaction buttons are disabled on the viewer's own posts."""
-    return _own_posts(viewer, "disabled")
+    """Reaction buttons are disabled on the viewer's own posts (the slot follows the last attribute)."""
+    return _own_posts(viewer, " disabled")
 
 
 @slots.kind("own_post_controls", "author_id")

@@ -50,7 +50,24 @@ SCROLL_BOX_CLASS = "table-scroll"
 CODE_CLASS = re.compile(r"(hl-[A-Za-z0-9_-]+|language-[A-Za-z0-9_+#.-]+|highlight)\Z")
 TABLE_ALIGNMENT = re.compile(r"text-align:(left|center|right)\Z")
 
-_formatter = HtmlFormatter(nowrap=True, classprefix="hl-")
+# The token classes static/css/app.css gives a colour (tests/test_code_highlight_contrast.py
+# holds the two to each other). Pygments wraps every token in a span, whitespace and
+# punctuation too: in a thread of code answers, most of the page's bytes. Only these are kept.
+STYLED_TOKEN_CLASSES = frozenset(
+    "hl-k hl-kn hl-kd hl-kc hl-kr hl-ow hl-s hl-s1 hl-s2 hl-sb hl-sd hl-si hl-c hl-c1 hl-cm hl-cs "
+    "hl-ch hl-m hl-mi hl-mf hl-mh hl-nf hl-fm hl-nc hl-nb hl-bp hl-nt hl-na".split()
+)
+
+
+class _StyledTokensFormatter(HtmlFormatter):
+    """Spans only for the tokens the theme colours; the rest is plain text, merged."""
+
+    def _get_css_classes(self, ttype):
+        classes = super()._get_css_classes(ttype).split()
+        return " ".join(name for name in classes if name in STYLED_TOKEN_CLASSES)
+
+
+_formatter = _StyledTokensFormatter(nowrap=True, classprefix="hl-")
 
 
 def _highlight(code: str, language: str, attrs: str) -> str:

@@ -145,3 +145,15 @@ def test_every_highlighted_token_reads_against_the_code_block(theme):
         if contrast(colour, background) < MINIMUM
     }
     assert not faint, f"{theme}: tokens below {MINIMUM}:1: {faint}"
+
+
+def test_the_highlighter_keeps_a_span_for_every_token_the_stylesheet_styles():
+    from roadmap.markdown import STYLED_TOKEN_CLASSES
+
+    styled = {
+        token.group(1)
+        for selector, _, _ in rules(CSS)
+        for part in selector.split(",")
+        if (token := re.fullmatch(r"(?:.*?\s)?\.(hl-[\w-]+)", part.strip()))
+    }
+    assert styled == STYLED_TOKEN_CLASSES

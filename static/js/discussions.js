@@ -1,5 +1,6 @@
-// Thread page: reactions toggle in place, and "Reply" links fill in which comment the reply
-// answers, without a reload. Without JavaScript both still work as plain form posts.
+// Thread page: reactions toggle in place, "Flag" opens its form in place, and "Reply" links
+// fill in which comment the reply answers, without a reload. Without JavaScript each is still a
+// plain form post or link.
 (function () {
   "use strict";
 
@@ -14,6 +15,18 @@
       target: button.closest(".reactions"),
       swap: "outerHTML",
       values: values,
+    });
+  });
+
+  // "Flag" opens its form in place of the link (the link alone opens the flag page).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a.flag-link");
+    if (!link || !window.htmx || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    window.htmx.ajax("GET", link.getAttribute("href"), {
+      source: link,
+      target: link.closest(".flag-control"),
+      swap: "innerHTML",
     });
   });
 
@@ -39,10 +52,10 @@
   var textarea = form.querySelector("textarea");
 
   document.addEventListener("click", function (event) {
-    var link = event.target.closest("[data-reply-to]");
+    var link = event.target.closest("a[data-reply-name]"); // href="?reply=<comment id>#reply-form"
     if (link && parentInput) {
       event.preventDefault();
-      parentInput.value = link.getAttribute("data-reply-to");
+      parentInput.value = new URL(link.href).searchParams.get("reply");
       note.hidden = false;
       note.firstChild.textContent = Stepwise.say("replying_to", { name: link.getAttribute("data-reply-name") }) + " ";
       form.scrollIntoView({ behavior: "smooth", block: "start" });
