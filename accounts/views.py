@@ -43,7 +43,7 @@ def profile(request, username):
     everyone else, both for the owner's today), in the page's cached shell for members."""
     owner = selectors.profile_owner(username=username)
     if owner is None:
-        raise Http404("No member has this username.")
+        raise Http404(_("No member has this username."))
     is_own_profile = request.user.is_authenticated and request.user.pk == owner.id
     profile_user = SimpleLazyObject(lambda: selectors.public_profile(username=username))
 

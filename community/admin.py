@@ -400,7 +400,7 @@ class ReviewRequestAdmin(admin.ModelAdmin):
                 action=ModerationAction.Action.REVIEW_CORRECT,
                 review=obj,
                 target_user=obj.learner,
-                reason=f"Corrected in the admin: {', '.join(form.changed_data)}.",
+                reason_code="log-corrected-in-admin",
                 details={
                     "project" if obj.is_project else "topic": obj.subject_title,
                     "fields": form.changed_data,

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from community import caches, permissions
@@ -45,7 +46,7 @@ def insights_required(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not permissions.can_view_insights(request.user):
-            raise PermissionDenied("Only mentors and admins can see where learners get stuck.")
+            raise PermissionDenied(_("Only mentors and admins can see where learners get stuck."))
         return view(request, *args, **kwargs)
 
     return wrapper

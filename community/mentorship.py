@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts import selectors as account_selectors
-from community import outbox, permissions
+from community import notices, outbox, permissions
 from community.models import MentorSection, ModerationAction, OutboxEvent, ReviewMessage, ReviewRequest
 from config.caching import touch
 from config.errors import Conflict
@@ -55,7 +55,7 @@ def clean_links(links) -> list[str]:
         if len(link) > ReviewRequest.LINK_MAX_LENGTH:
             raise ValidationError(
                 {
-                    "links": _("Keep each link under %(limit)s characters (one has %(length)s).")
+                    "links": _("Keep each link to at most %(limit)s characters (one has %(length)s).")
                     % {"limit": f"{ReviewRequest.LINK_MAX_LENGTH:,}", "length": f"{len(link):,}"}
                 }
             )
@@ -76,7 +76,7 @@ def _clean_text(text: str, *, field: str, required: str, limit: int) -> str:
     if len(text) > limit:
         raise ValidationError(
             {
-                field: _("Keep it under %(limit)s characters (it has %(length)s).")
+                field: _("Keep it to at most %(limit)s characters (it has %(length)s).")
                 % {"limit": f"{limit:,}", "length": f"{len(text):,}"}
             }
         )
@@ -117,18 +117,24 @@ def _locked(review: ReviewRequest) -> ReviewRequest:
 # --- The log and the people told ---------------------------------------------------------
 
 
-def _log(*, actor, action: str, review: ReviewRequest, reason: str) -> ModerationAction:
+def _log(*, actor, action: str, review: ReviewRequest, reason: str = "", code: str = "", **params):
+    """One line of the audit log: the mentor's `reason` (their feedback), or the app's own
+    sentence by `code` (community.notices), worded in the reader's language."""
+    subject = {"project": review.subject_title} if review.is_project else {"topic": review.subject_title}
     return ModerationAction.objects.create(
         moderator=actor,
         action=action,
         review=review,
         target_user=review.learner,
         reason=reason[: ModerationAction._meta.get_field("reason").max_length],
-        details={"project": review.subject_title} if review.is_project else {"topic": review.subject_title},
+        reason_code=notices.check(code) if code else "",
+        details={**subject, **params},
     )
 
 
-def _tell(*, recipient_id, actor, review: ReviewRequest, event_key: str, message: str) -> None:
+def _tell(*, recipient_id, actor, review: ReviewRequest, event_key: str, notice: str, **params) -> None:
+    """Tell a member of a step, by the `notice` code of its sentence: they read it in their
+    language, whenever they read it."""
     if recipient_id is None or (actor is not None and recipient_id == actor.pk):
         return
     outbox.record(
@@ -137,25 +143,24 @@ def _tell(*, recipient_id, actor, review: ReviewRequest, event_key: str, message
         actor_id=actor.pk if actor else None,
         review_id=review.pk,
         event_key=event_key,
-        message=message,
+        notice=notices.check(notice),
+        notice_params={"title": review.subject_title, **params},
     )
 
 
 def _tell_section_watchers(*, review: ReviewRequest, submission: ReviewMessage) -> None:
     """A request now waits on the desk for any mentor: those watching its section are told.
     The outbox finds them when it drains, so the request does no work per mentor."""
-    learner, title = review.learner.public_name, review.subject_title
-    what = f"the project “{title}”" if review.is_project else f"“{title}”"
-    if submission.kind == Kind.RESUBMITTED:
-        message = f"{learner} resubmitted their work on {what} for review."
-    else:
-        message = f"{learner} asked for a review of {what}."
+    notice = "review-asked-again" if submission.kind == Kind.RESUBMITTED else "review-asked"
+    if review.is_project:
+        notice += "-project"
     outbox.record(
         OutboxEvent.Kind.REVIEW_REQUESTED,
         review_id=review.pk,
         actor_id=review.learner_id,
         event_key=f"review-submitted:{submission.pk}",
-        message=message,
+        notice=notices.check(notice),
+        notice_params={"learner": review.learner.public_name, "title": review.subject_title},
     )
 
 
@@ -257,15 +262,14 @@ def withdraw(*, learner, review: ReviewRequest) -> ReviewRequest:
     review.state = State.WITHDRAWN
     review.claim_expires_at = None
     _save(review, "state", "claim_expires_at")
-    action = _log(
-        actor=learner, action=Action.REVIEW_WITHDRAW, review=review, reason="Withdrawn by the learner."
-    )
+    action = _log(actor=learner, action=Action.REVIEW_WITHDRAW, review=review, code="log-withdrawn")
     _tell(
         recipient_id=holder_id,
         actor=learner,
         review=review,
         event_key=f"review-action:{action.pk}",
-        message=f"{learner.public_name} withdrew the review request on “{review.subject_title}”.",
+        notice="review-withdrawn",
+        learner=learner.public_name,
     )
     return review
 
@@ -299,13 +303,13 @@ def reply(*, author, review: ReviewRequest, body: str, resubmit: bool = False) -
     message = _message(review, author=author, kind=Kind.RESUBMITTED if resubmit else Kind.REPLY, body=body)
     if resubmit and review.state == State.OPEN:
         _tell_section_watchers(review=review, submission=message)
-    verb = "resubmitted" if resubmit else "replied on"
     _tell(
         recipient_id=review.claimed_by_id,
         actor=author,
         review=review,
         event_key=f"review-message:{message.pk}",
-        message=f"{author.public_name} {verb} the review request on “{review.subject_title}”.",
+        notice="review-resubmitted" if resubmit else "review-replied",
+        learner=author.public_name,
     )
     return message
 
@@ -369,13 +373,14 @@ def claim(*, mentor, review: ReviewRequest) -> ReviewRequest:
     review.claim_expires_at = now + claim_length()
     review.first_response_at = review.first_response_at or now
     _save(review, "state", "claimed_by", "claim_expires_at", "first_response_at")
-    action = _log(actor=mentor, action=Action.REVIEW_CLAIM, review=review, reason="Claimed for review.")
+    action = _log(actor=mentor, action=Action.REVIEW_CLAIM, review=review, code="log-claimed")
     _tell(
         recipient_id=review.learner_id,
         actor=mentor,
         review=review,
         event_key=f"review-action:{action.pk}",
-        message=f"{mentor.public_name} is reviewing your work on “{review.subject_title}”.",
+        notice="review-claimed",
+        mentor=mentor.public_name,
     )
     return review
 
@@ -405,7 +410,8 @@ def extend(*, mentor, review: ReviewRequest) -> ReviewRequest:
         actor=mentor,
         action=Action.REVIEW_EXTEND,
         review=review,
-        reason=f"Claim extended until {_until(review.claim_expires_at, mentor)}.",
+        code="log-extended",
+        until=review.claim_expires_at.isoformat(),
     )
     return review
 
@@ -420,7 +426,7 @@ def release(*, mentor, review: ReviewRequest) -> ReviewRequest:
     review.claim_expires_at = None
     review.queued_at = timezone.now()
     _save(review, "state", "claimed_by", "claim_expires_at", "queued_at")
-    _log(actor=mentor, action=Action.REVIEW_RELEASE, review=review, reason="Released back to the queue.")
+    _log(actor=mentor, action=Action.REVIEW_RELEASE, review=review, code="log-released")
     return review
 
 
@@ -466,13 +472,13 @@ def decide(*, mentor, review: ReviewRequest, verdict: str, feedback: str) -> Rev
         review=review,
         reason=feedback,
     )
-    outcome = "verified your work" if verdict == "verified" else "asked for more work"
     _tell(
         recipient_id=review.learner_id,
         actor=mentor,
         review=review,
         event_key=f"review-action:{action.pk}",
-        message=f"{mentor.public_name} {outcome} on “{review.subject_title}”.",
+        notice="review-verified" if verdict == "verified" else "review-needs-work",
+        mentor=mentor.public_name,
     )
     return review
 
@@ -501,7 +507,7 @@ def expire(*, now: datetime | None = None) -> tuple[int, int]:
             review.claim_expires_at = None
             review.queued_at = now
             _save(review, "state", "claimed_by", "claim_expires_at", "queued_at")
-            _log(actor=None, action=Action.REVIEW_RELEASE, review=review, reason="The claim ran out.")
+            _log(actor=None, action=Action.REVIEW_RELEASE, review=review, code="log-claim-ran-out")
             released += 1
     cutoff = now - timedelta(days=settings.REVIEW_UNCLAIMED_DAYS)
     stale = ReviewRequest.objects.filter(state=State.OPEN, queued_at__lte=cutoff)
@@ -521,8 +527,7 @@ def expire(*, now: datetime | None = None) -> tuple[int, int]:
                 actor=None,
                 review=review,
                 event_key=f"review-expired:{review.pk}",
-                message=f"No mentor claimed your review request on “{review.subject_title}” within a week. "
-                "You can ask again.",
+                notice="review-expired",
             )
             expired += 1
     return released, expired

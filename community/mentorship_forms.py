@@ -24,7 +24,9 @@ class ReviewRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Markdown. What you built or learned, and what you would like the mentor to look at."),
         label=_("Explain your work"),
-        error_messages={"max_length": _("Keep it under %(limit_value)d characters (it has %(show_value)d).")},
+        error_messages={
+            "max_length": _("Keep it to at most %(limit_value)d characters (it has %(show_value)d).")
+        },
     )
     shares_note = forms.BooleanField(
         required=False, label=_("Share my private note on this topic with the mentor who reviews it")
@@ -52,7 +54,7 @@ class ProjectHandInForm(forms.Form):
         help_text=_("The https link to the repository, e.g. https://github.com/you/project."),
         error_messages={
             "required": _("Give the https link to your project's repository."),
-            "max_length": _("Keep the link under %(limit_value)d characters (it has %(show_value)d)."),
+            "max_length": _("Keep the link to at most %(limit_value)d characters (it has %(show_value)d)."),
         },
     )
     explanation = forms.CharField(
@@ -61,7 +63,9 @@ class ProjectHandInForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         label=_("Anything the mentor should know (optional)"),
         help_text=_("Markdown. What you would like feedback on, or where you went beyond the requirements."),
-        error_messages={"max_length": _("Keep it under %(limit_value)d characters (it has %(show_value)d).")},
+        error_messages={
+            "max_length": _("Keep it to at most %(limit_value)d characters (it has %(show_value)d).")
+        },
     )
 
     def clean_repository(self) -> str:
@@ -80,7 +84,7 @@ class ReplyForm(forms.Form):
         help_text=_("Markdown. Say what you changed; resubmit when it is ready for another look."),
         error_messages={
             "required": _("Write your reply."),
-            "max_length": _("Keep it under %(limit_value)d characters (it has %(show_value)d)."),
+            "max_length": _("Keep it to at most %(limit_value)d characters (it has %(show_value)d)."),
         },
     )
 
@@ -99,7 +103,7 @@ class DecisionForm(forms.Form):
         help_text=_("Markdown. The learner reads it with your answer."),
         error_messages={
             "required": _("Write your feedback: the learner reads it with your decision."),
-            "max_length": _("Keep it under %(limit_value)d characters (it has %(show_value)d)."),
+            "max_length": _("Keep it to at most %(limit_value)d characters (it has %(show_value)d)."),
         },
     )
 

@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Windo
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import User
@@ -113,7 +114,7 @@ def review_page(*, pk: int, viewer) -> ReviewPage:
     """A request with its conversation for its learner or a mentor; 404 for anyone else."""
     review = _with_people(ReviewRequest.objects.filter(pk=pk)).select_related("decided_by").first()
     if review is None or not permissions.can_view_review(viewer, review):
-        raise Http404("No such review request.")
+        raise Http404(_("No such review request."))
     conversation = list(review.messages.select_related("author").order_by("created_at", "pk"))
     shared_note = None
     if review.topic_id and permissions.sees_shared_note(viewer, review):

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from community import notices
 from roadmap.markdown import render_markdown
 
 
@@ -373,6 +374,12 @@ class Notification(models.Model):
         "ReviewRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     message = models.CharField(max_length=500, blank=True)
+    notice = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text=_("A sentence of the app (community.notices), worded in the reader's language when shown."),
+    )
+    notice_params = models.JSONField(default=dict, blank=True)
     event_key = models.CharField(max_length=80, help_text=_("One notification per recipient and event."))
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -408,6 +415,12 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.verb} for {self.recipient_id}"
+
+    @property
+    def text(self) -> str:
+        """What it says: the app's sentence in the reader's language, or the message written
+        for it (a mentor's words)."""
+        return notices.worded(self.notice, self.notice_params) if self.notice else self.message
 
 
 class EmailPreference(models.Model):
@@ -588,7 +601,12 @@ class ModerationAction(models.Model):
     target_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    reason = models.CharField(max_length=500)
+    reason = models.CharField(max_length=500, blank=True, help_text=_("The reason a person gave."))
+    reason_code = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text=_("A reason the app gave (community.notices), worded from the details when shown."),
+    )
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -597,6 +615,11 @@ class ModerationAction(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} by {self.moderator_id}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason, in the reader's language when the app wrote it."""
+        return notices.worded(self.reason_code, self.details) if self.reason_code else self.reason
 
 
 class DigestDelivery(models.Model):

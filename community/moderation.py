@@ -7,16 +7,15 @@ and know nothing about HTTP, so the web views and the API share them.
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from accounts import selectors as account_selectors
-from community import permissions
+from community import notices, permissions
 from community.mail_delivery import in_language_of
 from community.models import Comment, Flag, ModerationAction, Status, Thread
 from community.services import count_comments, count_tag_threads, notify_moderation
@@ -71,17 +70,27 @@ def _clean_reason(reason: str) -> str:
         raise ValidationError({"reason": _("Give a reason: it goes into the audit log and to the author.")})
     if len(reason) > REASON_MAX:
         raise ValidationError(
-            {"reason": _("Keep the reason under %(limit)s characters.") % {"limit": REASON_MAX}}
+            {"reason": _("Keep the reason to at most %(limit)s characters.") % {"limit": REASON_MAX}}
         )
     return reason
 
 
-def _log(*, moderator, action, reason, target=None, target_user=None, **details) -> ModerationAction:
+def _log(
+    *, moderator, action, reason, reason_code="", target=None, target_user=None, **details
+) -> ModerationAction:
+    """One line of the audit log: the mentor's `reason`, or the app's own by `reason_code`
+    (community.notices, worded from the details in the reader's language)."""
     fields = _target_fields(target) if target is not None else {}
     if target_user is None and target is not None:
         target_user = target.author
     return ModerationAction.objects.create(
-        moderator=moderator, action=action, reason=reason, target_user=target_user, details=details, **fields
+        moderator=moderator,
+        action=action,
+        reason=reason,
+        reason_code=notices.check(reason_code) if reason_code else "",
+        target_user=target_user,
+        details=details,
+        **fields,
     )
 
 
@@ -192,9 +201,15 @@ def flag(*, reporter, target: Thread | Comment, reason: str, note: str = "") -> 
         details = _set_status(target, Status.HIDDEN)
         reason = gettext_lazy("Hidden automatically after %(count)s flags, until a mentor reviews it.")
         reason = filled_in(reason, count=AUTO_HIDE_FLAGS)
-        with translation.override(settings.LANGUAGE_CODE):
-            # The audit log is written in the site's language, whoever's flag hid the post.
-            _log(moderator=None, action=Action.AUTO_HIDE, reason=str(reason), target=target, **details)
+        _log(
+            moderator=None,
+            action=Action.AUTO_HIDE,
+            reason="",
+            reason_code="log-auto-hidden",
+            target=target,
+            count=AUTO_HIDE_FLAGS,
+            **details,
+        )
         _tell_author(
             target=target,
             actor=None,

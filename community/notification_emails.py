@@ -241,7 +241,7 @@ def _headline(notification: Notification, kind: notification_kinds.EmailKind) ->
     """The line naming who did what: a review's step is its own message ("Ann verified your
     work on “Forms”."), the rest the actor, the kind's words and the title."""
     if not kind.one:
-        return notification.message.rstrip(".")
+        return notification.text.rstrip(".")
     actor = notification.actor.public_name if notification.actor else gettext("A former member")
     return kind.one % {"actor": actor, "about": _about(_title(notification))}
 

@@ -345,6 +345,8 @@ def _notifications(
     comment_id=None,
     review_id=None,
     message="",
+    notice="",
+    notice_params=None,
 ) -> list[Notification]:
     """One notification per recipient and event, never to the actor themself."""
     actor_id = lookups.user(actor_id)
@@ -357,6 +359,8 @@ def _notifications(
             comment_id=comment_id,
             review_id=review_id,
             message=message,
+            notice=notice,
+            notice_params=notice_params or {},
             event_key=event_key,
         )
         for recipient_id in dict.fromkeys(recipients)
@@ -478,6 +482,14 @@ def _moderation_notice(event: OutboxEvent, lookups: Lookups) -> list[Notificatio
     )
 
 
+def _said(payload: dict) -> dict:
+    """What a review event says: the code of the app's sentence and its parameters (events
+    recorded before the codes carry their English text as `message`)."""
+    if payload.get("notice"):
+        return {"notice": payload["notice"], "notice_params": payload.get("notice_params", {})}
+    return {"message": payload.get("message", "")[: Notification._meta.get_field("message").max_length]}
+
+
 def _review_notice(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
     """A step of a review request told to the learner or the mentor (community.mentorship)."""
     payload = event.payload
@@ -490,7 +502,7 @@ def _review_notice(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
         verb=Verb.REVIEW,
         event_key=payload["event_key"],
         review_id=payload["review_id"],
-        message=payload["message"][: Notification._meta.get_field("message").max_length],
+        **_said(payload),
     )
 
 
@@ -508,7 +520,7 @@ def _review_requested(event: OutboxEvent, lookups: Lookups) -> list[Notification
         verb=Verb.REVIEW,
         event_key=payload["event_key"],
         review_id=review["pk"],
-        message=payload["message"][: Notification._meta.get_field("message").max_length],
+        **_said(payload),
     )
 
 

@@ -16,6 +16,7 @@ from django.db.models import Count, Min, Prefetch, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.roles import is_mentor_annotation
 from accounts.selectors import active_users_by_username, remember_verified_email
@@ -159,7 +160,7 @@ def thread_with_relations(pk: int) -> Thread | None:
 def visible_thread(*, pk: int, viewer) -> Thread:
     thread = thread_with_relations(pk)
     if thread is None or not permissions.can_view_thread(viewer, thread):
-        raise Http404("No such discussion.")
+        raise Http404(_("No such discussion."))
     return thread
 
 
@@ -170,7 +171,7 @@ def thread_for_page(*, pk: int, viewer) -> Thread:
     (community.caches). Writes use visible_thread, which always reads the database."""
     thread = caches.THREAD_HEAD.get(pk=pk)
     if thread is None or not permissions.can_view_thread(viewer, thread):
-        raise Http404("No such discussion.")
+        raise Http404(_("No such discussion."))
     return copy.copy(thread)  # the cached instance is shared by this process's requests
 
 
@@ -188,11 +189,11 @@ def visible_comment(*, pk: int, viewer) -> Comment:
     """A comment `viewer` may see, in a thread they may see (set as its `thread`), or 404."""
     thread_id = Comment.objects.filter(pk=pk).values_list("thread_id", flat=True).first()
     if thread_id is None:
-        raise Http404("No such comment.")
+        raise Http404(_("No such comment."))
     thread = visible_thread(pk=thread_id, viewer=viewer)
     comment = visible_comments(thread, viewer).select_related("author", "reply_to").filter(pk=pk).first()
     if comment is None:
-        raise Http404("No such comment.")
+        raise Http404(_("No such comment."))
     comment.thread = thread
     return comment
 
@@ -380,7 +381,7 @@ def user_notification(*, user, pk: int) -> Notification:
     """One of the member's notifications; another member's answers 404 like a missing one."""
     notification = user_notifications(user=user).filter(pk=pk).first()
     if notification is None:
-        raise Http404("You have no notification with this id.")
+        raise Http404(_("You have no notification with this id."))
     return notification
 
 

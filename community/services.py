@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import selectors as account_selectors
 from accounts.models import User
@@ -306,9 +307,9 @@ def create_comment(
     _posted_before(Comment, author=author, submission=submission)
     _require_posting(author)
     if thread.status != Status.PUBLISHED:
-        raise PermissionDenied("This thread is not open for replies.")
+        raise PermissionDenied(_("This thread is not open for replies."))
     if thread.is_locked and not permissions.is_moderator(author):
-        raise PermissionDenied("This thread is locked: a mentor closed it to new replies.")
+        raise PermissionDenied(_("This thread is locked: a mentor closed it to new replies."))
     check_rate_limit(user=author, kind="comment")
     reply_to = None
     if parent is not None:

@@ -10,16 +10,6 @@ from tests import scheduling, workers
 from tests.factories import PASSWORD, AdminFactory, MentorFactory, UserFactory
 
 
-def pytest_addoption(parser):
-    parser.addoption(
-        "--translation-scope",
-        choices=("marked", "all"),
-        default="marked",
-        help="tests/test_translations_complete.py: fail on English left in every part of every page "
-        "and email (all), or only in the parts listed as marked (default)",
-    )
-
-
 def pytest_configure(config):
     workers.isolate_cache()
     _no_collected_static_files()

@@ -356,6 +356,9 @@ class NotificationSerializer(ApiModelSerializer):
     thread = ThreadReferenceSerializer(read_only=True, allow_null=True)
     comment_id = serializers.IntegerField(read_only=True, allow_null=True)
     is_read = serializers.SerializerMethodField()
+    message = serializers.CharField(
+        source="text", read_only=True, help_text="In the language asked for when the app wrote it."
+    )
 
     class Meta:
         model = Notification
@@ -449,6 +452,9 @@ class ModerationActionSerializer(ApiModelSerializer):
     thread = ThreadReferenceSerializer(read_only=True, allow_null=True)
     comment_id = serializers.IntegerField(read_only=True, allow_null=True)
     details = serializers.DictField(read_only=True)
+    reason = serializers.CharField(
+        source="reason_text", read_only=True, help_text="In the language asked for when the app wrote it."
+    )
 
     class Meta:
         model = ModerationAction

@@ -66,7 +66,7 @@ def test_the_whole_loop_through_the_api(learner, done_topic):
     [
         (["http://example.com/work"], "is not an https link"),
         ([f"https://example.com/{n}" for n in range(6)], "at most 5 links; you gave 6"),
-        (["https://example.com/" + "x" * 2000], "under 2,000 characters"),
+        (["https://example.com/" + "x" * 2000], "at most 2,000 characters"),
     ],
 )
 def test_bad_links_get_a_400_that_says_why(learner, done_topic, links, message):

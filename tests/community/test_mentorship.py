@@ -57,7 +57,7 @@ def test_a_topic_not_done_cannot_be_reviewed(learner):
     ("links", "message"),
     [
         (["http://github.com/me/api"], "is not an https link"),
-        (["https://example.com/" + "a" * 2000], "under 2,000 characters"),
+        (["https://example.com/" + "a" * 2000], "at most 2,000 characters"),
         ([f"https://example.com/{n}" for n in range(6)], "at most 5 links; you gave 6"),
         (["javascript:alert(1)"], "is not an https link"),
     ],
@@ -87,7 +87,7 @@ def test_a_mentor_claims_and_the_learner_is_told():
     assert review.claimed_by == mentor
     assert timedelta(hours=47) < review.claim_expires_at - timezone.now() <= timedelta(hours=48)
     [notification] = _told(review.learner)
-    assert notification.review_id == review.pk and "is reviewing your work" in notification.message
+    assert notification.review_id == review.pk and "is reviewing your work" in notification.text
     assert ModerationAction.objects.get().action == ModerationAction.Action.REVIEW_CLAIM
 
 
@@ -172,7 +172,7 @@ def test_needs_work_then_the_learner_replies_and_resubmits_to_the_same_mentor():
     mentorship.reply(author=review.learner, review=review, body="Added them.", resubmit=True)
     review.refresh_from_db()
     assert review.state == State.CLAIMED and review.claimed_by == mentor
-    assert "resubmitted" in _told(mentor)[0].message
+    assert "resubmitted" in _told(mentor)[0].text
     review = mentorship.decide(mentor=mentor, review=review, verdict="verified", feedback="Great.")
     assert review.state == State.VERIFIED
 
@@ -181,7 +181,7 @@ def test_withdrawing_after_needs_work_tells_the_mentor_waiting_for_the_answer():
     mentor = MentorFactory()
     review = mentorship.decide(mentor=mentor, review=_claimed(mentor), verdict="needs_work", feedback="More")
     mentorship.withdraw(learner=review.learner, review=review)
-    assert [notification.message for notification in _told(mentor)] == [
+    assert [notification.text for notification in _told(mentor)] == [
         f"{review.learner.public_name} withdrew the review request on “{review.topic.title}”."
     ]
 
@@ -252,7 +252,7 @@ def test_a_request_unclaimed_for_a_week_expires_and_the_learner_is_told():
     assert mentorship.expire(now=timezone.now() + timedelta(days=7, minutes=1)) == (0, 1)
     review.refresh_from_db()
     assert review.state == State.EXPIRED
-    assert "within a week" in _told(review.learner)[0].message
+    assert "within a week" in _told(review.learner)[0].text
     assert mentorship.expire(now=timezone.now() + timedelta(days=8)) == (0, 0)
 
 

@@ -259,7 +259,7 @@ def test_the_admin_shows_throughput_and_logs_a_correction(client, admin_user):
     review.refresh_from_db()
     assert review.state == State.OPEN and review.claimed_by is None
     entry = ModerationAction.objects.get(action=ModerationAction.Action.REVIEW_CORRECT)
-    assert entry.moderator == admin_user and "state" in entry.reason
+    assert entry.moderator == admin_user and "state" in entry.reason_text
 
 
 def test_a_suspended_learner_is_told_why_they_cannot_ask(client, learner, topic):

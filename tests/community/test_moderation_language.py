@@ -58,7 +58,7 @@ def test_an_english_member_suspended_by_a_mentor_browsing_in_german_reads_englis
     assert f"until 1 {english} {until.year}, 12:00 (UTC time)" in message
 
 
-def test_the_automatic_hide_is_logged_in_the_site_language_and_told_to_the_author(
+def test_the_automatic_hide_is_logged_in_each_readers_language_and_told_to_the_author(
     django_capture_on_commit_callbacks,
 ):
     comment = CommentFactory(author=UserFactory(language="de"))
@@ -67,7 +67,10 @@ def test_the_automatic_hide_is_logged_in_the_site_language_and_told_to_the_autho
             moderation.flag(reporter=UserFactory(), target=comment, reason="spam")
 
     entry = ModerationAction.objects.get(action=ModerationAction.Action.AUTO_HIDE)
-    assert entry.reason == "Hidden automatically after 3 flags, until a mentor reviews it."
+    with translation.override("en"):
+        assert entry.reason_text == "Hidden automatically after 3 flags, until a mentor reviews it."
+    with translation.override("es"):
+        assert entry.reason_text.startswith("Ocultado automáticamente")
     notice = Notification.objects.get(recipient=comment.author).message
     # The author reads German (the shipped catalogue), whatever the reporters' language.
     assert notice.startswith(f"Ein Mentor wird deine Antwort in „{comment.thread.title}“ prüfen.")

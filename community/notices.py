@@ -1,0 +1,54 @@
+"""Sentences the app writes for someone to read later (a review request's steps told to the
+learner or a mentor, the reasons the app itself gives in the audit log): stored as a code and
+its parameters, and worded when shown, in the language of whoever reads them then. A member
+who switches language, or a mentor reading another's log, reads them in their own language.
+
+The parameters are names and titles, as they were when the sentence was written."""
+
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, gettext_lazy
+
+SENTENCES = {
+    # Told to a member (Notification.notice).
+    "review-claimed": gettext_lazy("%(mentor)s is reviewing your work on “%(title)s”."),
+    "review-withdrawn": gettext_lazy("%(learner)s withdrew the review request on “%(title)s”."),
+    "review-replied": gettext_lazy("%(learner)s replied on the review request on “%(title)s”."),
+    "review-resubmitted": gettext_lazy("%(learner)s resubmitted the review request on “%(title)s”."),
+    "review-verified": gettext_lazy("%(mentor)s verified your work on “%(title)s”."),
+    "review-needs-work": gettext_lazy("%(mentor)s asked for more work on “%(title)s”."),
+    "review-expired": gettext_lazy(
+        "No mentor claimed your review request on “%(title)s” within a week. You can ask again."
+    ),
+    "review-asked": gettext_lazy("%(learner)s asked for a review of “%(title)s”."),
+    "review-asked-project": gettext_lazy("%(learner)s asked for a review of the project “%(title)s”."),
+    "review-asked-again": gettext_lazy("%(learner)s resubmitted their work on “%(title)s” for review."),
+    "review-asked-again-project": gettext_lazy(
+        "%(learner)s resubmitted their work on the project “%(title)s” for review."
+    ),
+    # Written by the app into the audit log (ModerationAction.reason_code).
+    "log-withdrawn": gettext_lazy("Withdrawn by the learner."),
+    "log-claimed": gettext_lazy("Claimed for review."),
+    "log-extended": gettext_lazy("Claim extended until %(until)s."),
+    "log-released": gettext_lazy("Released back to the queue."),
+    "log-claim-ran-out": gettext_lazy("The claim ran out."),
+    "log-auto-hidden": gettext_lazy("Hidden automatically after %(count)s flags, until a mentor reviews it."),
+    "log-corrected-in-admin": gettext_lazy("Corrected in the admin: %(fields)s."),
+}
+
+
+def check(code: str) -> str:
+    if code not in SENTENCES:
+        raise ValueError(f"no stored sentence has the code {code!r}")
+    return code
+
+
+def worded(code: str, params: dict) -> str:
+    """The sentence in the active language. A moment (`until`, stored as ISO 8601) is shown in
+    the active time zone; a list (`fields`) is joined."""
+    shown = dict(params)
+    if isinstance(shown.get("until"), str) and (moment := parse_datetime(shown["until"])):
+        shown["until"] = formats.date_format(timezone.localtime(moment), "j M Y, H:i")
+    if isinstance(shown.get("fields"), list):
+        shown["fields"] = ", ".join(shown["fields"])
+    return gettext(SENTENCES[code]) % shown
