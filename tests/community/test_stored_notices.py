@@ -58,7 +58,7 @@ def test_english_stored_before_the_codes_is_carried_over_and_back():
     _, review = _claimed()
     notification = Notification.objects.get(recipient=review.learner, verb=Notification.Verb.REVIEW)
     entry = ModerationAction.objects.get(action=ModerationAction.Action.REVIEW_CLAIM)
-    migration = import_module("community.migrations.0021_stored_english_to_codes")
+    migration = import_module("community.migrations.0022_stored_english_to_codes")
     migration.to_english(apps, None)
     notification.refresh_from_db()
     entry.refresh_from_db()

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("community", "0019_review_requests_for_section_projects"),
+        ("community", "0020_learner_journeys"),
     ]
 
     operations = [

@@ -77,6 +77,6 @@ def to_english(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("community", "0020_notices_stored_as_codes")]
+    dependencies = [("community", "0021_notices_stored_as_codes")]
 
     operations = [migrations.RunPython(to_codes, to_english)]
