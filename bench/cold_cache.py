@@ -47,7 +47,8 @@ def dataset_facts(environment: dict) -> dict[str, str]:
     return {name: value.strip("'") for name, value in facts.items()}
 
 
-def wrk(url: str, *, seconds: int, connections: int) -> dict:
+def wrk(url: str, *, seconds: int, connections: int, headers: list[str] = ()) -> dict:
+    header_args = [argument for header in headers for argument in ("-H", header)]
     output = subprocess.run(
         [
             "wrk",
@@ -61,6 +62,7 @@ def wrk(url: str, *, seconds: int, connections: int) -> dict:
             "10s",
             "-s",
             "bench/report.lua",
+            *header_args,
             url,
         ],
         cwd=ROOT,
