@@ -77,9 +77,9 @@ class ThreadForm(forms.Form):
         if len(tags) > Thread.MAX_TAGS:
             raise forms.ValidationError(
                 ngettext(
+                    "Choose at most %(limit)s tag (you chose %(count)s).",
                     "Choose at most %(limit)s tags (you chose %(count)s).",
-                    "Choose at most %(limit)s tags (you chose %(count)s).",
-                    len(tags),
+                    Thread.MAX_TAGS,
                 )
                 % {"limit": Thread.MAX_TAGS, "count": len(tags)}
             )

@@ -318,8 +318,22 @@ def msgfmt_problems(catalogue: Path) -> list[str]:
     ]
 
 
+def identical_plural_problems(template: Path, *, shown_as: str) -> list[str]:
+    """English entries whose singular and plural are the same text: either the number changes
+    nothing in English (then it may still change the words of another language, and the English
+    should say which forms it has) or the plural form was forgotten."""
+    return [
+        f"{shown_as}: {entry.describe()} has the same English singular and plural: give each its "
+        "own words, or make it a plain string if no language's grammar follows the number"
+        for entry in read_catalogue(template)
+        if entry.msgid_plural is not None and entry.msgid_plural == entry.msgid
+    ]
+
+
 def check(*, locale_dir: Path, languages: list[str], template_files: dict[str, Path]) -> list[str]:
     problems = []
+    for domain, template in template_files.items():
+        problems += identical_plural_problems(template, shown_as=f"{domain} (the code)")
     for language in languages:
         for domain, template in template_files.items():
             catalogue = locale_dir / language / "LC_MESSAGES" / f"{domain}.po"

@@ -69,7 +69,9 @@ def _section_progress(progress: MapProgress):
         return {}
     return {
         slots.where(section_id=section_id): escape(
-            ngettext("%(finished)s of %(counter)s done", "%(finished)s of %(counter)s done", total)
+            ngettext(
+                "%(finished)s of %(counter)s topic done", "%(finished)s of %(counter)s topics done", total
+            )
             % {"finished": finished, "counter": total}
         )
         for section_id, (finished, total) in progress.sections.items()

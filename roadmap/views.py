@@ -222,7 +222,7 @@ def roadmap_reset(request, slug):
         messages.success(
             request,
             ngettext(
-                "Your progress on %(roadmap)s is reset (%(count)s topics cleared).",
+                "Your progress on %(roadmap)s is reset (%(count)s topic cleared).",
                 "Your progress on %(roadmap)s is reset (%(count)s topics cleared).",
                 deleted,
             )

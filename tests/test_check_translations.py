@@ -3,12 +3,14 @@ a complete, current catalogue passes; each way of being out of date or unfinishe
 line that says where and what."""
 
 import io
+from contextlib import nullcontext
 from dataclasses import replace
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from config import translations
+from config.translations import Entry
 from tests.translations import translated, write_catalogue
 
 LANGUAGES = ["es", "de"]
@@ -148,3 +150,22 @@ def test_plural_forms_may_leave_out_the_count_in_one_form_but_not_in_all():
     assert "no plural form uses %(count)" in translations.placeholder_problem(
         replace(entry, msgstr=["Una respuesta", "Varias respuestas"])
     )
+
+
+def test_an_english_plural_the_same_as_its_singular_fails_with_what_to_do(template, tmp_path, monkeypatch):
+    same = Entry(
+        msgid="All %(counter)s threads here",
+        msgid_plural="All %(counter)s threads here",
+        flags={"python-format"},
+        locations=["templates/example.html"],
+    )
+    entries = [*template, same]
+    pot = write_catalogue(tmp_path / "template" / "django.pot", entries, language="")
+    monkeypatch.setattr(translations, "templates", lambda: nullcontext({"django": pot}))
+    write(tmp_path, good(entries))
+
+    said = check(tmp_path)
+
+    assert "'All %(counter)s threads here' has the same English singular and plural" in said
+    assert "make it a plain string if no language's grammar follows the number" in said
+    assert said.count("threads here' has the same") == 1  # once, not once per language

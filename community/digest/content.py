@@ -104,7 +104,9 @@ class Link:
             )
         if self.helpful:
             parts.append(
-                ngettext("%(count)d found it helpful", "%(count)d found it helpful", self.helpful)
+                ngettext(
+                    "%(count)d person found it helpful", "%(count)d people found it helpful", self.helpful
+                )
                 % {"count": self.helpful}
             )
         return " · ".join(parts)

@@ -121,7 +121,7 @@ def test_the_calendar_draws_each_day_with_its_count_and_a_table_by_month(client)
         for row in section.find("tbody").find_all("tr")
     }
     assert rows[f"{noon:%B %Y}"] == ["1", "4"]
-    assert "1-day streak" in section.text
+    assert "Learning 1 day in a row" in section.text
     assert section.find("div", class_="activity-calendar").attrs["tabindex"] == "0"
 
 

@@ -143,11 +143,11 @@ def test_a_verified_topic_shows_its_tick_on_the_map_topic_page_and_profile(learn
     node = page[page.index(f'id="topic-{topic.slug}"') :]
     node = node[: node.index("</li>")]
     assert f'id="verified-{topic.slug}" >' in node
-    assert "1 verified by a mentor" in page
+    assert "(1 topic verified by a mentor)" in page
     topic_page = learner_client.get(topic.get_absolute_url()).text
     assert "Verified</span> by Mira" in topic_page
     profile = learner_client.get(reverse("accounts:profile", args=[learner.username])).text
-    assert "1 done, 1 verified by a mentor" in profile
+    assert "1 done, 1 topic verified by a mentor" in profile
 
 
 def test_an_unverified_topic_has_its_tick_hidden(learner_client, topic):

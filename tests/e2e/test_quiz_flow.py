@@ -56,7 +56,7 @@ def test_a_learner_fails_reads_the_explanations_retries_and_passes(screen_page, 
 
     answer(quiz, quiz_topic, wrong_first=True)
     quiz.get_by_role("button", name="Check my answers").click()
-    expect(quiz.locator(".quiz-score")).to_contain_text("2 of 3 right.")
+    expect(quiz.locator(".quiz-score")).to_contain_text("2 of 3 questions right.")
     expect(quiz.locator(".quiz-explanation")).to_have_count(9)
     expect(quiz.get_by_text("Why answer 3 to question 1 is wrong.")).to_be_visible()
     save_screenshot(page, f"quiz-failed-{screen}")
@@ -125,7 +125,7 @@ def test_the_quiz_works_without_javascript(browser, live_server, settings, quiz_
         answer(page.locator("#quiz"), quiz_topic, wrong_first=True)
         page.locator("#quiz").get_by_role("button", name="Check my answers").click()
         expect(page).to_have_url(re.compile(r"/quiz/\d+/$"))
-        expect(page.locator(".quiz-score")).to_contain_text("2 of 3 right.")
+        expect(page.locator(".quiz-score")).to_contain_text("2 of 3 questions right.")
         page.get_by_role("link", name="Try again").click()
         answer(page.locator("#quiz"), quiz_topic, wrong_first=False)
         page.locator("#quiz").get_by_role("button", name="Check my answers").click()

@@ -84,7 +84,7 @@ def test_the_map_is_a_path_whose_folded_sections_stay_folded(page, log_in, roadm
     node = page.locator(f"#topic-{topics[0].slug}")
     expect(node.locator(".status-text")).to_have_text("Done")
     expect(page.locator(f"#topic-{topics[1].slug}")).to_have_class(re.compile("is-next-up"))
-    expect(page.locator(".section-progress").first).to_have_text("1 of 4 done")
+    expect(page.locator(".section-progress").first).to_have_text("1 of 4 topics done")
     edges = page.locator("svg.edges").first.bounding_box()
     first_node, last_node = node.bounding_box(), page.locator(f"#topic-{topics[3].slug}").bounding_box()
     assert edges["width"] > 10 and edges["x"] + edges["width"] <= first_node["x"] + 1
@@ -141,7 +141,7 @@ def test_a_node_opens_its_topic_in_a_drawer_that_follows_the_address(
     expect(drawer.locator("#status-panel .status-current strong")).to_have_text("Done")
     expect(node).to_have_class(re.compile("status-done"))
     expect(node.locator(".status-text")).to_have_text("Done")
-    expect(page.locator(".section-progress").first).to_have_text("1 of 4 done")
+    expect(page.locator(".section-progress").first).to_have_text("1 of 4 topics done")
 
     page.keyboard.press("Escape")
     expect(node.locator("a.node-title")).to_be_focused()

@@ -4,10 +4,12 @@ on loopback; then the same with the worker SIGKILLed mid-batch and a new one tak
 import re
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, timedelta
+from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from community import digest, insights, mentorship
@@ -243,3 +245,134 @@ def test_a_real_worker_sends_a_stalled_learner_the_answers_on_their_topic_and_a_
     assert f"STUCK ON {topic.title.upper()}?" in text
     assert f"https://stepwise.example{thread.get_absolute_url()}" in text
     assert f"https://stepwise.example/discussions/new/?topic={topic.pk}" in text
+
+
+# What each learner's digest must say, in the language saved on their account: the catalogue's
+# words written out, so that a digest worded in the worker's language (English) fails.
+IN_LANGUAGE = {
+    "es": {
+        "subject": "1 respuesta y tu siguiente tema: {next}",
+        "text": [
+            "Hola, {name}:",
+            "Aquí tienes tu resumen diario de Stepwise.",
+            "{roadmap}: 1 de 3 temas hechos (33%)",
+            "Terminados: {done}",
+            "A continuación: {next}",
+            "RESPUESTAS Y MENCIONES",
+            'Lena respondió en "{thread}"',
+            "Cambia cada cuánto y cuándo llega: https://stepwise.example/settings/",
+            "Date de baja con un clic: https://stepwise.example/digest/unsubscribe/",
+        ],
+        "html": [
+            "Hola, {name}: aquí tienes tu resumen diario.",
+            "Respuestas y menciones",
+            "Lena respondió en <a",
+            "Todas tus notificaciones",
+            "Abrir {next}",
+        ],
+    },
+    "de": {
+        "subject": "1 Antwort und dein nächstes Thema: {next}",
+        "text": [
+            "Hallo {name},",
+            "hier ist deine tägliche Stepwise-Zusammenfassung.",
+            "{roadmap}: 1 von 3 Themen erledigt (33%)",
+            "Abgeschlossen: {done}",
+            "Als Nächstes: {next}",
+            "ANTWORTEN UND ERWÄHNUNGEN",
+            "Lena hat in „{thread}“ geantwortet",
+            "Ändere, wie oft und wann sie kommt: https://stepwise.example/settings/",
+            "Mit einem Klick abbestellen: https://stepwise.example/digest/unsubscribe/",
+        ],
+        "html": [
+            "Hallo {name}, hier ist deine tägliche Zusammenfassung.",
+            "Antworten und Erwähnungen",
+            "Lena hat in <a",
+            "Alle deine Benachrichtigungen",
+            "{next} öffnen",
+        ],
+    },
+    "en": {
+        "subject": "1 reply and your next topic: {next}",
+        "text": [
+            "Hi {name},",
+            "Here is your daily Stepwise digest.",
+            "{roadmap}: 1 of 3 topics done (33%)",
+            "Finished: {done}",
+            "Next up: {next}",
+            "REPLIES AND MENTIONS",
+            'Lena replied in "{thread}"',
+            "Change how often and when it arrives: https://stepwise.example/settings/",
+            "Unsubscribe with one click: https://stepwise.example/digest/unsubscribe/",
+        ],
+        "html": [
+            "Hi {name}, here is your daily digest.",
+            "Replies and mentions",
+            "Lena replied in <a",
+            "All your notifications",
+            "Open {next}",
+        ],
+    },
+}
+
+
+def test_a_real_worker_sends_each_learner_the_digest_in_their_saved_language(
+    start_worker, smtp_sink, send_task
+):
+    roadmap, topics = build_roadmap(topics=3, sections=1, with_resources=False)
+    lena = UserFactory(digest_frequency="off", display_name="Lena")
+    thread = ThreadFactory(author=lena, title="Connection pools in practice")
+    learners = {}
+    for language, name in (("es", "Ana"), ("de", "Jonas"), ("en", "Sam")):  # one batch, English last
+        learner = UserFactory(
+            language=language, display_name=name, digest_frequency="daily", digest_hour=0, timezone="UTC"
+        )
+        ProgressFactory(user=learner, topic=topics[0], status="done")
+        notification = NotificationFactory(
+            recipient=learner, actor=lena, thread=thread, created_at=timezone.now() - timedelta(hours=1)
+        )
+        learners[learner.email] = (learner, language, notification.comment)
+    start_worker()
+    sent_from = timezone.now()
+
+    send_task("community.tasks.schedule_digests")
+    wait_for(
+        finished({learner.pk: "" for learner, *_ in learners.values()}, set()),
+        timeout=40,
+        what="the three digests to be settled",
+    )
+
+    assert sorted(message.recipients[0] for message in smtp_sink.messages) == sorted(learners)
+    next_url = f"https://stepwise.example{topics[1].get_absolute_url()}"
+    for message in smtp_sink.messages:
+        learner, language, reply = learners[message.recipients[0]]
+        reply_url = f"https://stepwise.example{reverse('community:comment-link', kwargs={'pk': reply.pk})}"
+        words = {
+            "name": learner.display_name,
+            "roadmap": roadmap.title.upper(),
+            "done": topics[0].title,
+            "next": topics[1].title,
+            "thread": thread.title,
+        }
+        expected = IN_LANGUAGE[language]
+        parsed = message.parse()
+        text = parsed.get_body(("plain",)).get_content()
+        html = parsed.get_body(("html",)).get_content()
+        assert parsed["Subject"] == expected["subject"].format(**words)
+        assert parsed["Content-Language"] == language
+        assert f'<html lang="{language}"' in html
+        assert [line.format(**words) for line in expected["text"] if line.format(**words) not in text] == []
+        assert [line.format(**words) for line in expected["html"] if line.format(**words) not in html] == []
+        for other in IN_LANGUAGE.keys() - {language}:  # nothing of another language's interface
+            assert IN_LANGUAGE[other]["text"][5] not in text
+            assert IN_LANGUAGE[other]["html"][1] not in html
+        # Links are absolute and the same in every language; the unsubscribe link is the learner's own.
+        for part in (text, html):
+            assert reply_url in part and next_url in part
+            assert "https://stepwise.example/settings/" in part
+        token = UNSUBSCRIBE.match(parsed["List-Unsubscribe"].strip())["token"]
+        assert digest.user_for_unsubscribe_token(token).pk == learner.pk
+        assert f"https://stepwise.example/digest/unsubscribe/{token}/" in text
+        # The Date header is RFC 5322 (English day and month names whatever the language) and now.
+        sent_at = parsedate_to_datetime(parsed["Date"]).replace(tzinfo=UTC)  # "-0000": in UTC
+        assert sent_from - timedelta(seconds=5) <= sent_at <= timezone.now() + timedelta(seconds=5)

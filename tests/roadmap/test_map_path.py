@@ -92,7 +92,11 @@ def test_each_section_shows_the_viewers_progress_through_it(learner_client, lear
         return [section.find("span", class_="section-progress").text for section in sections_of(page)]
 
     assert progress(map_page(Client(), roadmap)) == ["4 topics", "3 topics", "3 topics"]
-    assert progress(map_page(learner_client, roadmap)) == ["2 of 4 done", "1 of 3 done", "0 of 3 done"]
+    assert progress(map_page(learner_client, roadmap)) == [
+        "2 of 4 topics done",
+        "1 of 3 topics done",
+        "0 of 3 topics done",
+    ]
 
 
 def test_marking_a_topic_from_the_map_updates_its_sections_progress(learner_client, roadmap_with_topics):
@@ -105,7 +109,7 @@ def test_marking_a_topic_from_the_map_updates_its_sections_progress(learner_clie
     (section_progress,) = parse(response.text).find_all("span", class_="section-progress")
     assert section_progress.attrs["id"] == f"section-progress-{topics[5].section_id}"
     assert section_progress.attrs["hx-swap-oob"] == "true"
-    assert section_progress.text == "1 of 3 done"
+    assert section_progress.text == "1 of 3 topics done"
 
 
 def test_the_shipped_map_is_no_larger_than_the_card_list_it_replaced(client):

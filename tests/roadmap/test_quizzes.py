@@ -105,7 +105,7 @@ def test_anonymous_visitor_sees_the_questions_and_a_prompt_to_sign_in(client, qu
 def test_a_wrong_answer_fails_and_shows_every_explanation(learner_client, learner, quiz_topic):
     response = learner_client.post(quiz_url(quiz_topic), answers(quiz_topic, right=False), follow=True)
     assert response.status_code == 200
-    assert "2 of 3 right." in response.text
+    assert "2 of 3 questions right." in response.text
     for explanation in explanations(quiz_topic):
         assert explanation in response.text
     attempt = QuizAttempt.objects.get(learner=learner)
