@@ -119,7 +119,7 @@ def test_mentors_watching_the_section_are_told_and_see_it_on_the_desk(learner, p
     )
     drain()
     notification = Notification.objects.get(recipient=mentor)
-    assert "the project “Trace a request end to end”" in notification.message
+    assert "the project “Trace a request end to end”" in notification.text
     client = Client()
     client.force_login(mentor)
     desk = client.get(reverse("community:mentor-desk")).text

@@ -69,7 +69,7 @@ def test_a_watching_mentor_is_told_of_a_review_request_in_their_section(client, 
     review = ask(ana, topic)
     [notification] = told(mentor)
     assert notification.verb == Verb.REVIEW and notification.review_id == review.pk
-    assert notification.message == "Ana asked for a review of “Database indexes”."
+    assert notification.text == "Ana asked for a review of “Database indexes”."
     client.force_login(mentor)
     response = client.get(reverse("community:notification-open", args=[notification.pk]))
     assert response.status_code == 302 and response["Location"] == review.get_absolute_url()
@@ -119,7 +119,7 @@ def test_a_request_resubmitted_to_the_queue_tells_the_watchers_again(section, to
     holder.groups.clear()  # the request has no mentor to go back to: it returns to the queue
     mentorship.reply(author=ana, review=review, body="Test added.", resubmit=True)
     outbox.drain()
-    messages = [notification.message for notification in told(mentor)]
+    messages = [notification.text for notification in told(mentor)]
     assert messages == [
         "Ana resubmitted their work on “Database indexes” for review.",
         "Ana asked for a review of “Database indexes”.",
@@ -134,7 +134,7 @@ def test_a_request_resubmitted_to_its_mentor_tells_only_that_mentor(section, top
     mentorship.reply(author=ana, review=review, body="Test added.", resubmit=True)
     outbox.drain()
     assert len(told(watcher)) == 1  # the first request only
-    assert "resubmitted" in told(holder)[-1].message
+    assert "resubmitted" in told(holder)[-1].text
 
 
 # --- New threads -------------------------------------------------------------------------
