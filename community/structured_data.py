@@ -8,7 +8,7 @@ A page lists its first JSON_LD_COMMENTS published replies, not all of them: the 
 many there are, and the page itself carries every one. Each reply's whole text was repeated in
 the head, which made a 200-reply page a fifth heavier for every visitor. Google asks of a
 QAPage's answers and a forum posting's comments their text (whole), author and date, and reads
-the page for the rest: ten replies are enough to show what the thread is, and the element is
+the page for the rest: eight replies are enough to show what the thread is, and the element is
 written without spaces (config.seo.json_ld).
 """
 
@@ -17,7 +17,7 @@ from community.selectors import COMMENTS_PER_PAGE
 from config.seo import absolute, json_ld, plain_summary, plain_text
 
 FORMER_MEMBER = "a former member"
-JSON_LD_COMMENTS = 10
+JSON_LD_COMMENTS = 8
 
 
 def _person(user) -> dict:

@@ -116,8 +116,13 @@ def test_reactions_through_the_page_and_the_api_share_one_write_budget(learner, 
 def _reactions_of(page: str, key: str) -> str:
     """The reactions of "thread-<id>" or "comment-<id>" on a page, as markup."""
     kind, pk = key.split("-")
-    start = page.index(f'id="reactions-thread-{pk}"' if kind == "thread" else f'<article id="c{pk}"')
-    start = page.index('<div class="reactions"', start)
+    if kind == "thread":
+        start = page.index(f'id="reactions-thread-{pk}"')
+    else:  # none where a reader can only count, and nobody reacted
+        article = page.index(f'<article id="c{pk}"')
+        start = page.find('<div class="reactions"', article, page.index("</article>", article))
+        if start == -1:
+            return ""
     return page[start : page.index("</div>", start)]
 
 

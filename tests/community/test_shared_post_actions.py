@@ -62,7 +62,7 @@ def offered(page, comment) -> set[str]:
     """What the page offers to do with a comment: react, flag, accept."""
     article = page.find("article", id=f"c{comment.pk}")
     actions = set()
-    if article.find("div", class_="reactions").find_all("button"):
+    if any(reactions.find_all("button") for reactions in article.find_all("div", class_="reactions")):
         actions.add("react")
     if any(not link.is_hidden for link in flag_links(article)):
         actions.add("flag")

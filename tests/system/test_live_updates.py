@@ -140,10 +140,10 @@ def test_what_b_does_shows_on_as_open_thread_page(cluster, chromium):
     expect(a.locator("[data-unread-count]")).to_contain_text("1")
 
     # A reaction: the count changes in place, and A's keyboard focus stays where it was.
-    a.locator(f'#reactions-comment-{answer.pk} button[value="like"]').focus()
-    b.locator(f'#reactions-comment-{answer.pk} button[value="helpful"]').click()
-    expect(a.locator(f"#reactions-comment-{answer.pk}")).to_contain_text("1")
-    expect(a.locator(f'#reactions-comment-{answer.pk} button[value="like"]')).to_be_focused()
+    a.locator(f'#c{answer.pk} .reactions button[value="{answer.pk}:like"]').focus()
+    b.locator(f'#c{answer.pk} .reactions button[value="{answer.pk}:helpful"]').click()
+    expect(a.locator(f"#c{answer.pk} .reactions")).to_contain_text("1")
+    expect(a.locator(f'#c{answer.pk} .reactions button[value="{answer.pk}:like"]')).to_be_focused()
 
     # An accepted answer.
     b.locator(f"#c{answer.pk}").get_by_role("button", name="Accept as answer").click()
