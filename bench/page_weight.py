@@ -112,11 +112,7 @@ class _Reader(HTMLParser):
         if tag not in {"br", "img", "input", "meta", "link", "hr", "source", "wbr"}:
             self.depth += 1
         self._count(size)
-        if (
-            self.article_depth
-            and not self.body_depth
-            and "comment-body" in (values.get("class") or "").split()
-        ):
+        if self.article_depth and not self.body_depth and "prose" in (values.get("class") or "").split():
             self.body_depth = self.depth
         self.tally.elements[tag] += size
         for name, value in attrs:

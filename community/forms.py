@@ -143,17 +143,26 @@ REACTION_KINDS = [("like", "like"), ("helpful", "helpful"), ("insightful", "insi
 class ReactionForm(forms.Form):
     """A reaction button posts the state it asks for, never "toggle": `set=<kind>` gives the
     reaction, `clear=<kind>` takes it back. So a double click, or a second tab still showing
-    the old state, asks for the same state again and cannot undo the first click."""
+    the old state, asks for the same state again and cannot undo the first click.
 
-    set = forms.ChoiceField(choices=REACTION_KINDS, required=False)
-    clear = forms.ChoiceField(choices=REACTION_KINDS, required=False)
+    On a thread page every button posts to the thread's one address, a comment's with the
+    comment's id before its kind (`set=<comment id>:<kind>`): `comment_id` in cleaned_data,
+    None for the thread itself."""
+
+    set = forms.CharField(required=False, max_length=40)
+    clear = forms.CharField(required=False, max_length=40)
 
     def clean(self):
         data = super().clean()
         asked = [(action, data[action]) for action in ("set", "clear") if data.get(action)]
         if len(asked) != 1:
             raise forms.ValidationError(_("Unknown reaction. Use like, helpful or insightful."))
-        action, data["kind"] = asked[0]
+        action, value = asked[0]
+        comment_id, _colon, kind = value.rpartition(":")
+        if kind not in dict(REACTION_KINDS) or (comment_id and not comment_id.isdigit()):
+            raise forms.ValidationError(_("Unknown reaction. Use like, helpful or insightful."))
+        data["comment_id"] = int(comment_id) if comment_id else None
+        data["kind"] = kind
         data["is_on"] = action == "set"
         return data
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 
 from community import caches, permissions
@@ -75,6 +77,9 @@ class ThreadViewer:
     user_id: int | None
     reactions: frozenset = frozenset()  # ("thread"|"comment", id, kind) they gave
     flags: frozenset = frozenset()  # ("thread"|"comment", id) they flagged, still open
+    own_comments: frozenset = frozenset()  # ids of the comments they wrote here
+    can_edit: bool = False  # their variant's: they may post (Variant.can_post)
+    can_delete: bool = False  # they are active (Variant.is_active)
 
 
 @slots.kind("reaction_pressed", "target", "target_id", "reaction")
@@ -113,10 +118,42 @@ def _own_post_controls(viewer: ThreadViewer):
     return _own_posts(viewer, "")
 
 
+@slots.kind("own_comment_controls", "comment_id")
+def _own_comment_controls(viewer: ThreadViewer):
+    """A comment's edit and delete links, on the viewer's own comments only: nothing on the
+    others (a thread page has hundreds of comments, and a viewer wrote a few)."""
+    return {
+        slots.where(comment_id=comment_id): _own_comment_controls_html(
+            comment_id, can_edit=viewer.can_edit, can_delete=viewer.can_delete
+        )
+        for comment_id in viewer.own_comments
+    }
+
+
+def _own_comment_controls_html(comment_id: int, *, can_edit: bool, can_delete: bool) -> str:
+    links = []
+    if can_edit:
+        links.append(
+            format_html(
+                '<a href="{}">{}</a>', reverse("community:comment-edit", args=[comment_id]), gettext("Edit")
+            )
+        )
+    if can_delete:
+        links.append(
+            format_html(
+                '<a href="{}">{}</a>',
+                reverse("community:comment-delete", args=[comment_id]),
+                gettext("Delete"),
+            )
+        )
+    return format_html('<span class="own-controls">{}</span>', mark_safe("".join(links))) if links else ""
+
+
 @slots.kind("flag_link", "author_id")
 def _flag_link(viewer: ThreadViewer):
-    """The `hidden` of a post's flag control: hidden on the viewer's own posts."""
-    return _own_posts(viewer, "hidden")
+    """The `hidden` of a post's flag control (the slot follows its class): hidden on the
+    viewer's own posts."""
+    return _own_posts(viewer, " hidden")
 
 
 @slots.kind("flagged", "target", "target_id")
@@ -242,7 +279,12 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
     else:
         body = render()
     reader = ThreadViewer(
-        user_id=viewer.pk, reactions=frozenset(page.viewer.reactions), flags=frozenset(page.viewer.flags)
+        user_id=viewer.pk,
+        reactions=frozenset(page.viewer.reactions),
+        flags=frozenset(page.viewer.flags),
+        own_comments=frozenset(page.viewer.own_comments),
+        can_edit=variant.can_post,
+        can_delete=variant.is_active,
     )
     comments = comments_html(thread=thread, page=page, viewer=viewer, page_number=page_number)
     given = {"comments": comments.pieces(reader)}

@@ -128,6 +128,7 @@ class ViewerState:
     bookmarked: bool = False
     has_hidden_comments: bool = False  # they wrote a comment here that a mentor hid
     flags: set = field(default_factory=set)  # ("thread"|"comment", id) they flagged, still open
+    own_comments: set = field(default_factory=set)  # ids of the comments they wrote here, not deleted
 
     @property
     def watch_level(self) -> str:
@@ -215,8 +216,9 @@ def comment_page(*, thread: Thread, viewer, page_number=1) -> Page:
 @functools.cache
 def _viewer_state_sql() -> str:
     """One statement for all a thread page needs to know of its signed-in viewer: their
-    reactions there, their open flags on it and its comments, whether they follow or saved
-    it (or muted it), wrote a comment a mentor hid, and have a verified email address (they may
+    reactions there, their open flags on it and its comments, the comments they wrote there
+    (their edit and delete links), whether they follow or saved it (or muted it), wrote a
+    comment a mentor hid, and have a verified email address (they may
     post). Written out because it runs on every signed-in
     view of a thread, where building five ORM queries cost more than running them."""
     reaction, comment = Reaction._meta.db_table, Comment._meta.db_table
@@ -244,9 +246,8 @@ def _viewer_state_sql() -> str:
         UNION ALL
         SELECT 'bookmark', NULL, NULL, NULL FROM {bookmark} WHERE user_id = %(user)s AND thread_id = %(thread)s
         UNION ALL
-        SELECT 'hidden', NULL, NULL, NULL WHERE EXISTS (
-            SELECT 1 FROM {comment} WHERE thread_id = %(thread)s AND author_id = %(user)s AND status = %(hidden)s
-        )
+        SELECT 'comment', status, NULL, id FROM {comment}
+        WHERE thread_id = %(thread)s AND author_id = %(user)s AND status <> %(removed)s
         UNION ALL
         SELECT 'verified', NULL, NULL, NULL WHERE EXISTS (
             SELECT 1 FROM {email} WHERE user_id = %(user)s AND verified
@@ -257,7 +258,12 @@ def _viewer_state_sql() -> str:
 def read_viewer_state(*, viewer_id: int, thread_id: int) -> list[tuple]:
     """The rows of _viewer_state_sql (cached as caches.VIEWER_STATE)."""
     with connection.cursor() as cursor:
-        arguments = {"user": viewer_id, "thread": thread_id, "hidden": Status.HIDDEN, "open": Flag.State.OPEN}
+        arguments = {
+            "user": viewer_id,
+            "thread": thread_id,
+            "removed": Status.REMOVED,
+            "open": Flag.State.OPEN,
+        }
         cursor.execute(_viewer_state_sql(), arguments)
         return cursor.fetchall()
 
@@ -274,11 +280,13 @@ def viewer_state(*, thread: Thread, viewer) -> ViewerState:
             state.reactions.add(("thread", thread_id, kind) if thread_id else ("comment", comment_id, kind))
         elif row == "flag":
             state.flags.add(("thread", thread_id) if thread_id else ("comment", comment_id))
+        elif row == "comment":
+            state.own_comments.add(comment_id)
+            state.has_hidden_comments |= kind == Status.HIDDEN
     found = {row for row, *_ in rows}
     state.follows_thread = "follow" in found
     state.has_muted_thread = "muted" in found
     state.bookmarked = "bookmark" in found
-    state.has_hidden_comments = "hidden" in found
     remember_verified_email(viewer, "verified" in found)
     return state
 

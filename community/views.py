@@ -448,12 +448,9 @@ def _too_many_reactions(request, wait: int):
     return response
 
 
-def _react(request, target, thread):
+def _react(request, target, thread, form):
     """Give or take back the reaction the button asks for (never a toggle). Reactions share
     the API's write budget (config.api.write_wait): one rate whichever way a member reacts."""
-    form = ReactionForm(request.POST)
-    if not form.is_valid():
-        return HttpResponse(_("Unknown reaction. Use like, helpful or insightful."), status=400)
     wait = write_wait(request)
     if wait is not None:
         return _too_many_reactions(request, wait)
@@ -474,15 +471,28 @@ def _react(request, target, thread):
 @login_required
 @require_POST
 def thread_react(request, pk, slug):
+    """The thread page's one address for reactions: to the thread, or to one of its comments
+    (ReactionForm's comment_id)."""
     thread = selectors.visible_thread(pk=pk, viewer=request.user)
-    return _react(request, thread, thread)
+    form = ReactionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Unknown reaction. Use like, helpful or insightful."), status=400)
+    target = thread
+    if (comment_id := form.cleaned_data["comment_id"]) is not None:
+        target = selectors.visible_comment(pk=comment_id, viewer=request.user)
+        if target.thread_id != thread.pk:
+            raise Http404("No such comment in this thread.")
+    return _react(request, target, thread, form)
 
 
 @login_required
 @require_POST
 def comment_react(request, pk):
     comment = selectors.visible_comment(pk=pk, viewer=request.user)
-    return _react(request, comment, comment.thread)
+    form = ReactionForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["comment_id"] not in (None, comment.pk):
+        return HttpResponse(_("Unknown reaction. Use like, helpful or insightful."), status=400)
+    return _react(request, comment, comment.thread, form)
 
 
 def _toggle_response(request, *, is_on, on_text, off_text, url, fallback):

@@ -11,11 +11,13 @@
 """
 
 import html
+import json
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django import template
 from django.conf import settings
-from django.utils.html import json_script, strip_tags
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
@@ -66,7 +68,13 @@ def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+# What json_script escapes, so that no text in the data can close the element or start a tag.
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
 @register.filter
 def json_ld(data) -> str:
-    element = json_script(data)  # '<script type="application/json">…</script>', its text escaped
-    return mark_safe(element.replace('type="application/json"', 'type="application/ld+json"', 1))
+    """A JSON-LD element of `data`, its text escaped as json_script does, without the spaces
+    json_script puts after every comma and colon (a thread's JSON-LD has hundreds)."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, separators=(",", ":")).translate(_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))

@@ -97,15 +97,32 @@ def react_url(post) -> str:
     return reverse("community:thread-react", args=[post.pk, post.slug])
 
 
+def reactions_of(document: Element, post) -> Element | None:
+    """The reactions (buttons or counts) of a thread or comment on its parsed page."""
+    if hasattr(post, "thread_id"):
+        article = document.find("article", id=f"c{post.pk}")
+        return article and article.find("div", class_="reactions")
+    return document.find("div", id=f"reactions-thread-{post.pk}")
+
+
 def reaction_buttons(page, post) -> dict[str, dict]:
-    """The reaction buttons of a post as a viewer sees them: pressed? disabled?, by kind."""
+    """The reaction buttons of a post as a viewer sees them: pressed? disabled?, by kind (a
+    comment's buttons post "<comment id>:<kind>")."""
+    reactions = reactions_of(parse(page), post)
     return {
-        button.attrs["value"]: {
+        button.attrs["value"].rpartition(":")[2]: {
             "pressed": button.attrs["aria-pressed"],
             "disabled": "disabled" in button.attrs,
         }
-        for button in parse(page).find_all("button", class_="reaction", formaction=react_url(post))
+        for button in (reactions.find_all("button") if reactions else [])
     }
+
+
+def flag_links(document: Element) -> list[Element]:
+    """The Flag links of a parsed page (or part), shown or hidden."""
+    return [
+        link for control in document.find_all("div", class_="flag-control") for link in control.find_all("a")
+    ]
 
 
 def pressed_toggle(page) -> set[str]:

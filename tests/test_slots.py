@@ -155,7 +155,9 @@ def test_a_rewritten_reactions_template_is_still_personalised(settings, tmp_path
     buttons = {
         (comment.pk, button.attrs["value"]): button
         for comment in (mine, theirs)
-        for button in page.find("div", id=f"reactions-comment-{comment.pk}").find_all("button")
+        for button in page.find("article", id=f"c{comment.pk}")
+        .find("div", class_="reactions")
+        .find_all("button")
     }
     assert buttons[(theirs.pk, "like")].attrs["aria-pressed"] == "true"
     assert buttons[(theirs.pk, "helpful")].attrs["aria-pressed"] == "false"

@@ -5,12 +5,12 @@
   "use strict";
 
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("button.reaction[formaction]");
-    if (!button || !window.htmx || button.disabled) return;
+    var button = event.target.closest(".reactions > button");
+    if (!button || !button.form || !window.htmx || button.disabled) return;
     event.preventDefault();
     var values = {}; // set=<reaction> or clear=<reaction>: the state asked for, never "toggle"
     values[button.name] = button.value;
-    window.htmx.ajax("POST", button.getAttribute("formaction"), {
+    window.htmx.ajax("POST", button.form.getAttribute("action"), {
       source: button,
       target: button.closest(".reactions"),
       swap: "outerHTML",
@@ -20,7 +20,7 @@
 
   // "Flag" opens its form in place of the link (the link alone opens the flag page).
   document.addEventListener("click", function (event) {
-    var link = event.target.closest("a.flag-link");
+    var link = event.target.closest(".flag-control > a");
     if (!link || !window.htmx || event.ctrlKey || event.metaKey || event.shiftKey) return;
     event.preventDefault();
     window.htmx.ajax("GET", link.getAttribute("href"), {

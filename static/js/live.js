@@ -161,7 +161,7 @@
 
   function commentIds(root) {
     var ids = {};
-    root.querySelectorAll(".comment-list article.comment[id]").forEach(function (article) {
+    root.querySelectorAll(".comment-list article[id]").forEach(function (article) {
       ids[article.id] = article;
     });
     return ids;
@@ -198,8 +198,8 @@
     var known = Number(list.getAttribute("data-replies"));
     var perPage = Number(list.getAttribute("data-per-page"));
     var current = Number(list.getAttribute("data-page"));
-    var here = fresh.querySelectorAll(":scope > li > article.comment[id]").length;
-    var onThisPage = Math.max(0, here - list.querySelectorAll(":scope > li > article.comment[id]").length);
+    var here = fresh.querySelectorAll(":scope > li > article[id]").length;
+    var onThisPage = Math.max(0, here - list.querySelectorAll(":scope > li > article[id]").length);
     var count = Number(fresh.getAttribute("data-replies")) - known - onThisPage;
     if (!(count > 0) || !(perPage > 0)) return null;
     var first = Math.floor((known + onThisPage) / perPage) + 1;
@@ -296,7 +296,7 @@
   }
 
   function firstVisibleComment() {
-    var articles = document.querySelectorAll(".comment-list article.comment[id]");
+    var articles = document.querySelectorAll(".comment-list article[id]");
     for (var index = 0; index < articles.length; index += 1) {
       if (articles[index].getBoundingClientRect().bottom > 0) return articles[index];
     }

@@ -12,7 +12,7 @@ from django.utils import timezone
 from community import moderation
 from community.models import Flag
 from tests.factories import CommentFactory, MentorFactory, ThreadFactory, UserFactory
-from tests.html import parse
+from tests.html import flag_links, parse
 
 pytestmark = pytest.mark.django_db
 
@@ -40,9 +40,7 @@ def thread_footer(page: str) -> str:
 
 def offers_flag(html: str) -> bool:
     """Whether this markup shows a Flag link."""
-    return any(
-        not link.is_hidden and link.text == "Flag" for link in parse(html).find_all("a", class_="flag-link")
-    )
+    return any(not link.is_hidden and link.text == "Flag" for link in flag_links(parse(html)))
 
 
 def test_flagging_a_comment_without_javascript_lands_at_the_comment_marked_flagged(learner):

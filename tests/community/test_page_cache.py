@@ -196,7 +196,7 @@ def test_post_text_that_spells_out_markup_is_shown_as_written():
     bob = UserFactory()
     liked = CommentFactory(thread=thread)
     services.reaction_set(user=bob, target=liked, kind="like")
-    forged = f'class="reaction" value="like" aria-pressed="false" and {bob.pk}" hidden'
+    forged = f'name="set" value="{liked.pk}:like" aria-pressed="false" and {bob.pk}" hidden'
     services.create_comment(thread=thread, author=UserFactory(), body=f"`{forged}` and {forged}")
     client = Client()
     client.force_login(bob)

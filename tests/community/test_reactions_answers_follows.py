@@ -41,6 +41,9 @@ def test_a_reaction_post_that_does_not_say_set_or_clear_is_refused(learner_clien
     assert not Reaction.objects.exists()
 
 
+REACTIONS = ("like", "helpful", "insightful")
+
+
 def test_htmx_reaction_returns_the_buttons_with_my_state(learner_client):
     comment = CommentFactory()
     response = learner_client.post(
@@ -49,14 +52,15 @@ def test_htmx_reaction_returns_the_buttons_with_my_state(learner_client):
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
-    assert f'id="reactions-comment-{comment.pk}"' in response.text
-    buttons = parse(response.text).find_all("button", class_="reaction")
-    assert {button.attrs["value"]: button.attrs["aria-pressed"] for button in buttons} == {
+    assert response.text.strip().startswith('<div class="reactions">')
+    buttons = parse(response.text).find_all("button")
+    assert {button.attrs["value"] for button in buttons} == {f"{comment.pk}:{kind}" for kind in REACTIONS}
+    assert {button.attrs["value"].split(":")[1]: button.attrs["aria-pressed"] for button in buttons} == {
         "like": "true",
         "helpful": "false",
         "insightful": "false",
     }
-    assert {button.attrs["value"]: button.attrs["name"] for button in buttons} == {
+    assert {button.attrs["value"].split(":")[1]: button.attrs["name"] for button in buttons} == {
         "like": "clear",
         "helpful": "set",
         "insightful": "set",
@@ -110,8 +114,46 @@ def test_reactions_through_the_page_and_the_api_share_one_write_budget(learner, 
 
 
 def _reactions_of(page: str, key: str) -> str:
-    start = page.index(f'id="reactions-{key}"')
+    """The reactions of "thread-<id>" or "comment-<id>" on a page, as markup."""
+    kind, pk = key.split("-")
+    if kind == "thread":
+        start = page.index(f'id="reactions-thread-{pk}"')
+    else:  # none where a reader can only count, and nobody reacted
+        article = page.index(f'<article id="c{pk}"')
+        start = page.find('<div class="reactions"', article, page.index("</article>", article))
+        if start == -1:
+            return ""
     return page[start : page.index("</div>", start)]
+
+
+def test_a_thread_page_reacts_to_its_comments_at_the_threads_one_address(learner_client, learner):
+    comment = CommentFactory()
+    thread = comment.thread
+    url = reverse("community:thread-react", args=[thread.pk, thread.slug])
+    response = learner_client.post(url, {"set": f"{comment.pk}:helpful"})
+    assert response.status_code == 302
+    assert Reaction.objects.filter(user=learner, comment=comment, kind="helpful").exists()
+    assert not Reaction.objects.filter(user=learner, thread=thread).exists()
+    page = learner_client.get(thread.get_absolute_url()).text
+    assert f'name="clear" value="{comment.pk}:helpful" aria-pressed="true"' in page
+    learner_client.post(url, {"clear": f"{comment.pk}:helpful"})
+    assert not Reaction.objects.filter(user=learner, comment=comment).exists()
+
+
+def test_a_comment_of_another_thread_cannot_be_reacted_to_through_this_one(learner_client):
+    thread, elsewhere = ThreadFactory(), CommentFactory()
+    url = reverse("community:thread-react", args=[thread.pk, thread.slug])
+    assert learner_client.post(url, {"set": f"{elsewhere.pk}:like"}).status_code == 404
+    assert learner_client.post(url, {"set": "x:like"}).status_code == 400
+    assert not Reaction.objects.exists()
+
+
+def test_an_anonymous_reader_sees_only_the_reactions_given_each_named(client):
+    comment = CommentFactory()
+    services.reaction_set(user=UserFactory(), target=comment, kind="insightful")
+    reactions = _reactions_of(client.get(comment.thread.get_absolute_url()).text, f"comment-{comment.pk}")
+    assert 'title="Insightful">1<span> Insightful</span>' in reactions
+    assert "Like" not in reactions and "Helpful" not in reactions
 
 
 def test_a_comment_reaction_keeps_the_cached_lists_and_shows_on_the_thread_page(

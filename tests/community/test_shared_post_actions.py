@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from community import permissions
 from community.models import Status
 from tests.factories import CommentFactory, MentorFactory, ThreadFactory, UserFactory
-from tests.html import parse
+from tests.html import flag_links, parse
 
 pytestmark = pytest.mark.django_db
 
@@ -61,9 +62,9 @@ def offered(page, comment) -> set[str]:
     """What the page offers to do with a comment: react, flag, accept."""
     article = page.find("article", id=f"c{comment.pk}")
     actions = set()
-    if article.find_all("button", class_="reaction"):
+    if any(reactions.find_all("button") for reactions in article.find_all("div", class_="reactions")):
         actions.add("react")
-    if any(not link.is_hidden for link in article.find_all("a", class_="flag-link")):
+    if any(not link.is_hidden for link in flag_links(article)):
         actions.add("flag")
     if any(button.text == "Accept as answer" for button in article.find_all("button")):
         actions.add("accept")
@@ -83,4 +84,23 @@ def test_a_member_who_may_not_post_is_offered_nothing_but_reading():
     comment = CommentFactory(thread=thread)
     page = page_for(UserFactory(verified=False), thread)
     assert offered(page, comment) == set()
-    assert not any(not link.is_hidden for link in page.find_all("a", class_="flag-link"))
+    assert not any(not link.is_hidden for link in flag_links(page))
+
+
+def test_edit_and_delete_links_are_on_the_readers_own_comments_only():
+    thread = ThreadFactory()
+    reader = UserFactory()
+    mine, theirs = CommentFactory(thread=thread, author=reader), CommentFactory(thread=thread)
+    page = page_for(reader, thread)
+    own = page.find("article", id=f"c{mine.pk}").find("span", class_="own-controls")
+    assert [link.attrs["href"] for link in own.find_all("a")] == [
+        reverse("community:comment-edit", args=[mine.pk]),
+        reverse("community:comment-delete", args=[mine.pk]),
+    ]
+    assert page.find("article", id=f"c{theirs.pk}").find_all("span", class_="own-controls") == []
+    assert (
+        page_for(UserFactory(), thread)
+        .find("ol", class_="comment-list")
+        .find_all("span", class_="own-controls")
+        == []
+    )

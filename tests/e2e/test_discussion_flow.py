@@ -49,8 +49,8 @@ def test_question_from_a_topic_gets_a_mention_reply_and_an_accepted_answer(brows
         "@asker use **409 Conflict**: the request is fine, the state conflicts."
     )
     helper_page.get_by_role("button", name="Post reply").click()
-    expect(helper_page.locator(".comment-body strong")).to_have_text("409 Conflict")
-    expect(helper_page.locator(".comment-body a.mention")).to_have_text("@asker")
+    expect(helper_page.locator(".comment-list .prose strong")).to_have_text("409 Conflict")
+    expect(helper_page.locator(".comment-list .prose a.mention")).to_have_text("@asker")
 
     asker_page.goto("/")
     expect(asker_page.locator("[data-unread-count]")).to_contain_text("1")

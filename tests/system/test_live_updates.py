@@ -133,17 +133,17 @@ def test_what_b_does_shows_on_as_open_thread_page(cluster, chromium):
     assert_accessible(a)
     scrolled = a.evaluate("window.scrollY")
     show.click()
-    expect(a.locator(".comment-body").filter(has_text="the RFC says 409")).to_be_visible()
+    expect(a.locator(".comment-list .prose").filter(has_text="the RFC says 409")).to_be_visible()
     assert abs(a.evaluate("window.scrollY") - scrolled) < 5, "showing the new reply moved the page"
 
     # The mention: A's header count rises.
     expect(a.locator("[data-unread-count]")).to_contain_text("1")
 
     # A reaction: the count changes in place, and A's keyboard focus stays where it was.
-    a.locator(f'#reactions-comment-{answer.pk} button[value="like"]').focus()
-    b.locator(f'#reactions-comment-{answer.pk} button[value="helpful"]').click()
-    expect(a.locator(f"#reactions-comment-{answer.pk}")).to_contain_text("1")
-    expect(a.locator(f'#reactions-comment-{answer.pk} button[value="like"]')).to_be_focused()
+    a.locator(f'#c{answer.pk} .reactions button[value="{answer.pk}:like"]').focus()
+    b.locator(f'#c{answer.pk} .reactions button[value="{answer.pk}:helpful"]').click()
+    expect(a.locator(f"#c{answer.pk} .reactions")).to_contain_text("1")
+    expect(a.locator(f'#c{answer.pk} .reactions button[value="{answer.pk}:like"]')).to_be_focused()
 
     # An accepted answer.
     b.locator(f"#c{answer.pk}").get_by_role("button", name="Accept as answer").click()
@@ -217,12 +217,16 @@ def test_new_replies_on_a_later_page_are_announced_with_a_way_to_reach_them(clus
     expect(go).to_be_visible()
     assert_accessible(a)
     a.get_by_role("button", name="1 new reply: show").click()
-    expect(a.locator(".comment-body").filter(has_text="The last reply that fits")).to_be_visible()
+    expect(a.locator(".comment-list .prose").filter(has_text="The last reply that fits")).to_be_visible()
     expect(go).to_be_visible()
     go.click()
     expect(a).to_have_url(re.compile(r"[?&]page=2#comments-heading$"))
-    expect(a.locator(".comment-body").filter(has_text="The first reply of the second page")).to_be_visible()
-    expect(a.locator(".comment-body").filter(has_text="The second reply of the second page")).to_be_visible()
+    expect(
+        a.locator(".comment-list .prose").filter(has_text="The first reply of the second page")
+    ).to_be_visible()
+    expect(
+        a.locator(".comment-list .prose").filter(has_text="The second reply of the second page")
+    ).to_be_visible()
     assert not a.console_errors
 
 
@@ -259,7 +263,7 @@ def test_a_page_catches_up_on_what_it_missed_while_redis_restarted(
     private_redis.kill()
     b.get_by_role("textbox", name="Your reply").fill("Posted while Redis was down: pages still work.")
     b.get_by_role("button", name="Post reply").click()
-    expect(b.locator(".comment-body").filter(has_text="Posted while Redis was down")).to_be_visible()
+    expect(b.locator(".comment-list .prose").filter(has_text="Posted while Redis was down")).to_be_visible()
     private_redis.start()
 
     expect(a.get_by_role("button", name="2 new replies: show")).to_be_visible()
