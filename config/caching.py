@@ -59,13 +59,23 @@ class Token:
     """A family of version tokens: one per scope (a thread's id, a user's id), or one for all.
 
     A token `per_user` is scoped by a user's id and read, with every other such token, in the
-    round trip that loads a signed-in visitor (user_token_keys): their pages read it next."""
+    round trip that loads a signed-in visitor (user_token_keys): their pages read it next. A
+    token for all that is `read_with_member` is read in that round trip too: what it retires
+    shows on members' pages whatever the page (the mentors' counts in the header)."""
 
-    def __init__(self, name: str, *, scoped: bool = True, per_user: bool = False):
+    def __init__(
+        self, name: str, *, scoped: bool = True, per_user: bool = False, read_with_member: bool = False
+    ):
         self.name = name
         self.scoped = scoped
         if per_user:
             _PER_USER.append(self)
+        if read_with_member:
+            if scoped:
+                raise TypeError(
+                    f"Token {name!r}: only a token for all is read with a member (per_user is scoped)"
+                )
+            _WITH_MEMBER.append(self)
 
     def __repr__(self):
         return f"Token({self.name!r})"
@@ -86,11 +96,12 @@ class Token:
 
 
 _PER_USER: list[Token] = []
+_WITH_MEMBER: list[Token] = []
 
 
 def user_token_keys(user_id) -> list[str]:
-    """The keys of every per-user token of this user."""
-    return [token.key(user_id) for token in _PER_USER]
+    """The keys of every per-user token of this user, and of the tokens read with a member."""
+    return [*(token.key(user_id) for token in _PER_USER), *(token.key() for token in _WITH_MEMBER)]
 
 
 def read_tokens(*keys: str) -> None:
