@@ -134,6 +134,21 @@ def test_bad_filters_are_explained_with_a_400(mentor_client):
     assert "valid choice" in csv_response.text
 
 
+def test_bad_filters_asked_again_are_explained_again_and_an_unpublished_roadmap_no_longer_filters(
+    mentor_client,
+):
+    backend, _ = build_roadmap(topics=1, sections=1, slug="backend")
+    url = reverse("community:insights")
+    for _ in range(2):
+        response = mentor_client.get(url, {"sort": "password"})
+        assert response.status_code == 400
+        assert "Select a valid choice" in response.text
+    assert mentor_client.get(url, {"roadmap": backend.pk}).status_code == 200
+    backend.is_published = False
+    backend.save()
+    assert mentor_client.get(url, {"roadmap": backend.pk}).status_code == 400
+
+
 def test_the_funnel_shows_each_sections_topics_started_and_finished(mentor_client):
     _, topics = build_roadmap(topics=2, sections=2)
     journey(topics[0], days=2)
