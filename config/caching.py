@@ -32,7 +32,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 
 from config import live
-from config.cache import bump_version_tokens, version_tokens, versioned_get_or_set
+from config.cache import bump_version_tokens, read_ahead, version_tokens, versioned_get_or_set
 
 MINUTE = 60
 
@@ -172,6 +172,12 @@ class Cached:
             build or (lambda: self.builder(**arguments)),
             TIMEOUTS[self.timeout],
         )
+
+    def read_ahead(self, **arguments) -> None:
+        """Have the tokens of the value for these arguments read in the request's next round
+        trip for tokens: a view that reads the value after loading its visitor calls this
+        first, so that both are read at once (config.cache.read_ahead)."""
+        read_ahead(*self.tokens(**{name: arguments[name] for name in self.key}))
 
     def bind(self, **arguments) -> Callable:
         """`get` with these arguments given, for code that adds the others (a page's shell:
