@@ -13,6 +13,9 @@ Tokens:
   whose figures it changed (its bulk upsert sends no signal);
 - INSIGHT_TABLE, one for the site: the report on /insights/, from every TopicInsight and
   SectionWeek row (and the roadmaps' names: CATALOGUE), retired by each insight refresh.
+- FLAG_QUEUE and REVIEW_QUEUE, one each for the site: the mentors' header counts (posts
+  flagged, review requests waiting), on every page a mentor sees; read with the member who
+  loads (config.caching.Token), so that they cost no round trip of their own.
 
 The sitemap's pages (SITEMAP_PAGE) are retired by LISTS (its threads) and roadmap's CATALOGUE
 (its roadmaps and topics).
@@ -62,6 +65,8 @@ NOTIFICATIONS = Token("notifications", per_user=True)
 TOPIC_THREADS = Token("topic-threads")
 INSIGHTS = Token("insights")
 INSIGHT_TABLE = Token("insight-table", scoped=False)
+FLAG_QUEUE = Token("flag-queue", scoped=False, read_with_member=True)
+REVIEW_QUEUE = Token("review-queue", scoped=False, read_with_member=True)
 
 # Open pages hear of these tokens' changes (config.live): a thread page, whoever may read the
 # thread; the header's count, its member alone (with the count itself).
@@ -156,6 +161,13 @@ API_THREADS = Cached(
     timeout="api",
     build=None,
     per_language=True,
+)
+MENTOR_QUEUES = Cached(
+    "mentor-queues",  # what the mentors' header counts are read from (community.selectors.MentorQueues)
+    key=(),
+    tokens=lambda: [FLAG_QUEUE.key(), REVIEW_QUEUE.key()],
+    timeout="viewer",
+    build="community.selectors.read_mentor_queues",
 )
 
 INSIGHTS_REPORT = Cached(
@@ -256,6 +268,9 @@ Rule(
     lambda flag: [VIEWER.key(flag.reporter_id)] if flag.reporter_id else [],
     fields=frozenset({"status"}),
 )
+# The mentors' counts: posts with an open flag, and requests open or whose claim runs out.
+Rule(Flag, lambda flag: [FLAG_QUEUE.key()], fields=frozenset({"status", "thread", "comment"}))
+Rule(ReviewRequest, lambda review: [REVIEW_QUEUE.key()], fields=frozenset({"state", "claim_expires_at"}))
 Rule(Notification, lambda notification: [NOTIFICATIONS.key(notification.recipient_id)])
 Rule(Tag, lambda tag: [LISTS.key()])
 Rule(

@@ -63,25 +63,48 @@ def _filters(request) -> tuple[InsightFilter, dict]:
     }
 
 
+def _report_key(request) -> dict[str, str]:
+    """What the cached report is kept by: the query as spelled and today."""
+    query = urlencode(sorted((name, value) for name, values in request.GET.lists() for value in values))
+    return {"query": query, "day": timezone.now().date().isoformat()}
+
+
+def _report_tokens_read_with_visitor(view):
+    """The report's tokens are read in the round trip that loads the visitor, before the
+    checks that load them."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        caches.INSIGHTS_REPORT.read_ahead(**_report_key(request))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@_report_tokens_read_with_visitor
 @insights_required
 @require_safe
 def insights(request):
     """The report is the same for every mentor and admin: cached for its query (as spelled, for
     the links that repeat it) and the day (the weeks it shows end today), until the next
-    refresh changes a figure or the roadmaps change (community.caches.INSIGHTS_REPORT)."""
-    form, values = _filters(request)
-    if form.is_bound and not form.is_valid():
+    refresh changes a figure or the roadmaps change (community.caches.INSIGHTS_REPORT). Only
+    a report for valid filters is kept, so a warm request reads no form."""
+    report = caches.INSIGHTS_REPORT.get(**_report_key(request), build=lambda: _valid_report(request))
+    if report is None:
+        form, values = _filters(request)
         report = _render_report(request, form, values)
         return render_page(request, "community/insights.html", {}, body=report.encode(), status=400)
-    query = urlencode(sorted((name, value) for name, values in request.GET.lists() for value in values))
-    report = caches.INSIGHTS_REPORT.get(
-        query=query,
-        day=timezone.now().date().isoformat(),
-        build=lambda: _render_report(request, form, values).encode(),
-    )
     return render_page(
         request, "community/insights.html", {}, body=report, shell=caches.INSIGHTS_SHELL.bind()
     )
+
+
+def _valid_report(request) -> bytes | None:
+    """The report for the filters asked for, or None if they are not valid (not cached)."""
+    form, values = _filters(request)
+    if form.is_bound and not form.is_valid():
+        return None
+    return _render_report(request, form, values).encode()
 
 
 def _render_report(request, form: InsightFilter, values: dict) -> str:

@@ -1,11 +1,12 @@
 """Reads for discussion pages, each with its joins and prefetches done, so that a page runs
 the same number of queries however many threads, comments and reactions there are."""
 
+import bisect
 import copy
 import functools
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import is_mentor_annotation
 from accounts.selectors import active_users_by_username, remember_verified_email
-from community import caches, notification_kinds, permissions
+from community import caches, mentorship_selectors, notification_kinds, permissions
 from community.models import (
     Bookmark,
     Comment,
@@ -601,8 +602,35 @@ def open_flags():
 
 
 def open_flag_count() -> int:
-    """How many posts wait for a decision (for the mentors' header badge)."""
+    """How many posts wait for a decision."""
     return Flag.objects.filter(status=Flag.State.OPEN).values("thread_id", "comment_id").distinct().count()
+
+
+@dataclass(frozen=True)
+class MentorQueues:
+    """What the mentors' header counts are read from, the same for every mentor: the posts
+    flagged, the review requests open, and when each claim on the others runs out (a claim that
+    ran out puts its request back in the queue with no write, so the count is taken when shown)."""
+
+    flagged_posts: int
+    open_reviews: int
+    claims_end: tuple[datetime, ...]  # in order
+
+    def waiting_reviews(self, now: datetime) -> int:
+        """The requests no mentor holds at `now` (ReviewRequest.objects.unclaimed())."""
+        return self.open_reviews + bisect.bisect_right(self.claims_end, now)
+
+
+def read_mentor_queues() -> MentorQueues:
+    open_reviews, claims_end = mentorship_selectors.review_queue()
+    return MentorQueues(flagged_posts=open_flag_count(), open_reviews=open_reviews, claims_end=claims_end)
+
+
+def mentor_counts() -> tuple[int, int]:
+    """The mentors' header counts, (posts flagged, review requests waiting): cached until a
+    flag or a request changes (community.caches.MENTOR_QUEUES)."""
+    queues = caches.MENTOR_QUEUES.get()
+    return queues.flagged_posts, queues.waiting_reviews(timezone.now())
 
 
 def moderation_queue_order():

@@ -32,7 +32,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 
 from config import live
-from config.cache import bump_version_tokens, version_tokens, versioned_get_or_set
+from config.cache import bump_version_tokens, read_ahead, version_tokens, versioned_get_or_set
 
 MINUTE = 60
 
@@ -59,13 +59,23 @@ class Token:
     """A family of version tokens: one per scope (a thread's id, a user's id), or one for all.
 
     A token `per_user` is scoped by a user's id and read, with every other such token, in the
-    round trip that loads a signed-in visitor (user_token_keys): their pages read it next."""
+    round trip that loads a signed-in visitor (user_token_keys): their pages read it next. A
+    token for all that is `read_with_member` is read in that round trip too: what it retires
+    shows on members' pages whatever the page (the mentors' counts in the header)."""
 
-    def __init__(self, name: str, *, scoped: bool = True, per_user: bool = False):
+    def __init__(
+        self, name: str, *, scoped: bool = True, per_user: bool = False, read_with_member: bool = False
+    ):
         self.name = name
         self.scoped = scoped
         if per_user:
             _PER_USER.append(self)
+        if read_with_member:
+            if scoped:
+                raise TypeError(
+                    f"Token {name!r}: only a token for all is read with a member (per_user is scoped)"
+                )
+            _WITH_MEMBER.append(self)
 
     def __repr__(self):
         return f"Token({self.name!r})"
@@ -86,11 +96,12 @@ class Token:
 
 
 _PER_USER: list[Token] = []
+_WITH_MEMBER: list[Token] = []
 
 
 def user_token_keys(user_id) -> list[str]:
-    """The keys of every per-user token of this user."""
-    return [token.key(user_id) for token in _PER_USER]
+    """The keys of every per-user token of this user, and of the tokens read with a member."""
+    return [*(token.key(user_id) for token in _PER_USER), *(token.key() for token in _WITH_MEMBER)]
 
 
 def read_tokens(*keys: str) -> None:
@@ -161,6 +172,12 @@ class Cached:
             build or (lambda: self.builder(**arguments)),
             TIMEOUTS[self.timeout],
         )
+
+    def read_ahead(self, **arguments) -> None:
+        """Have the tokens of the value for these arguments read in the request's next round
+        trip for tokens: a view that reads the value after loading its visitor calls this
+        first, so that both are read at once (config.cache.read_ahead)."""
+        read_ahead(*self.tokens(**{name: arguments[name] for name in self.key}))
 
     def bind(self, **arguments) -> Callable:
         """`get` with these arguments given, for code that adds the others (a page's shell:

@@ -104,6 +104,21 @@ def test_an_address_given_up_then_taken_shows_its_new_member():
     assert "Second Holder" in page and "First Holder" not in page
 
 
+def test_an_address_taken_by_another_member_shows_their_changes_on_the_next_request():
+    first = with_activity(username="wanted", display_name="First Holder")
+    Client().get("/u/wanted/")
+    first.username = "released"
+    first.save()
+    second = UserFactory(username="wanted", display_name="Second Holder")
+    assert "Second Holder" in Client().get("/u/wanted/").text
+    second.display_name = "Second Holder Renamed"
+    second.save()
+    assert "Second Holder Renamed" in Client().get("/u/wanted/").text
+    first.display_name = "First Holder Renamed"
+    first.save()
+    assert "First Holder Renamed" in Client().get("/u/released/").text
+
+
 def last_day_on_the_calendar(client, user) -> str:
     rects = parse(client.get(profile_url(user)).text).find("div", class_="activity-calendar").find_all("rect")
     return rects[-1].find("title").text

@@ -3,12 +3,20 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from community import moderation, outbox, services
-from community.models import Comment, Notification, Reaction, Thread
-from tests.factories import MentorFactory, TagFactory, ThreadFactory, UserFactory, build_roadmap
+from community.models import Comment, Flag, Notification, Reaction, Thread
+from tests.factories import (
+    MentorFactory,
+    ReviewRequestFactory,
+    TagFactory,
+    ThreadFactory,
+    UserFactory,
+    build_roadmap,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +160,44 @@ def test_draining_the_outbox_does_not_grow_with_events_or_followers():
     # email settings, 1 insert, 1 update, in 2 savepoints; then an empty claim in 1.
     assert counts[0] == counts[1] == 18
     assert written[1] > 8 * 8 > written[0]
+
+
+def warm_queries(client, url) -> int:
+    """The queries of the page once it was shown (what it caches, cached)."""
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def flags_and_review_requests(size):
+    for _ in range(size):
+        moderation.flag(reporter=UserFactory(), target=ThreadFactory(), reason="spam")
+        ReviewRequestFactory()
+
+
+@pytest.mark.parametrize("url", ["/", "/discussions/", "/roadmaps/", "/u/learner/"])
+def test_a_mentors_header_counts_add_no_query_to_a_warm_page(mentor, learner, url):
+    build_roadmap(topics=3, sections=1)
+    as_mentor, as_learner = Client(), Client()
+    as_mentor.force_login(mentor)
+    as_learner.force_login(learner)
+    for size in (1, 12):
+        flags_and_review_requests(size)
+        assert warm_queries(as_mentor, url) == warm_queries(as_learner, url)
+        assert f"{Flag.objects.filter(status='open').count()}<span" in as_mentor.get(url).text
+
+
+def test_insights_warm_runs_no_query_however_many_flags_and_requests(
+    client, mentor, django_assert_num_queries
+):
+    client.force_login(mentor)
+    build_roadmap(topics=3, sections=1)
+    for size in (1, 12):
+        flags_and_review_requests(size)
+        assert client.get("/insights/").status_code == 200
+        with django_assert_num_queries(0):
+            response = client.get("/insights/")
+        assert response.status_code == 200
+        assert f"{Flag.objects.filter(status='open').count()}<span" in response.text
