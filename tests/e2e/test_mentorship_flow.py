@@ -75,7 +75,7 @@ def test_request_claim_needs_work_resubmit_verify(browser, live_server, settings
     expect(node.locator(".verified-badge")).to_be_visible()
     expect(page.locator(f"#topic-{topics[1].slug} .verified-badge")).to_be_hidden()
     page.goto(f"/u/{learner.username}/")
-    expect(page.get_by_text("1 done, 1 verified by a mentor")).to_be_visible()
+    expect(page.get_by_text("1 done, 1 topic verified by a mentor")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "mentorship-profile.png"), full_page=True)
     context.close()

@@ -113,7 +113,7 @@ def _mentors(world: World) -> Group:
 # buttons (a given reaction's button asks to take it back). Should that state move out of the
 # HTML, these three change, not the cases.
 def _pressed(world: World, kind: str) -> str:
-    return f'name="clear" title="{kind.title()}"'
+    return f'name="clear" value="{kind}"'
 
 
 FOLLOWING = 'aria-pressed="true" aria-describedby="watch-hint-watching">Watching</button>'
@@ -333,7 +333,11 @@ EDITS = [
                 shown=(_verified_mark(world) + ">",),
                 viewers=(MEMBER,),
             ),
-            Shows(("member profile",), gone=("1 done, 0 verified",), shown=("1 done, 1 verified",)),
+            Shows(
+                ("member profile",),
+                gone=("1 done, 0 topics verified by a mentor",),
+                shown=("1 done, 1 topic verified by a mentor",),
+            ),
             Shows(
                 ("API topic",),
                 gone=('"is_verified":false',),
