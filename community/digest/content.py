@@ -164,7 +164,6 @@ class RoadmapProgress:
 class Reply:
     actor_name: str  # empty for a former member
     verb: str
-    label: str
     thread_title: str
     url: str
 
@@ -554,16 +553,40 @@ def _thread_link(thread: _ThreadRow, *, since: datetime) -> Link:
     )
 
 
-def _reply(notification: Notification) -> Reply:
+class _NotificationRow(NamedTuple):
+    recipient_id: int
+    verb: str
+    created_at: datetime
+    comment_id: int | None
+    thread_id: int
+    thread_title: str
+    thread_slug: str
+    actor_username: str | None  # None: a former member
+    actor_display_name: str | None
+
+
+_NOTIFICATION_COLUMNS = [
+    "recipient_id",
+    "verb",
+    "created_at",
+    "comment_id",
+    "thread_id",
+    "thread__title",
+    "thread__slug",
+    "actor__username",
+    "actor__display_name",
+]
+
+
+def _reply(notification: _NotificationRow) -> Reply:
     if notification.comment_id:
         url = absolute(_path("community:comment-link", pk=notification.comment_id))
     else:
-        url = _thread_url(notification.thread_id, notification.thread.slug)
+        url = _thread_url(notification.thread_id, notification.thread_slug)
     return Reply(
-        actor_name=notification.actor.public_name if notification.actor else "",
+        actor_name=notification.actor_display_name or notification.actor_username or "",
         verb=notification.verb,
-        label=notification.get_verb_display(),
-        thread_title=notification.thread.title,
+        thread_title=notification.thread_title,
         url=url,
     )
 
@@ -592,7 +615,7 @@ class DigestBuilder:
         self.since = since
         self.users = {user.pk: user for user in users}
         self.learners = {pk: _Learner() for pk in self.users}
-        self.notifications: dict[int, list[Notification]] = {pk: [] for pk in self.users}
+        self.notifications: dict[int, list[_NotificationRow]] = {pk: [] for pk in self.users}
         self.threads: list[_ThreadRow] = []
         self.thread_tags: dict[int, set[int]] = {}
         self.outcomes: dict[int, list[Outcome]] = {pk: [] for pk in self.users}
@@ -846,22 +869,12 @@ class DigestBuilder:
             .filter(thread__status=Status.PUBLISHED)
             .filter(Q(comment__isnull=True) | Q(comment__status=Status.PUBLISHED))
             .exclude(Exists(turned_off))
-            .select_related("actor", "thread")
-            .only(
-                "recipient_id",
-                "verb",
-                "comment",
-                "created_at",
-                "actor__username",
-                "actor__display_name",
-                "thread__title",
-                "thread__slug",
-            )
             .annotate(rank=newest_first)
             .filter(rank__lte=MAX_COUNTED)
             .order_by("recipient_id", "-created_at")
+            .values_list(*_NOTIFICATION_COLUMNS)
         )
-        for notification in notifications:
+        for notification in map(_NotificationRow._make, notifications):
             if notification.created_at >= self.since[notification.recipient_id]:
                 self.notifications[notification.recipient_id].append(notification)
 
