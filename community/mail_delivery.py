@@ -172,7 +172,24 @@ class Claim:
         """`row().update(...)` for plain values, written as update_if_ours is."""
         return self._update(fields, "", [])
 
-    def _update(self, fields: dict, condition: str, condition_params: list) -> int:
+    def record_quickly(self, *, only_if_ours: bool, **fields) -> None:
+        """update_if_ours (or update) in a commit that does not wait for the disk
+        (quick_commit), sent to PostgreSQL in one round trip instead of four (BEGIN, SET LOCAL,
+        UPDATE, COMMIT): how the outcome of every email is recorded."""
+        condition, params = (
+            ("AND status = %s AND attempts = %s", [PENDING, self.attempts]) if only_if_ours else ("", [])
+        )
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            with quick_commit():
+                self._update(fields, condition, params)
+            return
+        self._update(
+            fields, condition, params, before="BEGIN; SET LOCAL synchronous_commit TO OFF; ", after="; COMMIT"
+        )
+
+    def _update(
+        self, fields: dict, condition: str, condition_params: list, *, before: str = "", after: str = ""
+    ) -> int:
         meta, quote = self.model._meta, connection.ops.quote_name
         assignments, params = [], []
         for name, value in fields.items():
@@ -181,8 +198,8 @@ class Claim:
             params.append(model_field.get_db_prep_save(value, connection))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "
-                f"WHERE {quote(meta.pk.column)} = %s {condition}",
+                f"{before}UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "
+                f"WHERE {quote(meta.pk.column)} = %s {condition}{after}",
                 [*params, self.pk, *condition_params],
             )
             return cursor.rowcount
@@ -194,8 +211,7 @@ class _NoLongerOurs(Exception):
 
 def skip(claim: Claim, reason: str) -> str:
     """Nothing to send after all: the claim ends as skipped."""
-    with quick_commit():
-        claim.update_if_ours(status=SKIPPED, reason=reason[:300])
+    claim.record_quickly(only_if_ours=True, status=SKIPPED, reason=reason[:300])
     return Outcome.SKIPPED
 
 
@@ -241,8 +257,7 @@ def send_claimed(
         )
         mailer.close()
         raise SmtpUnavailable(f"{claim.label}: {error}") from error
-    with quick_commit():
-        claim.update(status=SENT, sent_at=timezone.now(), reason="", will_retry=False)
+    claim.record_quickly(only_if_ours=False, status=SENT, sent_at=timezone.now(), reason="", will_retry=False)
     return Outcome.SENT
 
 
