@@ -16,7 +16,9 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext
+from modeltranslation.utils import build_localized_fieldname
 
 from accounts.models import User
 from accounts.roles import mentor_q
@@ -733,6 +735,12 @@ class DigestBuilder:
         }
 
     def _read_progress(self) -> None:
+        """Each learner's roadmaps, named in the learner's language: the batch reads the
+        roadmaps' titles in every language at once, and each roadmap's structure once per
+        language its learners read."""
+        titles = [
+            f"topic__roadmap__{build_localized_fieldname('title', code)}" for code, _ in settings.LANGUAGES
+        ]
         rows = (
             Progress.objects.filter(
                 user_id__in=self.users, topic__is_published=True, topic__roadmap__is_published=True
@@ -745,26 +753,35 @@ class DigestBuilder:
                 "updated_at",
                 "topic__roadmap_id",
                 "topic__roadmap__slug",
-                "topic__roadmap__title",
+                *titles,
             )
         )
         per_user: dict[int, list] = {}
-        roadmaps: dict[int, Roadmap] = {}  # id, slug and title: all a structure and a link need
+        roadmaps: dict[int, Roadmap] = {}  # id, slug and titles: all a structure and a link need
         for row in rows:
             per_user.setdefault(row[0], []).append(row)
             if row[4] not in roadmaps:
-                roadmaps[row[4]] = Roadmap(pk=row[4], slug=row[5], title=row[6])
-        structures = {pk: roadmap_selectors.roadmap_structure(roadmap) for pk, roadmap in roadmaps.items()}
+                roadmaps[row[4]] = Roadmap(
+                    pk=row[4],
+                    slug=row[5],
+                    **{name.rpartition("__")[2]: title for name, title in zip(titles, row[6:], strict=True)},
+                )
+        structures: dict[tuple[int, str], list[dict]] = {}
         for user_id, user_rows in per_user.items():
             learner = self.learners[user_id]
             statuses = {row[1]: row[2] for row in user_rows}
             updated = {row[1]: row[3] for row in user_rows}
-            for roadmap_id in dict.fromkeys(row[4] for row in user_rows):  # most recently active first
-                learner.roadmaps.append(
-                    _roadmap_progress(
-                        roadmaps[roadmap_id], structures[roadmap_id], statuses, updated, self.since[user_id]
+            with in_language_of(self.users[user_id]):
+                language = translation.get_language()
+                for roadmap_id in dict.fromkeys(row[4] for row in user_rows):  # most recently active first
+                    roadmap = roadmaps[roadmap_id]
+                    if (roadmap_id, language) not in structures:
+                        structures[roadmap_id, language] = roadmap_selectors.roadmap_structure(roadmap)
+                    learner.roadmaps.append(
+                        _roadmap_progress(
+                            roadmap, structures[roadmap_id, language], statuses, updated, self.since[user_id]
+                        )
                     )
-                )
             learner.watched_topic_ids |= {
                 pk for pk, status in statuses.items() if status == Progress.Status.LEARNING
             }

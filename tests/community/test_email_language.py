@@ -11,7 +11,15 @@ from django.utils import timezone, translation
 from community import notification_emails, outbox, services, tasks
 from config.celery import app as celery_app
 from tests.community.notification_mail import DELAY
-from tests.factories import NotificationFactory, ThreadFactory, UserFactory
+from tests.factories import (
+    NotificationFactory,
+    ProgressFactory,
+    RoadmapFactory,
+    SectionFactory,
+    ThreadFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +81,25 @@ def test_a_notification_email_is_in_the_recipients_language_not_the_repliers(lea
     [message] = [message for message in mail.outbox if message.to == [german.email]]
     assert message.extra_headers["Content-Language"] == "de"
     assert html_language(message) == "de"
+
+
+def test_one_batch_names_each_learners_topics_and_roadmap_in_their_language():
+    """The batch reads the roadmaps once for all its learners; each digest still names the
+    topics and the roadmap in its reader's language (English where there is no translation)."""
+    roadmap = RoadmapFactory(title="Backend path", title_es="Ruta de backend")
+    section = SectionFactory(roadmap=roadmap)
+    finished = TopicFactory(section=section, title="Database indexes", title_es="Índices de bases de datos")
+    TopicFactory(section=section, title="Caching layers", title_es="Capas de caché")
+    spanish, english = learner_with_news(language="es"), learner_with_news(language="en")
+    for learner in (spanish, english):
+        ProgressFactory(user=learner, topic=finished, status="done")
+    with translation.override("en"):
+        tasks.send_digest_batch([spanish.pk, english.pk])
+    bodies = {message.to[0]: message.body for message in mail.outbox}
+    assert "Índices de bases de datos" in bodies[spanish.email]
+    assert "Capas de caché" in bodies[spanish.email]
+    assert "RUTA DE BACKEND" in bodies[spanish.email]  # the plain text's heading
+    assert "Caching layers" not in bodies[spanish.email]
+    assert "Database indexes" in bodies[english.email]
+    assert "Caching layers" in bodies[english.email]
+    assert "BACKEND PATH" in bodies[english.email]
