@@ -82,11 +82,21 @@ def errors(report: dict) -> int:
     )
 
 
-def serve(environment: dict, *, port: int, workers: int) -> subprocess.Popen:
-    log = open(ROOT / "var/bench/gunicorn-cold.log", "ab")  # noqa: SIM115 - closed with the process
+def serve(
+    environment: dict,
+    *,
+    port: int,
+    workers: int,
+    cwd: Path = ROOT,
+    log_name: str = "gunicorn-cold.log",
+    ready_path: str = "/healthz",
+) -> subprocess.Popen:
+    """gunicorn as bench/run starts it, serving the checkout at `cwd`, once `ready_path` answers."""
+    log_path = ROOT / "var/bench" / log_name
+    log = log_path.open("ab")  # closed with the process
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--config", "gunicorn.conf.py", "config.wsgi"],
-        cwd=ROOT,
+        cwd=cwd,
         env={
             **environment,
             "GUNICORN_BIND": f"127.0.0.1:{port}",
@@ -99,13 +109,15 @@ def serve(environment: dict, *, port: int, workers: int) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=2)
             return server
         except OSError:
             if server.poll() is not None:
-                raise SystemExit("cold_cache: gunicorn exited; see var/bench/gunicorn-cold.log") from None
+                raise SystemExit(f"gunicorn exited; see {log_path.relative_to(ROOT)}") from None
             time.sleep(0.3)
-    raise SystemExit("cold_cache: gunicorn did not answer /healthz within a minute")
+    raise SystemExit(
+        f"gunicorn did not answer {ready_path} within a minute; see {log_path.relative_to(ROOT)}"
+    )
 
 
 def stop(server: subprocess.Popen) -> None:

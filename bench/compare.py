@@ -25,7 +25,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import cold_cache  # noqa: E402
 from bench.cold_cache import dataset_facts, errors, stop, wrk  # noqa: E402
 
 HEADING = "## Side by side"
@@ -84,7 +84,6 @@ def checkout(commit: str) -> Path:
 
 
 def serve(tree: Path, environment: dict, *, port: int, workers: int, redis_url: str, label: str):
-    log_path = ROOT / f"var/bench/gunicorn-compare-{label}.log"
     subprocess.run(
         ["redis-cli", "-u", redis_url, "flushdb"], check=True, capture_output=True
     )  # its own database, emptied: nothing cached by the other side or an earlier run
@@ -94,32 +93,14 @@ def serve(tree: Path, environment: dict, *, port: int, workers: int, redis_url: 
         env={**environment, "REDIS_URL": redis_url},
         check=True,
     )
-    log = log_path.open("ab")  # closed with the process
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--config", "gunicorn.conf.py", "config.wsgi"],
+    return cold_cache.serve(
+        {**environment, "REDIS_URL": redis_url},
+        port=port,
+        workers=workers,
         cwd=tree,
-        env={
-            **environment,
-            "REDIS_URL": redis_url,
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "WEB_CONCURRENCY": str(workers),
-            "GUNICORN_ACCESS_LOG": "/dev/null",
-        },
-        stdout=log,
-        stderr=log,
+        log_name=f"gunicorn-compare-{label}.log",
+        ready_path="/bench/hello",  # an older commit may have no /healthz
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello", timeout=2)
-            return server
-        except OSError:
-            if server.poll() is not None:
-                raise SystemExit(
-                    f"compare: gunicorn ({label}) exited; see {log_path.relative_to(ROOT)}"
-                ) from None
-            time.sleep(0.3)
-    raise SystemExit(f"compare: gunicorn ({label}) did not answer within a minute")
 
 
 def sign_in(port: int, email: str) -> str:
