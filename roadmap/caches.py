@@ -130,6 +130,14 @@ SECTION_PROJECT = Cached(
     build="roadmap.selectors.build_project",
     per_language=True,
 )
+MAP_SUMMARY = Cached(
+    "map-summary",  # a signed-in learner's progress summary above a roadmap's map, rendered
+    key=("user_id", "roadmap_id"),
+    tokens=lambda user_id, roadmap_id: [PROGRESS.key(user_id), STRUCTURE.key(roadmap_id)],
+    timeout="progress",
+    build=None,
+    per_language=True,
+)
 QUIZ_ATTEMPTS = Counter("quiz-attempts", key=("user_id", "minute"), timeout="rate")
 STATUSES = Cached(
     "statuses",  # ({topic id: status}, verified topic ids, quiz-passed topic ids) of one learner on one roadmap

@@ -67,12 +67,16 @@ def _section_progress(progress: MapProgress):
     """A signed-in viewer's "3 of 11 done" on each section, in place of its topic count."""
     if not progress.is_personal:
         return {}
-    return {
-        slots.where(section_id=section_id): escape(
-            ngettext(
+    wordings = {}  # sections of a size share one: a lookup per size, not per section
+
+    def wording(total: int) -> str:
+        if total not in wordings:
+            wordings[total] = ngettext(
                 "%(finished)s of %(counter)s topic done", "%(finished)s of %(counter)s topics done", total
             )
-            % {"finished": finished, "counter": total}
-        )
+        return wordings[total]
+
+    return {
+        slots.where(section_id=section_id): escape(wording(total) % {"finished": finished, "counter": total})
         for section_id, (finished, total) in progress.sections.items()
     }

@@ -33,9 +33,16 @@ def roadmap_detail(request, slug):
     counts = hooks.discussion_counts(roadmap_id=roadmap.pk)
     progress = selectors.map_progress(roadmap=roadmap, viewer=request.user)
     html = selectors.map_html(roadmap=roadmap, discussion_counts=counts).pieces(progress)
-    summary = render_to_string(
-        "roadmap/roadmap_detail.html#progress-summary", {"roadmap": roadmap, "map": progress}, request
-    )
+
+    def render_summary():
+        return render_to_string(
+            "roadmap/roadmap_detail.html#progress-summary", {"roadmap": roadmap, "map": progress}, request
+        )
+
+    if request.user.is_authenticated:  # the same until their progress or the roadmap changes
+        summary = caches.MAP_SUMMARY.get(user_id=request.user.pk, roadmap_id=roadmap.pk, build=render_summary)
+    else:  # the whole page is cached for visitors
+        summary = render_summary()
     return render_page(
         request,
         "roadmap/roadmap_detail.html",
