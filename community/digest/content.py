@@ -800,11 +800,16 @@ class DigestBuilder:
         learning = set().union(*(learner.learning for learner in self.learners.values()))
         if not learning:
             return
-        medians = {
-            topic_id: (median, title)
-            for topic_id, median, title in TopicInsight.objects.filter(
+        languages = [code for code, _ in settings.LANGUAGES]
+        medians = {  # topic id: (median, {language: title}), the titles for each learner's language
+            topic_id: (median, dict(zip(languages, titles, strict=True)))
+            for topic_id, median, *titles in TopicInsight.objects.filter(
                 topic_id__in=learning, median_days__isnull=False, finished__gte=MIN_LEARNERS
-            ).values_list("topic_id", "median_days", "topic__title")
+            ).values_list(
+                "topic_id",
+                "median_days",
+                *(f"topic__{build_localized_fieldname('title', code)}" for code in languages),
+            )
         }
         if not medians:
             return
@@ -845,10 +850,12 @@ class DigestBuilder:
             )
         ask = _path("community:thread-create")
         for user_id, stalls in stalled.items():
+            language = language_of(self.users[user_id])
             for since, stalled_at, topic_id in sorted(stalls)[:MAX_STALLS]:
+                titles = medians[topic_id][1]
                 self.stalls[user_id].append(
                     Stall(
-                        topic_title=medians[topic_id][1],
+                        topic_title=titles.get(language) or titles[settings.LANGUAGE_CODE],
                         days=(self.now - since).days,
                         threads=threads.get(topic_id, []),
                         ask_url=absolute(f"{ask}?topic={topic_id}"),

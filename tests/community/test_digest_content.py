@@ -513,6 +513,22 @@ def test_a_learner_stuck_past_twice_the_median_gets_the_most_helpful_answers_and
     assert "Stuck on Indexes?" in html and f'href="{stall.ask_url}"' in html
 
 
+def test_the_stall_names_the_topic_in_the_learners_language(learner, roadmap, now, since):
+    _, topics = roadmap
+    topics[2].title_es = "Índices"
+    topics[2].save()
+    median_of_two_days(topics[2], now)
+    set_progress(learner, topics[2], "learning", at=now - timedelta(days=5))
+    learner.language = "es"
+    learner.save()
+    [stall] = digest.build_digest(learner, since=since, now=now).stalls
+    assert stall.topic_title == "Índices"
+    learner.language = "de"  # no German title: the English one
+    learner.save()
+    [stall] = digest.build_digest(learner, since=since, now=now).stalls
+    assert stall.topic_title == "Indexes"
+
+
 def test_the_time_on_a_topic_counts_from_the_start_in_the_history_not_the_last_save(
     learner, roadmap, now, since
 ):
