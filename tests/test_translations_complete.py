@@ -179,7 +179,8 @@ def matching(strings: list[CatalogueString], segment: str) -> CatalogueString | 
 # --- What a reader sees --------------------------------------------------------------------
 
 SKIPPED = {"script", "style", "code", "pre", "kbd", "samp", "svg", "template"}
-# What people wrote, rendered from Markdown (posts, notes, roadmap content), and a member's initial.
+# What people wrote, rendered from Markdown (posts, notes, roadmap content), and a member's initial
+# (an avatar: class "avatar", or, beside the member's name, only its colour's data-hue).
 USER_WRITTEN = {"prose", "avatar"}
 ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
 SEPARATOR = "\x00"
@@ -204,7 +205,7 @@ def visible(root: Element, page_part: str) -> dict[str, list[str]]:
     attributes: dict[str, list[str]] = {}
 
     def walk(element: Element):
-        if element.tag in SKIPPED or element.classes & USER_WRITTEN:
+        if element.tag in SKIPPED or element.classes & USER_WRITTEN or "data-hue" in element.attrs:
             return
         part = part_of(element, page_part)
         for name in ATTRIBUTES:

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext
+from modeltranslation import settings as translated_languages  # the languages content has columns for
 from modeltranslation.utils import build_localized_fieldname
 
 from accounts.models import User
@@ -739,7 +740,8 @@ class DigestBuilder:
         roadmaps' titles in every language at once, and each roadmap's structure once per
         language its learners read."""
         titles = [
-            f"topic__roadmap__{build_localized_fieldname('title', code)}" for code, _ in settings.LANGUAGES
+            f"topic__roadmap__{build_localized_fieldname('title', code)}"
+            for code in translated_languages.AVAILABLE_LANGUAGES
         ]
         rows = (
             Progress.objects.filter(
@@ -800,7 +802,7 @@ class DigestBuilder:
         learning = set().union(*(learner.learning for learner in self.learners.values()))
         if not learning:
             return
-        languages = [code for code, _ in settings.LANGUAGES]
+        languages = list(translated_languages.AVAILABLE_LANGUAGES)
         medians = {  # topic id: (median, {language: title}), the titles for each learner's language
             topic_id: (median, dict(zip(languages, titles, strict=True)))
             for topic_id, median, *titles in TopicInsight.objects.filter(
