@@ -32,6 +32,26 @@ RATIO_TARGET = 0.8
 P99_TARGET_MS = 500
 
 
+def site_environment(*, database: str, redis_url: str) -> dict:
+    """The environment bench/run serves the site with: production settings on the bench data,
+    with a secret key kept in var/bench for this machine."""
+    secret = ROOT / "var/bench/secret-key"
+    secret.parent.mkdir(parents=True, exist_ok=True)
+    if not secret.exists():
+        secret.write_text(os.urandom(36).hex())
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "REDIS_URL": redis_url,
+        "DEBUG": "false",
+        "SECRET_KEY": f"bench-only-{secret.read_text().strip()}",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "BENCH_ENDPOINTS": "true",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
 def dataset_facts(environment: dict) -> dict[str, str]:
     output = subprocess.run(
         [sys.executable, "bench/dataset.py"],
@@ -193,21 +213,7 @@ def main() -> None:
     )
     options = parser.parse_args()
 
-    secret = ROOT / "var/bench/secret-key"
-    secret.parent.mkdir(parents=True, exist_ok=True)
-    if not secret.exists():
-        secret.write_text(os.urandom(36).hex())
-    environment = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{options.database}",
-        "REDIS_URL": options.redis_url,
-        "DEBUG": "false",
-        "SECRET_KEY": f"bench-only-{secret.read_text().strip()}",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "BENCH_ENDPOINTS": "true",
-        "LOG_LEVEL": "WARNING",
-    }
+    environment = site_environment(database=options.database, redis_url=options.redis_url)
     path = dataset_facts(environment)["thread_200_path"]
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],

@@ -191,20 +191,9 @@ def main() -> None:
 
     base, _, number = options.redis_url.rpartition("/")
     other_redis_url = f"{base}/{int(number or 0) + 1}"
-    secret = ROOT / "var/bench/secret-key"
-    secret.parent.mkdir(parents=True, exist_ok=True)
-    if not secret.exists():
-        secret.write_text(os.urandom(36).hex())
     environment = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{options.database}",
-        "REDIS_URL": options.redis_url,
-        "DEBUG": "false",
-        "SECRET_KEY": f"bench-only-{secret.read_text().strip()}",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "BENCH_ENDPOINTS": "true",
-        "LOG_LEVEL": "WARNING",
+        **cold_cache.site_environment(database=options.database, redis_url=options.redis_url),
+        # One load generator is one IP address: keep the API throttle running, but out of the way.
         "API_RATE_ANONYMOUS": "100000000/minute",
         "API_RATE_USER": "100000000/minute",
     }
