@@ -52,7 +52,7 @@ def environ(path: str, query: str = "") -> dict:
     }
 
 
-def cpu_per_request(application, path: str, *, batches: int, requests: int) -> float:
+def cpu_per_request(application, path: str, *, batches: int, requests: int, query: str = "") -> float:
     """The best batch's CPU seconds per request."""
     statuses = []
 
@@ -60,7 +60,7 @@ def cpu_per_request(application, path: str, *, batches: int, requests: int) -> f
         statuses.append(status)
 
     def one():
-        body = application(environ(path), start_response)
+        body = application(environ(path, query), start_response)
         b"".join(body)
         getattr(body, "close", lambda: None)()
 
@@ -112,6 +112,12 @@ def measure_stack(options) -> dict[str, float]:
         figures[name] = with_it - before
         before = with_it
     figures["whole stack"] = before
+    for path in options.path:
+        handler = WSGIHandler()
+        path, _, query = path.partition("?")
+        figures[f"page {path}" + (f"?{query}" if query else "")] = cpu_per_request(
+            handler, path, batches=options.batches, requests=options.requests, query=query
+        )
     return figures
 
 
@@ -119,6 +125,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=7)
     parser.add_argument("--requests", type=int, default=500, help="per batch")
+    parser.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        help="also a page of the site's database, as an anonymous visitor, through the whole stack",
+    )
     parser.add_argument("--bare-only", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -160,8 +172,11 @@ def main() -> None:
     print(f"  {'/bench/hello, no middleware':<58} {figures['no middleware'] * 1e6:7.1f} µs")
     print("What each middleware adds, in the order of MIDDLEWARE:")
     for name, seconds in figures.items():
-        if name not in {"whole stack", "no middleware"}:
+        if name not in {"whole stack", "no middleware"} and not name.startswith("page "):
             print(f"  {name:<58} {seconds * 1e6:7.1f} µs")
+    for name, seconds in figures.items():
+        if name.startswith("page "):
+            print(f"  {name:<58} {seconds * 1e6:7.1f} µs  ({bare / seconds:.2f}× the bare hello's rate)")
 
 
 if __name__ == "__main__":

@@ -236,6 +236,23 @@ def version_tokens(*keys: str) -> list[str]:
     return [found[key] + epoch for key in keys]
 
 
+def tokens_unchanged(keys: tuple[str, ...], values: tuple[str, ...]) -> bool:
+    """Whether the tokens at `keys` still hold `values`, as version_tokens gave them (epoch
+    included), read in one round trip. A missing token counts as changed: nothing is created."""
+    from django.core.cache import cache
+
+    found = cache.get_many([*keys, EPOCH_KEY])
+    epoch = found.get(EPOCH_KEY)
+    if epoch is None:
+        return False
+    epoch = epoch[:8]
+    for key, value in zip(keys, values, strict=True):
+        token = found.get(key)
+        if token is None or token + epoch != value:
+            return False
+    return True
+
+
 def bump_version_tokens(*keys: str) -> None:
     from django.core.cache import cache
 

@@ -23,6 +23,10 @@ a proxy may keep them too, and `Vary: Cookie` so signed-in visitors never get th
 other page that is someone's own (a signed-in visitor's, or one that sets a cookie) says
 `Cache-Control: private, no-cache` (PrivatePagesMiddleware), unless its view said more.
 
+KeptPagesMiddleware, near the top of the stack, serves the most common hit cheaper still: the
+whole response of a canonical URL, kept in this process's memory with its headers, before
+sessions, authentication and the rest of the middleware run (see its docstring).
+
 What is stored is the page's status, headers and bytes, never a response object: each hit
 builds a fresh response, so what middleware adds to one request (a CSP header, a request id)
 cannot leak into another.
@@ -31,11 +35,14 @@ cannot leak into another.
 import functools
 import hashlib
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
@@ -43,7 +50,7 @@ from django.utils.translation import get_language
 
 from accounts.context_processors import THEMES
 from config import language
-from config.cache import read_ahead, version_tokens, versioned_get_or_set
+from config.cache import LocalMemo, read_ahead, tokens_unchanged, version_tokens, versioned_get_or_set
 from config.caching import TIMEOUTS
 
 PUBLIC_MAX_AGE = 60
@@ -66,10 +73,16 @@ class StoredPage:
     status: int
     headers: tuple[tuple[str, str], ...]
     content: bytes
+    kept_until: float = 0.0  # time.time() when the shared cache lets it go
 
     @classmethod
     def of(cls, response) -> "StoredPage":
-        return cls(response.status_code, tuple(response.headers.items()), response.content)
+        return cls(
+            response.status_code,
+            tuple(response.headers.items()),
+            response.content,
+            time.time() + TIMEOUTS["page"],
+        )
 
     def response(self) -> HttpResponse:
         response = HttpResponse(self.content, status=self.status)
@@ -109,15 +122,25 @@ class NotCached(Exception):
 Normaliser = Callable[[str], str | None]
 
 
+def value_only(normalise: Normaliser) -> Normaliser:
+    """Mark a normaliser whose answer depends on the value alone, not on stored data (as
+    `existing` does). A page whose query has only such parameters is kept by KeptPagesMiddleware
+    too, which serves it again without running the view's normalisers."""
+    normalise.value_only = True
+    return normalise
+
+
 def choice(*values: str, default: str) -> Normaliser:
     """One of `values`; the default, and anything else (the view falls back to it), is dropped."""
 
+    @value_only
     def normalise(value):
         return value if value in values and value != default else None
 
     return normalise
 
 
+@value_only
 def page_number(value: str) -> str | None:
     """Page 1 is dropped; other whole numbers up to MAX_CACHED_PAGE are kept, the rest uncached."""
     if not (value.isascii() and value.isdigit()) or int(value) < 1:
@@ -130,6 +153,7 @@ def page_number(value: str) -> str | None:
 def text(*, max_length: int) -> Normaliser:
     """Free text, kept as typed (the page shows it); empty is dropped, longer than `max_length` uncached."""
 
+    @value_only
     def normalise(value):
         if len(value) > max_length:
             raise NotCached(canonical=value)
@@ -147,6 +171,7 @@ def existing(exists: Callable[[str], bool]) -> Normaliser:
     return normalise
 
 
+@value_only
 def _language(value: str) -> str | None:
     """`?lang=`, which every page reads (config.language): another of our languages is kept,
     English (the page without it) is dropped, anything else is not a page worth keeping."""
@@ -159,7 +184,7 @@ def _read_query(request, parameters: dict[str, Normaliser]) -> tuple[dict[str, s
     """The declared parameters that make this page differ from the default one, normalised and
     sorted, and whether the page may be cached (no undeclared parameter but tracking ones, no
     value raising NotCached). Every page also declares `?lang=`."""
-    parameters = {language.QUERY_PARAMETER: _language, **parameters}
+    parameters = _with_language(parameters)
     query, cacheable = {}, True
     for name, values in request.GET.lists():
         if name not in parameters:
@@ -173,6 +198,10 @@ def _read_query(request, parameters: dict[str, Normaliser]) -> tuple[dict[str, s
         if value is not None:
             query[name] = value
     return dict(sorted(query.items())), cacheable
+
+
+def _with_language(parameters: dict[str, Normaliser]) -> dict[str, Normaliser]:
+    return {language.QUERY_PARAMETER: _language, **parameters}
 
 
 def canonical_url(request) -> str:
@@ -203,6 +232,11 @@ def _key(page: Page, request, query: dict[str, str], tokens: list[str], varies: 
     theme = theme if theme in THEMES else "system"
     parts = [request.path, urlencode(query), theme, get_language(), *tokens, *varies]
     return f"page:{page.name}:{hashlib.sha256(chr(31).join(parts).encode()).hexdigest()[:40]}"
+
+
+def _value_only(parameters: dict[str, Normaliser], query: dict[str, str]) -> bool:
+    parameters = _with_language(parameters)
+    return all(getattr(parameters[name], "value_only", False) for name in query)
 
 
 def _own_page(request, response) -> bool:
@@ -241,7 +275,8 @@ def anonymous_page(page: Page, *, parameters: dict[str, Normaliser] | None = Non
             if query is None:
                 return view(request, *args, **kwargs)
             varies = page.varies(request, **kwargs) if page.varies else []
-            key = _key(page, request, query, version_tokens(*tokens), varies)
+            token_values = version_tokens(*tokens)
+            key = _key(page, request, query, token_values, varies)
             is_canonical = _is_canonical(request, query)
             uncacheable = None
 
@@ -261,11 +296,107 @@ def anonymous_page(page: Page, *, parameters: dict[str, Normaliser] | None = Non
             response = stored.response()
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
             patch_vary_headers(response, ["Cookie"])
+            if is_canonical and not page.varies and _value_only(parameters, query):
+                response.kept_page = KeptPage(tuple(tokens), tuple(token_values), stored.kept_until)
             return response
 
         return wrapper
 
     return decorator
+
+
+# --- Kept pages: served before the rest of the stack ------------------------------------
+
+
+@dataclass(frozen=True)
+class KeptPage:
+    """What a page served by @anonymous_page carries out, for KeptPagesMiddleware to keep it:
+    the version tokens it was built under, and when the shared cache lets it go."""
+
+    token_keys: tuple[str, ...]
+    token_values: tuple[str, ...]
+    kept_until: float
+
+
+@dataclass(frozen=True)
+class _Entry:
+    page: KeptPage
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    content: bytes
+
+
+class KeptPagesMiddleware:
+    """Serve an anonymous page kept by @anonymous_page before the rest of the stack runs.
+
+    A hit on @anonymous_page still runs every middleware (sessions, authentication, CSRF, the
+    headers) and resolves the URL before it reads the tokens; for a page that is the same for
+    every anonymous visitor, all of that yields the same response each time. This middleware,
+    near the top of the stack, keeps in this process's memory the whole response of each such
+    page (headers included, as the rest of the stack left them) the first time it goes out, and
+    serves it again to a request for the same URL, language and theme once the page's version
+    tokens are found unchanged, in one round trip: a write anywhere retires it on the next
+    request, as it retires the page behind it.
+
+    Kept only: responses @anonymous_page marked (a 200 of a canonical URL, for a request with no
+    session or messages, whose query parameters it can judge by their values alone, and whose
+    copy is not also kept apart by something that changes by itself, like a profile's day), that
+    set no cookie. Asked only by GET and HEAD requests without a session, messages or htmx,
+    that the security middleware would not redirect. The request id is added outside it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, request):
+        key = self._key(request)
+        if key is not None:
+            entry = kept_pages.get(key)
+            if entry is not None and tokens_unchanged(entry.page.token_keys, entry.page.token_values):
+                response = HttpResponse(entry.content, status=entry.status)
+                for name, value in entry.headers:
+                    response.headers[name] = value
+                return response
+        response = self.get_response(request)
+        page = getattr(response, "kept_page", None)
+        if key is not None and page is not None and not response.cookies:
+            lifetime = page.kept_until - time.time()
+            if lifetime > 0:
+                entry = _Entry(page, response.status_code, tuple(response.items()), response.content)
+                kept_pages.set(key, entry, len(entry.content), lifetime)
+        return response
+
+    def _key(self, request) -> tuple[str, ...] | None:
+        """The URL, language and theme a kept page is found by; None for a request that may not
+        be served one. A host not allowed raises here, as it would further in."""
+        cookies = request.COOKIES
+        if (
+            request.method not in {"GET", "HEAD"}
+            or settings.SESSION_COOKIE_NAME in cookies
+            or "messages" in cookies
+            or "HTTP_HX_REQUEST" in request.META
+            or request.path.startswith(self.static_prefix)
+            or (settings.SECURE_SSL_REDIRECT and not request.is_secure())
+        ):
+            return None
+        request.get_host()
+        theme = cookies.get("theme")
+        return (
+            request.path,
+            request.META.get("QUERY_STRING", ""),
+            language.choose(request),
+            theme if theme in THEMES else "system",
+        )
+
+
+kept_pages = LocalMemo(max_bytes=16 * 1024 * 1024)
+
+
+@receiver(setting_changed)
+def _forget_kept_pages(**kwargs):
+    """A kept page holds what the settings made of it (its headers, its links)."""
+    kept_pages.clear()
 
 
 class PrivatePagesMiddleware:

@@ -85,6 +85,7 @@ LIVE_PROCESS_APPS = [
 
 MIDDLEWARE = [
     "config.observability.RequestIdMiddleware",
+    "config.page_cache.KeptPagesMiddleware",
     "config.language.LanguageMiddleware",
     "config.cache.VersionTokenScope",
     "django.middleware.security.SecurityMiddleware",

@@ -1,0 +1,120 @@
+"""KeptPagesMiddleware: an anonymous page @anonymous_page keeps is served again whole, before
+the rest of the middleware runs, and never after what it shows has changed, in another
+language or theme, to a visitor with a session, or for a URL it cannot judge alone."""
+
+import pytest
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import reverse
+
+from community import services
+from config.page_cache import kept_pages
+from tests.factories import CommentFactory, TagFactory, ThreadFactory, UserFactory, build_roadmap
+
+pytestmark = pytest.mark.django_db
+
+# Headers the rest of the stack adds; a kept page must carry them as it did.
+STACK_HEADERS = (
+    "Content-Type",
+    "Content-Language",
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Vary",
+    "Cache-Control",
+)
+
+
+def served_before_the_stack(response) -> bool:
+    """The authentication middleware, further in, gives every request it sees a user."""
+    return not hasattr(response.wsgi_request, "user")
+
+
+@pytest.fixture
+def thread():
+    thread = ThreadFactory(title="Indexes and when they help")
+    CommentFactory(thread=thread, body_html="<p>A first reply.</p>")
+    return thread
+
+
+def test_an_anonymous_page_is_served_again_whole_with_the_headers_of_the_first(thread):
+    first = Client().get(thread.get_absolute_url())
+    again = Client().get(thread.get_absolute_url())
+    assert not served_before_the_stack(first) and served_before_the_stack(again)
+    assert again.status_code == 200 and again.content == first.content
+    for header in STACK_HEADERS:
+        assert again.headers.get(header) == first.headers.get(header), header
+    assert again["X-Request-ID"] and again["X-Request-ID"] != first["X-Request-ID"]
+    assert not again.cookies
+
+
+def test_a_write_shows_on_the_next_request(thread):
+    Client().get(thread.get_absolute_url())
+    assert served_before_the_stack(Client().get(thread.get_absolute_url()))
+    services.create_comment(thread=thread, author=UserFactory(), body="A reply written just now.")
+    after = Client().get(thread.get_absolute_url())
+    assert "A reply written just now." in after.text
+    assert not served_before_the_stack(after)
+
+
+def test_each_language_and_theme_is_kept_apart():
+    build_roadmap(topics=3)
+    url = "/roadmaps/"
+    for _ in range(2):
+        english = Client().get(url)
+        in_spanish = Client().get(url, HTTP_ACCEPT_LANGUAGE="es")
+        assert english["Content-Language"] == "en" and in_spanish["Content-Language"] == "es"
+        assert 'lang="en"' in english.text and 'lang="es"' in in_spanish.text
+    assert served_before_the_stack(english) and served_before_the_stack(in_spanish)
+    german = Client()
+    german.cookies["django_language"] = "de"
+    german.get(url)
+    assert 'lang="de"' in german.get(url).text
+    dark = Client()
+    dark.cookies["theme"] = "dark"
+    first_dark = dark.get(url)
+    assert 'data-theme="dark"' in first_dark.text and 'data-theme="dark"' not in english.text
+    assert 'data-theme="dark"' in dark.get(url).text
+
+
+def test_a_visitor_with_a_session_messages_or_htmx_is_never_served_a_kept_page(thread, learner, password):
+    url = thread.get_absolute_url()
+    Client().get(url)
+    assert served_before_the_stack(Client().get(url))
+    member = Client()
+    member.post(reverse("account_login"), {"login": learner.email, "password": password})
+    signed_in = member.get(url)
+    assert not served_before_the_stack(signed_in) and "private" in signed_in["Cache-Control"]
+    with_messages = Client()
+    with_messages.cookies["messages"] = "anything"
+    assert not served_before_the_stack(with_messages.get(url))
+    assert not served_before_the_stack(Client().get(url, HTTP_HX_REQUEST="true"))
+
+
+def test_a_host_not_allowed_is_refused_as_before(thread):
+    Client().get(thread.get_absolute_url())
+    assert Client().get(thread.get_absolute_url(), HTTP_HOST="evil.example").status_code == 400
+
+
+@override_settings(SECURE_SSL_REDIRECT=True)
+def test_a_plain_http_request_is_redirected_not_served(thread):
+    Client().get(thread.get_absolute_url(), secure=True)
+    plain = Client().get(thread.get_absolute_url())
+    assert plain.status_code == 301 and plain["Location"].startswith("https://")
+
+
+def test_urls_judged_by_stored_data_or_spelled_otherwise_are_not_kept():
+    TagFactory(slug="http")
+    ThreadFactory(title="Tagged")
+    for query in ({"tag": "http"}, {"utm_source": "newsletter"}, {"page": "01"}):
+        Client().get("/discussions/", query)
+        assert not served_before_the_stack(Client().get("/discussions/", query)), query
+    assert not kept_pages._values or all(key[1] == "" for key in kept_pages._values)
+
+
+def test_a_profile_whose_copy_follows_its_owners_day_is_not_kept():
+    owner = UserFactory(username="ada")
+    Client().get(f"/u/{owner.username}/")
+    assert not served_before_the_stack(Client().get(f"/u/{owner.username}/"))
