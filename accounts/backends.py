@@ -11,13 +11,14 @@ import copy
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.backends import ModelBackend
 
-from accounts.caches import PERMISSION_SET, PERMISSIONS, SIGNED_IN_USER
-from config.caching import read_tokens, user_token_keys
+from accounts.caches import PERMISSION_SET, SIGNED_IN_USER
+from config.caching import read_tokens
+from config.sessions import member_token_keys
 
 
 class CachedUserMixin:
     def get_user(self, user_id):
-        read_tokens(*user_token_keys(user_id), PERMISSIONS.key())
+        read_tokens(*member_token_keys(user_id))
         user = SIGNED_IN_USER.get(
             user_id=user_id, build=lambda: super(CachedUserMixin, self).get_user(user_id)
         )

@@ -236,6 +236,44 @@ def version_tokens(*keys: str) -> list[str]:
     return [found[key] + epoch for key in keys]
 
 
+def get_with_tokens_ahead(store, key: str):
+    """The value at `key` in the cache `store` (None if there is none), read in the same round
+    trip as the version tokens the request announced with read_ahead and has not read yet.
+
+    A signed-in page reads its member's session, then its member's tokens and its own: two
+    round trips. When the store and the default cache are Redis databases at one location, this
+    reads the session with the tokens announced so far (the page's, and the member's when the
+    session's member is known: config.sessions), and keeps the tokens found for the request as
+    version_tokens keeps them. Otherwise, and when Redis fails, it is the store's own `get`
+    (whose failure handling then takes over)."""
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    known, ahead = _request_tokens.get(), _tokens_ahead.get()
+    if (
+        known is None
+        or not ahead
+        or not isinstance(cache, ResilientRedisCache)
+        or not isinstance(store, ResilientRedisCache)
+        or cache._server != store._server
+        or cache.is_degraded
+        or store.is_degraded
+    ):
+        return store.get(key)
+    wanted = [token for token in (*ahead, EPOCH_KEY) if token not in known]
+    try:
+        values = cache.client.get_client(write=False).mget(
+            [store.client.make_key(key), *(cache.client.make_key(token) for token in wanted)]
+        )
+    except (ConnectionInterrupted, RedisError, OSError):
+        return store.get(key)
+    ahead.clear()
+    for token, value in zip(wanted, values[1:], strict=True):
+        if value is not None:  # a missing token is made when it is asked for (version_tokens)
+            known[token] = cache.client.decode(value)
+    return None if values[0] is None else store.client.decode(values[0])
+
+
 def tokens_unchanged(keys: tuple[str, ...], values: tuple[str, ...]) -> bool:
     """Whether the tokens at `keys` still hold `values`, as version_tokens gave them (epoch
     included), read in one round trip. A missing token counts as changed: nothing is created."""

@@ -10,6 +10,10 @@ A session is deleted when its member signs out, ends it from another device (all
 sessions) or is signed out everywhere. Once that commits, the member's open sockets are told
 to check their sessions (config.consumers): the socket of the ended session closes at once.
 
+A signed-in page reads its session in the same Redis round trip as its member's version tokens
+and its own (config.cache.get_with_tokens_ahead): this process remembers whose each session
+was when it last read it, and announces that member's tokens before the read.
+
 A request without a session cookie gets its session store only when something uses it
 (SessionMiddleware): most such requests (pages served from the cache, the API) never do.
 """
@@ -22,12 +26,30 @@ from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessio
 from django.db import transaction
 from django.utils.functional import SimpleLazyObject, empty
 
+from config.cache import get_with_tokens_ahead, read_ahead
+
+# Whose each session is, as this process last read it: the member's tokens are then read in
+# the same round trip as the session (load). A guess gone wrong reads one round trip more.
+_MEMBER_OF_SESSION: dict[str, str] = {}
+MEMBERS_OF_SESSIONS_KEPT = 4096
+
 
 class SessionStore(CachedDBStore):
     def load(self):
         if getattr(self._cache, "is_degraded", False):
             return DBStore.load(self)
-        return super().load()
+        member = _MEMBER_OF_SESSION.get(self.session_key)
+        if member is not None:
+            read_ahead(*member_token_keys(member))
+        data = get_with_tokens_ahead(self._cache, self.cache_key)
+        if data is None:  # not in the cache: from the database, copied into the cache
+            data = super().load()
+        member = data.get(SESSION_KEY)
+        if member is not None and _MEMBER_OF_SESSION.get(self.session_key) != member:
+            if len(_MEMBER_OF_SESSION) >= MEMBERS_OF_SESSIONS_KEPT:
+                _MEMBER_OF_SESSION.clear()
+            _MEMBER_OF_SESSION[self.session_key] = member
+        return data
 
     def delete(self, session_key=None):
         member = self._member_of(session_key or self.session_key)
@@ -45,6 +67,14 @@ class SessionStore(CachedDBStore):
         if member is None:
             member = type(self)(session_key=session_key).get(SESSION_KEY)
         return member
+
+
+def member_token_keys(member) -> list[str]:
+    """The tokens the authentication backend reads when it loads the member (accounts.backends)."""
+    from accounts.caches import PERMISSIONS
+    from config.caching import user_token_keys
+
+    return [*user_token_keys(member), PERMISSIONS.key()]
 
 
 def _tell_sockets(member) -> None:

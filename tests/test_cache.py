@@ -158,3 +158,54 @@ def test_sessions_are_read_from_the_database_without_waiting_for_a_hung_redis(
         keys.append(stored.session_key)
     assert [SessionStore(key)["number"] for key in keys] == list(range(5))
     assert redis_calls == ["get", "set"]  # the first read, and its copy into the cache; then none
+
+
+# --- The session read with the tokens (config.sessions, config.cache.get_with_tokens_ahead) ----
+
+
+@pytest.fixture
+def signed_in(learner):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(learner)
+    assert client.get("/").wsgi_request.user == learner
+    return client
+
+
+@pytest.mark.django_db
+def test_a_wrong_guess_of_a_sessions_member_still_signs_in_its_own(signed_in, learner):
+    from config import sessions
+    from tests.factories import UserFactory
+
+    other = UserFactory()
+    sessions._MEMBER_OF_SESSION[signed_in.cookies["sessionid"].value] = str(other.pk)
+    assert signed_in.get("/").wsgi_request.user == learner
+    assert sessions._MEMBER_OF_SESSION[signed_in.cookies["sessionid"].value] == str(learner.pk)
+
+
+@pytest.mark.django_db
+def test_a_session_gone_from_redis_is_read_from_the_database(signed_in, learner):
+    from django.core.cache import caches
+
+    store = SessionStore(signed_in.cookies["sessionid"].value)
+    caches["sessions"].delete(store.cache_key)
+    assert signed_in.get("/").wsgi_request.user == learner
+    assert caches["sessions"].get(store.cache_key) is not None  # copied back
+
+
+@pytest.mark.django_db
+def test_a_failed_combined_read_falls_back_to_the_sessions_own(signed_in, learner, monkeypatch):
+    import redis
+
+    original, failed = redis.Redis.mget, []
+
+    def mget(self, keys, *args):
+        if not failed and any("sessions" in key for key in keys):
+            failed.append(keys)
+            raise redis.ConnectionError("the connection dropped")
+        return original(self, keys, *args)
+
+    monkeypatch.setattr(redis.Redis, "mget", mget)
+    assert signed_in.get("/").wsgi_request.user == learner
+    assert failed

@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import caches
+import redis
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -452,7 +452,7 @@ def test_a_message_a_suspension_and_a_search_show_on_pages_whose_shell_is_cached
 
 
 @pytest.mark.parametrize("page", ["thread", "map"])
-def test_a_warm_signed_in_page_reads_its_version_tokens_with_the_visitors_in_one_round_trip(
+def test_a_warm_signed_in_page_reads_its_session_and_every_version_token_in_one_round_trip(
     page, learner, monkeypatch
 ):
     if page == "thread":
@@ -462,13 +462,16 @@ def test_a_warm_signed_in_page_reads_its_version_tokens_with_the_visitors_in_one
     client = Client()
     client.force_login(learner)
     client.get(url)
-    backend = type(caches["default"])
-    original, reads = backend.get_many, []
+    original, sent = redis.Redis.execute_command, []
 
-    def get_many(self, keys, *args, **kwargs):
-        reads.append(keys)
-        return original(self, keys, *args, **kwargs)
+    def execute_command(self, *args, **kwargs):
+        sent.append(args)
+        return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(backend, "get_many", get_many)
+    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
     assert client.get(url).status_code == 200
-    assert len(reads) == 1, reads
+    assert len(sent) == 1, sent
+    command, *keys = sent[0]
+    session = client.cookies["sessionid"].value
+    assert command == "MGET" and session in keys[0]
+    assert any(f"token:user:{learner.pk}" in key for key in keys)
