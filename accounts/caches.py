@@ -24,7 +24,7 @@ its owner's today: the body and the anonymous page are kept apart by that day to
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -134,7 +134,8 @@ def _profile_page_tokens(request, username, **kwargs) -> list[str]:
         if len(_LAST_OWNER_ID) >= LAST_OWNERS_KEPT:
             _LAST_OWNER_ID.clear()
         _LAST_OWNER_ID[username.lower()] = owner.id
-    return profile_tokens(owner.id)
+    # The owner's token too (read already, to find them): who the name belongs to is part of the page.
+    return [*profile_tokens(owner.id), PROFILE_OWNER.key(username.lower())]
 
 
 def _profile_page_day(request, username, **kwargs) -> list[str]:
@@ -142,7 +143,18 @@ def _profile_page_day(request, username, **kwargs) -> list[str]:
     return [owner.today().isoformat()] if owner else []
 
 
-PROFILE_PAGE = Page("profile", tokens=_profile_page_tokens, varies=_profile_page_day)
+def _profile_page_day_ends(request, username, **kwargs) -> float:
+    """The owner's next midnight, when the calendar moves on a day."""
+    owner = _profile_owner(username)
+    if owner is None:
+        return float("inf")
+    tomorrow = datetime.combine(owner.today() + timedelta(days=1), time.min, ZoneInfo(owner.timezone))
+    return tomorrow.timestamp()
+
+
+PROFILE_PAGE = Page(
+    "profile", tokens=_profile_page_tokens, varies=_profile_page_day, varies_until=_profile_page_day_ends
+)
 
 # What the profile shows of the member's own row. A new member's profile is not cached yet.
 PROFILE_FIELDS = frozenset(

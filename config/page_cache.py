@@ -35,7 +35,6 @@ cannot leak into another.
 import functools
 import hashlib
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -44,6 +43,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import get_language
@@ -61,11 +61,15 @@ class Page:
     """A kind of page cached whole for anonymous visitors, declared in an app's caches.py:
     `tokens(request, **view_kwargs)` returns the keys of the version tokens of what it shows;
     `varies(request, **view_kwargs)`, if given, what else its copy is kept apart by (a profile's
-    activity calendar ends on its owner's today, so that day)."""
+    activity calendar ends on its owner's today, so that day), and `varies_until(request,
+    **view_kwargs)` when that changes by itself, as a Unix time (the owner's midnight):
+    KeptPagesMiddleware keeps such a page until then, and one that varies without saying until
+    when not at all."""
 
     name: str
     tokens: Callable[..., list[str]]
     varies: Callable[..., list[str]] | None = None
+    varies_until: Callable[..., float] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class StoredPage:
     status: int
     headers: tuple[tuple[str, str], ...]
     content: bytes
-    kept_until: float = 0.0  # time.time() when the shared cache lets it go
+    kept_until: float = 0.0  # when the shared cache lets it go, as a Unix time
 
     @classmethod
     def of(cls, response) -> "StoredPage":
@@ -81,7 +85,7 @@ class StoredPage:
             response.status_code,
             tuple(response.headers.items()),
             response.content,
-            time.time() + TIMEOUTS["page"],
+            timezone.now().timestamp() + TIMEOUTS["page"],
         )
 
     def response(self) -> HttpResponse:
@@ -296,8 +300,11 @@ def anonymous_page(page: Page, *, parameters: dict[str, Normaliser] | None = Non
             response = stored.response()
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
             patch_vary_headers(response, ["Cookie"])
-            if is_canonical and not page.varies and _value_only(parameters, query):
-                response.kept_page = KeptPage(tuple(tokens), tuple(token_values), stored.kept_until)
+            if is_canonical and _value_only(parameters, query) and (not page.varies or page.varies_until):
+                until = stored.kept_until
+                if page.varies:
+                    until = min(until, page.varies_until(request, **kwargs))
+                response.kept_page = KeptPage(tuple(tokens), tuple(token_values), until)
             return response
 
         return wrapper
@@ -340,8 +347,8 @@ class KeptPagesMiddleware:
 
     Kept only: responses @anonymous_page marked (a 200 of a canonical URL, for a request with no
     session or messages, whose query parameters it can judge by their values alone, and whose
-    copy is not also kept apart by something that changes by itself, like a profile's day), that
-    set no cookie. Asked only by GET and HEAD requests without a session, messages or htmx,
+    copy is kept apart by nothing that changes by itself unless it says until when, like a
+    profile's day), that set no cookie. Asked only by GET and HEAD requests without a session, messages or htmx,
     that the security middleware would not redirect. The request id is added outside it.
     """
 
@@ -353,7 +360,11 @@ class KeptPagesMiddleware:
         key = self._key(request)
         if key is not None:
             entry = kept_pages.get(key)
-            if entry is not None and tokens_unchanged(entry.page.token_keys, entry.page.token_values):
+            if (
+                entry is not None
+                and entry.page.kept_until > timezone.now().timestamp()
+                and tokens_unchanged(entry.page.token_keys, entry.page.token_values)
+            ):
                 response = HttpResponse(entry.content, status=entry.status)
                 for name, value in entry.headers:
                     response.headers[name] = value
@@ -361,7 +372,7 @@ class KeptPagesMiddleware:
         response = self.get_response(request)
         page = getattr(response, "kept_page", None)
         if key is not None and page is not None and not response.cookies:
-            lifetime = page.kept_until - time.time()
+            lifetime = page.kept_until - timezone.now().timestamp()
             if lifetime > 0:
                 entry = _Entry(page, response.status_code, tuple(response.items()), response.content)
                 kept_pages.set(key, entry, len(entry.content), lifetime)

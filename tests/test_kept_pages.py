@@ -2,12 +2,18 @@
 the rest of the middleware runs, and never after what it shows has changed, in another
 language or theme, to a visitor with a session, or for a URL it cannot judge alone."""
 
+from datetime import datetime, time, timedelta
+from time import monotonic
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from community import services
+from config.caching import TIMEOUTS
 from config.page_cache import kept_pages
 from tests.factories import CommentFactory, TagFactory, ThreadFactory, UserFactory, build_roadmap
 
@@ -114,7 +120,20 @@ def test_urls_judged_by_stored_data_or_spelled_otherwise_are_not_kept():
     assert not kept_pages._values or all(key[1] == "" for key in kept_pages._values)
 
 
-def test_a_profile_whose_copy_follows_its_owners_day_is_not_kept():
-    owner = UserFactory(username="ada")
+def test_a_profile_is_kept_until_its_owners_midnight_when_its_calendar_moves_on(monkeypatch):
+    monkeypatch.setitem(TIMEOUTS, "page", 3 * 24 * 3600)  # so that the day ends first
+    owner = UserFactory(username="ada", timezone="Pacific/Auckland")
     Client().get(f"/u/{owner.username}/")
-    assert not served_before_the_stack(Client().get(f"/u/{owner.username}/"))
+    assert served_before_the_stack(Client().get(f"/u/{owner.username}/"))
+    [expires] = [expires for key, (_, _, expires) in kept_pages._values.items() if key[0] == "/u/ada/"]
+    local = timezone.localtime(timezone.now(), ZoneInfo("Pacific/Auckland"))
+    midnight = datetime.combine(local.date() + timedelta(days=1), time.min, ZoneInfo("Pacific/Auckland"))
+    assert abs((expires - monotonic()) - (midnight - timezone.now()).total_seconds()) < 5
+
+
+def test_a_profile_renamed_is_not_served_at_its_old_address():
+    owner = UserFactory(username="ada")
+    Client().get("/u/ada/")
+    owner.username = "ada_l"
+    owner.save()
+    assert Client().get("/u/ada/").status_code == 404
