@@ -41,10 +41,10 @@ class Writer:
         rows,
         total: int,
         label: str = "",
-        instead_of_triggers: str = "",
+        fills_trigger_columns: bool = False,
     ) -> None:
-        """Load the rows. `instead_of_triggers`: one statement that does for the whole table
-        what its own triggers do row by row, so that it too can be loaded with triggers off."""
+        """Load the rows. `fills_trigger_columns`: the rows already hold what the table's own
+        triggers would compute for them, so that it too can be loaded with triggers off."""
         label = label or model._meta.db_table
         fields = {field.attname: field for field in model._meta.concrete_fields}
         unknown = set(columns) - set(fields)
@@ -55,19 +55,19 @@ class Writer:
         if self.is_postgres:
             if model not in self.models:
                 self._drop_indexes(model._meta.db_table)
-            self._copy(model, columns, defaulted, rows, instead_of_triggers)
+            self._copy(model, columns, defaulted, rows, fills_trigger_columns)
         else:
             self._bulk_create(model, columns, rows)
         if model not in self.models:
             self.models.append(model)
 
-    def _copy(self, model, columns, defaulted, rows, instead_of_triggers):
+    def _copy(self, model, columns, defaulted, rows, fills_trigger_columns):
         quote = connection.ops.quote_name
         table = model._meta.db_table
         defaults = tuple(field.get_db_prep_save(field.get_default(), connection) for field in defaulted)
         names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
         names += "".join(f", {quote(field.column)}" for field in defaulted)
-        skips_triggers = self.may_skip_triggers and (instead_of_triggers or not _has_own_triggers(table))
+        skips_triggers = self.may_skip_triggers and (fills_trigger_columns or not _has_own_triggers(table))
         with connection.cursor() as cursor:
             if skips_triggers:
                 cursor.execute("SET LOCAL session_replication_role = replica")
@@ -80,8 +80,6 @@ class Writer:
                         copy.write_row(row)
             if skips_triggers:
                 cursor.execute("SET LOCAL session_replication_role = origin")
-                if instead_of_triggers:
-                    cursor.execute(instead_of_triggers)
         if skips_triggers and model not in self.unchecked:
             self.unchecked.append(model)
 
