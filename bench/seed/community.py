@@ -109,7 +109,9 @@ class CommunitySeed:
         rng = random.Random(SEED + 2)
         # Only PostgreSQL has the search vector column's type.
         vectors = (
-            SearchVectors(titles=self.t_title, bodies=pool.bodies) if connection.vendor == "postgresql" else None
+            SearchVectors(titles=self.t_title, bodies=pool.bodies)
+            if connection.vendor == "postgresql"
+            else None
         )
 
         def threads():

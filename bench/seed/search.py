@@ -62,6 +62,7 @@ def _weighted(entries, weight: str, shift: int) -> str:
     """The entries in tsvector text with every position moved by `shift` and given `weight`.
     A lexeme in both title and body is written twice; tsvector input merges the two."""
     return " ".join(
-        lexeme + (":" + ",".join(f"{position + shift}{weight}" for position in positions) if positions else "")
+        lexeme
+        + (":" + ",".join(f"{position + shift}{weight}" for position in positions) if positions else "")
         for lexeme, positions in entries
     )
