@@ -321,9 +321,9 @@ class CommunitySeed:
             if self.c_thread[number] == special and self.c_author[number] != 0
         ][:20]
         if self.t_author[special] != 0:
-            self._react(0, special, 0)
+            self._react([0], special, [0])
         for number in special_comments:
-            self._react(0, -1 - number, 1)
+            self._react([0], -1 - number, [1])
         total = self.counts["reactions"] - len(self.r_user)
         on_threads = round(total * 0.3)
         # A user reacts to a post at most once per kind: a post takes at most this many reactions.
@@ -357,22 +357,24 @@ class CommunitySeed:
             ]
             reactors = [slot // 3 for slot in slots]
             kinds = [slot % 3 for slot in slots]
-        for user, kind in zip(reactors, kinds, strict=True):
-            self._react(user, target, kind)
+        self._react(reactors, target, kinds)
 
-    def _react(self, user: int, target: int, kind: int) -> None:
+    def _react(self, users: list[int], target: int, kinds: list[int]) -> None:
+        """The reactions of `users` to one post, the i-th of kind `kinds[i]`, each at a random
+        time after the post (most soon after): a random number each, drawn in that order."""
         if target >= 0:
-            counters = (self.t_likes, self.t_helpful, self.t_insightful)[kind]
-            counters[target] += 1
-            created = self.t_created[target]
+            post, created = target, self.t_created[target]
+            counters = (self.t_likes, self.t_helpful, self.t_insightful)
         else:
-            counters = (self.c_likes, self.c_helpful, self.c_insightful)[kind]
-            counters[-1 - target] += 1
-            created = self.c_created[-1 - target]
-        self.r_user.append(user)
-        self.r_target.append(target)
-        self.r_kind.append(kind)
-        self.r_created.append(created + (self.now - created) * self.rng.random() ** 4)
+            post, created = -1 - target, self.c_created[-1 - target]
+            counters = (self.c_likes, self.c_helpful, self.c_insightful)
+        for kind, per_kind in enumerate(counters):
+            per_kind[post] += kinds.count(kind)
+        self.r_user.extend(users)
+        self.r_target.extend([target] * len(users))
+        self.r_kind.extend(kinds)
+        span, random = self.now - created, self.rng.random
+        self.r_created.extend([created + span * random() ** 4 for _ in users])
 
     def write_reactions(self) -> None:
         first = next_id(Reaction)
