@@ -64,6 +64,8 @@ class BenchData(AccountsSeed, RoadmapSeed, CommunitySeed):
             self.writer.build_indexes()
         # What /insights/ and topic pages read, as the hourly task leaves it.
         step("topic insights", self.write_topic_insights)
+        if connection.vendor == "postgresql":
+            step("pending checks", self.writer.fire_pending_checks)
         self.bump_caches()
 
     def write_topic_insights(self) -> None:
