@@ -168,6 +168,9 @@ class Writer:
         row; the rows loaded with triggers are checked now too, rather than at commit."""
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
+            # The rows were just written and are in memory: priced as reads from disk, looking
+            # 20,000 flags up in the comments' primary key loses to hashing all 500,000 comments.
+            cursor.execute("SET LOCAL random_page_cost = 1.1")
             for model in self.unchecked if models is None else models:
                 for field in model._meta.concrete_fields:
                     if not (field.is_relation and field.db_constraint):
@@ -185,6 +188,7 @@ class Writer:
                             f"{missing} rows of {model._meta.db_table}.{field.column} point to no "
                             f"{target.model._meta.db_table} row."
                         )
+            cursor.execute("SET LOCAL random_page_cost TO DEFAULT")
         self.fire_pending_checks()
 
     def fire_pending_checks(self) -> None:
