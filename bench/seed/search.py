@@ -25,7 +25,7 @@ class SearchVectors:
         titles = list(dict.fromkeys(titles))
         parsed = _parsed(titles + bodies)
         self.titles = {}
-        for title, entries in zip(titles, parsed, strict=False):
+        for title, entries in zip(titles, parsed[: len(titles)], strict=True):
             last = max((position for _, positions in entries for position in positions), default=0)
             self.titles[title] = (_weighted(entries, "A", 0), last)
         self.bodies = parsed[len(titles) :]
