@@ -13,9 +13,10 @@ bulk_create elsewhere, all in one transaction. Post bodies come from a small poo
 texts, each rendered once.
 
 The modules: `data` (the plan as a whole) with one part per app it seeds (`accounts`,
-`roadmap`, `community`), `texts` (what the posts say), `writer` (the bulk inserts), `numbers`
-(shared arithmetic) and `report` (progress on the terminal). This package holds the facts about
-the data set that bench/dataset.py, bench/explain.py and the tests read.
+`roadmap`, `community`), `texts` (what the posts say), `search` (the threads' search vectors),
+`writer` (the bulk inserts), `numbers` (shared arithmetic) and `report` (progress on the
+terminal). This package holds the facts about the data set that bench/dataset.py,
+bench/explain.py and the tests read.
 """
 
 PASSWORD = "bench-password-2026"

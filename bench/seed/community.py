@@ -6,11 +6,13 @@ import random
 from array import array
 
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import F
 from django.utils.text import slugify
 
 from bench.seed import DAY, SEED, SPECIAL_TAGS, SPECIAL_THREADS, SPECIAL_TOPIC, YEAR
 from bench.seed.numbers import allocate, cumulative, timestamp
+from bench.seed.search import SearchVectors
 from bench.seed.texts import INDEX_PARAGRAPHS, SUBJECTS, TITLES, Pool, post_bodies
 from bench.seed.writer import next_id
 from community.caches import TOPIC_THREADS
@@ -25,20 +27,6 @@ TAGS = [
     ("architecture", "Architecture"), ("async", "Async"), ("redis", "Redis"), ("celery", "Celery"),
     ("beginners", "Beginners"),
 ]  # fmt: skip
-
-
-# What the search vector trigger (community migration 0002) computes for every thread, with
-# each distinct body parsed once: the threads share a few dozen bodies, and parsing them is most
-# of the trigger's cost. tests/bench/test_seed_bench.py checks that the trigger agrees.
-THREAD_SEARCH_VECTORS = """
-    UPDATE community_thread AS thread
-    SET search_vector = setweight(to_tsvector('english', coalesce(thread.title, '')), 'A') || body.vector
-    FROM (
-        SELECT body AS text, setweight(to_tsvector('english', coalesce(body, '')), 'B') AS vector
-        FROM community_thread WHERE search_vector IS NULL GROUP BY body
-    ) AS body
-    WHERE thread.search_vector IS NULL AND thread.body = body.text
-"""
 
 
 class CommunitySeed:
@@ -119,6 +107,12 @@ class CommunitySeed:
         slugs: dict[str, str] = {}
         comment_base = self.comment_base
         rng = random.Random(SEED + 2)
+        # Only PostgreSQL has the search vector column's type.
+        vectors = (
+            SearchVectors(titles=self.t_title, bodies=pool.bodies)
+            if connection.vendor == "postgresql"
+            else None
+        )
 
         def threads():
             for number in range(self.thread_count):
@@ -130,7 +124,7 @@ class CommunitySeed:
                 edited = timestamp(created + rng.random() * DAY) if rng.random() < 0.05 else None
                 accepted = self.t_accepted[number]
                 body = self.t_body[number]
-                yield (
+                row = (
                     base + number,
                     user_base + self.t_author[number],
                     title,
@@ -151,15 +145,16 @@ class CommunitySeed:
                     timestamp(created),
                     edited,
                 )
+                yield (*row, vectors.vector(title, body)) if vectors else row
 
         columns = (
             "id", "author_id", "title", "slug", "body", "body_html", "topic_id", "status", "is_pinned",
             "is_locked", "accepted_comment_id", "comment_count", "reaction_count", "like_count",
             "helpful_count", "insightful_count", "last_activity_at", "created_at", "edited_at",
         )  # fmt: skip
-        self.writer.write(
-            Thread, columns, threads(), self.thread_count, instead_of_triggers=THREAD_SEARCH_VECTORS
-        )
+        if vectors:
+            columns += ("search_vector",)
+        self.writer.write(Thread, columns, threads(), self.thread_count, fills_trigger_columns=bool(vectors))
 
         Tagging = Thread.tags.through
         first = next_id(Tagging)
@@ -326,9 +321,9 @@ class CommunitySeed:
             if self.c_thread[number] == special and self.c_author[number] != 0
         ][:20]
         if self.t_author[special] != 0:
-            self._react(0, special, 0)
+            self._react([0], special, [0])
         for number in special_comments:
-            self._react(0, -1 - number, 1)
+            self._react([0], -1 - number, [1])
         total = self.counts["reactions"] - len(self.r_user)
         on_threads = round(total * 0.3)
         # A user reacts to a post at most once per kind: a post takes at most this many reactions.
@@ -362,22 +357,24 @@ class CommunitySeed:
             ]
             reactors = [slot // 3 for slot in slots]
             kinds = [slot % 3 for slot in slots]
-        for user, kind in zip(reactors, kinds, strict=True):
-            self._react(user, target, kind)
+        self._react(reactors, target, kinds)
 
-    def _react(self, user: int, target: int, kind: int) -> None:
+    def _react(self, users: list[int], target: int, kinds: list[int]) -> None:
+        """The reactions of `users` to one post, the i-th of kind `kinds[i]`, each at a random
+        time after the post (most soon after): a random number each, drawn in that order."""
         if target >= 0:
-            counters = (self.t_likes, self.t_helpful, self.t_insightful)[kind]
-            counters[target] += 1
-            created = self.t_created[target]
+            post, created = target, self.t_created[target]
+            counters = (self.t_likes, self.t_helpful, self.t_insightful)
         else:
-            counters = (self.c_likes, self.c_helpful, self.c_insightful)[kind]
-            counters[-1 - target] += 1
-            created = self.c_created[-1 - target]
-        self.r_user.append(user)
-        self.r_target.append(target)
-        self.r_kind.append(kind)
-        self.r_created.append(created + (self.now - created) * self.rng.random() ** 4)
+            post, created = -1 - target, self.c_created[-1 - target]
+            counters = (self.c_likes, self.c_helpful, self.c_insightful)
+        for kind, per_kind in enumerate(counters):
+            per_kind[post] += kinds.count(kind)
+        self.r_user.extend(users)
+        self.r_target.extend([target] * len(users))
+        self.r_kind.extend(kinds)
+        span, random = self.now - created, self.rng.random
+        self.r_created.extend([created + span * random() ** 4 for _ in users])
 
     def write_reactions(self) -> None:
         first = next_id(Reaction)
