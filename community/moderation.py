@@ -250,11 +250,20 @@ def restore(*, moderator, target: Thread | Comment, reason: str) -> ModerationAc
 
 
 @transaction.atomic
-def resolve_flags(*, moderator, target: Thread | Comment, decision: str, reason: str) -> ModerationAction:
+def resolve_flags(
+    *, moderator, target: Thread | Comment, decision: str, reason: str = "", reason_code: str = ""
+) -> ModerationAction:
     """Close every open flag on the target. Resolving keeps (or puts) the post hidden;
-    dismissing restores a post that flags had hidden."""
+    dismissing restores a post that flags had hidden.
+
+    `reason` is what the moderator typed. A decision taken where nobody types one (the admin's
+    actions) gives the app's own reason as a `reason_code` of community.notices instead, so the
+    audit log and the author read it in their own language."""
     _require_content_power(moderator, target)
-    reason = _clean_reason(reason)
+    if reason_code:
+        reason, told_reason = "", notices.SENTENCES[notices.check(reason_code)]
+    else:
+        reason = told_reason = _clean_reason(reason)
     details = {}
     if decision == "resolve":
         closed = _close_flags(target, moderator=moderator, state=Flag.State.RESOLVED)
@@ -273,9 +282,15 @@ def resolve_flags(*, moderator, target: Thread | Comment, decision: str, reason:
     if not closed:
         raise Conflict(_("There are no open flags on this post."))
     entry = _log(
-        moderator=moderator, action=action, reason=reason, target=target, flags_closed=closed, **details
+        moderator=moderator,
+        action=action,
+        reason=reason,
+        reason_code=reason_code,
+        target=target,
+        flags_closed=closed,
+        **details,
     )
-    _tell_author(target=target, actor=moderator, told=told, reason=reason, key=f"mod:{entry.pk}")
+    _tell_author(target=target, actor=moderator, told=told, reason=told_reason, key=f"mod:{entry.pk}")
     return entry
 
 

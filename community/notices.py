@@ -34,6 +34,8 @@ SENTENCES = {
     "log-claim-ran-out": gettext_lazy("The claim ran out."),
     "log-auto-hidden": gettext_lazy("Hidden automatically after %(count)s flags, until a mentor reviews it."),
     "log-corrected-in-admin": gettext_lazy("Corrected in the admin: %(fields)s."),
+    "log-resolved-in-admin": gettext_lazy("Resolved in the admin: the post is hidden and its flags closed."),
+    "log-dismissed-in-admin": gettext_lazy("Dismissed in the admin: the post is kept and its flags closed."),
 }
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from community import moderation
@@ -74,3 +75,46 @@ def test_the_automatic_hide_is_logged_in_each_readers_language_and_told_to_the_a
     notice = Notification.objects.get(recipient=comment.author).message
     # The author reads German (the shipped catalogue), whatever the reporters' language.
     assert notice.startswith(f"Ein Mentor wird deine Antwort in „{comment.thread.title}“ prüfen.")
+
+
+# What the admin's flag actions give as their reason: the log's reader and the author read it
+# in their own language (here the author reads German).
+DECIDED_IN_ADMIN = {
+    "resolve": (
+        "log-resolved-in-admin",
+        "Resolved in the admin: the post is hidden and its flags closed.",
+        "Resuelto en el panel de administración: la publicación queda oculta y sus denuncias, cerradas.",
+        "Im Admin erledigt: Der Beitrag ist ausgeblendet, seine Meldungen sind geschlossen.",
+    ),
+    "dismiss": (
+        "log-dismissed-in-admin",
+        "Dismissed in the admin: the post is kept and its flags closed.",
+        "Descartado en el panel de administración: la publicación se mantiene y sus denuncias, cerradas.",
+        "Im Admin verworfen: Der Beitrag bleibt, seine Meldungen sind geschlossen.",
+    ),
+}
+
+
+@pytest.mark.parametrize("action", DECIDED_IN_ADMIN)
+def test_a_decision_in_the_admin_is_logged_and_told_in_each_readers_language(
+    client, admin_user, action, django_capture_on_commit_callbacks
+):
+    code, english, spanish, german = DECIDED_IN_ADMIN[action]
+    comment = CommentFactory(author=UserFactory(language="de"))
+    flag = moderation.flag(reporter=UserFactory(), target=comment, reason="spam")
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:community_flag_changelist"),
+            {"action": action, "_selected_action": [flag.pk]},
+            headers={"accept-language": "en"},
+        )
+    assert response.status_code == 302
+
+    entry = ModerationAction.objects.get(comment=comment)
+    assert (entry.reason, entry.reason_code) == ("", code)
+    with translation.override("en"):
+        assert entry.reason_text == english
+    with translation.override("es"):
+        assert entry.reason_text == spanish
+    assert Notification.objects.get(recipient=comment.author).text.endswith(f"Grund: {german}")
