@@ -64,17 +64,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("email address"), max_length=254, unique=True)
     username = models.CharField(
+        _("username"),
         max_length=30,
         validators=[username_validator],
         help_text=_("Your public handle: 3 to 30 letters, digits, hyphens or underscores."),
     )
-    display_name = models.CharField(max_length=60, blank=True)
-    bio = models.TextField(max_length=500, blank=True)
-    timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    bio = models.TextField(_("bio"), max_length=500, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
     digest_frequency = models.CharField(
-        max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
+        _("digest frequency"), max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
     )
     digest_hour = models.PositiveSmallIntegerField(
+        _("digest hour"),
         default=8,
         validators=[MinValueValidator(0), MaxValueValidator(23)],
         help_text=_("Local hour (0-23) at which your digest is sent."),
@@ -96,12 +98,14 @@ class User(AbstractBaseUser, PermissionsMixin):
             "Topics you mean to finish each week; your home page and digest tell you how you are doing."
         ),
     )
-    unsubscribe_salt = models.CharField(max_length=16, default="", blank=True, editable=False)
-    suspended_until = models.DateTimeField(null=True, blank=True)
-    suspension_reason = models.CharField(max_length=500, blank=True)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=now)
+    unsubscribe_salt = models.CharField(
+        _("unsubscribe salt"), max_length=16, default="", blank=True, editable=False
+    )
+    suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
+    suspension_reason = models.CharField(_("suspension reason"), max_length=500, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("admin"), default=False)
+    date_joined = models.DateTimeField(_("joined"), default=now)
 
     objects = UserManager()
 
@@ -110,6 +114,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["username"]
 
     class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
@@ -193,14 +199,20 @@ class ApiToken(models.Model):
     NAME_MAX = 60
     KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{40,100}")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=NAME_MAX, help_text=_("What the token is for, e.g. “my CLI”."))
-    key_prefix = models.CharField(max_length=PREFIX_LENGTH, db_index=True, editable=False)
-    key_hash = models.CharField(max_length=64, editable=False)
-    created_at = models.DateTimeField(default=now, editable=False)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    user = models.ForeignKey(
+        User, verbose_name=_("member"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(
+        _("name"), max_length=NAME_MAX, help_text=_("What the token is for, e.g. “my CLI”.")
+    )
+    key_prefix = models.CharField(_("key prefix"), max_length=PREFIX_LENGTH, db_index=True, editable=False)
+    key_hash = models.CharField(_("key hash"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), default=now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["user", "name"], name="accounts_apitoken_user_name_unique"),

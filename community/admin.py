@@ -294,6 +294,10 @@ def _digest_preview(request, user, *, admin_context):
     )
 
 
+# The audit log's reason for a decision taken with the flag list's actions (community.notices).
+DECIDED_IN_ADMIN = {"resolve": "log-resolved-in-admin", "dismiss": "log-dismissed-in-admin"}
+
+
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
     list_display = ["created_at", "reason", "status", "reporter", "thread", "comment", "resolved_by"]
@@ -320,7 +324,7 @@ class FlagAdmin(admin.ModelAdmin):
                     moderator=request.user,
                     target=target,
                     decision=decision,
-                    reason=f"Decided in the admin ({decision})",
+                    reason_code=DECIDED_IN_ADMIN[decision],
                 )
                 done += 1
             except (PermissionDenied, ValidationError) as error:

@@ -18,13 +18,15 @@ from roadmap.markdown import render_markdown
 
 
 class Tag(models.Model):
-    slug = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=40, unique=True)
-    description = models.CharField(max_length=300, blank=True)
-    thread_count = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    slug = models.SlugField(_("URL name"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    thread_count = models.PositiveIntegerField(_("threads"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["name"]
 
     def __str__(self):
@@ -62,39 +64,60 @@ class Thread(models.Model):
     MAX_TAGS = 4
 
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="threads",
     )
-    title = models.CharField(max_length=TITLE_MAX)
-    slug = models.SlugField(max_length=80, allow_unicode=False, blank=True)
-    body = models.TextField(max_length=BODY_MAX)
-    body_html = models.TextField(blank=True, editable=False)
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    slug = models.SlugField(_("URL name"), max_length=80, allow_unicode=False, blank=True)
+    body = models.TextField(_("text"), max_length=BODY_MAX)
+    body_html = models.TextField(_("text as HTML"), blank=True, editable=False)
     topic = models.ForeignKey(
-        "roadmap.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+        "roadmap.Topic",
+        verbose_name=_("topic"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="threads",
     )
-    tags = models.ManyToManyField(Tag, blank=True, related_name="threads")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
-    is_pinned = models.BooleanField(default=False)
-    is_locked = models.BooleanField(default=False)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="threads")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+    is_locked = models.BooleanField(_("locked"), default=False)
     accepted_comment = models.ForeignKey(
-        "Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Comment",
+        verbose_name=_("accepted answer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    comment_count = models.PositiveIntegerField(default=0)
-    reaction_count = models.PositiveIntegerField(default=0)
-    like_count = models.PositiveIntegerField(default=0)
-    helpful_count = models.PositiveIntegerField(default=0)
-    insightful_count = models.PositiveIntegerField(default=0)
-    last_activity_at = models.DateTimeField(default=timezone.now)
-    created_at = models.DateTimeField(default=timezone.now)
-    edited_at = models.DateTimeField(null=True, blank=True)
-    search_vector = SearchVectorField(null=True, editable=False)
+    comment_count = models.PositiveIntegerField(_("replies"), default=0)
+    reaction_count = models.PositiveIntegerField(_("reactions"), default=0)
+    like_count = models.PositiveIntegerField(_("likes"), default=0)
+    helpful_count = models.PositiveIntegerField(_("helpful reactions"), default=0)
+    insightful_count = models.PositiveIntegerField(_("insightful reactions"), default=0)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    search_vector = SearchVectorField(_("search index"), null=True, editable=False)
     submission = models.UUIDField(
-        null=True, blank=True, editable=False, help_text=_("The one-time token of the form that posted it.")
+        _("form token"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The one-time token of the form that posted it."),
     )
 
     objects = ThreadQuerySet.as_manager()
 
     class Meta:
         # The thread lists put pinned threads first, so their indexes lead with is_pinned.
+        verbose_name = _("thread")
+        verbose_name_plural = _("threads")
         indexes = [
             models.Index(fields=["status", "-is_pinned", "-last_activity_at"], name="thread_latest_idx"),
             models.Index(
@@ -156,35 +179,54 @@ class Thread(models.Model):
 class Comment(models.Model):
     BODY_MAX = 10_000
 
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="comments")
+    thread = models.ForeignKey(
+        Thread, verbose_name=_("thread"), on_delete=models.CASCADE, related_name="comments"
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+        "self",
+        verbose_name=_("parent comment"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
     )
     reply_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("replying to"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("Whom a reply answers, when it answered a reply (replies nest one level)."),
     )
-    body = models.TextField(max_length=BODY_MAX)
-    body_html = models.TextField(blank=True, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
-    reaction_count = models.PositiveIntegerField(default=0)
-    like_count = models.PositiveIntegerField(default=0)
-    helpful_count = models.PositiveIntegerField(default=0)
-    insightful_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    edited_at = models.DateTimeField(null=True, blank=True)
+    body = models.TextField(_("text"), max_length=BODY_MAX)
+    body_html = models.TextField(_("text as HTML"), blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    reaction_count = models.PositiveIntegerField(_("reactions"), default=0)
+    like_count = models.PositiveIntegerField(_("likes"), default=0)
+    helpful_count = models.PositiveIntegerField(_("helpful reactions"), default=0)
+    insightful_count = models.PositiveIntegerField(_("insightful reactions"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     submission = models.UUIDField(
-        null=True, blank=True, editable=False, help_text=_("The one-time token of the form that posted it.")
+        _("form token"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The one-time token of the form that posted it."),
     )
 
     class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -223,17 +265,31 @@ class Reaction(models.Model):
         HELPFUL = "helpful", pgettext_lazy("reaction", "Helpful")
         INSIGHTFUL = "insightful", pgettext_lazy("reaction", "Insightful")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="reactions"
+    )
     thread = models.ForeignKey(
-        Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="reactions"
+        Thread,
+        verbose_name=_("thread"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reactions",
     )
     comment = models.ForeignKey(
-        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reactions"
+        Comment,
+        verbose_name=_("comment"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reactions",
     )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(_("reaction"), max_length=12, choices=Kind.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
         constraints = [
             models.CheckConstraint(
                 condition=Q(thread__isnull=False, comment__isnull=True)
@@ -257,21 +313,38 @@ class Reaction(models.Model):
 
 
 class Follow(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
-    thread = models.ForeignKey(
-        Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="follows"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="follows"
     )
-    tag = models.ForeignKey(Tag, null=True, blank=True, on_delete=models.CASCADE, related_name="follows")
+    thread = models.ForeignKey(
+        Thread,
+        verbose_name=_("thread"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    tag = models.ForeignKey(
+        Tag, verbose_name=_("tag"), null=True, blank=True, on_delete=models.CASCADE, related_name="follows"
+    )
     topic = models.ForeignKey(
-        "roadmap.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="follows"
+        "roadmap.Topic",
+        verbose_name=_("topic"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follows",
     )
     notify_new_threads = models.BooleanField(
+        _("notify of new threads"),
         default=False,
         help_text=_("A tag or topic: a notification for each new thread in it (not only the digest)."),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
         indexes = [
             models.Index(fields=["tag"], condition=Q(notify_new_threads=True), name="follow_tag_alert_idx"),
             models.Index(
@@ -324,11 +397,20 @@ class WatchLevel(models.TextChoices):
 class ThreadMute(models.Model):
     """A member muted a thread: only mentions of them there notify them (see WatchLevel)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_mutes")
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="mutes")
-    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="thread_mutes",
+    )
+    thread = models.ForeignKey(
+        Thread, verbose_name=_("thread"), on_delete=models.CASCADE, related_name="mutes"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("muted thread")
+        verbose_name_plural = _("muted threads")
         constraints = [models.UniqueConstraint(fields=["user", "thread"], name="thread_mute_unique")]
         indexes = [models.Index(fields=["thread", "user"], name="thread_mute_thread_idx")]
 
@@ -337,11 +419,17 @@ class ThreadMute(models.Model):
 
 
 class Bookmark(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks")
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="bookmarks")
-    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="bookmarks"
+    )
+    thread = models.ForeignKey(
+        Thread, verbose_name=_("thread"), on_delete=models.CASCADE, related_name="bookmarks"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("bookmark")
+        verbose_name_plural = _("bookmarks")
         constraints = [models.UniqueConstraint(fields=["user", "thread"], name="bookmark_unique")]
         indexes = [models.Index(fields=["user", "-created_at"], name="bookmark_user_idx")]
 
@@ -362,32 +450,56 @@ class Notification(models.Model):
         NEW_THREAD = "new_thread", pgettext_lazy("notification: what someone did", "started a thread")
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    verb = models.CharField(max_length=20, choices=Verb.choices)
-    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    verb = models.CharField(_("what happened"), max_length=20, choices=Verb.choices)
+    thread = models.ForeignKey(
+        Thread, verbose_name=_("thread"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, verbose_name=_("comment"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     review = models.ForeignKey(
-        "ReviewRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "ReviewRequest",
+        verbose_name=_("review request"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
-    message = models.CharField(max_length=500, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
     notice = models.CharField(
+        _("notice code"),
         max_length=40,
         blank=True,
         help_text=_("A sentence of the app (community.notices), worded in the reader's language when shown."),
     )
-    notice_params = models.JSONField(default=dict, blank=True)
-    event_key = models.CharField(max_length=80, help_text=_("One notification per recipient and event."))
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    notice_params = models.JSONField(_("notice details"), default=dict, blank=True)
+    event_key = models.CharField(
+        _("event key"), max_length=80, help_text=_("One notification per recipient and event.")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
     email_due_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("When it is to be emailed; empty when no email is due for it.")
+        _("email due"),
+        null=True,
+        blank=True,
+        help_text=_("When it is to be emailed; empty when no email is due for it."),
     )
     email = models.ForeignKey(
         "NotificationEmail",
+        verbose_name=_("email"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -396,6 +508,8 @@ class Notification(models.Model):
     )
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["recipient", "event_key"], name="notification_once_per_event"),
@@ -433,13 +547,18 @@ class EmailPreference(models.Model):
         OFF = "off", pgettext_lazy("email preference", "Off")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="email_preferences",
     )
-    kind = models.CharField(max_length=32, help_text=_("A notification verb."))
-    mode = models.CharField(max_length=10, choices=Mode.choices)
-    updated_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(_("kind of notification"), max_length=32, help_text=_("A notification verb."))
+    mode = models.CharField(_("email preference"), max_length=10, choices=Mode.choices)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("email preference")
+        verbose_name_plural = _("email preferences")
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="email_preference_once_per_kind")
         ]
@@ -466,31 +585,53 @@ class NotificationEmail(models.Model):
         FAILED = "failed", pgettext_lazy("email delivery state", "Failed")
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_emails"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notification_emails",
     )
-    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    thread = models.ForeignKey(
+        Thread, verbose_name=_("thread"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     review = models.ForeignKey(
-        "ReviewRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "ReviewRequest",
+        verbose_name=_("review request"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    kind = models.CharField(max_length=32)
+    kind = models.CharField(_("kind of notification"), max_length=32)
     key = models.CharField(
-        max_length=80, help_text=_("The thread or review request, and the first notification it tells.")
+        _("key"),
+        max_length=80,
+        help_text=_("The thread or review request, and the first notification it tells."),
     )
-    status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    reason = models.CharField(max_length=300, blank=True)
-    subject = models.CharField(max_length=200, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=1, help_text=_("Claims of it, the first included."))
+    status = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.PENDING)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"), default=1, help_text=_("Claims of it, the first included.")
+    )
     server_failures = models.PositiveSmallIntegerField(
-        default=0, help_text=_("Sends the SMTP server answered with a temporary failure.")
+        _("server failures"),
+        default=0,
+        help_text=_("Sends the SMTP server answered with a temporary failure."),
     )
-    will_retry = models.BooleanField(default=False, help_text=_("A failed email that will be tried again."))
-    retry_at = models.DateTimeField(null=True, blank=True, help_text=_("When a failed email is tried again."))
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    claimed_at = models.DateTimeField(default=timezone.now)
-    sending_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    will_retry = models.BooleanField(
+        _("will be retried"), default=False, help_text=_("A failed email that will be tried again.")
+    )
+    retry_at = models.DateTimeField(
+        _("next try"), null=True, blank=True, help_text=_("When a failed email is tried again.")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    claimed_at = models.DateTimeField(_("claimed"), default=timezone.now)
+    sending_at = models.DateTimeField(_("sending started"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification email")
+        verbose_name_plural = _("notification emails")
         constraints = [
             models.UniqueConstraint(fields=["recipient", "key"], name="notification_email_once"),
         ]
@@ -521,22 +662,45 @@ class Flag(models.Model):
         DISMISSED = "dismissed", pgettext_lazy("flag state", "Dismissed")
 
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="flags_raised"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="flags_raised",
     )
-    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
+    thread = models.ForeignKey(
+        Thread,
+        verbose_name=_("thread"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="flags",
+    )
     comment = models.ForeignKey(
-        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+        Comment,
+        verbose_name=_("comment"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="flags",
     )
-    reason = models.CharField(max_length=12, choices=Reason.choices)
-    note = models.CharField(max_length=500, blank=True)
-    status = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    note = models.CharField(_("note from the reporter"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.OPEN)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
         constraints = [
             models.CheckConstraint(
                 condition=Q(thread__isnull=False, comment__isnull=True)
@@ -590,27 +754,51 @@ class ModerationAction(models.Model):
         )
 
     moderator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moderator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    action = models.CharField(max_length=20, choices=Action.choices)
-    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    thread = models.ForeignKey(
+        Thread, verbose_name=_("thread"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, verbose_name=_("comment"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     review = models.ForeignKey(
-        "ReviewRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "ReviewRequest",
+        verbose_name=_("review request"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     target_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member concerned"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    reason = models.CharField(max_length=500, blank=True, help_text=_("The reason a person gave."))
+    reason = models.CharField(
+        _("reason"), max_length=500, blank=True, help_text=_("The reason a person gave.")
+    )
     reason_code = models.CharField(
+        _("reason code"),
         max_length=40,
         blank=True,
         help_text=_("A reason the app gave (community.notices), worded from the details when shown."),
     )
-    details = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
@@ -638,22 +826,28 @@ class DigestDelivery(models.Model):
         FAILED = "failed", pgettext_lazy("email delivery state", "Failed")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="digest_deliveries",
     )
-    period_key = models.CharField(max_length=32, help_text=_("daily:YYYY-MM-DD or weekly:YYYY-Www, local."))
-    status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    reason = models.CharField(max_length=300, blank=True)
-    subject = models.CharField(max_length=200, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=1)
+    period_key = models.CharField(
+        _("period"), max_length=32, help_text=_("daily:YYYY-MM-DD or weekly:YYYY-Www, local.")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.PENDING)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
     will_retry = models.BooleanField(
-        default=False, help_text=_("A failed delivery that will be tried again.")
+        _("will be retried"), default=False, help_text=_("A failed delivery that will be tried again.")
     )
-    claimed_at = models.DateTimeField(default=timezone.now)
-    sending_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    claimed_at = models.DateTimeField(_("claimed"), default=timezone.now)
+    sending_at = models.DateTimeField(_("sending started"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("digest delivery")
         verbose_name_plural = _("digest deliveries")
         constraints = [
             models.UniqueConstraint(fields=["user", "period_key"], name="digest_once_per_period"),
@@ -699,18 +893,24 @@ class OutboxEvent(models.Model):
         REVIEW_NOTICE = "review_notice", pgettext_lazy("outbox event", "Review request notice")
         REVIEW_REQUESTED = "review_requested", pgettext_lazy("outbox event", "Review requested")
 
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True, help_text=_("The latest failure, kept after a later success."))
-    processed_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True, help_text=_("When retrying stopped."))
+    kind = models.CharField(_("kind of event"), max_length=32, choices=Kind.choices)
+    payload = models.JSONField(_("payload"), default=dict)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next try"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(
+        _("last error"), blank=True, help_text=_("The latest failure, kept after a later success.")
+    )
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    failed_at = models.DateTimeField(
+        _("given up"), null=True, blank=True, help_text=_("When retrying stopped.")
+    )
 
     objects = OutboxEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("outbox event")
+        verbose_name_plural = _("outbox events")
         indexes = [
             models.Index(
                 fields=["next_attempt_at", "id"],
@@ -789,52 +989,79 @@ class ReviewRequest(models.Model):
     EXPLANATION_MAX = 10_000
 
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_requests"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="review_requests",
     )
     # What the work is for: a topic the learner marked done, or a section's project.
     topic = models.ForeignKey(
-        "roadmap.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="review_requests"
+        "roadmap.Topic",
+        verbose_name=_("topic"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="review_requests",
     )
     project = models.ForeignKey(
-        "roadmap.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="review_requests"
+        "roadmap.Project",
+        verbose_name=_("project"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="review_requests",
     )
-    links = models.JSONField(default=list, blank=True, help_text=_("https links to the work (at most 5)."))
-    explanation = models.TextField(blank=True, help_text=_("Markdown."))
-    explanation_html = models.TextField(blank=True, editable=False)
+    links = models.JSONField(
+        _("links"), default=list, blank=True, help_text=_("https links to the work (at most 5).")
+    )
+    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Markdown."))
+    explanation_html = models.TextField(_("explanation as HTML"), blank=True, editable=False)
     shares_note = models.BooleanField(
+        _("shares the note"),
         default=False,
         help_text=_("The learner's private note on the topic is shown to the reviewing mentor."),
     )
-    state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
+    state = models.CharField(_("status"), max_length=12, choices=State.choices, default=State.OPEN)
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="review_claims",
     )
-    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    claim_expires_at = models.DateTimeField(_("claim runs out"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="review_decisions",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     first_response_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("The first claim by a mentor (for the review throughput).")
+        _("first response"),
+        null=True,
+        blank=True,
+        help_text=_("The first claim by a mentor (for the review throughput)."),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    submitted_at = models.DateTimeField(default=timezone.now, help_text=_("Sent, or sent again, for review."))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    submitted_at = models.DateTimeField(
+        _("submitted"), default=timezone.now, help_text=_("Sent, or sent again, for review.")
+    )
     queued_at = models.DateTimeField(
-        default=timezone.now, help_text=_("Last put in the queue: unclaimed a week from then, it expires.")
+        _("queued"),
+        default=timezone.now,
+        help_text=_("Last put in the queue: unclaimed a week from then, it expires."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ReviewRequestQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("review request")
+        verbose_name_plural = _("review requests")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -928,16 +1155,25 @@ class ReviewMessage(models.Model):
 
     BODY_MAX = 10_000
 
-    request = models.ForeignKey(ReviewRequest, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    request = models.ForeignKey(
+        ReviewRequest, verbose_name=_("review request"), on_delete=models.CASCADE, related_name="messages"
     )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    body = models.TextField(blank=True)
-    body_html = models.TextField(blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("step"), max_length=12, choices=Kind.choices)
+    body = models.TextField(_("text"), blank=True)
+    body_html = models.TextField(_("text as HTML"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("review message")
+        verbose_name_plural = _("review messages")
         ordering = ["created_at", "pk"]
 
     def __str__(self):
@@ -965,17 +1201,26 @@ class MentorSection(models.Model):
     review request and new thread on its topics (community.outbox)."""
 
     mentor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentor_sections"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("mentor"),
+        on_delete=models.CASCADE,
+        related_name="mentor_sections",
     )
-    section = models.ForeignKey("roadmap.Section", on_delete=models.CASCADE, related_name="mentors")
+    section = models.ForeignKey(
+        "roadmap.Section", verbose_name=_("section"), on_delete=models.CASCADE, related_name="mentors"
+    )
     watching = models.BooleanField(
-        default=False, help_text=_("Told at once of each review request and new thread in the section.")
+        _("watching"),
+        default=False,
+        help_text=_("Told at once of each review request and new thread in the section."),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = MentorSectionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("mentor's section")
+        verbose_name_plural = _("mentors' sections")
         constraints = [
             models.UniqueConstraint(fields=["mentor", "section"], name="mentor_section_once"),
         ]
@@ -989,30 +1234,61 @@ class TopicInsight(models.Model):
     (community.insights) so that what shows it reads one row per topic, never the history."""
 
     topic = models.OneToOneField(
-        "roadmap.Topic", on_delete=models.CASCADE, primary_key=True, related_name="insight"
+        "roadmap.Topic",
+        verbose_name=_("topic"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="insight",
     )
     learners_now = models.PositiveIntegerField(
-        default=0, help_text=_("Learning it, with a change in the last 30 days.")
+        _("learning now"), default=0, help_text=_("Learning it, with a change in the last 30 days.")
     )
-    started = models.PositiveIntegerField(default=0, help_text=_("Learners who ever set it to learning."))
-    finished = models.PositiveIntegerField(default=0, help_text=_("Learners who went from learning to done."))
+    started = models.PositiveIntegerField(
+        _("started"), default=0, help_text=_("Learners who ever set it to learning.")
+    )
+    finished = models.PositiveIntegerField(
+        _("finished"), default=0, help_text=_("Learners who went from learning to done.")
+    )
     p25_days = models.FloatField(
-        null=True, blank=True, help_text=_("Days from learning to done, 25th percentile.")
+        _("days, 25th percentile"),
+        null=True,
+        blank=True,
+        help_text=_("Days from learning to done, 25th percentile."),
     )
-    median_days = models.FloatField(null=True, blank=True, help_text=_("Days from learning to done, median."))
+    median_days = models.FloatField(
+        _("days, median"), null=True, blank=True, help_text=_("Days from learning to done, median.")
+    )
     p75_days = models.FloatField(
-        null=True, blank=True, help_text=_("Days from learning to done, 75th percentile.")
+        _("days, 75th percentile"),
+        null=True,
+        blank=True,
+        help_text=_("Days from learning to done, 75th percentile."),
     )
     p90_days = models.FloatField(
-        null=True, blank=True, help_text=_("Days from learning to done, 90th percentile.")
+        _("days, 90th percentile"),
+        null=True,
+        blank=True,
+        help_text=_("Days from learning to done, 90th percentile."),
     )
     gave_up = models.PositiveIntegerField(
-        default=0, help_text=_("Skipped it after learning it, or learning it with no change for 30 days.")
+        _("gave up"),
+        default=0,
+        help_text=_("Skipped it after learning it, or learning it with no change for 30 days."),
     )
-    questions = models.PositiveIntegerField(default=0, help_text=_("Published threads on it."))
-    unanswered = models.PositiveIntegerField(default=0, help_text=_("Of those, without an accepted answer."))
-    reviews_waiting = models.PositiveIntegerField(default=0, help_text=_("Review requests no mentor holds."))
-    computed_at = models.DateTimeField()
+    questions = models.PositiveIntegerField(
+        _("questions"), default=0, help_text=_("Published threads on it.")
+    )
+    unanswered = models.PositiveIntegerField(
+        _("unanswered"), default=0, help_text=_("Of those, without an accepted answer.")
+    )
+    reviews_waiting = models.PositiveIntegerField(
+        _("review requests waiting"), default=0, help_text=_("Review requests no mentor holds.")
+    )
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("topic insight")
+        verbose_name_plural = _("topic insights")
 
     def __str__(self):
         return f"Insight on topic {self.topic_id}"
@@ -1022,8 +1298,12 @@ class InsightCheckpoint(models.Model):
     """Where the insight refresh got to in the progress history: one row, the id of the last
     ProgressEvent a run read, so an incremental run recomputes only the topics moved since."""
 
-    last_event_id = models.BigIntegerField(default=0)
-    refreshed_at = models.DateTimeField()
+    last_event_id = models.BigIntegerField(_("last event read"), default=0)
+    refreshed_at = models.DateTimeField(_("refreshed"))
+
+    class Meta:
+        verbose_name = _("insight checkpoint")
+        verbose_name_plural = _("insight checkpoints")
 
     def __str__(self):
         return f"Insights read the history up to event {self.last_event_id}"
@@ -1037,12 +1317,20 @@ class LearnerJourney(models.Model):
 
     # The two indexes below lead with each: no index of their own to keep up on every write.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
-    topic = models.ForeignKey("roadmap.Topic", on_delete=models.CASCADE, related_name="+", db_index=False)
-    took = models.DurationField(null=True)
+    topic = models.ForeignKey(
+        "roadmap.Topic", verbose_name=_("topic"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    took = models.DurationField(_("time taken"), null=True)
 
     class Meta:
+        verbose_name = _("learner's way through a topic")
+        verbose_name_plural = _("learners' ways through topics")
         constraints = [models.UniqueConstraint(fields=["user", "topic"], name="learner_journey_unique")]
         indexes = [models.Index(fields=["topic", "took"], name="learner_journey_topic_took")]
 
@@ -1054,12 +1342,16 @@ class SectionWeek(models.Model):
     """Topics of one section started and finished in one week (Monday to Sunday, UTC), from the
     progress history: the trends on /insights/, recomputed with the TopicInsight rows."""
 
-    section = models.ForeignKey("roadmap.Section", on_delete=models.CASCADE, related_name="+")
-    week = models.DateField(help_text=_("The Monday the week starts on."))
-    started = models.PositiveIntegerField(default=0)
-    finished = models.PositiveIntegerField(default=0)
+    section = models.ForeignKey(
+        "roadmap.Section", verbose_name=_("section"), on_delete=models.CASCADE, related_name="+"
+    )
+    week = models.DateField(_("week"), help_text=_("The Monday the week starts on."))
+    started = models.PositiveIntegerField(_("started"), default=0)
+    finished = models.PositiveIntegerField(_("finished"), default=0)
 
     class Meta:
+        verbose_name = _("section week")
+        verbose_name_plural = _("section weeks")
         constraints = [models.UniqueConstraint(fields=["section", "week"], name="section_week_unique")]
         indexes = [models.Index(fields=["week"], name="section_week_week")]
 

@@ -21,7 +21,6 @@ from community.models import Comment, Flag, ModerationAction, Status, Thread
 from community.services import count_comments, count_tag_threads, notify_moderation
 from config.caching import touch
 from config.errors import Conflict
-from config.language import filled_in
 
 AUTO_HIDE_FLAGS = 3
 REASON_MAX = 500
@@ -36,25 +35,19 @@ def _target_fields(target: Thread | Comment) -> dict:
     return {"thread": target.thread, "comment": target}
 
 
-# What the author of a post is told of an act on it, by act and by whether the post is a
-# thread or a reply: whole sentences, as each language words them differently.
+# The sentence (a community.notices code) the author of a post is told of an act on it, by
+# act and by whether the post is a thread or a reply.
 TOLD_AUTHOR = {
-    ("hid", Thread): gettext_lazy("A mentor hid your thread “%(title)s”. Reason: %(reason)s"),
-    ("hid", Comment): gettext_lazy("A mentor hid your reply in “%(title)s”. Reason: %(reason)s"),
-    ("restored", Thread): gettext_lazy("A mentor restored your thread “%(title)s”. Reason: %(reason)s"),
-    ("restored", Comment): gettext_lazy("A mentor restored your reply in “%(title)s”. Reason: %(reason)s"),
-    ("will_review", Thread): gettext_lazy("A mentor will review your thread “%(title)s”. Reason: %(reason)s"),
-    ("will_review", Comment): gettext_lazy(
-        "A mentor will review your reply in “%(title)s”. Reason: %(reason)s"
-    ),
-    ("reviewed_reports", Thread): gettext_lazy(
-        "A mentor reviewed the reports on your thread “%(title)s”. Reason: %(reason)s"
-    ),
-    ("reviewed_reports", Comment): gettext_lazy(
-        "A mentor reviewed the reports on your reply in “%(title)s”. Reason: %(reason)s"
-    ),
-    ("locked", Thread): gettext_lazy("A mentor locked your thread “%(title)s”. Reason: %(reason)s"),
-    ("moved", Thread): gettext_lazy("A mentor moved your thread “%(title)s”. Reason: %(reason)s"),
+    ("hid", Thread): "mod-hid-thread",
+    ("hid", Comment): "mod-hid-reply",
+    ("restored", Thread): "mod-restored-thread",
+    ("restored", Comment): "mod-restored-reply",
+    ("will_review", Thread): "mod-will-review-thread",
+    ("will_review", Comment): "mod-will-review-reply",
+    ("reviewed_reports", Thread): "mod-reviewed-reports-thread",
+    ("reviewed_reports", Comment): "mod-reviewed-reports-reply",
+    ("locked", Thread): "mod-locked-thread",
+    ("moved", Thread): "mod-moved-thread",
 }
 ALREADY = {
     ("is_locked", True): gettext_lazy("The thread is already locked."),
@@ -100,18 +93,22 @@ def _require_content_power(moderator, target) -> None:
         raise PermissionDenied(permissions.moderation_refusal(moderator, target.author))
 
 
-def _tell_author(*, target, actor, told: str, reason, key: str) -> None:
-    """Tell the author, in their language, of the act `told` (a TOLD_AUTHOR key) on their post;
-    `reason` may be a lazy text, to be worded in that language too."""
+def _tell_author(
+    *, target, actor, told: str, key: str, reason: str = "", reason_code: str = "", **params
+) -> None:
+    """Tell the author of the act `told` (a TOLD_AUTHOR key) on their post, by the code of its
+    sentence: they read it in their language, whenever they read it. The reason is the
+    moderator's words as typed, or the app's own by its `reason_code` of community.notices
+    (with its `params`), worded in the reader's language too."""
     if target.author_id:
         title = target.title if isinstance(target, Thread) else target.thread.title
-        with in_language_of(target.author):
-            message = TOLD_AUTHOR[told, type(target)] % {"title": title, "reason": reason}
+        said = {"reason_code": notices.check(reason_code), **params} if reason_code else {"reason": reason}
         notify_moderation(
             recipient_id=target.author_id,
             actor=actor,
             event_key=key,
-            message=message,
+            notice=notices.check(TOLD_AUTHOR[told, type(target)]),
+            notice_params={"title": title, **said},
             **_target_fields(target),
         )
 
@@ -199,8 +196,6 @@ def flag(*, reporter, target: Thread | Comment, reason: str, note: str = "") -> 
     open_flags = Flag.objects.filter(status=Flag.State.OPEN, **{field: target}).values("reporter").distinct()
     if target.status == Status.PUBLISHED and open_flags.count() >= AUTO_HIDE_FLAGS:
         details = _set_status(target, Status.HIDDEN)
-        reason = gettext_lazy("Hidden automatically after %(count)s flags, until a mentor reviews it.")
-        reason = filled_in(reason, count=AUTO_HIDE_FLAGS)
         _log(
             moderator=None,
             action=Action.AUTO_HIDE,
@@ -214,7 +209,8 @@ def flag(*, reporter, target: Thread | Comment, reason: str, note: str = "") -> 
             target=target,
             actor=None,
             told="will_review",
-            reason=reason,
+            reason_code="log-auto-hidden",
+            count=AUTO_HIDE_FLAGS,
             key=f"autohide:{field}:{target.pk}",
         )
     return created
@@ -250,11 +246,17 @@ def restore(*, moderator, target: Thread | Comment, reason: str) -> ModerationAc
 
 
 @transaction.atomic
-def resolve_flags(*, moderator, target: Thread | Comment, decision: str, reason: str) -> ModerationAction:
+def resolve_flags(
+    *, moderator, target: Thread | Comment, decision: str, reason: str = "", reason_code: str = ""
+) -> ModerationAction:
     """Close every open flag on the target. Resolving keeps (or puts) the post hidden;
-    dismissing restores a post that flags had hidden."""
+    dismissing restores a post that flags had hidden.
+
+    `reason` is what the moderator typed. A decision taken where nobody types one (the admin's
+    actions) gives the app's own reason as a `reason_code` of community.notices instead, so the
+    audit log and the author read it in their own language."""
     _require_content_power(moderator, target)
-    reason = _clean_reason(reason)
+    reason = "" if reason_code else _clean_reason(reason)
     details = {}
     if decision == "resolve":
         closed = _close_flags(target, moderator=moderator, state=Flag.State.RESOLVED)
@@ -273,9 +275,22 @@ def resolve_flags(*, moderator, target: Thread | Comment, decision: str, reason:
     if not closed:
         raise Conflict(_("There are no open flags on this post."))
     entry = _log(
-        moderator=moderator, action=action, reason=reason, target=target, flags_closed=closed, **details
+        moderator=moderator,
+        action=action,
+        reason=reason,
+        reason_code=reason_code,
+        target=target,
+        flags_closed=closed,
+        **details,
     )
-    _tell_author(target=target, actor=moderator, told=told, reason=reason, key=f"mod:{entry.pk}")
+    _tell_author(
+        target=target,
+        actor=moderator,
+        told=told,
+        reason=reason,
+        reason_code=reason_code,
+        key=f"mod:{entry.pk}",
+    )
     return entry
 
 

@@ -26,6 +26,27 @@ SENTENCES = {
     "review-asked-again-project": gettext_lazy(
         "%(learner)s resubmitted their work on the project “%(title)s” for review."
     ),
+    # Told to the author of a post of a moderation act on it (community.moderation): whole
+    # sentences per act and kind of post, as each language words them differently. The reason
+    # is the moderator's, as typed, or the app's own by its `reason_code` (worded in turn).
+    "mod-hid-thread": gettext_lazy("A mentor hid your thread “%(title)s”. Reason: %(reason)s"),
+    "mod-hid-reply": gettext_lazy("A mentor hid your reply in “%(title)s”. Reason: %(reason)s"),
+    "mod-restored-thread": gettext_lazy("A mentor restored your thread “%(title)s”. Reason: %(reason)s"),
+    "mod-restored-reply": gettext_lazy("A mentor restored your reply in “%(title)s”. Reason: %(reason)s"),
+    "mod-will-review-thread": gettext_lazy(
+        "A mentor will review your thread “%(title)s”. Reason: %(reason)s"
+    ),
+    "mod-will-review-reply": gettext_lazy(
+        "A mentor will review your reply in “%(title)s”. Reason: %(reason)s"
+    ),
+    "mod-reviewed-reports-thread": gettext_lazy(
+        "A mentor reviewed the reports on your thread “%(title)s”. Reason: %(reason)s"
+    ),
+    "mod-reviewed-reports-reply": gettext_lazy(
+        "A mentor reviewed the reports on your reply in “%(title)s”. Reason: %(reason)s"
+    ),
+    "mod-locked-thread": gettext_lazy("A mentor locked your thread “%(title)s”. Reason: %(reason)s"),
+    "mod-moved-thread": gettext_lazy("A mentor moved your thread “%(title)s”. Reason: %(reason)s"),
     # Written by the app into the audit log (ModerationAction.reason_code).
     "log-withdrawn": gettext_lazy("Withdrawn by the learner."),
     "log-claimed": gettext_lazy("Claimed for review."),
@@ -34,6 +55,8 @@ SENTENCES = {
     "log-claim-ran-out": gettext_lazy("The claim ran out."),
     "log-auto-hidden": gettext_lazy("Hidden automatically after %(count)s flags, until a mentor reviews it."),
     "log-corrected-in-admin": gettext_lazy("Corrected in the admin: %(fields)s."),
+    "log-resolved-in-admin": gettext_lazy("Resolved in the admin: the post is hidden and its flags closed."),
+    "log-dismissed-in-admin": gettext_lazy("Dismissed in the admin: the post is kept and its flags closed."),
 }
 
 
@@ -45,8 +68,11 @@ def check(code: str) -> str:
 
 def worded(code: str, params: dict) -> str:
     """The sentence in the active language. A moment (`until`, stored as ISO 8601) is shown in
-    the active time zone; a list (`fields`) is joined."""
+    the active time zone; a list (`fields`) is joined; a `reason_code` (the app's own reason in
+    a sentence with a `reason`) is worded first, from the same parameters."""
     shown = dict(params)
+    if shown.get("reason_code") in SENTENCES:
+        shown["reason"] = worded(shown.pop("reason_code"), shown)
     if isinstance(shown.get("until"), str) and (moment := parse_datetime(shown["until"])):
         shown["until"] = formats.date_format(timezone.localtime(moment), "j M Y, H:i")
     if isinstance(shown.get("fields"), list):

@@ -249,8 +249,8 @@ def _headline(notification: Notification, kind: notification_kinds.EmailKind) ->
 def _excerpt(notification: Notification) -> str:
     if notification.review_id is not None:  # its message is the headline
         return ""
-    if notification.message or notification.comment:
-        text = notification.message or notification.comment.body
+    if notification.notice or notification.message or notification.comment:
+        text = notification.text or notification.comment.body
     else:  # a new thread: its opening
         text = notification.thread.body if notification.verb == Notification.Verb.NEW_THREAD else ""
     return Truncator(" ".join(text.split())).chars(EXCERPT_CHARS)

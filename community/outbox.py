@@ -459,17 +459,21 @@ def _answer_accepted(event: OutboxEvent, lookups: Lookups) -> list[Notification]
 
 
 def _moderation_notice(event: OutboxEvent, lookups: Lookups) -> list[Notification]:
-    """A mentor's act told to the member concerned, with the text the act wrote."""
+    """A mentor's act told to the member concerned: the code of its sentence, or the text the act wrote."""
     payload = event.payload
     thread_id, comment_id = payload.get("thread_id"), payload.get("comment_id")
     if (thread_id and thread_id not in lookups.threads) or (
         comment_id and comment_id not in lookups.comments
     ):
         return []
-    message_max = Notification._meta.get_field("message").max_length
-    message = payload["message"]
-    if len(message) > message_max:
-        message = message[: message_max - 1] + "…"
+    if payload.get("notice"):
+        said = {"notice": payload["notice"], "notice_params": payload.get("notice_params", {})}
+    else:  # worded when the act was done (a warning, a suspension), or recorded before the codes
+        message_max = Notification._meta.get_field("message").max_length
+        message = payload["message"]
+        if len(message) > message_max:
+            message = message[: message_max - 1] + "…"
+        said = {"message": message}
     return _notifications(
         lookups,
         recipients=[lookups.user(payload["recipient_id"])],
@@ -478,7 +482,7 @@ def _moderation_notice(event: OutboxEvent, lookups: Lookups) -> list[Notificatio
         event_key=payload["event_key"],
         thread_id=thread_id,
         comment_id=comment_id,
-        message=message,
+        **said,
     )
 
 

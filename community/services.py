@@ -198,13 +198,19 @@ def count_comments(*, thread_id: int, change: int, **fields) -> None:
 # --- Notifications (carried out after commit by community.outbox) ---------------------
 
 
-def notify_moderation(*, recipient_id, actor, event_key, message, thread=None, comment=None) -> None:
+def notify_moderation(
+    *, recipient_id, actor, event_key, message="", notice="", notice_params=None, thread=None, comment=None
+) -> None:
+    """Tell a member of a moderation act: by the `notice` code of its sentence (community.notices)
+    and its parameters, worded when read, or by a `message` worded now."""
     outbox.record(
         OutboxEvent.Kind.MODERATION_NOTICE,
         recipient_id=recipient_id,
         actor_id=actor.pk if actor else None,
         event_key=event_key,
         message=message,
+        notice=notice,
+        notice_params=notice_params or {},
         thread_id=thread.pk if thread else None,
         comment_id=comment.pk if comment else None,
     )

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RoadmapConfig(AppConfig):
     name = "roadmap"
-    verbose_name = "Roadmaps"
+    verbose_name = _("Roadmaps")
 
     def ready(self):
         from accounts import hooks

@@ -28,16 +28,18 @@ def render_each_language(instance, source: str, target: str) -> None:
 
 
 class Roadmap(models.Model):
-    slug = models.SlugField(max_length=80, unique=True)
-    title = models.CharField(max_length=120)
-    summary = models.CharField(max_length=300)
-    description = models.TextField(blank=True, help_text=_("Markdown."))
-    description_html = models.TextField(blank=True, editable=False)
-    is_published = models.BooleanField(default=True)
-    position = models.PositiveIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    slug = models.SlugField(_("URL name"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=120)
+    summary = models.CharField(_("summary"), max_length=300)
+    description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    description_html = models.TextField(_("description as HTML"), blank=True, editable=False)
+    is_published = models.BooleanField(_("published"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("roadmap")
+        verbose_name_plural = _("roadmaps")
         ordering = ["position", "title"]
 
     def __str__(self):
@@ -52,12 +54,16 @@ class Roadmap(models.Model):
 
 
 class Section(models.Model):
-    roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="sections")
-    title = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
-    position = models.PositiveIntegerField(default=0)
+    roadmap = models.ForeignKey(
+        Roadmap, verbose_name=_("roadmap"), on_delete=models.CASCADE, related_name="sections"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
         ordering = ["roadmap", "position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["roadmap", "title"], name="roadmap_section_title_unique"),
@@ -78,29 +84,40 @@ class Topic(models.Model):
         OPTIONAL = "optional", pgettext_lazy("topic kind", "Optional")
         ALTERNATIVE = "alternative", pgettext_lazy("topic kind", "Alternative")
 
-    roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="topics")
-    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="topics")
-    slug = models.SlugField(max_length=80, help_text=_("Stable identity: progress and notes hang on it."))
-    title = models.CharField(max_length=160)
-    body = models.TextField(help_text=_("Markdown."))
-    body_html = models.TextField(blank=True, editable=False)
-    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CORE)
+    roadmap = models.ForeignKey(
+        Roadmap, verbose_name=_("roadmap"), on_delete=models.CASCADE, related_name="topics"
+    )
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="topics"
+    )
+    slug = models.SlugField(
+        _("URL name"), max_length=80, help_text=_("Stable identity: progress and notes hang on it.")
+    )
+    title = models.CharField(_("title"), max_length=160)
+    body = models.TextField(_("text"), help_text=_("Markdown."))
+    body_html = models.TextField(_("text as HTML"), blank=True, editable=False)
+    kind = models.CharField(_("kind of topic"), max_length=12, choices=Kind.choices, default=Kind.CORE)
     is_any_order = models.BooleanField(
         _("any order"), default=False, help_text=_("Topics of this kind can be learned in any order.")
     )
-    is_published = models.BooleanField(default=True)
-    position = models.PositiveIntegerField(default=0)
-    prerequisites = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="unlocks")
+    is_published = models.BooleanField(_("published"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    prerequisites = models.ManyToManyField(
+        "self", verbose_name=_("prerequisites"), symmetrical=False, blank=True, related_name="unlocks"
+    )
     reviewed_on = models.DateField(
+        _("reviewed on"),
         null=True,
         blank=True,
         help_text=_("When the text and resources were last checked to be correct and current."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = TopicQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
         ordering = ["roadmap", "position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["roadmap", "slug"], name="roadmap_topic_slug_unique"),
@@ -129,14 +146,18 @@ class Resource(models.Model):
         TOOL = "tool", pgettext_lazy("resource kind", "Tool")
         OPENSOURCE = "opensource", pgettext_lazy("resource kind", "Open source")
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="resources")
-    title = models.CharField(max_length=200)
-    url = models.URLField(max_length=500)
-    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.ARTICLE)
-    is_free = models.BooleanField(default=True)
-    position = models.PositiveIntegerField(default=0)
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="resources"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("URL"), max_length=500)
+    kind = models.CharField(_("kind of resource"), max_length=12, choices=Kind.choices, default=Kind.ARTICLE)
+    is_free = models.BooleanField(_("free"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
         ordering = ["topic", "position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["topic", "url"], name="roadmap_resource_url_unique"),
@@ -152,21 +173,31 @@ class Progress(models.Model):
         DONE = "done", pgettext_lazy("progress status", "Done")
         SKIPPED = "skipped", pgettext_lazy("progress status", "Skipped")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress")
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="progress")
-    status = models.CharField(max_length=10, choices=Status.choices)
-    updated_at = models.DateTimeField(auto_now=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="progress"
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="progress"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # A mentor signed off on this topic (a review request, in community): the tick lasts while
     # the topic stays done; the request keeps the history when it goes.
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     # The learner answered every question of the topic's quiz right (roadmap.quizzes). Kept
     # whatever the status becomes; clearing the topic (reset) removes the row and the mark.
-    quiz_passed_at = models.DateTimeField(null=True, blank=True)
+    quiz_passed_at = models.DateTimeField(_("quiz passed"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("progress")
         verbose_name_plural = _("progress")
         constraints = [
             models.UniqueConstraint(fields=["user", "topic"], name="roadmap_progress_user_topic_unique"),
@@ -232,14 +263,21 @@ class ProgressEvent(models.Model):
         OTHER = "other", pgettext_lazy("where progress was changed", "Shell or task")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress_events"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="progress_events",
     )
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="progress_events")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    source = models.CharField(max_length=10, choices=Source.choices)
-    created_at = models.DateTimeField(default=timezone.now)
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="progress_events"
+    )
+    kind = models.CharField(_("change"), max_length=10, choices=Kind.choices)
+    source = models.CharField(_("changed from"), max_length=10, choices=Source.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("progress change")
+        verbose_name_plural = _("progress history")
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["user", "created_at"]),
@@ -253,13 +291,17 @@ class ProgressEvent(models.Model):
 class Note(models.Model):
     MAX_LENGTH = 10_000
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes")
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="notes")
-    body = models.TextField(max_length=MAX_LENGTH)
-    body_html = models.TextField(blank=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="notes"
+    )
+    topic = models.ForeignKey(Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="notes")
+    body = models.TextField(_("note"), max_length=MAX_LENGTH)
+    body_html = models.TextField(_("text as HTML"), blank=True, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
         constraints = [
             models.UniqueConstraint(fields=["user", "topic"], name="roadmap_note_user_topic_unique"),
         ]
@@ -276,16 +318,25 @@ class Project(models.Model):
     """A section's practice project: what to build with what the section teaches, and what to
     hand in for a mentor's review (community.mentorship)."""
 
-    section = models.OneToOneField(Section, on_delete=models.CASCADE, related_name="project")
-    title = models.CharField(max_length=160)
-    goal = models.TextField(help_text=_("Markdown: what the learner builds and why."))
+    section = models.OneToOneField(
+        Section, verbose_name=_("section"), on_delete=models.CASCADE, related_name="project"
+    )
+    title = models.CharField(_("title"), max_length=160)
+    goal = models.TextField(_("goal"), help_text=_("Markdown: what the learner builds and why."))
     requirements = models.JSONField(
+        _("requirements"),
         default=list,
         help_text=_("A list of requirements, each a line of inline Markdown a mentor can check."),
     )
-    stretch = models.TextField(blank=True, help_text=_("Markdown: one stretch goal."))
-    hand_in = models.TextField(help_text=_("Markdown: what the repository must contain."))
-    updated_at = models.DateTimeField(auto_now=True)
+    stretch = models.TextField(_("stretch goal"), blank=True, help_text=_("Markdown: one stretch goal."))
+    hand_in = models.TextField(
+        _("what to hand in"), help_text=_("Markdown: what the repository must contain.")
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
 
     def __str__(self):
         return self.title
@@ -305,11 +356,15 @@ class QuizQuestion(models.Model):
     """One question of a topic's quiz. A question with more than one correct option asks the
     learner to choose all that apply."""
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="quiz_questions")
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="quiz_questions"
+    )
     text = models.TextField(_("question"), help_text=_("Inline Markdown, one sentence or two."))
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("quiz question")
+        verbose_name_plural = _("quiz questions")
         ordering = ["topic", "position", "pk"]
 
     def __str__(self):
@@ -317,16 +372,22 @@ class QuizQuestion(models.Model):
 
 
 class QuizOption(models.Model):
-    question = models.ForeignKey(QuizQuestion, on_delete=models.CASCADE, related_name="options")
+    question = models.ForeignKey(
+        QuizQuestion, verbose_name=_("question"), on_delete=models.CASCADE, related_name="options"
+    )
     # What a form sends for this option: random, so that neither its order nor its number tells
     # which option is correct.
-    key = models.CharField(max_length=12, default=new_option_key, unique=True, editable=False)
-    text = models.TextField(help_text=_("Inline Markdown."))
+    key = models.CharField(_("key"), max_length=12, default=new_option_key, unique=True, editable=False)
+    text = models.TextField(_("answer"), help_text=_("Inline Markdown."))
     is_correct = models.BooleanField(_("correct"), default=False)
-    explanation = models.TextField(help_text=_("Why this option is right or wrong: shown after an attempt."))
-    position = models.PositiveIntegerField(default=0)
+    explanation = models.TextField(
+        _("explanation"), help_text=_("Why this option is right or wrong: shown after an attempt.")
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("quiz answer")
+        verbose_name_plural = _("quiz answers")
         ordering = ["question", "position", "pk"]
 
     def __str__(self):
@@ -338,16 +399,25 @@ class QuizAttempt(models.Model):
     question, as they stood when marked."""
 
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="quiz_attempts",
     )
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="quiz_attempts")
-    answers = models.JSONField(default=dict, help_text=_("{question id: [chosen option keys]}"))
-    score = models.PositiveIntegerField(help_text=_("Questions answered right."))
-    total = models.PositiveIntegerField(help_text=_("Questions in the quiz when it was taken."))
-    passed = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    answers = models.JSONField(_("answers"), default=dict, help_text=_("{question id: [chosen option keys]}"))
+    score = models.PositiveIntegerField(_("score"), help_text=_("Questions answered right."))
+    total = models.PositiveIntegerField(
+        _("questions"), help_text=_("Questions in the quiz when it was taken.")
+    )
+    passed = models.BooleanField(_("passed"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["learner", "topic", "-created_at"])]
 

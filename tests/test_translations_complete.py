@@ -20,7 +20,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
+from functools import cache, reduce
 from pathlib import Path
 
 import pytest
@@ -29,11 +29,13 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from django.utils import dates, timezone, translation
 
 from community import notification_emails, outbox
 from config import translations
 from tests.e2e.test_accessibility import site as site  # noqa: F401 - the sweep's data: one of every page type
+from tests.factories import AdminFactory
 from tests.html import Element, parse
 from tests.translations import compile_catalogue, translated, write_catalogue
 
@@ -87,6 +89,17 @@ def page_types(site) -> list[tuple[str, str, str]]:
         ("error 404", "anonymous", "/no-such-page/"),
         ("error 403", "learner", "/mod/"),
         ("error 400", "anonymous", "/search/?q=%00"),
+    ]
+
+
+def admin_pages(site) -> list[tuple[str, str, str]]:
+    """(part name, visitor, path) for the admin's own labels: a change list, and the change form
+    of one model of each app (field labels, model and app names, choices, help texts)."""
+    return [
+        ("admin change list", "admin", reverse("admin:community_thread_changelist")),
+        ("admin change form", "admin", reverse("admin:accounts_user_change", args=[site["learner"].pk])),
+        ("admin change form", "admin", reverse("admin:roadmap_topic_change", args=[site["topic"].pk])),
+        ("admin change form", "admin", reverse("admin:community_thread_change", args=[site["thread"].pk])),
     ]
 
 
@@ -429,8 +442,42 @@ class Rendered:
     texts: tuple[str, ...] = ()
 
 
+# A label's language suffix on a field translated per language (modeltranslation's "title [es]").
+LANGUAGE_SUFFIX = re.compile(r"\s*\[[\w-]+\]$")
+
+
+def admin_labels(root: Element) -> tuple[str, ...]:
+    """The admin's own labels on a change list or form: the app and model names of the
+    breadcrumbs, the column headers, field labels and help texts. The rest of an admin page is
+    Django's (its catalogues translate it), the permissions' names stored in English, or the
+    objects' names. A label of a package's field (Django's "groups", "last login") counts as the
+    package's, as Django shows it: capitalised, with a colon, its help text joined with the
+    admin's own hint on a list to choose from."""
+    texts = [crumb for trail in root.find_all("div", class_="breadcrumbs") for crumb in trail.text.split("›")]
+    texts += [header.text for head in root.find_all("thead") for header in head.find_all("th")]
+    texts += [element.text for element in [*root.find_all("label"), *root.find_all("div", class_="help")]]
+    labels = []
+    for text in texts:
+        text = LANGUAGE_SUFFIX.sub("", " ".join(text.split()).removesuffix(":"))
+        if len(text) > 40:  # a help text: take out the packages' sentences in it
+            text = " ".join(
+                reduce(lambda rest, msgid: rest.replace(msgid, " "), long_package_strings(text), text).split()
+            )
+        if text and not third_party_strings().allows(text[:1].lower() + text[1:]):
+            labels.append(text)
+    return tuple(labels)
+
+
+def long_package_strings(text: str) -> list[str]:
+    """The packages' sentences found in a text, longest first."""
+    found = [msgid for msgid in third_party_strings().exact if len(msgid) > 20 and msgid in text]
+    return sorted(found, key=len, reverse=True)
+
+
 def client_for(visitor: str, site, language: str) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    if visitor == "admin" and "admin" not in site:
+        site["admin"] = AdminFactory(username="admin", display_name="An admin")
     if visitor != "anonymous":
         site[visitor].language = language
         site[visitor].save(update_fields=["language"])
@@ -445,6 +492,12 @@ def rendered_pages(site, language: str) -> list[Rendered]:
         response = client_for(visitor, site, language).get(f"{path}{joiner}lang={language}")
         assert response.status_code < 500, f"{path} as {visitor}: {response.status_code}"
         pages.append(Rendered(part, f"{visitor} {path}", root=parse(response.content.decode())))
+    for part, visitor, path in admin_pages(site):
+        response = client_for(visitor, site, language).get(path)
+        assert response.status_code == 200, f"{path} as {visitor}: {response.status_code}"
+        pages.append(
+            Rendered(part, f"{visitor} {path}", texts=admin_labels(parse(response.content.decode())))
+        )
     for part, visitor, method, path, data in API_ERRORS:
         client = client_for(visitor, site, language)
         response = getattr(client, method)(path, data, content_type="application/json")

@@ -526,12 +526,31 @@ def _roadmap_progress(
     )
 
 
+def _in_language(titles: dict[str, str | None], language: str) -> str:
+    """A content title in the reader's language, read from the batch's columns of every
+    language: the English where it has no translation."""
+    return titles.get(language) or titles.get(settings.LANGUAGE_CODE) or ""
+
+
+def _by_language(titles) -> dict[str, str | None]:
+    """The values read from _title_columns, keyed by their language."""
+    return dict(zip(translated_languages.AVAILABLE_LANGUAGES, titles, strict=True))
+
+
+def _title_columns(relation: str) -> list[str]:
+    """The columns of a related title in every language content is written in (title_en,
+    title_es, ...): a batch reads them all once, whatever the worker's language."""
+    return [
+        f"{relation}__{build_localized_fieldname('title', code)}"
+        for code in translated_languages.AVAILABLE_LANGUAGES
+    ]
+
+
 class _ThreadRow(NamedTuple):
     pk: int
     title: str
     slug: str
     topic_id: int | None
-    topic_title: str | None
     author_id: int | None
     created_at: datetime
     last_activity_at: datetime
@@ -539,17 +558,24 @@ class _ThreadRow(NamedTuple):
     reaction_count: int
     accepted_comment_id: int | None
     is_locked: bool
+    topic_titles: dict[str, str | None]  # {language: the topic's title in it}, all None without a topic
+
+    @classmethod
+    def from_values(cls, values: tuple) -> "_ThreadRow":
+        """A row of _THREAD_COLUMNS: the thread's own columns, then its topic's title in each language."""
+        own = len(cls._fields) - 1
+        return cls(*values[:own], topic_titles=_by_language(values[own:]))
 
 
-_THREAD_COLUMNS = [name if name != "topic_title" else "topic__title" for name in _ThreadRow._fields]
+_THREAD_COLUMNS = [*_ThreadRow._fields[:-1], *_title_columns("topic")]
 
 
-def _thread_link(thread: _ThreadRow, *, since: datetime) -> Link:
+def _thread_link(thread: _ThreadRow, *, since: datetime, language: str) -> Link:
     return Link(
         title=thread.title,
         url=_thread_url(thread.pk, thread.slug),
         thread_id=thread.pk,
-        topic_title=thread.topic_title or "",
+        topic_title=_in_language(thread.topic_titles, language),
         is_new=thread.created_at >= since,
         replies=thread.comment_count or None,
         reactions=thread.reaction_count,
@@ -657,18 +683,19 @@ class DigestBuilder:
                 "state",
                 "decided_at",
                 "updated_at",
-                "topic__title",
                 "decided_by__username",
                 "decided_by__display_name",
+                *_title_columns("topic"),
             )
         )
-        for pk, learner_id, state, decided_at, updated_at, title, username, display_name in rows:
+        for pk, learner_id, state, decided_at, updated_at, username, display_name, *titles in rows:
             counted_from = updated_at if state == ReviewRequest.State.EXPIRED else decided_at
             if counted_from < self.since[learner_id]:
                 continue
+            language = language_of(self.users[learner_id])
             self.outcomes[learner_id].append(
                 Outcome(
-                    topic_title=title,
+                    topic_title=_in_language(_by_language(titles), language),
                     state=state,
                     mentor=display_name or username or "",
                     url=absolute(_path("community:review-detail", pk=pk)),
@@ -684,7 +711,9 @@ class DigestBuilder:
                 mentor_id__in=User.objects.filter(mentor_q(), pk__in=self.users).values("pk")
             )
             .order_by("section__roadmap__position", "section__position")
-            .values_list("mentor_id", "section_id", "section__roadmap__title", "section__title")
+            .values_list(
+                "mentor_id", "section_id", *_title_columns("section__roadmap"), *_title_columns("section")
+            )
         )
         if not chosen:
             return
@@ -703,11 +732,15 @@ class DigestBuilder:
             .annotate(count=Count("pk"))
             .values_list("topic__section_id", "count")
         )
-        for mentor_id, section_id, roadmap_title, title in chosen:
+        languages = len(translated_languages.AVAILABLE_LANGUAGES)
+        for mentor_id, section_id, *titles in chosen:
             if requests.get(section_id) or questions.get(section_id):
+                language = language_of(self.users[mentor_id])
+                roadmap_title = _in_language(_by_language(titles[:languages]), language)
+                section_title = _in_language(_by_language(titles[languages:]), language)
                 self.waiting[mentor_id].append(
                     SectionWaiting(
-                        title=f"{roadmap_title}: {title}",
+                        title=f"{roadmap_title}: {section_title}",
                         requests=requests.get(section_id, 0),
                         questions=questions.get(section_id, 0),
                     )
@@ -802,16 +835,11 @@ class DigestBuilder:
         learning = set().union(*(learner.learning for learner in self.learners.values()))
         if not learning:
             return
-        languages = list(translated_languages.AVAILABLE_LANGUAGES)
         medians = {  # topic id: (median, {language: title}), the titles for each learner's language
-            topic_id: (median, dict(zip(languages, titles, strict=True)))
+            topic_id: (median, _by_language(titles))
             for topic_id, median, *titles in TopicInsight.objects.filter(
                 topic_id__in=learning, median_days__isnull=False, finished__gte=MIN_LEARNERS
-            ).values_list(
-                "topic_id",
-                "median_days",
-                *(f"topic__{build_localized_fieldname('title', code)}" for code in languages),
-            )
+            ).values_list("topic_id", "median_days", *_title_columns("topic"))
         }
         if not medians:
             return
@@ -857,7 +885,7 @@ class DigestBuilder:
                 titles = medians[topic_id][1]
                 self.stalls[user_id].append(
                     Stall(
-                        topic_title=titles.get(language) or titles[settings.LANGUAGE_CODE],
+                        topic_title=_in_language(titles, language),
                         days=(self.now - since).days,
                         threads=threads.get(topic_id, []),
                         ask_url=absolute(f"{ask}?topic={topic_id}"),
@@ -921,7 +949,7 @@ class DigestBuilder:
             .order_by("-last_activity_at")
             .values_list(*_THREAD_COLUMNS)
         )
-        self.threads = [_ThreadRow(*row) for row in rows[:THREAD_POOL]]
+        self.threads = [_ThreadRow.from_values(row) for row in rows[:THREAD_POOL]]
         if tag_ids and self.threads:
             for thread_id, tag_id in Thread.tags.through.objects.filter(
                 thread_id__in=[thread.pk for thread in self.threads], tag_id__in=tag_ids
@@ -932,6 +960,7 @@ class DigestBuilder:
         """The learner's digest, or None when nothing is new."""
         since = self.since[user.pk]
         learner = self.learners[user.pk]
+        language = language_of(user)
         digest = Digest(
             user=user,
             since=since,
@@ -964,7 +993,9 @@ class DigestBuilder:
             key=lambda thread: (thread.reaction_count, thread.comment_count, thread.last_activity_at),
             reverse=True,
         )
-        digest.threads = [_thread_link(thread, since=since) for thread in popular[:MAX_THREADS]]
+        digest.threads = [
+            _thread_link(thread, since=since, language=language) for thread in popular[:MAX_THREADS]
+        ]
 
         shown = {link.thread_id for link in digest.threads}
         unanswered = [
@@ -977,7 +1008,9 @@ class DigestBuilder:
             and thread.pk not in shown
         ]
         unanswered.sort(key=lambda thread: (thread.comment_count, -thread.created_at.timestamp()))
-        digest.help_threads = [_thread_link(thread, since=since) for thread in unanswered[:MAX_HELP]]
+        digest.help_threads = [
+            _thread_link(thread, since=since, language=language) for thread in unanswered[:MAX_HELP]
+        ]
 
         return digest if digest.has_news else None
 

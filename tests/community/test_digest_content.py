@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from community import digest, insights, mentorship
 from community.models import MentorSection, ReviewRequest, Status
@@ -527,6 +527,45 @@ def test_the_stall_names_the_topic_in_the_learners_language(learner, roadmap, no
     learner.save()
     [stall] = digest.build_digest(learner, since=since, now=now).stalls
     assert stall.topic_title == "Indexes"
+
+
+def test_one_batch_names_thread_topics_sections_and_decisions_in_each_readers_language(roadmap, now, since):
+    """The batch reads content titles once, in every language; each reader sees them in theirs
+    (English where there is no translation), whatever language the worker runs in."""
+    _, topics = roadmap
+    http, sql = topics[0], topics[1]
+    http.title_es = "HTTP en detalle"
+    http.section.title_es = "Fundamentos"
+    http.section.roadmap.title_es = "Ruta de backend"
+    for content in (http, http.section, http.section.roadmap):
+        content.save()
+    spanish = MentorFactory(language="es", digest_frequency="daily")
+    german = MentorFactory(language="de", digest_frequency="daily")
+    reviewer = MentorFactory(display_name="Mira")
+    for member in (spanish, german):
+        set_progress(member, http, "learning", at=since - timedelta(days=30))
+        set_progress(member, sql, "done", at=since - timedelta(days=30))
+        MentorSection.objects.create(mentor=member, section=http.section)
+    ThreadFactory(topic=http, title="Which status code for a conflict?", reaction_count=3)
+    ProgressFactory(user=spanish, topic=topics[2], status="done")
+    review = mentorship.request_review(learner=spanish, topic=topics[2], explanation="Mine")
+    mentorship.claim(mentor=reviewer, review=review)
+    mentorship.decide(mentor=reviewer, review=review, verdict="verified", feedback="Good")
+    topics[2].title_es = "Índices"
+    topics[2].save()
+
+    with translation.override("de"):
+        builder = digest.DigestBuilder(
+            [spanish, german], since={spanish.pk: since, german.pk: since}, now=now
+        )
+        in_spanish, in_german = builder.build(spanish), builder.build(german)
+
+    assert [link.topic_title for link in in_spanish.threads] == ["HTTP en detalle"]
+    assert [link.topic_title for link in in_german.threads] == ["HTTP"]
+    assert [outcome.topic_title for outcome in in_spanish.outcomes] == ["Índices"]
+    assert [waiting.title for waiting in in_spanish.waiting] == ["Ruta de backend: Fundamentos"]
+    roadmap_title = http.section.roadmap.title_en
+    assert [waiting.title for waiting in in_german.waiting] == [f"{roadmap_title}: {http.section.title_en}"]
 
 
 def test_the_time_on_a_topic_counts_from_the_start_in_the_history_not_the_last_save(

@@ -66,7 +66,7 @@ def test_the_third_distinct_flag_hides_the_content_and_tells_the_author(django_c
     assert Thread.objects.get().comment_count == 0
     assert ModerationAction.objects.get().action == "auto_hide"
     notice = Notification.objects.get(recipient=comment.author)
-    assert notice.verb == "moderation" and "review" in notice.message
+    assert notice.verb == "moderation" and "review" in notice.text
 
 
 def test_a_dismissal_restores_auto_hidden_content(mentor):

@@ -225,7 +225,7 @@ def test_the_drain_task_reports_what_it_did(learner):
     assert tasks.drain_outbox.delay().get() == "1 processed, 0 failed (will retry), 0 given up"
 
 
-def test_moderation_notices_go_through_the_outbox_and_a_long_one_is_shortened_to_fit(mentor):
+def test_moderation_notices_go_through_the_outbox_and_a_long_worded_one_is_shortened_to_fit(mentor):
     thread = ThreadFactory(title="T" * 150)
     moderation.hide(moderator=mentor, target=thread, reason="R" * 500)
     assert OutboxEvent.objects.get().kind == OutboxEvent.Kind.MODERATION_NOTICE
@@ -233,8 +233,13 @@ def test_moderation_notices_go_through_the_outbox_and_a_long_one_is_shortened_to
     outbox.drain()
     notice = Notification.objects.get(recipient=thread.author)
     assert notice.verb == "moderation" and notice.actor == mentor
-    assert len(notice.message) == 500 and notice.message.startswith("A mentor hid your thread")
-    assert notice.message.endswith("R…")
+    # A code and its parameters: worded when read, with the reason whole.
+    assert (notice.notice, notice.message) == ("mod-hid-thread", "")
+    assert notice.text.startswith("A mentor hid your thread") and notice.text.endswith("R" * 500)
+    moderation.warn(moderator=mentor, user=thread.author, reason="W" * 500)  # worded when given
+    outbox.drain()
+    warning = Notification.objects.get(recipient=thread.author, notice="")
+    assert len(warning.message) == 500 and warning.message.endswith("W…")
 
 
 def test_the_drain_command_shows_progress_and_can_retry_events_that_were_given_up(learner):
