@@ -4,6 +4,7 @@ import threading
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from community import moderation, services
@@ -207,6 +208,26 @@ def test_htmx_react_link_answers_all_three_buttons_in_place(learner_client, lear
         "helpful": "false",
         "insightful": "false",
     }
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_replys_reaction_page_reads_as_many_queries_however_many_reactions_and_replies(
+    learner_client, htmx
+):
+    comment = CommentFactory()
+    url = reverse("community:comment-react", args=[comment.pk])
+    headers = {"HX-Request": "true"} if htmx else {}
+    counts = []
+    for more in (1, 12):
+        for _ in range(more):
+            CommentFactory(thread=comment.thread)
+            for kind in REACTIONS:
+                services.reaction_set(user=UserFactory(), target=comment, kind=kind)
+        learner_client.get(url, headers=headers)
+        with CaptureQueriesContext(connection) as queries:
+            assert learner_client.get(url, headers=headers).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 def test_a_member_cannot_open_the_reactions_of_their_own_reply(learner_client, learner):
