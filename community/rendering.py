@@ -112,6 +112,13 @@ def _cannot_react_to_own_post(viewer: ThreadViewer):
     return _own_posts(viewer, " disabled")
 
 
+@slots.kind("react_link", "author_id")
+def _react_link(viewer: ThreadViewer):
+    """The `hidden` of a comment's "React" link (the slot follows its href): hidden on the
+    viewer's own comments, which they cannot react to."""
+    return _own_posts(viewer, " hidden")
+
+
 @slots.kind("own_post_controls", "author_id")
 def _own_post_controls(viewer: ThreadViewer):
     """The `hidden` of a post's edit and delete controls: gone on the viewer's own posts."""
@@ -299,9 +306,10 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
 
 
 def reaction_buttons(*, target, viewer, given: set[str]) -> bytes:
-    """The reaction buttons of one post for a viewer who gave the reactions `given` (kinds)
-    there: the answer to an htmx reaction."""
+    """The reaction buttons of one post, every kind of reaction, for a viewer who gave the
+    reactions `given` (kinds) there: the answer to an htmx reaction, and what a comment's
+    "React" link opens in place of the reactions someone gave."""
     kind = "thread" if isinstance(target, Thread) else "comment"
-    context = {"target": target, "kind": kind, "can_react": True}
+    context = {"target": target, "kind": kind, "can_react": True, "every_kind": True}
     reader = ThreadViewer(user_id=viewer.pk, reactions=frozenset((kind, target.pk, each) for each in given))
     return slots.render_shared("community/components/reactions.html", context).fill(reader)

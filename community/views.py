@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
@@ -486,13 +487,38 @@ def thread_react(request, pk, slug):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def comment_react(request, pk):
+    """A comment's reactions. GET offers all three, where the thread page shows only those
+    someone gave: on a page of its own, or, with htmx, in place of them (the "React" link);
+    POST gives or takes one back."""
     comment = selectors.visible_comment(pk=pk, viewer=request.user)
+    if request.method != "POST":
+        return _reaction_choices(request, comment)
     form = ReactionForm(request.POST)
     if not form.is_valid() or form.cleaned_data["comment_id"] not in (None, comment.pk):
         return HttpResponse(_("Unknown reaction. Use like, helpful or insightful."), status=400)
     return _react(request, comment, comment.thread, form)
+
+
+def _reaction_choices(request, comment):
+    """Every reaction to `comment`, pressed where the viewer gave it; refused (403) with the
+    reason when they may not react to it, such as their own reply."""
+    if not permissions.can_react(request.user, comment):
+        if permissions.is_author(request.user, comment):
+            refusal = _("You cannot react to your own reply.")
+        else:
+            refusal = _("You cannot react to this reply right now.")
+        if request.htmx:
+            return HttpResponse(refusal, status=403, content_type="text/plain; charset=utf-8")
+        return render(request, "community/react.html", {"comment": comment, "refusal": refusal}, status=403)
+    given = {reaction for _, _, reaction in selectors.reactions_given(user=request.user, target=comment)}
+    buttons = rendering.reaction_buttons(target=comment, viewer=request.user, given=given)
+    if request.htmx:
+        return HttpResponse(buttons)
+    return render(
+        request, "community/react.html", {"comment": comment, "reactions": mark_safe(buttons.decode())}
+    )
 
 
 def _toggle_response(request, *, is_on, on_text, off_text, url, fallback):

@@ -128,21 +128,37 @@
       });
   }
 
+  // The fresh copy, within `root`, of the control `node`: the one that does the same (a button's
+  // value, a link's href), wherever it now is (a reply's first reaction comes before its React
+  // link); null for a control that says neither.
+  function sameControl(root, node) {
+    var attribute = ["value", "href"].find(function (name) { return node.hasAttribute(name); });
+    if (!attribute) return null;
+    var wanted = node.getAttribute(attribute);
+    var candidates = root.querySelectorAll(node.tagName + "[" + attribute + "]");
+    return Array.prototype.find.call(candidates, function (each) { return each.getAttribute(attribute) === wanted; }) || null;
+  }
+
   // Put the fresh copy of an element in its place. Keyboard focus inside it stays on the same
-  // control (found by its place in the element), and htmx learns of the new markup.
+  // control (found by what it does, or else by its place in the element), and htmx learns of
+  // the new markup.
   function swap(current, fresh) {
+    var focused = document.activeElement;
     var path = [];
-    for (var node = document.activeElement; node && node !== current && current.contains(node); node = node.parentElement) {
+    for (var node = focused; node && node !== current && current.contains(node); node = node.parentElement) {
       path.unshift(Array.prototype.indexOf.call(node.parentElement.children, node));
     }
     var replacement = document.importNode(fresh, true);
     current.replaceWith(replacement);
     if (window.htmx) window.htmx.process(replacement);
     if (!path.length) return;
-    var target = replacement;
-    path.forEach(function (index) {
-      target = target && target.children[index];
-    });
+    var target = sameControl(replacement, focused);
+    if (!target) {
+      target = replacement;
+      path.forEach(function (index) {
+        target = target && target.children[index];
+      });
+    }
     if (target && target.focus) target.focus({ preventScroll: true });
   }
 

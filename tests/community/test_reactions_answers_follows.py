@@ -4,6 +4,7 @@ import threading
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from community import moderation, services
@@ -154,6 +155,88 @@ def test_an_anonymous_reader_sees_only_the_reactions_given_each_named(client):
     reactions = _reactions_of(client.get(comment.thread.get_absolute_url()).text, f"comment-{comment.pk}")
     assert 'title="Insightful">1<span> Insightful</span>' in reactions
     assert "Like" not in reactions and "Helpful" not in reactions
+
+
+def test_a_member_sees_a_replys_given_reactions_as_buttons_and_a_react_link_for_all_three(learner_client):
+    comment = CommentFactory()
+    services.reaction_set(user=UserFactory(), target=comment, kind="insightful")
+    page = parse(learner_client.get(comment.thread.get_absolute_url()).text)
+    reactions = page.find("article", id=f"c{comment.pk}").find("div", class_="reactions")
+    assert [button.attrs["value"] for button in reactions.find_all("button")] == [f"{comment.pk}:insightful"]
+    [link] = reactions.find_all("a")
+    assert link.attrs["href"] == reverse("community:comment-react", args=[comment.pk])
+    assert not link.is_hidden
+
+
+def test_the_react_link_is_hidden_on_the_viewers_own_reply(learner_client, learner):
+    comment = CommentFactory(author=learner)
+    page = parse(learner_client.get(comment.thread.get_absolute_url()).text)
+    [link] = page.find("article", id=f"c{comment.pk}").find("div", class_="reactions").find_all("a")
+    assert link.is_hidden
+
+
+def test_a_replys_reaction_page_offers_all_three_pressed_where_given_and_comes_back(learner_client, learner):
+    comment = CommentFactory()
+    services.reaction_set(user=learner, target=comment, kind="helpful")
+    url = reverse("community:comment-react", args=[comment.pk])
+    page = parse(learner_client.get(url).text)
+    [form] = [form for form in page.find_all("form") if form.attrs.get("action") == url]
+    buttons = {
+        button.attrs["value"]: (button.attrs["name"], button.attrs["aria-pressed"])
+        for button in form.find_all("button")
+    }
+    assert buttons == {
+        f"{comment.pk}:like": ("set", "false"),
+        f"{comment.pk}:helpful": ("clear", "true"),
+        f"{comment.pk}:insightful": ("set", "false"),
+    }
+    response = learner_client.post(url, {"set": f"{comment.pk}:like"})
+    assert response.status_code == 302 and response.url == comment.get_absolute_url()
+    assert set(Reaction.objects.filter(user=learner).values_list("kind", flat=True)) == {"like", "helpful"}
+
+
+def test_htmx_react_link_answers_all_three_buttons_in_place(learner_client, learner):
+    comment = CommentFactory()
+    services.reaction_set(user=learner, target=comment, kind="like")
+    response = learner_client.get(
+        reverse("community:comment-react", args=[comment.pk]), headers={"HX-Request": "true"}
+    )
+    assert response.text.strip().startswith('<div class="reactions">')
+    buttons = parse(response.text).find_all("button")
+    assert {button.attrs["value"].split(":")[1]: button.attrs["aria-pressed"] for button in buttons} == {
+        "like": "true",
+        "helpful": "false",
+        "insightful": "false",
+    }
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_replys_reaction_page_reads_as_many_queries_however_many_reactions_and_replies(
+    learner_client, htmx
+):
+    comment = CommentFactory()
+    url = reverse("community:comment-react", args=[comment.pk])
+    headers = {"HX-Request": "true"} if htmx else {}
+    counts = []
+    for more in (1, 12):
+        for _ in range(more):
+            CommentFactory(thread=comment.thread)
+            for kind in REACTIONS:
+                services.reaction_set(user=UserFactory(), target=comment, kind=kind)
+        learner_client.get(url, headers=headers)
+        with CaptureQueriesContext(connection) as queries:
+            assert learner_client.get(url, headers=headers).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_a_member_cannot_open_the_reactions_of_their_own_reply(learner_client, learner):
+    comment = CommentFactory(author=learner)
+    url = reverse("community:comment-react", args=[comment.pk])
+    response = learner_client.get(url)
+    assert response.status_code == 403
+    assert "You cannot react to your own reply." in response.text
+    assert learner_client.get(url, headers={"HX-Request": "true"}).status_code == 403
 
 
 def test_a_comment_reaction_keeps_the_cached_lists_and_shows_on_the_thread_page(

@@ -59,10 +59,14 @@ def page_for(user, thread):
 
 
 def offered(page, comment) -> set[str]:
-    """What the page offers to do with a comment: react, flag, accept."""
+    """What the page offers to do with a comment: react (a reaction button, or the "React" link
+    to all three), flag, accept."""
     article = page.find("article", id=f"c{comment.pk}")
     actions = set()
-    if any(reactions.find_all("button") for reactions in article.find_all("div", class_="reactions")):
+    if any(
+        reactions.find_all("button") or reactions.find_all("a")
+        for reactions in article.find_all("div", class_="reactions")
+    ):
         actions.add("react")
     if any(not link.is_hidden for link in flag_links(article)):
         actions.add("flag")

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
 
 from community import insights, mentorship, services
 from community.models import MentorSection
@@ -55,7 +56,7 @@ def site(db):
     long_thread = services.create_thread(author=learner, title="A post with long lines", body=LONG_POST)
     answer = CommentFactory(thread=thread, author=learner, body="They keep a sorted copy of a column.")
     services.accept_answer(thread=thread, comment=answer, user=mentor)
-    CommentFactory(thread=thread, author=mentor, parent=answer, body="And they cost writes.")
+    mentor_reply = CommentFactory(thread=thread, author=mentor, parent=answer, body="And they cost writes.")
     NotificationFactory(recipient=learner, actor=mentor, thread=thread)
     for topic in topics[1:3]:
         ProgressFactory(user=learner, topic=topic, status="done")
@@ -95,6 +96,7 @@ def site(db):
         "thread": thread,
         "long_thread": long_thread,
         "unsubscribe": urlsplit(unsubscribe_url(learner, "reply")).path,
+        "reactions_page": reverse("community:comment-react", args=[mentor_reply.pk]),
     }
 
 
@@ -139,6 +141,7 @@ def member_pages(site) -> list[str]:
         site["quiz_result"],
         f"/reviews/new/project/{site['project'].pk}/",
         site["project_review"].get_absolute_url(),
+        site["reactions_page"],
     ]
 
 
@@ -267,6 +270,8 @@ def translated_pages(site) -> dict[str, list[str]]:
             "/settings/",
             "/settings/notifications/",
             "/discussions/new/",
+            site["thread"].get_absolute_url(),
+            site["reactions_page"],
             f"/reviews/new/backend/{site['request_topic'].slug}/",
             site["review"].get_absolute_url(),
         ],

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from community.models import Thread
 from tests.e2e.conftest import ARTIFACTS
-from tests.factories import ThreadFactory, UserFactory, build_roadmap
+from tests.factories import CommentFactory, ThreadFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,4 +102,43 @@ def test_a_reaction_and_the_save_button_go_on_and_off_and_stay_so(browser, live_
         expect(save).to_have_text(save_text)
     thread.refresh_from_db()
     assert (thread.like_count, thread.reaction_count) == (0, 0)
+    context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "plain-forms"])
+def test_a_reply_nobody_reacted_to_is_reacted_to_through_its_react_link(
+    browser, live_server, settings, javascript
+):
+    """A reply shows only the reactions given; its React link offers all three, in place with
+    the keyboard's focus on the first, or on a page of its own that comes back to the reply."""
+    settings.ALLOWED_HOSTS = ["*"]
+    comment = CommentFactory(author=UserFactory(username="answerer"))
+    member = UserFactory()
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(member.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(comment.thread.get_absolute_url())
+
+    reactions = page.locator(f"#c{comment.pk} .reactions")
+    expect(reactions.locator("button")).to_have_count(0)
+    reactions.get_by_role("link", name="React").click()
+    if javascript:
+        expect(reactions.locator("button")).to_have_count(3)
+        expect(reactions.locator('button[value$=":like"]')).to_be_focused()
+    else:
+        expect(page.get_by_role("heading", level=1)).to_have_text("React to this reply")
+    page.locator(f'button[value="{comment.pk}:helpful"]').click()
+    helpful = page.locator(f'#c{comment.pk} .reactions button[value$=":helpful"]')
+    expect(helpful).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    expect(helpful).to_have_attribute("aria-pressed", "true")
+    expect(helpful).to_contain_text("1")
+
+    if javascript:
+        page.locator(f"#c{comment.pk} footer").get_by_role("link", name="Reply").click()
+        expect(page.locator("[data-replying-to]")).to_contain_text("@answerer")
     context.close()

@@ -139,11 +139,14 @@ def test_what_b_does_shows_on_as_open_thread_page(cluster, chromium):
     # The mention: A's header count rises.
     expect(a.locator("[data-unread-count]")).to_contain_text("1")
 
-    # A reaction: the count changes in place, and A's keyboard focus stays where it was.
-    a.locator(f'#c{answer.pk} .reactions button[value="{answer.pk}:like"]').focus()
+    # A reaction: the count changes in place, and A's keyboard focus stays where it was, on the
+    # reply's React link, though the reaction now shown comes before it.
+    react = a.locator(f"#c{answer.pk} .reactions").get_by_role("link", name="React")
+    react.focus()
+    b.locator(f"#c{answer.pk} .reactions").get_by_role("link", name="React").click()
     b.locator(f'#c{answer.pk} .reactions button[value="{answer.pk}:helpful"]').click()
-    expect(a.locator(f"#c{answer.pk} .reactions")).to_contain_text("1")
-    expect(a.locator(f'#c{answer.pk} .reactions button[value="{answer.pk}:like"]')).to_be_focused()
+    expect(a.locator(f'#c{answer.pk} .reactions button[value="{answer.pk}:helpful"]')).to_contain_text("1")
+    expect(react).to_be_focused()
 
     # An accepted answer.
     b.locator(f"#c{answer.pk}").get_by_role("button", name="Accept as answer").click()
