@@ -524,41 +524,58 @@ class _DigestEmail(EmailMultiAlternatives):
                 return message
 
 
+class _Outline(NamedTuple):
+    """A roadmap's published topics in order (roadmap_structure's entries) and each one's
+    position, made once per roadmap and language for a whole batch."""
+
+    topics: list[dict]
+    position: dict[int, int]
+
+    @classmethod
+    def of(cls, structure: list[dict]) -> "_Outline":
+        topics = [topic for section in structure for topic in section["topics"]]
+        return cls(topics, {topic["id"]: index for index, topic in enumerate(topics)})
+
+
 def _roadmap_progress(
-    roadmap: Roadmap, structure: list[dict], statuses: dict, updated: dict, since: datetime
+    roadmap: Roadmap, outline: _Outline, statuses: dict, updated: dict, since: datetime
 ) -> RoadmapProgress:
     """One roadmap's progress, this period's changes and the next open topics.
 
     Skipped topics count towards the progress, as on the roadmap page, but are reported as
     skipped, never as finished: a learner who pressed S by mistake sees it. The next topics
     are open ones the learner has not started; a topic started this period is under Started.
+    Goes through the learner's own topics, and through the roadmap only as far as the next
+    topics: a batch does this for every learner.
     """
-    topics = [topic for section in structure for topic in section["topics"]]
     finished = {topic_id for topic_id, status in statuses.items() if status in roadmap_selectors.FINISHED}
     changed = {
         Progress.Status.DONE: [],
         Progress.Status.SKIPPED: [],
         Progress.Status.LEARNING: [],
     }
+    counts = dict.fromkeys(changed, 0)
+    on_roadmap = sorted(
+        (outline.position[topic_id], topic_id) for topic_id in statuses if topic_id in outline.position
+    )
+    for position, topic_id in on_roadmap:
+        status = statuses[topic_id]
+        counts[status] = counts.get(status, 0) + 1
+        if status in changed and updated[topic_id] >= since:
+            changed[status].append(outline.topics[position]["title"])
     upcoming = []
-    for topic in topics:
-        status = statuses.get(topic["id"])
-        if status in changed and updated[topic["id"]] >= since:
-            changed[status].append(topic["title"])
-        if (
-            status is None
-            and len(upcoming) < MAX_NEXT_TOPICS
-            and finished.issuperset(topic["prerequisite_ids"])
-        ):
+    for topic in outline.topics:
+        if len(upcoming) == MAX_NEXT_TOPICS:
+            break
+        if topic["id"] not in statuses and finished.issuperset(topic["prerequisite_ids"]):
             url = _topic_url(roadmap.slug, topic["slug"])
             upcoming.append(Link(title=topic["title"], url=url, topic_id=topic["id"]))
-    counts = [statuses.get(topic["id"]) for topic in topics]
     return RoadmapProgress(
         title=roadmap.title,
         url=absolute(_path("roadmap:roadmap-detail", slug=roadmap.slug)),
-        done=counts.count(Progress.Status.DONE),
-        skipped=counts.count(Progress.Status.SKIPPED),
-        total=len(topics),
+        done=counts[Progress.Status.DONE],
+        skipped=counts[Progress.Status.SKIPPED],
+        total=len(outline.topics),
         finished_now=changed[Progress.Status.DONE],
         skipped_now=changed[Progress.Status.SKIPPED],
         started_now=changed[Progress.Status.LEARNING],
@@ -810,7 +827,7 @@ class DigestBuilder:
                     slug=row[5],
                     **{name.rpartition("__")[2]: title for name, title in zip(titles, row[6:], strict=True)},
                 )
-        structures: dict[tuple[int, str], list[dict]] = {}
+        structures: dict[tuple[int, str], _Outline] = {}
         for user_id, user_rows in per_user.items():
             learner = self.learners[user_id]
             statuses = {row[1]: row[2] for row in user_rows}
@@ -820,7 +837,9 @@ class DigestBuilder:
                 for roadmap_id in dict.fromkeys(row[4] for row in user_rows):  # most recently active first
                     roadmap = roadmaps[roadmap_id]
                     if (roadmap_id, language) not in structures:
-                        structures[roadmap_id, language] = roadmap_selectors.roadmap_structure(roadmap)
+                        structures[roadmap_id, language] = _Outline.of(
+                            roadmap_selectors.roadmap_structure(roadmap)
+                        )
                     learner.roadmaps.append(
                         _roadmap_progress(
                             roadmap, structures[roadmap_id, language], statuses, updated, self.since[user_id]
