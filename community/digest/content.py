@@ -504,7 +504,7 @@ class _OneLineHeaders(Compat32):
         return super()._fold(name, value, sanitize)
 
 
-ONE_LINE_HEADERS = _OneLineHeaders()
+_ONE_LINE_HEADERS = _OneLineHeaders()
 
 
 class _DigestEmail(EmailMultiAlternatives):
@@ -515,7 +515,7 @@ class _DigestEmail(EmailMultiAlternatives):
 
     def message(self):
         message = super().message()
-        message.policy = ONE_LINE_HEADERS
+        message.policy = _ONE_LINE_HEADERS
         parts = [part.get_payload() for part in message.get_payload()]
         while True:
             boundary = f"==============={secrets.token_hex(12)}=="
