@@ -7,6 +7,7 @@ the review requests and questions waiting in the sections they cover; read for a
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.policy import Compat32
 from functools import cached_property, lru_cache
 from typing import NamedTuple
 
@@ -90,29 +91,45 @@ class Link:
 
     @property
     def detail(self) -> str:
-        """ "Caching · new · 3 replies", under the thread's title."""
-        parts = [self.topic_title] if self.topic_title else []
-        if self.is_new:
-            parts.append(pgettext("a thread", "new"))
-        if self.is_answered:
-            parts.append(pgettext("a thread", "answered"))
-        if self.replies is not None:
-            parts.append(
-                ngettext("%(count)d reply", "%(count)d replies", self.replies) % {"count": self.replies}
-            )
-        if self.reactions:
-            parts.append(
-                ngettext("%(count)d reaction", "%(count)d reactions", self.reactions)
-                % {"count": self.reactions}
-            )
-        if self.helpful:
-            parts.append(
-                ngettext(
-                    "%(count)d person found it helpful", "%(count)d people found it helpful", self.helpful
-                )
-                % {"count": self.helpful}
-            )
-        return " · ".join(parts)
+        """ "Caching · new · 3 replies", under the thread's title, in the active language."""
+        return _thread_detail(
+            translation.get_language(),
+            self.topic_title,
+            self.is_new,
+            self.is_answered,
+            self.replies,
+            self.reactions,
+            self.helpful,
+        )
+
+
+# A digest shows each link's detail twice in each of its two bodies, and a batch shows the same
+# few counts over and over: worded once per language and set of facts, not four times a link.
+@lru_cache(maxsize=4096)
+def _thread_detail(
+    language: str | None,
+    topic_title: str,
+    is_new: bool,
+    is_answered: bool,
+    replies: int | None,
+    reactions: int,
+    helpful: int,
+) -> str:
+    parts = [topic_title] if topic_title else []
+    if is_new:
+        parts.append(pgettext("a thread", "new"))
+    if is_answered:
+        parts.append(pgettext("a thread", "answered"))
+    if replies is not None:
+        parts.append(ngettext("%(count)d reply", "%(count)d replies", replies) % {"count": replies})
+    if reactions:
+        parts.append(ngettext("%(count)d reaction", "%(count)d reactions", reactions) % {"count": reactions})
+    if helpful:
+        parts.append(
+            ngettext("%(count)d person found it helpful", "%(count)d people found it helpful", helpful)
+            % {"count": helpful}
+        )
+    return " · ".join(parts)
 
 
 @dataclass
@@ -321,10 +338,10 @@ class Digest:
             or any(roadmap.has_changes for roadmap in self.roadmaps)
         )
 
-    @property
+    @cached_property
     def subject(self) -> str:
         """What is new, most personal first, then the next topic: "3 replies and your next
-        topic: Caching", in the learner's language."""
+        topic: Caching", in the learner's language. Kept: the HTML body's title shows it too."""
         with in_language_of(self.user):
             return self._subject()
 
@@ -469,13 +486,36 @@ class Digest:
         return message
 
 
+class _OneLineHeaders(Compat32):
+    """Django's policy for messages (compat32), writing a header that is plain ASCII on a line
+    of at most 78 characters as it is. compat32 passes every header through an email.header.Header
+    to fold and encode it, which leaves such a header unchanged and cost a tenth of a digest's
+    CPU; long and non-ASCII headers are still folded and encoded by it."""
+
+    def _fold(self, name, value, sanitize):
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and "\r" not in value
+            and "\n" not in value
+            and (not self.max_line_length or len(name) + 2 + len(value) <= self.max_line_length)
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+_ONE_LINE_HEADERS = _OneLineHeaders()
+
+
 class _DigestEmail(EmailMultiAlternatives):
-    """A multipart email whose boundary is chosen with a plain search of its parts. Left to
-    the email package, the boundary is checked with a regular expression compiled for that
-    one boundary: half a millisecond a digest, a tenth of what sending one costs."""
+    """A multipart email whose boundary is chosen with a plain search of its parts, written
+    with _OneLineHeaders. Left to the email package, the boundary is checked with a regular
+    expression compiled for that one boundary: half a millisecond a digest, a tenth of what
+    sending one costs."""
 
     def message(self):
         message = super().message()
+        message.policy = _ONE_LINE_HEADERS
         parts = [part.get_payload() for part in message.get_payload()]
         while True:
             boundary = f"==============={secrets.token_hex(12)}=="
@@ -484,41 +524,58 @@ class _DigestEmail(EmailMultiAlternatives):
                 return message
 
 
+class _Outline(NamedTuple):
+    """A roadmap's published topics in order (roadmap_structure's entries) and each one's
+    position, made once per roadmap and language for a whole batch."""
+
+    topics: list[dict]
+    position: dict[int, int]
+
+    @classmethod
+    def of(cls, structure: list[dict]) -> "_Outline":
+        topics = [topic for section in structure for topic in section["topics"]]
+        return cls(topics, {topic["id"]: index for index, topic in enumerate(topics)})
+
+
 def _roadmap_progress(
-    roadmap: Roadmap, structure: list[dict], statuses: dict, updated: dict, since: datetime
+    roadmap: Roadmap, outline: _Outline, statuses: dict, updated: dict, since: datetime
 ) -> RoadmapProgress:
     """One roadmap's progress, this period's changes and the next open topics.
 
     Skipped topics count towards the progress, as on the roadmap page, but are reported as
     skipped, never as finished: a learner who pressed S by mistake sees it. The next topics
     are open ones the learner has not started; a topic started this period is under Started.
+    Goes through the learner's own topics, and through the roadmap only as far as the next
+    topics: a batch does this for every learner.
     """
-    topics = [topic for section in structure for topic in section["topics"]]
     finished = {topic_id for topic_id, status in statuses.items() if status in roadmap_selectors.FINISHED}
     changed = {
         Progress.Status.DONE: [],
         Progress.Status.SKIPPED: [],
         Progress.Status.LEARNING: [],
     }
+    counts = dict.fromkeys(changed, 0)
+    on_roadmap = sorted(
+        (outline.position[topic_id], topic_id) for topic_id in statuses if topic_id in outline.position
+    )
+    for position, topic_id in on_roadmap:
+        status = statuses[topic_id]
+        counts[status] = counts.get(status, 0) + 1
+        if status in changed and updated[topic_id] >= since:
+            changed[status].append(outline.topics[position]["title"])
     upcoming = []
-    for topic in topics:
-        status = statuses.get(topic["id"])
-        if status in changed and updated[topic["id"]] >= since:
-            changed[status].append(topic["title"])
-        if (
-            status is None
-            and len(upcoming) < MAX_NEXT_TOPICS
-            and finished.issuperset(topic["prerequisite_ids"])
-        ):
+    for topic in outline.topics:
+        if len(upcoming) == MAX_NEXT_TOPICS:
+            break
+        if topic["id"] not in statuses and finished.issuperset(topic["prerequisite_ids"]):
             url = _topic_url(roadmap.slug, topic["slug"])
             upcoming.append(Link(title=topic["title"], url=url, topic_id=topic["id"]))
-    counts = [statuses.get(topic["id"]) for topic in topics]
     return RoadmapProgress(
         title=roadmap.title,
         url=absolute(_path("roadmap:roadmap-detail", slug=roadmap.slug)),
-        done=counts.count(Progress.Status.DONE),
-        skipped=counts.count(Progress.Status.SKIPPED),
-        total=len(topics),
+        done=counts[Progress.Status.DONE],
+        skipped=counts[Progress.Status.SKIPPED],
+        total=len(outline.topics),
         finished_now=changed[Progress.Status.DONE],
         skipped_now=changed[Progress.Status.SKIPPED],
         started_now=changed[Progress.Status.LEARNING],
@@ -647,6 +704,8 @@ class DigestBuilder:
         self.notifications: dict[int, list[_NotificationRow]] = {pk: [] for pk in self.users}
         self.threads: list[_ThreadRow] = []
         self.thread_tags: dict[int, set[int]] = {}
+        self.threads_on_topic: dict[int | None, list[int]] = {}  # positions in self.threads
+        self.threads_with_tag: dict[int, list[int]] = {}
         self.outcomes: dict[int, list[Outcome]] = {pk: [] for pk in self.users}
         self.waiting: dict[int, list[SectionWaiting]] = {pk: [] for pk in self.users}
         self.weekly_goals: dict[int, WeeklyGoal] = {}
@@ -801,7 +860,7 @@ class DigestBuilder:
                     slug=row[5],
                     **{name.rpartition("__")[2]: title for name, title in zip(titles, row[6:], strict=True)},
                 )
-        structures: dict[tuple[int, str], list[dict]] = {}
+        structures: dict[tuple[int, str], _Outline] = {}
         for user_id, user_rows in per_user.items():
             learner = self.learners[user_id]
             statuses = {row[1]: row[2] for row in user_rows}
@@ -811,7 +870,9 @@ class DigestBuilder:
                 for roadmap_id in dict.fromkeys(row[4] for row in user_rows):  # most recently active first
                     roadmap = roadmaps[roadmap_id]
                     if (roadmap_id, language) not in structures:
-                        structures[roadmap_id, language] = roadmap_selectors.roadmap_structure(roadmap)
+                        structures[roadmap_id, language] = _Outline.of(
+                            roadmap_selectors.roadmap_structure(roadmap)
+                        )
                     learner.roadmaps.append(
                         _roadmap_progress(
                             roadmap, structures[roadmap_id, language], statuses, updated, self.since[user_id]
@@ -950,11 +1011,26 @@ class DigestBuilder:
             .values_list(*_THREAD_COLUMNS)
         )
         self.threads = [_ThreadRow.from_values(row) for row in rows[:THREAD_POOL]]
+        position = {thread.pk: index for index, thread in enumerate(self.threads)}
+        for index, thread in enumerate(self.threads):
+            self.threads_on_topic.setdefault(thread.topic_id, []).append(index)
         if tag_ids and self.threads:
             for thread_id, tag_id in Thread.tags.through.objects.filter(
-                thread_id__in=[thread.pk for thread in self.threads], tag_id__in=tag_ids
+                thread_id__in=list(position), tag_id__in=tag_ids
             ).values_list("thread_id", "tag_id"):
                 self.thread_tags.setdefault(thread_id, set()).add(tag_id)
+                self.threads_with_tag.setdefault(tag_id, []).append(position[thread_id])
+
+    def _threads_for(self, learner: _Learner) -> list[_ThreadRow]:
+        """The pool's threads on the learner's watched or done topics or with a tag they follow,
+        in the pool's order (latest activity first): all that build() chooses from, found
+        without going through the whole pool for every learner of the batch."""
+        positions = set()
+        for topic_id in learner.watched_topic_ids | learner.done_topic_ids:
+            positions.update(self.threads_on_topic.get(topic_id, ()))
+        for tag_id in learner.followed_tag_ids:
+            positions.update(self.threads_with_tag.get(tag_id, ()))
+        return [self.threads[index] for index in sorted(positions)]
 
     def build(self, user) -> Digest | None:
         """The learner's digest, or None when nothing is new."""
@@ -980,7 +1056,7 @@ class DigestBuilder:
 
         recent = [
             thread
-            for thread in self.threads
+            for thread in self._threads_for(learner)
             if thread.last_activity_at >= since and (thread.author_id is None or thread.author_id != user.pk)
         ]
         popular = [

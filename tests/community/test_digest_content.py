@@ -1,6 +1,9 @@
 """What goes into a learner's digest, its subject, and the email it becomes."""
 
 from datetime import timedelta
+from email.generator import BytesGenerator
+from email.policy import compat32
+from io import BytesIO
 
 import pytest
 from django.db import connection
@@ -214,6 +217,23 @@ def test_email_is_multipart_with_absolute_links_footer_and_one_click_unsubscribe
     assert 'href="/' not in html
     assert "prefers-color-scheme: dark" in html
     assert "<script" not in html
+
+
+def test_the_email_is_written_as_the_email_package_writes_it_with_a_long_non_ascii_subject(
+    learner, roadmap, now, since
+):
+    _, topics = roadmap
+    topics[1].title = "Índices y consultas que tardan mucho más de lo que deberían en producción"
+    topics[1].save()
+    set_progress(learner, topics[0], "done", at=now - timedelta(hours=5))
+
+    mime = digest.build_digest(learner, since=since, now=now).message().message()
+    written = mime.as_bytes(linesep="\r\n")
+
+    expected = BytesIO()
+    BytesGenerator(expected, mangle_from_=False, policy=compat32).flatten(mime, linesep="\r\n")
+    assert written == expected.getvalue()
+    assert b"=?utf-8?" in written.split(b"\r\n\r\n", 1)[0]  # the subject, encoded
 
 
 def test_html_escapes_what_users_wrote(learner, now, since):
