@@ -11,9 +11,8 @@ import copy
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.backends import ModelBackend
 
-from accounts.caches import PERMISSION_SET, SIGNED_IN_USER
+from accounts.caches import PERMISSION_SET, SIGNED_IN_USER, member_token_keys
 from config.caching import read_tokens
-from config.sessions import member_token_keys
 
 
 class CachedUserMixin:

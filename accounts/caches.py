@@ -32,7 +32,7 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from config.cache import read_ahead
-from config.caching import Cached, M2MRule, Rule, Token
+from config.caching import Cached, M2MRule, Rule, Token, user_token_keys
 from config.live import Topic as LiveTopic
 from config.page_cache import Page
 from config.slots import SHELL_KEY
@@ -79,6 +79,12 @@ class ProfileOwner:
 
 def profile_tokens(user_id: int) -> list[str]:
     return [PROFILE.key(user_id), PROFILES.key()]
+
+
+def member_token_keys(user_id) -> list[str]:
+    """The tokens read when a signed-in member is loaded (accounts.backends): theirs, and the
+    permissions'. config.sessions reads them with the session, when it knows whose it is."""
+    return [*user_token_keys(user_id), PERMISSIONS.key()]
 
 
 PROFILE_OWNER_OF = Cached(

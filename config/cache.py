@@ -244,8 +244,10 @@ def get_with_tokens_ahead(store, key: str):
     round trips. When the store and the default cache are Redis databases at one location, this
     reads the session with the tokens announced so far (the page's, and the member's when the
     session's member is known: config.sessions), and keeps the tokens found for the request as
-    version_tokens keeps them. Otherwise, and when Redis fails, it is the store's own `get`
-    (whose failure handling then takes over)."""
+    version_tokens keeps them. Otherwise it is the store's own `get`. When Redis fails, both
+    caches are marked as failed (so nothing waits on Redis again for a while) and None is
+    returned. It reads django-redis's own client (`client.get_client`, `make_key`, `decode`),
+    which ResilientRedisCache is built on."""
     from django.core.cache import caches
 
     cache = caches["default"]
@@ -266,7 +268,10 @@ def get_with_tokens_ahead(store, key: str):
             [store.client.make_key(key), *(cache.client.make_key(token) for token in wanted)]
         )
     except (ConnectionInterrupted, RedisError, OSError):
-        return store.get(key)
+        logger.warning("Redis cache unreachable; sessions from the database for %.0f s", RETRY_AFTER)
+        cache._failed()
+        store._failed()
+        return None  # the caller reads the session from the database (config.sessions)
     ahead.clear()
     for token, value in zip(wanted, values[1:], strict=True):
         if value is not None:  # a missing token is made when it is asked for (version_tokens)

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpResponse
@@ -97,14 +98,22 @@ class StoredPage:
         return response
 
 
-def is_cacheable_request(request) -> bool:
+def _may_share_page(request) -> bool:
+    """A read that carries nothing of its own: no session, no message waiting, not a fragment
+    htmx asks for. Whether a shared page may answer it (is_cacheable_request, and before the
+    rest of the middleware, KeptPagesMiddleware)."""
     return (
         request.method in {"GET", "HEAD"}
-        and not request.user.is_authenticated
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "messages" not in request.COOKIES
-        and not getattr(request, "htmx", False)
+        and CookieStorage.cookie_name not in request.COOKIES
+        and "HTTP_HX_REQUEST" not in request.META
     )
+
+
+def is_cacheable_request(request) -> bool:
+    # The member first: loading them reads the session with the tokens the page announced
+    # (read_ahead), in the one round trip a signed-in page makes.
+    return not request.user.is_authenticated and _may_share_page(request)
 
 
 # --- Query parameters ------------------------------------------------------------------
@@ -157,8 +166,7 @@ def page_number(value: str) -> str | None:
 def text(*, max_length: int) -> Normaliser:
     """Free text, kept as typed (the page shows it); empty is dropped, longer than `max_length` uncached."""
 
-    @value_only
-    def normalise(value):
+    def normalise(value):  # not value_only: searches are endless, KeptPagesMiddleware keeps few
         if len(value) > max_length:
             raise NotCached(canonical=value)
         return value or None
@@ -279,6 +287,9 @@ def anonymous_page(page: Page, *, parameters: dict[str, Normaliser] | None = Non
             if query is None:
                 return view(request, *args, **kwargs)
             varies = page.varies(request, **kwargs) if page.varies else []
+            # Read with what it varies by, before the page is built: a day that ends meanwhile
+            # must not leave the old day's page kept into the new one.
+            varies_until = page.varies_until(request, **kwargs) if page.varies_until else None
             token_values = version_tokens(*tokens)
             key = _key(page, request, query, token_values, varies)
             is_canonical = _is_canonical(request, query)
@@ -300,10 +311,8 @@ def anonymous_page(page: Page, *, parameters: dict[str, Normaliser] | None = Non
             response = stored.response()
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
             patch_vary_headers(response, ["Cookie"])
-            if is_canonical and _value_only(parameters, query) and (not page.varies or page.varies_until):
-                until = stored.kept_until
-                if page.varies:
-                    until = min(until, page.varies_until(request, **kwargs))
+            if is_canonical and _value_only(parameters, query) and (not page.varies or varies_until):
+                until = min(stored.kept_until, varies_until or stored.kept_until)
                 response.kept_page = KeptPage(tuple(tokens), tuple(token_values), until)
             return response
 
@@ -371,34 +380,40 @@ class KeptPagesMiddleware:
                 return response
         response = self.get_response(request)
         page = getattr(response, "kept_page", None)
-        if key is not None and page is not None and not response.cookies:
+        # A page that set a cookie, or whose policy holds a nonce, is this request's alone.
+        if key is not None and page is not None and not response.cookies and not _has_nonce(request):
             lifetime = page.kept_until - timezone.now().timestamp()
             if lifetime > 0:
                 entry = _Entry(page, response.status_code, tuple(response.items()), response.content)
                 kept_pages.set(key, entry, len(entry.content), lifetime)
         return response
 
-    def _key(self, request) -> tuple[str, ...] | None:
-        """The URL, language and theme a kept page is found by; None for a request that may not
-        be served one. A host not allowed raises here, as it would further in."""
-        cookies = request.COOKIES
+    def _key(self, request) -> tuple[str | bool, ...] | None:
+        """The URL, scheme, language and theme a kept page is found by; None for a request that
+        may not be served one: one that is someone's own, or that the middleware further in
+        would redirect or refuse (a host not allowed raises here, as it would there)."""
         if (
-            request.method not in {"GET", "HEAD"}
-            or settings.SESSION_COOKIE_NAME in cookies
-            or "messages" in cookies
-            or "HTTP_HX_REQUEST" in request.META
+            not _may_share_page(request)
             or request.path.startswith(self.static_prefix)
             or (settings.SECURE_SSL_REDIRECT and not request.is_secure())
+            or settings.PREPEND_WWW
+            or settings.DISALLOWED_USER_AGENTS
         ):
             return None
         request.get_host()
-        theme = cookies.get("theme")
+        theme = request.COOKIES.get("theme")
         return (
             request.path,
             request.META.get("QUERY_STRING", ""),
+            request.is_secure(),  # HTTPS responses carry HSTS
             language.choose(request),
             theme if theme in THEMES else "system",
         )
+
+
+def _has_nonce(request) -> bool:
+    """Whether the page used this request's CSP nonce (the header then holds it)."""
+    return getattr(request, "_csp_nonce", None) is not None
 
 
 kept_pages = LocalMemo(max_bytes=16 * 1024 * 1024)

@@ -40,9 +40,13 @@ class SessionStore(CachedDBStore):
             return DBStore.load(self)
         member = _MEMBER_OF_SESSION.get(self.session_key)
         if member is not None:
+            from accounts.caches import member_token_keys
+
             read_ahead(*member_token_keys(member))
         data = get_with_tokens_ahead(self._cache, self.cache_key)
-        if data is None:  # not in the cache: from the database, copied into the cache
+        if data is None and getattr(self._cache, "is_degraded", False):  # Redis failed just now
+            data = DBStore.load(self)
+        elif data is None:  # not in the cache: from the database, copied into the cache
             data = super().load()
         member = data.get(SESSION_KEY)
         if member is not None and _MEMBER_OF_SESSION.get(self.session_key) != member:
@@ -53,6 +57,7 @@ class SessionStore(CachedDBStore):
 
     def delete(self, session_key=None):
         member = self._member_of(session_key or self.session_key)
+        _MEMBER_OF_SESSION.pop(session_key or self.session_key, None)
         super().delete(session_key)
         if member is not None:
             transaction.on_commit(lambda: _tell_sockets(member))
@@ -67,14 +72,6 @@ class SessionStore(CachedDBStore):
         if member is None:
             member = type(self)(session_key=session_key).get(SESSION_KEY)
         return member
-
-
-def member_token_keys(member) -> list[str]:
-    """The tokens the authentication backend reads when it loads the member (accounts.backends)."""
-    from accounts.caches import PERMISSIONS
-    from config.caching import user_token_keys
-
-    return [*user_token_keys(member), PERMISSIONS.key()]
 
 
 def _tell_sockets(member) -> None:

@@ -134,6 +134,32 @@ def test_a_profile_is_kept_until_its_owners_midnight_when_its_calendar_moves_on(
 def test_a_profile_renamed_is_not_served_at_its_old_address():
     owner = UserFactory(username="ada")
     Client().get("/u/ada/")
+    assert served_before_the_stack(Client().get("/u/ada/"))
     owner.username = "ada_l"
     owner.save()
     assert Client().get("/u/ada/").status_code == 404
+
+
+def test_a_head_request_is_answered_with_the_kept_pages_headers(thread):
+    page = Client().get(thread.get_absolute_url())
+    head = Client().head(thread.get_absolute_url())
+    assert served_before_the_stack(head) and head.status_code == 200
+    assert head["Content-Length"] == page["Content-Length"] == str(len(page.content))
+
+
+def test_a_search_is_left_to_the_shared_cache():
+    ThreadFactory(title="Indexes")
+    Client().get("/search/", {"q": "indexes"})
+    again = Client().get("/search/", {"q": "indexes"})
+    assert again.status_code == 200 and not served_before_the_stack(again)
+
+
+def test_a_moved_cache_epoch_retires_every_kept_page(thread):
+    from django.core.cache import cache
+
+    from config.cache import EPOCH_KEY
+
+    Client().get(thread.get_absolute_url())
+    assert served_before_the_stack(Client().get(thread.get_absolute_url()))
+    cache.set(EPOCH_KEY, "moved-by-a-process-that-lost-redis", None)
+    assert not served_before_the_stack(Client().get(thread.get_absolute_url()))

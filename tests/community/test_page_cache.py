@@ -451,6 +451,7 @@ def test_a_message_a_suspension_and_a_search_show_on_pages_whose_shell_is_cached
     assert "Your account is suspended until" in client.get(thread.get_absolute_url()).text
 
 
+@pytest.mark.redis
 @pytest.mark.parametrize("page", ["thread", "map"])
 def test_a_warm_signed_in_page_reads_its_session_and_every_version_token_in_one_round_trip(
     page, learner, monkeypatch
