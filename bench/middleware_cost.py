@@ -2,6 +2,7 @@
 network or a load generator, so that it can be measured on a busy machine.
 
     REDIS_URL=redis://127.0.0.1:6379/6 .venv/bin/python bench/middleware_cost.py [--batches 7]
+        [--path /roadmaps/backend/ ...]   # also pages of the site's database, as a visitor
 
 Calls Django's WSGI handler (what gunicorn calls) with a request as gunicorn builds it, in
 batches, and keeps each figure's best batch of time.process_time (the least disturbed by other
