@@ -31,7 +31,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from config.cache import read_ahead
+from config.cache import Guesses, read_ahead
 from config.caching import Cached, M2MRule, Rule, Token, user_token_keys
 from config.live import Topic as LiveTopic
 from config.page_cache import Page
@@ -115,8 +115,7 @@ PROFILE_SHELL = Cached(
 # The member each username led to when this process last served their profile (a few
 # thousand at most): a guess, checked by the owner's token, so that the profile's own tokens are
 # read in the owner's round trip.
-_LAST_OWNER_ID: dict[str, int] = {}
-LAST_OWNERS_KEPT = 4096
+_LAST_OWNER_ID = Guesses()
 
 
 def _profile_owner(username: str) -> ProfileOwner | None:
@@ -136,10 +135,7 @@ def _profile_page_tokens(request, username, **kwargs) -> list[str]:
     owner = _profile_owner(username)
     if owner is None:
         return [PROFILE_OWNER.key(username.lower())]
-    if guess != owner.id:
-        if len(_LAST_OWNER_ID) >= LAST_OWNERS_KEPT:
-            _LAST_OWNER_ID.clear()
-        _LAST_OWNER_ID[username.lower()] = owner.id
+    _LAST_OWNER_ID.remember(username.lower(), owner.id)
     # The owner's token too (read already, to find them): who the name belongs to is part of the page.
     return [*profile_tokens(owner.id), PROFILE_OWNER.key(username.lower())]
 

@@ -232,8 +232,16 @@ def version_tokens(*keys: str) -> list[str]:
                 found[key] = cache.get(key) or uuid.uuid4().hex
         if known is not None:
             known.update((key, found[key]) for key in wanted)
-    epoch = found[EPOCH_KEY][:8]
-    return [found[key] + epoch for key in keys]
+    return _with_epoch(found, keys)
+
+
+def _with_epoch(found: dict[str, str], keys) -> list[str] | None:
+    """The tokens at `keys` in `found`, each combined with the epoch found with them, as every
+    versioned key holds them; None when one of them, or the epoch, is missing."""
+    epoch = found.get(EPOCH_KEY)
+    if epoch is None or any(found.get(key) is None for key in keys):
+        return None
+    return [found[key] + epoch[:8] for key in keys]
 
 
 def get_with_tokens_ahead(store, key: str):
@@ -284,16 +292,7 @@ def tokens_unchanged(keys: tuple[str, ...], values: tuple[str, ...]) -> bool:
     included), read in one round trip. A missing token counts as changed: nothing is created."""
     from django.core.cache import cache
 
-    found = cache.get_many([*keys, EPOCH_KEY])
-    epoch = found.get(EPOCH_KEY)
-    if epoch is None:
-        return False
-    epoch = epoch[:8]
-    for key, value in zip(keys, values, strict=True):
-        token = found.get(key)
-        if token is None or token + epoch != value:
-            return False
-    return True
+    return _with_epoch(cache.get_many([*keys, EPOCH_KEY]), keys) == list(values)
 
 
 def bump_version_tokens(*keys: str) -> None:
@@ -320,6 +319,29 @@ class VersionTokenScope:
         finally:
             _tokens_ahead.reset(ahead)
             _request_tokens.reset(scope)
+
+
+class Guesses:
+    """What this process last found a key to lead to (whose a session is, whose a username),
+    so that the next request can read the found one's tokens in its first round trip. A guess
+    is only ever a hint, checked by what is read: a wrong one costs a round trip more. At most
+    `most` are kept; when full, all are forgotten (a few thousand, cheap to learn again)."""
+
+    def __init__(self, most: int = 4096):
+        self.most = most
+        self._guesses: dict = {}
+
+    def get(self, key):
+        return self._guesses.get(key)
+
+    def remember(self, key, value) -> None:
+        if self._guesses.get(key) != value:
+            if len(self._guesses) >= self.most:
+                self._guesses.clear()
+            self._guesses[key] = value
+
+    def forget(self, key) -> None:
+        self._guesses.pop(key, None)
 
 
 class LocalMemo:

@@ -240,10 +240,14 @@ def _is_canonical(request, query: dict[str, str]) -> bool:
 
 
 def _key(page: Page, request, query: dict[str, str], tokens: list[str], varies: list[str]) -> str:
-    theme = request.COOKIES.get("theme")
-    theme = theme if theme in THEMES else "system"
-    parts = [request.path, urlencode(query), theme, get_language(), *tokens, *varies]
+    parts = [request.path, urlencode(query), _theme(request), get_language(), *tokens, *varies]
     return f"page:{page.name}:{hashlib.sha256(chr(31).join(parts).encode()).hexdigest()[:40]}"
+
+
+def _theme(request) -> str:
+    """The colour theme a shared page is rendered for: the visitor's choice, else the system's."""
+    theme = request.COOKIES.get("theme")
+    return theme if theme in THEMES else "system"
 
 
 def _value_only(parameters: dict[str, Normaliser], query: dict[str, str]) -> bool:
@@ -337,9 +341,7 @@ class KeptPage:
 @dataclass(frozen=True)
 class _Entry:
     page: KeptPage
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    content: bytes
+    response: StoredPage  # as the rest of the stack left it
 
 
 class KeptPagesMiddleware:
@@ -357,8 +359,9 @@ class KeptPagesMiddleware:
     Kept only: responses @anonymous_page marked (a 200 of a canonical URL, for a request with no
     session or messages, whose query parameters it can judge by their values alone, and whose
     copy is kept apart by nothing that changes by itself unless it says until when, like a
-    profile's day), that set no cookie. Asked only by GET and HEAD requests without a session, messages or htmx,
-    that the security middleware would not redirect. The request id is added outside it.
+    profile's day), that set no cookie and hold no CSP nonce. Asked only by GET and HEAD
+    requests without a session, messages or htmx, that the security middleware would not
+    redirect. The request id is added outside it.
     """
 
     def __init__(self, get_response):
@@ -374,18 +377,15 @@ class KeptPagesMiddleware:
                 and entry.page.kept_until > timezone.now().timestamp()
                 and tokens_unchanged(entry.page.token_keys, entry.page.token_values)
             ):
-                response = HttpResponse(entry.content, status=entry.status)
-                for name, value in entry.headers:
-                    response.headers[name] = value
-                return response
+                return entry.response.response()
         response = self.get_response(request)
         page = getattr(response, "kept_page", None)
         # A page that set a cookie, or whose policy holds a nonce, is this request's alone.
         if key is not None and page is not None and not response.cookies and not _has_nonce(request):
             lifetime = page.kept_until - timezone.now().timestamp()
             if lifetime > 0:
-                entry = _Entry(page, response.status_code, tuple(response.items()), response.content)
-                kept_pages.set(key, entry, len(entry.content), lifetime)
+                stored = StoredPage(response.status_code, tuple(response.items()), response.content)
+                kept_pages.set(key, _Entry(page, stored), len(stored.content), lifetime)
         return response
 
     def _key(self, request) -> tuple[str | bool, ...] | None:
@@ -401,13 +401,12 @@ class KeptPagesMiddleware:
         ):
             return None
         request.get_host()
-        theme = request.COOKIES.get("theme")
         return (
             request.path,
             request.META.get("QUERY_STRING", ""),
             request.is_secure(),  # HTTPS responses carry HSTS
             language.choose(request),
-            theme if theme in THEMES else "system",
+            _theme(request),
         )
 
 

@@ -26,19 +26,18 @@ from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessio
 from django.db import transaction
 from django.utils.functional import SimpleLazyObject, empty
 
-from config.cache import get_with_tokens_ahead, read_ahead
+from config.cache import Guesses, get_with_tokens_ahead, read_ahead
 
 # Whose each session is, as this process last read it: the member's tokens are then read in
-# the same round trip as the session (load). A guess gone wrong reads one round trip more.
-_MEMBER_OF_SESSION: dict[str, str] = {}
-MEMBERS_OF_SESSIONS_KEPT = 4096
+# the same round trip as the session (load).
+MEMBER_OF_SESSION = Guesses()
 
 
 class SessionStore(CachedDBStore):
     def load(self):
         if getattr(self._cache, "is_degraded", False):
             return DBStore.load(self)
-        member = _MEMBER_OF_SESSION.get(self.session_key)
+        member = MEMBER_OF_SESSION.get(self.session_key)
         if member is not None:
             from accounts.caches import member_token_keys
 
@@ -48,16 +47,13 @@ class SessionStore(CachedDBStore):
             data = DBStore.load(self)
         elif data is None:  # not in the cache: from the database, copied into the cache
             data = super().load()
-        member = data.get(SESSION_KEY)
-        if member is not None and _MEMBER_OF_SESSION.get(self.session_key) != member:
-            if len(_MEMBER_OF_SESSION) >= MEMBERS_OF_SESSIONS_KEPT:
-                _MEMBER_OF_SESSION.clear()
-            _MEMBER_OF_SESSION[self.session_key] = member
+        if (member := data.get(SESSION_KEY)) is not None:
+            MEMBER_OF_SESSION.remember(self.session_key, member)
         return data
 
     def delete(self, session_key=None):
         member = self._member_of(session_key or self.session_key)
-        _MEMBER_OF_SESSION.pop(session_key or self.session_key, None)
+        MEMBER_OF_SESSION.forget(session_key or self.session_key)
         super().delete(session_key)
         if member is not None:
             transaction.on_commit(lambda: _tell_sockets(member))

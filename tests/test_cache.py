@@ -180,9 +180,9 @@ def test_a_wrong_guess_of_a_sessions_member_still_signs_in_its_own(signed_in, le
     from tests.factories import UserFactory
 
     other = UserFactory()
-    sessions._MEMBER_OF_SESSION[signed_in.cookies["sessionid"].value] = str(other.pk)
+    sessions.MEMBER_OF_SESSION.remember(signed_in.cookies["sessionid"].value, str(other.pk))
     assert signed_in.get("/").wsgi_request.user == learner
-    assert sessions._MEMBER_OF_SESSION[signed_in.cookies["sessionid"].value] == str(learner.pk)
+    assert sessions.MEMBER_OF_SESSION.get(signed_in.cookies["sessionid"].value) == str(learner.pk)
 
 
 @pytest.mark.django_db
