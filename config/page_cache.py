@@ -384,7 +384,9 @@ class KeptPagesMiddleware:
         if key is not None and page is not None and not response.cookies and not _has_nonce(request):
             lifetime = page.kept_until - timezone.now().timestamp()
             if lifetime > 0:
-                stored = StoredPage(response.status_code, tuple(response.items()), response.content)
+                stored = StoredPage(
+                    response.status_code, tuple(response.items()), response.content, page.kept_until
+                )
                 kept_pages.set(key, _Entry(page, stored), len(stored.content), lifetime)
         return response
 
