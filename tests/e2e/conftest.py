@@ -8,6 +8,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.factories import PASSWORD
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
 # test body are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -139,3 +141,18 @@ def log_in(page):
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     return log_in_as
+
+
+def signed_in(browser, live_server, user, *, javascript=True):
+    """A new browser context and page signed in as `user` (made by tests.factories, with its
+    password) through the login form, and the list its console errors are added to."""
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return context, page, errors

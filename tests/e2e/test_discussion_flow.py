@@ -4,27 +4,10 @@ import pytest
 from playwright.sync_api import expect
 
 from community.models import Thread
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, signed_in
 from tests.factories import CommentFactory, ThreadFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "correct-horse-battery-staple"
-
-
-def signed_in(browser, live_server, user, *, javascript=True, errors=None):
-    """A browser context and page signed in as `user` through the login form; the page's console
-    errors are added to `errors` if given."""
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
-    page = context.new_page()
-    if errors is not None:
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return context, page
 
 
 def test_question_from_a_topic_gets_a_mention_reply_and_an_accepted_answer(browser, live_server, settings):
@@ -33,12 +16,7 @@ def test_question_from_a_topic_gets_a_mention_reply_and_an_accepted_answer(brows
     asker = UserFactory(username="asker", display_name="Asker")
     helper = UserFactory(username="helper", display_name="Helper")
 
-    def session_for(user):
-        errors = []
-        context, page = signed_in(browser, live_server, user, errors=errors)
-        return context, page, errors
-
-    asker_context, asker_page, asker_errors = session_for(asker)
+    asker_context, asker_page, asker_errors = signed_in(browser, live_server, asker)
     asker_page.goto(topics[2].get_absolute_url())
     asker_page.get_by_role("link", name="Ask about this topic").click()
     asker_page.get_by_label("Title").fill("Which status code for a duplicate email?")
@@ -50,7 +28,7 @@ def test_question_from_a_topic_gets_a_mention_reply_and_an_accepted_answer(brows
     thread = Thread.objects.get()
     assert thread.topic == topics[2]
 
-    helper_context, helper_page, helper_errors = session_for(helper)
+    helper_context, helper_page, helper_errors = signed_in(browser, live_server, helper)
     helper_page.goto(topics[2].get_absolute_url())
     helper_page.get_by_role("link", name="Which status code for a duplicate email?").click()
     helper_page.get_by_role("textbox", name="Your reply").fill(
@@ -88,7 +66,7 @@ def test_a_reaction_and_the_save_button_go_on_and_off_and_stay_so(browser, live_
     settings.ALLOWED_HOSTS = ["*"]
     thread = ThreadFactory(title="How do I read an EXPLAIN plan?")
     member = UserFactory()
-    context, page = signed_in(browser, live_server, member, javascript=javascript)
+    context, page, _ = signed_in(browser, live_server, member, javascript=javascript)
     page.goto(thread.get_absolute_url())
 
     like = page.locator(f'#reactions-thread-{thread.pk} button[value="like"]')
@@ -116,7 +94,7 @@ def test_a_reply_nobody_reacted_to_is_reacted_to_through_its_react_link(
     settings.ALLOWED_HOSTS = ["*"]
     comment = CommentFactory(author=UserFactory(username="answerer"))
     member = UserFactory()
-    context, page = signed_in(browser, live_server, member, javascript=javascript)
+    context, page, _ = signed_in(browser, live_server, member, javascript=javascript)
     page.goto(comment.thread.get_absolute_url())
 
     reactions = page.locator(f"#c{comment.pk} .reactions")

@@ -2,25 +2,10 @@ import pytest
 from playwright.sync_api import expect
 
 from community.models import Comment, ModerationAction
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, signed_in
 from tests.factories import CommentFactory, MentorFactory, ThreadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "correct-horse-battery-staple"
-
-
-def signed_in(browser, live_server, user):
-    context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return context, page, errors
 
 
 def test_flag_hide_notice_and_audit_log(browser, live_server, settings):
