@@ -30,6 +30,8 @@ from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
+from config.key_watch import KeyWatch, forget_watched_keys, watch_for
+
 logger = logging.getLogger(__name__)
 
 FALLBACK_TIMEOUT = 30  # seconds: what one process remembers alone may be stale elsewhere
@@ -40,6 +42,9 @@ RECOVERY_POLL = 0.25  # seconds between tries to move the epoch after a failure
 # bumps; when Redis answers again it moves the epoch before it reads from Redis again, so that
 # nothing cached before or during the outage is served by any process.
 EPOCH_KEY = "cache:epoch"
+# The keys of every version token start with one of these (config.caching.Token.key): this
+# process learns their values and Redis tells it when they change (config.key_watch).
+TOKEN_PREFIXES = ("token:", EPOCH_KEY)
 
 
 READS = frozenset({"get", "get_many", "has_key"})
@@ -88,6 +93,7 @@ class ResilientRedisCache(RedisCache):
         self._failures = 0
         self._watcher: threading.Thread | None = None
         self._watcher_lock = threading.Lock()
+        self._token_watch: KeyWatch | None | bool = False  # False: not looked for yet
         os.register_at_fork(after_in_child=self._after_fork)
 
     def make_fallback(self):
@@ -146,12 +152,26 @@ class ResilientRedisCache(RedisCache):
         locals()[_name] = _resilient(_name)
     del _name
 
+    def token_watch(self) -> KeyWatch | None:
+        """This process's watch on the version tokens in this cache's Redis (config.key_watch),
+        or None: while Redis is skipped after a failure, what it knows is not trusted either."""
+        if self.is_degraded:
+            return None
+        if self._token_watch is False:
+            self._token_watch = watch_for(self, TOKEN_PREFIXES)
+        return self._token_watch
+
     def set_many_now(self, data: dict, timeout=DEFAULT_TIMEOUT):
         """set_many that tries Redis even in the seconds it is skipped after a failure: a
         version bump that only reached this process would leave every other one serving
-        what it retired."""
+        what it retired.
+
+        Then one more round trip, a fence: Redis has written the invalidations of these keys
+        to every process that watches them (config.key_watch) before it answers it, so no
+        process serves what they retire once the writer's response is out."""
         try:
             result = RedisCache.set_many(self, data, timeout)
+            self.client.get_client(write=True).ping()
         except (ConnectionInterrupted, RedisError, OSError):
             logger.error(
                 "Redis cache unreachable: a version bump of %s did not reach it; the cache epoch "
@@ -225,7 +245,11 @@ def version_tokens(*keys: str) -> list[str]:
         wanted += [key for key in ahead if key not in known and key not in wanted]
         ahead.clear()
     if wanted:
-        found.update(cache.get_many(wanted))
+        watched, mark = _watched_tokens(cache, wanted)
+        found.update(watched)
+        read = cache.get_many([key for key in wanted if key not in watched])
+        _learn_tokens(cache, read, mark)
+        found.update(read)
         for key in wanted:
             if found.get(key) is None:
                 cache.add(key, uuid.uuid4().hex, None)
@@ -233,6 +257,22 @@ def version_tokens(*keys: str) -> list[str]:
         if known is not None:
             known.update((key, found[key]) for key in wanted)
     return _with_epoch(found, keys)
+
+
+def _watched_tokens(cache, keys) -> tuple[dict[str, str], tuple[int, int] | None]:
+    """The tokens at `keys` this process knows unchanged (config.key_watch), and the mark to
+    learn the others with (None: do not)."""
+    token_watch = getattr(cache, "token_watch", None)  # `cache` may be django's proxy
+    watch = token_watch() if token_watch is not None else None
+    if watch is None:
+        return {}, None
+    return watch.known(keys)
+
+
+def _learn_tokens(cache, read: dict, mark) -> None:
+    """Keep the tokens just read for the next requests, if they came from Redis."""
+    if read and mark is not None and (watch := cache.token_watch()) is not None:
+        watch.learn(read, mark)
 
 
 def _with_epoch(found: dict[str, str], keys) -> list[str] | None:
@@ -271,6 +311,9 @@ def get_with_tokens_ahead(store, key: str):
     ):
         return store.get(key)
     wanted = [token for token in (*ahead, EPOCH_KEY) if token not in known]
+    watched, mark = _watched_tokens(cache, wanted)
+    known.update(watched)
+    wanted = [token for token in wanted if token not in watched]
     try:
         values = cache.client.get_client(write=False).mget(
             [store.client.make_key(key), *(cache.client.make_key(token) for token in wanted)]
@@ -281,9 +324,13 @@ def get_with_tokens_ahead(store, key: str):
         store._failed()
         return None  # the caller reads the session from the database (config.sessions)
     ahead.clear()
-    for token, value in zip(wanted, values[1:], strict=True):
-        if value is not None:  # a missing token is made when it is asked for (version_tokens)
-            known[token] = cache.client.decode(value)
+    read = {
+        token: cache.client.decode(value)
+        for token, value in zip(wanted, values[1:], strict=True)
+        if value is not None  # a missing token is made when it is asked for (version_tokens)
+    }
+    _learn_tokens(cache, read, mark)
+    known.update(read)
     return None if values[0] is None else store.client.decode(values[0])
 
 
@@ -292,7 +339,14 @@ def tokens_unchanged(keys: tuple[str, ...], values: tuple[str, ...]) -> bool:
     included), read in one round trip. A missing token counts as changed: nothing is created."""
     from django.core.cache import cache
 
-    return _with_epoch(cache.get_many([*keys, EPOCH_KEY]), keys) == list(values)
+    every = (*keys, EPOCH_KEY)
+    found, mark = _watched_tokens(cache, every)
+    missing = [key for key in every if key not in found]
+    if missing:
+        read = cache.get_many(missing)
+        _learn_tokens(cache, read, mark)
+        found.update(read)
+    return _with_epoch(found, keys) == list(values)
 
 
 def bump_version_tokens(*keys: str) -> None:
@@ -404,6 +458,7 @@ def clear_local_memos() -> None:
     """Forget what this process remembers (tests that reset the database and the cache)."""
     for memo in LocalMemo.instances:
         memo.clear()
+    forget_watched_keys()
 
 
 def _size_of(value) -> int:

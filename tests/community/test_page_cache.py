@@ -3,9 +3,11 @@ fragment, and no write ever leaves a stale page behind."""
 
 import re
 from datetime import timedelta
+from time import monotonic, sleep
 
 import pytest
 import redis
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community import moderation, services
-from config.cache import code_version
+from config.cache import ResilientRedisCache, code_version
 from tests.factories import (
     CommentFactory,
     MentorFactory,
@@ -456,6 +458,7 @@ def test_a_message_a_suspension_and_a_search_show_on_pages_whose_shell_is_cached
 def test_a_warm_signed_in_page_reads_its_session_and_every_version_token_in_one_round_trip(
     page, learner, monkeypatch
 ):
+    monkeypatch.setattr(ResilientRedisCache, "token_watch", lambda cache: None)  # tokens from Redis
     if page == "thread":
         url = ThreadFactory().get_absolute_url()
     else:
@@ -476,3 +479,32 @@ def test_a_warm_signed_in_page_reads_its_session_and_every_version_token_in_one_
     session = client.cookies["sessionid"].value
     assert command == "MGET" and session in keys[0]
     assert any(f"token:user:{learner.pk}" in key for key in keys)
+
+
+@pytest.mark.redis
+def test_a_warm_signed_in_page_whose_tokens_the_watch_knows_reads_only_its_session(learner, monkeypatch):
+    url = ThreadFactory().get_absolute_url()
+    watch = caches["default"].token_watch()
+    deadline = monotonic() + 5
+    while not watch.is_listening():
+        assert monotonic() < deadline, "the key watch does not listen"
+        sleep(0.01)
+    client = Client()
+    client.force_login(learner)
+    original, sent = redis.Redis.execute_command, []
+
+    def execute_command(self, *args, **kwargs):
+        sent.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
+    session = client.cookies["sessionid"].value
+    # Within a few tries: another test process emptying its Redis database makes the watch
+    # forget what it knew (a FLUSHDB is announced to every watch).
+    for _ in range(20):
+        client.get(url)
+        sent.clear()
+        assert client.get(url).status_code == 200
+        if len(sent) == 1 and len(sent[0]) == 2:
+            break
+    assert len(sent) == 1 and sent[0][0] == "MGET" and len(sent[0]) == 2 and session in sent[0][1], sent

@@ -1,0 +1,300 @@
+"""Version tokens a process may know without asking Redis, because Redis tells it when they change.
+
+A kept page (config.page_cache) is served again once its version tokens are found unchanged.
+Asking Redis for them costs a round trip per request, most of what such a request costs. Redis's
+server-assisted client-side caching (CLIENT TRACKING, Redis 6 and later) lets a process keep the
+tokens it has read instead: it opens one more connection, subscribes it to the invalidation
+channel, and asks Redis in broadcasting mode to send on it the name of every key under the
+token prefixes that any client writes, deletes, or Redis expires or evicts. A FLUSHDB sends
+"everything". The process forgets each named key before it next looks.
+
+Why that is as fresh as asking. Redis writes an invalidation to every watching connection in the
+same turn of its event loop as the reply to the write that caused it, and whoever bumps tokens
+(config.cache.bump_version_tokens) waits for one more reply after the write (a fence): by then
+the invalidation has left Redis, and on one host it is in each watcher's socket. Every look
+reads that socket first (a non-blocking receive), so a page served after the writer's response
+has gone out never holds what the write retired. A thread of each process's own reads the
+socket meanwhile, so it never fills, and sends a PING every PING_EVERY seconds: a watch that
+has heard nothing from Redis for TRUST_FOR seconds (a dead link that did not close) is not
+trusted until it hears again, and a lost connection forgets everything it knew. Untrusted,
+the caller reads Redis as before.
+
+redis-py has client-side caching of its own, but only against Redis 7.4 and later, for every
+key a connection reads, and not under broadcasting; this is one subscribed socket, read with
+hiredis's parser, which redis-py itself parses with.
+"""
+
+import logging
+import os
+import select
+import socket
+import threading
+import time
+
+import hiredis
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = b"__redis__:invalidate"
+PING_EVERY = 0.5  # seconds between PINGs from the watch's thread
+TRUST_FOR = 2.0  # seconds since Redis was last heard from on the watch, after which nothing is trusted
+RETRY_AFTER = 1.0  # seconds between tries to connect again
+CONNECT_TIMEOUT = 2.0
+MOST_KEPT = 65536  # tokens known at once; when full, all are forgotten (cheap to learn again)
+
+
+class Gone(ConnectionError):
+    """The watch's connection closed, or Redis answered it with an error."""
+
+
+def _command(*words) -> bytes:
+    parts = [b"*%d\r\n" % len(words)]
+    for word in words:
+        data = word if isinstance(word, bytes) else str(word).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(parts)
+
+
+class _Subscriber:
+    """One connection to Redis, subscribed to the invalidations of keys under `prefixes`."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.reader = hiredis.Reader()
+
+    @classmethod
+    def connect(cls, address, *, username, password, prefixes) -> "_Subscriber":
+        if isinstance(address, str):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(CONNECT_TIMEOUT)
+            sock.connect(address)
+        else:
+            sock = socket.create_connection(address, timeout=CONNECT_TIMEOUT)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        subscriber = cls(sock)
+        try:
+            if password:
+                subscriber.call("AUTH", *([username] if username else []), password)
+            subscriber.call("CLIENT", "SETNAME", f"stepwise-key-watch-{os.getpid()}")
+            own_id = subscriber.call("CLIENT", "ID")
+            tracked = [word for prefix in prefixes for word in ("PREFIX", prefix)]
+            subscriber.call("CLIENT", "TRACKING", "ON", "REDIRECT", own_id, "BCAST", *tracked)
+            subscriber.call("SUBSCRIBE", CHANNEL)
+        except BaseException:
+            sock.close()
+            raise
+        sock.setblocking(False)
+        return subscriber
+
+    def call(self, *words):
+        """Send one command and wait for its reply (while connecting: the socket blocks)."""
+        self.sock.sendall(_command(*words))
+        while (reply := self.reader.gets()) is False:
+            data = self.sock.recv(4096)
+            if not data:
+                raise Gone("Redis closed the connection")
+            self.reader.feed(data)
+        if isinstance(reply, hiredis.ReplyError):
+            raise reply
+        return reply
+
+    def ping(self) -> None:
+        self.sock.send(_command("PING"))
+
+    def received(self) -> list:
+        """What Redis has sent so far, without waiting."""
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except BlockingIOError:
+                break
+            if not data:
+                raise Gone("Redis closed the connection")
+            self.reader.feed(data)
+        messages = []
+        while (message := self.reader.gets()) is not False:
+            if isinstance(message, hiredis.ReplyError):
+                raise Gone(str(message))
+            messages.append(message)
+        return messages
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class KeyWatch:
+    """What this process knows of the keys under some prefixes of one Redis, kept as long as
+    Redis has not said they changed. Keys are the cache's own (`token:…`), without the prefix
+    the cache adds (`key_prefix`). One per process and Redis (watch_for)."""
+
+    def __init__(self, address, *, username, password, key_prefix: str, prefixes: tuple[str, ...]):
+        self.address = address
+        self.username = username
+        self.password = password
+        self.key_prefix = key_prefix
+        self.prefixes = tuple(key_prefix + prefix for prefix in prefixes)
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        """A new process (or the first) knows nothing and has no connection or thread."""
+        self._lock = threading.Lock()
+        self._subscriber: _Subscriber | None = None
+        self._thread: threading.Thread | None = None
+        self._values: dict[str, str] = {}
+        self._generation = 0  # a new one for each connection: nothing learned before it is trusted
+        self._changes = 0  # invalidations applied: a read that crossed one is not learned
+        self._heard = 0.0
+        self._pinged = 0.0
+        self._off = False
+
+    def known(self, keys) -> tuple[dict[str, str], tuple[int, int] | None]:
+        """The values of `keys` this process knows to be current, and a mark to pass to
+        learn() with what the caller then reads of the others (None: learn nothing)."""
+        with self._lock:
+            if not self._trusted():
+                return {}, None
+            values = self._values
+            return {key: values[key] for key in keys if key in values}, (self._generation, self._changes)
+
+    def learn(self, found: dict, mark: tuple[int, int] | None) -> None:
+        """Keep values read from Redis after known() gave `mark`, unless a key changed since."""
+        if mark is None:
+            return
+        with self._lock:
+            if not self._trusted() or mark != (self._generation, self._changes):
+                return
+            if len(self._values) + len(found) > MOST_KEPT:
+                self._values.clear()
+            self._values.update((key, value) for key, value in found.items() if value is not None)
+
+    def is_listening(self) -> bool:
+        """Whether what this process knows is trusted now (connected, and heard from lately)."""
+        with self._lock:
+            return self._trusted()
+
+    def forget(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+    def _trusted(self) -> bool:
+        """Read what Redis sent (with the lock held); whether what is known can be served."""
+        if self._off:
+            return False
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._watch, name="key-watch", daemon=True)
+            self._thread.start()
+        if self._subscriber is None or not self._apply_received():
+            return False
+        return time.monotonic() - self._heard < TRUST_FOR
+
+    def _apply_received(self) -> bool:
+        try:
+            messages = self._subscriber.received()
+        except OSError as error:
+            self._lost(error)
+            return False
+        now = time.monotonic()
+        for message in messages:
+            kind = message[0]
+            if kind == b"message" and message[1] == CHANNEL:
+                keys = message[2]
+                if keys is None:  # FLUSHDB or FLUSHALL
+                    self._values.clear()
+                else:
+                    skip = len(self.key_prefix)
+                    for key in keys:
+                        self._values.pop(key.decode()[skip:], None)
+                self._changes += 1
+            self._heard = now  # an invalidation, a PING's reply, or the subscription's
+        return True
+
+    def _lost(self, error) -> None:
+        logger.warning("Redis key watch lost its connection (%s); asking Redis until it is back", error)
+        self._subscriber.close()
+        self._subscriber = None
+        self._values.clear()
+
+    def _watch(self) -> None:
+        """The watch's thread: connect, then read what Redis sends and PING it, for good."""
+        while True:
+            subscriber = self._subscriber
+            if subscriber is None:
+                subscriber = self._connect()
+                if subscriber is None:
+                    if self._off:
+                        return
+                    time.sleep(RETRY_AFTER)
+                    continue
+            try:
+                select.select([subscriber.sock], [], [], PING_EVERY)
+            except (OSError, ValueError):  # closed by a request that found it gone
+                continue
+            with self._lock:
+                if subscriber is not self._subscriber or not self._apply_received():
+                    continue
+                now = time.monotonic()
+                if now - self._pinged >= PING_EVERY:
+                    self._pinged = now
+                    try:
+                        subscriber.ping()
+                    except OSError as error:
+                        self._lost(error)
+
+    def _connect(self) -> _Subscriber | None:
+        try:
+            subscriber = _Subscriber.connect(
+                self.address, username=self.username, password=self.password, prefixes=self.prefixes
+            )
+        except hiredis.ReplyError as error:
+            logger.warning("Redis refuses key tracking (%s): kept pages ask Redis on every request", error)
+            self._off = True
+            return None
+        except OSError as error:
+            logger.warning("Redis key watch cannot connect (%s); trying again in %.0f s", error, RETRY_AFTER)
+            return None
+        with self._lock:
+            self._subscriber = subscriber
+            self._generation += 1
+            self._values.clear()
+            self._heard = self._pinged = time.monotonic()
+        return subscriber
+
+
+_watches: dict[tuple, KeyWatch] = {}
+_watches_lock = threading.Lock()
+
+
+def watch_for(cache, prefixes: tuple[str, ...]) -> KeyWatch | None:
+    """This process's watch on the keys of `cache` (a django-redis cache) under `prefixes`;
+    None when it reaches Redis in a way the watch does not (TLS)."""
+    pool = cache.client.get_client(write=False).connection_pool
+    options = pool.connection_kwargs
+    if "path" in options:
+        address = options["path"]
+    elif pool.connection_class.__name__ == "Connection":
+        address = (options.get("host", "localhost"), options.get("port", 6379))
+    else:
+        return None
+    key_prefix = cache.make_key("")
+    identity = (address, key_prefix, prefixes)
+    watch = _watches.get(identity)
+    if watch is None:
+        with _watches_lock:
+            watch = _watches.setdefault(
+                identity,
+                KeyWatch(
+                    address,
+                    username=options.get("username"),
+                    password=options.get("password"),
+                    key_prefix=key_prefix,
+                    prefixes=prefixes,
+                ),
+            )
+    return watch
+
+
+def forget_watched_keys() -> None:
+    """Forget what every watch of this process knows (config.cache.clear_local_memos)."""
+    for watch in list(_watches.values()):
+        watch.forget()
