@@ -120,6 +120,8 @@ def _may_share_page(request) -> bool:
 
 
 def is_cacheable_request(request) -> bool:
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return _may_share_page(request)  # nobody is signed in: no need to make a session to see
     # The member first: loading them reads the session with the tokens the page announced
     # (read_ahead), in the one round trip a signed-in page makes.
     return not request.user.is_authenticated and _may_share_page(request)
@@ -173,13 +175,17 @@ def page_number(value: str) -> str | None:
 
 
 def text(*, max_length: int) -> Normaliser:
-    """Free text, kept as typed (the page shows it); empty is dropped, longer than `max_length` uncached."""
+    """Free text, kept as typed (the page shows it); empty is dropped, longer than `max_length`
+    uncached. Searches are endless: KeptPagesMiddleware keeps their pages apart from the others
+    (kept_searches), so that a run of different ones cannot push the others out."""
 
-    def normalise(value):  # not value_only: searches are endless, KeptPagesMiddleware keeps few
+    @value_only
+    def normalise(value):
         if len(value) > max_length:
             raise NotCached(canonical=value)
         return value or None
 
+    normalise.endless = True
     return normalise
 
 
@@ -326,7 +332,8 @@ def anonymous_page(page: Page, *, parameters: dict[str, Normaliser] | None = Non
             patch_vary_headers(response, ["Cookie"])
             if is_canonical and _value_only(parameters, query) and (not page.varies or varies_until):
                 until = min(stored.kept_until, varies_until or stored.kept_until)
-                response.kept_page = KeptPage(tuple(tokens), tuple(token_values), until)
+                endless = any(getattr(parameters.get(name), "endless", False) for name in query)
+                response.kept_page = KeptPage(tuple(tokens), tuple(token_values), until, endless)
             return response
 
         return wrapper
@@ -345,6 +352,7 @@ class KeptPage:
     token_keys: tuple[str, ...]
     token_values: tuple[str, ...]
     kept_until: float
+    endless: bool = False  # one of endlessly many (a search): kept in kept_searches
 
 
 @dataclass(frozen=True)
@@ -381,7 +389,7 @@ class KeptPagesMiddleware:
         # Most paths are never kept (the API, a signed-in visitor's pages): they skip the key.
         key = self._key(request) if request.path in _kept_paths else None
         if key is not None:
-            entry = kept_pages.get(key)
+            entry = kept_pages.get(key) or kept_searches.get(key)
             if (
                 entry is not None
                 and entry.page.kept_until > timezone.now().timestamp()
@@ -398,7 +406,8 @@ class KeptPagesMiddleware:
                 stored = StoredPage(
                     response.status_code, tuple(response.items()), response.content, page.kept_until
                 )
-                kept_pages.set(key, _Entry(page, stored), len(stored.content), lifetime)
+                kept = kept_searches if page.endless else kept_pages
+                kept.set(key, _Entry(page, stored), len(stored.content), lifetime)
                 if len(_kept_paths) >= MOST_KEPT_PATHS:
                     _kept_paths.clear()
                 _kept_paths.add(request.path)
@@ -432,6 +441,7 @@ def _has_nonce(request) -> bool:
 
 
 kept_pages = LocalMemo(max_bytes=16 * 1024 * 1024)
+kept_searches = LocalMemo(max_bytes=2 * 1024 * 1024)  # the last few dozen searches' pages
 # The paths of the pages this process has kept (some may have gone since): only a request for
 # one of them looks for a kept page. When full, all are forgotten.
 _kept_paths: set[str] = set()
@@ -442,6 +452,7 @@ MOST_KEPT_PATHS = 16384
 def _forget_kept_pages(**kwargs):
     """A kept page holds what the settings made of it (its headers, its links)."""
     kept_pages.clear()
+    kept_searches.clear()
 
 
 class PrivatePagesMiddleware:

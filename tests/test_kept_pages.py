@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from community import services
 from config.caching import TIMEOUTS
-from config.page_cache import kept_pages
+from config.page_cache import kept_pages, kept_searches
 from tests.factories import CommentFactory, TagFactory, ThreadFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
@@ -147,11 +147,24 @@ def test_a_head_request_is_answered_with_the_kept_pages_headers(thread):
     assert head["Content-Length"] == page["Content-Length"] == str(len(page.content))
 
 
-def test_a_search_is_left_to_the_shared_cache():
+def test_a_search_is_kept_and_a_new_thread_shows_in_it_at_once():
     ThreadFactory(title="Indexes")
     Client().get("/search/", {"q": "indexes"})
     again = Client().get("/search/", {"q": "indexes"})
-    assert again.status_code == 200 and not served_before_the_stack(again)
+    assert again.status_code == 200 and served_before_the_stack(again)
+    ThreadFactory(title="Indexes on expressions")
+    after = Client().get("/search/", {"q": "indexes"})
+    assert "Indexes on expressions" in after.text and not served_before_the_stack(after)
+
+
+def test_searches_are_kept_apart_so_many_of_them_push_out_no_other_page(thread, monkeypatch):
+    Client().get(thread.get_absolute_url())
+    monkeypatch.setattr(kept_searches, "max_bytes", 5 * len(Client().get("/search/", {"q": "word0"}).content))
+    for number in range(12):
+        Client().get("/search/", {"q": f"word{number}"})
+    assert served_before_the_stack(Client().get(thread.get_absolute_url()))
+    assert served_before_the_stack(Client().get("/search/", {"q": "word11"}))
+    assert not served_before_the_stack(Client().get("/search/", {"q": "word0"}))
 
 
 def test_a_moved_cache_epoch_retires_every_kept_page(thread):
