@@ -217,6 +217,7 @@ class KeyWatch:
 
     def _watch(self) -> None:
         """The watch's thread: connect, then read what Redis sends and PING it, for good."""
+        poller = None
         while True:
             subscriber = self._subscriber
             if subscriber is None:
@@ -226,10 +227,9 @@ class KeyWatch:
                         return
                     time.sleep(RETRY_AFTER)
                     continue
-            try:
-                select.select([subscriber.sock], [], [], PING_EVERY)
-            except (OSError, ValueError):  # closed by a request that found it gone
-                continue
+                poller = select.poll()  # not select(): a process with many sockets has large numbers
+                poller.register(subscriber.sock, select.POLLIN)
+            poller.poll(PING_EVERY * 1000)  # a socket closed meanwhile wakes it too
             with self._lock:
                 if subscriber is not self._subscriber or not self._apply_received():
                     continue
