@@ -171,7 +171,8 @@ class Writer:
             # The rows were just written and are in memory: priced as reads from disk, looking
             # 20,000 flags up in the comments' primary key loses to hashing all 500,000 comments.
             cursor.execute("SET LOCAL random_page_cost = 1.1")
-            for model in self.unchecked if models is None else models:
+            checked = self.unchecked if models is None else models
+            for model in checked:
                 for field in model._meta.concrete_fields:
                     if not (field.is_relation and field.db_constraint):
                         continue
@@ -189,6 +190,7 @@ class Writer:
                             f"{target.model._meta.db_table} row."
                         )
             cursor.execute("SET LOCAL random_page_cost TO DEFAULT")
+        self.unchecked = [model for model in self.unchecked if model not in checked]
         self.fire_pending_checks()
 
     def fire_pending_checks(self) -> None:
