@@ -1,9 +1,11 @@
 """Bulk inserts of planned rows: COPY on PostgreSQL, bulk_create elsewhere."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import psycopg
 from django.core.management.base import CommandError
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Max
 from psycopg import pq
 
@@ -253,11 +255,37 @@ def analyze(tables) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
-def vacuum(tables) -> None:
+def vacuum(tables, connections_used: int = 2) -> None:
     """A vacuum, so that index-only scans work from the first query. VACUUM cannot run in a
-    transaction: inside one (a test's), the tables were just analysed and that has to do."""
+    transaction: inside one (a test's), the tables were just analysed and that has to do.
+
+    The data is committed by now, so the tables are shared out, largest first, among
+    `connections_used` connections of their own: one backend vacuums the comments while another
+    does the rest."""
     if connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"VACUUM {connection.ops.quote_name(table)}")
+        cursor.execute(
+            "SELECT relname, pg_table_size(oid) AS size FROM pg_class WHERE oid = ANY(%s::regclass[]) "
+            "ORDER BY size DESC",
+            [list(tables)],
+        )
+        largest_first = cursor.fetchall()
+    shares: list[list[str]] = [[] for _ in range(connections_used)]
+    sizes = [0] * connections_used
+    for table, size in largest_first:
+        emptiest = sizes.index(min(sizes))
+        shares[emptiest].append(table)
+        sizes[emptiest] += size
+    with ThreadPoolExecutor(max_workers=connections_used) as executor:
+        list(executor.map(_vacuum_on_own_connection, [share for share in shares if share]))
+
+
+def _vacuum_on_own_connection(tables: list[str]) -> None:
+    own = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with own.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"VACUUM {own.ops.quote_name(table)}")
+    finally:
+        own.close()
