@@ -5,11 +5,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command, get_commands
+from django.db import connection
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from bench.seed import EMAIL_DOMAIN, PASSWORD, SPECIAL_THREADS
+from bench.seed.fork import ForkedPlanning
+from bench.seed.report import ProgressReport
 from community.models import Comment, Flag, Notification, Reaction, Status, Tag, Thread, TopicInsight
 from community.search import search
 from roadmap.models import Progress, ProgressEvent, Roadmap
@@ -144,3 +147,42 @@ def test_bench_threads_are_found_by_full_text_search(seeded):
     assert not Thread.objects.filter(search_vector__isnull=True).exists()
     results = search(query="index", viewer=User.objects.get(username="bench0"))
     assert results.threads
+
+
+class _Plan:
+    def __init__(self):
+        self.counter = [0]
+
+    def count(self):
+        self.counter.append(1)
+        self.counted = len(self.counter)
+
+    def fail(self):
+        raise ValueError("no plan for this")
+
+
+def test_forked_planning_ends_with_what_its_steps_set_and_reports_them():
+    plan, output = _Plan(), StringIO()
+    with ForkedPlanning(plan, [("count", plan.count)], changed_in_place=("counter",)) as planning:
+        planning.join(ProgressReport(output))
+    assert (plan.counted, plan.counter) == (2, [0, 1])
+    assert "count (forked)" in output.getvalue()
+
+
+def test_a_planning_step_failing_in_the_forked_process_fails_the_command_with_its_traceback():
+    plan = _Plan()
+    with pytest.raises(CommandError, match="(?s)Planning failed.*no plan for this"):
+        with ForkedPlanning(plan, [("fail", plan.fail)]) as planning:
+            planning.join(ProgressReport(StringIO()))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_big_tables_are_vacuumed_after_the_load(bench_app):
+    call_command("seed_bench", scale=SCALE, stdout=StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname IN ('community_comment', 'community_reaction') "
+            "AND relpages > 0 AND relallvisible = relpages"
+        )
+        assert sorted(name for (name,) in cursor.fetchall()) == ["community_comment", "community_reaction"]
