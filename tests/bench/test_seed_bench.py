@@ -13,6 +13,7 @@ from accounts.models import User
 from bench.seed import EMAIL_DOMAIN, PASSWORD, SPECIAL_THREADS
 from bench.seed.fork import ForkedPlanning
 from bench.seed.report import ProgressReport
+from bench.seed.writer import Writer
 from community.models import Comment, Flag, Notification, Reaction, Status, Tag, Thread, TopicInsight
 from community.search import search
 from roadmap.models import Progress, ProgressEvent, Roadmap
@@ -186,3 +187,36 @@ def test_outside_a_transaction_the_big_tables_are_vacuumed_after_the_load(bench_
             "AND relpages > 0 AND relallvisible = relpages"
         )
         assert sorted(name for (name,) in cursor.fetchall()) == ["community_comment", "community_reaction"]
+
+
+def _point_one_reaction_at(comment_id):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")  # no trigger to stop it
+        cursor.execute(
+            "UPDATE community_reaction SET comment_id = %s "
+            "WHERE id = (SELECT min(id) FROM community_reaction WHERE comment_id IS NOT NULL)",
+            [comment_id],
+        )
+        cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+@pytest.mark.postgres
+def test_the_foreign_key_checks_find_a_key_beyond_its_parents_ids(seeded):
+    _point_one_reaction_at(Comment.objects.aggregate(top=Max("pk"))["top"] + 1)
+    with pytest.raises(
+        CommandError, match="1 rows of community_reaction.comment_id point to no community_comment"
+    ):
+        Writer(ProgressReport(StringIO())).check_foreign_keys([Reaction])
+
+
+@pytest.mark.postgres
+def test_the_foreign_key_checks_find_a_key_pointing_into_a_gap_of_its_parents_ids(seeded):
+    comments = list(Comment.objects.order_by("pk").values_list("pk", flat=True))
+    missing = comments[len(comments) // 2]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("DELETE FROM community_comment WHERE id = %s", [missing])
+        cursor.execute("SET LOCAL session_replication_role = origin")
+    _point_one_reaction_at(missing)
+    with pytest.raises(CommandError, match="community_reaction.comment_id point to no community_comment"):
+        Writer(ProgressReport(StringIO())).check_foreign_keys([Reaction])
