@@ -10,12 +10,13 @@ Everything is planned in Python first, with a fixed random seed and with ids ass
 each denormalised counter (comment and reaction counts, last activity, tag thread counts) is
 counted while planning and written once, exactly. Rows then go in with COPY on PostgreSQL and
 bulk_create elsewhere, all in one transaction. Post bodies come from a small pool of markdown
-texts, each rendered once.
+texts, each rendered once. The threads, comments and reactions are planned in a forked process
+(`fork`) while the progress rows, which need none of that plan, are loaded.
 
 The modules: `data` (the plan as a whole) with one part per app it seeds (`accounts`,
 `roadmap`, `community`), `texts` (what the posts say), `search` (the threads' search vectors),
-`writer` (the bulk inserts), `numbers` (shared arithmetic) and `report` (progress on the
-terminal). This package holds the facts about the data set that bench/dataset.py,
+`writer` (the bulk inserts), `fork` (planning on a second CPU), `numbers` (shared arithmetic)
+and `report` (progress on the terminal). This package holds the facts about the data set that bench/dataset.py,
 bench/explain.py and the tests read.
 """
 

@@ -55,10 +55,21 @@ class CommunitySeed:
 
     # Threads ------------------------------------------------------------------------------
 
+    def reserve_ids(self) -> None:
+        """What planning reads from the database, read before it: planning itself touches no
+        database (it may run in a forked process, see bench/seed/fork.py)."""
+        self.thread_base = next_id(Thread)
+        self.comment_base = next_id(Comment)
+        self.special_topic = (
+            Topic.objects.filter(roadmap_id=self.backend_id, slug=SPECIAL_TOPIC)
+            .values_list("pk", flat=True)
+            .first()
+            or self.roadmap_topics[self.backend_id][0][0]
+        )
+
     def plan_threads(self) -> None:
         rng = self.rng
         count = self.thread_count
-        self.thread_base = next_id(Thread)
         self.t_author = array("l", self.authors(count))
         self.t_created = array("d")
         self.t_topic = array("l")
@@ -85,17 +96,11 @@ class CommunitySeed:
             tag_count = rng.choices(range(5), weights=[15, 35, 30, 15, 5])[0]
             picked = rng.choices(self.tag_ids, cum_weights=tag_cumulative, k=tag_count * 2)
             self.t_tags.append(tuple(dict.fromkeys(picked))[:tag_count])
-        special_topic = (
-            Topic.objects.filter(roadmap_id=self.backend_id, slug=SPECIAL_TOPIC)
-            .values_list("pk", flat=True)
-            .first()
-            or self.roadmap_topics[self.backend_id][0][0]
-        )
         special_tags = tuple(self.tag_id_by_slug[slug] for slug in SPECIAL_TAGS)
         for number, (_, title) in zip(self.special_numbers, SPECIAL_THREADS, strict=True):
             self.t_author[number] = 1  # bench1: bench0 is the signed-in visitor, who reacts to it
             self.t_created.append(self.now - 30 * DAY)
-            self.t_topic.append(special_topic)
+            self.t_topic.append(self.special_topic)
             self.t_title.append(title)
             self.t_tags.append(special_tags)
         self.t_body = array("l", (rng.randrange(len(self.thread_pool.bodies)) for _ in range(count)))
@@ -184,7 +189,6 @@ class CommunitySeed:
         per_thread = allocate(self.counts["comments"], weights, cap=400)
         per_thread += [size for size, _ in SPECIAL_THREADS]
         self.comment_total = sum(per_thread)
-        self.comment_base = next_id(Comment)
         authors = iter(self.authors(self.comment_total))
 
         self.c_thread = array("l")

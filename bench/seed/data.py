@@ -9,6 +9,7 @@ from django.utils import timezone
 from bench.seed import EMAIL_DOMAIN, PASSWORD, SEED, SPECIAL_THREADS
 from bench.seed.accounts import AccountsSeed
 from bench.seed.community import CommunitySeed
+from bench.seed.fork import ForkedPlanning
 from bench.seed.report import ProgressReport
 from bench.seed.roadmap import RoadmapSeed
 from bench.seed.writer import Writer, analyze
@@ -32,6 +33,7 @@ class BenchData(AccountsSeed, RoadmapSeed, CommunitySeed):
         self.user_count = counts["users"]
         self.thread_count = counts["threads"] + len(SPECIAL_THREADS)
         self.special_numbers = list(range(counts["threads"], self.thread_count))
+        self.analyzed: set[str] = set()
 
     @property
     def tables(self) -> list[str]:
@@ -45,28 +47,44 @@ class BenchData(AccountsSeed, RoadmapSeed, CommunitySeed):
         step("post bodies", self.render_bodies)
         self.write_users()
         step("tags", self.load_tags)
-        step("plan threads", self.plan_threads)
-        step("plan comments", self.plan_comments)
-        step("plan reactions", self.plan_reactions)
+        self.reserve_ids()
+        # Planning is Python alone, loading mostly PostgreSQL's work: the threads, comments and
+        # reactions are planned on a second CPU while the progress rows, which need none of
+        # that plan, are loaded and settled.
+        planning = [
+            ("plan threads", self.plan_threads),
+            ("plan comments", self.plan_comments),
+            ("plan reactions", self.plan_reactions),
+        ]
+        with ForkedPlanning(self, planning, changed_in_place=("rng",)) as planned:
+            self.write_progress()
+            self.settle()
+            planned.join(self.report)
         self.write_threads()
         self.write_comments()
         self.write_reactions()
-        self.write_progress()
         self.write_follows_and_bookmarks()
         self.write_flags()
         self.write_notifications()
         step("sequences", self.writer.reset_sequences)
-        if connection.vendor == "postgresql":
-            # Statistics first: without them the checks and the insights below plan as if the
-            # tables were empty (a nested loop over a million rows).
-            step("analyze", lambda: analyze(self.tables))
-            step("foreign key checks", self.writer.check_foreign_keys)
-            self.writer.build_indexes()
+        self.settle()
         # What /insights/ and topic pages read, as the hourly task leaves it.
         step("topic insights", self.write_topic_insights)
         if connection.vendor == "postgresql":
             step("pending checks", self.writer.fire_pending_checks)
         self.bump_caches()
+
+    def settle(self) -> None:
+        """Analyse the tables filled since the last call, check their foreign keys and build
+        their indexes. Statistics first: without them the checks (and the insights after the
+        last call) plan as if the tables were empty (a nested loop over a million rows)."""
+        if connection.vendor != "postgresql":
+            return
+        tables = [table for table in self.tables if table not in self.analyzed]
+        self.report.step("analyze", lambda: analyze(tables))
+        self.analyzed.update(tables)
+        self.report.step("foreign key checks", self.writer.check_foreign_keys)
+        self.writer.build_indexes()
 
     def write_topic_insights(self) -> None:
         """The hourly task's full run, its 200,000 learner journeys inserted as the tables

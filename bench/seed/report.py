@@ -20,6 +20,10 @@ class ProgressReport:
         self.stdout.write(f"  {label:<22} {duration(started)}")
         return result
 
+    def line(self, label: str, seconds: float) -> None:
+        """A step that ran elsewhere, as `step` reports it."""
+        self.stdout.write(f"  {label:<22} {seconds:.1f} s")
+
     def rows(self, label: str, rows, total: int):
         """Yield `rows` unchanged while reporting on them."""
         started = last_line = time.monotonic()

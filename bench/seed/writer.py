@@ -1,9 +1,11 @@
 """Bulk inserts of planned rows: COPY on PostgreSQL, bulk_create elsewhere."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import psycopg
 from django.core.management.base import CommandError
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Max
 from psycopg import pq
 
@@ -23,8 +25,9 @@ class Writer:
 
     Updating every index of a table row by row costs more than the COPY itself, so, as
     pg_restore does, a table's indexes other than its primary key are dropped before its first
-    COPY and built again, each in one sort, by build_indexes once everything is loaded. A unique
-    index built then still refuses duplicates: the whole load fails instead of keeping them."""
+    COPY and built again, each in one sort, by build_indexes once the table is loaded (and
+    analysed, and its keys checked). A unique index built then still refuses duplicates: the
+    whole load fails instead of keeping them."""
 
     BATCH = 2_000
 
@@ -165,30 +168,39 @@ class Writer:
 
     def check_foreign_keys(self, models=None) -> None:
         """Every foreign key of the tables loaded without triggers (or of `models`) points to a
-        row; the rows loaded with triggers are checked now too, rather than at commit."""
+        row; the rows loaded with triggers are checked now too, rather than at commit.
+
+        One scan of a table reads the lowest and highest value of each of its keys. A parent
+        whose primary key holds every whole number from its lowest to its highest (as the ids
+        planned here do) then proves a key whose values all lie in that span, without looking
+        each one up; any other key is checked with an anti-join over the parent."""
         quote = connection.ops.quote_name
+        spans: dict[str, tuple[int, int] | None] = {}
         with connection.cursor() as cursor:
             # The rows were just written and are in memory: priced as reads from disk, looking
             # 20,000 flags up in the comments' primary key loses to hashing all 500,000 comments.
             cursor.execute("SET LOCAL random_page_cost = 1.1")
-            for model in self.unchecked if models is None else models:
-                for field in model._meta.concrete_fields:
-                    if not (field.is_relation and field.db_constraint):
-                        continue
-                    target = field.target_field
-                    cursor.execute(
-                        f"SELECT count(*) FROM {quote(model._meta.db_table)} AS child "
-                        f"WHERE child.{quote(field.column)} IS NOT NULL AND NOT EXISTS ("
-                        f"SELECT 1 FROM {quote(target.model._meta.db_table)} AS parent "
-                        f"WHERE parent.{quote(target.column)} = child.{quote(field.column)})"
-                    )
-                    (missing,) = cursor.fetchone()
-                    if missing:
-                        raise CommandError(
-                            f"{missing} rows of {model._meta.db_table}.{field.column} point to no "
-                            f"{target.model._meta.db_table} row."
-                        )
+            checked = self.unchecked if models is None else models
+            for model in checked:
+                keys = [
+                    field
+                    for field in model._meta.concrete_fields
+                    if field.is_relation and field.db_constraint
+                ]
+                if not keys:
+                    continue
+                bounds = ", ".join(f"min({quote(key.column)}), max({quote(key.column)})" for key in keys)
+                cursor.execute(f"SELECT {bounds} FROM {quote(model._meta.db_table)}")
+                row = cursor.fetchone()
+                for position, key in enumerate(keys):
+                    low, high = row[2 * position], row[2 * position + 1]
+                    if low is None:
+                        continue  # no row, or none with this key set
+                    span = _dense_span(cursor, key.target_field, spans)
+                    if span is None or not (span[0] <= low and high <= span[1]):
+                        _check_by_anti_join(cursor, model, key)
             cursor.execute("SET LOCAL random_page_cost TO DEFAULT")
+        self.unchecked = [model for model in self.unchecked if model not in checked]
         self.fire_pending_checks()
 
     def fire_pending_checks(self) -> None:
@@ -201,6 +213,39 @@ class Writer:
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), self.models):
                 cursor.execute(statement)
+
+
+def _dense_span(cursor, target, spans: dict) -> tuple[int, int] | None:
+    """(lowest, highest) of the target's table when it is an integer primary key holding every
+    number in between, else None; once per table and check."""
+    table = target.model._meta.db_table
+    if table not in spans:
+        spans[table] = None
+        if target.primary_key:
+            column = connection.ops.quote_name(target.column)
+            cursor.execute(
+                f"SELECT count(*), min({column}), max({column}) FROM {connection.ops.quote_name(table)}"
+            )
+            count, low, high = cursor.fetchone()
+            if isinstance(low, int) and isinstance(high, int) and count == high - low + 1:
+                spans[table] = (low, high)
+    return spans[table]
+
+
+def _check_by_anti_join(cursor, model, key) -> None:
+    quote = connection.ops.quote_name
+    target = key.target_field
+    cursor.execute(
+        f"SELECT count(*) FROM {quote(model._meta.db_table)} AS child "
+        f"WHERE child.{quote(key.column)} IS NOT NULL AND NOT EXISTS ("
+        f"SELECT 1 FROM {quote(target.model._meta.db_table)} AS parent "
+        f"WHERE parent.{quote(target.column)} = child.{quote(key.column)})"
+    )
+    (missing,) = cursor.fetchone()
+    if missing:
+        raise CommandError(
+            f"{missing} rows of {model._meta.db_table}.{key.column} point to no {target.model._meta.db_table} row."
+        )
 
 
 def next_id(model) -> int:
@@ -251,11 +296,37 @@ def analyze(tables) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
-def vacuum(tables) -> None:
+def vacuum(tables, connections_used: int = 2) -> None:
     """A vacuum, so that index-only scans work from the first query. VACUUM cannot run in a
-    transaction: inside one (a test's), the tables were just analysed and that has to do."""
+    transaction: inside one (a test's), the tables were just analysed and that has to do.
+
+    The data is committed by now, so the tables are shared out, largest first, among
+    `connections_used` connections of their own: one backend vacuums the comments while another
+    does the rest."""
     if connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"VACUUM {connection.ops.quote_name(table)}")
+        cursor.execute(
+            "SELECT relname, pg_table_size(oid) AS size FROM pg_class WHERE oid = ANY(%s::regclass[]) "
+            "ORDER BY size DESC",
+            [list(tables)],
+        )
+        largest_first = cursor.fetchall()
+    shares: list[list[str]] = [[] for _ in range(connections_used)]
+    sizes = [0] * connections_used
+    for table, size in largest_first:
+        emptiest = sizes.index(min(sizes))
+        shares[emptiest].append(table)
+        sizes[emptiest] += size
+    with ThreadPoolExecutor(max_workers=connections_used) as executor:
+        list(executor.map(_vacuum_on_own_connection, [share for share in shares if share]))
+
+
+def _vacuum_on_own_connection(tables: list[str]) -> None:
+    own = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with own.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"VACUUM {own.ops.quote_name(table)}")
+    finally:
+        own.close()

@@ -5,11 +5,15 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command, get_commands
+from django.db import connection
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from bench.seed import EMAIL_DOMAIN, PASSWORD, SPECIAL_THREADS
+from bench.seed.fork import ForkedPlanning
+from bench.seed.report import ProgressReport
+from bench.seed.writer import Writer
 from community.models import Comment, Flag, Notification, Reaction, Status, Tag, Thread, TopicInsight
 from community.search import search
 from roadmap.models import Progress, ProgressEvent, Roadmap
@@ -144,3 +148,75 @@ def test_bench_threads_are_found_by_full_text_search(seeded):
     assert not Thread.objects.filter(search_vector__isnull=True).exists()
     results = search(query="index", viewer=User.objects.get(username="bench0"))
     assert results.threads
+
+
+class _Plan:
+    def __init__(self):
+        self.counter = [0]
+
+    def count(self):
+        self.counter.append(1)
+        self.counted = len(self.counter)
+
+    def fail(self):
+        raise ValueError("no plan for this")
+
+
+def test_forked_planning_ends_with_what_its_steps_set_and_reports_them():
+    plan, output = _Plan(), StringIO()
+    with ForkedPlanning(plan, [("count", plan.count)], changed_in_place=("counter",)) as planning:
+        planning.join(ProgressReport(output))
+    assert (plan.counted, plan.counter) == (2, [0, 1])
+    assert "count (forked)" in output.getvalue()
+
+
+def test_a_planning_step_failing_in_the_forked_process_fails_the_command_with_its_traceback():
+    plan = _Plan()
+    with pytest.raises(CommandError, match="(?s)Planning failed.*no plan for this"):
+        with ForkedPlanning(plan, [("fail", plan.fail)]) as planning:
+            planning.join(ProgressReport(StringIO()))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_big_tables_are_vacuumed_after_the_load(bench_app):
+    call_command("seed_bench", scale=SCALE, stdout=StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname IN ('community_comment', 'community_reaction') "
+            "AND relpages > 0 AND relallvisible = relpages"
+        )
+        assert sorted(name for (name,) in cursor.fetchall()) == ["community_comment", "community_reaction"]
+
+
+def _point_one_reaction_at(comment_id):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")  # no trigger to stop it
+        cursor.execute(
+            "UPDATE community_reaction SET comment_id = %s "
+            "WHERE id = (SELECT min(id) FROM community_reaction WHERE comment_id IS NOT NULL)",
+            [comment_id],
+        )
+        cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+@pytest.mark.postgres
+def test_the_foreign_key_checks_find_a_key_beyond_its_parents_ids(seeded):
+    _point_one_reaction_at(Comment.objects.aggregate(top=Max("pk"))["top"] + 1)
+    with pytest.raises(
+        CommandError, match="1 rows of community_reaction.comment_id point to no community_comment"
+    ):
+        Writer(ProgressReport(StringIO())).check_foreign_keys([Reaction])
+
+
+@pytest.mark.postgres
+def test_the_foreign_key_checks_find_a_key_pointing_into_a_gap_of_its_parents_ids(seeded):
+    comments = list(Comment.objects.order_by("pk").values_list("pk", flat=True))
+    missing = comments[len(comments) // 2]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("DELETE FROM community_comment WHERE id = %s", [missing])
+        cursor.execute("SET LOCAL session_replication_role = origin")
+    _point_one_reaction_at(missing)
+    with pytest.raises(CommandError, match="community_reaction.comment_id point to no community_comment"):
+        Writer(ProgressReport(StringIO())).check_foreign_keys([Reaction])
