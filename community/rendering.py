@@ -81,6 +81,11 @@ class ThreadViewer:
     can_edit: bool = False  # their variant's: they may post (Variant.can_post)
     can_delete: bool = False  # they are active (Variant.is_active)
 
+    @property
+    def fill_key(self) -> "ThreadViewer":
+        """All of it is what the slots read: the page's parts kept in memory keep its fill (config.slots)."""
+        return self
+
 
 @slots.kind("reaction_pressed", "target", "target_id", "reaction")
 def _reaction_pressed(viewer: ThreadViewer):

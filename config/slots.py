@@ -59,6 +59,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from accounts.context_processors import THEMES
 from config import page_cache
@@ -128,7 +129,7 @@ class SlottedHtml:
     Filling copies the HTML once, changing only the slots whose value differs from their
     default for this viewer (a few of the hundreds a long thread holds) and those given."""
 
-    __slots__ = ("html", "places")
+    __slots__ = ("html", "places", "_fills")
 
     def __init__(self, chunks: list[bytes], slots: list[Slot]):
         pieces = [chunks[0]]
@@ -140,12 +141,14 @@ class SlottedHtml:
             pieces += [slot.default, chunk]
             offset += len(slot.default) + len(chunk)
         self.html = b"".join(pieces)
+        self._fills: dict[tuple, list] = {}
 
     def __getstate__(self):
         return self.html, self.places
 
     def __setstate__(self, state):
         self.html, self.places = state
+        self._fills = {}
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -162,11 +165,40 @@ class SlottedHtml:
         level (a thread's 300 kB of comments, in its body, in its page)."""
         for name in given.keys() - self.places.keys():
             _mistake(f"a value was given for {name!r}, but the part has no such slot")
+        changes = self._viewer_changes(viewer, given)
+        if given:
+            changes = list(changes)
+            for order, (name, places) in enumerate(self.places.items()):
+                if name in given:
+                    value = _as_pieces(given[name])
+                    changes += [(start, length, order, value) for where_ in places.values() for start, length in where_]
+            changes.sort(key=_by_place)
+        if not changes:
+            return [self.html]
+        html = memoryview(self.html)
+        pieces, end = [], 0
+        for start, length, _, value in changes:
+            pieces.append(html[end:start])
+            pieces += value
+            end = start + length
+        pieces.append(html[end:])
+        return pieces
+
+    def _viewer_changes(self, viewer, given) -> list:
+        """The changes the kinds' functions make for `viewer` to the slots not `given`, in
+        order. A viewer with a `fill_key` (what the functions read of it, hashable) has them
+        kept on this HTML, per language, for the next request: the HTML is kept in memory
+        and read by the same viewers again and again (a member reloading their map)."""
+        fill_key = getattr(viewer, "fill_key", None)
+        if fill_key is not None:
+            fill_key = (fill_key, get_language(), *sorted(given))
+            if (kept := self._fills.get(fill_key)) is not None:
+                return kept
         changes = []
-        for name, places in self.places.items():
+        for order, (name, places) in enumerate(self.places.items()):
             if name in given:
-                values = dict.fromkeys(places, given[name])
-            elif name in _KINDS and _KINDS[name].function is not None:
+                continue
+            if name in _KINDS and _KINDS[name].function is not None:
                 values = _KINDS[name].function(viewer)
                 # A kind's function makes all its keys alike: the first one shows a mistake.
                 if (arguments := next(iter(values), None)) is not None and {
@@ -177,21 +209,30 @@ class SlottedHtml:
                 _mistake(f"no value for the {name!r} slots")
                 continue
             for arguments, value in values.items():
-                value = [value.encode()] if isinstance(value, str) else value
-                value = [value] if isinstance(value, bytes) else value
-                changes += [(start, length, value) for start, length in places.get(arguments, ())]
-        if not changes:
-            return [self.html]
-        # By offset; at one offset an empty default comes before a longer one.
-        changes.sort(key=lambda change: change[:2])
-        html = memoryview(self.html)
-        pieces, end = [], 0
-        for start, length, value in changes:
-            pieces.append(html[end:start])
-            pieces += value
-            end = start + length
-        pieces.append(html[end:])
-        return pieces
+                value = _as_pieces(value)
+                changes += [(start, length, order, value) for start, length in places.get(arguments, ())]
+        changes.sort(key=_by_place)
+        if fill_key is not None:
+            if len(self._fills) >= FILLS_KEPT:
+                self._fills.clear()
+            self._fills[fill_key] = changes
+        return changes
+
+
+# Viewers' fills kept on one shared part (SlottedHtml._viewer_changes); when full, all go.
+FILLS_KEPT = 256
+
+
+def _as_pieces(value: str | bytes | Pieces) -> Pieces:
+    if isinstance(value, str):
+        return [value.encode()]
+    return [value] if isinstance(value, bytes) else value
+
+
+def _by_place(change) -> tuple[int, int, int]:
+    """By offset; at one offset an empty default comes before a longer one, and slots of one
+    length in the order their kinds first appear."""
+    return change[0], change[1], change[2]
 
 
 class Recorder:
