@@ -171,7 +171,11 @@ class SlottedHtml:
             for order, (name, places) in enumerate(self.places.items()):
                 if name in given:
                     value = _as_pieces(given[name])
-                    changes += [(start, length, order, value) for where_ in places.values() for start, length in where_]
+                    changes += [
+                        (start, length, order, value)
+                        for where_ in places.values()
+                        for start, length in where_
+                    ]
             changes.sort(key=_by_place)
         if not changes:
             return [self.html]
