@@ -46,7 +46,9 @@ token, account menu and the parts the view names as theirs.
 """
 
 import logging
+import os
 import secrets
+import string
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -278,11 +280,37 @@ def render_shared(template_name: str, context: dict) -> SlottedHtml:
 
 
 def csrf_token(request) -> str:
-    """This request's CSRF token, for every form of its page. Django masks the secret anew,
-    with 32 random characters, each time it is asked: once a page is enough."""
+    """This request's CSRF token, for every form of its page: the secret of its CSRF cookie,
+    masked anew for this response (BREACH), as Django's get_token masks it, and with the same
+    effect (the cookie is sent again, to renew it). Once a page is enough."""
     if not hasattr(request, "page_csrf_token"):
-        request.page_csrf_token = get_token(request)
+        secret = request.META.get("CSRF_COOKIE")
+        if secret is None:  # no cookie yet: Django makes one
+            get_token(request)
+            secret = request.META["CSRF_COOKIE"]
+        else:
+            request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+        request.page_csrf_token = _masked(secret)
     return request.page_csrf_token
+
+
+_CSRF_CHARS = string.ascii_letters + string.digits  # django.middleware.csrf.CSRF_ALLOWED_CHARS
+_CSRF_INDEX = {char: index for index, char in enumerate(_CSRF_CHARS)}
+
+
+def _masked(secret: str) -> str:
+    """Django's masking of a CSRF secret (a random mask, then each character of the secret
+    shifted by the mask's), the mask drawn from one read of the system's randomness: Django
+    reads it once a character. Bytes past the last whole multiple of 62 are dropped, so that
+    every character is as likely."""
+    size = len(_CSRF_CHARS)
+    mask: list[int] = []
+    while len(mask) < len(secret):
+        mask += [byte % size for byte in os.urandom(2 * len(secret)) if byte < 256 - 256 % size]
+    mask = mask[: len(secret)]
+    return "".join(_CSRF_CHARS[each] for each in mask) + "".join(
+        _CSRF_CHARS[(_CSRF_INDEX[char] + each) % size] for char, each in zip(secret, mask, strict=True)
+    )
 
 
 # What render_page adds to the key of a page's shell, besides what the view binds.
