@@ -63,6 +63,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from accounts import roles
 from accounts.context_processors import THEMES
 from config import page_cache
 
@@ -348,8 +349,9 @@ def render_page(
             theme=theme if theme in THEMES else "",
         )
         token = csrf_token(request)
-        menu = render_to_string("components/account_area.html", {"csrf_token": token}, request)
-        return HttpResponse(html.fill(body=body, csrf=token, account_menu=menu, **personal))
+        return HttpResponse(
+            html.fill(body=body, csrf=token, account_menu=account_menu(request, token), **personal)
+        )
     recorder = Recorder()
     context = {
         **context,
@@ -360,6 +362,30 @@ def render_page(
     response = render(request, template_name, context, status=status)
     response.content = recorder.split(response.content).fill(body=body)
     return response
+
+
+ACCOUNT_AREA = "components/account_area.html"
+PER_REQUEST = "per-request"  # kept for a member whose account menu is rendered for each request
+
+
+def account_menu(request, token: str) -> bytes | str:
+    """The header's account menu of the signed-in member, with this request's CSRF token:
+    rendered once until one of their tokens changes (accounts.caches.ACCOUNT_MENU), and for each
+    request for mentors and admins, whose counts of waiting review requests change with time."""
+    from accounts.caches import ACCOUNT_MENU
+
+    menu = ACCOUNT_MENU.get(user_id=request.user.pk, build=lambda: _shared_account_menu(request))
+    if menu == PER_REQUEST:
+        return render_to_string(ACCOUNT_AREA, {"csrf_token": token}, request)
+    return menu.fill(csrf=token)
+
+
+def _shared_account_menu(request) -> SlottedHtml | str:
+    if roles.is_admin(request.user) or roles.is_mentor(request.user):
+        return PER_REQUEST
+    recorder = Recorder()
+    html = render_to_string(ACCOUNT_AREA, {RECORDER: recorder, "csrf_token": recorder.slot("csrf")}, request)
+    return recorder.split(html)
 
 
 def takes_shell(request) -> bool:
