@@ -168,18 +168,19 @@ class SlottedHtml:
         level (a thread's 300 kB of comments, in its body, in its page)."""
         for name in given.keys() - self.places.keys():
             _mistake(f"a value was given for {name!r}, but the part has no such slot")
-        changes = self._viewer_changes(viewer, given)
-        if given:
-            changes = list(changes)
-            for order, (name, places) in enumerate(self.places.items()):
-                if name in given:
-                    value = _as_pieces(given[name])
-                    changes += [
-                        (start, length, order, value)
-                        for where_ in places.values()
-                        for start, length in where_
-                    ]
-            changes.sort(key=_by_place)
+        if not given:
+            return self._viewer_pieces(viewer)
+        changes = list(self._viewer_changes(viewer, given))
+        for order, (name, places) in enumerate(self.places.items()):
+            if name in given:
+                value = _as_pieces(given[name])
+                changes += [
+                    (start, length, order, value) for where_ in places.values() for start, length in where_
+                ]
+        changes.sort(key=_by_place)
+        return self._apply(changes)
+
+    def _apply(self, changes: list) -> Pieces:
         if not changes:
             return [self.html]
         html = memoryview(self.html)
@@ -190,6 +191,16 @@ class SlottedHtml:
             end = start + length
         pieces.append(html[end:])
         return pieces
+
+    def _viewer_pieces(self, viewer) -> Pieces:
+        """The pieces for `viewer` when nothing is given: kept with their changes (below)."""
+        fill_key = getattr(viewer, "fill_key", None)
+        if fill_key is None:
+            return self._apply(self._viewer_changes(viewer, {}))
+        key = ("pieces", fill_key, get_language())
+        if (kept := self._fills.get(key)) is None:
+            kept = self._keep(key, self._apply(self._viewer_changes(viewer, {})))
+        return kept
 
     def _viewer_changes(self, viewer, given) -> list:
         """The changes the kinds' functions make for `viewer` to the slots not `given`, in
@@ -219,11 +230,14 @@ class SlottedHtml:
                 value = _as_pieces(value)
                 changes += [(start, length, order, value) for start, length in places.get(arguments, ())]
         changes.sort(key=_by_place)
-        if fill_key is not None:
-            if len(self._fills) >= FILLS_KEPT:
-                self._fills.clear()
-            self._fills[fill_key] = changes
-        return changes
+        return changes if fill_key is None else self._keep(fill_key, changes)
+
+    def _keep(self, key: tuple, value: list) -> list:
+        """Keep a viewer's fill (never changed once kept: callers copy before they add)."""
+        if len(self._fills) >= FILLS_KEPT:
+            self._fills.clear()
+        self._fills[key] = value
+        return value
 
 
 # Viewers' fills kept on one shared part (SlottedHtml._viewer_changes); when full, all go.
