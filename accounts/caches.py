@@ -102,6 +102,18 @@ PROFILE_BODY = Cached(
     build=None,
     per_language=True,
 )
+ACCOUNT_MENU = Cached(
+    # A member's account menu in the header of a page shared by signed-in visitors, its CSRF
+    # token a slot (config.slots.render_page): all it shows is theirs (their name and roles,
+    # their unread count), so it is retired by their tokens; a mentor's counts change with time
+    # (claims that run out), so theirs is rendered for each request (config.slots.PER_REQUEST).
+    "account-menu",
+    key=("user_id",),
+    tokens=lambda user_id: member_token_keys(user_id),
+    timeout="user",
+    build=None,
+    per_language=True,
+)
 PROFILE_SHELL = Cached(
     "profile-shell",  # the profile page around its body, for every signed-in visitor (config.slots.render_page)
     key=("user_id", *SHELL_KEY),

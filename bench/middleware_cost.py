@@ -3,6 +3,7 @@ network or a load generator, so that it can be measured on a busy machine.
 
     REDIS_URL=redis://127.0.0.1:6379/6 .venv/bin/python bench/middleware_cost.py [--batches 7]
         [--path /roadmaps/backend/ ...]   # also pages of the site's database, as a visitor
+        [--signed-in bench0@bench.stepwise.localhost]   # ... or as this member
 
 Calls Django's WSGI handler (what gunicorn calls) with a request as gunicorn builds it, in
 batches, and keeps each figure's best batch of time.process_time (the least disturbed by other
@@ -11,7 +12,10 @@ processes). It measures:
 - the bare hello (bench/bare: no middleware, no database), in a process of its own;
 - /bench/hello through the whole stack, as configured for production (DEBUG=false, Redis);
 - the stack cut after each middleware in turn (a middleware may need the ones before it, as
-  authentication needs sessions): the difference between two cuts is what one middleware adds.
+  authentication needs sessions): the difference between two cuts is what one middleware adds;
+- each `--path`, warm, as an anonymous visitor or, with `--signed-in`, as that member: their
+  session is made in process (a row in the sessions table, as a login writes; nothing else is
+  written) and sent with a CSRF cookie, as bench/run's signed-in runs send them.
 
 Not a test: run it by hand while working on the stack; bench/run gives the figures under load.
 """
@@ -27,11 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def environ(path: str, query: str = "") -> dict:
+def environ(path: str, query: str = "", cookie: str = "") -> dict:
     """A GET from wrk as gunicorn passes it to the application."""
     import io
 
     return {
+        **({"HTTP_COOKIE": cookie} if cookie else {}),
         "REQUEST_METHOD": "GET",
         "SCRIPT_NAME": "",
         "PATH_INFO": path,
@@ -53,7 +58,9 @@ def environ(path: str, query: str = "") -> dict:
     }
 
 
-def cpu_per_request(application, path: str, *, batches: int, requests: int, query: str = "") -> float:
+def cpu_per_request(
+    application, path: str, *, batches: int, requests: int, query: str = "", cookie: str = ""
+) -> float:
     """The best batch's CPU seconds per request."""
     statuses = []
 
@@ -61,7 +68,7 @@ def cpu_per_request(application, path: str, *, batches: int, requests: int, quer
         statuses.append(status)
 
     def one():
-        body = application(environ(path, query), start_response)
+        body = application(environ(path, query, cookie), start_response)
         b"".join(body)
         getattr(body, "close", lambda: None)()
 
@@ -113,13 +120,32 @@ def measure_stack(options) -> dict[str, float]:
         figures[name] = with_it - before
         before = with_it
     figures["whole stack"] = before
+    cookie = signed_in_cookie(options.signed_in) if options.signed_in else ""
     for path in options.path:
         handler = WSGIHandler()
         path, _, query = path.partition("?")
         figures[f"page {path}" + (f"?{query}" if query else "")] = cpu_per_request(
-            handler, path, batches=options.batches, requests=options.requests, query=query
+            handler, path, batches=options.batches, requests=options.requests, query=query, cookie=cookie
         )
     return figures
+
+
+def signed_in_cookie(email: str) -> str:
+    """The Cookie header of a browser signed in as this member: a session made here (without
+    the login's password check and its signal, which would write the member's last login)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.middleware.csrf import _get_new_csrf_string
+
+    member = get_user_model().objects.get(email=email)
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(member.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = member.get_session_auth_hash()
+    session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}; csrftoken={_get_new_csrf_string()}"
 
 
 def main() -> None:
@@ -132,6 +158,7 @@ def main() -> None:
         default=[],
         help="also a page of the site's database, as an anonymous visitor, through the whole stack",
     )
+    parser.add_argument("--signed-in", metavar="EMAIL", help="request the --path pages as this member")
     parser.add_argument("--bare-only", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -175,8 +202,10 @@ def main() -> None:
     for name, seconds in figures.items():
         if name not in {"whole stack", "no middleware"} and not name.startswith("page "):
             print(f"  {name:<58} {seconds * 1e6:7.1f} µs")
+    visitor = f" (as {options.signed_in})" if options.signed_in else ""
     for name, seconds in figures.items():
         if name.startswith("page "):
+            name += visitor
             print(f"  {name:<58} {seconds * 1e6:7.1f} µs  ({bare / seconds:.2f}× the bare hello's rate)")
 
 

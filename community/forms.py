@@ -104,7 +104,12 @@ class SubmissionToken(forms.Form):
         try:
             return str(uuid.UUID(str(self["submission"].value())))
         except ValueError:
-            return str(uuid.uuid4())
+            return new_submission_token()
+
+
+def new_submission_token() -> str:
+    """The one-time token of a post form not sent yet."""
+    return str(uuid.uuid4())
 
 
 class NewThreadForm(SubmissionToken, ThreadForm):

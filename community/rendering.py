@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 
 from community import caches, permissions
+from community.forms import CommentForm, new_submission_token
 from community.models import Thread
 from community.selectors import comment_page
 from community.watch_choices import FOLLOW_CHOICES, WATCH_CHOICES
@@ -80,6 +81,11 @@ class ThreadViewer:
     own_comments: frozenset = frozenset()  # ids of the comments they wrote here
     can_edit: bool = False  # their variant's: they may post (Variant.can_post)
     can_delete: bool = False  # they are active (Variant.is_active)
+
+    @property
+    def fill_key(self) -> "ThreadViewer":
+        """All of it is what the slots read: the page's parts kept in memory keep its fill (config.slots)."""
+        return self
 
 
 @slots.kind("reaction_pressed", "target", "target_id", "reaction")
@@ -256,13 +262,15 @@ def _accepted_answer(thread):
 def thread_body(request, *, thread, page, comment_form, page_number, reply: int | None) -> slots.Pieces:
     """The page's body for this viewer, as UTF-8 pieces: from the shared cache when it is the usual
     view (a signed-in reader's GET, no form to show again, no reply picked, nothing blocking
-    them). `reply` is the id of a comment of this thread the reply form answers, or None."""
+    them). `comment_form` is the reply form sent back with its errors, or None for a new one
+    (made only when the body is rendered). `reply` is the id of a comment of this thread the
+    reply form answers, or None."""
     viewer = request.user
     variant = Variant.of(viewer, page)
     shared = (
         viewer.is_authenticated
         and request.method == "GET"
-        and not comment_form.is_bound
+        and comment_form is None
         and not reply
         and not page.posting_block
     )
@@ -271,14 +279,14 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
         "variant": variant,
         "actions": variant.actions(thread),
         "accepted_answer": _accepted_answer(thread),
-        "comment_form": comment_form,
         "reply": reply,
         "posting_block": page.posting_block,
         "login_next": request.get_full_path(),
     }
 
     def render():
-        html = slots.render_shared("community/thread_content.html", context)
+        form = comment_form if comment_form is not None else CommentForm()
+        html = slots.render_shared("community/thread_content.html", {**context, "comment_form": form})
         return {"html": html, "toggles": _toggles(thread) if viewer.is_authenticated else {}}
 
     if shared:
@@ -301,7 +309,9 @@ def thread_body(request, *, thread, page, comment_form, page_number, reply: int 
         for name, states in body["toggles"].items():
             given[name] = states[state[name]].fill(csrf=given["csrf"])
     if "submission" in body["html"].kinds:  # the reply form is shown: its one-time token
-        given["submission"] = comment_form.submission_token()
+        given["submission"] = (
+            comment_form.submission_token() if comment_form is not None else new_submission_token()
+        )
     return body["html"].pieces(reader, **given)
 
 

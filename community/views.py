@@ -247,7 +247,7 @@ def thread_detail(request, pk, slug):
     thread = selectors.thread_for_page(pk=pk, viewer=request.user)
     if slug != thread.slug:
         return redirect(thread, permanent=True)
-    return _render_thread(request, thread, CommentForm())
+    return _render_thread(request, thread)
 
 
 def _page_number(request) -> int:
@@ -257,7 +257,7 @@ def _page_number(request) -> int:
 
 def _reply_target(request, thread, comment_form) -> int | None:
     """The comment of this thread the reply form answers; anything else asked for is ignored."""
-    asked = request.GET.get("reply") or (comment_form["parent"].value() if comment_form.is_bound else None)
+    asked = request.GET.get("reply") or (comment_form["parent"].value() if comment_form is not None else None)
     if not asked:  # the usual page: nothing to parse
         return None
     given = ReplyTargetForm({"reply": asked})
@@ -266,7 +266,8 @@ def _reply_target(request, thread, comment_form) -> int | None:
     return selectors.reply_target(thread=thread, comment_id=given.cleaned_data["reply"])
 
 
-def _render_thread(request, thread, comment_form, status=200):
+def _render_thread(request, thread, comment_form=None, status=200):
+    """The thread's page; `comment_form` is the reply form sent back with its errors, if any."""
     page = selectors.thread_page(thread=thread, viewer=request.user)
     body = rendering.thread_body(
         request,

@@ -46,7 +46,9 @@ token, account menu and the parts the view names as theirs.
 """
 
 import logging
+import os
 import secrets
+import string
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -59,7 +61,9 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
+from accounts import roles
 from accounts.context_processors import THEMES
 from config import page_cache
 
@@ -128,7 +132,7 @@ class SlottedHtml:
     Filling copies the HTML once, changing only the slots whose value differs from their
     default for this viewer (a few of the hundreds a long thread holds) and those given."""
 
-    __slots__ = ("html", "places")
+    __slots__ = ("html", "places", "_fills")
 
     def __init__(self, chunks: list[bytes], slots: list[Slot]):
         pieces = [chunks[0]]
@@ -140,12 +144,14 @@ class SlottedHtml:
             pieces += [slot.default, chunk]
             offset += len(slot.default) + len(chunk)
         self.html = b"".join(pieces)
+        self._fills: dict[tuple, list] = {}
 
     def __getstate__(self):
         return self.html, self.places
 
     def __setstate__(self, state):
         self.html, self.places = state
+        self._fills = {}
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -162,11 +168,55 @@ class SlottedHtml:
         level (a thread's 300 kB of comments, in its body, in its page)."""
         for name in given.keys() - self.places.keys():
             _mistake(f"a value was given for {name!r}, but the part has no such slot")
-        changes = []
-        for name, places in self.places.items():
+        if not given:
+            return self._viewer_pieces(viewer)
+        changes = list(self._viewer_changes(viewer, given))
+        for order, (name, places) in enumerate(self.places.items()):
             if name in given:
-                values = dict.fromkeys(places, given[name])
-            elif name in _KINDS and _KINDS[name].function is not None:
+                value = _as_pieces(given[name])
+                changes += [
+                    (start, length, order, value) for where_ in places.values() for start, length in where_
+                ]
+        changes.sort(key=_by_place)
+        return self._apply(changes)
+
+    def _apply(self, changes: list) -> Pieces:
+        if not changes:
+            return [self.html]
+        html = memoryview(self.html)
+        pieces, end = [], 0
+        for start, length, _, value in changes:
+            pieces.append(html[end:start])
+            pieces += value
+            end = start + length
+        pieces.append(html[end:])
+        return pieces
+
+    def _viewer_pieces(self, viewer) -> Pieces:
+        """The pieces for `viewer` when nothing is given: kept with their changes (below)."""
+        fill_key = getattr(viewer, "fill_key", None)
+        if fill_key is None:
+            return self._apply(self._viewer_changes(viewer, {}))
+        key = ("pieces", fill_key, get_language())
+        if (kept := self._fills.get(key)) is None:
+            kept = self._keep(key, self._apply(self._viewer_changes(viewer, {})))
+        return kept
+
+    def _viewer_changes(self, viewer, given) -> list:
+        """The changes the kinds' functions make for `viewer` to the slots not `given`, in
+        order. A viewer with a `fill_key` (what the functions read of it, hashable) has them
+        kept on this HTML, per language, for the next request: the HTML is kept in memory
+        and read by the same viewers again and again (a member reloading their map)."""
+        fill_key = getattr(viewer, "fill_key", None)
+        if fill_key is not None:
+            fill_key = (fill_key, get_language(), *sorted(given))
+            if (kept := self._fills.get(fill_key)) is not None:
+                return kept
+        changes = []
+        for order, (name, places) in enumerate(self.places.items()):
+            if name in given:
+                continue
+            if name in _KINDS and _KINDS[name].function is not None:
                 values = _KINDS[name].function(viewer)
                 # A kind's function makes all its keys alike: the first one shows a mistake.
                 if (arguments := next(iter(values), None)) is not None and {
@@ -177,21 +227,33 @@ class SlottedHtml:
                 _mistake(f"no value for the {name!r} slots")
                 continue
             for arguments, value in values.items():
-                value = [value.encode()] if isinstance(value, str) else value
-                value = [value] if isinstance(value, bytes) else value
-                changes += [(start, length, value) for start, length in places.get(arguments, ())]
-        if not changes:
-            return [self.html]
-        # By offset; at one offset an empty default comes before a longer one.
-        changes.sort(key=lambda change: change[:2])
-        html = memoryview(self.html)
-        pieces, end = [], 0
-        for start, length, value in changes:
-            pieces.append(html[end:start])
-            pieces += value
-            end = start + length
-        pieces.append(html[end:])
-        return pieces
+                value = _as_pieces(value)
+                changes += [(start, length, order, value) for start, length in places.get(arguments, ())]
+        changes.sort(key=_by_place)
+        return changes if fill_key is None else self._keep(fill_key, changes)
+
+    def _keep(self, key: tuple, value: list) -> list:
+        """Keep a viewer's fill (never changed once kept: callers copy before they add)."""
+        if len(self._fills) >= FILLS_KEPT:
+            self._fills.clear()
+        self._fills[key] = value
+        return value
+
+
+# Viewers' fills kept on one shared part (SlottedHtml._viewer_changes); when full, all go.
+FILLS_KEPT = 256
+
+
+def _as_pieces(value: str | bytes | Pieces) -> Pieces:
+    if isinstance(value, str):
+        return [value.encode()]
+    return [value] if isinstance(value, bytes) else value
+
+
+def _by_place(change) -> tuple[int, int, int]:
+    """By offset; at one offset an empty default comes before a longer one, and slots of one
+    length in the order their kinds first appear."""
+    return change[0], change[1], change[2]
 
 
 class Recorder:
@@ -233,11 +295,37 @@ def render_shared(template_name: str, context: dict) -> SlottedHtml:
 
 
 def csrf_token(request) -> str:
-    """This request's CSRF token, for every form of its page. Django masks the secret anew,
-    with 32 random characters, each time it is asked: once a page is enough."""
+    """This request's CSRF token, for every form of its page: the secret of its CSRF cookie,
+    masked anew for this response (BREACH), as Django's get_token masks it, and with the same
+    effect (the cookie is sent again, to renew it). Once a page is enough."""
     if not hasattr(request, "page_csrf_token"):
-        request.page_csrf_token = get_token(request)
+        secret = request.META.get("CSRF_COOKIE")
+        if secret is None:  # no cookie yet: Django makes one
+            get_token(request)
+            secret = request.META["CSRF_COOKIE"]
+        else:
+            request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+        request.page_csrf_token = _masked(secret)
     return request.page_csrf_token
+
+
+_CSRF_CHARS = string.ascii_letters + string.digits  # django.middleware.csrf.CSRF_ALLOWED_CHARS
+_CSRF_INDEX = {char: index for index, char in enumerate(_CSRF_CHARS)}
+
+
+def _masked(secret: str) -> str:
+    """Django's masking of a CSRF secret (a random mask, then each character of the secret
+    shifted by the mask's), the mask drawn from one read of the system's randomness: Django
+    reads it once a character. Bytes past the last whole multiple of 62 are dropped, so that
+    every character is as likely."""
+    size = len(_CSRF_CHARS)
+    mask: list[int] = []
+    while len(mask) < len(secret):
+        mask += [byte % size for byte in os.urandom(2 * len(secret)) if byte < 256 - 256 % size]
+    mask = mask[: len(secret)]
+    return "".join(_CSRF_CHARS[each] for each in mask) + "".join(
+        _CSRF_CHARS[(_CSRF_INDEX[char] + each) % size] for char, each in zip(secret, mask, strict=True)
+    )
 
 
 # What render_page adds to the key of a page's shell, besides what the view binds.
@@ -275,8 +363,9 @@ def render_page(
             theme=theme if theme in THEMES else "",
         )
         token = csrf_token(request)
-        menu = render_to_string("components/account_area.html", {"csrf_token": token}, request)
-        return HttpResponse(html.fill(body=body, csrf=token, account_menu=menu, **personal))
+        return HttpResponse(
+            html.fill(body=body, csrf=token, account_menu=account_menu(request, token), **personal)
+        )
     recorder = Recorder()
     context = {
         **context,
@@ -287,6 +376,30 @@ def render_page(
     response = render(request, template_name, context, status=status)
     response.content = recorder.split(response.content).fill(body=body)
     return response
+
+
+ACCOUNT_AREA = "components/account_area.html"
+PER_REQUEST = "per-request"  # kept for a member whose account menu is rendered for each request
+
+
+def account_menu(request, token: str) -> bytes | str:
+    """The header's account menu of the signed-in member, with this request's CSRF token:
+    rendered once until one of their tokens changes (accounts.caches.ACCOUNT_MENU), and for each
+    request for mentors and admins, whose counts of waiting review requests change with time."""
+    from accounts.caches import ACCOUNT_MENU
+
+    menu = ACCOUNT_MENU.get(user_id=request.user.pk, build=lambda: _shared_account_menu(request))
+    if menu == PER_REQUEST:
+        return render_to_string(ACCOUNT_AREA, {"csrf_token": token}, request)
+    return menu.fill(csrf=token)
+
+
+def _shared_account_menu(request) -> SlottedHtml | str:
+    if roles.is_admin(request.user) or roles.is_mentor(request.user):
+        return PER_REQUEST
+    recorder = Recorder()
+    html = render_to_string(ACCOUNT_AREA, {RECORDER: recorder, "csrf_token": recorder.slot("csrf")}, request)
+    return recorder.split(html)
 
 
 def takes_shell(request) -> bool:

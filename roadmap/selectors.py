@@ -273,6 +273,19 @@ class MapProgress:
         return len(self.verified)
 
     @property
+    def fill_key(self) -> tuple:
+        """Everything the map's viewer slots read of it (roadmap.rendering), so that the map
+        kept in memory keeps their fill for the next request (config.slots)."""
+        return (
+            self.is_personal,
+            frozenset(self.statuses.items()),
+            self.verified,
+            self.quiz_passed,
+            None if self.next_up is None else self.next_up["id"],
+            tuple(self.sections.items()),
+        )
+
+    @property
     def percent(self) -> int:
         return round(100 * self.finished / self.total) if self.total else 0
 

@@ -6,7 +6,9 @@ import logging
 import pickle
 
 import pytest
-from django.test import Client
+from django.middleware.csrf import _get_new_csrf_string, _unmask_cipher_token
+from django.test import Client, RequestFactory
+from django.utils import translation
 
 from community import services
 from config import slots
@@ -22,6 +24,11 @@ def _greeting(viewer):
 @slots.kind("test_misnamed", "name")
 def _misnamed(viewer):
     return {slots.where(nmae="greeting"): f"Hello, {viewer}"}
+
+
+@slots.kind("test_language", "name")
+def _language(viewer):
+    return {slots.where(name="x"): translation.get_language()}
 
 
 slots.declare("test_given")
@@ -165,3 +172,54 @@ def test_a_rewritten_reactions_template_is_still_personalised(settings, tmp_path
     assert not any(
         "disabled" in buttons[(theirs.pk, kind)].attrs for kind in ("like", "helpful", "insightful")
     )
+
+
+class Visitor:
+    """A viewer whose fill may be kept: `fill_key` is all the slot functions read of it."""
+
+    def __init__(self, name):
+        self.name = name
+        self.fill_key = name
+
+    def __str__(self):
+        return self.name
+
+
+def test_a_kept_fill_serves_the_same_viewer_again_and_no_other(templates):
+    templates["part.html"] = GREETING
+    shared = slots.render_shared("part.html", {})
+    assert shared.fill(Visitor("Ada")) == b'<p title="x">Hello, Ada</p>'
+    assert shared.fill(Visitor("Ada")) == b'<p title="x">Hello, Ada</p>'
+    assert shared.fill(Visitor("Grace")) == b'<p title="x">Hello, Grace</p>'
+
+
+def test_a_kept_fill_is_kept_per_language(templates):
+    templates["part.html"] = (
+        '{% load slots %}<p>{% viewer_slot "test_language" name="x" %}{% endviewer_slot %}</p>'
+    )
+    shared = slots.render_shared("part.html", {})
+    with translation.override("en"):
+        assert shared.fill(Visitor("Ada")) == b"<p>en</p>"
+    with translation.override("de"):
+        assert shared.fill(Visitor("Ada")) == b"<p>de</p>"
+
+
+def test_a_kept_fill_takes_the_values_given_on_each_call(templates):
+    templates["part.html"] = (
+        '{% load slots %}<p>{% viewer_slot "test_greeting" name="greeting" %}Hello{% endviewer_slot %}'
+        '{% viewer_slot "test_given" %}{% endviewer_slot %}</p>'
+    )
+    shared = slots.render_shared("part.html", {})
+    assert shared.fill(Visitor("Ada"), test_given="1") == b"<p>Hello, Ada1</p>"
+    assert shared.fill(Visitor("Ada"), test_given="2") == b"<p>Hello, Ada2</p>"
+
+
+def test_each_page_gets_the_csrf_secret_masked_anew():
+    request = RequestFactory().get("/")
+    request.META["CSRF_COOKIE"] = _get_new_csrf_string()
+    tokens = {slots.csrf_token(RequestFactory().get("/")) for _ in range(2)}
+    first, second = slots.csrf_token(request), slots._masked(request.META["CSRF_COOKIE"])
+    assert first != second and len(tokens) == 2
+    assert _unmask_cipher_token(first) == _unmask_cipher_token(second) == request.META["CSRF_COOKIE"]
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"]
+    assert slots.csrf_token(request) == first  # one token a page
