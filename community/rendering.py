@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 
 from community import caches, permissions
 from community.forms import CommentForm, new_submission_token
@@ -175,12 +175,13 @@ def _flagged(viewer: ThreadViewer):
     is open): the same words as the answer to a flag sent with htmx."""
     if not viewer.flags:
         return {}
-    flagged = _flagged_html()
+    flagged = _flagged_html(get_language())
     return {slots.where(target=target, target_id=target_id): flagged for target, target_id in viewer.flags}
 
 
 @functools.cache
-def _flagged_html() -> str:
+def _flagged_html(language: str) -> str:
+    """The words a post flagged by its viewer shows, in `language` (the active one)."""
     return render_to_string("community/flag.html#flagged")
 
 

@@ -142,3 +142,13 @@ def test_authors_see_no_flag_link_on_their_own_posts(learner):
     page = client_for(learner).get(comment.thread.get_absolute_url()).text
     assert not offers_flag(comment_html(page, comment))
     assert offers_flag(thread_footer(page))
+
+
+def test_a_flagged_post_is_marked_in_each_viewers_language(learner, other_learner):
+    comment = CommentFactory()
+    english, spanish = client_for(learner), client_for(other_learner)
+    for client in (english, spanish):
+        client.post(reverse("community:comment-flag", args=[comment.pk]), {"reason": "spam"})
+    assert FLAGGED in comment_html(english.get(comment.thread.get_absolute_url()).text, comment)
+    in_spanish = spanish.get(comment.thread.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="es").text
+    assert "Denunciada: gracias, un mentor la revisará" in comment_html(in_spanish, comment)
