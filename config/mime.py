@@ -132,7 +132,7 @@ def _text_part(subtype: str, text: str) -> bytes | None:
     """A text part in UTF-8, its headers and its body with CRLF line ends, or None when a line
     is too long for 8bit (Django then encodes the part as quoted-printable)."""
     content = text.encode("utf-8")
-    if any(len(line) > RFC5322_EMAIL_LINE_LENGTH_LIMIT for line in content.splitlines()):
+    if max(map(len, content.splitlines()), default=0) > RFC5322_EMAIL_LINE_LENGTH_LIMIT:
         return None
     encoding = "7bit" if content.isascii() else "8bit"
     content = content.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\r\n")
