@@ -151,6 +151,8 @@ def test_the_boundary_is_not_a_line_of_the_content(monkeypatch):
         "ana@exämple.com",
         "a..b@example.com",
         "ana@" + "x" * 63 + ".example.com",
+        "ana@" + "x" * 64 + ".example.com",
+        ("Ana María", "ana@example.com"),
     ],
 )
 def test_an_envelope_address_is_what_django_would_use(address):
