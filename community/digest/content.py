@@ -4,15 +4,12 @@ have been learning for much longer than most (answered threads on it and a link 
 the review requests and questions waiting in the sections they cover; read for a whole batch in a fixed number of queries
 (DigestBuilder), and the email it becomes."""
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.policy import Compat32
 from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
@@ -38,6 +35,7 @@ from community.models import (
     Thread,
     TopicInsight,
 )
+from config.mime import AlternativesEmail
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import Progress, ProgressEvent, Roadmap
 
@@ -468,9 +466,9 @@ class Digest:
                 "email/digest.html", context
             )
 
-    def message(self, *, connection=None) -> EmailMultiAlternatives:
+    def message(self, *, connection=None) -> AlternativesEmail:
         text, html = self.render()
-        message = _DigestEmail(
+        message = AlternativesEmail(
             subject=self.subject,
             body=text,
             to=[self.user.email],
@@ -484,44 +482,6 @@ class Digest:
         )
         message.attach_alternative(html, "text/html")
         return message
-
-
-class _OneLineHeaders(Compat32):
-    """Django's policy for messages (compat32), writing a header that is plain ASCII on a line
-    of at most 78 characters as it is. compat32 passes every header through an email.header.Header
-    to fold and encode it, which leaves such a header unchanged and cost a tenth of a digest's
-    CPU; long and non-ASCII headers are still folded and encoded by it."""
-
-    def _fold(self, name, value, sanitize):
-        if (
-            isinstance(value, str)
-            and value.isascii()
-            and "\r" not in value
-            and "\n" not in value
-            and (not self.max_line_length or len(name) + 2 + len(value) <= self.max_line_length)
-        ):
-            return f"{name}: {value}{self.linesep}"
-        return super()._fold(name, value, sanitize)
-
-
-_ONE_LINE_HEADERS = _OneLineHeaders()
-
-
-class _DigestEmail(EmailMultiAlternatives):
-    """A multipart email whose boundary is chosen with a plain search of its parts, written
-    with _OneLineHeaders. Left to the email package, the boundary is checked with a regular
-    expression compiled for that one boundary: half a millisecond a digest, a tenth of what
-    sending one costs."""
-
-    def message(self):
-        message = super().message()
-        message.policy = _ONE_LINE_HEADERS
-        parts = [part.get_payload() for part in message.get_payload()]
-        while True:
-            boundary = f"==============={secrets.token_hex(12)}=="
-            if not any(f"--{boundary}" in part for part in parts):
-                message.set_boundary(boundary)
-                return message
 
 
 class _Outline(NamedTuple):

@@ -1,17 +1,21 @@
 """What goes into a learner's digest, its subject, and the email it becomes."""
 
+import re
 from datetime import timedelta
 from email.generator import BytesGenerator
 from email.policy import compat32
 from io import BytesIO
 
 import pytest
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail import message as django_mail_message
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from community import digest, insights, mentorship
 from community.models import MentorSection, ReviewRequest, Status
+from config import mime
 from roadmap import history
 from roadmap.models import Progress, ProgressEvent
 from tests.factories import (
@@ -234,6 +238,34 @@ def test_the_email_is_written_as_the_email_package_writes_it_with_a_long_non_asc
     BytesGenerator(expected, mangle_from_=False, policy=compat32).flatten(mime, linesep="\r\n")
     assert written == expected.getvalue()
     assert b"=?utf-8?" in written.split(b"\r\n\r\n", 1)[0]  # the subject, encoded
+
+
+@pytest.mark.parametrize("language", ["en", "es", "de"])
+def test_the_email_is_sent_as_the_bytes_django_writes_for_it(
+    learner, roadmap, now, since, monkeypatch, language
+):
+    _, topics = roadmap
+    learner.display_name, learner.language = "José Ñúñez-Groß", language
+    learner.save()
+    topics[1].title = "Índices y consultas que tardan mucho más de lo que deberían en producción"
+    topics[1].save()
+    set_progress(learner, topics[0], "done", at=now - timedelta(hours=5))
+    NotificationFactory(recipient=learner, created_at=now - timedelta(hours=1))
+    for module in (mime, django_mail_message):
+        monkeypatch.setattr(module, "formatdate", lambda localtime=False: "Sun, 06 Dec 2026 06:34:01 -0000")
+        monkeypatch.setattr(module, "make_msgid", lambda domain=None: "<1.2.3@stepwise.example>")
+    message = digest.build_digest(learner, since=since, now=now).message()
+
+    written = message.as_bytes()
+
+    django_email = EmailMultiAlternatives(
+        subject=message.subject, body=message.body, to=message.to, headers=message.extra_headers
+    )
+    django_email.attach_alternative(*message.alternatives[0])
+    django_message = django_email.message()
+    django_message.set_boundary(re.search(rb'boundary="([^"]+)"', written).group(1).decode())
+    assert "José Ñúñez-Groß".encode() in written
+    assert written == django_message.as_bytes(linesep="\r\n")
 
 
 def test_html_escapes_what_users_wrote(learner, now, since):
