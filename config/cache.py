@@ -93,7 +93,7 @@ class ResilientRedisCache(RedisCache):
         self._failures = 0
         self._watcher: threading.Thread | None = None
         self._watcher_lock = threading.Lock()
-        self._token_watch: KeyWatch | None | bool = False  # False: not looked for yet
+        self._key_watch: KeyWatch | None | bool = False  # False: not looked for yet
         os.register_at_fork(after_in_child=self._after_fork)
 
     def make_fallback(self):
@@ -152,14 +152,24 @@ class ResilientRedisCache(RedisCache):
         locals()[_name] = _resilient(_name)
     del _name
 
-    def token_watch(self) -> KeyWatch | None:
-        """This process's watch on the version tokens in this cache's Redis (config.key_watch),
-        or None: while Redis is skipped after a failure, what it knows is not trusted either."""
+    watched = "tokens"  # what the watch on this cache's keys watches (config.key_watch)
+    watched_prefixes = TOKEN_PREFIXES
+
+    def key_watch(self) -> KeyWatch | None:
+        """This process's watch on the keys of this cache under `watched_prefixes`
+        (config.key_watch), or None: while Redis is skipped after a failure, what it knows is
+        not trusted either."""
         if self.is_degraded:
             return None
-        if self._token_watch is False:
-            self._token_watch = watch_for(self, TOKEN_PREFIXES)
-        return self._token_watch
+        if self._key_watch is False:
+            self._key_watch = watch_for(self, self.watched, self.watched_prefixes)
+        return self._key_watch
+
+    def fence(self) -> None:
+        """One round trip after a write: Redis writes the invalidations of a write to every
+        process that watches its keys (config.key_watch) before it answers the next command,
+        so none of them serves what the write changed once the writer's response is out."""
+        self.client.get_client(write=True).ping()
 
     def set_many_now(self, data: dict, timeout=DEFAULT_TIMEOUT):
         """set_many that tries Redis even in the seconds it is skipped after a failure: a
@@ -168,10 +178,10 @@ class ResilientRedisCache(RedisCache):
 
         Then one more round trip, a fence: Redis has written the invalidations of these keys
         to every process that watches them (config.key_watch) before it answers it, so no
-        process serves what they retire once the writer's response is out."""
+        process serves what they retire once the writer's response is out (fence)."""
         try:
             result = RedisCache.set_many(self, data, timeout)
-            self.client.get_client(write=True).ping()
+            self.fence()
         except (ConnectionInterrupted, RedisError, OSError):
             logger.error(
                 "Redis cache unreachable: a version bump of %s did not reach it; the cache epoch "
@@ -193,6 +203,10 @@ class ResilientSessionCache(ResilientRedisCache):
     fallback_name = "the database"
     skipped_while_degraded = READS
     moves_epoch = False  # sessions are not keyed by version tokens
+    # The keys of Django's cached_db sessions: a process keeps the sessions it has read until
+    # Redis says they changed (config.sessions writes them with a fence).
+    watched = "sessions"
+    watched_prefixes = ("django.contrib.sessions.cached_db",)
 
     def make_fallback(self):
         return DummyCache("sessions-fallback", {})
@@ -262,8 +276,8 @@ def version_tokens(*keys: str) -> list[str]:
 def _watched_tokens(cache, keys) -> tuple[dict[str, str], tuple[int, int] | None]:
     """The tokens at `keys` this process knows unchanged (config.key_watch), and the mark to
     learn the others with (None: do not)."""
-    token_watch = getattr(cache, "token_watch", None)  # `cache` may be django's proxy
-    watch = token_watch() if token_watch is not None else None
+    key_watch = getattr(cache, "key_watch", None)  # `cache` may be django's proxy
+    watch = key_watch() if key_watch is not None else None
     if watch is None:
         return {}, None
     return watch.known(keys)
@@ -271,7 +285,7 @@ def _watched_tokens(cache, keys) -> tuple[dict[str, str], tuple[int, int] | None
 
 def _learn_tokens(cache, read: dict, mark) -> None:
     """Keep the tokens just read for the next requests, if they came from Redis."""
-    if read and mark is not None and (watch := cache.token_watch()) is not None:
+    if read and mark is not None and (watch := cache.key_watch()) is not None:
         watch.learn(read, mark)
 
 
@@ -298,6 +312,11 @@ def get_with_tokens_ahead(store, key: str):
     which ResilientRedisCache is built on."""
     from django.core.cache import caches
 
+    session_watch = store.key_watch() if isinstance(store, ResilientRedisCache) else None
+    if session_watch is not None:
+        watched_session, session_mark = session_watch.known([key])
+        if (value := watched_session.get(key)) is not None:
+            return store.client.decode(value)  # the tokens announced are read with the next ones
     cache = caches["default"]
     known, ahead = _request_tokens.get(), _tokens_ahead.get()
     if (
@@ -324,6 +343,8 @@ def get_with_tokens_ahead(store, key: str):
         store._failed()
         return None  # the caller reads the session from the database (config.sessions)
     ahead.clear()
+    if session_watch is not None and values[0] is not None:
+        session_watch.learn({key: values[0]}, session_mark)
     read = {
         token: cache.client.decode(value)
         for token, value in zip(wanted, values[1:], strict=True)

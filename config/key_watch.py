@@ -63,7 +63,7 @@ class _Subscriber:
         self.reader = hiredis.Reader()
 
     @classmethod
-    def connect(cls, address, *, username, password, prefixes) -> "_Subscriber":
+    def connect(cls, address, *, name, username, password, prefixes) -> "_Subscriber":
         if isinstance(address, str):
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.settimeout(CONNECT_TIMEOUT)
@@ -75,7 +75,7 @@ class _Subscriber:
         try:
             if password:
                 subscriber.call("AUTH", *([username] if username else []), password)
-            subscriber.call("CLIENT", "SETNAME", f"stepwise-key-watch-{os.getpid()}")
+            subscriber.call("CLIENT", "SETNAME", name)
             own_id = subscriber.call("CLIENT", "ID")
             tracked = [word for prefix in prefixes for word in ("PREFIX", prefix)]
             subscriber.call("CLIENT", "TRACKING", "ON", "REDIRECT", own_id, "BCAST", *tracked)
@@ -127,7 +127,8 @@ class KeyWatch:
     Redis has not said they changed. Keys are the cache's own (`token:…`), without the prefix
     the cache adds (`key_prefix`). One per process and Redis (watch_for)."""
 
-    def __init__(self, address, *, username, password, key_prefix: str, prefixes: tuple[str, ...]):
+    def __init__(self, address, *, name, username, password, key_prefix: str, prefixes: tuple[str, ...]):
+        self.name = name  # what it watches, in its connection's name: stepwise-<name>-watch-<pid>
         self.address = address
         self.username = username
         self.password = password
@@ -244,7 +245,11 @@ class KeyWatch:
     def _connect(self) -> _Subscriber | None:
         try:
             subscriber = _Subscriber.connect(
-                self.address, username=self.username, password=self.password, prefixes=self.prefixes
+                self.address,
+                name=f"stepwise-{self.name}-watch-{os.getpid()}",
+                username=self.username,
+                password=self.password,
+                prefixes=self.prefixes,
             )
         except hiredis.ReplyError as error:
             logger.warning("Redis refuses key tracking (%s): kept pages ask Redis on every request", error)
@@ -265,9 +270,9 @@ _watches: dict[tuple, KeyWatch] = {}
 _watches_lock = threading.Lock()
 
 
-def watch_for(cache, prefixes: tuple[str, ...]) -> KeyWatch | None:
-    """This process's watch on the keys of `cache` (a django-redis cache) under `prefixes`;
-    None when it reaches Redis in a way the watch does not (TLS)."""
+def watch_for(cache, name: str, prefixes: tuple[str, ...]) -> KeyWatch | None:
+    """This process's watch on the keys of `cache` (a django-redis cache) under `prefixes`,
+    `name` saying what they are; None when it reaches Redis in a way the watch does not (TLS)."""
     pool = cache.client.get_client(write=False).connection_pool
     options = pool.connection_kwargs
     if "path" in options:
@@ -285,6 +290,7 @@ def watch_for(cache, prefixes: tuple[str, ...]) -> KeyWatch | None:
                 identity,
                 KeyWatch(
                     address,
+                    name=name,
                     username=options.get("username"),
                     password=options.get("password"),
                     key_prefix=key_prefix,

@@ -12,7 +12,11 @@ to check their sessions (config.consumers): the socket of the ended session clos
 
 A signed-in page reads its session in the same Redis round trip as its member's version tokens
 and its own (config.cache.get_with_tokens_ahead): this process remembers whose each session
-was when it last read it, and announces that member's tokens before the read.
+was when it last read it, and announces that member's tokens before the read. A session this
+process has read before is not read again until Redis says it changed (config.key_watch), so
+a warm signed-in page makes no round trip at all: every write or deletion of a session here
+is followed by a fence, after which no process keeps the old one (a sign-out holds at once
+everywhere).
 
 A request without a session cookie gets its session store only when something uses it
 (SessionMiddleware): most such requests (pages served from the cache, the API) never do.
@@ -25,8 +29,10 @@ from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import transaction
 from django.utils.functional import SimpleLazyObject, empty
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
 
-from config.cache import Guesses, get_with_tokens_ahead, read_ahead
+from config.cache import Guesses, ResilientRedisCache, get_with_tokens_ahead, read_ahead
 
 # Whose each session is, as this process last read it: the member's tokens are then read in
 # the same round trip as the session (load).
@@ -51,12 +57,25 @@ class SessionStore(CachedDBStore):
             MEMBER_OF_SESSION.remember(self.session_key, member)
         return data
 
+    def save(self, must_create=False):
+        super().save(must_create)
+        self._fence()
+
     def delete(self, session_key=None):
         member = self._member_of(session_key or self.session_key)
         MEMBER_OF_SESSION.forget(session_key or self.session_key)
         super().delete(session_key)
+        self._fence()
         if member is not None:
             transaction.on_commit(lambda: _tell_sockets(member))
+
+    def _fence(self):
+        """Once Redis answers, every process that kept this session has been told it changed."""
+        if isinstance(self._cache, ResilientRedisCache) and not self._cache.is_degraded:
+            try:
+                self._cache.fence()
+            except (ConnectionInterrupted, RedisError, OSError):
+                self._cache._failed()
 
     def _member_of(self, session_key):
         """Who the session signs in, read before it goes (a sign-out has emptied this store's

@@ -15,6 +15,7 @@ import redis
 from django.core.cache import caches
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 
 from community import services
 from config import key_watch
@@ -36,7 +37,7 @@ def wait_for(condition, what: str, timeout: float = 5.0) -> None:
 @pytest.fixture
 def watch():
     """This process's watch on the version tokens, once it listens."""
-    watch = caches["default"].token_watch()
+    watch = caches["default"].key_watch()
     assert watch is not None
     wait_for(watch.is_listening, "the key watch to listen")
     return watch
@@ -124,7 +125,7 @@ def test_a_save_in_another_process_shows_on_the_next_request(watch):
 def test_a_watch_that_lost_its_connection_asks_redis_until_it_listens_again(thread, watch, redis_commands):
     kept(thread.get_absolute_url())
     client = caches["default"].client.get_client(write=True)
-    name = f"stepwise-key-watch-{os.getpid()}"
+    name = f"stepwise-tokens-watch-{os.getpid()}"
     [own] = [entry for entry in client.client_list() if entry["name"] == name]
     client.client_kill_filter(_id=own["id"])
     services.create_comment(thread=thread, author=UserFactory(), body="Written while the watch was away.")
@@ -179,9 +180,66 @@ def test_a_redis_that_refuses_tracking_leaves_the_watch_off(monkeypatch, caplog)
 
     monkeypatch.setattr(key_watch._Subscriber, "connect", refuse)
     watch = key_watch.KeyWatch(
-        ("127.0.0.1", 6379), username=None, password=None, key_prefix="test:1:", prefixes=("token:",)
+        ("127.0.0.1", 6379),
+        name="test",
+        username=None,
+        password=None,
+        key_prefix="test:1:",
+        prefixes=("token:",),
     )
     assert watch.known(["token:one"]) == ({}, None)
     wait_for(lambda: not watch._thread.is_alive(), "the watch's thread to give up")
     assert not watch.is_listening()
     assert "refuses key tracking" in caplog.text
+
+
+@pytest.fixture
+def session_watch():
+    """This process's watch on the sessions, once it listens."""
+    watch = caches["sessions"].key_watch()
+    assert watch is not None
+    wait_for(watch.is_listening, "the sessions' key watch to listen")
+    return watch
+
+
+def signed_in_as(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def kept_session(client: Client, url: str, watch) -> str:
+    """Request `url` until this process keeps the client's session; its cache key."""
+    cache_key = "django.contrib.sessions.cached_db" + client.cookies["sessionid"].value
+    for _ in range(20):
+        assert client.get(url).status_code == 200
+        if cache_key in watch.known([cache_key])[0]:
+            return cache_key
+    raise AssertionError("the session was never kept")
+
+
+def test_a_sign_out_holds_at_once_for_a_copy_of_the_cookie(learner, session_watch):
+    url = ThreadFactory().get_absolute_url()
+    browser = signed_in_as(learner)
+    kept_session(browser, url, session_watch)
+    copy = Client()
+    copy.cookies["sessionid"] = browser.cookies["sessionid"].value
+    assert f"/u/{learner.username}/" in copy.get(url).text
+    browser.post(reverse("account_logout"))
+    assert f"/u/{learner.username}/" not in copy.get(url).text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_ended_in_another_process_holds_on_the_next_request(session_watch):
+    member = UserFactory()
+    url = ThreadFactory().get_absolute_url()
+    browser = signed_in_as(member)
+    kept_session(browser, url, session_watch)
+    end = (
+        "import django; django.setup()\n"
+        "from config.sessions import SessionStore\n"
+        f"SessionStore({browser.cookies['sessionid'].value!r}).delete()\n"
+    )
+    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    subprocess.run([sys.executable, "-c", end], cwd=ROOT, env=env, check=True, timeout=60)
+    assert f"/u/{member.username}/" not in browser.get(url).text
