@@ -1,6 +1,7 @@
 import os
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.utils import translation
 
@@ -85,6 +86,19 @@ def publish_to():
     yield publish
     _forget_broker_connections()
     conf.broker_url, conf.task_always_eager = previous
+
+
+@pytest.fixture
+def redis_commands(monkeypatch) -> list:
+    """The commands this process sends Redis through redis-py from now on."""
+    original, sent = redis.Redis.execute_command, []
+
+    def execute_command(self, *args, **kwargs):
+        sent.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
+    return sent
 
 
 @pytest.fixture

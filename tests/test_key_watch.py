@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 import hiredis
 import pytest
-import redis
 from django.core.cache import caches
 from django.db import connection
 from django.test import Client
@@ -34,26 +33,17 @@ def wait_for(condition, what: str, timeout: float = 5.0) -> None:
         sleep(0.01)
 
 
-@pytest.fixture
-def watch():
-    """This process's watch on the version tokens, once it listens."""
-    watch = caches["default"].key_watch()
+def listening(alias: str):
+    """This process's watch on the keys of the cache `alias`, once it listens."""
+    watch = caches[alias].key_watch()
     assert watch is not None
-    wait_for(watch.is_listening, "the key watch to listen")
+    wait_for(watch.is_listening, f"the key watch of the {alias} cache to listen")
     return watch
 
 
 @pytest.fixture
-def redis_commands(monkeypatch):
-    """The commands this process sends Redis through redis-py from now on."""
-    original, sent = redis.Redis.execute_command, []
-
-    def execute_command(self, *args, **kwargs):
-        sent.append(args)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
-    return sent
+def watch():
+    return listening("default")
 
 
 @pytest.fixture
@@ -195,11 +185,7 @@ def test_a_redis_that_refuses_tracking_leaves_the_watch_off(monkeypatch, caplog)
 
 @pytest.fixture
 def session_watch():
-    """This process's watch on the sessions, once it listens."""
-    watch = caches["sessions"].key_watch()
-    assert watch is not None
-    wait_for(watch.is_listening, "the sessions' key watch to listen")
-    return watch
+    return listening("sessions")
 
 
 def signed_in_as(user) -> Client:

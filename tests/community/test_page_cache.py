@@ -6,7 +6,6 @@ from datetime import timedelta
 from time import monotonic, sleep
 
 import pytest
-import redis
 from django.core.cache import caches
 from django.db import connection
 from django.test import Client
@@ -456,7 +455,7 @@ def test_a_message_a_suspension_and_a_search_show_on_pages_whose_shell_is_cached
 @pytest.mark.redis
 @pytest.mark.parametrize("page", ["thread", "map"])
 def test_a_warm_signed_in_page_reads_its_session_and_every_version_token_in_one_round_trip(
-    page, learner, monkeypatch
+    page, learner, monkeypatch, redis_commands
 ):
     monkeypatch.setattr(ResilientRedisCache, "key_watch", lambda cache: None)  # tokens from Redis
     if page == "thread":
@@ -466,13 +465,8 @@ def test_a_warm_signed_in_page_reads_its_session_and_every_version_token_in_one_
     client = Client()
     client.force_login(learner)
     client.get(url)
-    original, sent = redis.Redis.execute_command, []
-
-    def execute_command(self, *args, **kwargs):
-        sent.append(args)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
+    redis_commands.clear()
+    sent = redis_commands
     assert client.get(url).status_code == 200
     assert len(sent) == 1, sent
     command, *keys = sent[0]
@@ -484,7 +478,7 @@ def test_a_warm_signed_in_page_reads_its_session_and_every_version_token_in_one_
 @pytest.mark.redis
 @pytest.mark.parametrize("page", ["thread", "map"])
 def test_a_warm_signed_in_page_whose_session_and_tokens_are_watched_makes_no_round_trip(
-    page, learner, monkeypatch
+    page, learner, redis_commands
 ):
     if page == "thread":
         url = ThreadFactory().get_absolute_url()
@@ -497,13 +491,7 @@ def test_a_warm_signed_in_page_whose_session_and_tokens_are_watched_makes_no_rou
             sleep(0.01)
     client = Client()
     client.force_login(learner)
-    original, sent = redis.Redis.execute_command, []
-
-    def execute_command(self, *args, **kwargs):
-        sent.append(args)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
+    sent = redis_commands
     # Within a few tries: another test process emptying its Redis database makes the watches
     # forget what they knew (a FLUSHDB is announced to every watch).
     for _ in range(20):
