@@ -154,6 +154,7 @@ class ResilientRedisCache(RedisCache):
 
     watched = "tokens"  # what the watch on this cache's keys watches (config.key_watch)
     watched_prefixes = TOKEN_PREFIXES
+    watched_for = None  # tokens never expire: kept until Redis says they changed
 
     def key_watch(self) -> KeyWatch | None:
         """This process's watch on the keys of this cache under `watched_prefixes`
@@ -162,7 +163,7 @@ class ResilientRedisCache(RedisCache):
         if self.is_degraded:
             return None
         if self._key_watch is False:
-            self._key_watch = watch_for(self, self.watched, self.watched_prefixes)
+            self._key_watch = watch_for(self, self.watched, self.watched_prefixes, self.watched_for)
         return self._key_watch
 
     def fence(self) -> None:
@@ -207,6 +208,9 @@ class ResilientSessionCache(ResilientRedisCache):
     # Redis says they changed (config.sessions writes them with a fence).
     watched = "sessions"
     watched_prefixes = ("django.contrib.sessions.cached_db",)
+    # A session's key expires with it: kept a minute at most, so that one past its expiry is
+    # read again (and found gone) within a minute, whenever Redis gets round to deleting it.
+    watched_for = 60.0
 
     def make_fallback(self):
         return DummyCache("sessions-fallback", {})

@@ -25,6 +25,7 @@ hiredis's parser, which redis-py itself parses with.
 """
 
 import logging
+import math
 import os
 import select
 import socket
@@ -124,11 +125,28 @@ class _Subscriber:
 
 class KeyWatch:
     """What this process knows of the keys under some prefixes of one Redis, kept as long as
-    Redis has not said they changed. Keys are the cache's own (`token:…`), without the prefix
-    the cache adds (`key_prefix`). One per process and Redis (watch_for)."""
+    Redis has not said they changed, and at most `max_age` seconds when given. Keys are the
+    cache's own (`token:…`), without the prefix the cache adds (`key_prefix`). One per process
+    and Redis (watch_for).
 
-    def __init__(self, address, *, name, username, password, key_prefix: str, prefixes: tuple[str, ...]):
+    Keys that expire need `max_age`: Redis announces an expired key only once it deletes it,
+    which for a key nobody reads any more (this process reads its own copy) waits on Redis's
+    sampling of keys with a time to live, possibly for minutes; read again after `max_age`, an
+    expired key is gone at once."""
+
+    def __init__(
+        self,
+        address,
+        *,
+        name,
+        username,
+        password,
+        key_prefix: str,
+        prefixes: tuple[str, ...],
+        max_age: float | None = None,
+    ):
         self.name = name  # what it watches, in its connection's name: stepwise-<name>-watch-<pid>
+        self.max_age = max_age
         self.address = address
         self.username = username
         self.password = password
@@ -142,7 +160,7 @@ class KeyWatch:
         self._lock = threading.Lock()
         self._subscriber: _Subscriber | None = None
         self._thread: threading.Thread | None = None
-        self._values: dict[str, str] = {}
+        self._values: dict[str, tuple[object, float]] = {}  # key: (value, kept until)
         self._generation = 0  # a new one for each connection: nothing learned before it is trusted
         self._changes = 0  # invalidations applied: a read that crossed one is not learned
         self._heard = 0.0
@@ -155,8 +173,11 @@ class KeyWatch:
         with self._lock:
             if not self._trusted():
                 return {}, None
-            values = self._values
-            return {key: values[key] for key in keys if key in values}, (self._generation, self._changes)
+            values, now, found = self._values, time.monotonic(), {}
+            for key in keys:
+                if (kept := values.get(key)) is not None and kept[1] > now:
+                    found[key] = kept[0]
+            return found, (self._generation, self._changes)
 
     def learn(self, found: dict, mark: tuple[int, int] | None) -> None:
         """Keep values read from Redis after known() gave `mark`, unless a key changed since."""
@@ -167,7 +188,8 @@ class KeyWatch:
                 return
             if len(self._values) + len(found) > MOST_KEPT:
                 self._values.clear()
-            self._values.update((key, value) for key, value in found.items() if value is not None)
+            until = time.monotonic() + self.max_age if self.max_age is not None else math.inf
+            self._values.update((key, (value, until)) for key, value in found.items() if value is not None)
 
     def is_listening(self) -> bool:
         """Whether what this process knows is trusted now (connected, and heard from lately)."""
@@ -270,9 +292,10 @@ _watches: dict[tuple, KeyWatch] = {}
 _watches_lock = threading.Lock()
 
 
-def watch_for(cache, name: str, prefixes: tuple[str, ...]) -> KeyWatch | None:
+def watch_for(cache, name: str, prefixes: tuple[str, ...], max_age: float | None = None) -> KeyWatch | None:
     """This process's watch on the keys of `cache` (a django-redis cache) under `prefixes`,
-    `name` saying what they are; None when it reaches Redis in a way the watch does not (TLS)."""
+    `name` saying what they are, each kept at most `max_age` seconds when given; None when it
+    reaches Redis in a way the watch does not (TLS)."""
     pool = cache.client.get_client(write=False).connection_pool
     options = pool.connection_kwargs
     if "path" in options:
@@ -295,6 +318,7 @@ def watch_for(cache, name: str, prefixes: tuple[str, ...]) -> KeyWatch | None:
                     password=options.get("password"),
                     key_prefix=key_prefix,
                     prefixes=prefixes,
+                    max_age=max_age,
                 ),
             )
     return watch

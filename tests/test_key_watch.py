@@ -229,3 +229,16 @@ def test_a_session_ended_in_another_process_holds_on_the_next_request(session_wa
     env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "config.settings"}
     subprocess.run([sys.executable, "-c", end], cwd=ROOT, env=env, check=True, timeout=60)
     assert f"/u/{member.username}/" not in browser.get(url).text
+
+
+def test_a_kept_session_is_read_from_redis_again_after_the_watchs_max_age(
+    learner, session_watch, monkeypatch
+):
+    """Redis announces an expired session only when it deletes the key, which it may do minutes
+    later for a key nobody reads: the watch keeps a session no longer than its max_age."""
+    monkeypatch.setattr(session_watch, "max_age", 0.2)
+    url = ThreadFactory().get_absolute_url()
+    cache_key = kept_session(signed_in_as(learner), url, session_watch)
+    sleep(0.3)
+    assert session_watch.is_listening()
+    assert session_watch.known([cache_key])[0] == {}
