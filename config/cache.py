@@ -155,6 +155,7 @@ class ResilientRedisCache(RedisCache):
     watched = "tokens"  # what the watch on this cache's keys watches (config.key_watch)
     watched_prefixes = TOKEN_PREFIXES
     watched_for = None  # tokens never expire: kept until Redis says they changed
+    watched_most = 65536
 
     def key_watch(self) -> KeyWatch | None:
         """This process's watch on the keys of this cache under `watched_prefixes`
@@ -163,7 +164,9 @@ class ResilientRedisCache(RedisCache):
         if self.is_degraded:
             return None
         if self._key_watch is False:
-            self._key_watch = watch_for(self, self.watched, self.watched_prefixes, self.watched_for)
+            self._key_watch = watch_for(
+                self, self.watched, self.watched_prefixes, self.watched_for, self.watched_most
+            )
         return self._key_watch
 
     def fence(self) -> None:
@@ -211,6 +214,7 @@ class ResilientSessionCache(ResilientRedisCache):
     # A session's key expires with it: kept a minute at most, so that one past its expiry is
     # read again (and found gone) within a minute, whenever Redis gets round to deleting it.
     watched_for = 60.0
+    watched_most = 4096  # a few KB each
 
     def make_fallback(self):
         return DummyCache("sessions-fallback", {})

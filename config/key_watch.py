@@ -41,7 +41,7 @@ PING_EVERY = 0.5  # seconds between PINGs from the watch's thread
 TRUST_FOR = 2.0  # seconds since Redis was last heard from on the watch, after which nothing is trusted
 RETRY_AFTER = 1.0  # seconds between tries to connect again
 CONNECT_TIMEOUT = 2.0
-MOST_KEPT = 65536  # tokens known at once; when full, all are forgotten (cheap to learn again)
+MOST_KEPT = 65536  # values known at once by default; when full, all are forgotten (cheap to learn again)
 
 
 class Gone(ConnectionError):
@@ -144,16 +144,25 @@ class KeyWatch:
         key_prefix: str,
         prefixes: tuple[str, ...],
         max_age: float | None = None,
+        most: int = MOST_KEPT,
     ):
         self.name = name  # what it watches, in its connection's name: stepwise-<name>-watch-<pid>
         self.max_age = max_age
+        self.most = most
         self.address = address
         self.username = username
         self.password = password
         self.key_prefix = key_prefix
         self.prefixes = tuple(key_prefix + prefix for prefix in prefixes)
         self._reset()
-        os.register_at_fork(after_in_child=self._reset)
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self) -> None:
+        """The child closes its copy of the parent's socket (the parent's stays open) and starts
+        knowing nothing."""
+        if self._subscriber is not None:
+            self._subscriber.close()
+        self._reset()
 
     def _reset(self) -> None:
         """A new process (or the first) knows nothing and has no connection or thread."""
@@ -186,7 +195,7 @@ class KeyWatch:
         with self._lock:
             if not self._trusted() or mark != (self._generation, self._changes):
                 return
-            if len(self._values) + len(found) > MOST_KEPT:
+            if len(self._values) + len(found) > self.most:
                 self._values.clear()
             until = time.monotonic() + self.max_age if self.max_age is not None else math.inf
             self._values.update((key, (value, until)) for key, value in found.items() if value is not None)
@@ -212,24 +221,25 @@ class KeyWatch:
         return time.monotonic() - self._heard < TRUST_FOR
 
     def _apply_received(self) -> bool:
+        """Apply what Redis sent. Anything unreadable (a broken stream, a message of another
+        shape) ends the connection, which forgets everything: no invalidation is ever skipped."""
         try:
             messages = self._subscriber.received()
-        except OSError as error:
+            now = time.monotonic()
+            for message in messages:
+                if message[0] == b"message" and message[1] == CHANNEL:
+                    keys = message[2]
+                    if keys is None:  # FLUSHDB or FLUSHALL
+                        self._values.clear()
+                    else:
+                        skip = len(self.key_prefix)
+                        for key in keys:
+                            self._values.pop(key.decode(errors="surrogateescape")[skip:], None)
+                    self._changes += 1
+                self._heard = now  # an invalidation, a PING's reply, or the subscription's
+        except Exception as error:  # any of them: forget rather than trust
             self._lost(error)
             return False
-        now = time.monotonic()
-        for message in messages:
-            kind = message[0]
-            if kind == b"message" and message[1] == CHANNEL:
-                keys = message[2]
-                if keys is None:  # FLUSHDB or FLUSHALL
-                    self._values.clear()
-                else:
-                    skip = len(self.key_prefix)
-                    for key in keys:
-                        self._values.pop(key.decode()[skip:], None)
-                self._changes += 1
-            self._heard = now  # an invalidation, a PING's reply, or the subscription's
         return True
 
     def _lost(self, error) -> None:
@@ -240,6 +250,17 @@ class KeyWatch:
 
     def _watch(self) -> None:
         """The watch's thread: connect, then read what Redis sends and PING it, for good."""
+        while not self._off:
+            try:
+                self._listen()
+            except Exception:  # a thread that died would leave the watch untrusted for good
+                logger.exception("Redis key watch failed; connecting again in %.0f s", RETRY_AFTER)
+                with self._lock:
+                    if self._subscriber is not None:
+                        self._lost("its thread failed")
+                time.sleep(RETRY_AFTER)
+
+    def _listen(self) -> None:
         poller = None
         while True:
             subscriber = self._subscriber
@@ -274,7 +295,10 @@ class KeyWatch:
                 prefixes=self.prefixes,
             )
         except hiredis.ReplyError as error:
-            logger.warning("Redis refuses key tracking (%s): kept pages ask Redis on every request", error)
+            if "unknown" not in str(error).lower():  # a full server, a password being changed
+                logger.warning("Redis key watch refused (%s); trying again in %.0f s", error, RETRY_AFTER)
+                return None
+            logger.warning("Redis refuses key tracking (%s): pages ask Redis on every request", error)
             self._off = True
             return None
         except OSError as error:
@@ -292,11 +316,23 @@ _watches: dict[tuple, KeyWatch] = {}
 _watches_lock = threading.Lock()
 
 
-def watch_for(cache, name: str, prefixes: tuple[str, ...], max_age: float | None = None) -> KeyWatch | None:
+def _new_lock_after_fork() -> None:
+    global _watches_lock
+    _watches_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_after_fork)
+
+
+def watch_for(
+    cache, name: str, prefixes: tuple[str, ...], max_age: float | None = None, most: int = MOST_KEPT
+) -> KeyWatch | None:
     """This process's watch on the keys of `cache` (a django-redis cache) under `prefixes`,
-    `name` saying what they are, each kept at most `max_age` seconds when given; None when it
-    reaches Redis in a way the watch does not (TLS)."""
-    pool = cache.client.get_client(write=False).connection_pool
+    `name` saying what they are, each kept at most `max_age` seconds when given, at most `most`
+    at once; None when it reaches Redis in a way the watch does not (TLS, replicas)."""
+    if len(cache.client._server) > 1:
+        return None  # reads may go to a replica behind the invalidations: nothing to keep
+    pool = cache.client.get_client(write=True).connection_pool
     options = pool.connection_kwargs
     if "path" in options:
         address = options["path"]
@@ -305,7 +341,7 @@ def watch_for(cache, name: str, prefixes: tuple[str, ...], max_age: float | None
     else:
         return None
     key_prefix = cache.make_key("")
-    identity = (address, key_prefix, prefixes)
+    identity = (address, options.get("db", 0), key_prefix, prefixes)
     watch = _watches.get(identity)
     if watch is None:
         with _watches_lock:
@@ -319,6 +355,7 @@ def watch_for(cache, name: str, prefixes: tuple[str, ...], max_age: float | None
                     key_prefix=key_prefix,
                     prefixes=prefixes,
                     max_age=max_age,
+                    most=most,
                 ),
             )
     return watch

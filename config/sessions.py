@@ -70,8 +70,9 @@ class SessionStore(CachedDBStore):
             transaction.on_commit(lambda: _tell_sockets(member))
 
     def _fence(self):
-        """Once Redis answers, every process that kept this session has been told it changed."""
-        if isinstance(self._cache, ResilientRedisCache) and not self._cache.is_degraded:
+        """Once Redis answers, every process that kept this session has been told it changed.
+        Writes try Redis even while its reads are skipped after a failure: so does the fence."""
+        if isinstance(self._cache, ResilientRedisCache):
             try:
                 self._cache.fence()
             except (ConnectionInterrupted, RedisError, OSError):

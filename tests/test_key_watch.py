@@ -242,3 +242,17 @@ def test_a_kept_session_is_read_from_redis_again_after_the_watchs_max_age(
     sleep(0.3)
     assert session_watch.is_listening()
     assert session_watch.known([cache_key])[0] == {}
+
+
+def test_a_message_the_watch_cannot_read_makes_it_forget_and_connect_again(watch, monkeypatch):
+    version_tokens("token:one")
+    version_tokens("token:one")
+    assert "token:one" in watch.known(["token:one"])[0]
+
+    def unreadable():
+        raise ValueError("a message of another shape")
+
+    monkeypatch.setattr(watch._subscriber, "received", unreadable)
+    assert watch.known(["token:one"]) == ({}, None)
+    wait_for(watch.is_listening, "the key watch to listen again")
+    assert watch.known(["token:one"])[0] == {}
