@@ -71,8 +71,10 @@ class SessionStore(CachedDBStore):
 
     def _fence(self):
         """Once Redis answers, every process that kept this session has been told it changed.
-        Writes try Redis even while its reads are skipped after a failure: so does the fence."""
-        if isinstance(self._cache, ResilientRedisCache):
+        Not while Redis is skipped after a failure: a hung Redis would make the fence wait out
+        its timeout on every sign-in and sign-out, and its invalidations go out with the write's
+        own reply anyway; only the wait for them is skipped."""
+        if isinstance(self._cache, ResilientRedisCache) and not self._cache.is_degraded:
             try:
                 self._cache.fence()
             except (ConnectionInterrupted, RedisError, OSError):
