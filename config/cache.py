@@ -30,7 +30,7 @@ from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
-from config.key_watch import KeyWatch, forget_watched_keys, watch_for
+from config.key_watch import MOST_KEPT, KeyWatch, forget_watched_keys, watch_for
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ class ResilientRedisCache(RedisCache):
     watched = "tokens"  # what the watch on this cache's keys watches (config.key_watch)
     watched_prefixes = TOKEN_PREFIXES
     watched_for = None  # tokens never expire: kept until Redis says they changed
-    watched_most = 65536
+    watched_most = MOST_KEPT
 
     def key_watch(self) -> KeyWatch | None:
         """This process's watch on the keys of this cache under `watched_prefixes`
@@ -178,11 +178,8 @@ class ResilientRedisCache(RedisCache):
     def set_many_now(self, data: dict, timeout=DEFAULT_TIMEOUT):
         """set_many that tries Redis even in the seconds it is skipped after a failure: a
         version bump that only reached this process would leave every other one serving
-        what it retired.
-
-        Then one more round trip, a fence: Redis has written the invalidations of these keys
-        to every process that watches them (config.key_watch) before it answers it, so no
-        process serves what they retire once the writer's response is out (fence)."""
+        what it retired. Then the fence, so that no process serves what the bump retires once
+        the writer's response is out."""
         try:
             result = RedisCache.set_many(self, data, timeout)
             self.fence()

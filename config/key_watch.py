@@ -1,16 +1,19 @@
-"""Version tokens a process may know without asking Redis, because Redis tells it when they change.
+"""Values a process may know without asking Redis, because Redis tells it when they change:
+the version tokens and the sessions (config.cache, config.sessions).
 
-A kept page (config.page_cache) is served again once its version tokens are found unchanged.
-Asking Redis for them costs a round trip per request, most of what such a request costs. Redis's
-server-assisted client-side caching (CLIENT TRACKING, Redis 6 and later) lets a process keep the
-tokens it has read instead: it opens one more connection, subscribes it to the invalidation
-channel, and asks Redis in broadcasting mode to send on it the name of every key under the
-token prefixes that any client writes, deletes, or Redis expires or evicts. A FLUSHDB sends
-"everything". The process forgets each named key before it next looks.
+A kept page (config.page_cache) is served again once its version tokens are found unchanged,
+and a signed-in page reads its session. Asking Redis costs a round trip per request, most of
+what a kept page costs. Redis's server-assisted client-side caching (CLIENT TRACKING, Redis 6
+and later) lets a process keep what it has read instead: it opens one more connection per
+watched cache, subscribes it to the invalidation channel, and asks Redis in broadcasting mode
+to send on it the name of every key under the watched prefixes that any client writes,
+deletes, or Redis expires or evicts. A FLUSHDB sends "everything". The process forgets each
+named key before it next looks.
 
 Why that is as fresh as asking. Redis writes an invalidation to every watching connection in the
 same turn of its event loop as the reply to the write that caused it, and whoever bumps tokens
-(config.cache.bump_version_tokens) waits for one more reply after the write (a fence): by then
+(config.cache.bump_version_tokens), and whoever writes a session, waits for one more reply
+after the write (a fence, ResilientRedisCache.fence): by then
 the invalidation has left Redis, and on one host it is in each watcher's socket. Every look
 reads that socket first (a non-blocking receive), so a page served after the writer's response
 has gone out never holds what the write retired. A thread of each process's own reads the
@@ -342,23 +345,19 @@ def watch_for(
         return None
     key_prefix = cache.make_key("")
     identity = (address, options.get("db", 0), key_prefix, prefixes)
-    watch = _watches.get(identity)
-    if watch is None:
-        with _watches_lock:
-            watch = _watches.setdefault(
-                identity,
-                KeyWatch(
-                    address,
-                    name=name,
-                    username=options.get("username"),
-                    password=options.get("password"),
-                    key_prefix=key_prefix,
-                    prefixes=prefixes,
-                    max_age=max_age,
-                    most=most,
-                ),
+    with _watches_lock:
+        if identity not in _watches:
+            _watches[identity] = KeyWatch(
+                address,
+                name=name,
+                username=options.get("username"),
+                password=options.get("password"),
+                key_prefix=key_prefix,
+                prefixes=prefixes,
+                max_age=max_age,
+                most=most,
             )
-    return watch
+        return _watches[identity]
 
 
 def forget_watched_keys() -> None:
