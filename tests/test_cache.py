@@ -203,6 +203,10 @@ def test_a_failed_combined_read_reads_the_session_from_the_database_and_waits_no
     import redis
     from django.core.cache import caches
 
+    from config.cache import ResilientRedisCache
+
+    # The combined read itself: not a session this process already keeps (config.key_watch).
+    monkeypatch.setattr(ResilientRedisCache, "key_watch", lambda cache: None)
     for alias in ("default", "sessions"):  # put back as they were once the test is over
         monkeypatch.setattr(caches[alias], "_redis_down_until", 0.0)
         monkeypatch.setattr(caches[alias], "_epoch_move_pending", False)
