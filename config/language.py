@@ -20,7 +20,7 @@ times a page (every number shown, every {% url %}, every translated string), and
 active each ask is a failed context-local lookup.
 """
 
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -54,8 +54,9 @@ def supported() -> frozenset[str]:
 
 @receiver(setting_changed)
 def _languages_changed(*, setting, **kwargs):
-    if setting == "LANGUAGES":
+    if setting.startswith("LANGUAGE"):
         supported.cache_clear()
+        _negotiated.cache_clear()
 
 
 def from_query(request) -> str | None:
@@ -67,7 +68,24 @@ def from_query(request) -> str | None:
 
 
 def choose(request) -> str:
-    return from_query(request) or translation.get_language_from_request(request)
+    return from_query(request) or _negotiated(
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME), request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    )
+
+
+class _Asked:
+    """What Django's negotiation reads of a request: its cookies and its Accept-Language."""
+
+    def __init__(self, cookie: str | None, accept: str):
+        self.COOKIES = {} if cookie is None else {settings.LANGUAGE_COOKIE_NAME: cookie}
+        self.META = {"HTTP_ACCEPT_LANGUAGE": accept}
+
+
+@lru_cache(maxsize=512)
+def _negotiated(cookie: str | None, accept: str) -> str:
+    """Django's choice for this cookie and Accept-Language, made once per process for each pair
+    (a few pairs make nearly all requests; the bound keeps odd headers from growing it)."""
+    return translation.get_language_from_request(_Asked(cookie, accept))
 
 
 def remember(request, code: str) -> None:
@@ -109,7 +127,10 @@ class LanguageMiddleware:
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
             )
         if not request.path.startswith(self.static_prefix):
-            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+            if "Vary" in response.headers:
+                patch_vary_headers(response, ("Accept-Language", "Cookie"))
+            else:
+                response.headers["Vary"] = "Accept-Language, Cookie"
             response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
 

@@ -181,3 +181,11 @@ def test_the_api_and_the_export_carry_the_saved_language(learner_client, learner
     assert refused.status_code == 400 and list(refused.json()["error"]["fields"]) == ["language"]
     export = learner_client.get(reverse("accounts:export")).json()
     assert export["profile"]["language"] == "es"
+
+
+def test_a_language_taken_off_the_site_is_no_longer_chosen_for_a_browser_that_asked_before(settings):
+    """The choice for each Accept-Language is remembered per process, and forgotten when the
+    languages change."""
+    assert Client(HTTP_ACCEPT_LANGUAGE="de").get("/")["Content-Language"] == "de"
+    settings.LANGUAGES = [(code, name) for code, name in settings.LANGUAGES if code != "de"]
+    assert Client(HTTP_ACCEPT_LANGUAGE="de").get("/")["Content-Language"] == "en"
