@@ -425,7 +425,7 @@ class KeptPagesMiddleware:
             or settings.DISALLOWED_USER_AGENTS
         ):
             return None
-        request.get_host()
+        check_host(request)
         return (
             request.path,
             request.META.get("QUERY_STRING", ""),
@@ -433,6 +433,23 @@ class KeptPagesMiddleware:
             language.choose(request),
             _theme(request),
         )
+
+
+# The Host (and X-Forwarded-Host) headers this process found allowed: a few make nearly all
+# requests, and checking one costs a split and a match against ALLOWED_HOSTS. Wildcards allow
+# any number of subdomains: when full, all are forgotten.
+_allowed_hosts: set[tuple[str | None, str | None]] = set()
+MOST_ALLOWED_HOSTS = 256
+
+
+def check_host(request) -> None:
+    """Raise DisallowedHost for a host ALLOWED_HOSTS does not allow, as request.get_host()."""
+    headers = (request.META.get("HTTP_HOST"), request.META.get("HTTP_X_FORWARDED_HOST"))
+    if headers not in _allowed_hosts:
+        request.get_host()
+        if len(_allowed_hosts) >= MOST_ALLOWED_HOSTS:
+            _allowed_hosts.clear()
+        _allowed_hosts.add(headers)
 
 
 def _has_nonce(request) -> bool:
@@ -453,6 +470,7 @@ def _forget_kept_pages(**kwargs):
     """A kept page holds what the settings made of it (its headers, its links)."""
     kept_pages.clear()
     kept_searches.clear()
+    _allowed_hosts.clear()
 
 
 class PrivatePagesMiddleware:

@@ -104,6 +104,15 @@ def test_a_host_not_allowed_is_refused_as_before(thread):
     assert Client().get(thread.get_absolute_url(), HTTP_HOST="evil.example").status_code == 400
 
 
+def test_a_host_taken_off_the_allowed_hosts_is_refused_at_once(thread, settings):
+    """The hosts found allowed are remembered per process, and forgotten when the setting changes."""
+    settings.ALLOWED_HOSTS = ["testserver", "old.example"]
+    assert Client().get(thread.get_absolute_url(), HTTP_HOST="old.example").status_code == 200
+    assert Client().get(thread.get_absolute_url(), HTTP_HOST="old.example").status_code == 200
+    settings.ALLOWED_HOSTS = ["testserver"]
+    assert Client().get(thread.get_absolute_url(), HTTP_HOST="old.example").status_code == 400
+
+
 @override_settings(SECURE_SSL_REDIRECT=True)
 def test_a_plain_http_request_is_redirected_not_served(thread):
     Client().get(thread.get_absolute_url(), secure=True)
