@@ -6,13 +6,11 @@ Code that changes users goes through `save()`, or calls `config.caching.touch()`
 `QuerySet.update()`, which sends no signal.
 """
 
-import copy
-
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.backends import ModelBackend
 
 from accounts.caches import PERMISSION_SET, SIGNED_IN_USER, member_token_keys
-from config.caching import read_tokens
+from config.caching import own_copy, read_tokens
 
 
 class CachedUserMixin:
@@ -23,7 +21,7 @@ class CachedUserMixin:
         )
         # The cached instance is shared by this process's requests; each gets its own copy
         # (Django copies the instance's related-object caches with it).
-        return copy.copy(user) if user is not None else None
+        return own_copy(user) if user is not None else None
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:

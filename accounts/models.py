@@ -6,6 +6,8 @@ import hmac
 import re
 import secrets
 import zoneinfo
+from functools import lru_cache
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -27,6 +29,11 @@ username_validator = RegexValidator(
     r"^[A-Za-z0-9_-]+\Z",
     _("Use letters, digits, hyphens and underscores only."),
 )
+
+
+@lru_cache(maxsize=4096)
+def _session_auth_hash(password: str, secret: str) -> str:
+    return AbstractBaseUser._get_session_auth_hash(SimpleNamespace(password=password), secret=secret)
 
 
 class UserManager(BaseUserManager):
@@ -137,6 +144,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         permissions = [
             ("moderate_community", "Can moderate threads, comments and flags"),
         ]
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's check that a session was made with the current password, remembered per
+        process (it is asked on every signed-in request: an HMAC each time)."""
+        return _session_auth_hash(self.password, settings.SECRET_KEY if secret is None else secret)
 
     def __str__(self):
         return self.username

@@ -2,7 +2,6 @@
 the same number of queries however many threads, comments and reactions there are."""
 
 import bisect
-import copy
 import functools
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from community.models import (
     WatchLevel,
 )
 from community.watch_choices import FOLLOW_CHOICES
+from config.caching import own_copy
 
 THREADS_PER_PAGE = 30
 COMMENTS_PER_PAGE = 100
@@ -174,7 +174,7 @@ def thread_for_page(*, pk: int, viewer) -> Thread:
     thread = caches.THREAD_HEAD.get(pk=pk)
     if thread is None or not permissions.can_view_thread(viewer, thread):
         raise Http404(_("No such discussion."))
-    return copy.copy(thread)  # the cached instance is shared by this process's requests
+    return own_copy(thread)  # the cached instance is shared by this process's requests
 
 
 def visible_comments(thread: Thread, viewer):

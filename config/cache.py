@@ -253,9 +253,15 @@ def version_tokens(*keys: str) -> list[str]:
     that cannot be stored is replaced by a fresh random one, so whatever is keyed by it is
     rebuilt rather than served stale.
     """
+    known = _request_tokens.get()
+    if known is not None and EPOCH_KEY in known:  # most reads, after a page's first: all known
+        epoch = known[EPOCH_KEY][:8]
+        try:
+            return [known[key] + epoch for key in keys]
+        except KeyError:
+            pass
     from django.core.cache import cache
 
-    known = _request_tokens.get()
     every = (*keys, EPOCH_KEY)
     found = {key: known[key] for key in every if key in known} if known is not None else {}
     wanted = [key for key in every if key not in found]

@@ -6,7 +6,6 @@ viewer's statuses are read with one query per page and merged in; they are never
 a shared key.
 """
 
-import copy
 import datetime
 import random
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext, pgettext
 
 from config.cache import LocalMemo
+from config.caching import own_copy
 from config.slots import SlottedHtml, render_shared
 from roadmap import caches
 from roadmap.content_translations import is_untranslated
@@ -140,7 +140,7 @@ def published_roadmap(*, slug: str) -> Roadmap:
         roadmap = Roadmap.objects.filter(slug=slug, is_published=True).first()
     if roadmap is None:
         raise Http404(gettext("No such roadmap."))
-    return copy.copy(roadmap)  # a cached instance is shared by this process's requests
+    return own_copy(roadmap)  # a cached instance is shared by this process's requests
 
 
 def find_published_roadmap(*, roadmap_id: int) -> Roadmap | None:

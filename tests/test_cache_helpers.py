@@ -87,3 +87,21 @@ def test_moving_the_epoch_changes_every_token():
 def test_a_token_that_cannot_be_stored_changes_every_time(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     assert version_tokens("test:a") != version_tokens("test:a")
+
+
+def test_a_requests_own_copy_of_a_shared_instance_changes_nothing_of_the_shared_one(db):
+    from config.caching import own_copy
+    from tests.factories import ThreadFactory, UserFactory
+
+    shared = ThreadFactory(title="Shared")
+    shared.author  # noqa: B018 - cached on the instance, as the kept thread has it
+    copy = own_copy(shared)
+    assert copy == shared and copy.title == "Shared" and copy.author == shared.author
+    assert copy._state.db == shared._state.db and not copy._state.adding
+
+    copy.title = "Changed by one request"
+    copy.author = UserFactory()
+    copy._state.adding = True
+    assert shared.title == "Shared"
+    assert shared.author != copy.author
+    assert not shared._state.adding

@@ -70,6 +70,21 @@ def test_changing_the_password_signs_out_the_other_sessions(learner, password):
     assert phone.get(reverse("accounts:settings")).status_code == 302
 
 
+def test_a_new_secret_key_keeps_members_signed_in_only_while_the_old_one_is_a_fallback(
+    learner, password, settings
+):
+    """The check of each session against its member's password is remembered per key."""
+    client = signed_in(learner, password)
+    assert client.get(reverse("accounts:settings")).status_code == 200
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + old, [old]
+    assert client.get(reverse("accounts:settings")).status_code == 200
+    other = signed_in(learner, password)  # made with the new key alone
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "another-key-" + old, []
+    assert client.get(reverse("accounts:settings")).status_code == 302
+    assert other.get(reverse("accounts:settings")).status_code == 302
+
+
 def test_renaming_shows_in_the_header_of_the_next_page(learner_client, learner):
     user_row_reads(learner_client, reverse("roadmap:roadmap-list"))
     learner.username = "renamed-learner"
