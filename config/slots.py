@@ -54,7 +54,6 @@ from typing import NamedTuple
 
 from django import template
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -65,7 +64,7 @@ from django.utils.translation import get_language
 
 from accounts import roles
 from accounts.context_processors import THEMES
-from config import page_cache
+from config import messages, page_cache
 
 logger = logging.getLogger(__name__)
 
@@ -412,7 +411,7 @@ def takes_shell(request) -> bool:
         request.method in {"GET", "HEAD"}
         and user.is_authenticated
         and not user.is_suspended
-        and not get_messages(request)
+        and not messages.any_waiting(request)
         and page_cache.spells_canonical_url(request)
     )
 

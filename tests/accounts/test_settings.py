@@ -157,3 +157,22 @@ def test_a_member_whose_name_predates_the_rules_can_still_save_other_settings(cl
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.display_name == "Support Sam"
+
+
+@pytest.mark.parametrize(
+    "storage",
+    [
+        "django.contrib.messages.storage.fallback.FallbackStorage",
+        "django.contrib.messages.storage.session.SessionStorage",
+    ],
+)
+def test_the_saved_message_shows_once_on_the_next_page(learner_client, settings, storage):
+    """Whether it waits in the cookie or in the session, the next page shows it, and only that one."""
+    from tests.factories import ThreadFactory
+
+    settings.MESSAGE_STORAGE = storage
+    thread = ThreadFactory()
+    learner_client.get(thread.get_absolute_url())  # the thread's shared parts are warm
+    learner_client.post(reverse("accounts:settings"), VALID)
+    assert "Your settings are saved." in learner_client.get(thread.get_absolute_url()).text
+    assert "Your settings are saved." not in learner_client.get(thread.get_absolute_url()).text
