@@ -145,6 +145,18 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("moderate_community", "Can moderate threads, comments and flags"),
         ]
 
+    def has_perm(self, perm, obj=None):
+        """Django's answer (every backend asked in turn), remembered on the instance as Django
+        remembers the permission sets it reads (`_perm_cache`): a page asks the same several
+        times (is this member a mentor?), and each ask loaded every backend anew."""
+        if obj is not None:
+            return super().has_perm(perm, obj)
+        answers = self.__dict__.setdefault("_perm_answers", {})
+        asked = (perm, self.is_active, self.is_superuser)  # what Django's answer turns on first
+        if asked not in answers:
+            answers[asked] = super().has_perm(perm)
+        return answers[asked]
+
     def _get_session_auth_hash(self, secret=None):
         """Django's check that a session was made with the current password, remembered per
         process (it is asked on every signed-in request: an HMAC each time)."""

@@ -89,7 +89,7 @@ def refresh_standing(user, *, permissions: bool = False) -> None:
     for name, value in current.items():
         setattr(user, name, value)
     if permissions:
-        for cached in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        for cached in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_perm_answers"):
             if hasattr(user, cached):  # request.user is a lazy proxy: delattr reaches the user
                 delattr(user, cached)
         ModelBackend().get_all_permissions(user)  # reads them afresh into user._perm_cache

@@ -272,7 +272,8 @@ def version_tokens(*keys: str) -> list[str]:
     if wanted:
         watched, mark = _watched_tokens(cache, wanted)
         found.update(watched)
-        read = cache.get_many([key for key in wanted if key not in watched])
+        unwatched = [key for key in wanted if key not in watched]
+        read = cache.get_many(unwatched) if unwatched else {}
         _learn_tokens(cache, read, mark)
         found.update(read)
         for key in wanted:
