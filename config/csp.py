@@ -40,6 +40,21 @@ def _forget_policies(setting, **kwargs):
     if setting.startswith("CONTENT_SECURITY_POLICY"):
         _policy.cache_clear()
         _excluded_prefixes.cache_clear()
+        _headers.cache_clear()
+
+
+@functools.cache
+def _headers(*, with_nonce: bool) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """The headers to write (name, policy, the path prefixes left without it), for a response
+    whose page used a nonce or not: the policy and the report-only one, each if set."""
+    return tuple(
+        (header, policy, _excluded_prefixes(setting))
+        for header, setting, report_only in (
+            (HEADER, "CONTENT_SECURITY_POLICY", False),
+            (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", True),
+        )
+        if (policy := _policy(report_only=report_only, with_nonce=with_nonce))
+    )
 
 
 class CSPMiddleware(DjangoCSPMiddleware):
@@ -47,18 +62,21 @@ class CSPMiddleware(DjangoCSPMiddleware):
         # The decorators set them on the response itself (eight failed hasattr calls cost more).
         if settings.DEBUG or not OWN_POLICY_ATTRIBUTES.isdisjoint(vars(response)):
             return super().process_response(request, response)
-        nonce = getattr(request, "_csp_nonce", None)
-        for header, setting, report_only in (
-            (HEADER, "CONTENT_SECURITY_POLICY", False),
-            (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", True),
-        ):
-            policy = _policy(report_only=report_only, with_nonce=nonce is not None)
-            if not policy or header in response:
+        nonce = request.__dict__.get("_csp_nonce")
+        headers = response.headers
+        for header, policy, excluded in _headers(with_nonce=nonce is not None):
+            if header in headers or request.path_info.startswith(excluded):
                 continue
-            if request.path_info.startswith(_excluded_prefixes(setting)):
-                continue
-            response[header] = policy.replace(NONCE_PLACEHOLDER, nonce) if nonce is not None else policy
+            # Set as ResponseHeaders would store it, without checking it again: the policy is
+            # ASCII from our settings, and a nonce is base64.
+            value = policy if nonce is None else policy.replace(NONCE_PLACEHOLDER, nonce)
+            headers._store[header.lower()] = (header, value)
         if nonce is None:
             # As django-csp: a nonce asked for after the header is written would not be in it.
-            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+            request.csp_nonce = NONCE_AFTER_RESPONSE
         return response
+
+
+# What `request.csp_nonce` is once the header is written without one: asking it raises
+# (CSPNonceError), every time, so one object serves every request.
+NONCE_AFTER_RESPONSE = CheckableLazyObject(DjangoCSPMiddleware._csp_nonce_post_response)

@@ -54,6 +54,7 @@ from accounts.context_processors import THEMES
 from config import language
 from config.cache import LocalMemo, read_ahead, tokens_unchanged, version_tokens, versioned_get_or_set
 from config.caching import TIMEOUTS
+from config.common import check_host
 
 PUBLIC_MAX_AGE = 60
 
@@ -435,23 +436,6 @@ class KeptPagesMiddleware:
         )
 
 
-# The Host (and X-Forwarded-Host) headers this process found allowed: a few make nearly all
-# requests, and checking one costs a split and a match against ALLOWED_HOSTS. Wildcards allow
-# any number of subdomains: when full, all are forgotten.
-_allowed_hosts: set[tuple[str | None, str | None]] = set()
-MOST_ALLOWED_HOSTS = 256
-
-
-def check_host(request) -> None:
-    """Raise DisallowedHost for a host ALLOWED_HOSTS does not allow, as request.get_host()."""
-    headers = (request.META.get("HTTP_HOST"), request.META.get("HTTP_X_FORWARDED_HOST"))
-    if headers not in _allowed_hosts:
-        request.get_host()
-        if len(_allowed_hosts) >= MOST_ALLOWED_HOSTS:
-            _allowed_hosts.clear()
-        _allowed_hosts.add(headers)
-
-
 def _has_nonce(request) -> bool:
     """Whether the page used this request's CSP nonce (the header then holds it)."""
     return getattr(request, "_csp_nonce", None) is not None
@@ -470,7 +454,6 @@ def _forget_kept_pages(**kwargs):
     """A kept page holds what the settings made of it (its headers, its links)."""
     kept_pages.clear()
     kept_searches.clear()
-    _allowed_hosts.clear()
 
 
 class PrivatePagesMiddleware:

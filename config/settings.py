@@ -92,7 +92,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.page_cache.PrivatePagesMiddleware",
     "config.sessions.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "config.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.middleware.AuthenticationMiddleware",
     "config.messages.MessageMiddleware",

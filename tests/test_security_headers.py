@@ -101,6 +101,22 @@ def test_a_page_without_a_nonce_gets_none_in_the_policy():
     assert policy["script-src"] == ["'self'"]
 
 
+def test_a_nonce_asked_for_after_the_header_is_written_is_refused_every_time():
+    """It could not be in the policy any more: a script using it would be blocked (django-csp's
+    rule). Every request gets the refusal, one after another."""
+    from csp.exceptions import CSPNonceError
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from config.csp import CSPMiddleware
+
+    for _ in range(2):
+        request = RequestFactory().get("/")
+        CSPMiddleware(lambda request: HttpResponse("hello"))(request)
+        with pytest.raises(CSPNonceError):
+            str(request.csp_nonce)
+
+
 def test_a_views_own_policy_still_applies(admin_client, learner):
     response = admin_client.get(reverse("admin:community_digestdelivery_preview", args=[learner.pk]))
     assert response.status_code == 200
