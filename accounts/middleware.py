@@ -8,6 +8,8 @@ object's place on the request: a page reads `request.user` a hundred times, and 
 through the proxy costs a failed attribute lookup.
 """
 
+from functools import partial
+
 from django.contrib.auth import get_user
 from django.contrib.auth import middleware as auth_middleware
 from django.utils.functional import SimpleLazyObject
@@ -25,5 +27,7 @@ def _member(request):
 
 class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
     def process_request(self, request):
-        super().process_request(request)
+        if not hasattr(request, "session"):
+            super().process_request(request)  # Django's ImproperlyConfigured, with its advice
         request.user = SimpleLazyObject(lambda: _member(request))
+        request.auser = partial(auth_middleware.auser, request)
