@@ -167,9 +167,8 @@ class Cached:
         parts = [*(f"{name}={values[name]}" for name in self.key), *tokens]
         if self.per_language:
             parts.append(f"language={translation.get_language()}")
-        digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
         return versioned_get_or_set(
-            f"{self.name}:{digest}",
+            f"{self.name}:{_digest(tuple(parts))}",
             build or (lambda: self.builder(**arguments)),
             TIMEOUTS[self.timeout],
         )
@@ -193,6 +192,21 @@ class Cached:
 
 
 _DECLARED: dict[str, Cached] = {}
+
+# The digests of the keys this process made lately: a page asks for the same values again and
+# again, and hashing a key cost more than the rest of finding its value in memory.
+_digests: dict[tuple[str, ...], str] = {}
+MOST_DIGESTS = 8192
+
+
+def _digest(parts: tuple[str, ...]) -> str:
+    digest = _digests.get(parts)
+    if digest is None:
+        digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+        if len(_digests) >= MOST_DIGESTS:
+            _digests.clear()
+        _digests[parts] = digest
+    return digest
 
 
 def own_copy(instance: models.Model) -> models.Model:
