@@ -254,12 +254,8 @@ def version_tokens(*keys: str) -> list[str]:
     rebuilt rather than served stale.
     """
     known = _request_tokens.get()
-    if known is not None and EPOCH_KEY in known:  # most reads, after a page's first: all known
-        epoch = known[EPOCH_KEY][:8]
-        try:
-            return [known[key] + epoch for key in keys]
-        except KeyError:
-            pass
+    if known is not None and (tokens := _with_epoch(known, keys)) is not None:
+        return tokens  # most reads, after a page's first: all known
     from django.core.cache import cache
 
     every = (*keys, EPOCH_KEY)
@@ -408,27 +404,34 @@ class VersionTokenScope:
             _request_tokens.reset(scope)
 
 
-class Guesses:
-    """What this process last found a key to lead to (whose a session is, whose a username),
-    so that the next request can read the found one's tokens in its first round trip. A guess
-    is only ever a hint, checked by what is read: a wrong one costs a round trip more. At most
-    `most` are kept; when full, all are forgotten (a few thousand, cheap to learn again)."""
+class Remembered:
+    """What this process found a key to lead to, for the next time it is asked: at most `most`
+    at once; when full, all are forgotten (a few thousand, cheap to find again)."""
 
     def __init__(self, most: int = 4096):
         self.most = most
-        self._guesses: dict = {}
+        self._found: dict = {}
 
     def get(self, key):
-        return self._guesses.get(key)
+        return self._found.get(key)
 
     def remember(self, key, value) -> None:
-        if self._guesses.get(key) != value:
-            if len(self._guesses) >= self.most:
-                self._guesses.clear()
-            self._guesses[key] = value
+        if self._found.get(key) != value:
+            if len(self._found) >= self.most:
+                self._found.clear()
+            self._found[key] = value
 
     def forget(self, key) -> None:
-        self._guesses.pop(key, None)
+        self._found.pop(key, None)
+
+    def clear(self) -> None:
+        self._found.clear()
+
+
+class Guesses(Remembered):
+    """What this process last found a key to lead to (whose a session is, whose a username),
+    so that the next request can read the found one's tokens in its first round trip. A guess
+    is only ever a hint, checked by what is read: a wrong one costs a round trip more."""
 
 
 class LocalMemo:

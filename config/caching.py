@@ -33,7 +33,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 
 from config import live
-from config.cache import bump_version_tokens, read_ahead, version_tokens, versioned_get_or_set
+from config.cache import Remembered, bump_version_tokens, read_ahead, version_tokens, versioned_get_or_set
 
 MINUTE = 60
 
@@ -195,17 +195,14 @@ _DECLARED: dict[str, Cached] = {}
 
 # The digests of the keys this process made lately: a page asks for the same values again and
 # again, and hashing a key cost more than the rest of finding its value in memory.
-_digests: dict[tuple[str, ...], str] = {}
-MOST_DIGESTS = 8192
+_digests = Remembered(most=8192)
 
 
 def _digest(parts: tuple[str, ...]) -> str:
     digest = _digests.get(parts)
     if digest is None:
         digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
-        if len(_digests) >= MOST_DIGESTS:
-            _digests.clear()
-        _digests[parts] = digest
+        _digests.remember(parts, digest)
     return digest
 
 

@@ -13,20 +13,19 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 
+from config.cache import Remembered
+
 # The Host (and X-Forwarded-Host) headers this process found allowed. Wildcards allow any
 # number of subdomains: when full, all are forgotten.
-_allowed_hosts: set[tuple[str | None, str | None]] = set()
-MOST_ALLOWED_HOSTS = 256
+_allowed_hosts = Remembered(most=256)
 
 
 def check_host(request) -> None:
     """Raise DisallowedHost for a host ALLOWED_HOSTS does not allow, as request.get_host()."""
     headers = (request.META.get("HTTP_HOST"), request.META.get("HTTP_X_FORWARDED_HOST"))
-    if headers not in _allowed_hosts:
+    if _allowed_hosts.get(headers) is None:
         request.get_host()
-        if len(_allowed_hosts) >= MOST_ALLOWED_HOSTS:
-            _allowed_hosts.clear()
-        _allowed_hosts.add(headers)
+        _allowed_hosts.remember(headers, True)
 
 
 @receiver(setting_changed)

@@ -15,7 +15,7 @@ same turn of its event loop as the reply to the write that caused it, and whoeve
 (config.cache.bump_version_tokens), and whoever writes a session, waits for one more reply
 after the write (a fence, ResilientRedisCache.fence): by then
 the invalidation has left Redis, and on one host it is in each watcher's socket. Every look
-reads that socket first (a non-blocking receive), so a page served after the writer's response
+reads that socket first (a poll, and a receive when it holds something), so a page served after the writer's response
 has gone out never holds what the write retired. A thread of each process's own reads the
 socket meanwhile, so it never fills, and sends a PING every PING_EVERY seconds: a watch that
 has heard nothing from Redis for TRUST_FOR seconds (a dead link that did not close) is not
